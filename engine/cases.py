@@ -1,0 +1,55 @@
+"""Run a version's own test cases: facts in, expected total, categories and indicators out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from engine.errors import FactsError
+from engine.evaluator import compile_version
+from engine.model import Expected, RulesetVersion, TestCase
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOutcome:
+    name: str
+    passed: bool
+    expected_total: Decimal | None
+    actual_total: Decimal | None
+    mismatches: list[str] = field(default_factory=list)
+
+
+def compare(expected: Expected, result: dict[str, Any]) -> list[str]:
+    """Human-readable differences between an expectation and an engine result (empty when it matches)."""
+    problems = []
+    if expected.eligible is not None and expected.eligible != result["eligible"]:
+        problems.append(f"eligible: expected {str(expected.eligible).lower()}, got {str(result['eligible']).lower()}")
+    if expected.total is not None and Decimal(expected.total) != result["total"]:
+        problems.append(f"total: expected {expected.total}, got {result['total']}")
+    for key, wanted in (("categories", expected.categories), ("indicators", expected.indicators)):
+        actual = {entry["code"]: entry["points"] for entry in result[key]}
+        for code, points in wanted.items():
+            if code not in actual:
+                problems.append(f"{key}.{code}: not in this version")
+            elif actual[code] != points:
+                problems.append(f"{key}.{code}: expected {points}, got {actual[code]}")
+    return problems
+
+
+def run_case(version: RulesetVersion, case: TestCase, today: dt.date | None = None) -> CaseOutcome:
+    """Score one case and compare it with its expectation."""
+    compiled = compile_version(version)
+    try:
+        result = compiled.score(case.facts, as_of=case.as_of or today)
+    except FactsError as exc:
+        errors = [f"facts.{name}: {', '.join(msgs)}" for name, msgs in exc.errors.items()]
+        return CaseOutcome(case.name, False, case.expected.total, None, errors)
+    problems = compare(case.expected, result)
+    return CaseOutcome(case.name, not problems, case.expected.total, result["total"], problems)
+
+
+def run_cases(version: RulesetVersion, today: dt.date | None = None) -> list[CaseOutcome]:
+    """Every test case of the version, in file order."""
+    return [run_case(version, case, today) for case in version.cases]

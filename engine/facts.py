@@ -1,0 +1,196 @@
+"""Validate an application's facts against a version's fact catalogue and compute the derived facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from engine.errors import FactsError
+from engine.model import FactField, FactValue
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Invalid(ValueError):
+    """A single value does not fit its field; the message says what was expected."""
+
+
+Converter = Callable[[Any], FactValue]
+
+
+def _number_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _range_check(field: FactField) -> Callable[[Any], None]:
+    low, high = field.min, field.max
+
+    def check(value: Any) -> None:
+        if low is not None and value < low:
+            raise Invalid(f"must be at least {_number_text(low)}, got {value}")
+        if high is not None and value > high:
+            raise Invalid(f"must be at most {_number_text(high)}, got {value}")
+
+    return check
+
+
+def parse_date(value: Any) -> dt.date:
+    """A date from an ISO ``YYYY-MM-DD`` string or a ``date``.
+
+    >>> parse_date("2026-03-15")
+    datetime.date(2026, 3, 15)
+    """
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise Invalid(f"not a valid date: {value!r} (expected YYYY-MM-DD)") from None
+    raise Invalid(f"expected a date as YYYY-MM-DD, got {_describe(value)}")
+
+
+def _describe(value: Any) -> str:
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return repr(value)
+
+
+def converter(field: FactField) -> Converter:
+    """The function that checks one value of ``field`` and returns it in its engine type."""
+    kind = field.type
+    if kind == "bool":
+
+        def to_bool(value: Any) -> FactValue:
+            if value is True or value is False:
+                return value
+            raise Invalid(f"expected true or false, got {_describe(value)}")
+
+        return to_bool
+    if kind == "int":
+        in_range = _range_check(field)
+
+        def to_int(value: Any) -> FactValue:
+            if type(value) is not int:
+                if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
+                    raise Invalid(f"expected a whole number, got {value}")
+                raise Invalid(f"expected an integer, got {_describe(value)}")
+            in_range(value)
+            return value
+
+        return to_int
+    if kind == "number":
+        in_range = _range_check(field)
+
+        def to_decimal(value: Any) -> FactValue:
+            if type(value) is int:
+                number = Decimal(value)
+            elif type(value) is float and math.isfinite(value):
+                number = Decimal(repr(value))
+            elif type(value) is Decimal and value.is_finite():
+                number = value
+            else:
+                raise Invalid(f"expected a number, got {_describe(value)}")
+            in_range(number)
+            return number
+
+        return to_decimal
+    if kind == "date":
+        return parse_date
+    if kind == "enum":
+        allowed = frozenset(field.values)
+        listing = ", ".join(field.values)
+
+        def to_enum(value: Any) -> FactValue:
+            if isinstance(value, str) and value in allowed:
+                return value
+            raise Invalid(f"must be one of: {listing}; got {_describe(value)}")
+
+        return to_enum
+
+    def to_str(value: Any) -> FactValue:
+        if isinstance(value, str):
+            return value
+        raise Invalid(f"expected a string, got {_describe(value)}")
+
+    return to_str
+
+
+def full_years(born: dt.date, at: dt.date) -> int:
+    """Age in full years (周岁) on ``at``.
+
+    >>> full_years(dt.date(1986, 3, 15), dt.date(2026, 3, 14)), full_years(dt.date(1986, 3, 15), dt.date(2026, 3, 15))
+    (39, 40)
+    """
+    return at.year - born.year - ((at.month, at.day) < (born.month, born.day))
+
+
+class FactsValidator:
+    """Checks facts against one catalogue; built once per version."""
+
+    def __init__(self, catalogue: tuple[FactField, ...]) -> None:
+        self._converters: dict[str, Converter] = {}
+        self._derived: dict[str, FactField] = {}
+        for field in catalogue:
+            if field.derived is not None:
+                self._derived[field.name] = field
+            else:
+                self._converters[field.name] = converter(field)
+        self._required = tuple(f.name for f in catalogue if f.required and f.derived is None)
+
+    def validate(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, FactValue], dict[str, FactValue]]:
+        """Return ``(typed facts including derived ones, derived facts alone)``; raise FactsError listing every problem."""
+        if not isinstance(facts, Mapping):
+            raise FactsError({"facts": [f"expected an object of facts, got {_describe(facts)}"]})
+        typed: dict[str, FactValue] = {}
+        errors: dict[str, list[str]] = {}
+        converters = self._converters
+        for name, value in facts.items():
+            convert = converters.get(name)
+            if convert is None:
+                if name in self._derived:
+                    source = self._derived[name].derived.source  # type: ignore[union-attr]
+                    errors[name] = [f"is computed from {source} and must not be sent"]
+                else:
+                    errors[str(name)] = ["unknown field"]
+                continue
+            if value is None:
+                continue  # an explicit null means "not present", like an absent key
+            try:
+                typed[name] = convert(value)
+            except Invalid as exc:
+                errors[name] = [str(exc)]
+        for name in self._required:
+            if name not in typed and name not in errors:
+                errors[name] = ["required field is missing"]
+        derived = self._derive(typed, as_of, errors)
+        if errors:
+            raise FactsError(errors)
+        typed.update(derived)
+        return typed, derived
+
+    def _derive(self, typed: dict[str, FactValue], as_of: dt.date, errors: dict[str, list[str]]) -> dict[str, FactValue]:
+        derived: dict[str, FactValue] = {}
+        for name, field in self._derived.items():
+            how = field.derived
+            assert how is not None
+            born = typed.get(how.source)
+            if not isinstance(born, dt.date):
+                continue
+            at = typed.get(how.at, as_of)
+            assert isinstance(at, dt.date)
+            if at < born:
+                errors.setdefault(how.source, []).append(f"is after {how.at} ({at.isoformat()})")
+                continue
+            derived[name] = full_years(born, at)
+        return derived

@@ -1,0 +1,15 @@
+"""gunicorn settings for this service; every value can be overridden on the command line."""
+
+import os
+
+bind = os.environ.get("JIFEN_BIND", "127.0.0.1:8000")
+# Two cores: one worker each. Each worker compiles its own durable_rules rulesets after the fork
+# (compiled versions are cached per process), so nothing of the rule engine is shared between processes.
+workers = int(os.environ.get("JIFEN_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("JIFEN_THREADS", "4"))
+preload_app = False
+timeout = 30
+graceful_timeout = 30
+accesslog = "-"
+errorlog = "-"

@@ -1,0 +1,29 @@
+"""The application: configuration, services and command-line interface around the scoring engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+
+
+def create_app(config: Any = None) -> Flask:
+    """Build the Flask application; ``config`` is a Config object or a mapping of overrides."""
+    from jifen.cli import register_commands
+    from jifen.config import Config
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(Config())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    register_commands(app)
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return jsonify(status="ok")
+
+    return app

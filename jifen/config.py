@@ -1,0 +1,42 @@
+"""Configuration from environment variables, with working defaults for a fresh checkout."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_dir() -> Path:
+    path = Path(os.environ.get("JIFEN_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/secret_key."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32), encoding="ascii")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="ascii").strip()
+
+
+class Config:
+    """Settings read when the app is created; every one has a default that works on a fresh machine."""
+
+    def __init__(self) -> None:
+        instance = _instance_dir()
+        self.INSTANCE_DIR = str(instance)
+        self.SECRET_KEY = _secret_key(instance)
+        self.DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'jifen.db'}")
+        self.RULESETS_DIR = os.environ.get("RULESETS_DIR", str(PROJECT_ROOT / "rulesets"))
+        self.JSON_AS_ASCII = False
+
+
+class TestConfig(Config):
+    TESTING = True

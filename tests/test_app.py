@@ -1,0 +1,39 @@
+"""The application factory: configuration from the environment with working defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jifen import create_app
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app().config["SECRET_KEY"]
+    assert len(first) == 64
+    assert create_app().config["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://example/db")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["DATABASE_URL"] == "postgresql://example/db"
+
+
+def test_default_database_is_sqlite_under_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert create_app().config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'jifen.db'}"
+
+
+def test_healthz(app: Any) -> None:
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok"}

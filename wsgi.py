@@ -1,0 +1,3 @@
+from jifen import create_app
+
+app = create_app()
