@@ -1,0 +1,1 @@
+"""Administration console (Flask-Admin views)."""
