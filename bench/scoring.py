@@ -88,7 +88,9 @@ def version_of(package: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20_000, help="applications per measurement")
-    parser.add_argument("--repeat", type=int, default=5, help="measurements of each figure (median and best are printed)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="measurements of each figure (median and best are printed)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cpu", type=int, default=0, help="the core to pin to")
     parser.add_argument("--ruleset", type=Path, default=ROOT / "rulesets" / "tongxiang-2026.yaml")
@@ -98,10 +100,17 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, {args.cpu})
     version = load_file(args.ruleset)
     apps = synthetic_applications(version, args.n, args.seed)
-    print(f"command: python bench/scoring.py --n {args.n} --repeat {args.repeat} --seed {args.seed} --cpu {args.cpu} --ruleset {args.ruleset.relative_to(ROOT) if args.ruleset.is_relative_to(ROOT) else args.ruleset}")
-    print(f"machine: {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, pinned to core {args.cpu}; "
-          f"durable_rules {version_of('durable_rules')}, zen-engine {version_of('zen-engine')}")
-    print(f"ruleset: {version.ref} {version.content_hash}; {len(apps)} synthetic applications (seed {args.seed}), scoring date {ON}")
+    ruleset = args.ruleset.relative_to(ROOT) if args.ruleset.is_relative_to(ROOT) else args.ruleset
+    print(
+        f"command: python bench/scoring.py --n {args.n} --repeat {args.repeat} --seed {args.seed} --cpu {args.cpu} --ruleset {ruleset}"
+    )
+    print(
+        f"machine: {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, pinned to core {args.cpu}; "
+        f"durable_rules {version_of('durable_rules')}, zen-engine {version_of('zen-engine')}"
+    )
+    print(
+        f"ruleset: {version.ref} {version.content_hash}; {len(apps)} synthetic applications (seed {args.seed}), scoring date {ON}"
+    )
 
     # -- 1. full scoring through the public entry point -------------------------------------------------
     compiled = compile_version(version)
@@ -112,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
             compiled.score(facts, as_of=ON)
 
     full_rates = [rate(full, len(apps)) for _ in range(args.repeat)]
-    print(f"\nfull scoring (validation, derived facts, matching, exact arithmetic, explained result; {eligible} eligible):")
+    print(
+        f"\nfull scoring (validation, derived facts, matching, exact arithmetic, explained result; {eligible} eligible):"
+    )
     print(f"  {summary(full_rates)}   target ≥ 10,000/s")
 
     # -- 2. matching the provincial table: durable_rules vs zen-engine, same applications --------------------
@@ -124,13 +135,23 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("\nmatching vs zen-engine: skipped (pip install '.[bench]' for zen-engine)")
         return 0
-    engine = zen.ZenEngine({"loader": {"type": "static", "content": {"provincial": json.loads(JDM_GRAPH.read_text(encoding="utf-8"))}}})
-    contexts = [{k: (float(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, dt.date) else v) for k, v in t.items()} for t in typed]
+    engine = zen.ZenEngine(
+        {"loader": {"type": "static", "content": {"provincial": json.loads(JDM_GRAPH.read_text(encoding="utf-8"))}}}
+    )
+    contexts = [
+        {
+            k: (float(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, dt.date) else v)
+            for k, v in t.items()
+        }
+        for t in typed
+    ]
     theirs = [Decimal(str(engine.evaluate("provincial", c)["result"]["total"])) for c in contexts]
     mismatches = [i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
     if mismatches:
         i = mismatches[0]
-        print(f"\nTOTALS DIFFER on {len(mismatches)} application(s); first: {contexts[i]} ours {ours[i]} zen {theirs[i]}")
+        print(
+            f"\nTOTALS DIFFER on {len(mismatches)} application(s); first: {contexts[i]} ours {ours[i]} zen {theirs[i]}"
+        )
         return 1
 
     def run_ours() -> None:
@@ -146,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         ours_rates.append(rate(run_ours, len(typed)))
         zen_rates.append(rate(run_zen, len(contexts)))
     ratio = statistics.median(ours_rates) / statistics.median(zen_rates)
-    print(f"\nmatching the provincial table (SPEC §3.1), validated facts in, total out; totals equal on all {len(typed)}:")
+    print(
+        f"\nmatching the provincial table (SPEC §3.1), validated facts in, total out; totals equal on all {len(typed)}:"
+    )
     print(f"  durable_rules (engine.CompiledVersion.total): {summary(ours_rates)}")
     print(f"  zen-engine (ZenEngine.evaluate, JDM graph):   {summary(zen_rates)}")
     print(f"  ratio durable_rules / zen-engine (medians): {ratio:.2f}×   target ≥ 1.0×")

@@ -9,6 +9,7 @@ all under a lock so that threads never touch a handle at the same time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -142,10 +143,8 @@ class Matcher:
 
     def _reset(self) -> None:
         # A failure may leave the fact or a pending action in the state; start the next match from scratch.
-        try:
+        with contextlib.suppress(Exception):
             core.delete_state(self._handle, _STATE)
-        except Exception:  # noqa: BLE001 - the state may not exist; nothing else to clean
-            pass
 
     def close(self) -> None:
         """Free the core's ruleset; later matches fail."""

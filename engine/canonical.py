@@ -20,7 +20,6 @@ from engine.model import (
     Condition,
     FactField,
     Fixed,
-    Group,
     Indicator,
     Item,
     Requirement,

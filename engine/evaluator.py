@@ -59,7 +59,9 @@ def _plan_item(rule: str, item: Item) -> _ItemPlan:
         fired = {**common, "fired": True, "raw": pts.points, "cap": item.cap, "points": points, "counted": True}
         return _ItemPlan(rule, points, "", ZERO, Decimal(1), ZERO, True, item.cap, item.group, idle, fired)
     fired = {**common, "fired": True, "raw": None, "cap": item.cap, "points": None, "counted": True}
-    return _ItemPlan(rule, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, item.cap, item.group, idle, fired)
+    return _ItemPlan(
+        rule, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, item.cap, item.group, idle, fired
+    )
 
 
 def _plan_indicator(ind: Indicator, plans: list[_ItemPlan]) -> _IndicatorPlan:
@@ -78,7 +80,9 @@ def _item_condition(item: Item) -> Condition | None:
     # fire for the many zero counts clients send.
     rule = item.points
     if rule.offset == 0 and rule.rate > 0:
-        applies: Condition = Clause(rule.field, ">=", rule.unit if rule.unit != rule.unit.to_integral_value() else int(rule.unit))
+        applies: Condition = Clause(
+            rule.field, ">=", rule.unit if rule.unit != rule.unit.to_integral_value() else int(rule.unit)
+        )
     else:
         applies = Clause(rule.field, "exists")
     return applies if item.when is None else Group("all", (applies, item.when))
@@ -88,7 +92,9 @@ def _capped(value: Decimal, cap: Decimal | None) -> Decimal:
     return value if cap is None or value <= cap else cap
 
 
-def _explain_items(ind: _IndicatorPlan, typed: Mapping[str, FactValue], fired: set[str]) -> tuple[list[dict[str, Any]], Decimal]:
+def _explain_items(
+    ind: _IndicatorPlan, typed: Mapping[str, FactValue], fired: set[str]
+) -> tuple[list[dict[str, Any]], Decimal]:
     """Each item of an indicator with its points and whether it counted, and the indicator's raw sum."""
     items_out: list[dict[str, Any]] = []
     append = items_out.append
@@ -134,7 +140,12 @@ class CompiledVersion:
     def __init__(self, version: RulesetVersion) -> None:
         self.version = version
         self.content_hash = version.content_hash
-        self.identity = {"ruleset": version.ruleset, "year": version.year, "revision": version.revision, "content_hash": self.content_hash}
+        self.identity = {
+            "ruleset": version.ruleset,
+            "year": version.year,
+            "revision": version.revision,
+            "content_hash": self.content_hash,
+        }
         self.valid_until = dt.date(version.year, 12, 31).isoformat()
         self._validator = FactsValidator(version.facts)
         conditions: dict[str, Condition | None] = {}
@@ -171,7 +182,8 @@ class CompiledVersion:
 
     def total(self, typed: Mapping[str, FactValue]) -> Decimal:
         """The total alone, without the explanation (what the matching benchmark compares)."""
-        return self.explain(typed, self.match(typed))["total"]
+        total: Decimal = self.explain(typed, self.match(typed))["total"]
+        return total
 
     def score(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> dict[str, Any]:
         """Validate, derive, match and explain: the SPEC §6 result without storage fields.
@@ -211,7 +223,9 @@ class CompiledVersion:
             raw = category_raw[cat.code]
             points = _capped(raw, cat.cap)
             balance += points if cat.kind == "add" else -points
-            categories_out.append({"code": cat.code, "name": cat.name, "kind": cat.kind, "raw": raw, "cap": cat.cap, "points": points})
+            categories_out.append(
+                {"code": cat.code, "name": cat.name, "kind": cat.kind, "raw": raw, "cap": cat.cap, "points": points}
+            )
         floored = balance if balance > 0 else ZERO
         eligible = not reasons
         return {

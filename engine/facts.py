@@ -149,7 +149,7 @@ class FactsValidator:
         self._required = tuple(f.name for f in catalogue if f.required and f.derived is None)
 
     def validate(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, FactValue], dict[str, FactValue]]:
-        """Return ``(typed facts including derived ones, derived facts alone)``; raise FactsError listing every problem."""
+        """Return ``(typed facts with derived ones, derived facts alone)``; raise FactsError listing every problem."""
         if not isinstance(facts, Mapping):
             raise FactsError({"facts": [f"expected an object of facts, got {_describe(facts)}"]})
         typed: dict[str, FactValue] = {}
@@ -179,7 +179,9 @@ class FactsValidator:
         typed.update(derived)
         return typed, derived
 
-    def _derive(self, typed: dict[str, FactValue], as_of: dt.date, errors: dict[str, list[str]]) -> dict[str, FactValue]:
+    def _derive(
+        self, typed: dict[str, FactValue], as_of: dt.date, errors: dict[str, list[str]]
+    ) -> dict[str, FactValue]:
         derived: dict[str, FactValue] = {}
         for name, field in self._derived.items():
             how = field.derived

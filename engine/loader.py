@@ -76,7 +76,9 @@ class _Reader:
         known = set(required) | set(optional)
         for key in node:
             if key not in known:
-                self.problems.add(_join(path, str(key)), f"unknown key (expected one of: {', '.join(required + optional)})")
+                self.problems.add(
+                    _join(path, str(key)), f"unknown key (expected one of: {', '.join(required + optional)})"
+                )
         for key in required:
             if key not in node:
                 self.problems.add(_join(path, key), "missing required key")
@@ -169,7 +171,17 @@ def _kind(node: Any) -> str:
     return repr(node)
 
 
-_TOP_REQUIRED = ("ruleset", "year", "revision", "effective_from", "status", "title", "facts", "categories", "indicators")
+_TOP_REQUIRED = (
+    "ruleset",
+    "year",
+    "revision",
+    "effective_from",
+    "status",
+    "title",
+    "facts",
+    "categories",
+    "indicators",
+)
 _TOP_OPTIONAL = ("sample", "legal_basis", "description", "eligibility", "cases")
 
 
@@ -177,7 +189,11 @@ def parse_document(doc: Any, source: str = "<ruleset>") -> RulesetVersion:
     """Build a version from a parsed document; raise RulesetError listing every problem."""
     r = _Reader()
     top = r.mapping(doc, "", _TOP_REQUIRED, _TOP_OPTIONAL)
-    ruleset = r.text(top.get("ruleset"), "ruleset", pattern=_NAME_RE, what="a lowercase code such as 'tongxiang'") if "ruleset" in top else None
+    ruleset = (
+        r.text(top.get("ruleset"), "ruleset", pattern=_NAME_RE, what="a lowercase code such as 'tongxiang'")
+        if "ruleset" in top
+        else None
+    )
     year = r.integer(top.get("year"), "year", 2000, 2100) if "year" in top else None
     revision = r.integer(top.get("revision"), "revision", 1, 999) if "revision" in top else None
     effective_from = r.date(top.get("effective_from"), "effective_from") if "effective_from" in top else None
@@ -233,8 +249,17 @@ def _fact_fields(r: _Reader, node: Any) -> list[FactField]:
     names: list[tuple[str | None, str]] = []
     for i, raw in enumerate(r.seq(node, "facts", allow_empty=False)):
         path = f"facts[{i}]"
-        m = r.mapping(raw, path, ("name", "type", "label"), ("required", "values", "value_labels", "min", "max", "derived", "department", "description"))
-        name = r.text(m.get("name"), _join(path, "name"), pattern=_NAME_RE, what="a lowercase field name") if "name" in m else None
+        m = r.mapping(
+            raw,
+            path,
+            ("name", "type", "label"),
+            ("required", "values", "value_labels", "min", "max", "derived", "department", "description"),
+        )
+        name = (
+            r.text(m.get("name"), _join(path, "name"), pattern=_NAME_RE, what="a lowercase field name")
+            if "name" in m
+            else None
+        )
         names.append((name, _join(path, "name")))
         kind = m.get("type")
         if "type" in m and kind not in FIELD_TYPES:
@@ -246,12 +271,19 @@ def _fact_fields(r: _Reader, node: Any) -> list[FactField]:
         value_labels: tuple[str, ...] = ()
         if kind == "enum":
             raw_values = r.seq(m.get("values"), _join(path, "values"), allow_empty=False)
-            values = tuple(v for j, v in enumerate(raw_values) if r.text(v, f"{path}.values[{j}]", pattern=_NAME_RE, what="a lowercase value"))
+            values = tuple(
+                v
+                for j, v in enumerate(raw_values)
+                if r.text(v, f"{path}.values[{j}]", pattern=_NAME_RE, what="a lowercase value")
+            )
             r.unique([(v, f"{path}.values[{j}]") for j, v in enumerate(values)], "value")
             if "value_labels" in m:
                 value_labels = tuple(r.seq(m["value_labels"], _join(path, "value_labels")))
                 if len(value_labels) != len(raw_values):
-                    r.problems.add(_join(path, "value_labels"), f"expected one label per value ({len(raw_values)}), got {len(value_labels)}")
+                    r.problems.add(
+                        _join(path, "value_labels"),
+                        f"expected one label per value ({len(raw_values)}), got {len(value_labels)}",
+                    )
         else:
             for key in ("values", "value_labels"):
                 if key in m:
@@ -273,13 +305,19 @@ def _fact_fields(r: _Reader, node: Any) -> list[FactField]:
             dpath = _join(path, "derived")
             d = r.mapping(m["derived"], dpath, ("function", "source", "at"), ())
             if "function" in d and d["function"] not in DERIVATIONS:
-                r.problems.add(_join(dpath, "function"), f"expected one of: {', '.join(DERIVATIONS)}, got {_kind(d['function'])}")
+                r.problems.add(
+                    _join(dpath, "function"), f"expected one of: {', '.join(DERIVATIONS)}, got {_kind(d['function'])}"
+                )
             if len(d) == 3:
                 derived = Derivation(str(d["function"]), str(d["source"]), str(d["at"]))
         department = _optional_text(r, m, "department", "", path) or None
         description = _optional_text(r, m, "description", "", path) or None
         if name and kind and label:
-            fields.append(FactField(name, kind, label, bool(required), department, values, value_labels, low, high, derived, description))
+            fields.append(
+                FactField(
+                    name, kind, label, bool(required), department, values, value_labels, low, high, derived, description
+                )
+            )
     r.unique(names, "field")
     return fields
 
@@ -296,7 +334,9 @@ def _check_derivations(r: _Reader, facts: tuple[FactField, ...], catalogue: dict
         for key in ("source", "at"):
             target = catalogue.get(getattr(f.derived, key))
             if target is None or target.type != "date" or target.derived is not None:
-                r.problems.add(f"{path}.{key}", f"expected a date field of the catalogue, got {getattr(f.derived, key)!r}")
+                r.problems.add(
+                    f"{path}.{key}", f"expected a date field of the catalogue, got {getattr(f.derived, key)!r}"
+                )
 
 
 # -- conditions --------------------------------------------------------------------------------------------
@@ -395,7 +435,9 @@ def _categories(r: _Reader, node: Any) -> list[Category]:
     return out
 
 
-def _indicators(r: _Reader, node: Any, catalogue: dict[str, FactField], categories: dict[str, Category]) -> list[Indicator]:
+def _indicators(
+    r: _Reader, node: Any, catalogue: dict[str, FactField], categories: dict[str, Category]
+) -> list[Indicator]:
     out: list[Indicator] = []
     codes: list[tuple[str | None, str]] = []
     item_codes: list[tuple[str | None, str]] = []
@@ -407,13 +449,26 @@ def _indicators(r: _Reader, node: Any, catalogue: dict[str, FactField], categori
         name = r.text(m.get("name"), _join(path, "name")) if "name" in m else None
         category = m.get("category")
         if "category" in m and category not in categories:
-            r.problems.add(_join(path, "category"), f"unknown category {_quote(category)} (expected one of: {', '.join(categories)})")
+            r.problems.add(
+                _join(path, "category"),
+                f"unknown category {_quote(category)} (expected one of: {', '.join(categories)})",
+            )
             category = None
         cap = r.number(m["cap"], _join(path, "cap"), non_negative=True) if m.get("cap") is not None else None
         if cap is not None and category and categories[category].cap is not None and cap > categories[category].cap:  # type: ignore[operator]
             r.problems.add(_join(path, "cap"), f"exceeds the cap of category {category} ({categories[category].cap})")
-        departments = tuple(d for j, d in enumerate(r.seq(m.get("departments"), _join(path, "departments"), allow_empty=False)) if r.text(d, f"{path}.departments[{j}]"))
-        reference = r.text(m.get("reference"), _join(path, "reference"), what="the clause or table row this indicator implements") if "reference" in m else None
+        departments = tuple(
+            d
+            for j, d in enumerate(r.seq(m.get("departments"), _join(path, "departments"), allow_empty=False))
+            if r.text(d, f"{path}.departments[{j}]")
+        )
+        reference = (
+            r.text(
+                m.get("reference"), _join(path, "reference"), what="the clause or table row this indicator implements"
+            )
+            if "reference" in m
+            else None
+        )
         items = []
         for j, raw_item in enumerate(r.seq(m.get("items"), _join(path, "items"), allow_empty=False)):
             item = _item(r, raw_item, f"{path}.items[{j}]", catalogue, cap, item_codes)
@@ -426,7 +481,14 @@ def _indicators(r: _Reader, node: Any, catalogue: dict[str, FactField], categori
     return out
 
 
-def _item(r: _Reader, node: Any, path: str, catalogue: dict[str, FactField], indicator_cap: Decimal | None, codes: list[tuple[str | None, str]]) -> Item | None:
+def _item(
+    r: _Reader,
+    node: Any,
+    path: str,
+    catalogue: dict[str, FactField],
+    indicator_cap: Decimal | None,
+    codes: list[tuple[str | None, str]],
+) -> Item | None:
     m = r.mapping(node, path, ("code", "label"), ("when", "fixed", "per_unit", "cap", "group", "reference"))
     code = r.text(m.get("code"), _join(path, "code"), pattern=_CODE_RE, what="a code") if "code" in m else None
     codes.append((code, _join(path, "code")))
@@ -470,7 +532,13 @@ def _per_unit(r: _Reader, node: Any, path: str, catalogue: dict[str, FactField])
 # -- test cases ---------------------------------------------------------------------------------------------
 
 
-def _cases(r: _Reader, node: list[Any], facts: tuple[FactField, ...], categories: tuple[Category, ...], indicators: tuple[Indicator, ...]) -> list[TestCase]:
+def _cases(
+    r: _Reader,
+    node: list[Any],
+    facts: tuple[FactField, ...],
+    categories: tuple[Category, ...],
+    indicators: tuple[Indicator, ...],
+) -> list[TestCase]:
     validator = FactsValidator(facts)
     category_codes = {c.code for c in categories}
     indicator_codes = {i.code for i in indicators}
@@ -490,7 +558,11 @@ def _cases(r: _Reader, node: list[Any], facts: tuple[FactField, ...], categories
                 for field, messages in exc.errors.items():
                     for message in messages:
                         r.problems.add(f"{path}.facts.{field}", message)
-        expected = _expected(r, m.get("expected"), _join(path, "expected"), category_codes, indicator_codes) if "expected" in m else None
+        expected = (
+            _expected(r, m.get("expected"), _join(path, "expected"), category_codes, indicator_codes)
+            if "expected" in m
+            else None
+        )
         if name and case_facts is not None and expected is not None:
             out.append(TestCase(name, case_facts, expected, as_of))
     r.unique(names, "case name")
@@ -539,7 +611,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         seen.add(key)
@@ -552,7 +624,7 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 def parse_yaml(text: str, source: str = "<ruleset>") -> RulesetVersion:
     """Parse YAML text into a version; a YAML syntax error is reported like any other problem."""
     try:
-        doc = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        doc = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -569,4 +641,3 @@ def load_file(path: str | Path) -> RulesetVersion:
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesetError(str(p), [Problem("", f"cannot read the file: {exc}")]) from None
     return parse_yaml(text, p.name)
-

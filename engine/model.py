@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal, TypeAlias
 
 FieldType = Literal["bool", "int", "number", "date", "enum", "string"]

@@ -24,7 +24,7 @@ V = TypeVar("V", bound=Versioned)
 
 
 def in_force(versions: Iterable[V], year: int, on: dt.date) -> V:
-    """The published, non-retired version of ``year`` with the latest ``effective_from`` ≤ ``on``, then the highest revision.
+    """The published version of ``year`` with the latest ``effective_from`` ≤ ``on``, then the highest revision.
 
     Raises VersionNotFound naming the year and date when there is none.
     """

@@ -78,7 +78,9 @@ def _select_version(year: int | None, on: dt.date, pinned: str | None) -> Any:
     if pinned:
         found = [v for v in versions if v.ref == pinned]
         if not found:
-            raise click.ClickException(f"no version {pinned} in {directory} (known: {', '.join(v.ref for v in versions) or 'none'})")
+            raise click.ClickException(
+                f"no version {pinned} in {directory} (known: {', '.join(v.ref for v in versions) or 'none'})"
+            )
         return found[0]
     if year is None:
         raise click.UsageError("give --year (the version in force is chosen by year and date) or --version")
@@ -90,8 +92,18 @@ def _select_version(year: int | None, on: dt.date, pinned: str | None) -> Any:
 
 @click.command("score")
 @click.option("--year", type=int, help="Scoring year; the version in force for it is used.")
-@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Scoring date (default: today); picks the version in force and is the default application date.")
-@click.option("--version", "pinned", metavar="RULESET/YEAR/REVISION", help="Use this version instead of the one in force, e.g. tongxiang/2026/1.")
+@click.option(
+    "--date",
+    "date_text",
+    metavar="YYYY-MM-DD",
+    help="Scoring date (default: today); picks the version in force and is the default application date.",
+)
+@click.option(
+    "--version",
+    "pinned",
+    metavar="RULESET/YEAR/REVISION",
+    help="Use this version instead of the one in force, e.g. tongxiang/2026/1.",
+)
 @click.argument("input_file", type=click.File("r", encoding="utf-8"))
 @with_appcontext
 def score_command(year: int | None, date_text: str | None, pinned: str | None, input_file: TextIO) -> None:
@@ -165,8 +177,10 @@ def validate_command(paths: tuple[Path, ...]) -> None:
         if failures:
             bad += 1
         status = "FAIL" if failures else "ok  "
-        click.echo(f"{status} {path.name}: {version.ref} ({version.status}) {version.content_hash}; "
-                   f"{len(outcomes) - len(failures)}/{len(outcomes)} test cases passed")
+        click.echo(
+            f"{status} {path.name}: {version.ref} ({version.status}) {version.content_hash}; "
+            f"{len(outcomes) - len(failures)}/{len(outcomes)} test cases passed"
+        )
         for outcome in failures:
             click.echo(f"       case {outcome.name!r}:")
             for mismatch in outcome.mismatches:

@@ -18,7 +18,11 @@ def golden_cases() -> list[Any]:
     """Every golden case as a pytest param, or one skipped param saying why there are none."""
     files = sorted(GOLDEN_DIR.glob("golden-*.json"))
     if not files:
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"golden cases not found in {GOLDEN_DIR}"), id="no-golden-cases")]
+        return [
+            pytest.param(
+                None, marks=pytest.mark.skip(reason=f"golden cases not found in {GOLDEN_DIR}"), id="no-golden-cases"
+            )
+        ]
     params = []
     for path in files:
         for case in json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal):

@@ -26,7 +26,9 @@ def test_golden_cases_through_the_cli(runner: Any, year: int) -> None:
         pytest.skip(f"golden cases not found in {GOLDEN_DIR}")
     cases = json.loads(path.read_text(encoding="utf-8"))
     entries = [{"application_ref": f"G-{n}", "facts": case["facts"]} for n, case in enumerate(cases)]
-    result = runner.invoke(args=["score", "--year", str(year), "--date", f"{year}-06-01", "-"], input=json.dumps(entries))
+    result = runner.invoke(
+        args=["score", "--year", str(year), "--date", f"{year}-06-01", "-"], input=json.dumps(entries)
+    )
     assert result.exit_code == 0, result.output
     out = lines(result.stdout)
     assert [o["application_ref"] for o in out] == [e["application_ref"] for e in entries]
@@ -54,7 +56,10 @@ def test_json_lines_with_an_invalid_entry(runner: Any, tmp_path: Path) -> None:
     out = lines(result.stdout)
     assert [o["application_ref"] for o in out] == ["A", "B", None, "D", "E"]
     assert out[0]["total"] == 20 and out[4]["total"] == 30
-    assert out[1]["errors"] == {"facts.insurance_months": ["expected a whole number, got 12.5"], "facts.agee": ["unknown field"]}
+    assert out[1]["errors"] == {
+        "facts.insurance_months": ["expected a whole number, got 12.5"],
+        "facts.agee": ["unknown field"],
+    }
     assert "line 3 is not valid JSON" in out[2]["errors"]["input"][0]
     assert out[3]["errors"] == {"extra": ["unknown field"]}
     assert "3 of 5 application(s) had errors" in result.stderr

@@ -57,7 +57,9 @@ def test_missing_required_fields_are_each_named(versions: dict[int, RulesetVersi
 
 
 def test_every_problem_at_once(versions: dict[int, RulesetVersion]) -> None:
-    errors = errors_for(versions[2026], {**BASE, "agee": 1, "skill_level": 9, "permit_valid": None, "dwelling": "castle"})
+    errors = errors_for(
+        versions[2026], {**BASE, "agee": 1, "skill_level": 9, "permit_valid": None, "dwelling": "castle"}
+    )
     assert set(errors) == {"agee", "skill_level", "permit_valid", "dwelling"}
 
 
@@ -80,5 +82,9 @@ def test_age_defaults_to_the_scoring_date(versions: dict[int, RulesetVersion]) -
 def test_leap_day_birthday(versions: dict[int, RulesetVersion]) -> None:
     compiled = compile_version(versions[2026])
     facts = {**BASE, "birth_date": "1984-02-29"}
-    assert compiled.score({**facts, "application_date": "2025-02-28"}, as_of=dt.date(2025, 6, 1))["derived"] == {"age": 40}
-    assert compiled.score({**facts, "application_date": "2025-03-01"}, as_of=dt.date(2025, 6, 1))["derived"] == {"age": 41}
+    assert compiled.score({**facts, "application_date": "2025-02-28"}, as_of=dt.date(2025, 6, 1))["derived"] == {
+        "age": 40
+    }
+    assert compiled.score({**facts, "application_date": "2025-03-01"}, as_of=dt.date(2025, 6, 1))["derived"] == {
+        "age": 41
+    }

@@ -21,7 +21,12 @@ MINIMAL: dict[str, Any] = {
     "facts": [
         {"name": "birth_date", "type": "date", "label": "出生日期", "required": True},
         {"name": "application_date", "type": "date", "label": "申请日期"},
-        {"name": "age", "type": "int", "label": "年龄", "derived": {"function": "full_years", "source": "birth_date", "at": "application_date"}},
+        {
+            "name": "age",
+            "type": "int",
+            "label": "年龄",
+            "derived": {"function": "full_years", "source": "birth_date", "at": "application_date"},
+        },
         {"name": "months", "type": "int", "label": "月数", "min": 0},
         {"name": "education", "type": "enum", "label": "学历", "values": ["bachelor", "college"]},
     ],
@@ -40,7 +45,13 @@ MINIMAL: dict[str, Any] = {
             ],
         }
     ],
-    "cases": [{"name": "一例", "facts": {"birth_date": "1990-01-01", "application_date": "2026-03-01"}, "expected": {"total": 20}}],
+    "cases": [
+        {
+            "name": "一例",
+            "facts": {"birth_date": "1990-01-01", "application_date": "2026-03-01"},
+            "expected": {"total": 20},
+        }
+    ],
 }
 
 
@@ -58,35 +69,162 @@ CASES = [
     ("unknown top-level key", lambda d: d.update(colour="blue"), "colour", "unknown key"),
     ("unknown item key", lambda d: _item(d).update(pointz=3), "indicators[0].items[0].pointz", "unknown key"),
     ("missing required key", lambda d: d.pop("title"), "title", "missing required key"),
-    ("duplicate item code", lambda d: _item(d, 1).update(code="P1-1"), "indicators[0].items[1].code", "duplicate item code 'P1-1'"),
-    ("duplicate indicator code", lambda d: d["indicators"].append(copy.deepcopy(d["indicators"][0])), "indicators[1].code", "duplicate indicator code"),
+    (
+        "duplicate item code",
+        lambda d: _item(d, 1).update(code="P1-1"),
+        "indicators[0].items[1].code",
+        "duplicate item code 'P1-1'",
+    ),
+    (
+        "duplicate indicator code",
+        lambda d: d["indicators"].append(copy.deepcopy(d["indicators"][0])),
+        "indicators[1].code",
+        "duplicate indicator code",
+    ),
     ("duplicate field", lambda d: d["facts"].append(dict(d["facts"][3])), "facts[5].name", "duplicate field 'months'"),
-    ("condition on an unknown field", lambda d: _item(d)["when"].update(field="agee"), "indicators[0].items[0].when.field", "unknown field 'agee'"),
-    ("value of the wrong type", lambda d: _item(d)["when"].update(value="forty"), "indicators[0].items[0].when.value", "expected an integer"),
-    ("enum value not allowed", lambda d: _item(d).update(when={"field": "education", "op": "==", "value": "phd"}), "indicators[0].items[0].when.value", "must be one of: bachelor, college"),
-    ("negative indicator cap", lambda d: d["indicators"][0].update(cap=-5), "indicators[0].cap", "must not be negative"),
+    (
+        "condition on an unknown field",
+        lambda d: _item(d)["when"].update(field="agee"),
+        "indicators[0].items[0].when.field",
+        "unknown field 'agee'",
+    ),
+    (
+        "value of the wrong type",
+        lambda d: _item(d)["when"].update(value="forty"),
+        "indicators[0].items[0].when.value",
+        "expected an integer",
+    ),
+    (
+        "enum value not allowed",
+        lambda d: _item(d).update(when={"field": "education", "op": "==", "value": "phd"}),
+        "indicators[0].items[0].when.value",
+        "must be one of: bachelor, college",
+    ),
+    (
+        "negative indicator cap",
+        lambda d: d["indicators"][0].update(cap=-5),
+        "indicators[0].cap",
+        "must not be negative",
+    ),
     ("negative item cap", lambda d: _item(d, 1).update(cap=-1), "indicators[0].items[1].cap", "must not be negative"),
-    ("unknown operator", lambda d: _item(d)["when"].update(op="=<"), "indicators[0].items[0].when.op", "unknown operator '=<'"),
-    ("nested unknown field", lambda d: _item(d).update(when={"any": [{"field": "age", "op": "<", "value": 3}, {"all": [{"field": "nope", "op": "exists"}]}]}), "indicators[0].items[0].when.any[1].all[0].field", "unknown field 'nope'"),
-    ("both points rules", lambda d: _item(d).update(per_unit={"field": "months", "rate": 1}), "indicators[0].items[0]", "exactly one points rule"),
-    ("per_unit on a text field", lambda d: _item(d, 1)["per_unit"].update(field="education"), "indicators[0].items[1].per_unit.field", "expected an int or number field"),
-    ("zero unit", lambda d: _item(d, 1)["per_unit"].update(unit=0), "indicators[0].items[1].per_unit.unit", "must be greater than 0"),
-    ("three decimals", lambda d: _item(d, 1)["per_unit"].update(rate=0.125), "indicators[0].items[1].per_unit.rate", "at most 2 decimal places"),
-    ("item cap above indicator cap", lambda d: _item(d, 1).update(cap=25), "indicators[0].items[1].cap", "exceeds the cap of its indicator"),
-    ("unknown category", lambda d: d["indicators"][0].update(category="extra"), "indicators[0].category", "unknown category 'extra'"),
-    ("bad category kind", lambda d: d["categories"][0].update(kind="subtract"), "categories[0].kind", "expected one of: add, deduct"),
+    (
+        "unknown operator",
+        lambda d: _item(d)["when"].update(op="=<"),
+        "indicators[0].items[0].when.op",
+        "unknown operator '=<'",
+    ),
+    (
+        "nested unknown field",
+        lambda d: _item(d).update(
+            when={"any": [{"field": "age", "op": "<", "value": 3}, {"all": [{"field": "nope", "op": "exists"}]}]}
+        ),
+        "indicators[0].items[0].when.any[1].all[0].field",
+        "unknown field 'nope'",
+    ),
+    (
+        "both points rules",
+        lambda d: _item(d).update(per_unit={"field": "months", "rate": 1}),
+        "indicators[0].items[0]",
+        "exactly one points rule",
+    ),
+    (
+        "per_unit on a text field",
+        lambda d: _item(d, 1)["per_unit"].update(field="education"),
+        "indicators[0].items[1].per_unit.field",
+        "expected an int or number field",
+    ),
+    (
+        "zero unit",
+        lambda d: _item(d, 1)["per_unit"].update(unit=0),
+        "indicators[0].items[1].per_unit.unit",
+        "must be greater than 0",
+    ),
+    (
+        "three decimals",
+        lambda d: _item(d, 1)["per_unit"].update(rate=0.125),
+        "indicators[0].items[1].per_unit.rate",
+        "at most 2 decimal places",
+    ),
+    (
+        "item cap above indicator cap",
+        lambda d: _item(d, 1).update(cap=25),
+        "indicators[0].items[1].cap",
+        "exceeds the cap of its indicator",
+    ),
+    (
+        "unknown category",
+        lambda d: d["indicators"][0].update(category="extra"),
+        "indicators[0].category",
+        "unknown category 'extra'",
+    ),
+    (
+        "bad category kind",
+        lambda d: d["categories"][0].update(kind="subtract"),
+        "categories[0].kind",
+        "expected one of: add, deduct",
+    ),
     ("bad date", lambda d: d.update(effective_from="2026-02-30"), "effective_from", "not a valid date"),
     ("bad status", lambda d: d.update(status="live"), "status", "expected one of: draft, published, retired"),
-    ("ordering on an enum", lambda d: _item(d).update(when={"field": "education", "op": ">", "value": "college"}), "indicators[0].items[0].when.op", "needs a number or date field"),
-    ("exists with a value", lambda d: _item(d).update(when={"field": "age", "op": "exists", "value": 1}), "indicators[0].items[0].when.value", "takes no value"),
-    ("in without a list", lambda d: _item(d).update(when={"field": "education", "op": "in", "value": "college"}), "indicators[0].items[0].when.value", "expected a list"),
-    ("case facts unknown field", lambda d: d["cases"][0]["facts"].update(agee=3), "cases[0].facts.agee", "unknown field"),
-    ("case facts sends a derived field", lambda d: d["cases"][0]["facts"].update(age=30), "cases[0].facts.age", "computed from birth_date"),
-    ("case expects an unknown indicator", lambda d: d["cases"][0]["expected"].update(indicators={"P9": 1}), "cases[0].expected.indicators.P9", "unknown code"),
-    ("indicator without reference", lambda d: d["indicators"][0].pop("reference"), "indicators[0].reference", "missing required key"),
-    ("derived from a non-date", lambda d: d["facts"][2]["derived"].update(source="months"), "facts[2].derived.source", "expected a date field"),
-    ("text where a number belongs", lambda d: _item(d).update(fixed="20"), "indicators[0].items[0].fixed", "expected a number"),
-    ("boolean where a number belongs", lambda d: d["categories"][0].update(cap=True), "categories[0].cap", "expected a number"),
+    (
+        "ordering on an enum",
+        lambda d: _item(d).update(when={"field": "education", "op": ">", "value": "college"}),
+        "indicators[0].items[0].when.op",
+        "needs a number or date field",
+    ),
+    (
+        "exists with a value",
+        lambda d: _item(d).update(when={"field": "age", "op": "exists", "value": 1}),
+        "indicators[0].items[0].when.value",
+        "takes no value",
+    ),
+    (
+        "in without a list",
+        lambda d: _item(d).update(when={"field": "education", "op": "in", "value": "college"}),
+        "indicators[0].items[0].when.value",
+        "expected a list",
+    ),
+    (
+        "case facts unknown field",
+        lambda d: d["cases"][0]["facts"].update(agee=3),
+        "cases[0].facts.agee",
+        "unknown field",
+    ),
+    (
+        "case facts sends a derived field",
+        lambda d: d["cases"][0]["facts"].update(age=30),
+        "cases[0].facts.age",
+        "computed from birth_date",
+    ),
+    (
+        "case expects an unknown indicator",
+        lambda d: d["cases"][0]["expected"].update(indicators={"P9": 1}),
+        "cases[0].expected.indicators.P9",
+        "unknown code",
+    ),
+    (
+        "indicator without reference",
+        lambda d: d["indicators"][0].pop("reference"),
+        "indicators[0].reference",
+        "missing required key",
+    ),
+    (
+        "derived from a non-date",
+        lambda d: d["facts"][2]["derived"].update(source="months"),
+        "facts[2].derived.source",
+        "expected a date field",
+    ),
+    (
+        "text where a number belongs",
+        lambda d: _item(d).update(fixed="20"),
+        "indicators[0].items[0].fixed",
+        "expected a number",
+    ),
+    (
+        "boolean where a number belongs",
+        lambda d: d["categories"][0].update(cap=True),
+        "categories[0].cap",
+        "expected a number",
+    ),
 ]
 
 
@@ -96,7 +234,9 @@ def test_minimal_document_is_valid() -> None:
 
 
 @pytest.mark.parametrize(("change", "path", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_broken_document_names_path_and_expectation(change: Callable[[dict[str, Any]], None], path: str, fragment: str) -> None:
+def test_broken_document_names_path_and_expectation(
+    change: Callable[[dict[str, Any]], None], path: str, fragment: str
+) -> None:
     with pytest.raises(RulesetError) as info:
         parse_document(broken(change), "broken.yaml")
     matching = [p for p in info.value.problems if p.path == path]

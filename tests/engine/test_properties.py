@@ -65,7 +65,9 @@ def test_total_within_bounds_and_categories_within_caps(pair: tuple[RulesetVersi
 
 @settings(max_examples=200, deadline=None)
 @given(any_version_and_facts(), st.integers(0, 400), st.integers(1, 120))
-def test_more_insurance_months_never_lower_the_score(pair: tuple[RulesetVersion, dict[str, Any]], months: int, more: int) -> None:
+def test_more_insurance_months_never_lower_the_score(
+    pair: tuple[RulesetVersion, dict[str, Any]], months: int, more: int
+) -> None:
     version, facts = pair
     compiled = compile_version(version)
     for field in ("insurance_months", "local_insurance_months"):

@@ -34,19 +34,39 @@ def test_tenths_add_up_exactly() -> None:
 def test_result_shape(versions: dict[int, RulesetVersion]) -> None:
     version = versions[2026]
     result = compile_version(version).score({**BASE, "insurance_months": 7}, as_of=ON)
-    assert result["version"] == {"ruleset": "tongxiang", "year": 2026, "revision": 1, "content_hash": version.content_hash}
+    assert result["version"] == {
+        "ruleset": "tongxiang",
+        "year": 2026,
+        "revision": 1,
+        "content_hash": version.content_hash,
+    }
     assert result["valid_until"] == "2026-12-31"
     assert result["eligible"] is True and result["ineligible_reasons"] == []
     p4 = indicator(result, "P4")
     assert list(p4["departments"]) == ["人力社保局"] and "附件1" in p4["reference"]
     assert (p4["raw"], p4["cap"], p4["points"]) == (Decimal("3.5"), Decimal(30), Decimal("3.5"))
-    assert item(result, "P4-1") == {"code": "P4-1", "label": "在浙江省累计缴纳社会保险，每满1个月得0.5分", "fired": True, "raw": Decimal("3.5"), "cap": None, "points": Decimal("3.5"), "counted": True}
+    assert item(result, "P4-1") == {
+        "code": "P4-1",
+        "label": "在浙江省累计缴纳社会保险，每满1个月得0.5分",
+        "fired": True,
+        "raw": Decimal("3.5"),
+        "cap": None,
+        "points": Decimal("3.5"),
+        "counted": True,
+    }
     assert item(result, "P1-2")["fired"] is False
 
 
 def test_item_indicator_and_category_caps(versions: dict[int, RulesetVersion]) -> None:
-    facts = {**BASE, "local_insurance_months": 100, "provident_fund_months": 200, "labor_contract": True, "shortage_post": True,
-             "dwelling": "owned", "local_residence_months": 400}
+    facts = {
+        **BASE,
+        "local_insurance_months": 100,
+        "provident_fund_months": 200,
+        "labor_contract": True,
+        "shortage_post": True,
+        "dwelling": "owned",
+        "local_residence_months": 400,
+    }
     result = compile_version(versions[2026]).score(facts, as_of=ON)
     t21 = item(result, "T2-1")
     assert (t21["raw"], t21["points"]) == (Decimal(50), Decimal(36))
@@ -57,7 +77,9 @@ def test_item_indicator_and_category_caps(versions: dict[int, RulesetVersion]) -
 
 
 def test_exclusive_group_counts_only_the_highest(versions: dict[int, RulesetVersion]) -> None:
-    result = compile_version(versions[2026]).score({**BASE, "skill_level": 3, "title": "senior", "special_cert": "ordinary"}, as_of=ON)
+    result = compile_version(versions[2026]).score(
+        {**BASE, "skill_level": 3, "title": "senior", "special_cert": "ordinary"}, as_of=ON
+    )
     counted = {it["code"]: it["counted"] for it in indicator(result, "T1")["items"] if it["fired"]}
     assert counted == {"T1-1": True, "T1-3": False, "T1-5": False}
     assert item(result, "T1-3")["excluded_by"] == "T1-1"
