@@ -271,6 +271,15 @@ class _Cache:
                 self._entries.popitem(last=False)  # its core ruleset is freed once no caller holds it
             return compiled
 
+    def lookup(self, key: str) -> CompiledVersion | None:
+        with self._lock:
+            if self._pid != os.getpid():
+                return None
+            compiled = self._entries.get(key)
+            if compiled is not None:
+                self._entries.move_to_end(key)
+            return compiled
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -282,6 +291,11 @@ _cache = _Cache()
 def compile_version(version: RulesetVersion) -> CompiledVersion:
     """The compiled form of ``version``, built once per content hash per process."""
     return _cache.get(version)
+
+
+def compiled_if_cached(content_hash: str) -> CompiledVersion | None:
+    """The compiled version with this content hash if this process has one (no model needed to look)."""
+    return _cache.lookup(content_hash)
 
 
 def score(version: RulesetVersion, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ def create_app(config: Any = None) -> Flask:
     """Build the Flask application; ``config`` is a Config object or a mapping of overrides."""
     from jifen.cli import register_commands
     from jifen.config import Config
+    from jifen.db import Database
 
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(Config())
@@ -20,10 +21,16 @@ def create_app(config: Any = None) -> Flask:
         app.config.from_object(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
+    Database(app.config["DATABASE_URL"]).init_app(app)
     register_commands(app)
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify(status="ok")
+        from sqlalchemy import text
+
+        from jifen.db import get_session
+
+        get_session().execute(text("SELECT 1"))
+        return jsonify(status="ok", database="ok")
 
     return app

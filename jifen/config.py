@@ -26,6 +26,14 @@ def _secret_key(instance: Path) -> str:
     return key_file.read_text(encoding="ascii").strip()
 
 
+def database_url(url: str) -> str:
+    """Plain ``postgresql://`` URLs use the psycopg (3) driver, the one this project installs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 class Config:
     """Settings read when the app is created; every one has a default that works on a fresh machine."""
 
@@ -33,7 +41,7 @@ class Config:
         instance = _instance_dir()
         self.INSTANCE_DIR = str(instance)
         self.SECRET_KEY = _secret_key(instance)
-        self.DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'jifen.db'}")
+        self.DATABASE_URL = database_url(os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'jifen.db'}"))
         self.RULESETS_DIR = os.environ.get("RULESETS_DIR", str(PROJECT_ROOT / "rulesets"))
         self.JSON_AS_ASCII = False
 

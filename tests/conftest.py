@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -8,6 +11,7 @@ from typing import Any
 import pytest
 
 from engine import RulesetVersion, load_file
+from jifen.config import database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"
@@ -35,19 +39,103 @@ def versions() -> dict[int, RulesetVersion]:
     return {v.year: v for v in (load_file(p) for p in sorted(RULESETS.glob("*.yaml")))}
 
 
+TEST_DATABASE_URL = database_url(os.environ.get("JIFEN_TEST_DATABASE_URL", ""))
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+def pytest_report_header() -> str:
+    return f"database: {TEST_DATABASE_URL.split('@')[-1] if TEST_DATABASE_URL else 'SQLite (a fresh file per test)'}"
+
+
+@pytest.fixture(scope="session")
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database: a template SQLite file, or the PostgreSQL test database made empty."""
+    from sqlalchemy import text
+
+    from jifen.db import make_engine
+    from jifen.migrate import upgrade
+
+    if ON_POSTGRES:
+        engine = make_engine(TEST_DATABASE_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    template = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite:///{template}")
+    return str(template)
+
+
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def database_url(_migrated: str, tmp_path: Path) -> Iterator[str]:
+    """A migrated database holding nothing, for one test."""
+    if ON_POSTGRES:
+        from sqlalchemy import text
+
+        from jifen.db import make_engine
+        from jifen.models import Base
+
+        engine = make_engine(_migrated)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        yield _migrated
+        return
+    path = tmp_path / "jifen.db"
+    shutil.copyfile(_migrated, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from jifen import create_app
     from jifen.config import TestConfig
 
     monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    return create_app(TestConfig())
+    monkeypatch.delenv("JIFEN_USER", raising=False)
+    app = create_app(TestConfig())
+    yield app
+    from jifen.db import get_db
+
+    get_db(app).session.remove()
+    get_db(app).engine.dispose()
+
+
+@pytest.fixture
+def db(app: Any) -> Any:
+    from jifen.db import get_db
+
+    return get_db(app)
+
+
+@pytest.fixture
+def session(db: Any) -> Iterator[Any]:
+    with db.factory() as session:
+        yield session
 
 
 @pytest.fixture
 def runner(app: Any) -> Any:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def seeded(app: Any, db: Any) -> Any:
+    """The app with the sample rulesets imported and one user per role (password ``Passw0rd-Good``)."""
+    from jifen.models import ROLES
+    from jifen.services import rulesets, users
+
+    with db.transaction() as s:
+        for path in sorted(RULESETS.glob("*.yaml")):
+            rulesets.import_text(s, path.read_text(encoding="utf-8"), path.name, "test")
+        for role in ROLES:
+            users.create_user(s, role, role, "Passw0rd-Good")
+    return app
 
 
 def expected_matches(expected: dict[str, Any], result: dict[str, Any]) -> list[str]:

@@ -25,7 +25,7 @@ def test_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("DATABASE_URL", "postgresql://example/db")
     app = create_app()
     assert app.config["SECRET_KEY"] == "from-the-environment"
-    assert app.config["DATABASE_URL"] == "postgresql://example/db"
+    assert app.config["DATABASE_URL"] == "postgresql+psycopg://example/db"
 
 
 def test_default_database_is_sqlite_under_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,4 +36,4 @@ def test_default_database_is_sqlite_under_instance(tmp_path: Path, monkeypatch: 
 
 def test_healthz(app: Any) -> None:
     response = app.test_client().get("/healthz")
-    assert response.status_code == 200 and response.json == {"status": "ok"}
+    assert response.status_code == 200 and response.json == {"status": "ok", "database": "ok"}

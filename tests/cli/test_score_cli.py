@@ -11,6 +11,11 @@ import pytest
 
 from tests.conftest import GOLDEN_DIR, expected_matches
 
+@pytest.fixture(autouse=True)
+def _sample_rulesets(seeded: Any) -> None:
+    """Scoring reads the versions from the database: the sample files imported."""
+
+
 BASE = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2026-03-15"}
 
 
@@ -89,7 +94,7 @@ def test_pinned_version_and_bad_date(runner: Any) -> None:
     bad = runner.invoke(args=["score", "--year", "2026", "--date", "2026-13-01", "-"], input=entry)
     assert bad.exit_code == 2 and "not a valid date" in bad.output
     unknown = runner.invoke(args=["score", "--version", "tongxiang/2024/1", "-"], input=entry)
-    assert unknown.exit_code == 1 and "no version tongxiang/2024/1" in unknown.output
+    assert unknown.exit_code == 1 and "no ruleset version tongxiang/2024/1" in unknown.output
 
 
 def test_malformed_json_array(runner: Any) -> None:

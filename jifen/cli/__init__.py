@@ -1,0 +1,40 @@
+"""Command-line interface through Flask's command group: ``flask --app wsgi …``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from flask import Flask
+
+from engine import EngineError, RulesetError
+from jifen.errors import ServiceError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def register_commands(app: Flask) -> None:
+    from jifen.cli.rulesets import rulesets_group
+    from jifen.cli.score import score_command
+    from jifen.cli.users import users_group
+    from jifen.migrate import db_group
+
+    for command in (score_command, rulesets_group, users_group, db_group):
+        app.cli.add_command(command)
+
+
+def friendly_errors(func: F) -> F:
+    """Turn the errors a user can cause into a clear message and exit status 1, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except RulesetError as exc:
+            raise click.ClickException(exc.report()) from None
+        except (ServiceError, EngineError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper  # type: ignore[return-value]

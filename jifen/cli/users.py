@@ -1,0 +1,49 @@
+"""``flask users …``: create users (the first admin included)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from jifen.cli import friendly_errors
+from jifen.db import get_db
+from jifen.models import ROLES, User
+from jifen.services import users
+
+users_group = AppGroup("users", help="Console users and their roles.")
+
+
+@users_group.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="editor, publisher, auditor or admin.")
+@friendly_errors
+def create_command(name: str, role: str) -> None:
+    """Create user NAME; the password comes from NEW_USER_PASSWORD, else it is asked twice."""
+    password = os.environ.get("NEW_USER_PASSWORD")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with get_db().transaction() as session:
+        users.create_user(session, name, role, password, actor="cli")
+    click.echo(f"created user {name} ({role})")
+
+
+@users_group.command("bootstrap")
+@friendly_errors
+def bootstrap_command() -> None:
+    """Create an 'admin' user with a generated password when there are no users yet (first start)."""
+    with get_db().transaction() as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            click.echo("users exist already; nothing to do")
+            return
+        password = secrets.token_urlsafe(12) + "-Aa1"
+        users.create_user(session, "admin", "admin", password, actor="bootstrap")
+    path = Path(current_app.config["INSTANCE_DIR"]) / "admin-password"
+    path.write_text(password + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    click.echo(f"created user 'admin' (role admin); its password is in {path}")

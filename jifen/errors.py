@@ -1,0 +1,43 @@
+"""Errors of the application's service layer; each says what was refused and why."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of the errors a service raises on purpose; the message is meant for the user."""
+
+    status = 400
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class Conflict(ServiceError):
+    """Someone else changed the same thing first, or the identity is already taken by other content."""
+
+    status = 409
+
+
+class NoVersionInForce(Conflict):
+    """No published version applies to the year and date asked for."""
+
+
+class ImmutableVersion(ServiceError):
+    """A published or retired version (or a row of it) was about to change."""
+
+    status = 409
+
+
+class PermissionDenied(ServiceError):
+    status = 403
+
+
+class Refused(ServiceError):
+    """The request is understood but its preconditions do not hold (e.g. publishing a failing draft)."""
+
+    status = 422
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        self.reasons = reasons or []
+        super().__init__(message + ("".join(f"\n  - {r}" for r in self.reasons)))

@@ -1,0 +1,401 @@
+"""Ruleset versions: import and export, drafts, clone, validate, test, publish, retire, in force, diff."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import (
+    CaseOutcome,
+    FactsError,
+    Problem,
+    RulesetError,
+    RulesetVersion,
+    compile_version,
+    dump_yaml,
+    parse_document,
+    parse_yaml,
+    run_cases,
+)
+from engine.diff import diff_versions
+from engine.errors import VersionNotFound
+from engine.selection import in_force as select_in_force
+from jifen.errors import Conflict, ImmutableVersion, NotFound, NoVersionInForce, Refused
+from jifen.models import Ruleset, RulesetVersionRow, User
+from jifen.rows import document_from_row, fill_rows
+from jifen.services import audit
+from jifen.services.users import require_role
+
+DEFAULT_RULESET = "tongxiang"
+_REF = re.compile(r"(?P<code>[a-z][a-z0-9_]*)/(?P<year>\d{4})/(?P<revision>\d+)")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def parse_ref(ref: str) -> tuple[str, int, int]:
+    """``tongxiang/2026/1`` → ``("tongxiang", 2026, 1)``."""
+    match = _REF.fullmatch(ref.strip())
+    if match is None:
+        raise Refused(f"not a version reference: {ref!r}", ["write it as RULESET/YEAR/REVISION, e.g. tongxiang/2026/1"])
+    return match["code"], int(match["year"]), int(match["revision"])
+
+
+def _query() -> Any:
+    return select(RulesetVersionRow).join(Ruleset).options(selectinload(RulesetVersionRow.ruleset))
+
+
+def get_version(session: Session, ref: str | int) -> RulesetVersionRow:
+    """A version by reference (``tongxiang/2026/1``) or database id."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        row = session.get(RulesetVersionRow, int(ref))
+    else:
+        code, year, revision = parse_ref(ref)
+        row = session.scalar(
+            _query().where(Ruleset.code == code, RulesetVersionRow.year == year, RulesetVersionRow.revision == revision)
+        )
+    if row is None:
+        raise NotFound(f"no ruleset version {ref}")
+    return row
+
+
+def list_versions(
+    session: Session, ruleset: str | None = None, year: int | None = None, status: str | None = None
+) -> list[RulesetVersionRow]:
+    """Versions, newest year first, then revision."""
+    query = _query()
+    if ruleset:
+        query = query.where(Ruleset.code == ruleset)
+    if year:
+        query = query.where(RulesetVersionRow.year == year)
+    if status:
+        query = query.where(RulesetVersionRow.status == status)
+    order = (Ruleset.code, RulesetVersionRow.year.desc(), RulesetVersionRow.revision.desc())
+    return list(session.scalars(query.order_by(*order)))
+
+
+def describe(row: RulesetVersionRow) -> dict[str, Any]:
+    """A version's identity and lifecycle, as shown in lists."""
+    return {
+        "id": row.id,
+        "ref": row.ref,
+        "ruleset": row.ruleset.code,
+        "year": row.year,
+        "revision": row.revision,
+        "status": row.status,
+        "effective_from": row.effective_from.isoformat(),
+        "title": row.title,
+        "content_hash": row.content_hash,
+        "lock_version": row.lock_version,
+        "created_by": row.created_by,
+        "published_at": row.published_at.isoformat() if row.published_at else None,
+        "published_by": row.published_by,
+        "publish_note": row.publish_note,
+        "retired_at": row.retired_at.isoformat() if row.retired_at else None,
+        "retired_by": row.retired_by,
+    }
+
+
+# -- content ---------------------------------------------------------------------------------------------
+
+
+def load_model(row: RulesetVersionRow) -> RulesetVersion:
+    """The version as the engine's model; RulesetError lists every problem of an invalid draft."""
+    return parse_document(document_from_row(row), row.ref)
+
+
+def validate(row: RulesetVersionRow) -> list[Problem]:
+    """Every problem of the version (empty when it is valid)."""
+    try:
+        load_model(row)
+    except RulesetError as exc:
+        return exc.problems
+    return []
+
+
+def test_cases(row: RulesetVersionRow) -> list[CaseOutcome]:
+    """Run the version's test cases; RulesetError when the version itself is invalid."""
+    return run_cases(load_model(row))
+
+
+test_cases.__test__ = False  # type: ignore[attr-defined]
+
+
+def _content_hash(row: RulesetVersionRow) -> str:
+    try:
+        return load_model(row).content_hash
+    except RulesetError:
+        # an invalid draft still gets a stable fingerprint of what it holds
+        raw = json.dumps(document_from_row(row), sort_keys=True, ensure_ascii=False, default=str)
+        return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def export_yaml(row: RulesetVersionRow) -> str:
+    """The version as a ruleset file (canonical YAML); refused for an invalid draft, with its problems."""
+    try:
+        return dump_yaml(load_model(row))
+    except RulesetError as exc:
+        raise Refused(f"{row.ref} is not valid and cannot be exported", [str(p) for p in exc.problems]) from None
+
+
+def _ruleset(session: Session, code: str) -> Ruleset:
+    ruleset = session.scalar(select(Ruleset).where(Ruleset.code == code))
+    if ruleset is None:
+        ruleset = Ruleset(code=code)
+        session.add(ruleset)
+        session.flush()
+    return ruleset
+
+
+def _existing(session: Session, code: str, year: int, revision: int) -> RulesetVersionRow | None:
+    return session.scalar(
+        _query().where(Ruleset.code == code, RulesetVersionRow.year == year, RulesetVersionRow.revision == revision)
+    )
+
+
+def _insert_draft(
+    session: Session, model: RulesetVersion, actor: str, cloned_from: int | None = None
+) -> RulesetVersionRow:
+    row = RulesetVersionRow(
+        ruleset=_ruleset(session, model.ruleset),
+        year=model.year,
+        revision=model.revision,
+        status="draft",
+        effective_from=model.effective_from,
+        title=model.title,
+        created_by=actor,
+        cloned_from_id=cloned_from,
+    )
+    session.add(row)
+    session.flush()
+    fill_rows(row, model)
+    row.content_hash = model.content_hash
+    session.flush()
+    return row
+
+
+def import_text(session: Session, text: str, source: str, actor: str) -> tuple[RulesetVersionRow, bool]:
+    """Import a ruleset file; returns ``(version, created)``.
+
+    The same content again is a no-op; the same identity with different content is refused. A file marked
+    published is published only if all its test cases pass (as for any publication).
+    """
+    model = parse_yaml(text, source)
+    existing = _existing(session, model.ruleset, model.year, model.revision)
+    if existing is not None:
+        if existing.content_hash == model.content_hash:
+            return existing, False
+        raise Conflict(
+            f"{model.ref} already exists with other content ({existing.content_hash}, {existing.status}); "
+            f"{source} has {model.content_hash}. Give the file a new revision, or edit the draft instead."
+        )
+    if model.status != "draft":
+        _check_publishable(model)
+    row = _insert_draft(session, model, actor)
+    if model.status in ("published", "retired"):
+        row.status = "published"
+        row.published_at = _now()
+        row.published_by = actor
+        row.publish_note = f"imported from {source}"
+        session.flush()
+    if model.status == "retired":
+        row.status = "retired"
+        row.retired_at = _now()
+        row.retired_by = actor
+        session.flush()
+    audit.record(session, actor, "import", "version", object_id=row.id, object_ref=row.ref,
+                 after=describe(row), note=f"from {source}")  # fmt: skip
+    return row, True
+
+
+def clone(session: Session, ref: str | int, actor: str, year: int | None = None) -> RulesetVersionRow:
+    """A new draft with the content of ``ref``: for ``year`` (next year) or, by default, the next revision."""
+    source = get_version(session, ref)
+    try:
+        model = load_model(source)
+    except RulesetError as exc:
+        raise Refused(f"{source.ref} is not valid and cannot be cloned", [str(p) for p in exc.problems]) from None
+    target_year = year or source.year
+    if not 2000 <= target_year <= 2100:
+        raise Refused(f"year {target_year} is out of range", ["a year from 2000 to 2100"])
+    latest = session.scalar(
+        select(func.max(RulesetVersionRow.revision)).where(
+            RulesetVersionRow.ruleset_id == source.ruleset_id, RulesetVersionRow.year == target_year
+        )
+    )
+    revision = (latest or 0) + 1
+    effective = source.effective_from if target_year == source.year else dt.date(target_year, 1, 1)
+    title = model.title.replace(str(source.year), str(target_year)) if target_year != source.year else model.title
+    draft = dataclasses.replace(
+        model, year=target_year, revision=revision, effective_from=effective, status="draft", title=title
+    )
+    row = _insert_draft(session, draft, actor, cloned_from=source.id)
+    audit.record(session, actor, "clone", "version", object_id=row.id, object_ref=row.ref,
+                 after=describe(row), note=f"cloned from {source.ref}")  # fmt: skip
+    return row
+
+
+def save_draft(session: Session, ref: str | int, document: Any, expected_lock: int, actor: str) -> RulesetVersionRow:
+    """Replace a draft's content with ``document`` (a validated ruleset document).
+
+    ``expected_lock`` is the draft's ``lock_version`` when the editor loaded it: if someone saved in between,
+    the save is refused with a conflict and nothing is changed.
+    """
+    row = get_version(session, ref)
+    if row.status != "draft":
+        raise ImmutableVersion(f"{row.ref} is {row.status}: only drafts can be edited")
+    if row.lock_version != expected_lock:
+        raise Conflict(
+            f"{row.ref} was changed by someone else (now at edit {row.lock_version}, you edited {expected_lock}); "
+            "reload it and apply your changes again"
+        )
+    model = parse_document(document, row.ref) if not isinstance(document, RulesetVersion) else document
+    if (model.ruleset, model.year, model.revision) != (row.ruleset.code, row.year, row.revision):
+        raise Refused(f"the document is {model.ref}, not {row.ref}", ["keep ruleset, year and revision as they are"])
+    before = document_from_row(row)
+    fill_rows(row, model)
+    row.content_hash = model.content_hash
+    row.updated_at = _now()
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict(f"{row.ref} was changed by someone else while you saved; reload it") from None
+    audit.record(session, actor, "edit", "version", object_id=row.id, object_ref=row.ref, before=before,
+                 after=document_from_row(row))  # fmt: skip
+    return row
+
+
+def touch(session: Session, row: RulesetVersionRow, expected_lock: int) -> None:
+    """Mark a draft as edited after its rows were changed one by one (recomputes the hash, checks the lock)."""
+    if row.status != "draft":
+        raise ImmutableVersion(f"{row.ref} is {row.status}: only drafts can be edited")
+    if row.lock_version != expected_lock:
+        raise Conflict(f"{row.ref} was changed by someone else; reload it and apply your changes again")
+    row.content_hash = _content_hash(row)
+    row.updated_at = _now()
+
+
+# -- lifecycle -------------------------------------------------------------------------------------------
+
+
+def _check_publishable(model: RulesetVersion) -> None:
+    if not model.cases:
+        raise Refused(f"{model.ref} cannot be published", ["it has no test cases: add at least one"])
+    failures = [o for o in run_cases(model) if not o.passed]
+    if failures:
+        reasons = [f"test case {o.name!r}: {'; '.join(o.mismatches)}" for o in failures]
+        raise Refused(f"{model.ref} cannot be published: {len(failures)} test case(s) fail", reasons)
+
+
+def publish(session: Session, ref: str | int, user: User, note: str) -> RulesetVersionRow:
+    """Publish a draft: needs the publisher role, a note, a clean validation and every test case passing."""
+    require_role(user, "publisher")
+    row = get_version(session, ref)
+    if row.status != "draft":
+        raise Refused(f"{row.ref} is {row.status}", ["only a draft can be published"])
+    if not note or not note.strip():
+        raise Refused(f"{row.ref} cannot be published without a note", ["say what this version changes and why"])
+    try:
+        model = load_model(row)
+    except RulesetError as exc:
+        raise Refused(f"{row.ref} cannot be published: it is not valid", [str(p) for p in exc.problems]) from None
+    _check_publishable(model)
+    before = describe(row)
+    row.content_hash = model.content_hash
+    row.status = "published"
+    row.published_at = _now()
+    row.published_by = user.username
+    row.publish_note = note.strip()
+    session.flush()
+    audit.record(session, user.username, "publish", "version", object_id=row.id, object_ref=row.ref,
+                 before=before, after=describe(row), note=note.strip())  # fmt: skip
+    return row
+
+
+def retire(session: Session, ref: str | int, user: User, note: str | None = None) -> RulesetVersionRow:
+    """Retire a published version: it stays readable but is never in force again."""
+    require_role(user, "publisher")
+    row = get_version(session, ref)
+    if row.status != "published":
+        raise Refused(f"{row.ref} is {row.status}", ["only a published version can be retired"])
+    before = describe(row)
+    row.status = "retired"
+    row.retired_at = _now()
+    row.retired_by = user.username
+    session.flush()
+    audit.record(session, user.username, "retire", "version", object_id=row.id, object_ref=row.ref,
+                 before=before, after=describe(row), note=note)  # fmt: skip
+    return row
+
+
+def delete_draft(session: Session, ref: str | int, actor: str) -> None:
+    """Delete a draft (published and retired versions are kept for ever)."""
+    row = get_version(session, ref)
+    if row.status != "draft":
+        raise ImmutableVersion(f"{row.ref} is {row.status}: it cannot be deleted")
+    before = describe(row)
+    session.delete(row)
+    session.flush()
+    audit.record(session, actor, "delete", "version", object_id=before["id"], object_ref=before["ref"], before=before)
+
+
+def in_force(session: Session, year: int, on: dt.date, ruleset: str = DEFAULT_RULESET) -> RulesetVersionRow:
+    """The version in force for ``year`` on ``on`` (see ``engine.selection.in_force``)."""
+    rows = list_versions(session, ruleset=ruleset, year=year, status="published")
+    try:
+        return select_in_force(rows, year, on)
+    except VersionNotFound as exc:
+        raise NoVersionInForce(str(exc)) from None
+
+
+# -- diff ------------------------------------------------------------------------------------------------
+
+
+def _case_total(model: RulesetVersion, facts: dict[str, Any], as_of: dt.date | None) -> dict[str, Any]:
+    try:
+        result = compile_version(model).score(facts, as_of=as_of)
+    except FactsError as exc:
+        return {"total": None, "eligible": None, "errors": exc.errors}
+    return {"total": result["total"], "eligible": result["eligible"]}
+
+
+def diff(session: Session, a_ref: str | int, b_ref: str | int) -> dict[str, Any]:
+    """Structural differences from A to B, plus each test case's total under both."""
+    a_row, b_row = get_version(session, a_ref), get_version(session, b_ref)
+    models = []
+    for row in (a_row, b_row):
+        try:
+            models.append(load_model(row))
+        except RulesetError as exc:
+            raise Refused(f"{row.ref} is not valid and cannot be compared", [str(p) for p in exc.problems]) from None
+    a, b = models
+    result = diff_versions(a, b)
+    seen: set[tuple[str, str]] = set()
+    impact = []
+    for origin, model in (("a", a), ("b", b)):
+        for case in model.cases:
+            key = (case.name, json.dumps(case.facts, sort_keys=True, default=str))
+            if key in seen:
+                continue
+            seen.add(key)
+            under_a = _case_total(a, case.facts, case.as_of)
+            under_b = _case_total(b, case.facts, case.as_of)
+            delta = (
+                under_b["total"] - under_a["total"]
+                if under_a["total"] is not None and under_b["total"] is not None
+                else None
+            )
+            impact.append({"case": case.name, "from": origin, "a": under_a, "b": under_b, "delta": delta,
+                           "changed": under_a["total"] != under_b["total"]})  # fmt: skip
+    result["cases"] = impact
+    return result
