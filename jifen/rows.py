@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from engine import RulesetVersion, to_document
 from engine.canonical import plain_number
 from jifen.models import (
@@ -150,6 +152,12 @@ def fill_rows(row: RulesetVersionRow, version: RulesetVersion) -> None:
     """Replace the content rows of ``row`` (a draft, flushed so that it has an id) with ``version``'s content."""
     doc = to_document(version)
     vid = row.id
+    session = object_session(row)
+    if session is not None and (row.facts or row.requirements or row.categories or row.indicators or row.cases):
+        # delete the old rows first: the new ones reuse their codes, which are unique within a version
+        for collection in (row.facts, row.requirements, row.categories, row.indicators, row.cases):
+            collection.clear()
+        session.flush()
     row.effective_from = version.effective_from
     row.title = version.title
     row.legal_basis = version.legal_basis

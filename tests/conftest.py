@@ -126,7 +126,7 @@ def runner(app: Any) -> Any:
 
 @pytest.fixture
 def seeded(app: Any, db: Any) -> Any:
-    """The app with the sample rulesets imported and one user per role (password ``Passw0rd-Good``)."""
+    """The app with the sample rulesets imported and one user per role (password ``Tong-xiang-2026``)."""
     from jifen.models import ROLES
     from jifen.services import rulesets, users
 
@@ -134,7 +134,7 @@ def seeded(app: Any, db: Any) -> Any:
         for path in sorted(RULESETS.glob("*.yaml")):
             rulesets.import_text(s, path.read_text(encoding="utf-8"), path.name, "test")
         for role in ROLES:
-            users.create_user(s, role, role, "Passw0rd-Good")
+            users.create_user(s, role, role, "Tong-xiang-2026")
     return app
 
 

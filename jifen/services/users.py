@@ -13,7 +13,7 @@ from jifen.models import ROLES, User
 from jifen.services import audit
 
 MIN_PASSWORD_LENGTH = 10
-_COMMON = {"password", "12345678", "123456789", "1234567890", "qwertyuiop", "iloveyou", "admin123", "password1"}
+_COMMON_FRAGMENTS = ("password", "passw0rd", "qwerty", "123456", "abcdef", "iloveyou", "admin")
 _USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,64}")
 
 
@@ -25,7 +25,7 @@ def password_problems(password: str, username: str = "") -> list[str]:
     classes = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
     if classes < 3:
         problems.append("at least three of: lowercase letters, uppercase letters, digits, other characters")
-    if password.lower() in _COMMON or len(set(password)) < 5:
+    if any(f in password.lower() for f in _COMMON_FRAGMENTS) or len(set(password)) < 5:
         problems.append("not a common or repetitive password")
     if username and username.lower() in password.lower():
         problems.append("must not contain the user name")

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import GOLDEN_DIR, expected_matches
 
+
 @pytest.fixture(autouse=True)
 def _sample_rulesets(seeded: Any) -> None:
     """Scoring reads the versions from the database: the sample files imported."""
