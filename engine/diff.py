@@ -138,14 +138,14 @@ def diff_versions(a: RulesetVersion, b: RulesetVersion) -> dict[str, Any]:
         old, _, _ = before[(kind, code)]
         new, label, parent = after[(kind, code)]
         names = list(old) + [k for k in new if k not in old]
+        changed = [n for n in names if old.get(n) != new.get(n)]
         attributes = [
             {"attribute": n, "attribute_label": ATTRIBUTE_LABELS.get(n, n), "before": old.get(n), "after": new.get(n)}
-            for n in names
-            if old.get(n) != new.get(n)
+            for n in changed
         ]
         if attributes:
             changes.append({"change": "changed", **entry, "label": label, "parent": parent, "attributes": attributes,
-                            "affects_points": _affects_points(kind, [x["attribute"] for x in attributes])})  # fmt: skip
+                            "affects_points": _affects_points(kind, changed)})  # fmt: skip
     return {
         "a": {"ref": a.ref, "content_hash": a.content_hash},
         "b": {"ref": b.ref, "content_hash": b.content_hash},
