@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 
 
 def create_app(config: Any = None) -> Flask:
     """Build the Flask application; ``config`` is a Config object or a mapping of overrides."""
+    import api
     from jifen.cli import register_commands
     from jifen.config import Config
     from jifen.db import Database
@@ -23,14 +24,5 @@ def create_app(config: Any = None) -> Flask:
 
     Database(app.config["DATABASE_URL"]).init_app(app)
     register_commands(app)
-
-    @app.get("/healthz")
-    def healthz() -> Any:
-        from sqlalchemy import text
-
-        from jifen.db import get_session
-
-        get_session().execute(text("SELECT 1"))
-        return jsonify(status="ok", database="ok")
-
+    api.init_app(app)
     return app

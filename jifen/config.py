@@ -44,6 +44,8 @@ class Config:
         self.DATABASE_URL = database_url(os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'jifen.db'}"))
         self.RULESETS_DIR = os.environ.get("RULESETS_DIR", str(PROJECT_ROOT / "rulesets"))
         self.JSON_AS_ASCII = False
+        # a batch of 1,000 applications is well under 4 MB; anything larger is refused with 413
+        self.MAX_CONTENT_LENGTH = int(os.environ.get("JIFEN_MAX_BODY_BYTES", str(8 * 1024 * 1024)))
 
 
 class TestConfig(Config):

@@ -29,6 +29,12 @@ class ImmutableVersion(ServiceError):
     status = 409
 
 
+class ImmutableRecord(ServiceError):
+    """A stored score was about to change."""
+
+    status = 409
+
+
 class PermissionDenied(ServiceError):
     status = 403
 

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from jifen.errors import ImmutableVersion
-from jifen.models import RulesetVersionRow, _VersionContent
+from jifen.errors import ImmutableRecord, ImmutableVersion
+from jifen.models import RulesetVersionRow, ScoreRow, _VersionContent
 
 # What may change when a published version is retired: nothing of its content.
 RETIRE_COLUMNS = frozenset({"status", "retired_at", "retired_by", "lock_version", "updated_at"})
@@ -56,6 +56,10 @@ def _check_version_row(row: RulesetVersionRow, deleted: bool) -> None:
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     statuses: dict[int, str | None] = {}
     for obj in list(session.dirty) + list(session.deleted) + list(session.new):
+        if isinstance(obj, ScoreRow) and obj not in session.new:
+            if obj in session.deleted or session.is_modified(obj):
+                raise ImmutableRecord(f"stored score {obj.id} cannot change: score again to correct it (复核)")
+            continue
         if isinstance(obj, RulesetVersionRow):
             if obj not in session.new:
                 _check_version_row(obj, obj in session.deleted)

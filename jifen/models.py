@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -39,6 +41,23 @@ NAMING = {
 Points = Numeric(14, 2, asdecimal=True)
 
 ROLES = ("editor", "publisher", "auditor", "admin")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp that is always timezone-aware UTC when read, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: use an aware UTC datetime")
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -76,13 +95,13 @@ class RulesetVersionRow(Base):
     content_hash: Mapped[str] = mapped_column(String(80), default="")
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     cloned_from_id: Mapped[int | None] = mapped_column(ForeignKey("ruleset_versions.id"), nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     created_by: Mapped[str] = mapped_column(String(64), default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     published_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     publish_note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     retired_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     ruleset: Mapped[Ruleset] = relationship(back_populates="versions")
@@ -259,7 +278,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 
 
 class AuditEntry(Base):
@@ -268,7 +287,7 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
     object_type: Mapped[str] = mapped_column(String(32))
@@ -281,3 +300,44 @@ class AuditEntry(Base):
 
 # Tables whose rows belong to a version and are frozen with it.
 CONTENT_TABLES = ("fact_fields", "requirements", "categories", "indicators", "items", "condition_nodes", "test_cases")
+
+
+class ApiClient(Base):
+    """An outside system allowed to call the API; only a hash of its key is kept."""
+
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ScoreRow(Base):
+    """A stored score: what was sent, what the engine answered, under which version, for whom. Never changes."""
+
+    __tablename__ = "scores"
+    __table_args__ = (Index("ix_scores_application", "application_ref", "year", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_ref: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    version_id: Mapped[int] = mapped_column(ForeignKey("ruleset_versions.id"), index=True)
+    content_hash: Mapped[str] = mapped_column(String(80))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    derived: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    total: Mapped[Decimal] = mapped_column(Points)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True, index=True)
+    client_name: Mapped[str] = mapped_column(String(64))
+    supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("scores.id"), nullable=True, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+
+    version: Mapped[RulesetVersionRow] = relationship()

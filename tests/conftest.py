@@ -124,17 +124,50 @@ def runner(app: Any) -> Any:
     return app.test_cli_runner()
 
 
-@pytest.fixture
-def seeded(app: Any, db: Any) -> Any:
-    """The app with the sample rulesets imported and one user per role (password ``Tong-xiang-2026``)."""
-    from jifen.models import ROLES
-    from jifen.services import rulesets, users
+PASSWORD = "Tong-xiang-2026"
+
+
+def seed(db: Any, password_hash: str) -> None:
+    """Import the sample rulesets and add one user per role (named after the role)."""
+    from jifen.models import ROLES, User
+    from jifen.services import rulesets
 
     with db.transaction() as s:
         for path in sorted(RULESETS.glob("*.yaml")):
             rulesets.import_text(s, path.read_text(encoding="utf-8"), path.name, "test")
-        for role in ROLES:
-            users.create_user(s, role, role, "Tong-xiang-2026")
+        s.add_all(User(username=role, role=role, password_hash=password_hash) for role in ROLES)
+
+
+@pytest.fixture(scope="session")
+def _password_hash() -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD)  # once: hashing is slow on purpose
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(_migrated: str, _password_hash: str, tmp_path_factory: pytest.TempPathFactory) -> str | None:
+    """SQLite: a migrated and seeded database file to copy for each test that needs one."""
+    if ON_POSTGRES:
+        return None
+    from jifen.db import Database
+
+    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+    shutil.copyfile(_migrated, path)
+    database = Database(f"sqlite:///{path}")
+    seed(database, _password_hash)
+    database.engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def seeded(app: Any, db: Any, database_url: str, _seeded_template: str | None, _password_hash: str) -> Any:
+    """The app with the sample rulesets imported and one user per role (password ``PASSWORD``)."""
+    if _seeded_template is None:
+        seed(db, _password_hash)
+    else:
+        db.engine.dispose()
+        shutil.copyfile(_seeded_template, database_url.removeprefix("sqlite:///"))
     return app
 
 

@@ -1,0 +1,43 @@
+"""Bearer-key authentication of API clients, and scopes."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from api.errors import ApiError
+from jifen.db import get_session
+from jifen.services.api_clients import Caller, authenticate
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_caller() -> Caller:
+    return g.caller  # type: ignore[no-any-return]
+
+
+def require(scope: str) -> Callable[[F], F]:
+    """Only clients with a valid key (401) holding ``scope`` (403) may call the view."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, key = header.partition(" ")
+            if scheme.lower() != "bearer" or not key.strip():
+                raise ApiError(401, "unauthorized", "send the API key as 'Authorization: Bearer <key>'")
+            caller = authenticate(get_session(), key.strip())
+            if caller is None:
+                raise ApiError(401, "unauthorized", "the API key is not valid (unknown or revoked)")
+            if scope not in caller.scopes:
+                raise ApiError(403, "forbidden", f"the client {caller.name} lacks the scope '{scope}'")
+            g.caller = caller
+            return view(*args, **kwargs)
+
+        wrapper.__dict__.setdefault("api_security", scope)
+        return wrapper  # type: ignore[return-value]
+
+    return decorator

@@ -1,0 +1,135 @@
+"""The OpenAPI 3 document, generated from the views' declared schemas (marshmallow) and the fact catalogues."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask
+from marshmallow import Schema, fields, validate
+
+from api.schemas import BatchItemSchema, ErrorSchema
+from engine import RulesetVersion
+
+F = TypeVar("F", bound=Callable[..., Any])
+API_PREFIX = "/api/v1"
+ERROR_TEXT = {
+    400: "Malformed JSON, or a body that is not a JSON object",
+    401: "Missing or invalid API key",
+    403: "The client lacks the scope",
+    404: "Not found",
+    409: "No version in force for the year (or another conflict)",
+    413: "Too many applications in one batch, or a body too large",
+    415: "The body is not sent as application/json",
+    422: "Invalid fields: `errors` maps each field path to its messages",
+}
+
+
+def doc(
+    summary: str,
+    *,
+    tag: str,
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    responses: dict[int, tuple[str, type[Schema] | None]],
+    errors: tuple[int, ...] = (),
+) -> Callable[[F], F]:
+    """Declare what a view takes and answers; the OpenAPI document is built from these declarations."""
+
+    def decorator(view: F) -> F:
+        view.__dict__["api_doc"] = {
+            "summary": summary, "tag": tag, "body": body, "query": query, "responses": responses, "errors": errors,
+        }  # fmt: skip
+        return view
+
+    return decorator
+
+
+def _path_params(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    params = []
+    for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
+        kind = "integer" if converter == "int" else "string"
+        params.append({"in": "path", "name": name, "required": True, "schema": {"type": kind}})
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), params
+
+
+def facts_schema(version: RulesetVersion) -> type[Schema]:
+    """A marshmallow schema of a version's fact catalogue (what ``facts`` may hold under it)."""
+    attrs: dict[str, Any] = {}
+    for field in version.facts:
+        if field.derived is not None:
+            continue
+        meta = {"description": field.label + (f"（{field.department}）" if field.department else "")}
+        rng = validate.Range(field.min, field.max) if field.min is not None or field.max is not None else None
+        kwargs: dict[str, Any] = {"required": field.required, "metadata": meta}
+        if field.type == "bool":
+            attrs[field.name] = fields.Boolean(**kwargs)
+        elif field.type == "int":
+            attrs[field.name] = fields.Integer(strict=True, validate=rng, **kwargs)
+        elif field.type == "number":
+            attrs[field.name] = fields.Float(validate=rng, **kwargs)
+        elif field.type == "date":
+            attrs[field.name] = fields.Date(**kwargs)
+        elif field.type == "enum":
+            attrs[field.name] = fields.String(validate=validate.OneOf(field.values), **kwargs)
+        else:
+            attrs[field.name] = fields.String(**kwargs)
+    return Schema.from_dict(attrs, name=f"Facts{version.ruleset.title()}{version.year}r{version.revision}")
+
+
+def build_spec(app: Flask, catalogues: list[RulesetVersion]) -> dict[str, Any]:
+    spec = APISpec(
+        title="jifen — 桐乡市居住证积分 scoring API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": (
+                "Score applications under the residence-permit points standard in force, fetch stored scores, "
+                "verify them, and read the versioned rulesets. Authenticate with `Authorization: Bearer <key>`."
+            )
+        },
+        servers=[{"url": "/"}],
+    )
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.schema("BatchItem", schema=BatchItemSchema)
+    for version in catalogues:
+        schema = facts_schema(version)
+        spec.components.schema(schema.__name__, schema=schema)
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions.get(rule.endpoint)
+        meta = getattr(view, "api_doc", None)
+        if meta is None or not rule.rule.startswith(API_PREFIX):
+            continue
+        path, params = _path_params(rule.rule)
+        operation: dict[str, Any] = {"summary": meta["summary"], "tags": [meta["tag"]], "operationId": rule.endpoint}
+        parameters = list(params)
+        if meta["query"] is not None:
+            parameters.append({"in": "query", "schema": meta["query"]})
+        if parameters:
+            operation["parameters"] = parameters
+        if meta["body"] is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
+        responses: dict[str, Any] = {}
+        for status, (text, schema) in meta["responses"].items():
+            responses[str(status)] = {"description": text}
+            if schema is not None:
+                responses[str(status)]["content"] = {"application/json": {"schema": schema}}
+        scope = getattr(view, "api_security", None)
+        errors = list(meta["errors"]) + ([401, 403] if scope else [])
+        for status in sorted(set(errors)):
+            responses[str(status)] = {
+                "description": ERROR_TEXT[status],
+                "content": {"application/json": {"schema": "Error"}},
+            }
+        operation["responses"] = responses
+        if scope:
+            operation["security"] = [{"bearerAuth": []}]
+            operation["description"] = f"Needs the scope `{scope}`."
+        methods = sorted(m.lower() for m in (rule.methods or set()) - {"HEAD", "OPTIONS"})
+        spec.path(path=path, operations={m: dict(operation, operationId=f"{rule.endpoint}_{m}") for m in methods})
+    return spec.to_dict()

@@ -1,0 +1,305 @@
+"""Every request and response schema of the API (marshmallow); the OpenAPI document is generated from them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+MAX_BATCH = 1000
+_REF = r"^[a-z][a-z0-9_]*/\d{4}/\d+$"
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false only (marshmallow would also take "yes", 1, 0, …)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid", input=value)
+
+
+class StrictInteger(fields.Integer):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+
+class ScoreRequestSchema(Schema):
+    """One application to score."""
+
+    class Meta:
+        unknown = RAISE
+
+    application_ref = fields.String(
+        required=True,
+        validate=validate.Length(1, 100),
+        metadata={"description": "The caller's reference of the application", "example": "TX-2026-000123"},
+    )
+    year = StrictInteger(
+        required=True, validate=validate.Range(2000, 2100), metadata={"description": "Scoring year", "example": 2026}
+    )
+    facts = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={
+            "description": "The application's facts, checked against the fact catalogue of the version used (see FactsYYYY schemas)"
+        },
+    )
+    as_of = fields.Date(
+        metadata={
+            "description": "Scoring date (default: today); picks the version in force and is the default application date"
+        }
+    )
+    version = fields.String(
+        validate=validate.Regexp(_REF, error="expected RULESET/YEAR/REVISION, e.g. tongxiang/2026/1"),
+        metadata={"description": "Pin a version (audits) instead of the one in force", "example": "tongxiang/2026/1"},
+    )
+    dry_run = StrictBoolean(load_default=False, metadata={"description": "Score without storing (200 instead of 201)"})
+
+
+class BatchItemSchema(ScoreRequestSchema):
+    class Meta:
+        unknown = RAISE
+        exclude = ("dry_run",)
+
+
+class BatchRequestSchema(Schema):
+    """Many applications at once. Each is checked on its own, so that one bad application fails alone: the
+    list may hold anything, and what is not a valid BatchItem gets its own 422 outcome."""
+
+    class Meta:
+        unknown = RAISE
+
+    applications = fields.List(
+        fields.Raw(metadata={"description": "A BatchItem: an application as for POST /scores, without dry_run"}),
+        required=True,
+        metadata={"description": f"At most {MAX_BATCH} applications (BatchItem), scored in order"},
+    )
+    dry_run = StrictBoolean(load_default=False)
+
+
+class VersionIdentitySchema(Schema):
+    id = fields.Integer()
+    ruleset = fields.String()
+    year = fields.Integer()
+    revision = fields.Integer()
+    content_hash = fields.String(metadata={"example": "sha256:fb4ac99b…"})
+
+
+class ItemResultSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    fired = fields.Boolean(metadata={"description": "Whether the item's condition held"})
+    raw = fields.Decimal(as_string=False)
+    cap = fields.Decimal(as_string=False, allow_none=True)
+    points = fields.Decimal(as_string=False, metadata={"description": "After the item cap"})
+    counted = fields.Boolean(
+        metadata={"description": "Whether it counted towards the indicator (exclusive groups keep the highest)"}
+    )
+    excluded_by = fields.String(metadata={"description": "The item of the same group that counted instead"})
+
+
+class IndicatorResultSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    category = fields.String()
+    raw = fields.Decimal(as_string=False)
+    cap = fields.Decimal(as_string=False, allow_none=True)
+    points = fields.Decimal(as_string=False)
+    departments = fields.List(fields.String())
+    reference = fields.String(metadata={"description": "The clause or table row this indicator implements"})
+    items = fields.List(fields.Nested(ItemResultSchema))
+
+
+class CategoryResultSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String(metadata={"description": "add or deduct"})
+    raw = fields.Decimal(as_string=False)
+    cap = fields.Decimal(as_string=False, allow_none=True)
+    points = fields.Decimal(as_string=False)
+
+
+class ReasonSchema(Schema):
+    code = fields.String()
+    reason = fields.String()
+
+
+class ScoreResultSchema(Schema):
+    """A score: the total with its full explanation (SPEC §6)."""
+
+    id = fields.String(metadata={"description": "Absent for a dry run"})
+    created_at = fields.DateTime()
+    application_ref = fields.String()
+    client = fields.String(metadata={"description": "The API client that asked for it"})
+    dry_run = fields.Boolean()
+    year = fields.Integer()
+    version = fields.Nested(VersionIdentitySchema)
+    eligible = fields.Boolean()
+    ineligible_reasons = fields.List(fields.Nested(ReasonSchema))
+    total = fields.Decimal(as_string=False, metadata={"description": "Floored at 0; 0 when not eligible"})
+    points_before_floor = fields.Decimal(as_string=False)
+    valid_until = fields.Date()
+    as_of = fields.Date()
+    derived = fields.Dict(metadata={"description": "Derived facts, e.g. age"})
+    categories = fields.List(fields.Nested(CategoryResultSchema))
+    indicators = fields.List(fields.Nested(IndicatorResultSchema))
+
+
+class BatchOutcomeSchema(Schema):
+    index = fields.Integer()
+    application_ref = fields.String(allow_none=True)
+    status = fields.Integer(metadata={"description": "201 stored, 200 dry run, 409 no version in force, 422 invalid"})
+    result = fields.Nested(ScoreResultSchema)
+    code = fields.String()
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class BatchResponseSchema(Schema):
+    results = fields.List(fields.Nested(BatchOutcomeSchema))
+    stored = fields.Integer()
+    failed = fields.Integer()
+
+
+class ScoreSummarySchema(Schema):
+    id = fields.String()
+    created_at = fields.DateTime()
+    application_ref = fields.String()
+    year = fields.Integer()
+    as_of = fields.Date()
+    total = fields.Decimal(as_string=False)
+    eligible = fields.Boolean()
+    version = fields.Nested(VersionIdentitySchema)
+    client = fields.String()
+    supersedes = fields.String(allow_none=True, metadata={"description": "The earlier score this one replaces (复核)"})
+    superseded_by = fields.String(allow_none=True)
+
+
+class StoredScoreSchema(ScoreResultSchema):
+    supersedes = fields.String(allow_none=True)
+    superseded_by = fields.String(allow_none=True)
+    facts = fields.Dict(metadata={"description": "The facts as sent"})
+
+
+class ScoreListQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    application_ref = fields.String(required=True, validate=validate.Length(1, 100))
+    year = fields.Integer(validate=validate.Range(2000, 2100))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class ScoreListSchema(Schema):
+    items = fields.List(fields.Nested(ScoreSummarySchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class VerifySchema(Schema):
+    id = fields.String()
+    reproduced = fields.Boolean(metadata={"description": "True when re-evaluating gives exactly the stored result"})
+    version = fields.Nested(VersionIdentitySchema)
+    stored_total = fields.Decimal(as_string=False)
+    recomputed_total = fields.Decimal(as_string=False, allow_none=True)
+    differences = fields.List(fields.String())
+
+
+class VersionSummarySchema(Schema):
+    id = fields.Integer()
+    ref = fields.String(metadata={"example": "tongxiang/2026/1"})
+    ruleset = fields.String()
+    year = fields.Integer()
+    revision = fields.Integer()
+    status = fields.String(metadata={"description": "draft, published or retired"})
+    effective_from = fields.Date()
+    title = fields.String()
+    content_hash = fields.String()
+    lock_version = fields.Integer()
+    created_by = fields.String()
+    published_at = fields.DateTime(allow_none=True)
+    published_by = fields.String(allow_none=True)
+    publish_note = fields.String(allow_none=True)
+    retired_at = fields.DateTime(allow_none=True)
+    retired_by = fields.String(allow_none=True)
+
+
+class VersionListSchema(Schema):
+    items = fields.List(fields.Nested(VersionSummarySchema))
+
+
+class RulesetSchema(Schema):
+    code = fields.String()
+    versions = fields.Integer()
+    published = fields.List(fields.String())
+
+
+class RulesetListSchema(Schema):
+    items = fields.List(fields.Nested(RulesetSchema))
+
+
+class VersionDetailSchema(VersionSummarySchema):
+    """A whole version: catalogue, eligibility, categories, indicators with their items, test cases."""
+
+    document = fields.Dict(metadata={"description": "The version in the ruleset file format (see rulesets/*.yaml)"})
+    sentences = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "Each item as a Chinese sentence"}
+    )
+
+
+class InForceQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    date = fields.Date(metadata={"description": "Default: today"})
+    ruleset = fields.String(load_default="tongxiang")
+
+
+class DiffSchema(Schema):
+    a = fields.Dict()
+    b = fields.Dict()
+    changes = fields.List(
+        fields.Dict(),
+        metadata={"description": "added, removed or changed objects with before/after and Chinese labels"},
+    )
+    cases = fields.List(fields.Dict(), metadata={"description": "Each test case's total under A and under B"})
+
+
+class ErrorSchema(Schema):
+    code = fields.String(metadata={"example": "invalid_fields"})
+    message = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()), metadata={"description": "Field path → messages"}
+    )
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    database = fields.String()
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested error messages as ``{"field.path": [messages]}``."""
+    if isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            return {prefix or "_schema": list(messages)}
+        out: dict[str, list[str]] = {}
+        for item in messages:
+            out.update(flatten_errors(item, prefix))
+        return out
+    if isinstance(messages, dict):
+        out = {}
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                path = prefix or "_schema"
+            out.update(flatten_errors(value, path))
+        return out
+    return {prefix or "_schema": [str(messages)]}
+
+
+__all__ = ["EXCLUDE", "MAX_BATCH", "ValidationError", "flatten_errors", "validates_schema"]

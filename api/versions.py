@@ -1,0 +1,96 @@
+"""/api/v1/rulesets and /api/v1/versions: the versioned standards, the one in force, differences."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, request
+from sqlalchemy import func, select
+
+from api.auth import require
+from api.http import json_response
+from api.openapi import doc
+from api.schemas import (
+    DiffSchema,
+    InForceQuerySchema,
+    RulesetListSchema,
+    VersionDetailSchema,
+    VersionListSchema,
+    VersionSummarySchema,
+)
+from engine import to_document
+from engine.describe import item_sentence
+from jifen.db import get_session
+from jifen.errors import NotFound
+from jifen.models import Ruleset, RulesetVersionRow
+from jifen.services import rulesets
+
+bp = Blueprint("versions", __name__)
+_in_force_schema = InForceQuerySchema()
+
+
+def _ref(code: str, year: int, revision: int) -> str:
+    return f"{code}/{year}/{revision}"
+
+
+@bp.get("/rulesets")
+@doc("Rulesets and their published versions", tag="versions", responses={200: ("Rulesets", RulesetListSchema)})
+@require("read")
+def list_rulesets() -> Response:
+    session = get_session()
+    rows = session.execute(
+        select(Ruleset.code, func.count(RulesetVersionRow.id)).join(RulesetVersionRow).group_by(Ruleset.code)
+    )
+    counts = {code: count for code, count in rows}
+    items = []
+    for code in sorted(counts):
+        published = [r.ref for r in rulesets.list_versions(session, ruleset=code, status="published")]
+        items.append({"code": code, "versions": counts[code], "published": published})
+    return json_response({"items": items})
+
+
+@bp.get("/rulesets/<code>/versions")
+@doc(
+    "Every version of a ruleset, newest first",
+    tag="versions",
+    responses={200: ("Versions", VersionListSchema)},
+    errors=(404,),
+)
+@require("read")
+def list_versions(code: str) -> Response:
+    rows = rulesets.list_versions(get_session(), ruleset=code)
+    if not rows:
+        raise NotFound(f"no ruleset {code!r}")
+    return json_response({"items": [rulesets.describe(r) for r in rows]})
+
+
+@bp.get("/versions/in-force")
+@doc("The version in force for a year on a date", tag="versions", query=InForceQuerySchema,
+     responses={200: ("The version", VersionSummarySchema)}, errors=(409, 422))  # fmt: skip
+@require("read")
+def in_force() -> Response:
+    query = _in_force_schema.load(request.args.to_dict())
+    row = rulesets.in_force(get_session(), query["year"], query.get("date") or dt.date.today(), query["ruleset"])
+    return json_response(rulesets.describe(row))
+
+
+@bp.get("/versions/<code>/<int:year>/<int:revision>")
+@doc("A whole version: catalogue, categories, indicators, items (with sentences), legal references, test cases",
+     tag="versions", responses={200: ("The version", VersionDetailSchema)}, errors=(404, 422))  # fmt: skip
+@require("read")
+def get_version(code: str, year: int, revision: int) -> Response:
+    row = rulesets.get_version(get_session(), _ref(code, year, revision))
+    model = rulesets.load_model(row)
+    sentences = {item.code: item_sentence(item, model.catalogue) for ind in model.indicators for item in ind.items}
+    body: dict[str, Any] = {**rulesets.describe(row), "document": to_document(model), "sentences": sentences}
+    return json_response(body)
+
+
+@bp.get("/versions/<a_code>/<int:a_year>/<int:a_revision>/diff/<b_code>/<int:b_year>/<int:b_revision>")
+@doc("What changed from version A to version B, and each test case's total under both", tag="versions",
+     responses={200: ("The differences", DiffSchema)}, errors=(404, 422))  # fmt: skip
+@require("read")
+def diff(a_code: str, a_year: int, a_revision: int, b_code: str, b_year: int, b_revision: int) -> Response:
+    result = rulesets.diff(get_session(), _ref(a_code, a_year, a_revision), _ref(b_code, b_year, b_revision))
+    return json_response(result)

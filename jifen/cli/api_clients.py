@@ -1,0 +1,36 @@
+"""``flask api-clients …``: keys for outside systems."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from jifen.cli import friendly_errors
+from jifen.db import get_db
+from jifen.services import api_clients
+
+api_clients_group = AppGroup("api-clients", help="API clients (outside systems) and their keys.")
+
+
+@api_clients_group.command("create")
+@click.argument("name")
+@click.option("--scope", "scopes", default="score,read", show_default=True, help="Comma-separated: score, read.")
+@friendly_errors
+def create_command(name: str, scopes: str) -> None:
+    """Create client NAME and print its key (shown this once; only a hash is kept)."""
+    with get_db().transaction() as session:
+        client, key = api_clients.create_client(
+            session, name, [s.strip() for s in scopes.split(",") if s.strip()], "cli"
+        )
+        click.echo(f"created API client {client.name} (scopes: {', '.join(client.scopes)})", err=True)
+    click.echo(key)
+
+
+@api_clients_group.command("revoke")
+@click.argument("name")
+@friendly_errors
+def revoke_command(name: str) -> None:
+    """Revoke client NAME's key."""
+    with get_db().transaction() as session:
+        api_clients.revoke_client(session, name, "cli")
+    click.echo(f"revoked API client {name}")

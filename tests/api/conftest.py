@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from jifen.services import api_clients
+
+
+@pytest.fixture
+def client(seeded: Any) -> Any:
+    return seeded.test_client()
+
+
+def _key(db: Any, name: str, scopes: list[str]) -> str:
+    with db.transaction() as s:
+        return api_clients.create_client(s, name, scopes, "test")[1]
+
+
+@pytest.fixture
+def headers(db: Any, seeded: Any) -> dict[str, str]:
+    """A client with both scopes."""
+    return {"Authorization": f"Bearer {_key(db, 'school-system', ['score', 'read'])}"}
+
+
+@pytest.fixture
+def read_only(db: Any, seeded: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {_key(db, 'reporting', ['read'])}"}
+
+
+@pytest.fixture
+def score_only(db: Any, seeded: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {_key(db, 'front-end', ['score'])}"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache() -> None:
+    api_clients._cache.clear()
