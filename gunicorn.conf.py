@@ -11,5 +11,5 @@ threads = int(os.environ.get("JIFEN_THREADS", "4"))
 preload_app = False
 timeout = 30
 graceful_timeout = 30
-accesslog = "-"
+accesslog = os.environ.get("JIFEN_ACCESS_LOG", "-") or None  # JIFEN_ACCESS_LOG= (empty) turns it off
 errorlog = "-"

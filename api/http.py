@@ -7,11 +7,16 @@ from typing import Any
 
 from flask import Response, request
 
-from engine import dumps
+from engine.result import dumps_bytes
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(dumps(body), status=status, mimetype="application/json")
+    return Response(dumps_bytes(body), status=status, mimetype="application/json")
+
+
+def raw_json_response(body: bytes, status: int = 200) -> Response:
+    """A response from JSON bytes already serialized (a stored score's text is served as it is)."""
+    return Response(body, status=status, mimetype="application/json")
 
 
 def json_body() -> dict[str, Any]:

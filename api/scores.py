@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, request
 
 from api.auth import current_caller, require
 from api.errors import ApiError, as_api_error
-from api.http import json_body, json_response
+from api.http import json_body, json_response, raw_json_response
 from api.openapi import doc
 from api.schemas import (
     MAX_BATCH,
@@ -44,9 +46,9 @@ _list_schema = ScoreListQuerySchema()
 def create_score() -> Response:
     request_ = scores.ScoreRequest(**_request_schema.load(json_body()))
     session = get_session()
-    result = scores.score(session, request_, current_caller())
+    scored = scores.score(session, request_, current_caller())
     session.commit()
-    return json_response(result, 200 if request_.dry_run else 201)
+    return raw_json_response(scored.body, 200 if request_.dry_run else 201)
 
 
 @bp.post("/scores/batch")
@@ -79,7 +81,7 @@ def create_batch() -> Response:
                     422, "invalid_fields", "an application must be a JSON object", {"_schema": ["expected an object"]}
                 )
             request_ = scores.ScoreRequest(**_item_schema.load(item), dry_run=data["dry_run"])
-            result = scores.score(session, request_, caller)
+            scored = scores.score(session, request_, caller)
         except Exception as exc:
             error = as_api_error(exc)
             if error.status >= 500:
@@ -96,13 +98,12 @@ def create_batch() -> Response:
             outcomes.append(outcome)
             continue
         stored += not request_.dry_run
+        status = 200 if request_.dry_run else 201
         outcomes.append(
-            {"index": index, "application_ref": ref, "status": 200 if request_.dry_run else 201, "result": result}
+            {"index": index, "application_ref": ref, "status": status, "result": orjson.Fragment(scored.body)}
         )
     session.commit()
-    return json_response(
-        {"results": outcomes, "stored": stored, "failed": sum("errors" in o or "code" in o for o in outcomes)}
-    )
+    return json_response({"results": outcomes, "stored": stored, "failed": sum("code" in o for o in outcomes)})
 
 
 @bp.get("/scores/<score_id>")
@@ -112,7 +113,7 @@ def create_batch() -> Response:
 def get_score(score_id: str) -> Response:
     session = get_session()
     record = scores.get(session, score_id)
-    return json_response({**scores.view(record), **scores.chain(session, record), "facts": record.facts})
+    return json_response({**scores.view(record), **scores.chain(session, record), "facts": json.loads(record.facts)})
 
 
 @bp.get("/scores")

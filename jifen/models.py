@@ -330,9 +330,10 @@ class ScoreRow(Base):
     as_of: Mapped[dt.date] = mapped_column(Date)
     version_id: Mapped[int] = mapped_column(ForeignKey("ruleset_versions.id"), index=True)
     content_hash: Mapped[str] = mapped_column(String(80))
-    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
-    derived: Mapped[dict[str, Any]] = mapped_column(JSON)
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # JSON text exactly as produced and served: what an auditor reads back is byte for byte what was answered
+    facts: Mapped[str] = mapped_column(Text)
+    derived: Mapped[str] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(Text)
     total: Mapped[Decimal] = mapped_column(Points)
     eligible: Mapped[bool] = mapped_column(Boolean)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True, index=True)

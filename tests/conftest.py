@@ -99,6 +99,9 @@ def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("JIFEN_USER", raising=False)
     app = create_app(TestConfig())
+    from jifen.services.scoring import published_cache
+
+    published_cache.clear()
     yield app
     from jifen.db import get_db
 

@@ -96,8 +96,8 @@ def score_command(year: int | None, date_text: str | None, pinned: str | None, i
     """
     on = parse_date_option(date_text) or dt.date.today()
     with get_db().transaction() as session:
-        row = scoring.select_version(session, year, on, pinned)
-        compiled = scoring.compiled_for(row)
+        version = scoring.select_version(session, year, on, pinned)
+        compiled = scoring.compiled_for(session, version)
     entries = list(_read_entries(input_file))
     out = sys.stdout
     failed = 0

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -212,6 +212,7 @@ def import_text(session: Session, text: str, source: str, actor: str) -> tuple[R
         row.retired_at = _now()
         row.retired_by = actor
         session.flush()
+    _published_changed(session)
     audit.record(session, actor, "import", "version", object_id=row.id, object_ref=row.ref,
                  after=describe(row), note=f"from {source}")  # fmt: skip
     return row, True
@@ -285,6 +286,14 @@ def touch(session: Session, row: RulesetVersionRow, expected_lock: int) -> None:
     row.updated_at = _now()
 
 
+def _published_changed(session: Session) -> None:
+    """Scoring in this process must see the change as soon as it is committed (see scoring.published_cache)."""
+    from jifen.services.scoring import published_cache
+
+    published_cache.clear()  # now, so that nothing reads the old list while the transaction is open
+    event.listen(session, "after_commit", lambda _s: published_cache.clear(), once=True)
+
+
 # -- lifecycle -------------------------------------------------------------------------------------------
 
 
@@ -317,6 +326,7 @@ def publish(session: Session, ref: str | int, user: User, note: str) -> RulesetV
     row.published_by = user.username
     row.publish_note = note.strip()
     session.flush()
+    _published_changed(session)
     audit.record(session, user.username, "publish", "version", object_id=row.id, object_ref=row.ref,
                  before=before, after=describe(row), note=note.strip())  # fmt: skip
     return row
@@ -333,6 +343,7 @@ def retire(session: Session, ref: str | int, user: User, note: str | None = None
     row.retired_at = _now()
     row.retired_by = user.username
     session.flush()
+    _published_changed(session)
     audit.record(session, user.username, "retire", "version", object_id=row.id, object_ref=row.ref,
                  before=before, after=describe(row), note=note)  # fmt: skip
     return row

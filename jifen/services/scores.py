@@ -1,21 +1,31 @@
-"""Scoring requests: score under the version in force (or a pinned one), store, fetch, list, verify."""
+"""Scoring requests: score under the version in force (or a pinned one), store, fetch, list, verify.
+
+A stored score keeps its facts, derived facts and result as the JSON text that was answered, so that an
+auditor reads back exactly what the requesting system received.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import FactsError, dumps, to_plain
+from engine import FactsError, dumps
+from engine.result import dumps_bytes
+from jifen.db import begin_write, get_db
 from jifen.errors import NotFound, Refused
 from jifen.models import RulesetVersionRow, ScoreRow
 from jifen.services import scoring
 from jifen.services.api_clients import Caller
+from jifen.services.scoring import VersionRef
+
+_STORE_ATTEMPTS = 3
 
 
 class FieldErrors(Refused):
@@ -36,37 +46,50 @@ class ScoreRequest:
     dry_run: bool = False
 
 
-def _version_for(session: Session, request: ScoreRequest, as_of: dt.date) -> RulesetVersionRow:
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """The answer to a scoring request, as JSON bytes ready to send (and, unless a dry run, as stored)."""
+
+    body: bytes
+    stored_id: str | None
+
+
+def _version_for(session: Session, request: ScoreRequest, as_of: dt.date) -> VersionRef:
     try:
-        row = scoring.select_version(session, request.year, as_of, request.version)
+        version = scoring.select_version(session, request.year, as_of, request.version)
     except NotFound as exc:  # only a pinned version can be missing: a field of the request
         raise FieldErrors({"version": [str(exc)]}) from None
-    if row.year != request.year:
-        raise FieldErrors({"version": [f"{row.ref} is a version for {row.year}, not {request.year}"]})
-    if row.status == "draft" and not request.dry_run:
-        raise FieldErrors({"version": [f"{row.ref} is a draft: score under it with dry_run only (nothing is stored)"]})
-    return row
+    if version.year != request.year:
+        raise FieldErrors({"version": [f"{version.ref} is a version for {version.year}, not {request.year}"]})
+    if version.status == "draft" and not request.dry_run:
+        raise FieldErrors(
+            {"version": [f"{version.ref} is a draft: score under it with dry_run only (nothing is stored)"]}
+        )
+    return version
 
 
-def evaluate(session: Session, request: ScoreRequest) -> tuple[RulesetVersionRow, dict[str, Any]]:
+def evaluate(session: Session, request: ScoreRequest) -> tuple[VersionRef, dict[str, Any]]:
     """The version used and the engine's result; FieldErrors for facts that do not fit its catalogue."""
     as_of = request.as_of or dt.date.today()
-    row = _version_for(session, request, as_of)
+    version = _version_for(session, request, as_of)
     try:
-        result = scoring.compiled_for(row).score(request.facts, as_of=as_of)
+        result = scoring.score(session, version, request.facts, as_of)
     except FactsError as exc:
         raise FieldErrors({("facts" if k == "facts" else f"facts.{k}"): v for k, v in exc.errors.items()}) from None
-    result["version"]["id"] = row.id
-    return row, result
+    result["version"]["id"] = version.id
+    return version, result
 
 
-def score(session: Session, request: ScoreRequest, caller: Caller) -> dict[str, Any]:
-    """Score one application; stored unless it is a dry run. Returns the API representation."""
-    row, result = evaluate(session, request)
+def score(session: Session, request: ScoreRequest, caller: Caller) -> Scored:
+    """Score one application; stored (in its own short write transaction) unless it is a dry run."""
+    version, result = evaluate(session, request)
     if request.dry_run:
-        return {"application_ref": request.application_ref, "dry_run": True, **result}
-    stored = _store(session, request, row, result, caller)
-    return view(stored, result)
+        return Scored(dumps_bytes({"application_ref": request.application_ref, "dry_run": True, **result}), None)
+    result_json = dumps_bytes(result)
+    score_id, created_at = _store(session, request, version, result, result_json, caller)
+    head = {"id": score_id, "created_at": created_at, "application_ref": request.application_ref, "client": caller.name}
+    # the stored result with its storage fields in front, without serializing the result twice
+    return Scored(dumps_bytes(head)[:-1] + b"," + result_json[1:], score_id)
 
 
 def _head(session: Session, application_ref: str, year: int) -> str | None:
@@ -79,50 +102,57 @@ def _head(session: Session, application_ref: str, year: int) -> str | None:
     )
 
 
+_INSERT = insert(ScoreRow)
+
+
 def _store(
-    session: Session, request: ScoreRequest, row: RulesetVersionRow, result: dict[str, Any], caller: Caller
-) -> ScoreRow:
-    plain = to_plain(result)
-    for attempt in range(3):
-        record = ScoreRow(
-            id=str(uuid.uuid4()),
-            application_ref=request.application_ref,
-            year=request.year,
-            as_of=dt.date.fromisoformat(plain["as_of"]),
-            version_id=row.id,
-            content_hash=row.content_hash,
-            facts=request.facts,
-            derived=plain["derived"],
-            result=plain,
-            total=result["total"],
-            eligible=result["eligible"],
-            client_id=caller.id,
-            client_name=caller.name,
-            supersedes_id=_head(session, request.application_ref, request.year),
-            created_at=dt.datetime.now(dt.UTC),
-        )
-        nested = session.begin_nested()
-        session.add(record)
-        try:
-            nested.commit()
-            return record
-        except IntegrityError:
-            # another request superseded the same score first: chain after it instead
-            nested.rollback()
-            if attempt == 2:
-                raise
+    session: Session,
+    request: ScoreRequest,
+    version: VersionRef,
+    result: dict[str, Any],
+    result_json: bytes,
+    caller: Caller,
+) -> tuple[str, dt.datetime]:
+    row = {
+        "application_ref": request.application_ref,
+        "year": request.year,
+        "as_of": dt.date.fromisoformat(result["as_of"]),
+        "version_id": version.id,
+        "content_hash": version.content_hash,
+        "facts": dumps(request.facts),
+        "derived": dumps(result["derived"]),
+        "result": result_json.decode("utf-8"),
+        "total": result["total"],
+        "eligible": result["eligible"],
+        "client_id": caller.id,
+        "client_name": caller.name,
+    }
+    for attempt in range(_STORE_ATTEMPTS):
+        session.commit()  # end the reads: the write transaction below is as short as it can be
+        with get_db().writing():
+            begin_write(session)
+            score_id, created_at = str(uuid.uuid4()), dt.datetime.now(dt.UTC)
+            supersedes = _head(session, request.application_ref, request.year)
+            try:
+                session.execute(_INSERT, {**row, "id": score_id, "created_at": created_at, "supersedes_id": supersedes})
+                session.commit()
+                return score_id, created_at
+            except IntegrityError:
+                # another request superseded the same score first (PostgreSQL): chain after it instead
+                session.rollback()
+                if attempt == _STORE_ATTEMPTS - 1:
+                    raise
     raise AssertionError("unreachable")
 
 
-def view(record: ScoreRow, result: dict[str, Any] | None = None) -> dict[str, Any]:
+def view(record: ScoreRow) -> dict[str, Any]:
     """A stored score as the API shows it: the result plus its storage fields."""
-    body = dict(record.result) if result is None else result
     return {
         "id": record.id,
         "created_at": record.created_at.isoformat(),
         "application_ref": record.application_ref,
         "client": record.client_name,
-        **body,
+        **json.loads(record.result),
     }
 
 
@@ -156,7 +186,7 @@ def summary(record: ScoreRow, superseded_by: str | None) -> dict[str, Any]:
         "as_of": record.as_of.isoformat(),
         "total": record.total,
         "eligible": record.eligible,
-        "version": record.result["version"],
+        "version": json.loads(record.result)["version"],
         "client": record.client_name,
         "supersedes": record.supersedes_id,
         "superseded_by": superseded_by,
@@ -181,12 +211,7 @@ def list_scores(session: Session, application_ref: str, year: int | None, page: 
     ids = [r.id for r in records]
     rows = session.execute(select(ScoreRow.supersedes_id, ScoreRow.id).where(ScoreRow.supersedes_id.in_(ids)))
     later = {earlier: newer for earlier, newer in rows}
-    return {
-        "items": [summary(r, later.get(r.id)) for r in records],
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-    }
+    return {"items": [summary(r, later.get(r.id)) for r in records], "page": page, "per_page": per_page, "total": total}
 
 
 def verify(session: Session, score_id: str) -> dict[str, Any]:
@@ -194,24 +219,24 @@ def verify(session: Session, score_id: str) -> dict[str, Any]:
     record = get(session, score_id)
     version = session.get(RulesetVersionRow, record.version_id)
     assert version is not None
+    stored = json.loads(record.result)
     problems: list[str] = []
     if version.content_hash != record.content_hash:
         problems.append(
             f"the version's content hash is now {version.content_hash}, the score used {record.content_hash}"
         )
     try:
-        result = scoring.compiled_for(version).score(record.facts, as_of=record.as_of)
+        result = scoring.score(session, version, json.loads(record.facts), record.as_of)
     except FactsError as exc:
         problems.append(f"the stored facts no longer validate: {exc}")
         result = None
     if result is not None:
         result["version"]["id"] = version.id
-        again = to_plain(result)
-        problems += _differences(record.result, again)
+        problems += _differences(stored, json.loads(dumps_bytes(result)))
     return {
         "id": record.id,
         "reproduced": not problems,
-        "version": {**record.result["version"]},
+        "version": stored["version"],
         "stored_total": record.total,
         "recomputed_total": None if result is None else result["total"],
         "differences": problems,

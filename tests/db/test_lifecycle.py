@@ -147,8 +147,10 @@ def test_concurrent_saves_with_the_same_lock_conflict_in_the_database(seeded: An
         ref, loaded = draft.ref, draft.lock_version
     one, two = db.factory(), db.factory()
     try:
-        row_one, row_two = rulesets.get_version(one, ref), rulesets.get_version(two, ref)
-        two.commit()  # ends the read; row_two keeps what it read (lock_version included)
+        row_one = rulesets.get_version(one, ref)
+        one.commit()  # each editor's read ends; the rows keep what was read (lock_version included)
+        row_two = rulesets.get_version(two, ref)
+        two.commit()
         row_one.title = "甲"
         rulesets.touch(one, row_one, loaded)
         one.commit()

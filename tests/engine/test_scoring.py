@@ -28,7 +28,7 @@ def test_tenths_add_up_exactly() -> None:
     doc["indicators"][0]["items"][1]["per_unit"]["rate"] = 0.1
     result = compile_version(parse_document(doc)).score({"birth_date": "1950-01-01", "months": 3}, as_of=ON)
     assert result["total"] == Decimal("0.3")
-    assert dumps({"total": result["total"]}) == '{"total": 0.3}'
+    assert dumps({"total": result["total"]}) == '{"total":0.3}'
 
 
 def test_result_shape(versions: dict[int, RulesetVersion]) -> None:
