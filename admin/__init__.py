@@ -1,1 +1,68 @@
-"""Administration console (Flask-Admin views)."""
+"""Administration console (Flask-Admin) for bureau staff, in Chinese, at /admin."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from admin import auth
+from admin.views.compare import CompareView
+from admin.views.home import HomeView
+from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersView
+from admin.views.tryit import TryItView
+from admin.views.versions import VersionsView
+from engine.canonical import plain_number
+from jifen.db import get_db
+
+LOCALE = "zh_Hans_CN"
+
+
+def points_text(value: Any) -> str:
+    """Points as people write them: 20, 0.5, 187.25 (never 20.0)."""
+    if value is None:
+        return ""
+    return str(plain_number(Decimal(str(value))))
+
+
+csrf = CSRFProtect()
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+    )
+    Babel(app, locale_selector=lambda: LOCALE, timezone_selector=lambda: "Asia/Shanghai")
+    app.jinja_env.filters["pts"] = points_text
+    csrf.init_app(app)
+    for name, blueprint in app.blueprints.items():  # the JSON API authenticates with bearer keys, not cookies
+        if name == "api" or name.startswith("api."):
+            csrf.exempt(blueprint)
+    auth.init_app(app)
+    console = Admin(
+        app,
+        name="桐乡市居住证积分",
+        index_view=HomeView(name="首页", url="/admin", endpoint="admin"),
+        theme=Bootstrap4Theme(base_template="admin/jifen_base.html"),
+    )
+    console.add_view(VersionsView(name="指标版本", endpoint="versions", url="/admin/versions"))
+    console.add_view(CompareView(name="版本对比", endpoint="compare", url="/admin/compare"))
+    console.add_view(TryItView(name="试算", endpoint="tryit", url="/admin/tryit"))
+    session = get_db(app).session
+    console.add_view(ScoresView(session, name="积分记录", endpoint="scores", url="/admin/scores", category="记录"))
+    console.add_view(AuditLogView(session, name="审计日志", endpoint="audit", url="/admin/audit", category="记录"))
+    console.add_view(UsersView(name="用户", endpoint="users", url="/admin/users", category="系统管理"))
+    console.add_view(
+        ApiClientsView(name="接口客户端", endpoint="api_clients", url="/admin/api-clients", category="系统管理")
+    )

@@ -9,6 +9,7 @@ from flask import Flask
 
 def create_app(config: Any = None) -> Flask:
     """Build the Flask application; ``config`` is a Config object or a mapping of overrides."""
+    import admin
     import api
     from jifen.cli import register_commands
     from jifen.config import Config
@@ -25,4 +26,5 @@ def create_app(config: Any = None) -> Flask:
     Database(app.config["DATABASE_URL"]).init_app(app)
     register_commands(app)
     api.init_app(app)
+    admin.init_app(app)
     return app

@@ -136,11 +136,12 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _condition_rows(cond: dict[str, Any], version_id: int | None, position: int = 0) -> ConditionNodeRow:
+def condition_rows(cond: dict[str, Any], version_id: int | None, position: int = 0) -> ConditionNodeRow:
+    """The rows of a condition tree (a document's ``when``)."""
     for kind in ("all", "any"):
         if kind in cond:
             node = ConditionNodeRow(kind=kind, position=position, version_id=version_id)
-            node.children = [_condition_rows(child, version_id, i) for i, child in enumerate(cond[kind])]
+            node.children = [condition_rows(child, version_id, i) for i, child in enumerate(cond[kind])]
             return node
     return ConditionNodeRow(
         kind="clause", position=position, version_id=version_id, field=cond["field"], op=cond["op"],
@@ -186,7 +187,7 @@ def fill_rows(row: RulesetVersionRow, version: RulesetVersion) -> None:
     row.requirements = []
     for i, r in enumerate(doc["eligibility"]):
         req = RequirementRow(version_id=vid, position=i, code=r["code"], reason=r["reason"])
-        req.condition = [_condition_rows(r["when"], vid)]
+        req.condition = [condition_rows(r["when"], vid)]
         row.requirements.append(req)
     row.categories = [
         CategoryRow(version_id=vid, position=i, code=c["code"], name=c["name"], kind=c["kind"], cap=_dec(c.get("cap")))
@@ -222,7 +223,7 @@ def fill_rows(row: RulesetVersionRow, version: RulesetVersion) -> None:
                 reference=it.get("reference"),
             )
             if "when" in it:
-                item.condition = [_condition_rows(it["when"], vid)]
+                item.condition = [condition_rows(it["when"], vid)]
             indicator.items.append(item)
         row.indicators.append(indicator)
     row.cases = [

@@ -1,0 +1,188 @@
+"""Records: stored scores and the audit log (read-only), users and API clients (admin)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_admin.contrib.sqla import ModelView, filters
+from flask_login import current_user
+from sqlalchemy import select
+
+from admin.auth import ROLE_NAMES, RoleMixin, requires
+from admin.forms import writing
+from admin.views.versions import _message
+from jifen.db import get_session
+from jifen.errors import ServiceError
+from jifen.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
+from jifen.services import api_clients, audit, scores, users
+
+
+def _model_view_init(view: ModelView, model: type, session: Any, **kwargs: Any) -> None:
+    # Flask-Admin 2 prefers a Flask-SQLAlchemy object; this project uses plain SQLAlchemy sessions, which
+    # Flask-Admin still supports (with a deprecation warning for version 3).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Passing a session object directly is deprecated", DeprecationWarning)
+        ModelView.__init__(view, model, session, **kwargs)
+
+
+class _ReadOnly(RoleMixin, ModelView):  # type: ignore[misc]
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
+    can_export = False
+    page_size = 50
+    roles = ("auditor", "admin")
+
+
+class ScoresView(_ReadOnly):
+    """Stored scores: search by application, year, version; each with its facts, breakdown and a verify button."""
+
+    column_list = (
+        "created_at",
+        "application_ref",
+        "year",
+        "total",
+        "eligible",
+        "content_hash",
+        "client_name",
+        "supersedes_id",
+    )
+    column_labels = {"created_at": "时间", "application_ref": "申请编号", "year": "年度", "total": "总分", "eligible": "具备资格",
+                     "content_hash": "版本指纹", "client_name": "接口客户端", "supersedes_id": "复核前记录", "version_id": "版本",
+                     "id": "记录编号", "as_of": "评分日期"}  # fmt: skip
+    column_searchable_list = ("application_ref",)
+    column_filters = ("year", "version_id", "eligible", "client_name",
+                      filters.DateTimeGreaterFilter(ScoreRow.created_at, "时间晚于"),
+                      filters.DateTimeSmallerFilter(ScoreRow.created_at, "时间早于"))  # fmt: skip
+    column_default_sort = ("created_at", True)
+    details_template = "admin/score_details.html"
+    column_formatters = {"content_hash": lambda v, c, m, p: m.content_hash[:19] + "…"}
+
+    def __init__(self, session: Any, **kwargs: Any) -> None:
+        _model_view_init(self, ScoreRow, session, **kwargs)
+
+    @expose("/verify/<score_id>", methods=["POST"])
+    @requires("auditor", "admin")
+    def verify(self, score_id: str) -> Any:
+        try:
+            verdict = scores.verify(get_session(), score_id)
+        except ServiceError:
+            abort(404)
+        if verdict["reproduced"]:
+            flash("核验通过：按原版本重新计算，结果与存档完全一致", "success")
+        else:
+            flash("核验未通过：" + "；".join(verdict["differences"]), "error")
+        return redirect(url_for(".details_view", id=score_id))
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs["result"] = json.loads(model.result)
+            kwargs["facts"] = json.loads(model.facts)
+        return super().render(template, **kwargs)
+
+
+class AuditLogView(_ReadOnly):
+    """Who changed what, when; before and after side by side."""
+
+    column_list = ("at", "actor", "action", "object_type", "object_ref", "note")
+    column_labels = {"at": "时间", "actor": "操作人", "action": "操作", "object_type": "对象类型", "object_ref": "对象", "note": "说明",
+                     "before": "修改前", "after": "修改后", "object_id": "对象编号"}  # fmt: skip
+    column_filters = ("actor", "action", "object_type", "object_ref",
+                      filters.DateTimeGreaterFilter(AuditEntry.at, "时间晚于"),
+                      filters.DateTimeSmallerFilter(AuditEntry.at, "时间早于"))  # fmt: skip
+    column_searchable_list = ("object_ref", "actor")
+    column_default_sort = ("at", True)
+    details_template = "admin/audit_details.html"
+
+    def __init__(self, session: Any, **kwargs: Any) -> None:
+        _model_view_init(self, AuditEntry, session, **kwargs)
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs["before"] = (
+                json.dumps(model.before, ensure_ascii=False, indent=1) if model.before is not None else ""
+            )
+            kwargs["after"] = json.dumps(model.after, ensure_ascii=False, indent=1) if model.after is not None else ""
+        return super().render(template, **kwargs)
+
+
+class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
+    roles = ("admin",)
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self) -> Any:
+        if request.method == "POST":
+            try:
+                with writing() as session:
+                    users.create_user(session, request.form.get("username", "").strip(), request.form.get("role", ""),
+                                      request.form.get("password", ""), actor=current_user.username)  # fmt: skip
+                flash("已创建用户", "success")
+                return redirect(url_for(".index"))
+            except ServiceError as exc:
+                flash(_translate_user_error(exc), "error")
+        rows = list(get_session().scalars(select(User).order_by(User.username)))
+        return self.render("admin/users.html", rows=rows, roles=ROLES, role_names=ROLE_NAMES)
+
+    @expose("/<int:user_id>/active", methods=["POST"])
+    @requires("admin")
+    def toggle(self, user_id: int) -> Any:
+        with writing() as session:
+            user = session.get(User, user_id)
+            if user is None:
+                abort(404)
+            if user.username == current_user.username:
+                flash("不能停用自己的账号", "error")
+                return redirect(url_for(".index"))
+            user.active = not user.active
+            audit.record(session, current_user.username, "activate" if user.active else "deactivate", "user",
+                         object_id=user.id, object_ref=user.username)  # fmt: skip
+        return redirect(url_for(".index"))
+
+
+def _translate_user_error(exc: ServiceError) -> str:
+    text = str(exc)
+    words = {"password too weak": "密码强度不够", "at least 10 characters": "至少10个字符",
+             "at least three of: lowercase letters, uppercase letters, digits, other characters": "须含小写字母、大写字母、数字、其他字符中的至少三类",
+             "not a common or repetitive password": "不能是常见或重复的密码", "must not contain the user name": "不能包含用户名",
+             "invalid user name": "用户名无效", "already exists": "已存在", "unknown role": "未知角色"}  # fmt: skip
+    for english, chinese in words.items():
+        text = text.replace(english, chinese)
+    return text
+
+
+class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]
+    roles = ("admin",)
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self) -> Any:
+        key = None
+        if request.method == "POST":
+            scopes = request.form.getlist("scope")
+            try:
+                with writing() as session:
+                    _client, key = api_clients.create_client(
+                        session, request.form.get("name", "").strip(), scopes, current_user.username
+                    )
+                flash("已创建接口客户端。密钥只显示这一次，请立即复制并妥善保存。", "success")
+            except ServiceError as exc:
+                flash(_message(exc), "error")
+        rows = list(get_session().scalars(select(ApiClient).order_by(ApiClient.name)))
+        return self.render("admin/api_clients.html", rows=rows, key=key)
+
+    @expose("/<name>/revoke", methods=["POST"])
+    @requires("admin")
+    def revoke(self, name: str) -> Any:
+        try:
+            with writing() as session:
+                api_clients.revoke_client(session, name, current_user.username)
+            flash(f"已吊销 {name} 的密钥", "success")
+        except ServiceError as exc:
+            flash(_message(exc), "error")
+        return redirect(url_for(".index"))

@@ -1,0 +1,46 @@
+"""试算: score an application under any version (drafts included) from a form; nothing is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import request
+from flask_admin import BaseView, expose
+
+from admin.auth import RoleMixin
+from admin.forms import fact_inputs, parse_facts
+from admin.i18n import zh
+from admin.views.versions import _catalogue, _model
+from engine import FactsError, compile_version
+from jifen.db import get_session
+from jifen.services import rulesets
+
+
+class TryItView(RoleMixin, BaseView):  # type: ignore[misc]
+    @expose("/", methods=["GET", "POST"])
+    def index(self) -> Any:
+        session = get_session()
+        versions = rulesets.list_versions(session)
+        vid = request.values.get("vid", type=int) or next((v.id for v in versions if v.status == "published"), None)
+        row = next((v for v in versions if v.id == vid), None)
+        errors: dict[str, list[str]] = {}
+        values = {k[5:]: v for k, v in request.form.items() if k.startswith("fact_")}
+        result, problems = None, []
+        as_of = dt.date.today()
+        if row is not None and request.method == "POST":
+            try:
+                as_of = dt.date.fromisoformat(request.form.get("as_of") or as_of.isoformat())
+            except ValueError:
+                errors["as_of"] = ["日期无效（格式为 年-月-日）"]
+            model, problems = _model(row)
+            facts, errors_facts = parse_facts(_catalogue(row), request.form)
+            errors.update(errors_facts)
+            if model is not None and not errors:
+                try:
+                    result = compile_version(model).score(facts, as_of=as_of)
+                except FactsError as exc:
+                    errors.update({k: [zh(m) for m in v] for k, v in exc.errors.items()})
+        inputs = fact_inputs(_catalogue(row), values, errors) if row is not None else []
+        return self.render("admin/tryit.html", versions=versions, row=row, inputs=inputs, result=result, errors=errors,
+                           problems=problems, as_of=as_of)  # fmt: skip
