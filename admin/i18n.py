@@ -67,11 +67,23 @@ _WORDS = {"when": "条件", "field": "字段", "op": "运算符", "value": "值"
           "total": "总分", "facts": "申请事实", "category": "所属类别", "departments": "责任部门"}  # fmt: skip
 
 
+_VALUES = [
+    (re.compile(r"the string '([^']*)'"), r"“\1”"),
+    (re.compile(r"the text '([^']*)'"), r"“\1”"),
+    (re.compile(r"the boolean (true|false)"), r"\1"),
+    (re.compile(r"\ba list\b"), "一个列表"),
+    (re.compile(r"\ban object\b"), "一个对象"),
+]
+
+
 def zh(message: str) -> str:
     """A message in Chinese when its form is known; otherwise as it is."""
     for pattern, replacement in _MESSAGES:
         if pattern.match(message):
-            return pattern.sub(replacement, message)
+            message = pattern.sub(replacement, message)
+            break
+    for pattern, replacement in _VALUES:
+        message = pattern.sub(replacement, message)
     return message
 
 

@@ -628,7 +628,7 @@ def _parse_item(
                 errors.setdefault(key, []).append(f"{part}：{zh(str(exc))}")
         if key not in errors:
             clauses.append({"field": name, "op": op, "value": converted if op in ("in", "not_in") else converted[0]})
-    if kind == "fixed" and not clauses:
+    if kind == "fixed" and not clauses and not any(k.startswith("clause_") for k in errors):
         errors["clause_0"] = ["固定分值的细则需要至少一个条件"]
     mode = values.get("mode") if values.get("mode") in ("all", "any") else "all"
     condition: dict[str, Any] | None = None
