@@ -21,12 +21,18 @@ def shown(value: Any) -> str:
     """A before/after value as a reader sees it."""
     if value is None:
         return "—"
+    if isinstance(value, dict) and set(value) <= {"field", "op", "value"}:
+        return " ".join(shown(value.get(k)) for k in ("field", "op", "value") if k in value)
     if value is True:
         return "是"
     if value is False:
         return "否"
     if isinstance(value, str):
         return value
+    if isinstance(value, dict):
+        return "，".join(f"{key} {shown(item)}" for key, item in value.items()) or "（空）"
+    if isinstance(value, list):
+        return "、".join(shown(item) for item in value) or "（空）"
     return dumps(value)
 
 

@@ -1,0 +1,163 @@
+"""The yearly work in a real headless Chromium: draft 2027, change a rule, fix a case, publish, use it, audit it."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from jifen.services import api_clients, rulesets
+from tests.conftest import PASSWORD, ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "test-output" / "e2e"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", "--disable-quic"]  # fmt: skip
+
+
+@pytest.fixture
+def server(seeded: Any) -> Iterator[str]:
+    """The service on a loopback port, as a browser reaches it."""
+    http = make_server("127.0.0.1", 0, seeded, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-wqy-zenhei)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One user's browser tab, refusing any request that leaves the service."""
+
+    def __init__(self, browser: Any, base: str) -> None:
+        self.base = base
+        self.context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        self.outside: list[str] = []
+        self.context.route("**/*", self._only_local)
+        self.page = self.context.new_page()
+
+    def _only_local(self, route: Any) -> None:
+        if route.request.url.startswith(self.base):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def login(self, username: str) -> None:
+        self.page.goto(f"{self.base}/admin/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(f"{self.base}/admin/")
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        assert self.outside == [], f"pages tried to load from elsewhere: {self.outside}"
+        self.context.close()
+
+
+def test_yearly_journey(server: str, browser: Any, seeded: Any, db: Any) -> None:
+    # -- an editor drafts 2027 from 2026 and raises 登记备案租赁住房 from 10 to 12 points
+    editor = Visit(browser, server)
+    editor.login("editor")
+    assert "首页 - 桐乡市居住证积分" == editor.page.title()
+    assert editor.page.locator("nav").get_by_text("指标版本").is_visible()
+    editor.shot("01-home")
+    editor.page.click("nav >> text=指标版本")
+    editor.shot("02-versions")
+    editor.page.click("text=tongxiang/2026/1")
+    editor.shot("03-version-2026")
+    editor.page.fill("#clone-year", "2027")
+    editor.page.click("button:has-text('克隆')")
+    editor.page.wait_for_selector("text=已创建草稿 tongxiang/2027/1")
+    editor.page.click("#item-T3-3 >> text=编辑")
+    editor.page.fill("#fixed", "12")
+    editor.shot("04-edit-item")
+    editor.page.click("button:has-text('保存')")
+    editor.page.wait_for_selector("text=已保存：赋分细则 T3-3")
+    assert "当在本市的住所为登记备案的租赁住房时，得12分" in editor.page.inner_text("#item-T3-3")
+    editor.page.click("text=运行测试用例")
+    assert "15 / 16 个用例通过，1 个未通过" in editor.page.inner_text("#case-summary")
+    editor.shot("05-cases-failing")
+    editor.page.click("tr.fail >> text=修改用例")
+    editor.page.fill("#exp_total", "205.5")
+    editor.page.fill("#exp_cat_base", "108.5")
+    editor.page.fill("#exp_ind_T3", "34.5")
+    editor.page.click("#case-form button:has-text('保存')")
+    assert "16 / 16 个用例通过" in editor.page.inner_text("#case-summary")
+    editor.shot("06-cases-passing")
+    draft_url = editor.page.url.replace("/cases", "")
+    editor.close()
+
+    # -- an auditor may look but not edit
+    auditor = Visit(browser, server)
+    auditor.login("auditor")
+    with db.transaction() as s:
+        item_id = next(i.id for ind in rulesets.get_version(s, "tongxiang/2027/1").indicators for i in ind.items if i.code == "T3-3")
+    refused = auditor.page.goto(f"{draft_url}/items/{item_id}")
+    assert refused is not None and refused.status == 403
+    auditor.page.goto(draft_url)
+    assert auditor.page.locator("text=编辑").count() == 0 and auditor.page.locator("button:has-text('发布')").count() == 0
+
+    # -- a publisher publishes it
+    publisher = Visit(browser, server)
+    publisher.login("publisher")
+    publisher.page.goto(draft_url)
+    publisher.page.fill("#note", "2027年度标准：登记备案租赁住房加分提高到12分")
+    publisher.page.click("button:has-text('发布')")
+    publisher.page.wait_for_selector("text=已发布 tongxiang/2027/1")
+    publisher.shot("07-published")
+    publisher.close()
+
+    # -- an outside system scoring for 2027 gets the new points
+    with db.transaction() as s:
+        _, key = api_clients.create_client(s, "school-system", ["score"], "admin")
+    facts = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2027-03-01", "dwelling": "registered_rental"}
+    response = seeded.test_client().post("/api/v1/scores", json={"application_ref": "TX-2027-1", "year": 2027, "facts": facts, "as_of": "2027-03-01"},
+                                         headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+    assert response.status_code == 201 and response.json["version"]["year"] == 2027
+    t3 = next(i for i in response.json["indicators"] if i["code"] == "T3")
+    assert next(i for i in t3["items"] if i["code"] == "T3-3")["points"] == 12
+
+    # -- the auditor compares 2026 and 2027: exactly that change
+    auditor.page.click("nav >> text=版本对比")
+    auditor.page.select_option("#a", label="tongxiang/2026/1（已发布）")
+    auditor.page.select_option("#b", label="tongxiang/2027/1（已发布）")
+    auditor.page.click("button:has-text('对比')")
+    rows = auditor.page.locator("#diff-table tbody tr, #diff-table tr.changed")
+    starred = [r for r in auditor.page.locator("#diff-table tr").all_inner_texts() if r.startswith("★")]
+    assert len(starred) == 1 and "T3-3" in starred[0] and "10" in starred[0] and "12" in starred[0]
+    assert rows.count() >= 1
+    impact = auditor.page.inner_text("#impact-table")
+    assert "典型技术工人" in impact and "+2" in impact
+    auditor.shot("08-compare")
+    auditor.page.click("nav >> text=试算")
+    auditor.page.fill("#fact_birth_date", "1990-05-01")
+    auditor.page.select_option("#fact_permit_valid", "true")
+    auditor.page.select_option("#fact_permit_endorsed", "true")
+    auditor.page.select_option("#fact_education", "college")
+    auditor.page.click("button:has-text('计算')")
+    assert "总分" in auditor.page.inner_text("#tryit-total")
+    auditor.shot("09-tryit")
+    auditor.page.goto(f"{server}/admin/audit/")
+    auditor.shot("10-audit-log")
+    auditor.close()
