@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import (
-    CaseOutcome,
     FactsError,
     Problem,
     RulesetError,
@@ -120,14 +119,6 @@ def validate(row: RulesetVersionRow) -> list[Problem]:
     except RulesetError as exc:
         return exc.problems
     return []
-
-
-def test_cases(row: RulesetVersionRow) -> list[CaseOutcome]:
-    """Run the version's test cases; RulesetError when the version itself is invalid."""
-    return run_cases(load_model(row))
-
-
-test_cases.__test__ = False  # type: ignore[attr-defined]
 
 
 def _content_hash(row: RulesetVersionRow) -> str:

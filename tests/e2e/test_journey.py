@@ -79,7 +79,7 @@ def test_yearly_journey(server: str, browser: Any, seeded: Any, db: Any) -> None
     # -- an editor drafts 2027 from 2026 and raises 登记备案租赁住房 from 10 to 12 points
     editor = Visit(browser, server)
     editor.login("editor")
-    assert "首页 - 桐乡市居住证积分" == editor.page.title()
+    assert editor.page.title() == "首页 - 桐乡市居住证积分"
     assert editor.page.locator("nav").get_by_text("指标版本").is_visible()
     editor.shot("01-home")
     editor.page.click("nav >> text=指标版本")
