@@ -123,9 +123,10 @@ class Matcher:
                     state = result[1]
                     action = core.start_action_for_state(handle, state)
                     message = action[1] if action else None
+                    add, complete = fired.add, core.complete_and_start_action
                     while message:
-                        fired.add(message[2 : message.index('"', 2)])
-                        message = core.complete_and_start_action(handle, state)
+                        add(message[2 : message.index('"', 2)])  # '{"i12":{…}}': the rule's name
+                        message = complete(handle, state)
                 elif result[0] != 1:  # 1: nothing matched
                     raise EngineFailure(f"durable_rules answered {result[0]} to an assert")
             except EngineFailure:

@@ -110,7 +110,9 @@ def _explain_items(
             # per unit: offset + rate × floor(value / unit), never below zero (deductions have their own category)
             value = typed[plan.field]
             units = value if plan.whole_units and type(value) is int else math.floor(Decimal(value) / plan.unit)  # type: ignore[arg-type]
-            item_raw = plan.offset + plan.rate * units
+            item_raw = plan.rate * units
+            if plan.offset:
+                item_raw += plan.offset
             if item_raw < ZERO:
                 item_raw = ZERO
             cap = plan.cap

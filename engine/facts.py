@@ -46,7 +46,7 @@ def parse_date(value: Any) -> dt.date:
     """
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+    if isinstance(value, str) and len(value) == 10 and _DATE_RE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:

@@ -112,11 +112,18 @@ def test_yearly_journey(server: str, browser: Any, seeded: Any, db: Any) -> None
     auditor = Visit(browser, server)
     auditor.login("auditor")
     with db.transaction() as s:
-        item_id = next(i.id for ind in rulesets.get_version(s, "tongxiang/2027/1").indicators for i in ind.items if i.code == "T3-3")
+        item_id = next(
+            i.id
+            for ind in rulesets.get_version(s, "tongxiang/2027/1").indicators
+            for i in ind.items
+            if i.code == "T3-3"
+        )
     refused = auditor.page.goto(f"{draft_url}/items/{item_id}")
     assert refused is not None and refused.status == 403
     auditor.page.goto(draft_url)
-    assert auditor.page.locator("text=编辑").count() == 0 and auditor.page.locator("button:has-text('发布')").count() == 0
+    assert (
+        auditor.page.locator("text=编辑").count() == 0 and auditor.page.locator("button:has-text('发布')").count() == 0
+    )
 
     # -- a publisher publishes it
     publisher = Visit(browser, server)
@@ -131,7 +138,13 @@ def test_yearly_journey(server: str, browser: Any, seeded: Any, db: Any) -> None
     # -- an outside system scoring for 2027 gets the new points
     with db.transaction() as s:
         _, key = api_clients.create_client(s, "school-system", ["score"], "admin")
-    facts = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2027-03-01", "dwelling": "registered_rental"}
+    facts = {
+        "permit_valid": True,
+        "permit_endorsed": True,
+        "birth_date": "1990-05-01",
+        "application_date": "2027-03-01",
+        "dwelling": "registered_rental",
+    }
     response = seeded.test_client().post("/api/v1/scores", json={"application_ref": "TX-2027-1", "year": 2027, "facts": facts, "as_of": "2027-03-01"},
                                          headers={"Authorization": f"Bearer {key}"})  # fmt: skip
     assert response.status_code == 201 and response.json["version"]["year"] == 2027
