@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -92,17 +92,15 @@ def score(session: Session, request: ScoreRequest, caller: Caller) -> Scored:
     return Scored(dumps_bytes(head)[:-1] + b"," + result_json[1:], score_id)
 
 
-def _head(session: Session, application_ref: str, year: int) -> str | None:
-    """The newest score of this application and year, which a new score supersedes (复核)."""
-    return session.scalar(
-        select(ScoreRow.id)
-        .where(ScoreRow.application_ref == application_ref, ScoreRow.year == year)
-        .order_by(ScoreRow.created_at.desc(), ScoreRow.id.desc())
-        .limit(1)
-    )
-
-
-_INSERT = insert(ScoreRow)
+_SCORES = ScoreRow.__table__
+_INSERT = _SCORES.insert()
+# The newest score of an application and year, which a new score supersedes (复核).
+_HEAD = (
+    select(_SCORES.c.id)
+    .where(_SCORES.c.application_ref == bindparam("application_ref"), _SCORES.c.year == bindparam("year"))
+    .order_by(_SCORES.c.created_at.desc(), _SCORES.c.id.desc())
+    .limit(1)
+)
 
 
 def _store(
@@ -131,10 +129,12 @@ def _store(
         session.commit()  # end the reads: the write transaction below is as short as it can be
         with get_db().writing():
             begin_write(session)
+            # plain Core statements on the session's connection: the ORM has nothing to track here
+            connection = session.connection()
             score_id, created_at = str(uuid.uuid4()), dt.datetime.now(dt.UTC)
-            supersedes = _head(session, request.application_ref, request.year)
+            supersedes = connection.execute(_HEAD, {"application_ref": request.application_ref, "year": request.year}).scalar()
             try:
-                session.execute(_INSERT, {**row, "id": score_id, "created_at": created_at, "supersedes_id": supersedes})
+                connection.execute(_INSERT, {**row, "id": score_id, "created_at": created_at, "supersedes_id": supersedes})
                 session.commit()
                 return score_id, created_at
             except IntegrityError:
