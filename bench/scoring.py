@@ -175,7 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ratio durable_rules / zen-engine (medians): {ratio:.2f}×   target ≥ 1.0×")
     # A shared machine's speed drifts by a factor of two or more over minutes; this ratio, from the same run,
     # tells how full scoring compares with a fixed native peer whatever the machine's mood.
-    print(f"\nfull scoring / zen-engine provincial matching (medians, same run): {statistics.median(full_rates) / statistics.median(zen_rates):.3f}")
+    print(
+        f"\nfull scoring / zen-engine provincial matching (medians, same run): {statistics.median(full_rates) / statistics.median(zen_rates):.3f}"
+    )
     return 0
 
 

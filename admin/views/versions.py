@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from admin.auth import RoleMixin, requires
-from admin.forms import edit_draft, fact_inputs, form_number, parse_facts, writing
+from admin.forms import TYPE_NAMES, edit_draft, fact_inputs, form_number, parse_facts, writing
 from admin.i18n import zh, zh_path
 from engine import FactsError, RulesetError, RulesetVersion, compile_version, run_cases
 from engine.describe import item_sentence
@@ -290,6 +291,120 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
             )
 
         return self._save(vid, f"指标项 {ind.code}", change, page) or redirect(url_for(".detail", vid=vid))
+
+    @expose("/<int:vid>/indicators/new", methods=["GET", "POST"])
+    @requires("editor")
+    def new_indicator(self, vid: int) -> Any:
+        row = _draft(get_session(), vid)
+        errors: dict[str, list[str]] = {}
+        values = (
+            dict(request.form)
+            if request.method == "POST"
+            else {"lock_version": row.lock_version, "category": request.args.get("category", "")}
+        )
+
+        def page() -> Any:
+            return self.render("admin/versions/new_indicator.html", row=row, values=values, errors=errors)
+
+        if request.method == "GET":
+            return page()
+        code, name = values.get("code", "").strip(), values.get("name", "").strip()
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", code):
+            errors["code"] = ["编号只能由字母、数字、点、下划线或连字符组成"]
+        elif code in {i.code for i in row.indicators}:
+            errors["code"] = [f"编号 {code} 已被其他指标项使用"]
+        if not name:
+            errors["name"] = ["请填写名称"]
+        if values.get("category") not in {c.code for c in row.categories}:
+            errors["category"] = ["请选择所属类别"]
+        cap = form_number(values, "cap", "上限", errors, non_negative=True)
+        departments = [
+            d.strip()
+            for d in values.get("departments", "").replace(",", "、").replace("，", "、").split("、")
+            if d.strip()
+        ]
+        if not departments:
+            errors["departments"] = ["请至少填写一个责任部门"]
+        if not values.get("reference", "").strip():
+            errors["reference"] = ["请填写政策依据条款"]
+        if errors:
+            return page()
+
+        def change(s: Session, r: RulesetVersionRow) -> None:
+            s.add(IndicatorRow(version_id=r.id, position=len(r.indicators), code=code, name=name, category=values["category"], cap=cap,
+                               departments=departments, reference=values["reference"].strip()))  # fmt: skip
+
+        return self._save(vid, f"新增指标项 {code}（请再为它新增赋分细则）", change, page) or redirect(
+            url_for(".detail", vid=vid) + f"#indicator-{code}"
+        )
+
+    @expose("/<int:vid>/indicators/<int:ind_id>/delete", methods=["POST"])
+    @requires("editor")
+    def delete_indicator(self, vid: int, ind_id: int) -> Any:
+        _draft(get_session(), vid)
+
+        def change(s: Session, r: RulesetVersionRow) -> None:
+            target = s.get(IndicatorRow, ind_id)
+            if target is None or target.version_id != r.id:
+                abort(404)
+            s.delete(target)
+
+        self._save(vid, "删除指标项及其细则", change, lambda: None)
+        return redirect(url_for(".detail", vid=vid))
+
+    @expose("/<int:vid>/facts/new", methods=["GET", "POST"])
+    @requires("editor")
+    def new_fact(self, vid: int) -> Any:
+        row = _draft(get_session(), vid)
+        errors: dict[str, list[str]] = {}
+        values = dict(request.form) if request.method == "POST" else {"lock_version": row.lock_version, "type": "int"}
+
+        def page() -> Any:
+            return self.render("admin/versions/new_fact.html", row=row, values=values, errors=errors, types=TYPE_NAMES)
+
+        if request.method == "GET":
+            return page()
+        name, label, kind = values.get("name", "").strip(), values.get("label", "").strip(), values.get("type", "")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            errors["name"] = ["字段名只能由小写字母、数字和下划线组成，并以字母开头"]
+        elif name in {f.name for f in row.facts}:
+            errors["name"] = [f"字段 {name} 已存在"]
+        if not label:
+            errors["label"] = ["请填写名称"]
+        if kind not in TYPE_NAMES:
+            errors["type"] = ["请选择类型"]
+        low = form_number(values, "min", "最小值", errors) if kind in NUMERIC_TYPES else None
+        high = form_number(values, "max", "最大值", errors) if kind in NUMERIC_TYPES else None
+        options = [v.strip() for v in values.get("values", "").replace(",", "、").split("、") if v.strip()]
+        labels = [v.strip() for v in values.get("value_labels", "").replace(",", "、").split("、") if v.strip()]
+        if kind == "enum":
+            if not options or not all(re.fullmatch(r"[a-z][a-z0-9_]*", o) for o in options):
+                errors["values"] = ["请填写可选值（小写字母、数字、下划线），用顿号分隔"]
+            elif labels and len(labels) != len(options):
+                errors["value_labels"] = [f"应为每个可选值各一个名称（共 {len(options)} 个）"]
+        if errors:
+            return page()
+
+        def change(s: Session, r: RulesetVersionRow) -> None:
+            s.add(FactFieldRow(version_id=r.id, position=len(r.facts), name=name, type=kind, label=label, required=values.get("required") == "true",
+                               department=values.get("department", "").strip() or None, values=options if kind == "enum" else None,
+                               value_labels=labels if kind == "enum" and labels else None, min=low, max=high))  # fmt: skip
+
+        return self._save(vid, f"新增事实字段 {name}", change, page) or redirect(url_for(".detail", vid=vid) + "#facts")
+
+    @expose("/<int:vid>/facts/<int:fact_id>/delete", methods=["POST"])
+    @requires("editor")
+    def delete_fact(self, vid: int, fact_id: int) -> Any:
+        _draft(get_session(), vid)
+
+        def change(s: Session, r: RulesetVersionRow) -> None:
+            target = s.get(FactFieldRow, fact_id)
+            if target is None or target.version_id != r.id:
+                abort(404)
+            s.delete(target)
+
+        self._save(vid, "删除事实字段（引用它的条件须一并修改，校验会指出）", change, lambda: None)
+        return redirect(url_for(".detail", vid=vid) + "#facts")
 
     def _item_form(self, row: RulesetVersionRow, item: ItemRow | None, ind: IndicatorRow) -> Any:
         fields = _catalogue(row)

@@ -132,9 +132,13 @@ def _store(
             # plain Core statements on the session's connection: the ORM has nothing to track here
             connection = session.connection()
             score_id, created_at = str(uuid.uuid4()), dt.datetime.now(dt.UTC)
-            supersedes = connection.execute(_HEAD, {"application_ref": request.application_ref, "year": request.year}).scalar()
+            supersedes = connection.execute(
+                _HEAD, {"application_ref": request.application_ref, "year": request.year}
+            ).scalar()
             try:
-                connection.execute(_INSERT, {**row, "id": score_id, "created_at": created_at, "supersedes_id": supersedes})
+                connection.execute(
+                    _INSERT, {**row, "id": score_id, "created_at": created_at, "supersedes_id": supersedes}
+                )
                 session.commit()
                 return score_id, created_at
             except IntegrityError:

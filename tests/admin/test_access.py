@@ -84,13 +84,17 @@ def test_only_editors_reach_the_draft_editor(console: Any, db: Any, role: str) -
         ind, item, case, fact = row.indicators[0], row.indicators[0].items[0], row.cases[0], row.facts[0]
         urls = [f"/admin/versions/{draft}/edit", f"/admin/versions/{draft}/indicators/{ind.id}", f"/admin/versions/{draft}/items/{item.id}",
                 f"/admin/versions/{draft}/indicators/{ind.id}/new-item", f"/admin/versions/{draft}/cases/{case.id}",
-                f"/admin/versions/{draft}/cases/new", f"/admin/versions/{draft}/facts/{fact.id}", "/admin/versions/import"]  # fmt: skip
-        deletes = [f"/admin/versions/{draft}/items/{item.id}/delete", f"/admin/versions/{draft}/cases/{case.id}/delete"]
+                f"/admin/versions/{draft}/cases/new", f"/admin/versions/{draft}/facts/{fact.id}", "/admin/versions/import",
+                f"/admin/versions/{draft}/indicators/new", f"/admin/versions/{draft}/facts/new"]  # fmt: skip
+        deletes = [f"/admin/versions/{draft}/items/{item.id}/delete", f"/admin/versions/{draft}/cases/{case.id}/delete",
+                   f"/admin/versions/{draft}/indicators/{ind.id}/delete", f"/admin/versions/{draft}/facts/{fact.id}/delete"]  # fmt: skip
         lock = row.lock_version
     console.login(role)
     for url in urls:
         assert console.get(url).status_code == 403, url
-        assert console.post(url, {"lock_version": str(lock), "title": "x", "name": "x", "label": "x"}).status_code == 403, url
+        assert (
+            console.post(url, {"lock_version": str(lock), "title": "x", "name": "x", "label": "x"}).status_code == 403
+        ), url
     for url in deletes:
         assert console.post(url, {"lock_version": str(lock)}).status_code == 403, url
     with db.transaction() as s:

@@ -171,3 +171,45 @@ def test_try_it_compare_and_records(console: Any, db: Any, seeded: Any) -> None:
     assert "核验通过" in console.get(verified.headers["Location"]).get_data(as_text=True)
     audit = console.get("/admin/audit/").get_data(as_text=True)
     assert "import" in audit and "api_client" in audit
+
+
+def test_new_indicator_item_and_fact(console: Any, db: Any) -> None:
+    vid, lock, _ = _draft(db)
+    console.login("editor")
+    bad = console.post(
+        f"/admin/versions/{vid}/facts/new",
+        {"lock_version": str(lock), "name": "Social Hours", "label": "", "type": "number"},
+    )
+    assert "字段名只能由小写字母" in bad.get_data(as_text=True) and "请填写名称" in bad.get_data(as_text=True)
+    fact = {
+        "lock_version": str(lock),
+        "name": "community_hours",
+        "label": "社区服务时长（小时）",
+        "type": "number",
+        "min": "0",
+        "department": "民政局",
+    }
+    assert console.post(f"/admin/versions/{vid}/facts/new", fact).status_code == 302
+    indicator = {
+        "lock_version": str(lock + 1),
+        "code": "T9",
+        "name": "社区服务",
+        "category": "bonus",
+        "cap": "10",
+        "departments": "民政局",
+        "reference": "样例",
+    }
+    assert console.post(f"/admin/versions/{vid}/indicators/new", indicator).status_code == 302
+    with db.transaction() as s:
+        row = rulesets.get_version(s, vid)
+        t9 = next(i for i in row.indicators if i.code == "T9")
+        lock = row.lock_version
+    item = {"lock_version": str(lock), "code": "T9-1", "label": "社区服务每满10小时得1分", "points_kind": "per_unit", "unit_field": "community_hours",
+            "rate": "1", "unit": "10", "cap": "10"}  # fmt: skip
+    assert console.post(f"/admin/versions/{vid}/indicators/{t9.id}/new-item", item).status_code == 302
+    with db.transaction() as s:
+        model = rulesets.load_model(rulesets.get_version(s, vid))
+        assert model.catalogue["community_hours"].type == "number"
+        assert [i.code for i in next(i for i in model.indicators if i.code == "T9").items] == ["T9-1"]
+    detail = console.get(f"/admin/versions/{vid}").get_data(as_text=True)
+    assert "社区服务时长（小时）每满10得1分，本项最高10分" in detail
