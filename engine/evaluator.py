@@ -179,18 +179,17 @@ class CompiledVersion:
 
     def match(self, typed: Mapping[str, FactValue]) -> set[str]:
         """Names of the fired rules for already validated facts."""
-        # only the fields some condition reads go to the engine: a smaller fact is cheaper to match and to drain
         return self._matcher.match(typed)
 
     def total(self, typed: Mapping[str, FactValue]) -> Decimal:
-        """The total alone, without the explanation (what the matching benchmark compares)."""
+        """The total of validated facts, computed exactly as ``score`` does (the matching benchmark's figure)."""
         total: Decimal = self.explain(typed, self.match(typed))["total"]
         return total
 
     def score(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> dict[str, Any]:
         """Validate, derive, match and explain: the SPEC §6 result without storage fields.
 
-        Raises FactsError listing every bad field. Points are Decimals; see ``engine.result.to_json``.
+        Raises FactsError listing every bad field. Points are Decimals; ``engine.dumps`` writes the JSON.
         """
         as_of = as_of or dt.date.today()
         typed, derived = self._validator.validate(facts, as_of)
