@@ -15,6 +15,11 @@ from engine.model import FactField, FactValue
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+# JSON's safe integer range: beyond it a value cannot round-trip through every client, and no count of months,
+# patents or yuan comes near it.
+LIMIT = 2**53 - 1
+
+
 class Invalid(ValueError):
     """A single value does not fit its field; the message says what was expected."""
 
@@ -30,6 +35,8 @@ def _range_check(field: FactField) -> Callable[[Any], None]:
     low, high = field.min, field.max
 
     def check(value: Any) -> None:
+        if not -LIMIT <= value <= LIMIT:
+            raise Invalid(f"must be between -{LIMIT} and {LIMIT}, got {value}")
         if low is not None and value < low:
             raise Invalid(f"must be at least {_number_text(low)}, got {value}")
         if high is not None and value > high:

@@ -33,6 +33,8 @@ def errors_for(version: RulesetVersion, facts: Any) -> dict[str, list[str]]:
         ({"insurance_months": -1}, "insurance_months", "must be at least 0"),
         ({"skill_level": 6}, "skill_level", "must be at most 5"),
         ({"skill_level": 0}, "skill_level", "must be at least 1"),
+        ({"insurance_months": 10**30}, "insurance_months", "must be between"),
+        ({"donation_amount": 1e300}, "donation_amount", "must be between"),
         ({"volunteer_hours": "50"}, "volunteer_hours", "expected a number"),
         ({"volunteer_hours": float("nan")}, "volunteer_hours", "expected a number"),
         ({"volunteer_hours": -0.5}, "volunteer_hours", "must be at least 0"),
