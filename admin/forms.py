@@ -74,6 +74,11 @@ def parse_facts(
     return facts, errors
 
 
+def split_list(raw: str | None) -> list[str]:
+    """A list typed in one input: 「公安局、法院」, 「a, b」 or 「a，b」 → ``["…", "…"]``."""
+    return [part.strip() for part in re.split(r"[、,，]", raw or "") if part.strip()]
+
+
 def parse_decimal(raw: str) -> Decimal | None:
     try:
         value = Decimal(raw.strip())

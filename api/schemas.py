@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, fields, validate
 
 MAX_BATCH = 1000
 _REF = r"^[a-z][a-z0-9_]*/\d{4}/\d+$"
@@ -300,6 +300,3 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             out.update(flatten_errors(value, path))
         return out
     return {prefix or "_schema": [str(messages)]}
-
-
-__all__ = ["EXCLUDE", "MAX_BATCH", "ValidationError", "flatten_errors", "validates_schema"]

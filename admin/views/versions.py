@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from admin.auth import RoleMixin, requires
-from admin.forms import TYPE_NAMES, edit_draft, fact_inputs, form_number, parse_facts, writing
+from admin.forms import TYPE_NAMES, edit_draft, fact_inputs, form_number, parse_facts, split_list, writing
 from admin.i18n import zh, zh_path
 from engine import FactsError, RulesetError, RulesetVersion, compile_version, run_cases
 from engine.describe import item_sentence
@@ -216,6 +216,18 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         flash(f"已保存：{what}", "success")
         return None
 
+    def _delete(self, vid: int, model: type[Any], row_id: int, what: str) -> None:
+        """Remove one row of a draft (an item, a case, an indicator with its items, a catalogue field)."""
+        _draft(get_session(), vid)
+
+        def change(s: Session, r: RulesetVersionRow) -> None:
+            target = s.get(model, row_id)
+            if target is None or target.version_id != r.id:
+                abort(404)
+            s.delete(target)
+
+        self._save(vid, what, change, lambda: None)
+
     @expose("/<int:vid>/edit", methods=["GET", "POST"])
     @requires("editor")
     def edit_meta(self, vid: int) -> Any:
@@ -264,31 +276,15 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
 
         if request.method == "GET":
             return page()
-        name = values.get("name", "").strip()
-        if not name:
-            errors["name"] = ["请填写名称"]
-        cap = form_number(values, "cap", "上限", errors, non_negative=True)
-        departments = [
-            d.strip()
-            for d in values.get("departments", "").replace(",", "、").replace("，", "、").split("、")
-            if d.strip()
-        ]
-        if not departments:
-            errors["departments"] = ["请至少填写一个责任部门"]
-        if not values.get("reference", "").strip():
-            errors["reference"] = ["请填写政策依据条款"]
+        columns = _indicator_columns(values, errors)
         if errors:
             return page()
 
         def change(s: Session, r: RulesetVersionRow) -> None:
             target = s.get(IndicatorRow, ind_id)
             assert target is not None
-            target.name, target.cap, target.departments, target.reference = (
-                name,
-                cap,
-                departments,
-                values["reference"].strip(),
-            )
+            for key, value in columns.items():
+                setattr(target, key, value)
 
         return self._save(vid, f"指标项 {ind.code}", change, page) or redirect(url_for(".detail", vid=vid))
 
@@ -308,31 +304,23 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
 
         if request.method == "GET":
             return page()
-        code, name = values.get("code", "").strip(), values.get("name", "").strip()
+        code = values.get("code", "").strip()
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", code):
             errors["code"] = ["编号只能由字母、数字、点、下划线或连字符组成"]
         elif code in {i.code for i in row.indicators}:
             errors["code"] = [f"编号 {code} 已被其他指标项使用"]
-        if not name:
-            errors["name"] = ["请填写名称"]
         if values.get("category") not in {c.code for c in row.categories}:
             errors["category"] = ["请选择所属类别"]
-        cap = form_number(values, "cap", "上限", errors, non_negative=True)
-        departments = [
-            d.strip()
-            for d in values.get("departments", "").replace(",", "、").replace("，", "、").split("、")
-            if d.strip()
-        ]
-        if not departments:
-            errors["departments"] = ["请至少填写一个责任部门"]
-        if not values.get("reference", "").strip():
-            errors["reference"] = ["请填写政策依据条款"]
+        columns = _indicator_columns(values, errors)
         if errors:
             return page()
 
         def change(s: Session, r: RulesetVersionRow) -> None:
-            s.add(IndicatorRow(version_id=r.id, position=len(r.indicators), code=code, name=name, category=values["category"], cap=cap,
-                               departments=departments, reference=values["reference"].strip()))  # fmt: skip
+            s.add(
+                IndicatorRow(
+                    version_id=r.id, position=len(r.indicators), code=code, category=values["category"], **columns
+                )
+            )
 
         return self._save(vid, f"新增指标项 {code}（请再为它新增赋分细则）", change, page) or redirect(
             url_for(".detail", vid=vid) + f"#indicator-{code}"
@@ -341,15 +329,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/indicators/<int:ind_id>/delete", methods=["POST"])
     @requires("editor")
     def delete_indicator(self, vid: int, ind_id: int) -> Any:
-        _draft(get_session(), vid)
-
-        def change(s: Session, r: RulesetVersionRow) -> None:
-            target = s.get(IndicatorRow, ind_id)
-            if target is None or target.version_id != r.id:
-                abort(404)
-            s.delete(target)
-
-        self._save(vid, "删除指标项及其细则", change, lambda: None)
+        self._delete(vid, IndicatorRow, ind_id, "删除指标项及其细则")
         return redirect(url_for(".detail", vid=vid))
 
     @expose("/<int:vid>/facts/new", methods=["GET", "POST"])
@@ -375,8 +355,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
             errors["type"] = ["请选择类型"]
         low = form_number(values, "min", "最小值", errors) if kind in NUMERIC_TYPES else None
         high = form_number(values, "max", "最大值", errors) if kind in NUMERIC_TYPES else None
-        options = [v.strip() for v in values.get("values", "").replace(",", "、").split("、") if v.strip()]
-        labels = [v.strip() for v in values.get("value_labels", "").replace(",", "、").split("、") if v.strip()]
+        options, labels = split_list(values.get("values")), split_list(values.get("value_labels"))
         if kind == "enum":
             if not options or not all(re.fullmatch(r"[a-z][a-z0-9_]*", o) for o in options):
                 errors["values"] = ["请填写可选值（小写字母、数字、下划线），用顿号分隔"]
@@ -395,15 +374,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/facts/<int:fact_id>/delete", methods=["POST"])
     @requires("editor")
     def delete_fact(self, vid: int, fact_id: int) -> Any:
-        _draft(get_session(), vid)
-
-        def change(s: Session, r: RulesetVersionRow) -> None:
-            target = s.get(FactFieldRow, fact_id)
-            if target is None or target.version_id != r.id:
-                abort(404)
-            s.delete(target)
-
-        self._save(vid, "删除事实字段（引用它的条件须一并修改，校验会指出）", change, lambda: None)
+        self._delete(vid, FactFieldRow, fact_id, "删除事实字段（引用它的条件须一并修改，校验会指出）")
         return redirect(url_for(".detail", vid=vid) + "#facts")
 
     def _item_form(self, row: RulesetVersionRow, item: ItemRow | None, ind: IndicatorRow) -> Any:
@@ -466,15 +437,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/items/<int:item_id>/delete", methods=["POST"])
     @requires("editor")
     def delete_item(self, vid: int, item_id: int) -> Any:
-        row = _draft(get_session(), vid)
-
-        def change(s: Session, r: RulesetVersionRow) -> None:
-            target = s.get(ItemRow, item_id)
-            if target is None or target.version_id != r.id:
-                abort(404)
-            s.delete(target)
-
-        self._save(row.id, "删除赋分细则", change, lambda: None)
+        self._delete(vid, ItemRow, item_id, "删除赋分细则")
         return redirect(url_for(".detail", vid=vid))
 
     @expose("/<int:vid>/facts/<int:fact_id>", methods=["GET", "POST"])
@@ -501,7 +464,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
             errors["label"] = ["请填写名称"]
         low = form_number(values, "min", "最小值", errors) if fact.type in NUMERIC_TYPES else None
         high = form_number(values, "max", "最大值", errors) if fact.type in NUMERIC_TYPES else None
-        labels = [v.strip() for v in values.get("value_labels", "").replace(",", "、").split("、") if v.strip()]
+        labels = split_list(values.get("value_labels"))
         if fact.type == "enum" and labels and len(labels) != len(fact.values or []):
             errors["value_labels"] = [f"应为每个可选值各一个名称（共 {len(fact.values or [])} 个）"]
         if errors:
@@ -616,15 +579,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/cases/<int:case_id>/delete", methods=["POST"])
     @requires("editor")
     def delete_case(self, vid: int, case_id: int) -> Any:
-        _draft(get_session(), vid)
-
-        def change(s: Session, r: RulesetVersionRow) -> None:
-            target = s.get(TestCaseRow, case_id)
-            if target is None or target.version_id != r.id:
-                abort(404)
-            s.delete(target)
-
-        self._save(vid, "删除测试用例", change, lambda: None)
+        self._delete(vid, TestCaseRow, case_id, "删除测试用例")
         return redirect(url_for(".cases", vid=vid))
 
 
@@ -635,6 +590,21 @@ def _plain(value: Decimal) -> int | float:
     from engine.canonical import plain_number
 
     return plain_number(value)
+
+
+def _indicator_columns(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    """An indicator's name, cap, departments and reference from its form; problems go into ``errors``."""
+    name = values.get("name", "").strip()
+    if not name:
+        errors["name"] = ["请填写名称"]
+    departments = split_list(values.get("departments"))
+    if not departments:
+        errors["departments"] = ["请至少填写一个责任部门"]
+    reference = values.get("reference", "").strip()
+    if not reference:
+        errors["reference"] = ["请填写政策依据条款"]
+    cap = form_number(values, "cap", "上限", errors, non_negative=True)
+    return {"name": name, "cap": cap, "departments": departments, "reference": reference}
 
 
 def _all_items(row: RulesetVersionRow) -> list[ItemRow]:
@@ -727,11 +697,7 @@ def _parse_item(
         if op in ("<", "<=", ">", ">=") and field.type not in ("int", "number", "date"):
             errors[key] = [f"“{OP_NAMES[op]}”只适用于数字或日期字段"]
             continue
-        parts = (
-            [p.strip() for p in raw.replace("，", "、").replace(",", "、").split("、") if p.strip()]
-            if op in ("in", "not_in")
-            else [raw]
-        )
+        parts = split_list(raw) if op in ("in", "not_in") else [raw]
         if not parts or parts == [""]:
             errors[key] = ["请填写比较的值"]
             continue

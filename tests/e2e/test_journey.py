@@ -156,10 +156,8 @@ def test_yearly_journey(server: str, browser: Any, seeded: Any, db: Any) -> None
     auditor.page.select_option("#a", label="tongxiang/2026/1（已发布）")
     auditor.page.select_option("#b", label="tongxiang/2027/1（已发布）")
     auditor.page.click("button:has-text('对比')")
-    rows = auditor.page.locator("#diff-table tbody tr, #diff-table tr.changed")
     starred = [r for r in auditor.page.locator("#diff-table tr").all_inner_texts() if r.startswith("★")]
     assert len(starred) == 1 and "T3-3" in starred[0] and "10" in starred[0] and "12" in starred[0]
-    assert rows.count() >= 1
     impact = auditor.page.inner_text("#impact-table")
     assert "典型技术工人" in impact and "+2" in impact
     auditor.shot("08-compare")
