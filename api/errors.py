@@ -12,7 +12,15 @@ from werkzeug.exceptions import HTTPException
 from api.http import json_response
 from api.schemas import flatten_errors
 from engine import EngineError, RulesetError
-from jifen.errors import Conflict, NotFound, NoVersionInForce, PermissionDenied, ServiceError
+from jifen.errors import (
+    ChainConflict,
+    Conflict,
+    IdempotencyKeyReused,
+    NotFound,
+    NoVersionInForce,
+    PermissionDenied,
+    ServiceError,
+)
 from jifen.services.scores import FieldErrors
 
 log = logging.getLogger(__name__)
@@ -34,9 +42,20 @@ _HTTP_CODES = {
 class ApiError(Exception):
     """An error answered as it is: status, machine code, human message, field errors."""
 
-    def __init__(self, status: int, code: str, message: str, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        errors: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.errors = status, code, message, errors
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        return {**error_body(self.code, self.message, self.errors), **self.extra}
 
 
 def error_body(code: str, message: str, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -54,6 +73,10 @@ def as_api_error(exc: Exception) -> ApiError:
         return ApiError(422, "invalid_fields", "the request has invalid fields", exc.errors)
     if isinstance(exc, ValidationError):
         return ApiError(422, "invalid_fields", "the request has invalid fields", flatten_errors(exc.messages))
+    if isinstance(exc, ChainConflict):
+        return ApiError(409, exc.code, str(exc), extra={"current_id": exc.current_id})
+    if isinstance(exc, IdempotencyKeyReused):
+        return ApiError(422, "idempotency_key_reused", str(exc))
     if isinstance(exc, NoVersionInForce):
         return ApiError(409, "no_version_in_force", str(exc))
     if isinstance(exc, NotFound):
@@ -79,7 +102,7 @@ def _wants_json() -> bool:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
-        response = json_response(error_body(exc.code, exc.message, exc.errors), exc.status)
+        response = json_response(exc.body(), exc.status)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="jifen"'
         return response
@@ -89,7 +112,7 @@ def register_error_handlers(app: Flask) -> None:
         @app.errorhandler(kind)
         def _service_error(exc: Exception) -> Response:
             error = as_api_error(exc)
-            return json_response(error_body(error.code, error.message, error.errors), error.status)
+            return json_response(error.body(), error.status)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -55,12 +56,32 @@ class ScoreRequestSchema(Schema):
         metadata={"description": "Pin a version (audits) instead of the one in force", "example": "tongxiang/2026/1"},
     )
     dry_run = StrictBoolean(load_default=False, metadata={"description": "Score without storing (200 instead of 201)"})
+    supersedes = fields.UUID(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "A re-review (复核): the id of the application's current score, which this score replaces. "
+            "Must be absent or null for the first score of an application and year; required for every later one."
+        },
+    )
+
+
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+IDEMPOTENCY_KEY_RULE = "1 to 255 visible ASCII characters"
 
 
 class BatchItemSchema(ScoreRequestSchema):
     class Meta:
         unknown = RAISE
         exclude = ("dry_run",)
+
+    idempotency_key = fields.String(
+        validate=validate.Regexp(IDEMPOTENCY_KEY, error=f"expected {IDEMPOTENCY_KEY_RULE}"),
+        metadata={
+            "description": "Makes a retry of this item safe: the same key (per API client) with the same item "
+            "answers the stored score again instead of storing another"
+        },
+    )
 
 
 class BatchRequestSchema(Schema):
@@ -129,6 +150,10 @@ class ScoreResultSchema(Schema):
     """A score: the total with its full explanation (SPEC §6)."""
 
     id = fields.String(metadata={"description": "Absent for a dry run"})
+    supersedes = fields.String(
+        allow_none=True,
+        metadata={"description": "Stored scores: the score this one replaces (复核), null for a first score"},
+    )
     created_at = fields.DateTime()
     application_ref = fields.String()
     client = fields.String(metadata={"description": "The API client that asked for it"})
@@ -148,6 +173,10 @@ class ScoreResultSchema(Schema):
 
 class BatchOutcomeSchema(Schema):
     index = fields.Integer()
+    replayed = fields.Boolean(metadata={"description": "True when an idempotency key answered an earlier stored score"})
+    current_id = fields.String(
+        allow_none=True, metadata={"description": "With 409 already_scored / stale_supersedes: the current score"}
+    )
     application_ref = fields.String(allow_none=True)
     status = fields.Integer(metadata={"description": "201 stored, 200 dry run, 409 no version in force, 422 invalid"})
     result = fields.Nested(ScoreResultSchema)
@@ -177,7 +206,6 @@ class ScoreSummarySchema(Schema):
 
 
 class StoredScoreSchema(ScoreResultSchema):
-    supersedes = fields.String(allow_none=True)
     superseded_by = fields.String(allow_none=True)
     facts = fields.Dict(metadata={"description": "The facts as sent"})
 
@@ -272,6 +300,9 @@ class DiffSchema(Schema):
 class ErrorSchema(Schema):
     code = fields.String(metadata={"example": "invalid_fields"})
     message = fields.String()
+    current_id = fields.String(
+        allow_none=True, metadata={"description": "With 409 already_scored / stale_supersedes: the current score"}
+    )
     errors = fields.Dict(
         keys=fields.String(), values=fields.List(fields.String()), metadata={"description": "Field path → messages"}
     )

@@ -6,13 +6,15 @@ import json
 from typing import Any
 
 import orjson
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 
 from api.auth import current_caller, require
 from api.errors import ApiError, as_api_error
 from api.http import json_body, json_response, raw_json_response
 from api.openapi import doc
 from api.schemas import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENCY_KEY_RULE,
     MAX_BATCH,
     BatchItemSchema,
     BatchRequestSchema,
@@ -34,26 +36,60 @@ _item_schema = BatchItemSchema()
 _list_schema = ScoreListQuerySchema()
 
 
+def _score_request(data: dict[str, Any], **more: Any) -> scores.ScoreRequest:
+    supersedes = data.pop("supersedes", None)
+    return scores.ScoreRequest(**data, supersedes=None if supersedes is None else str(supersedes), **more)
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ApiError(
+            422,
+            "invalid_fields",
+            "the request has invalid fields",
+            {"Idempotency-Key": [f"expected {IDEMPOTENCY_KEY_RULE}"]},
+        )
+    return key
+
+
+def _stored_response(scored: scores.Scored) -> Response:
+    response = raw_json_response(scored.body, 201)
+    response.headers["Location"] = url_for("api.scores.get_score", score_id=scored.stored_id)
+    if scored.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
 @bp.post("/scores")
 @doc(
     "Score one application (stored unless dry_run)",
     tag="scores",
     body=ScoreRequestSchema,
-    responses={201: ("Stored score", ScoreResultSchema), 200: ("Dry run: the score, not stored", ScoreResultSchema)},
-    errors=(400, 409, 415, 422),
+    responses={
+        201: ("Stored score (or, with a replayed Idempotency-Key, the score stored before)", ScoreResultSchema),
+        200: ("Dry run: the score, not stored", ScoreResultSchema),
+    },
+    errors=(400, 409, 413, 415, 422),
 )
 @require("score")
 def create_score() -> Response:
-    request_ = scores.ScoreRequest(**_request_schema.load(json_body()))
+    key = _idempotency_key()
+    request_ = _score_request(_request_schema.load(json_body()), idempotency_key=key)
     session = get_session()
     scored = scores.score(session, request_, current_caller())
     session.commit()
-    return raw_json_response(scored.body, 200 if request_.dry_run else 201)
+    if request_.dry_run:
+        return raw_json_response(scored.body, 200)
+    return _stored_response(scored)
 
 
 @bp.post("/scores/batch")
 @doc(
-    f"Score up to {MAX_BATCH} applications; each gets its own outcome, in input order",
+    f"Score up to {MAX_BATCH} applications; each gets its own outcome, in input order. The valid ones are stored "
+    "together in one transaction: a failure of the server stores none of them.",
     tag="scores",
     body=BatchRequestSchema,
     responses={200: ("One outcome per application; the valid ones are stored", BatchResponseSchema)},
@@ -67,8 +103,8 @@ def create_batch() -> Response:
         raise ApiError(413, "batch_too_large", f"{len(applications)} applications in one batch; at most {MAX_BATCH}")
     data = _batch_schema.load(body)
     session, caller = get_session(), current_caller()
-    outcomes: list[dict[str, Any]] = []
-    stored = 0
+    outcomes: list[dict[str, Any] | None] = []
+    pending: list[tuple[int, scores.Pending]] = []
     for index, item in enumerate(data["applications"]):
         ref = (
             item.get("application_ref")
@@ -80,30 +116,48 @@ def create_batch() -> Response:
                 raise ApiError(
                     422, "invalid_fields", "an application must be a JSON object", {"_schema": ["expected an object"]}
                 )
-            request_ = scores.ScoreRequest(**_item_schema.load(item), dry_run=data["dry_run"])
-            scored = scores.score(session, request_, caller)
+            request_ = _score_request(_item_schema.load(item), dry_run=data["dry_run"])
+            if request_.dry_run:
+                scored = scores.dry_run(session, request_)
+            elif (scored := scores.replay(session, request_, caller)) is None:
+                pending.append((index, scores.prepare(session, request_, caller)))
+                outcomes.append(None)  # filled in once stored
+                continue
         except Exception as exc:
-            error = as_api_error(exc)
-            if error.status >= 500:
-                raise
-            outcome = {
-                "index": index,
-                "application_ref": ref,
-                "status": error.status,
-                "code": error.code,
-                "message": error.message,
-            }
-            if error.errors:
-                outcome["errors"] = error.errors
-            outcomes.append(outcome)
+            outcomes.append(_refused(index, ref, exc))
             continue
-        stored += not request_.dry_run
-        status = 200 if request_.dry_run else 201
-        outcomes.append(
-            {"index": index, "application_ref": ref, "status": status, "result": orjson.Fragment(scored.body)}
-        )
+        outcomes.append(_outcome(index, ref, scored))
+    if pending:
+        for (index, item), stored in zip(pending, scores.store(session, [p for _i, p in pending])):
+            ref = item.request.application_ref
+            outcomes[index] = (
+                _refused(index, ref, stored) if isinstance(stored, Exception) else _outcome(index, ref, stored)
+            )
     session.commit()
-    return json_response({"results": outcomes, "stored": stored, "failed": sum("code" in o for o in outcomes)})
+    results = [o for o in outcomes if o is not None]
+    return json_response(
+        {
+            "results": results,
+            "stored": sum(o["status"] == 201 and not o.get("replayed") for o in results),
+            "failed": sum("code" in o for o in results),
+        }
+    )
+
+
+def _outcome(index: int, ref: str | None, scored: scores.Scored) -> dict[str, Any]:
+    outcome: dict[str, Any] = {"index": index, "application_ref": ref}
+    outcome["status"] = 201 if scored.stored_id else 200
+    if scored.replayed:
+        outcome["replayed"] = True
+    outcome["result"] = orjson.Fragment(scored.body)
+    return outcome
+
+
+def _refused(index: int, ref: str | None, exc: Exception) -> dict[str, Any]:
+    error = as_api_error(exc)
+    if error.status >= 500:
+        raise exc
+    return {"index": index, "application_ref": ref, "status": error.status, **error.body()}
 
 
 @bp.get("/scores/<score_id>")

@@ -23,6 +23,21 @@ class NoVersionInForce(Conflict):
     """No published version applies to the year and date asked for."""
 
 
+class ChainConflict(Conflict):
+    """A score cannot take its place in the re-review chain: the application already has a score, or the
+    score named as superseded is no longer the current one. ``current_id`` is the current score."""
+
+    def __init__(self, code: str, message: str, current_id: str | None) -> None:
+        self.code, self.current_id = code, current_id
+        super().__init__(message)
+
+
+class IdempotencyKeyReused(ServiceError):
+    """An idempotency key already stored a score for a different request."""
+
+    status = 422
+
+
 class ImmutableVersion(ServiceError):
     """A published or retired version (or a row of it) was about to change."""
 

@@ -279,8 +279,19 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    last_failed_login: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # carried by the console's session cookie ("id:epoch"): raising it ends every session of the user
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginAttempt(Base):
+    """Console login attempts counted per user name and per client address (see services/logins.py)."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # "user:<name>" or "addr:<address>"
+    failures: Mapped[int] = mapped_column(Integer)
+    last_attempt: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class AuditEntry(Base):
@@ -324,7 +335,12 @@ class ScoreRow(Base):
     """A stored score: what was sent, what the engine answered, under which version, for whom. Never changes."""
 
     __tablename__ = "scores"
-    __table_args__ = (Index("ix_scores_application", "application_ref", "year", "created_at"),)
+    __table_args__ = (
+        # one score per place in a chain: of concurrent re-reviews (or first scores) exactly one can be stored
+        Index("uq_scores_chain", "application_ref", "year", "seq", unique=True),
+        # a client's idempotency key names one stored score
+        Index("uq_scores_idempotency", "client_id", "idempotency_key", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     application_ref: Mapped[str] = mapped_column(String(100))
@@ -341,6 +357,11 @@ class ScoreRow(Base):
     client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True, index=True)
     client_name: Mapped[str] = mapped_column(String(64))
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("scores.id"), nullable=True, unique=True)
+    # place in the chain of (application_ref, year): 1 for the first score, n + 1 for the one superseding n
+    seq: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # sha256 of the request as parsed (hex): a replay with the same key must be the same request
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 
     version: Mapped[RulesetVersionRow] = relationship()

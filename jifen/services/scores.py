@@ -7,25 +7,25 @@ auditor reads back exactly what the requesting system received.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.exc import IntegrityError
+import orjson
+from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine import FactsError, dumps
 from engine.result import dumps_bytes
 from jifen.db import begin_write, get_db
-from jifen.errors import NotFound, Refused
+from jifen.errors import ChainConflict, IdempotencyKeyReused, NotFound, Refused, ServiceError
 from jifen.models import RulesetVersionRow, ScoreRow
 from jifen.services import scoring
 from jifen.services.api_clients import Caller
 from jifen.services.scoring import VersionRef
-
-_STORE_ATTEMPTS = 3
 
 
 class FieldErrors(Refused):
@@ -44,6 +44,21 @@ class ScoreRequest:
     as_of: dt.date | None = None
     version: str | None = None
     dry_run: bool = False
+    # a re-review names the score it replaces; the first score of an application and year names none
+    supersedes: str | None = None
+    idempotency_key: str | None = None
+
+    def fingerprint(self) -> str:
+        """sha256 of what the request asks for: a retry with the same idempotency key must ask the same."""
+        asked = {
+            "application_ref": self.application_ref,
+            "year": self.year,
+            "facts": self.facts,
+            "as_of": self.as_of,
+            "version": self.version,
+            "supersedes": self.supersedes,
+        }
+        return hashlib.sha256(orjson.dumps(asked, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +67,16 @@ class Scored:
 
     body: bytes
     stored_id: str | None
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A request scored and ready to be stored: the row without its place in the chain."""
+
+    request: ScoreRequest
+    row: dict[str, Any]
+    result_json: bytes
 
 
 def _version_for(session: Session, request: ScoreRequest, as_of: dt.date) -> VersionRef:
@@ -80,37 +105,16 @@ def evaluate(session: Session, request: ScoreRequest) -> tuple[VersionRef, dict[
     return version, result
 
 
-def score(session: Session, request: ScoreRequest, caller: Caller) -> Scored:
-    """Score one application; stored (in its own short write transaction) unless it is a dry run."""
+def dry_run(session: Session, request: ScoreRequest) -> Scored:
+    """Score without storing anything."""
+    _version, result = evaluate(session, request)
+    return Scored(dumps_bytes({"application_ref": request.application_ref, "dry_run": True, **result}), None)
+
+
+def prepare(session: Session, request: ScoreRequest, caller: Caller) -> Pending:
+    """Score a request that is to be stored; FieldErrors and the like when it cannot be scored."""
     version, result = evaluate(session, request)
-    if request.dry_run:
-        return Scored(dumps_bytes({"application_ref": request.application_ref, "dry_run": True, **result}), None)
     result_json = dumps_bytes(result)
-    score_id, created_at = _store(session, request, version, result, result_json, caller)
-    head = {"id": score_id, "created_at": created_at, "application_ref": request.application_ref, "client": caller.name}
-    # the stored result with its storage fields in front, without serializing the result twice
-    return Scored(dumps_bytes(head)[:-1] + b"," + result_json[1:], score_id)
-
-
-_SCORES = ScoreRow.__table__
-_INSERT = _SCORES.insert()
-# The newest score of an application and year, which a new score supersedes (复核).
-_HEAD = (
-    select(_SCORES.c.id)
-    .where(_SCORES.c.application_ref == bindparam("application_ref"), _SCORES.c.year == bindparam("year"))
-    .order_by(_SCORES.c.created_at.desc(), _SCORES.c.id.desc())
-    .limit(1)
-)
-
-
-def _store(
-    session: Session,
-    request: ScoreRequest,
-    version: VersionRef,
-    result: dict[str, Any],
-    result_json: bytes,
-    caller: Caller,
-) -> tuple[str, dt.datetime]:
     row = {
         "application_ref": request.application_ref,
         "year": request.year,
@@ -124,29 +128,167 @@ def _store(
         "eligible": result["eligible"],
         "client_id": caller.id,
         "client_name": caller.name,
+        "idempotency_key": request.idempotency_key,
+        "request_hash": request.fingerprint() if request.idempotency_key else None,
     }
+    return Pending(request, row, result_json)
+
+
+def score(session: Session, request: ScoreRequest, caller: Caller) -> Scored:
+    """Score one application and store it (unless a dry run) in its own short write transaction.
+
+    A retry with an idempotency key already stored answers the stored score again without scoring.
+    """
+    if request.dry_run:
+        return dry_run(session, request)
+    replayed = replay(session, request, caller)
+    if replayed is not None:
+        return replayed
+    outcome = store(session, [prepare(session, request, caller)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+_SCORES = ScoreRow.__table__
+_INSERT = _SCORES.insert()
+# The current score of an application and year: the last place of its chain (复核 supersedes it).
+_HEAD = (
+    select(_SCORES.c.id, _SCORES.c.seq)
+    .where(_SCORES.c.application_ref == bindparam("application_ref"), _SCORES.c.year == bindparam("year"))
+    .order_by(_SCORES.c.seq.desc())
+    .limit(1)
+)
+_BY_KEY = select(_SCORES).where(
+    _SCORES.c.client_id == bindparam("client_id"), _SCORES.c.idempotency_key == bindparam("key")
+)
+_OWNER = select(_SCORES.c.application_ref, _SCORES.c.year).where(_SCORES.c.id == bindparam("id"))
+# PostgreSQL: a deadlock or serialization failure ends the transaction; it is safe to try it again
+_RETRYABLE = {"40P01", "40001"}
+_STORE_ATTEMPTS = 3
+
+
+def replay(session: Session, request: ScoreRequest, caller: Caller) -> Scored | None:
+    """The stored answer to an earlier request with the same idempotency key, if there is one."""
+    if not request.idempotency_key:
+        return None
+    return _replayed(session.connection(), request, caller.id)
+
+
+def _replayed(connection: Connection, request: ScoreRequest, client_id: int | None) -> Scored | None:
+    stored = connection.execute(_BY_KEY, {"client_id": client_id, "key": request.idempotency_key}).first()
+    if stored is None:
+        return None
+    if stored.request_hash != request.fingerprint():
+        raise IdempotencyKeyReused(
+            f"the idempotency key {request.idempotency_key!r} already stored score {stored.id} "
+            "for a different request; use a new key for a new request"
+        )
+    return Scored(_answer(stored), stored.id, replayed=True)
+
+
+def _answer(row: Any) -> bytes:
+    """The 201 body of a stored score: its storage fields in front of the result, serialized once."""
+    head = {
+        "id": row.id,
+        "created_at": row.created_at,
+        "application_ref": row.application_ref,
+        "client": row.client_name,
+        "supersedes": row.supersedes_id,
+    }
+    return dumps_bytes(head)[:-1] + b"," + row.result.encode("utf-8")[1:]
+
+
+def store(session: Session, pendings: list[Pending]) -> list[Scored | ServiceError]:
+    """Store scored requests in ONE transaction, each in its place in its chain, and commit.
+
+    Each item gets its own outcome: stored (or replayed), or the refusal of that item alone (already
+    scored, stale supersedes, reused key). A failure of the server or the database raises and stores
+    nothing. Items are written in (application_ref, year) order so that concurrent batches take the
+    database's locks in one order and cannot deadlock one another on the chain index.
+    """
+    order = sorted(range(len(pendings)), key=lambda k: (pendings[k].request.application_ref, pendings[k].request.year))
     for attempt in range(_STORE_ATTEMPTS):
         session.commit()  # end the reads: the write transaction below is as short as it can be
-        with get_db().writing():
-            begin_write(session)
-            # plain Core statements on the session's connection: the ORM has nothing to track here
-            connection = session.connection()
-            score_id, created_at = str(uuid.uuid4()), dt.datetime.now(dt.UTC)
-            supersedes = connection.execute(
-                _HEAD, {"application_ref": request.application_ref, "year": request.year}
-            ).scalar()
-            try:
-                connection.execute(
-                    _INSERT, {**row, "id": score_id, "created_at": created_at, "supersedes_id": supersedes}
-                )
+        try:
+            with get_db().writing():
+                begin_write(session)
+                outcomes: list[Scored | ServiceError | None] = [None] * len(pendings)
+                for k in order:
+                    outcomes[k] = _store_one(session, pendings[k])
                 session.commit()
-                return score_id, created_at
-            except IntegrityError:
-                # another request superseded the same score first (PostgreSQL): chain after it instead
-                session.rollback()
-                if attempt == _STORE_ATTEMPTS - 1:
-                    raise
+                return [o for o in outcomes if o is not None]
+        except OperationalError as exc:
+            session.rollback()
+            if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt == _STORE_ATTEMPTS - 1:
+                raise
     raise AssertionError("unreachable")
+
+
+def _store_one(session: Session, pending: Pending) -> Scored | ServiceError:
+    request, client_id = pending.request, pending.row["client_id"]
+    try:
+        with session.begin_nested():
+            connection = session.connection()
+            if request.idempotency_key and (replayed := _replayed(connection, request, client_id)) is not None:
+                return replayed
+            head = connection.execute(_HEAD, {"application_ref": request.application_ref, "year": request.year}).first()
+            _check_chain(connection, request, head)
+            row = {
+                **pending.row,
+                "id": str(uuid.uuid4()),
+                "created_at": dt.datetime.now(dt.UTC),
+                "seq": 1 if head is None else head.seq + 1,
+                "supersedes_id": None if head is None else head.id,
+            }
+            connection.execute(_INSERT, row)
+    except ServiceError as exc:
+        return exc
+    except IntegrityError as exc:
+        # another transaction took this place in the chain (or this key) first; it has committed by now
+        connection = session.connection()
+        try:
+            if request.idempotency_key and (replayed := _replayed(connection, request, client_id)) is not None:
+                return replayed
+            head = connection.execute(_HEAD, {"application_ref": request.application_ref, "year": request.year}).first()
+            _check_chain(connection, request, head)
+        except ServiceError as refusal:
+            return refusal
+        raise exc  # nothing explains the violation: a fault, not a refusal
+    body = dumps_bytes(
+        {
+            "id": row["id"],
+            "created_at": row["created_at"],
+            "application_ref": row["application_ref"],
+            "client": row["client_name"],
+            "supersedes": row["supersedes_id"],
+        }
+    )
+    return Scored(body[:-1] + b"," + pending.result_json[1:], row["id"])
+
+
+def _check_chain(connection: Connection, request: ScoreRequest, head: Any) -> None:
+    """Refuse a score that does not continue the application's chain at its current end."""
+    ref, year = request.application_ref, request.year
+    if request.supersedes is None:
+        if head is not None:
+            raise ChainConflict(
+                "already_scored",
+                f"application {ref} already has a score for {year} ({head.id}); "
+                "a re-review must name the score it replaces in 'supersedes'",
+                head.id,
+            )
+        return
+    if head is not None and request.supersedes == head.id:
+        return
+    owner = connection.execute(_OWNER, {"id": request.supersedes}).first()
+    if owner is None or (owner.application_ref, owner.year) != (ref, year):
+        raise FieldErrors({"supersedes": [f"no stored score {request.supersedes} of application {ref} in {year}"]})
+    raise ChainConflict(
+        "stale_supersedes",
+        f"score {request.supersedes} has been superseded; the current score of {ref} in {year} is {head.id}",
+        head.id,
+    )
 
 
 def view(record: ScoreRow) -> dict[str, Any]:
@@ -207,7 +349,7 @@ def list_scores(session: Session, application_ref: str, year: int | None, page: 
         session.scalars(
             select(ScoreRow)
             .where(*conditions)
-            .order_by(ScoreRow.created_at.desc(), ScoreRow.id.desc())
+            .order_by(ScoreRow.year.desc(), ScoreRow.seq.desc())
             .offset((page - 1) * per_page)
             .limit(per_page)
         )

@@ -106,9 +106,9 @@ def test_same_request_twice_gives_the_same_result(client: Any, headers: dict[str
         "as_of": "2026-05-01",
     }
     first = client.post("/api/v1/scores", json=body, headers=headers).json
-    second = client.post("/api/v1/scores", json=body, headers=headers).json
-    assert first["id"] != second["id"]
-    strip = lambda r: {k: v for k, v in r.items() if k not in ("id", "created_at")}  # noqa: E731
+    second = client.post("/api/v1/scores", json={**body, "supersedes": first["id"]}, headers=headers).json
+    assert first["id"] != second["id"] and (first["supersedes"], second["supersedes"]) == (None, first["id"])
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("id", "created_at", "supersedes")}  # noqa: E731
     assert strip(first) == strip(second)
 
 
@@ -121,13 +121,15 @@ def test_stored_score_has_its_facts_version_and_client(client: Any, headers: dic
     assert fetched["facts"] == facts and fetched["client"] == "school-system"
     assert (fetched["version"]["ruleset"], fetched["version"]["year"]) == ("tongxiang", 2026)
     assert fetched["version"]["content_hash"].startswith("sha256:") and fetched["derived"] == {"age": 35}
-    assert {k: v for k, v in fetched.items() if k not in ("facts", "supersedes", "superseded_by")} == created
+    assert {k: v for k, v in fetched.items() if k not in ("facts", "superseded_by")} == created
 
 
 def test_re_review_links_to_the_score_it_supersedes(client: Any, headers: dict[str, str]) -> None:
-    ids = []
+    ids: list[str] = []
     for months in (10, 20, 30):
         body = {"application_ref": "TX-9", "year": 2026, "facts": {**BASE, "insurance_months": months}}
+        if ids:
+            body["supersedes"] = ids[-1]
         ids.append(client.post("/api/v1/scores", json=body, headers=headers).json["id"])
     client.post("/api/v1/scores", json={"application_ref": "TX-9", "year": 2025, "facts": BASE}, headers=headers)
     chain = client.get("/api/v1/scores?application_ref=TX-9&year=2026", headers=headers).json
