@@ -122,15 +122,17 @@ def upgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS scores_frozen_delete")
     else:
         op.execute("ALTER TABLE scores DISABLE TRIGGER scores_frozen")
-    op.add_column("scores", sa.Column("seq", sa.Integer(), nullable=True))
+    # NOT NULL from the start (SQLite cannot add it later without copying the table, which its self-referencing
+    # foreign key forbids); the default fills existing rows until the repair gives each its place.
+    op.add_column("scores", sa.Column("seq", sa.Integer(), nullable=False, server_default="1"))
     op.add_column("scores", sa.Column("idempotency_key", sa.String(length=255), nullable=True))
     op.add_column("scores", sa.Column("request_hash", sa.String(length=64), nullable=True))
     _repair(bind)
-    with op.batch_alter_table("scores", recreate="always" if sqlite else "auto") as batch:
-        batch.alter_column("seq", existing_type=sa.Integer(), nullable=False)
-        batch.drop_index("ix_scores_application")
-        batch.create_index("uq_scores_chain", ["application_ref", "year", "seq"], unique=True)
-        batch.create_index("uq_scores_idempotency", ["client_id", "idempotency_key"], unique=True)
+    if not sqlite:  # SQLite keeps the default: a row without its place still cannot be a second root
+        op.alter_column("scores", "seq", server_default=None)
+    op.drop_index("ix_scores_application", table_name="scores")
+    op.create_index("uq_scores_chain", "scores", ["application_ref", "year", "seq"], unique=True)
+    op.create_index("uq_scores_idempotency", "scores", ["client_id", "idempotency_key"], unique=True)
     if sqlite:
         for when in ("UPDATE", "DELETE"):
             op.execute(
@@ -182,13 +184,12 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS scores_frozen_update")
         op.execute("DROP TRIGGER IF EXISTS scores_frozen_delete")
-    with op.batch_alter_table("scores", recreate="always" if sqlite else "auto") as batch:
-        batch.drop_index("uq_scores_idempotency")
-        batch.drop_index("uq_scores_chain")
-        batch.create_index("ix_scores_application", ["application_ref", "year", "created_at"], unique=False)
-        batch.drop_column("request_hash")
-        batch.drop_column("idempotency_key")
-        batch.drop_column("seq")
+    op.drop_index("uq_scores_idempotency", table_name="scores")
+    op.drop_index("uq_scores_chain", table_name="scores")
+    op.create_index("ix_scores_application", "scores", ["application_ref", "year", "created_at"], unique=False)
+    for column in ("request_hash", "idempotency_key", "seq"):
+        # plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): copying the table would trip its self-reference
+        op.execute(f"ALTER TABLE scores DROP COLUMN {column}")
     if sqlite:
         for when in ("UPDATE", "DELETE"):
             op.execute(
