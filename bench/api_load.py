@@ -1,20 +1,27 @@
-"""HTTP benchmark: gunicorn on loopback, POST /api/v1/scores (stored and dry run) against GET /healthz.
+"""HTTP benchmark: gunicorn on loopback, the scoring API under load from wrk.
 
-    python bench/api_load.py [--requests 4000] [--concurrency 8] [--workers 2] [--threads 4]
+    python bench/api_load.py [--duration 10] [--concurrency 8] [--workers 2] [--threads 4] [--database-url URL]
 
-Starts the service as the README does (gunicorn, embedded SQLite, sample rulesets imported) in a scratch
-directory, then drives each endpoint with ApacheBench (Debian's apache2-utils: `ab`) for a fixed number of
-requests over keep-alive connections, and prints requests/s, p50 and p99 latency for each and the ratios.
-The client runs on the same 2 cores as the server: compare the ratios of one run.
+Starts the service as the README does (gunicorn, migrated database, sample rulesets imported) — on a scratch
+SQLite file, or with ``--database-url`` on an EMPTY PostgreSQL database of its own (it is migrated and
+filled) — then drives it with wrk (Debian's package `wrk`), one connection per wrk thread:
+
+- ``GET /healthz``: the floor (it proves the database takes a write);
+- ``POST /api/v1/scores`` dry runs: scoring without storing;
+- stored first scores, every request a new ``application_ref``;
+- re-review chains: each connection keeps one application and re-reviews it, naming the id the previous
+  answer returned in ``supersedes`` (so every request must be a 201, never a 409).
+
+It prints requests/s, p50 and p99 latency and every non-2xx answer per scenario, checks the stored chains in
+the database (one place per score, each superseding the one before) and exits 1 on any error. The client runs
+on the same cores as the server: compare ratios within one run.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -25,12 +32,75 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 FACTS = {
     "permit_valid": True, "permit_endorsed": True, "birth_date": "1988-03-15", "application_date": "2026-03-15",
     "education": "college", "skill_level": 3, "insurance_months": 96, "residence_months": 100,
     "local_insurance_months": 90, "provident_fund_months": 40, "labor_contract": True, "shortage_post": True,
     "dwelling": "registered_rental", "local_residence_months": 90, "volunteer_hours": 120, "income_tax_paid": 2600,
 }  # fmt: skip
+
+# One Lua state per wrk thread; with one connection per thread each thread's requests are sequential, so a
+# chain's next re-review can name the id of the answer before it.
+LUA = r"""
+local counter, head = 0, nil
+statuses = {}
+local mode, key, facts, out = "%(mode)s", "%(key)s", '%(facts)s', "%(out)s"
+local threads = {}
+
+function setup(thread)
+    thread:set("tid", #threads + 1)
+    table.insert(threads, thread)
+end
+
+function init(args)
+    wrk.method = "POST"
+    wrk.headers["Content-Type"] = "application/json"
+    wrk.headers["Authorization"] = "Bearer " .. key
+end
+
+function request()
+    if mode == "healthz" then
+        return wrk.format("GET", "/healthz", {}, nil)
+    end
+    counter = counter + 1
+    local ref = "BENCH-" .. mode .. "-" .. tid
+    local extra = ""
+    if mode == "dry" then
+        extra = ',"dry_run":true'
+    elseif mode == "stored" then
+        ref = ref .. "-" .. counter
+    elseif head ~= nil then
+        extra = ',"supersedes":"' .. head .. '"'
+    end
+    local body = '{"application_ref":"' .. ref .. '","year":2026,"as_of":"2026-06-01","facts":' .. facts .. extra .. '}'
+    return wrk.format("POST", "/api/v1/scores", nil, body)
+end
+
+function response(status, headers, body)
+    statuses[status] = (statuses[status] or 0) + 1
+    if mode == "chain" and status == 201 then
+        head = string.match(body, '^{"id":"([0-9a-f%%-]+)"')
+    end
+end
+
+function done(summary, latency, requests)
+    local counts = {}
+    for _, thread in ipairs(threads) do
+        local s = thread:get("statuses")
+        for code, n in pairs(s) do counts[code] = (counts[code] or 0) + n end
+    end
+    local parts = {}
+    for code, n in pairs(counts) do table.insert(parts, '"' .. code .. '":' .. n) end
+    local e = summary.errors
+    local f = io.open(out, "w")
+    f:write(string.format(
+        '{"requests":%%d,"seconds":%%f,"p50":%%f,"p99":%%f,"socket_errors":%%d,"statuses":{%%s}}',
+        summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(99) / 1e3,
+        e.connect + e.read + e.write + e.timeout, table.concat(parts, ",")))
+    f:close()
+end
+"""
 
 
 def free_port() -> int:
@@ -41,58 +111,66 @@ def free_port() -> int:
 
 def flask(env: dict[str, str], *args: str) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, check=True, capture_output=True,
         text=True,
-    )
+    )  # fmt: skip
     return out.stdout
 
 
-def ab(
-    url: str, requests: int, concurrency: int, work: Path, body: dict[str, object] | None = None, key: str = ""
-) -> dict[str, float]:
-    """Run ApacheBench; return requests/s, p50 and p99 (ms) and the failures it counted."""
-    csv_path = work / "percentiles.csv"
-    cmd = ["ab", "-q", "-k", "-n", str(requests), "-c", str(concurrency), "-e", str(csv_path)]
-    if key:
-        cmd += ["-H", f"Authorization: Bearer {key}"]
-    if body is not None:
-        body_path = work / "body.json"
-        body_path.write_text(json.dumps(body), encoding="utf-8")
-        cmd += ["-p", str(body_path), "-T", "application/json"]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests per second:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    failed = int(re.search(r"Failed requests:\s+(\d+)", out).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx responses:\s+(\d+)", out)
-    with csv_path.open() as f:
-        rows = {int(float(r[0])): float(r[1]) for r in csv.reader(f) if r and r[0][0].isdigit()}
-    return {"rps": rps, "p50": rows[50], "p99": rows[99], "failed": failed + (int(non2xx.group(1)) if non2xx else 0)}
+def wrk(base: str, mode: str, key: str, seconds: int, connections: int, work: Path) -> dict[str, object]:
+    """Run wrk for ``seconds`` with one connection per thread; its summary as a dict."""
+    out = work / f"{mode}.json"
+    script = work / f"{mode}.lua"
+    facts = json.dumps(FACTS, separators=(",", ":"))
+    script.write_text(LUA % {"mode": mode, "key": key, "facts": facts, "out": out}, encoding="utf-8")
+    subprocess.run(
+        ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+         "-s", str(script), base],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    result: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def check_chains(url: str) -> str:
+    """Every stored chain is linear: places 1..n, each score superseding the one before."""
+    from sqlalchemy import text
+
+    from jifen.config import database_url
+    from jifen.db import make_engine
+
+    engine = make_engine(database_url(url))
+    with engine.connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM scores")).scalar()
+        broken = conn.execute(
+            text(
+                "SELECT count(*) FROM scores s LEFT JOIN scores p ON p.id = s.supersedes_id "
+                "WHERE (s.seq = 1 AND s.supersedes_id IS NOT NULL) OR (s.seq > 1 AND (p.id IS NULL "
+                "OR p.seq <> s.seq - 1 OR p.application_ref <> s.application_ref OR p.year <> s.year))"
+            )
+        ).scalar()
+        longest = conn.execute(text("SELECT max(seq) FROM scores")).scalar()
+    engine.dispose()
+    return f"scores stored: {total}; longest chain: {longest}; broken links: {broken}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=8,
-        help="concurrent connections (default: the 2 × 4 request slots of the server)",
-    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--concurrency", type=int, default=8, help="connections (default: 2 workers × 4 threads)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--database-url", help="an empty PostgreSQL database for this run (default: scratch SQLite)")
     args = parser.parse_args(argv)
-    if shutil.which("ab") is None:
-        print("ApacheBench is missing: apt-get install apache2-utils", file=sys.stderr)
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
 
     work = Path(tempfile.mkdtemp(prefix="jifen-bench-"))
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bench.db'}", "JIFEN_INSTANCE_DIR": str(work),
-           "JIFEN_ACCESS_LOG": "", "JIFEN_BIND": f"127.0.0.1:{port}", "JIFEN_WORKERS": str(args.workers),
-           "JIFEN_THREADS": str(args.threads)}  # fmt: skip
+    url = args.database_url or f"sqlite:///{work / 'bench.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "JIFEN_INSTANCE_DIR": str(work), "JIFEN_ACCESS_LOG": "",
+           "JIFEN_BIND": f"127.0.0.1:{port}", "JIFEN_WORKERS": str(args.workers), "JIFEN_THREADS": str(args.threads)}  # fmt: skip
     flask(env, "db", "upgrade")
     flask(env, "rulesets", "import", *sorted(str(p) for p in (ROOT / "rulesets").glob("*.yaml")))
     key = flask(env, "api-clients", "create", "bench", "--scope", "score,read").strip()
@@ -103,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    database = "PostgreSQL " + url.split("@")[-1] if args.database_url else f"SQLite {work / 'bench.db'}"
     try:
         for _ in range(100):
             try:
@@ -110,40 +189,41 @@ def main(argv: list[str] | None = None) -> int:
                 break
             except OSError:
                 time.sleep(0.1)
-        stored_body = {"application_ref": "BENCH-1", "year": 2026, "facts": FACTS, "as_of": "2026-06-01"}
-        dry_body = {**stored_body, "dry_run": True}
-        # warm every worker: the first score in a process compiles the version
-        ab(f"{base}/api/v1/scores", 50, args.workers * 2, work, dry_body, key)
+        wrk(base, "dry", key, 2, args.workers * 2, work)  # warm every worker: the first score compiles the version
         print(
-            f"command: python bench/api_load.py --requests {args.requests} --concurrency {args.concurrency} --workers {args.workers} --threads {args.threads}"
+            f"command: python bench/api_load.py --duration {args.duration} --concurrency {args.concurrency} "
+            f"--workers {args.workers} --threads {args.threads}" + (" --database-url …" if args.database_url else "")
         )
         print(
-            f"server: gunicorn {args.workers} workers × {args.threads} threads (gthread) on {base}, SQLite {work / 'bench.db'}; client: ab -k -c {args.concurrency} -n {args.requests}, same machine ({os.cpu_count()} cores)\n"
+            f"server: gunicorn {args.workers} workers × {args.threads} threads (gthread) on {base}, {database}; "
+            f"client: wrk, {args.concurrency} connections, {args.duration} s per scenario, same machine "
+            f"({os.cpu_count()} cores)\n"
         )
         results = {}
-        for name, url, body in (
-            ("GET /healthz", f"{base}/healthz", None),
-            ("POST /api/v1/scores dry_run", f"{base}/api/v1/scores", dry_body),
-            ("POST /api/v1/scores stored", f"{base}/api/v1/scores", stored_body),
+        errors = 0
+        for name, mode in (
+            ("GET /healthz", "healthz"),
+            ("POST /scores dry run", "dry"),
+            ("POST /scores stored, new refs", "stored"),
+            ("POST /scores re-review chains", "chain"),
         ):
-            results[name] = r = ab(url, args.requests, args.concurrency, work, body, key if body else "")
+            results[mode] = r = wrk(base, mode, key, args.duration, args.concurrency, work)
+            statuses = {int(k): v for k, v in r["statuses"].items()}  # type: ignore[attr-defined]
+            ok = 200 if mode in ("healthz", "dry") else 201
+            bad = {k: v for k, v in statuses.items() if k != ok}
+            errors += sum(bad.values()) + int(r["socket_errors"])  # type: ignore[call-overload]
+            rps = r["requests"] / r["seconds"]  # type: ignore[operator]
+            r["rps"] = rps
             print(
-                f"{name:<30} {r['rps']:>8.0f} req/s   p50 {r['p50']:6.1f} ms   p99 {r['p99']:6.1f} ms   failed {int(r['failed'])}"
+                f"{name:<32} {rps:>8.0f} req/s   p50 {r['p50']:6.1f} ms   p99 {r['p99']:6.1f} ms   "
+                f"non-{ok}: {sum(bad.values())} {bad or ''}  socket errors: {r['socket_errors']}"
             )
-        health = results["GET /healthz"]["rps"]
-        dry, stored = results["POST /api/v1/scores dry_run"], results["POST /api/v1/scores stored"]
-        print(f"\ndry run / healthz throughput: {dry['rps'] / health:.2f}   (target ≥ 0.50)")
-        print(f"stored  / healthz throughput: {stored['rps'] / health:.2f}")
-        print(f"stored: {stored['rps']:.0f} req/s (target ≥ 400), p99 {stored['p99']:.1f} ms (target ≤ 50)")
-        count = (
-            subprocess.run(
-                ["sqlite3", str(work / "bench.db"), "SELECT count(*) FROM scores"], capture_output=True, text=True
-            ).stdout.strip()
-            if shutil.which("sqlite3")
-            else "?"
-        )
-        print(f"scores stored: {count}")
-        return 0 if all(r["failed"] == 0 for r in results.values()) else 1
+        health = float(results["healthz"]["rps"])  # type: ignore[arg-type]
+        for mode in ("dry", "stored", "chain"):
+            print(f"{mode:>6} / healthz throughput: {float(results[mode]['rps']) / health:.2f}")  # type: ignore[arg-type]
+        print(check_chains(url))
+        print(f"errors: {errors}")
+        return 0 if errors == 0 else 1
     finally:
         server.terminate()
         server.wait(timeout=30)
