@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import make_url
 
 from engine import RulesetVersion, load_file
 from jifen.config import database_url
@@ -39,17 +40,30 @@ def versions() -> dict[int, RulesetVersion]:
     return {v.year: v for v in (load_file(p) for p in sorted(RULESETS.glob("*.yaml")))}
 
 
+# PostgreSQL runs with two roles, as in production: the schema's owner migrates (and empties the database between
+# tests); the app under test connects as the service role, which gets only jifen.migrate.PRIVILEGES.
+# Without JIFEN_TEST_APP_DATABASE_URL the owner plays both parts.
 TEST_DATABASE_URL = database_url(os.environ.get("JIFEN_TEST_DATABASE_URL", ""))
+TEST_APP_DATABASE_URL = database_url(os.environ.get("JIFEN_TEST_APP_DATABASE_URL", "")) or TEST_DATABASE_URL
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
 
+OWNER_ROLE, APP_ROLE = (make_url(u).username if u else None for u in (TEST_DATABASE_URL, TEST_APP_DATABASE_URL))
+# the role granted jifen.migrate.PRIVILEGES after migrating; None when one role does both
+SERVICE_ROLE = APP_ROLE if ON_POSTGRES and APP_ROLE != OWNER_ROLE else None
+
+
 def pytest_report_header() -> str:
-    return f"database: {TEST_DATABASE_URL.split('@')[-1] if TEST_DATABASE_URL else 'SQLite (a fresh file per test)'}"
+    if not TEST_DATABASE_URL:
+        return "database: SQLite (a fresh file per test)"
+    roles = f" (migrated by {OWNER_ROLE}, app as {SERVICE_ROLE})" if SERVICE_ROLE else ""
+    return f"database: {TEST_DATABASE_URL.split('@')[-1]}{roles}"
 
 
 @pytest.fixture(scope="session")
 def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated, empty database: a template SQLite file, or the PostgreSQL test database made empty."""
+    """A migrated, empty database: a template SQLite file, or the PostgreSQL test database made empty (its URL
+    for the app, as the service role)."""
     from sqlalchemy import text
 
     from jifen.db import make_engine
@@ -61,8 +75,8 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        upgrade(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
+        upgrade(TEST_DATABASE_URL, service_role=SERVICE_ROLE)
+        return TEST_APP_DATABASE_URL
     template = tmp_path_factory.mktemp("db") / "template.db"
     upgrade(f"sqlite:///{template}")
     return str(template)
@@ -70,17 +84,23 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture
 def database_url(_migrated: str, tmp_path: Path) -> Iterator[str]:
-    """A migrated database holding nothing, for one test."""
+    """A migrated database holding nothing, for one test (the URL the app connects with)."""
     if ON_POSTGRES:
         from sqlalchemy import text
 
         from jifen.db import make_engine
         from jifen.models import Base
 
-        engine = make_engine(_migrated)
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        engine = make_engine(TEST_DATABASE_URL)  # the owner: the service role may neither truncate nor alter
+        names = [t.name for t in Base.metadata.sorted_tables]
+        tables = ", ".join(names)
         with engine.begin() as conn:
+            # the schema refuses TRUNCATE of stored scores and published content; its owner may lift that
+            for name in names:
+                conn.execute(text(f"ALTER TABLE {name} DISABLE TRIGGER USER"))
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for name in names:
+                conn.execute(text(f"ALTER TABLE {name} ENABLE TRIGGER USER"))
         engine.dispose()
         yield _migrated
         return
@@ -90,12 +110,26 @@ def database_url(_migrated: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def owner_engine(database_url: str) -> Iterator[Any]:
+    """An engine connected as the schema's owner, for what the service role may not do (on SQLite: the test's
+    database file)."""
+    from jifen.db import make_engine
+
+    engine = make_engine(TEST_DATABASE_URL if ON_POSTGRES else database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from jifen import create_app
     from jifen.config import TestConfig
 
     monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", database_url)
+    # `flask db …` migrates as the owner and grants the service role, as configured in production
+    monkeypatch.setenv("JIFEN_MIGRATION_DATABASE_URL", TEST_DATABASE_URL if ON_POSTGRES else database_url)
+    monkeypatch.delenv("JIFEN_DB_SERVICE_ROLE", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("JIFEN_USER", raising=False)
     app = create_app(TestConfig())

@@ -150,14 +150,15 @@ def test_verify_reproduces_a_stored_score(client: Any, headers: dict[str, str]) 
     assert verdict["stored_total"] == verdict["recomputed_total"] == created["total"]
 
 
-def test_verify_detects_a_tampered_score(client: Any, headers: dict[str, str], db: Any) -> None:
+def test_verify_detects_a_tampered_score(client: Any, headers: dict[str, str], owner_engine: Any) -> None:
     from sqlalchemy import text
 
     created = client.post(
         "/api/v1/scores", json={"application_ref": "V-2", "year": 2026, "facts": BASE}, headers=headers
     ).json
-    with db.engine.begin() as conn:  # what a forger would have to do: bypass the trigger first
-        if db.engine.dialect.name == "sqlite":
+    # what a forger would have to do: connect as the schema's owner and bypass the trigger first
+    with owner_engine.begin() as conn:
+        if owner_engine.dialect.name == "sqlite":
             conn.execute(text("DROP TRIGGER scores_frozen_update"))
         else:
             conn.execute(text("ALTER TABLE scores DISABLE TRIGGER scores_frozen"))
@@ -168,7 +169,7 @@ def test_verify_detects_a_tampered_score(client: Any, headers: dict[str, str], d
         conn.execute(
             text("UPDATE scores SET result = :r WHERE id = :id"), {"r": json.dumps(result), "id": created["id"]}
         )
-        if db.engine.dialect.name != "sqlite":
+        if owner_engine.dialect.name != "sqlite":
             conn.execute(text("ALTER TABLE scores ENABLE TRIGGER scores_frozen"))
     verdict = client.post(f"/api/v1/scores/{created['id']}/verify", headers=headers).json
     assert verdict["reproduced"] is False
@@ -201,7 +202,7 @@ def test_drafts_score_only_as_dry_runs(client: Any, headers: dict[str, str], db:
     assert dry.status_code == 200 and dry.json["version"]["year"] == 2027
 
 
-def test_stored_scores_are_immutable(client: Any, headers: dict[str, str], db: Any) -> None:
+def test_stored_scores_are_immutable(client: Any, headers: dict[str, str], db: Any, owner_engine: Any) -> None:
     from sqlalchemy import text
     from sqlalchemy.exc import DatabaseError
 
@@ -216,5 +217,6 @@ def test_stored_scores_are_immutable(client: Any, headers: dict[str, str], db: A
         with pytest.raises(ImmutableRecord):
             s.flush()
     for sql in ("UPDATE scores SET total = 1 WHERE id = :id", "DELETE FROM scores WHERE id = :id"):
-        with pytest.raises(DatabaseError, match="stored scores cannot change"), db.engine.begin() as conn:
+        # the trigger binds even the owner (the service role is refused sooner: tests/db/test_roles.py)
+        with pytest.raises(DatabaseError, match="stored scores cannot change"), owner_engine.begin() as conn:
             conn.execute(text(sql), {"id": created["id"]})
