@@ -1,4 +1,4 @@
-"""``flask rulesets …``: import, export, list, show, diff, clone, publish, retire, in force, validate files."""
+"""``flask rulesets …``: import, export, list, show, diff, clone, publish, retire, in force, validate, lint."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from engine import RulesetError, dumps, load_file, run_cases
 from engine.describe import item_sentence
+from engine.lint import counts, lint, report
 from jifen.cli import friendly_errors
 from jifen.cli.score import parse_date_option
 from jifen.db import get_db
@@ -168,11 +169,16 @@ def clone_command(version: str, year: int | None, username: str) -> None:
 
 @rulesets_group.command("publish")
 @click.argument("version")
-@click.option("--note", required=True, help="What this version changes and why (kept in the audit log).")
+@click.option(
+    "--note",
+    required=True,
+    help="What this version changes and why (kept in the audit log); name the code of each lint warning "
+    "to acknowledge it.",
+)
 @_user_option()
 @friendly_errors
 def publish_command(version: str, note: str, username: str) -> None:
-    """Publish a draft (publisher role; valid; all test cases passing)."""
+    """Publish a draft (publisher role; valid; all test cases passing; no lint error; lint warnings acknowledged)."""
     with get_db().transaction() as session:
         row = rulesets.publish(session, version, get_user(session, username), note)
         click.echo(f"published {row.ref} ({row.content_hash}), in force from {row.effective_from}")
@@ -230,4 +236,36 @@ def validate_command(paths: tuple[Path, ...]) -> None:
                 click.echo(f"         {mismatch}")
     if bad:
         click.echo(f"{bad} of {len(files)} file(s) have problems", err=True)
+        sys.exit(1)
+
+
+@rulesets_group.command("lint")
+@click.argument("target", metavar="VERSION|FILE")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")
+@friendly_errors
+def lint_command(target: str, as_json: bool) -> None:
+    """Static checks of a version (tongxiang/2026/1) or a ruleset file; exit status 1 when there are errors."""
+    path = Path(target)
+    if path.is_file():
+        model = load_file(path)
+    elif path.suffix in (".yaml", ".yml"):
+        raise click.ClickException(f"no such file: {target}")
+    else:
+        with get_db().transaction() as session:
+            model = rulesets.load_model(rulesets.get_version(session, target))
+    findings = lint(model)
+    tally = counts(findings)
+    if as_json:
+        click.echo(dumps(report(model, findings), indent=1))
+    else:
+        click.echo(f"{model.ref} {model.content_hash}: {tally['error']} error(s), {tally['warning']} warning(s), "
+                   f"{tally['info']} note(s)")  # fmt: skip
+        for f in findings:
+            click.echo(f"\n{f.severity:<8}{f.code}  {f.where}\n  {f.message('zh')}\n  {f.message('en')}")
+            if f.witness is not None:
+                w = f.witness
+                derived = "".join(f"{k} {v}; " for k, v in w.derived.items())
+                checked = {True: "confirmed by scoring", False: "NOT confirmed by scoring", None: "not scored"}
+                click.echo(f"  witness ({checked[w.verified]} on {w.as_of}): {derived}{dumps(w.facts)}")
+    if tally["error"]:
         sys.exit(1)

@@ -26,6 +26,7 @@ from engine import (
 )
 from engine.diff import diff_versions
 from engine.errors import VersionNotFound
+from engine.lint import lint, unacknowledged
 from engine.selection import in_force as select_in_force
 from jifen.errors import Conflict, ImmutableVersion, NotFound, NoVersionInForce, Refused
 from jifen.models import Ruleset, RulesetVersionRow, User
@@ -288,17 +289,34 @@ def _published_changed(session: Session) -> None:
 # -- lifecycle -------------------------------------------------------------------------------------------
 
 
-def _check_publishable(model: RulesetVersion) -> None:
+def _check_publishable(model: RulesetVersion, note: str | None = None) -> None:
+    """Test cases pass and lint finds no error; with a ``note`` (not for an imported file, which was reviewed
+    when it was first published), every lint warning is acknowledged by naming its code in the note."""
     if not model.cases:
         raise Refused(f"{model.ref} cannot be published", ["it has no test cases: add at least one"])
     failures = [o for o in run_cases(model) if not o.passed]
     if failures:
         reasons = [f"test case {o.name!r}: {'; '.join(o.mismatches)}" for o in failures]
         raise Refused(f"{model.ref} cannot be published: {len(failures)} test case(s) fail", reasons)
+    findings = lint(model)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        reasons = [f"{f.code} ({f.where}): {f.message('zh')} {f.message('en')}" for f in errors]
+        raise Refused(f"{model.ref} cannot be published: {len(errors)} lint error(s)", reasons)
+    pending = unacknowledged(findings, note) if note is not None else []
+    if pending:
+        codes = "、".join(dict.fromkeys(f.code for f in pending))
+        reasons = [f"{f.code} ({f.where}): {f.message('zh')} {f.message('en')}" for f in pending]
+        raise Refused(
+            f"{model.ref} cannot be published: {len(pending)} lint warning(s) not acknowledged; "
+            f"name each code in the note, e.g. 已知悉 {codes}",
+            reasons,
+        )
 
 
 def publish(session: Session, ref: str | int, user: User, note: str) -> RulesetVersionRow:
-    """Publish a draft: needs the publisher role, a note, a clean validation and every test case passing."""
+    """Publish a draft: needs the publisher role, a note, a clean validation, every test case passing, no lint
+    error, and each lint warning's code named in the note (its acknowledgement)."""
     require_role(user, "publisher")
     row = get_version(session, ref)
     if row.status != "draft":
@@ -309,7 +327,7 @@ def publish(session: Session, ref: str | int, user: User, note: str) -> RulesetV
         model = load_model(row)
     except RulesetError as exc:
         raise Refused(f"{row.ref} cannot be published: it is not valid", [str(p) for p in exc.problems]) from None
-    _check_publishable(model)
+    _check_publishable(model, note)
     before = describe(row)
     row.content_hash = model.content_hash
     row.status = "published"

@@ -1,0 +1,508 @@
+"""Static checks of a version: overlapping bands, gaps, items that can never apply, caps that cannot count.
+
+Each check reasons exactly over the sets of values a condition admits (see :mod:`engine.regions`), never by
+sampling; each finding names its indicator and items, carries its texts from one catalogue (:data:`CHECKS`),
+and, where an applicant can show the problem, a *witness* that the engine has scored to confirm it.
+
+For example, ``[f.code for f in lint(load_file("rulesets/tongxiang-2025.yaml"))]`` is ``["unused_fact"]``:
+that catalogue lists ``heroic_act``, which only the 2026 items use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from engine.errors import FactsError
+from engine.evaluator import _item_condition as engine_condition  # reason about exactly what the engine compiles
+from engine.evaluator import compile_version
+from engine.model import Clause, Condition, Fixed, Group, Indicator, Item, PerUnit, RulesetVersion
+from engine.regions import MAX_BOXES, Box, Space, TooComplex
+from engine.valuesets import FieldSet, Numbers, number_text
+from engine.witness import Witness, WitnessBuilder
+
+Severity = Literal["error", "warning", "info"]
+Language = Literal["zh", "en"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+# Policy §三: provincial 100 + base 150 + bonus 50; the total's maximum.
+POLICY_MAXIMUM = Decimal(300)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One kind of finding: its severity and its sentence in each language, with ``{param}`` slots."""
+
+    severity: Severity
+    zh: str
+    en: str
+
+
+CHECKS: dict[str, Check] = {
+    "unsatisfiable_requirement": Check(
+        "error",
+        "资格条件{requirement}永远无法满足：在事实的取值范围内（{range}），没有申请人能满足 {condition}，所有申请都将不具备资格。",
+        "Eligibility requirement {requirement} can never be met: within the facts' ranges ({range}) no applicant "
+        "meets {condition}, so every application would be ineligible.",
+    ),
+    "unreachable": Check(
+        "error",
+        "指标{indicator}的细则{item}永远不会得分：在事实的取值范围内（{range}），没有申请人能满足 {condition}。",
+        "Item {item} of indicator {indicator} can never apply: within the facts' ranges ({range}) no applicant "
+        "meets {condition}.",
+    ),
+    "unbounded": Check(
+        "error",
+        "指标{indicator}的细则{item}按{field}计分（每{unit}得{rate}分），但细则、指标和类别{category}都没有上限，得分可以无限增长。",
+        "Item {item} of indicator {indicator} scores {rate} for every {unit} of {field}, and neither the item, "
+        "the indicator nor category {category} has a cap: its points have no upper bound.",
+    ),
+    "overlap": Check(
+        "warning",
+        "指标{indicator}的细则{item_a}与{item_b}不在同一“不累加”组，但同一申请人可同时满足两者（{where}），两项分值会相加；"
+        "如本意是按档取其一，请把两项放入同一组或调整分档条件。",
+        "Items {item_a} and {item_b} of indicator {indicator} are not in one exclusive group, yet one applicant "
+        "can meet both ({where}), so their points add up; if the table meant one or the other, put them in one "
+        "group or change the bands.",
+    ),
+    "gap": Check(
+        "warning",
+        "指标{indicator}的细则{items}按{field}分档，但{field}为{values}时没有任何一档适用（该事实的取值范围：{range}）。",
+        "Items {items} of indicator {indicator} split {field} into bands, but no band covers {field} {values} "
+        "(the fact's range: {range}).",
+    ),
+    "dead_branch": Check(
+        "warning",
+        "指标{indicator}的细则{item}的条件中，“或”分支 {condition} 永远不成立（取值范围：{range}），可能是笔误。",
+        "In item {item} of indicator {indicator}, the alternative {condition} can never hold (range: {range}); "
+        "it may be a typo.",
+    ),
+    "exceeds_cap": Check(
+        "warning",
+        "指标{indicator}的细则{item}最多可得{points}分，高于{owner}的上限{cap}分，超出的部分永远不会计入。",
+        "Item {item} of indicator {indicator} can give up to {points} points, above the cap of {cap} of "
+        "{owner}; the excess never counts.",
+    ),
+    "category_caps": Check(
+        "warning",
+        "加分类别的上限合计为{total}分（{caps}），不等于办法规定的满分{expected}分。",
+        "The caps of the add categories sum to {total} ({caps}), not to the policy's {expected} points.",
+    ),
+    "too_complex": Check(
+        "warning",
+        "{owner}的条件展开后超过{limit}种情形，未做静态检查。",
+        "The condition of {owner} expands into more than {limit} cases and was not checked.",
+    ),
+    "unused_fact": Check(
+        "info",
+        "事实{field}（{label}）没有被任何细则、资格条件或测试用例使用。",
+        "Fact {field} ({label}) is used by no item, eligibility requirement or test case.",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    indicator: str | None
+    items: tuple[str, ...]
+    fields: tuple[str, ...]
+    params: dict[str, str]
+    witness: Witness | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return CHECKS[self.code].severity
+
+    @property
+    def where(self) -> str:
+        """What the finding is about: ``P1: P1-1, P1-2``, ``permit_valid``, ``heroic_act``."""
+        if self.indicator is not None:
+            return f"{self.indicator}: {', '.join(self.items)}" if self.items else self.indicator
+        return self.params.get("requirement") or ", ".join(self.fields) or "categories"
+
+    def message(self, language: Language) -> str:
+        check = CHECKS[self.code]
+        return (check.zh if language == "zh" else check.en).format_map(self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "indicator": self.indicator,
+            "items": list(self.items),
+            "fields": list(self.fields),
+            "params": self.params,
+            "message": {"zh": self.message("zh"), "en": self.message("en")},
+            "witness": self.witness.to_dict() if self.witness else None,
+        }
+
+
+def lint(version: RulesetVersion, *, verify: bool = True) -> list[Finding]:
+    """Every finding about ``version``, errors first; with ``verify`` each witness is scored by the engine."""
+    findings = list(_Linter(version).run())
+    if verify:
+        findings = [_confirmed(version, f) for f in findings]
+    rank = {s: n for n, s in enumerate(SEVERITIES)}
+    return sorted(findings, key=lambda f: rank[f.severity])
+
+
+def counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """``{"error": n, "warning": n, "info": n}``."""
+    return {s: sum(f.severity == s for f in findings) for s in SEVERITIES}
+
+
+def report(version: RulesetVersion, findings: Sequence[Finding]) -> dict[str, Any]:
+    """The findings about a version as one JSON-ready object (dates as text; numbers may be Decimals)."""
+    return {
+        "version": {"ref": version.ref, "content_hash": version.content_hash},
+        "counts": counts(findings),
+        "findings": [f.to_dict() for f in findings],
+    }
+
+
+def unacknowledged(findings: Sequence[Finding], note: str) -> list[Finding]:
+    """The warnings whose code the note does not name (a publish note acknowledges a warning by its code)."""
+    return [
+        f
+        for f in findings
+        if f.severity == "warning" and not re.search(rf"(?<![A-Za-z_]){f.code}(?![A-Za-z_])", note, re.IGNORECASE)
+    ]
+
+
+# -- texts without words of any language: field names, operators, numbers ---------------------------------
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, Decimal):
+        return number_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def condition_text(cond: Condition) -> str:
+    """``all(age >= 41, age <= 54)``: a condition in the file's own terms.
+
+    >>> condition_text(Group("any", (Clause("skill_level", "<=", 2), Clause("title", "in", ("senior",)))))
+    'any(skill_level <= 2, title in [senior])'
+    """
+    if isinstance(cond, Clause):
+        if cond.op in ("exists", "not_exists"):
+            return f"{cond.field} {cond.op}"
+        if isinstance(cond.value, tuple):
+            return f"{cond.field} {cond.op} [{', '.join(_value_text(v) for v in cond.value)}]"
+        return f"{cond.field} {cond.op} {_value_text(cond.value)}"
+    if len(cond.conditions) == 1:
+        return condition_text(cond.conditions[0])
+    return f"{cond.mode}({', '.join(condition_text(c) for c in cond.conditions)})"
+
+
+def _fields_of(cond: Condition | None) -> list[str]:
+    if cond is None:
+        return []
+    if isinstance(cond, Clause):
+        return [cond.field]
+    return list(dict.fromkeys(name for c in cond.conditions for name in _fields_of(c)))
+
+
+def _only(cond: Condition, names: set[str]) -> Condition | None:
+    """The condition with the clauses on other facts left out."""
+    if isinstance(cond, Clause):
+        return cond if cond.field in names else None
+    kept = tuple(c for c in (_only(child, names) for child in cond.conditions) if c is not None)
+    return Group(cond.mode, kept) if kept else None
+
+
+# -- the checks -------------------------------------------------------------------------------------------
+
+
+class _Linter:
+    def __init__(self, version: RulesetVersion) -> None:
+        self.version = version
+        self.space = Space(version)
+        self.categories = {c.code: c for c in version.categories}
+        self.witnesses = WitnessBuilder(version, self.space)
+        self.boxes: dict[str, list[Box]] = {}  # item code → its condition's boxes (when not too complex)
+        self.complex: list[Finding] = []
+        for ind in version.indicators:
+            for item in ind.items:
+                try:
+                    self.boxes[item.code] = self.space.boxes(engine_condition(item))
+                except TooComplex:
+                    self.complex.append(self._too_complex(ind.code, item.code, engine_condition(item)))
+
+    def run(self) -> Iterator[Finding]:
+        yield from self.requirements()
+        for ind in self.version.indicators:
+            yield from self.unreachable(ind)
+            yield from self.unbounded(ind)
+        yield from self.complex
+        for ind in self.version.indicators:
+            yield from self.overlaps(ind)
+            yield from self.gaps(ind)
+            yield from self.dead_branches(ind)
+            yield from self.exceeds_cap(ind)
+        yield from self.category_caps()
+        yield from self.unused_facts()
+
+    def _boxes(self, cond: Condition | None) -> list[Box] | None:
+        """The condition's boxes, or None when it is too complex to expand."""
+        try:
+            return self.space.boxes(cond)
+        except TooComplex:
+            return None
+
+    def _too_complex(self, indicator: str | None, owner: str, cond: Condition | None) -> Finding:
+        items = (owner,) if indicator else ()
+        return Finding("too_complex", indicator, items, tuple(_fields_of(cond)),
+                       {"owner": owner, "limit": str(MAX_BOXES)})  # fmt: skip
+
+    def _ranges(self, names: Sequence[str]) -> str:
+        return "; ".join(f"{n} {self.space.describe(n, self.space.universe[n])}" for n in names)
+
+    def _never(self, cond: Condition) -> tuple[str, list[str]]:
+        """Why a condition never holds: the clauses on the facts that alone rule it out, and those facts."""
+        names = _fields_of(cond)
+        culprits = [n for n in names if self.space.project(cond, n).empty]
+        if not culprits:
+            return condition_text(cond), names
+        pruned = _only(cond, set(culprits))
+        assert pruned is not None
+        return condition_text(pruned), culprits
+
+    def requirements(self) -> Iterator[Finding]:
+        for req in self.version.eligibility:
+            try:
+                boxes = self.space.boxes(req.when)
+            except TooComplex:
+                yield self._too_complex(None, req.code, req.when)
+                continue
+            if not boxes:
+                text, names = self._never(req.when)
+                params = {"requirement": req.code, "condition": text, "range": self._ranges(names)}
+                yield Finding("unsatisfiable_requirement", None, (), tuple(names), params)
+
+    def unreachable(self, ind: Indicator) -> Iterator[Finding]:
+        for item in ind.items:
+            if self.boxes.get(item.code) == []:
+                cond = engine_condition(item)
+                assert cond is not None
+                text, names = self._never(cond)
+                params = {"indicator": ind.code, "item": item.code, "condition": text, "range": self._ranges(names)}
+                yield Finding("unreachable", ind.code, (item.code,), tuple(names), params)
+
+    def unbounded(self, ind: Indicator) -> Iterator[Finding]:
+        category = self.categories[ind.category]
+        if category.kind != "add" or category.cap is not None or ind.cap is not None:
+            return
+        for item in ind.items:
+            rule = item.points
+            if not isinstance(rule, PerUnit) or item.cap is not None or not self.boxes.get(item.code):
+                continue
+            reach = Numbers([], self.space.catalogue[rule.field].type == "int")
+            for box in self.boxes[item.code]:  # a per-unit item's boxes all name its field
+                values = box[rule.field].values
+                assert isinstance(values, Numbers)
+                reach = reach | values
+            growing = (rule.rate > 0 and reach.parts[-1].hi is None) or (rule.rate < 0 and reach.parts[0].lo is None)
+            if not growing:
+                continue
+            params = {"indicator": ind.code, "item": item.code, "field": rule.field,
+                      "rate": number_text(rule.rate), "unit": number_text(rule.unit), "category": category.code}  # fmt: skip
+            witness = self._beyond(item, rule, reach)
+            yield Finding("unbounded", ind.code, (item.code,), (rule.field,), params, witness)
+
+    def _beyond(self, item: Item, rule: PerUnit, reach: Numbers) -> Witness | None:
+        """An applicant for whom the item alone gives more than the policy's maximum."""
+        units = max((POLICY_MAXIMUM - rule.offset) // abs(rule.rate) + 1, Decimal(0))
+        value = units * rule.unit
+        if reach.integer:
+            value = value.to_integral_value(rounding="ROUND_CEILING")
+        # the points only grow further out, so the far end of the unbounded interval will do
+        if rule.rate > 0:
+            value = max(value, Numbers([reach.parts[-1]], reach.integer).bottom() or value)
+        else:
+            value = min(-value, Numbers([reach.parts[0]], reach.integer).top() or -value)
+        for box in self.boxes[item.code]:
+            at = box[rule.field] & FieldSet(False, Numbers.point(value, reach.integer))
+            if not at.empty:
+                return self.witnesses.build({**box, rule.field: at})
+        return None
+
+    def overlaps(self, ind: Indicator) -> Iterator[Finding]:
+        items = [i for i in ind.items if self.boxes.get(i.code)]
+        for n, a in enumerate(items):
+            for b in items[n + 1 :]:
+                if a.group is not None and a.group == b.group:
+                    continue  # 本项不累加: only the highest counts, which is what a band table means
+                shared: dict[str, FieldSet] = {}
+                first: Box | None = None
+                for box_a in self.boxes[a.code]:
+                    for box_b in self.boxes[b.code]:
+                        common = box_a.keys() & box_b.keys()
+                        both = self.space.meet(box_a, box_b) if common else None
+                        if both is None:
+                            continue
+                        if first is None:
+                            first = both
+                        for name in common:
+                            shared[name] = shared[name] | both[name] if name in shared else both[name]
+                if first is None:
+                    continue
+                names = [n for n in _fields_of(engine_condition(a)) if n in shared]
+                where = "; ".join(f"{n} {self.space.describe(n, shared[n])}" for n in names)
+                params = {"indicator": ind.code, "item_a": a.code, "item_b": b.code, "where": where}
+                yield Finding("overlap", ind.code, (a.code, b.code), tuple(names), params, self.witnesses.build(first))
+
+    def gaps(self, ind: Indicator) -> Iterator[Finding]:
+        if any(item.code not in self.boxes for item in ind.items):
+            return  # an item too complex to expand may cover what looks uncovered
+        for name in dict.fromkeys(n for item in ind.items for n in _fields_of(item.when)):
+            universe = self.space.universe[name]
+            if self.space.catalogue[name].type not in ("int", "number"):
+                continue
+            bands = [item for item in ind.items if _bounds(item.when, name)]
+            if len(bands) < 2:
+                continue
+            assert isinstance(universe.values, Numbers)
+            covered = Numbers([], universe.values.integer)
+            for item in bands:
+                # a band's own condition: below its first full unit a per-unit band does not fire, but gives 0
+                for box in self._boxes(item.when) or []:
+                    if name in box:
+                        values = box[name].values
+                        assert isinstance(values, Numbers)
+                        covered = covered | values
+            uncovered = universe.values - covered
+            if uncovered.empty:
+                continue
+            value = uncovered.pick(None)
+            assert value is not None
+            must = {name: FieldSet(False, Numbers.point(value, uncovered.integer))}
+            everything = [box for item in ind.items for box in self.boxes[item.code]]
+            in_bands = [box for item in bands for box in self.boxes[item.code]]
+            witness = self.witnesses.build(must, everything) or self.witnesses.build(must, in_bands)
+            params = {"indicator": ind.code, "items": ", ".join(i.code for i in bands), "field": name,
+                      "values": self.space.describe(name, FieldSet(False, uncovered)),
+                      "range": self.space.describe(name, universe)}  # fmt: skip
+            yield Finding("gap", ind.code, tuple(i.code for i in bands), (name,), params, witness)
+
+    def dead_branches(self, ind: Indicator) -> Iterator[Finding]:
+        for item in ind.items:
+            if self.boxes.get(item.code) and item.when is not None:
+                for branch in self._dead(item.when):
+                    text, names = self._never(branch)
+                    params = {"indicator": ind.code, "item": item.code, "condition": text,
+                              "range": self._ranges(names)}  # fmt: skip
+                    yield Finding("dead_branch", ind.code, (item.code,), tuple(names), params)
+
+    def _dead(self, cond: Condition) -> Iterator[Condition]:
+        """The branches of 'any' groups that can never hold on their own (not looking inside those)."""
+        if isinstance(cond, Clause):
+            return
+        for child in cond.conditions:
+            if cond.mode == "any" and len(cond.conditions) > 1 and self._boxes(child) == []:
+                yield child
+            else:
+                yield from self._dead(child)
+
+    def exceeds_cap(self, ind: Indicator) -> Iterator[Finding]:
+        category = self.categories[ind.category]
+        cap, owner = (ind.cap, ind.code) if ind.cap is not None else (category.cap, category.code)
+        if cap is None:
+            return
+        for item in ind.items:
+            rule = item.points
+            most = rule.points if isinstance(rule, Fixed) else None
+            if item.cap is not None:
+                most = item.cap if most is None else min(most, item.cap)
+            if most is None or most <= cap or not self.boxes.get(item.code):
+                continue
+            params = {"indicator": ind.code, "item": item.code, "points": number_text(most), "cap": number_text(cap),
+                      "owner": owner}  # fmt: skip
+            witness = None
+            if isinstance(rule, Fixed):
+                witness = self.witnesses.build(self.boxes[item.code][0])
+            yield Finding("exceeds_cap", ind.code, (item.code,), tuple(_fields_of(item.when)), params, witness)
+
+    def category_caps(self) -> Iterator[Finding]:
+        adding = [c for c in self.version.categories if c.kind == "add"]
+        caps = [c.cap for c in adding]
+        total = sum((c for c in caps if c is not None), Decimal(0))
+        if all(c is not None for c in caps) and total == POLICY_MAXIMUM:
+            return
+        listing = " + ".join(f"{c.code} {number_text(c.cap) if c.cap is not None else '∞'}" for c in adding)
+        params = {"total": number_text(total) if None not in caps else "∞", "caps": listing or "-",
+                  "expected": number_text(POLICY_MAXIMUM)}  # fmt: skip
+        yield Finding("category_caps", None, (), (), params)
+
+    def unused_facts(self) -> Iterator[Finding]:
+        used: set[str] = set()
+        for ind in self.version.indicators:
+            for item in ind.items:
+                used.update(_fields_of(item.when))
+                if isinstance(item.points, PerUnit):
+                    used.add(item.points.field)
+        for req in self.version.eligibility:
+            used.update(_fields_of(req.when))
+        for case in self.version.cases:
+            used.update(case.facts)
+        for f in self.version.facts:
+            if f.derived is not None and f.name in used:
+                used.update((f.derived.source, f.derived.at))
+        for f in self.version.facts:
+            if f.name not in used:
+                yield Finding("unused_fact", None, (), (f.name,), {"field": f.name, "label": f.label})
+
+
+def _bounds(cond: Condition | None, name: str) -> bool:
+    """Whether the condition sets bounds on ``name`` (one band of a table split by it)."""
+    if cond is None:
+        return False
+    if isinstance(cond, Clause):
+        return cond.field == name and cond.op in ("==", "in", "<", "<=", ">", ">=")
+    return any(_bounds(c, name) for c in cond.conditions)
+
+
+# -- confirming witnesses with the engine ------------------------------------------------------------------
+
+
+def _items(result: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {it["code"]: it for ind in result["indicators"] for it in ind["items"]}
+
+
+def _shows(finding: Finding, result: Mapping[str, Any]) -> bool:
+    """Whether an engine result bears a finding out."""
+    items = _items(result)
+    if finding.code == "overlap":
+        return all(items[code]["fired"] for code in finding.items)
+    if finding.code == "gap":
+        return not any(items[code]["fired"] for code in finding.items)
+    if finding.code == "exceeds_cap":
+        (code,) = finding.items
+        return bool(items[code]["fired"]) and items[code]["points"] > Decimal(finding.params["cap"])
+    if finding.code == "unbounded":
+        (code,) = finding.items
+        return bool(items[code]["fired"]) and items[code]["points"] > POLICY_MAXIMUM
+    return False
+
+
+def _confirmed(version: RulesetVersion, finding: Finding) -> Finding:
+    witness = finding.witness
+    if witness is None:
+        return finding
+    try:
+        result = compile_version(version).score(witness.facts, as_of=witness.as_of)
+    except FactsError:
+        ok = False
+    else:
+        ok = _shows(finding, result)
+    return Finding(finding.code, finding.indicator, finding.items, finding.fields, finding.params,
+                   Witness(witness.facts, witness.as_of, witness.derived, ok))  # fmt: skip
