@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 MAX_BATCH = 1000
+# Revisions (and pages) are bounded like the INTEGER columns they are compared with: a larger number would make
+# the database driver fail instead of finding nothing.
+MAX_INT32 = 2**31 - 1
 _REF = r"^[a-z][a-z0-9_]*/\d{4}/\d+$"
+# Control (Cc), format (Cf: bidirectional overrides, zero-width characters) and line/paragraph separators, and
+# surrogates (Cs), which are not characters: a reference must read the same everywhere it is shown or stored.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _check_application_ref(value: str) -> None:
+    if value and not value.strip():  # an empty one is told by its length
+        raise ValidationError("must not be blank")
+    for position, char in enumerate(value, start=1):
+        if unicodedata.category(char) in _INVISIBLE:
+            raise ValidationError(
+                f"must not contain control, format or separator characters: U+{ord(char):04X} at position {position}"
+            )
+
+
+def _check_revision(value: str) -> None:
+    revision = value.rpartition("/")[2]
+    if revision.isdigit() and (len(revision) > 10 or not 1 <= int(revision) <= MAX_INT32):
+        raise ValidationError(f"the revision must be between 1 and {MAX_INT32}")
+
+
+def application_ref_field(**kwargs: Any) -> fields.String:
+    """An application reference: 1–64 visible characters, not blank (the same rule wherever one is read)."""
+    return fields.String(validate=[validate.Length(1, 64), _check_application_ref], **kwargs)
 
 
 class StrictBoolean(fields.Boolean):
@@ -31,10 +60,13 @@ class ScoreRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    application_ref = fields.String(
+    application_ref = application_ref_field(
         required=True,
-        validate=validate.Length(1, 100),
-        metadata={"description": "The caller's reference of the application", "example": "TX-2026-000123"},
+        metadata={
+            "description": "The caller's reference of the application: 1–64 characters, not blank, without control, "
+            "format (e.g. bidirectional) or line-separator characters",
+            "example": "TX-2026-000123",
+        },
     )
     year = StrictInteger(
         required=True, validate=validate.Range(2000, 2100), metadata={"description": "Scoring year", "example": 2026}
@@ -47,12 +79,16 @@ class ScoreRequestSchema(Schema):
         },
     )
     as_of = fields.Date(
+        validate=validate.Range(dt.date(2000, 1, 1), dt.date(2100, 12, 31)),
         metadata={
             "description": "Scoring date (default: today); picks the version in force and is the default application date"
-        }
+        },
     )
     version = fields.String(
-        validate=validate.Regexp(_REF, error="expected RULESET/YEAR/REVISION, e.g. tongxiang/2026/1"),
+        validate=[
+            validate.Regexp(_REF, error="expected RULESET/YEAR/REVISION, e.g. tongxiang/2026/1"),
+            _check_revision,
+        ],
         metadata={"description": "Pin a version (audits) instead of the one in force", "example": "tongxiang/2026/1"},
     )
     dry_run = StrictBoolean(load_default=False, metadata={"description": "Score without storing (200 instead of 201)"})
@@ -94,7 +130,8 @@ class BatchRequestSchema(Schema):
     applications = fields.List(
         fields.Raw(metadata={"description": "A BatchItem: an application as for POST /scores, without dry_run"}),
         required=True,
-        metadata={"description": f"At most {MAX_BATCH} applications (BatchItem), scored in order"},
+        validate=validate.Length(min=1, error="give at least one application"),
+        metadata={"description": f"1 to {MAX_BATCH} applications (BatchItem), scored in order"},
     )
     dry_run = StrictBoolean(load_default=False)
 
@@ -214,9 +251,9 @@ class ScoreListQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    application_ref = fields.String(required=True, validate=validate.Length(1, 100))
+    application_ref = application_ref_field(required=True)
     year = fields.Integer(validate=validate.Range(2000, 2100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_INT32))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 
@@ -284,7 +321,9 @@ class InForceQuerySchema(Schema):
 
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     date = fields.Date(metadata={"description": "Default: today"})
-    ruleset = fields.String(load_default="tongxiang")
+    ruleset = fields.String(
+        load_default="tongxiang", validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="not a ruleset code")
+    )
 
 
 class DiffSchema(Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -12,6 +13,7 @@ from api.auth import require
 from api.http import json_response
 from api.openapi import doc
 from api.schemas import (
+    MAX_INT32,
     DiffSchema,
     InForceQuerySchema,
     RulesetListSchema,
@@ -28,10 +30,27 @@ from jifen.services import rulesets
 
 bp = Blueprint("versions", __name__)
 _in_force_schema = InForceQuerySchema()
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 80 else f"{text[:80]}…"
+
+
+def _ruleset_code(code: str) -> str:
+    """The ruleset code of a path, or 404: a code that no ruleset can have (NUL, too long) is never looked up."""
+    if _CODE.fullmatch(code) is None:
+        raise NotFound(f"no ruleset {_shown(code)!r}")
+    return code
 
 
 def _ref(code: str, year: int, revision: int) -> str:
-    return f"{code}/{year}/{revision}"
+    """The version reference of a path, or 404 when no version can have it: years are 2000–2100 and revisions
+    32-bit like their column, so that a larger number never reaches the database."""
+    ref = f"{code}/{year}/{revision}"
+    if _CODE.fullmatch(code) is None or not 2000 <= year <= 2100 or not 1 <= revision <= MAX_INT32:
+        raise NotFound(f"no ruleset version {_shown(ref)}")
+    return ref
 
 
 @bp.get("/rulesets")
@@ -59,7 +78,7 @@ def list_rulesets() -> Response:
 )
 @require("read")
 def list_versions(code: str) -> Response:
-    rows = rulesets.list_versions(get_session(), ruleset=code)
+    rows = rulesets.list_versions(get_session(), ruleset=_ruleset_code(code))
     if not rows:
         raise NotFound(f"no ruleset {code!r}")
     return json_response({"items": [rulesets.describe(r) for r in rows]})

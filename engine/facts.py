@@ -19,6 +19,12 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # patents or yuan comes near it.
 LIMIT = 2**53 - 1
 
+# The dates an application's facts may hold: nobody applying was born before 1900, and no scoring year is after
+# 2100 (the API's range of years). A date outside is a typo or a probe (0001-01-01), never a fact. Condition
+# values in a ruleset are not facts and are not bounded.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
 
 class Invalid(ValueError):
     """A single value does not fit its field; the message says what was expected."""
@@ -59,6 +65,20 @@ def parse_date(value: Any) -> dt.date:
         except ValueError:
             raise Invalid(f"not a valid date: {value!r} (expected YYYY-MM-DD)") from None
     raise Invalid(f"expected a date as YYYY-MM-DD, got {_describe(value)}")
+
+
+def plausible_date(value: Any) -> dt.date:
+    """A date fact: ``parse_date``, then within EARLIEST_DATE..LATEST_DATE (Invalid for ``"0001-01-01"``).
+
+    >>> plausible_date("1990-05-01")
+    datetime.date(1990, 5, 1)
+    """
+    date = parse_date(value)
+    if not EARLIEST_DATE <= date <= LATEST_DATE:
+        raise Invalid(
+            f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}, got {date.isoformat()}"
+        )
+    return date
 
 
 def _describe(value: Any) -> str:
@@ -152,7 +172,7 @@ class FactsValidator:
             if field.derived is not None:
                 self._derived[field.name] = field
             else:
-                self._converters[field.name] = converter(field)
+                self._converters[field.name] = plausible_date if field.type == "date" else converter(field)
         self._required = tuple(f.name for f in catalogue if f.required and f.derived is None)
 
     def validate(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, FactValue], dict[str, FactValue]]:

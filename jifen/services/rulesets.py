@@ -36,6 +36,13 @@ from jifen.services.users import require_role
 
 DEFAULT_RULESET = "tongxiang"
 _REF = re.compile(r"(?P<code>[a-z][a-z0-9_]*)/(?P<year>\d{4})/(?P<revision>\d+)")
+# Revisions and ids are 32-bit INTEGER columns: a larger number names no version, and must not reach the driver
+# (SQLite and psycopg fail on it instead of finding nothing).
+MAX_ID = 2**31 - 1
+
+
+def _in_range(digits: str) -> bool:
+    return len(digits) <= 10 and int(digits) <= MAX_ID
 
 
 def _now() -> dt.datetime:
@@ -47,6 +54,8 @@ def parse_ref(ref: str) -> tuple[str, int, int]:
     match = _REF.fullmatch(ref.strip())
     if match is None:
         raise Refused(f"not a version reference: {ref!r}", ["write it as RULESET/YEAR/REVISION, e.g. tongxiang/2026/1"])
+    if not _in_range(match["revision"]):
+        raise NotFound(f"no ruleset version {ref.strip()[:100]}")
     return match["code"], int(match["year"]), int(match["revision"])
 
 
@@ -56,8 +65,10 @@ def _query() -> Any:
 
 def get_version(session: Session, ref: str | int) -> RulesetVersionRow:
     """A version by reference (``tongxiang/2026/1``) or database id."""
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        row = session.get(RulesetVersionRow, int(ref))
+    if isinstance(ref, int):
+        row = session.get(RulesetVersionRow, ref) if abs(ref) <= MAX_ID else None
+    elif ref.isascii() and ref.isdigit():
+        row = session.get(RulesetVersionRow, int(ref)) if _in_range(ref) else None
     else:
         code, year, revision = parse_ref(ref)
         row = session.scalar(

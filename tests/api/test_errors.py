@@ -69,7 +69,7 @@ def test_wrong_content_type_is_415(client: Any, headers: dict[str, str], content
         ),
         (
             {"application_ref": "", "year": 2026, "facts": BASE},
-            {"application_ref": ["Length must be between 1 and 100."]},
+            {"application_ref": ["Length must be between 1 and 64."]},
         ),
     ],
 )

@@ -44,6 +44,10 @@ def errors_for(version: RulesetVersion, facts: Any) -> dict[str, list[str]]:
         ({"birth_date": "01/05/1990"}, "birth_date", "expected a date as YYYY-MM-DD"),
         ({"birth_date": "19900501"}, "birth_date", "expected a date as YYYY-MM-DD"),
         ({"birth_date": "2027-01-01"}, "birth_date", "is after application_date"),
+        ({"birth_date": "0001-01-01"}, "birth_date", "must be between 1900-01-01 and 2100-12-31, got 0001-01-01"),
+        ({"birth_date": "1899-12-31"}, "birth_date", "must be between 1900-01-01 and 2100-12-31"),
+        ({"application_date": "2101-01-01"}, "application_date", "must be between 1900-01-01 and 2100-12-31"),
+        ({"application_date": "1899-12-31"}, "application_date", "must be between 1900-01-01 and 2100-12-31"),
         ({"dwelling": ["owned"]}, "dwelling", "a list"),
     ],
 )
@@ -79,6 +83,24 @@ def test_age_defaults_to_the_scoring_date(versions: dict[int, RulesetVersion]) -
     compiled = compile_version(versions[2026])
     assert compiled.score(facts, as_of=dt.date(2026, 6, 1))["derived"] == {"age": 40}
     assert compiled.score(facts, as_of=dt.date(2026, 6, 2))["derived"] == {"age": 41}
+
+
+def test_birth_date_is_bounded_by_the_scoring_date_without_an_application_date(
+    versions: dict[int, RulesetVersion],
+) -> None:
+    facts = {k: v for k, v in BASE.items() if k != "application_date"} | {"birth_date": "2026-06-02"}
+    assert errors_for(versions[2026], facts) == {
+        "birth_date": ["is after application_date (2026-06-01)"]  # the scoring date stands for it
+    }
+    born_that_day = compile_version(versions[2026]).score(
+        {**facts, "birth_date": "2026-06-01"}, as_of=dt.date(2026, 6, 1)
+    )
+    assert born_that_day["derived"] == {"age": 0}
+
+
+def test_the_earliest_birth_date(versions: dict[int, RulesetVersion]) -> None:
+    result = compile_version(versions[2026]).score({**BASE, "birth_date": "1900-01-01"}, as_of=dt.date(2026, 6, 1))
+    assert result["derived"] == {"age": 126}
 
 
 def test_leap_day_birthday(versions: dict[int, RulesetVersion]) -> None:
