@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import orjson
@@ -160,13 +161,13 @@ def _refused(index: int, ref: str | None, exc: Exception) -> dict[str, Any]:
     return {"index": index, "application_ref": ref, "status": error.status, **error.body()}
 
 
-@bp.get("/scores/<score_id>")
+@bp.get("/scores/<uuid:score_id>")
 @doc("A stored score, with the facts as sent and its re-review chain", tag="scores",
      responses={200: ("The stored score", StoredScoreSchema)}, errors=(404,))  # fmt: skip
 @require("read")
-def get_score(score_id: str) -> Response:
+def get_score(score_id: uuid.UUID) -> Response:
     session = get_session()
-    record = scores.get(session, score_id)
+    record = scores.get(session, str(score_id))
     return json_response({**scores.view(record), **scores.chain(session, record), "facts": json.loads(record.facts)})
 
 
@@ -182,9 +183,9 @@ def list_scores() -> Response:
     return json_response(result)
 
 
-@bp.post("/scores/<score_id>/verify")
+@bp.post("/scores/<uuid:score_id>/verify")
 @doc("Re-evaluate a stored score under its stored version: is it reproduced exactly?", tag="scores",
      responses={200: ("The verdict, with any differences", VerifySchema)}, errors=(404,))  # fmt: skip
 @require("read")
-def verify_score(score_id: str) -> Response:
-    return json_response(scores.verify(get_session(), score_id))
+def verify_score(score_id: uuid.UUID) -> Response:
+    return json_response(scores.verify(get_session(), str(score_id)))

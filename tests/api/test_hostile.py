@@ -363,7 +363,7 @@ def test_an_error_echoing_a_lone_surrogate_is_still_json(
 
     monkeypatch.setattr(scores, "get", refuse)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    body = check(client.get(f"{URL}/x", headers=headers), 404, "not_found")
+    body = check(client.get(f"{URL}/00000000-0000-0000-0000-000000000000", headers=headers), 404, "not_found")
     assert body["message"] == "no stored score \\ud800"
 
 
