@@ -26,6 +26,18 @@ def _secret_key(instance: Path) -> str:
     return key_file.read_text(encoding="ascii").strip()
 
 
+def _seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment variable ``name``."""
+    raw = os.environ.get(name, "")
+    try:
+        value = float(raw) if raw.strip() else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value < 3600:
+        raise ValueError(f"{name} must be more than 0 and less than 3600 seconds, not {raw!r}")
+    return value
+
+
 def database_url(url: str) -> str:
     """Plain ``postgresql://`` URLs use the psycopg (3) driver, the one this project installs."""
     for prefix in ("postgresql://", "postgres://"):
@@ -42,6 +54,13 @@ class Config:
         self.INSTANCE_DIR = str(instance)
         self.SECRET_KEY = _secret_key(instance)
         self.DATABASE_URL = database_url(os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'jifen.db'}"))
+        # A request waits at most: a free pooled connection or a new one (connect), then the statement (statement,
+        # or lock for a lock). With the defaults a request that meets a dead or frozen database answers 503 within
+        # about 15 s; /healthz gives up after the health timeout (at least 2 s when it must open a connection).
+        self.DB_CONNECT_TIMEOUT = _seconds("JIFEN_DB_CONNECT_TIMEOUT", 3)
+        self.DB_STATEMENT_TIMEOUT = _seconds("JIFEN_DB_STATEMENT_TIMEOUT", 10)
+        self.DB_LOCK_TIMEOUT = _seconds("JIFEN_DB_LOCK_TIMEOUT", 5)
+        self.DB_HEALTH_TIMEOUT = _seconds("JIFEN_DB_HEALTH_TIMEOUT", 2)
         self.RULESETS_DIR = os.environ.get("RULESETS_DIR", str(PROJECT_ROOT / "rulesets"))
         self.JSON_AS_ASCII = False
         # a batch of 1,000 applications is well under 4 MB; anything larger is refused with 413
