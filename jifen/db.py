@@ -202,11 +202,12 @@ class Database:
     """The engine and a scoped session of one application."""
 
     def __init__(self, url: str, timeouts: Timeouts | None = None) -> None:
+        """``timeouts``: the application's (Config's DB_* settings); without, the defaults."""
         from jifen import guards
 
         self.url = url
         self.timeouts = timeouts or Timeouts()
-        self.engine = make_engine(url, timeouts)
+        self.engine = make_engine(url, self.timeouts)
         self.factory = sessionmaker(self.engine, expire_on_commit=False)
         guards.install(self.factory)
         self.session = scoped_session(self.factory)
