@@ -25,6 +25,32 @@ ERROR_TEXT = {
     413: "Too many applications in one batch, or a body too large",
     415: "The body is not sent as application/json",
     422: "Invalid fields: `errors` maps each field path to its messages",
+    503: "The database is unavailable (unreachable, frozen, read-only or locked): try again after `Retry-After`",
+}
+
+
+# What a client can do next with a stored score (OpenAPI links: generated clients and Schemathesis follow them).
+LINKS = {
+    "api.scores.create_score": {
+        "GetScore": {"operationId": "api.scores.get_score_get", "parameters": {"score_id": "$response.body#/id"}},
+        "VerifyScore": {
+            "operationId": "api.scores.verify_score_post",
+            "parameters": {"score_id": "$response.body#/id"},
+        },
+        "ListScores": {
+            "operationId": "api.scores.list_scores_get",
+            "parameters": {"application_ref": "$response.body#/application_ref", "year": "$response.body#/year"},
+        },
+        "ReReview": {
+            "operationId": "api.scores.create_score_post",
+            "description": "A re-review (复核) of this score: the same application and year, naming it in supersedes",
+            "requestBody": {
+                "application_ref": "$response.body#/application_ref",
+                "year": "$response.body#/year",
+                "supersedes": "$response.body#/id",
+            },
+        },
+    }
 }
 
 
@@ -40,6 +66,8 @@ def doc(
     """Declare what a view takes and answers; the OpenAPI document is built from these declarations."""
 
     def decorator(view: F) -> F:
+        # an operation answers exactly its documented methods: OPTIONS too gets 405 with ``Allow``
+        view.__dict__["provide_automatic_options"] = False
         view.__dict__["api_doc"] = {
             "summary": summary, "tag": tag, "body": body, "query": query, "responses": responses, "errors": errors,
         }  # fmt: skip
@@ -51,8 +79,10 @@ def doc(
 def _path_params(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
-        kind = "integer" if converter == "int" else "string"
-        params.append({"in": "path", "name": name, "required": True, "schema": {"type": kind}})
+        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
+        if converter == "uuid":
+            schema["format"] = "uuid"
+        params.append({"in": "path", "name": name, "required": True, "schema": schema})
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), params
 
 
@@ -119,8 +149,10 @@ def build_spec(app: Flask, catalogues: list[RulesetVersion]) -> dict[str, Any]:
             responses[str(status)] = {"description": text}
             if schema is not None:
                 responses[str(status)]["content"] = {"application/json": {"schema": schema}}
+        if rule.endpoint in LINKS:
+            responses["201"]["links"] = LINKS[rule.endpoint]
         scope = getattr(view, "api_security", None)
-        errors = list(meta["errors"]) + ([401, 403] if scope else [])
+        errors = list(meta["errors"]) + ([401, 403] if scope else []) + [503]  # any operation may meet a dead database
         for status in sorted(set(errors)):
             responses[str(status)] = {
                 "description": ERROR_TEXT[status],

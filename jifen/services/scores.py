@@ -232,8 +232,9 @@ def _store_one(session: Session, pending: Pending) -> Scored | ServiceError:
             connection = session.connection()
             if request.idempotency_key and (replayed := _replayed(connection, request, client_id)) is not None:
                 return replayed
-            head = connection.execute(_HEAD, {"application_ref": request.application_ref, "year": request.year}).first()
-            _check_chain(connection, request, head)
+            head = _head_or_replay(connection, request, client_id)
+            if isinstance(head, Scored):
+                return head
             row = {
                 **pending.row,
                 "id": str(uuid.uuid4()),
@@ -246,14 +247,12 @@ def _store_one(session: Session, pending: Pending) -> Scored | ServiceError:
         return exc
     except IntegrityError as exc:
         # another transaction took this place in the chain (or this key) first; it has committed by now
-        connection = session.connection()
         try:
-            if request.idempotency_key and (replayed := _replayed(connection, request, client_id)) is not None:
-                return replayed
-            head = connection.execute(_HEAD, {"application_ref": request.application_ref, "year": request.year}).first()
-            _check_chain(connection, request, head)
+            answer = _head_or_replay(session.connection(), request, client_id)
         except ServiceError as refusal:
             return refusal
+        if isinstance(answer, Scored):
+            return answer
         raise exc  # nothing explains the violation: a fault, not a refusal
     body = dumps_bytes(
         {
@@ -265,6 +264,21 @@ def _store_one(session: Session, pending: Pending) -> Scored | ServiceError:
         }
     )
     return Scored(body[:-1] + b"," + pending.result_json[1:], row["id"])
+
+
+def _head_or_replay(connection: Connection, request: ScoreRequest, client_id: int | None) -> Any:
+    """The application's current score if the request may supersede it; the earlier answer if another request
+    with the same idempotency key stored it; else the chain's refusal (ChainConflict, FieldErrors)."""
+    head = connection.execute(_HEAD, {"application_ref": request.application_ref, "year": request.year}).first()
+    try:
+        _check_chain(connection, request, head)
+    except ChainConflict:
+        # On PostgreSQL a concurrent request with the same key may have committed between the key lookup and
+        # the head read: whatever the head read saw committed, this lookup sees too.
+        if request.idempotency_key and (replayed := _replayed(connection, request, client_id)) is not None:
+            return replayed
+        raise
+    return head
 
 
 def _check_chain(connection: Connection, request: ScoreRequest, head: Any) -> None:

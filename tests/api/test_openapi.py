@@ -49,7 +49,7 @@ def test_document_lists_every_endpoint_and_the_fact_catalogues(client: Any) -> N
         "birth_date",
     }
     post = spec["paths"]["/api/v1/scores"]["post"]
-    assert set(post["responses"]) == {"200", "201", "400", "401", "403", "409", "413", "415", "422"}
+    assert set(post["responses"]) == {"200", "201", "400", "401", "403", "409", "413", "415", "422", "503"}
     assert post["security"] == [{"bearerAuth": []}]
 
 

@@ -7,6 +7,7 @@ bounded and derandomized so that a run is repeatable; they run on SQLite and, in
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -59,7 +60,40 @@ def test_stateless(case: Any) -> None:
     case.call_and_validate(excluded_checks=EXCLUDED)
 
 
+APPLICANTS = [
+    {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01"},
+    {"permit_valid": True, "permit_endorsed": True, "birth_date": "1960-02-29", "insurance_months": 240},
+    {"permit_valid": False, "permit_endorsed": True, "birth_date": "2001-12-31", "education": "master"},
+]
+
+
 def test_stateful(api_schema: Any) -> None:
+    """Sequences that store scores and follow the links: fetch, verify, list, and re-review (supersedes)."""
+    from hypothesis import strategies as st
+
+    from api.schemas import ScoreRequestSchema
+
+    refs = itertools.count(1)
+
+    # Generated facts are almost never a plausible applicant. Half of the schema-valid score requests (invalid
+    # ones are left alone: they must be refused) carry a real applicant under a new reference instead, so that
+    # sequences store scores and follow the links: fetch, verify, list and re-review them.
+    @api_schema.hook("flatmap_body")  # type: ignore[misc]
+    def plausible(ctx: Any, body: Any) -> Any:
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("facts"), dict)
+            or "applications" in body
+            or ScoreRequestSchema().validate(body)
+        ):
+            return st.just(body)
+        kept = {k: v for k, v in body.items() if k not in ("version", "as_of", "dry_run", "supersedes")}
+        # a new reference on every call (not drawn: a replayed example must generate the same draws)
+        real = st.sampled_from(APPLICANTS).map(
+            lambda facts: {**kept, "application_ref": f"ST-{next(refs)}", "year": 2026, "facts": facts}
+        )
+        return st.one_of(st.just(body), real)
+
     class Machine(api_schema.as_state_machine()):  # type: ignore[misc]
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
             case.validate_response(
@@ -68,8 +102,8 @@ def test_stateful(api_schema: Any) -> None:
 
     Machine.run(
         settings=settings(
-            max_examples=15,
-            stateful_step_count=6,
+            max_examples=30,
+            stateful_step_count=8,
             derandomize=True,
             deadline=None,
             database=None,
