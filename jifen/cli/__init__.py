@@ -10,6 +10,7 @@ import click
 from flask import Flask
 
 from engine import EngineError, RulesetError
+from jifen.dbfaults import DatabaseUnavailable
 from jifen.errors import ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,6 +37,8 @@ def friendly_errors(func: F) -> F:
         except RulesetError as exc:
             raise click.ClickException(exc.report()) from None
         except (ServiceError, EngineError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except DatabaseUnavailable as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
