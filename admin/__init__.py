@@ -19,6 +19,7 @@ from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
 from engine.canonical import plain_number
 from jifen.db import get_db
+from jifen.security import csp_nonce
 
 LOCALE = "zh_Hans_CN"
 
@@ -36,13 +37,7 @@ csrf = CSRFProtect()
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LOCALE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
-    app.config.update(
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SAMESITE="Lax",
-        WTF_CSRF_TIME_LIMIT=8 * 3600,
-    )
+    app.config.update(WTF_CSRF_TIME_LIMIT=8 * 3600)  # cookie flags: jifen/security.py
     Babel(app, locale_selector=lambda: LOCALE, timezone_selector=lambda: "Asia/Shanghai")
     app.jinja_env.filters["pts"] = points_text
     csrf.init_app(app)
@@ -55,6 +50,7 @@ def init_app(app: Flask) -> None:
         name="桐乡市居住证积分",
         index_view=HomeView(name="首页", url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="admin/jifen_base.html"),
+        csp_nonce_generator=csp_nonce,
     )
     console.add_view(VersionsView(name="指标版本", endpoint="versions", url="/admin/versions"))
     console.add_view(CompareView(name="版本对比", endpoint="compare", url="/admin/compare"))

@@ -1,34 +1,43 @@
-"""Console login (Flask-Login), roles checked on the server for every view and action, slowed-down retries."""
+"""Console login (Flask-Login), roles checked on the server for every view and action, throttled retries,
+sessions that end on the server (logout, password change, deactivation)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import time
+import math
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
-from sqlalchemy import select
 
+from admin.forms import writing
 from jifen.db import get_session
 from jifen.models import User
-from jifen.services import audit, users
+from jifen.security import cookies_secure
+from jifen.services import audit, logins, users
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_NAMES = {"editor": "编辑", "publisher": "发布人", "auditor": "审计", "admin": "管理员"}
-FREE_ATTEMPTS = 3  # failed logins before each further attempt must wait
-MAX_WAIT = dt.timedelta(minutes=15)
+_SESSION_ID = re.compile(r"([0-9]{1,18}):([0-9]{1,18})")
 
 login_manager = LoginManager()
-bp = Blueprint("auth", __name__, url_prefix="/admin", template_folder="templates")
+bp = Blueprint("auth", __name__, url_prefix="/admin", template_folder="templates", static_folder="static",
+               static_url_path="/console-static")  # fmt: skip
+
+
+def clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class ConsoleUser(UserMixin):  # type: ignore[misc]
     def __init__(self, user: User) -> None:
-        self.id = str(user.id)
+        # the session cookie keeps "id:epoch"; raising the user's epoch refuses every cookie issued before
+        self.id = f"{user.id}:{user.session_epoch}"
+        self.user_id = user.id
         self.username = user.username
         self.role = user.role
 
@@ -41,9 +50,12 @@ class ConsoleUser(UserMixin):  # type: ignore[misc]
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> ConsoleUser | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return ConsoleUser(user) if user is not None and user.active else None
+def _load(session_id: str) -> ConsoleUser | None:
+    match = _SESSION_ID.fullmatch(session_id)
+    user = get_session().get(User, int(match[1])) if match else None
+    if user is None or not user.active or match is None or user.session_epoch != int(match[2]):
+        return None
+    return ConsoleUser(user)
 
 
 def init_app(app: Flask) -> None:
@@ -88,51 +100,59 @@ class RoleMixin:
         abort(403)
 
 
-def _wait(user: User) -> float:
-    """Seconds this user must still wait before the next attempt (0 when free)."""
-    if user.failed_logins < FREE_ATTEMPTS or user.last_failed_login is None:
-        return 0.0
-    delay = min(dt.timedelta(seconds=2 ** (user.failed_logins - FREE_ATTEMPTS + 1)), MAX_WAIT)
-    return max(0.0, (user.last_failed_login + delay - dt.datetime.now(dt.UTC)).total_seconds())
-
-
 def _safe_next(target: str | None) -> str:
     if target and not urlparse(target).netloc and target.startswith("/admin"):
         return target
     return url_for("admin.index")
 
 
+def _login_page(status: int = 200) -> Any:
+    """The login form; it warns when this connection cannot keep the (Secure) session cookie."""
+    next_url = request.values.get("next", "")
+    insecure = cookies_secure() and not request.is_secure
+    return make_response(render_template("admin/login.html", next=next_url, insecure=insecure), status)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "GET":
-        return render_template("admin/login.html", next=request.args.get("next", ""))
-    session = get_session()
+        return _login_page()
     name = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    user = session.scalar(select(User).where(User.username == name))
-    if user is not None and (wait := _wait(user)) > 0:
-        flash(f"登录失败次数过多，请 {int(wait) + 1} 秒后再试", "error")
-        return render_template("admin/login.html", next=request.form.get("next", "")), 429
-    checked = users.authenticate(session, name, password)
-    if checked is None:
-        time.sleep(0.5)  # every failure costs time, known user or not
-        if user is not None:
-            user.failed_logins += 1
-            user.last_failed_login = dt.datetime.now(dt.UTC)
-            audit.record(session, name, "login_failed", "user", object_id=user.id, object_ref=name)
-            session.commit()
+    address, now, session = request.remote_addr, clock(), get_session()
+    # The attempt is counted before the password is checked, known name or not (see services/logins.py). One
+    # session, hence one pooled connection, serves the whole request: reads, then a write transaction of its own.
+    try:
+        if (wait := logins.wait(session, name, address, now)) > 0:
+            raise logins.Throttled(wait)
+        with writing() as session:
+            logins.reserve(session, name, address, now)
+    except logins.Throttled as exc:
+        seconds = max(1, math.ceil(exc.wait))
+        flash(f"登录失败次数过多，请 {seconds} 秒后再试", "error")
+        response = _login_page(429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    user = users.authenticate(session, name, password)
+    with writing() as session:
+        if user is None:
+            ref = name if users.valid_username(name) else "（无效用户名）"
+            audit.record(session, ref, "login_failed", "user", object_ref=ref)
+        else:
+            logins.succeeded(session, name, address, now)
+            audit.record(session, name, "login", "user", object_id=user.id, object_ref=name)
+    if user is None:
         flash("用户名或密码错误", "error")
-        return render_template("admin/login.html", next=request.form.get("next", "")), 401
-    checked.failed_logins = 0
-    checked.last_failed_login = None
-    audit.record(session, name, "login", "user", object_id=checked.id, object_ref=name)
-    session.commit()
-    login_user(ConsoleUser(checked))
+        return _login_page(401)
+    login_user(ConsoleUser(user))
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout() -> Any:
+    if current_user.is_authenticated:  # every session of this user ends, copied cookies included
+        with writing() as session:
+            users.end_sessions(session, current_user.user_id)
     logout_user()
     flash("已退出登录", "info")
     return redirect(url_for("auth.login"))

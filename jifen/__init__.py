@@ -11,6 +11,7 @@ def create_app(config: Any = None) -> Flask:
     """Build the Flask application; ``config`` is a Config object or a mapping of overrides."""
     import admin
     import api
+    from jifen import security
     from jifen.cli import register_commands
     from jifen.config import Config
     from jifen.db import Database
@@ -24,6 +25,7 @@ def create_app(config: Any = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     Database(app.config["DATABASE_URL"]).init_app(app)
+    security.init_app(app)
     register_commands(app)
     api.init_app(app)
     admin.init_app(app)

@@ -18,7 +18,7 @@ from admin.views.versions import _message
 from jifen.db import get_session
 from jifen.errors import ServiceError
 from jifen.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
-from jifen.services import api_clients, audit, scores, users
+from jifen.services import api_clients, scores, users
 
 
 def _model_view_init(view: ModelView, model: type, session: Any, **kwargs: Any) -> None:
@@ -140,9 +140,7 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
             if user.username == current_user.username:
                 flash("不能停用自己的账号", "error")
                 return redirect(url_for(".index"))
-            user.active = not user.active
-            audit.record(session, current_user.username, "activate" if user.active else "deactivate", "user",
-                         object_id=user.id, object_ref=user.username)  # fmt: skip
+            users.set_active(session, user, not user.active, actor=current_user.username)
         return redirect(url_for(".index"))
 
 

@@ -1,4 +1,4 @@
-"""``flask users …``: create users (the first admin included)."""
+"""``flask users …``: create users (the first admin included), set a password."""
 
 from __future__ import annotations
 
@@ -47,3 +47,16 @@ def bootstrap_command() -> None:
     path.write_text(password + "\n", encoding="utf-8")
     path.chmod(0o600)
     click.echo(f"created user 'admin' (role admin); its password is in {path}")
+
+
+@users_group.command("set-password")
+@click.argument("name")
+@friendly_errors
+def set_password_command(name: str) -> None:
+    """Give user NAME a new password (from NEW_USER_PASSWORD, else asked twice); their sessions end."""
+    password = os.environ.get("NEW_USER_PASSWORD")
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    with get_db().transaction() as session:
+        users.set_password(session, users.get_user(session, name), password, actor="cli")
+    click.echo(f"password of {name} changed; their console sessions have ended")

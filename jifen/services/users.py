@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -32,9 +34,14 @@ def password_problems(password: str, username: str = "") -> list[str]:
     return problems
 
 
+def valid_username(name: str) -> bool:
+    """Could a user have this name? (2–64 letters, digits, '.', '_' or '-')"""
+    return _USERNAME.fullmatch(name) is not None
+
+
 def create_user(session: Session, username: str, role: str, password: str, actor: str = "system") -> User:
     """Create a user; refuses an unknown role, a taken name or a weak password."""
-    if not _USERNAME.fullmatch(username):
+    if not valid_username(username):
         raise Refused("invalid user name", ["2–64 letters, digits, '.', '_' or '-'"])
     if role not in ROLES:
         raise Refused(f"unknown role {role!r}", [f"one of: {', '.join(ROLES)}"])
@@ -57,12 +64,43 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+@functools.cache
+def _nobodys_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The active user with this name and password, or None."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        return None
-    return user
+    """The active user with this name and password, or None.
+
+    An unknown or inactive name costs one password check too, so that the time taken does not tell it apart.
+    """
+    user = session.scalar(select(User).where(User.username == username)) if valid_username(username) else None
+    matches = check_password_hash(user.password_hash if user is not None else _nobodys_hash(), password)
+    return user if matches and user is not None and user.active else None
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every console session of the user: their session cookies carry the epoch this raises."""
+    session.execute(update(User).where(User.id == user_id).values(session_epoch=User.session_epoch + 1))
+
+
+def set_password(session: Session, user: User, password: str, actor: str) -> None:
+    """Give ``user`` a new password (refused if weak) and end every session of theirs."""
+    problems = password_problems(password, user.username)
+    if problems:
+        raise Refused("password too weak", problems)
+    user.password_hash = generate_password_hash(password)
+    end_sessions(session, user.id)
+    audit.record(session, actor, "set_password", "user", object_id=user.id, object_ref=user.username)
+
+
+def set_active(session: Session, user: User, active: bool, actor: str) -> None:
+    """Activate or deactivate ``user``; deactivation ends every session of theirs."""
+    user.active = active
+    if not active:
+        end_sessions(session, user.id)
+    audit.record(session, actor, "activate" if active else "deactivate", "user", object_id=user.id,
+                 object_ref=user.username)  # fmt: skip
 
 
 def require_role(user: User, *roles: str) -> None:

@@ -1,4 +1,4 @@
-"""Login, CSRF on every form, cookie flags, slowed-down retries."""
+"""Login, CSRF on every form, cookie flags, slowed-down retries (more in test_login_throttling.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jifen.models import AuditEntry, User
+from jifen.models import AuditEntry, LoginAttempt, User
 from jifen.services import rulesets
 from tests.conftest import PASSWORD
 
@@ -54,14 +54,14 @@ def test_repeated_failures_slow_down(seeded: Any, db: Any) -> None:
     # from now on each attempt must wait, the right password included, and the wait doubles per failure
     blocked = client.post("/admin/login", data={"username": "editor", "password": PASSWORD})
     assert blocked.status_code == 429 and "秒后再试" in blocked.get_data(as_text=True)
+    assert blocked.headers["Retry-After"] in ("1", "2")
     with db.transaction() as s:
-        user = s.scalar(select(User).where(User.username == "editor"))
-        assert user.failed_logins == 3
+        assert s.get(LoginAttempt, "user:editor").failures == 3
         assert len(s.scalars(select(AuditEntry).where(AuditEntry.action == "login_failed")).all()) == 3
-        user.last_failed_login = None  # the wait is over
+        s.get(LoginAttempt, "user:editor").locked_until = None  # the wait is over
     assert client.post("/admin/login", data={"username": "editor", "password": PASSWORD}).status_code == 302
     with db.transaction() as s:
-        assert s.scalar(select(User).where(User.username == "editor")).failed_logins == 0
+        assert s.get(LoginAttempt, "user:editor") is None
 
 
 def test_unknown_user_and_inactive_user(seeded: Any, db: Any) -> None:

@@ -1,0 +1,22 @@
+// The console's behaviour, without inline handlers (the Content-Security-Policy refuses them):
+// <form data-confirm="…"> asks before submitting; <select data-autosubmit> submits its form when changed.
+document.addEventListener("submit", function (event) {
+  var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
+document.addEventListener("change", function (event) {
+  if (event.target.matches && event.target.matches("select[data-autosubmit]") && event.target.form) {
+    event.target.form.submit();
+  }
+});
+// Flask-Admin's menus and filters are links to "javascript:void(0)" (one with an inline onclick="return false;",
+// which the policy blocks): keep the browser from following them, as that handler would.
+// Listening in the capture phase: some of those menus stop the click's propagation.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest('a[href^="javascript:"]');
+  if (link) {
+    event.preventDefault();
+  }
+}, true);
