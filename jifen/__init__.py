@@ -14,7 +14,7 @@ def create_app(config: Any = None) -> Flask:
     from jifen import security
     from jifen.cli import register_commands
     from jifen.config import Config
-    from jifen.db import Database
+    from jifen.db import Database, Timeouts
 
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(Config())
@@ -24,7 +24,7 @@ def create_app(config: Any = None) -> Flask:
         app.config.from_object(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    Database(app.config["DATABASE_URL"]).init_app(app)
+    Database(app.config["DATABASE_URL"], Timeouts.from_config(app.config)).init_app(app)
     security.init_app(app)
     register_commands(app)
     api.init_app(app)
