@@ -4,36 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 
 from admin.auth import RoleMixin
-from admin.views.versions import _message
-from engine import dumps
+from admin.views.versions import _message, download
 from jifen.db import get_session
 from jifen.errors import ServiceError
 from jifen.services import rulesets
-
-CHANGE_NAMES = {"added": "新增", "removed": "删除", "changed": "修改"}
-
-
-def shown(value: Any) -> str:
-    """A before/after value as a reader sees it."""
-    if value is None:
-        return "—"
-    if isinstance(value, dict) and set(value) <= {"field", "op", "value"}:
-        return " ".join(shown(value.get(k)) for k in ("field", "op", "value") if k in value)
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return "，".join(f"{key} {shown(item)}" for key, item in value.items()) or "（空）"
-    if isinstance(value, list):
-        return "、".join(shown(item) for item in value) or "（空）"
-    return dumps(value)
+from jifen.workbook import comparison_workbook
+from jifen.workbook.compare import CHANGE_NAMES, shown
 
 
 class CompareView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -50,3 +30,16 @@ class CompareView(RoleMixin, BaseView):  # type: ignore[misc]
                 error = _message(exc)
         return self.render("admin/compare.html", versions=versions, a=a, b=b, result=result, error=error,
                            names=CHANGE_NAMES, shown=shown)  # fmt: skip
+
+    @expose("/export.xlsx")
+    def export(self) -> Any:
+        a, b = request.args.get("a", type=int), request.args.get("b", type=int)
+        if not (a and b):
+            return redirect(url_for(".index"))
+        try:
+            result = rulesets.diff(get_session(), a, b)
+        except ServiceError as exc:
+            flash(_message(exc), "error")
+            return redirect(url_for(".index", a=a, b=b))
+        names = "-".join(ref.replace("/", "-") for ref in (result["a"]["ref"], result["b"]["ref"]))
+        return download(comparison_workbook(result), f"compare-{names}.xlsx")

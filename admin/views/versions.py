@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from admin.auth import RoleMixin, requires
 from admin.forms import TYPE_NAMES, edit_draft, fact_inputs, form_number, parse_facts, split_list, writing
 from admin.i18n import zh, zh_path
-from engine import FactsError, RulesetError, RulesetVersion, compile_version, run_cases
+from engine import FactsError, Problem, RulesetError, RulesetVersion, compile_version, run_cases
 from engine.describe import item_sentence
 from engine.facts import Invalid, converter
 from engine.model import NUMERIC_TYPES, OPERATORS, FactField
@@ -26,6 +26,7 @@ from jifen.models import ConditionNodeRow, FactFieldRow, IndicatorRow, ItemRow, 
 from jifen.rows import condition_rows
 from jifen.services import rulesets
 from jifen.services.users import get_user
+from jifen.workbook import MIMETYPE, CellProblem, is_workbook, read_workbook, version_workbook
 
 STATUS_NAMES = {"draft": "草稿", "published": "已发布", "retired": "已停用"}
 OP_NAMES = {"==": "等于", "!=": "不等于", "<": "小于", "<=": "小于等于", ">": "大于", ">=": "大于等于", "in": "属于（多个值用顿号或逗号分隔）",
@@ -39,6 +40,19 @@ def _message(exc: Exception) -> str:
     reasons = getattr(exc, "reasons", [])
     head = zh(str(exc).split("\n")[0])
     return head + ("：" + "；".join(zh(r) for r in reasons) if reasons else "")
+
+
+def problem_text(p: Problem) -> str:
+    """A problem of an imported file in Chinese: a workbook's at its cell (「本市基础分指标!F12」), a YAML file's at
+    its path."""
+    if isinstance(p, CellProblem):
+        return f"{p.path or '文件'}：{p.zh_message or zh(p.message)}"
+    return f"{zh_path(p.path) or '文件'}：{zh(p.message)}"
+
+
+def download(data: bytes, name: str) -> Response:
+    """An Excel workbook as an attachment."""
+    return Response(data, mimetype=MIMETYPE, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _model(row: RulesetVersionRow) -> tuple[RulesetVersion | None, list[str]]:
@@ -181,6 +195,16 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
             text, mimetype="application/x-yaml", headers={"Content-Disposition": f'attachment; filename="{name}"'}
         )
 
+    @expose("/<int:vid>/export.xlsx")
+    def export_workbook(self, vid: int) -> Any:
+        row = rulesets.get_version(get_session(), vid)
+        try:
+            data = version_workbook(rulesets.export_model(row))
+        except ServiceError as exc:
+            flash(_message(exc), "error")
+            return redirect(url_for(".detail", vid=vid))
+        return download(data, f"{row.ruleset.code}-{row.year}-r{row.revision}.xlsx")
+
     @expose("/import", methods=["GET", "POST"])
     @requires("editor")
     def import_(self) -> Any:
@@ -188,19 +212,28 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         if request.method == "POST":
             upload = request.files.get("file")
             if upload is None or not upload.filename:
-                problems.append("请选择一个 YAML 文件")
+                problems.append("请选择一个 YAML 文件或 Excel 工作簿（.xlsx）")
             else:
                 try:
-                    text = upload.read().decode("utf-8")
-                    with writing() as session:
-                        row, created = rulesets.import_text(session, text, upload.filename, current_user.username)
-                        vid, ref = row.id, row.ref
+                    if is_workbook(upload.filename):  # a workbook comes back from circulation as a draft
+                        model = read_workbook(upload.read(), upload.filename)
+                        with writing() as session:
+                            row, created = rulesets.import_draft(session, model, upload.filename, current_user.username)
+                            vid, ref = row.id, row.ref
+                        if created and ref != model.ref:
+                            flash(f"{model.ref} 已有不同内容，工作簿已导入为新的草稿 {ref}", "success")
+                            return redirect(url_for(".detail", vid=vid))
+                    else:
+                        text = upload.read().decode("utf-8")
+                        with writing() as session:
+                            row, created = rulesets.import_text(session, text, upload.filename, current_user.username)
+                            vid, ref = row.id, row.ref
                     flash(f"{'已导入' if created else '内容相同，未改变：'} {ref}", "success")
                     return redirect(url_for(".detail", vid=vid))
                 except UnicodeDecodeError:
                     problems.append("文件不是 UTF-8 编码的文本")
                 except RulesetError as exc:
-                    problems = [f"{zh_path(p.path) or '文件'}：{zh(p.message)}" for p in exc.problems]
+                    problems = [problem_text(p) for p in exc.problems]
                 except ServiceError as exc:
                     problems.append(_message(exc))
         return self.render("admin/versions/import.html", problems=problems)

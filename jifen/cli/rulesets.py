@@ -22,6 +22,7 @@ from jifen.errors import ServiceError
 from jifen.files import ruleset_files
 from jifen.services import rulesets
 from jifen.services.users import get_user, require_role
+from jifen.workbook import comparison_workbook, is_workbook, read_workbook, version_workbook
 
 rulesets_group = AppGroup("rulesets", help="Ruleset versions: import, export, compare, publish.")
 
@@ -40,19 +41,26 @@ def _user_option(required: bool = True) -> Any:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_user_option(required=False)
 def import_command(paths: tuple[Path, ...], username: str | None) -> None:
-    """Import ruleset files; the same content again changes nothing."""
+    """Import ruleset files (YAML, or .xlsx workbooks as drafts); the same content again changes nothing."""
     failed = 0
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8")
+            content = path.read_bytes() if is_workbook(path.name) else path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             click.echo(f"FAIL {path}: cannot read the file: {exc}", err=True)
             failed += 1
             continue
         try:
+            if isinstance(content, bytes):
+                model = read_workbook(content, path.name)
             with get_db().transaction() as session:
-                row, created = rulesets.import_text(session, text, path.name, username or "import")
+                if isinstance(content, bytes):
+                    row, created = rulesets.import_draft(session, model, path.name, username or "import")
+                else:
+                    row, created = rulesets.import_text(session, content, path.name, username or "import")
                 line = f"{'imported ' if created else 'unchanged'} {row.ref} ({row.status}) {row.content_hash}"
+                if isinstance(content, bytes) and created and row.ref != model.ref:
+                    line += f" as a new revision: {model.ref} has other content"
         except RulesetError as exc:
             click.echo(f"FAIL {exc.report()}", err=True)
             failed += 1
@@ -69,9 +77,24 @@ def import_command(paths: tuple[Path, ...], username: str | None) -> None:
 @rulesets_group.command("export")
 @click.argument("version")
 @click.option("--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["yaml", "xlsx"]),
+    help="yaml (default), or xlsx: the workbook circulated for comments, read back by import. "
+    "Default: from the --out file's extension.",
+)
 @friendly_errors
-def export_command(version: str, out: Path | None) -> None:
-    """Write VERSION as a ruleset file (canonical YAML)."""
+def export_command(version: str, out: Path | None, file_format: str | None) -> None:
+    """Write VERSION as a ruleset file (canonical YAML) or an Excel workbook."""
+    if file_format == "xlsx" or (file_format is None and out is not None and is_workbook(out.name)):
+        if out is None:
+            raise click.UsageError("an Excel workbook needs --out FILE.xlsx")
+        with get_db().transaction() as session:
+            model = rulesets.export_model(rulesets.get_version(session, version))
+        out.write_bytes(version_workbook(model))
+        click.echo(f"wrote {out}", err=True)
+        return
     with get_db().transaction() as session:
         text = rulesets.export_yaml(rulesets.get_version(session, version))
     if out is None:
@@ -124,13 +147,21 @@ def show_command(version: str) -> None:
 @rulesets_group.command("diff")
 @click.argument("a")
 @click.argument("b")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
+@click.option("--format", "file_format", type=click.Choice(["text", "json", "xlsx"]), default="text")
+@click.option("--out", type=click.Path(path_type=Path), help="The file for --format xlsx.")
 @friendly_errors
-def diff_command(a: str, b: str, as_json: bool) -> None:
+def diff_command(a: str, b: str, as_json: bool, file_format: str, out: Path | None) -> None:
     """What changed from version A to version B, and each test case's total under both."""
+    if file_format == "xlsx" and out is None:
+        raise click.UsageError("an Excel workbook needs --out FILE.xlsx")
     with get_db().transaction() as session:
         result = rulesets.diff(session, a, b)
-    if as_json:
+    if file_format == "xlsx" and out is not None:
+        out.write_bytes(comparison_workbook(result))
+        click.echo(f"wrote {out}", err=True)
+        return
+    if as_json or file_format == "json":
         click.echo(dumps(result, indent=1))
         return
     click.echo(f"{result['a']['ref']} → {result['b']['ref']}")

@@ -142,12 +142,17 @@ def _content_hash(row: RulesetVersionRow) -> str:
         return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def export_yaml(row: RulesetVersionRow) -> str:
-    """The version as a ruleset file (canonical YAML); refused for an invalid draft, with its problems."""
+def export_model(row: RulesetVersionRow) -> RulesetVersion:
+    """The version's content for a file (YAML or workbook); refused for an invalid draft, with its problems."""
     try:
-        return dump_yaml(load_model(row))
+        return load_model(row)
     except RulesetError as exc:
         raise Refused(f"{row.ref} is not valid and cannot be exported", [str(p) for p in exc.problems]) from None
+
+
+def export_yaml(row: RulesetVersionRow) -> str:
+    """The version as a ruleset file (canonical YAML); refused for an invalid draft, with its problems."""
+    return dump_yaml(export_model(row))
 
 
 def _ruleset(session: Session, code: str) -> Ruleset:
@@ -218,6 +223,31 @@ def import_text(session: Session, text: str, source: str, actor: str) -> tuple[R
     _published_changed(session)
     audit.record(session, actor, "import", "version", object_id=row.id, object_ref=row.ref,
                  after=describe(row), note=f"from {source}")  # fmt: skip
+    return row, True
+
+
+def import_draft(session: Session, model: RulesetVersion, source: str, actor: str) -> tuple[RulesetVersionRow, bool]:
+    """Import a version as a draft whatever status it names (a workbook back from circulation); returns
+    ``(version, created)``.
+
+    The same content again is a no-op. When its reference is taken by other content, it becomes the next revision
+    of its year, as a clone does: an edited copy never replaces the version it was made from.
+    """
+    model = dataclasses.replace(model, status="draft")
+    existing = _existing(session, model.ruleset, model.year, model.revision)
+    if existing is not None:
+        siblings = list_versions(session, ruleset=model.ruleset, year=model.year)
+        for row in siblings:
+            if row.content_hash == dataclasses.replace(model, revision=row.revision).content_hash:
+                return row, False
+        revision = max(row.revision for row in siblings) + 1
+        if revision > 999:
+            raise Refused(f"{model.ref} cannot get a new revision", ["a year has at most 999 revisions"])
+        model = dataclasses.replace(model, revision=revision)
+    row = _insert_draft(session, model, actor, cloned_from=existing.id if existing is not None else None)
+    note = f"from {source}" + (f" (as a new revision: {existing.ref} has other content)" if existing else "")
+    audit.record(session, actor, "import", "version", object_id=row.id, object_ref=row.ref,
+                 after=describe(row), note=note)  # fmt: skip
     return row, True
 
 
