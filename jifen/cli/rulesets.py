@@ -1,4 +1,4 @@
-"""``flask rulesets …``: import, export, list, show, diff, clone, publish, retire, in force, validate, lint."""
+"""``flask rulesets …``: import, export, list, show, diff, clone, publish, retire, in force, validate, lint, impact."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from engine import RulesetError, dumps, load_file, run_cases
 from engine.describe import item_sentence
 from engine.lint import counts, lint, report
 from jifen.cli import friendly_errors
+from jifen.cli.impact import impact_command
 from jifen.cli.score import parse_date_option
 from jifen.db import get_db
 from jifen.errors import ServiceError
@@ -300,3 +301,6 @@ def lint_command(target: str, as_json: bool) -> None:
                 click.echo(f"  witness ({checked[w.verified]} on {w.as_of}): {derived}{dumps(w.facts)}")
     if tally["error"]:
         sys.exit(1)
+
+
+rulesets_group.add_command(impact_command)  # its own module: jifen/cli/impact.py

@@ -1,25 +1,27 @@
-"""``flask score``: score applications from a file with the version in force (or a pinned one)."""
+"""``flask score``: score applications from a file with the version in force (or a pinned one).
+
+The input streams through a process pool (``--jobs``, default every core) in chunks: memory stays bounded
+however long the input, and the output keeps the input's order.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from collections.abc import Iterator
-from decimal import Decimal
-from typing import Any, TextIO
+from contextlib import contextmanager
+from typing import IO, Any
 
 import click
 from flask.cli import with_appcontext
 
-from engine import FactsError, dumps
+from engine.batch import Entry, score_chunk, start_scoring
 from engine.facts import Invalid, parse_date
 from jifen.cli import friendly_errors
 from jifen.db import get_db
+from jifen.parallel import chunked, ordered_map, usable_cores
+from jifen.population import FileSource, PopulationError
 from jifen.services import scoring
-
-PROGRESS_THRESHOLD = 1000
-_ENTRY_KEYS = ("application_ref", "facts")
 
 
 def parse_date_option(value: str | None, hint: str = "--date") -> dt.date | None:
@@ -31,49 +33,38 @@ def parse_date_option(value: str | None, hint: str = "--date") -> dt.date | None
         raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
-def _read_entries(stream: TextIO) -> Iterator[tuple[Any, dict[str, list[str]] | None]]:
-    """Yield ``(entry, None)`` for each parsed entry, or ``(None, errors)`` for a line that is not JSON."""
-    text = stream.read()
-    if text.lstrip().startswith("["):
-        try:
-            entries = json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise click.ClickException(f"the input is not a valid JSON array: {exc}") from None
-        for entry in entries:
-            yield entry, None
+jobs_option = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=usable_cores,
+    show_default="every core",
+    help="Worker processes (each compiles the versions once).",
+)
+
+
+class _Bar:
+    """Progress on stderr in the source's unit; silent when stderr is not a terminal or the size is unknown."""
+
+    def __init__(self, bar: Any) -> None:
+        self._bar = bar
+        self._shown = 0
+
+    def to(self, done: int, _total: int | None = None) -> None:
+        if self._bar is not None and done > self._shown:
+            self._bar.update(done - self._shown)
+            self._shown = done
+
+
+@contextmanager
+def progress_bar(total: int | None, label: str, show: bool = True) -> Iterator[_Bar]:
+    if not (show and total and sys.stderr.isatty()):
+        yield _Bar(None)
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield json.loads(line, parse_float=Decimal), None
-        except json.JSONDecodeError as exc:
-            yield None, {"input": [f"line {number} is not valid JSON: {exc.msg} (column {exc.colno})"]}
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield _Bar(bar)
 
 
-def _check_entry(entry: Any) -> dict[str, list[str]]:
-    if not isinstance(entry, dict):
-        return {"input": ['expected an object {"application_ref": …, "facts": {…}}']}
-    errors = {str(k): ["unknown field"] for k in entry if k not in _ENTRY_KEYS}
-    ref = entry.get("application_ref")
-    if not isinstance(ref, str) or not ref.strip():
-        errors["application_ref"] = ["required: a non-empty string"]
-    if "facts" not in entry:
-        errors["facts"] = ["required field is missing"]
-    return errors
-
-
-class _Null:
-    """A sink for the progress bar when it should not show."""
-
-    def write(self, _: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
+# -- the command ------------------------------------------------------------------------------------------
 
 
 @click.command("score")
@@ -85,38 +76,44 @@ class _Null:
     help="Scoring date (default: today): picks the version in force and is the default application date.",
 )
 @click.option("--version", "pinned", metavar="RULESET/YEAR/REVISION", help="Use this version, e.g. tongxiang/2026/1.")
-@click.argument("input_file", type=click.File("r", encoding="utf-8"))
+@jobs_option
+@click.argument("input_file", type=click.File("rb"))
 @with_appcontext
 @friendly_errors
-def score_command(year: int | None, date_text: str | None, pinned: str | None, input_file: TextIO) -> None:
+def score_command(
+    year: int | None, date_text: str | None, pinned: str | None, jobs: int, input_file: IO[bytes]
+) -> None:
     """Score applications: INPUT_FILE is a JSON array or JSON Lines of {"application_ref", "facts"} ('-' for stdin).
 
     Prints one JSON result per line, in input order; an invalid entry prints its errors on its line and the
     command exits 1 after scoring the rest.
     """
     on = parse_date_option(date_text) or dt.date.today()
-    with get_db().transaction() as session:
+    db = get_db()
+    with db.factory() as session:
         version = scoring.select_version(session, year, on, pinned)
-        compiled = scoring.compiled_for(session, version)
-    entries = list(_read_entries(input_file))
-    out = sys.stdout
-    failed = 0
-    show_progress = sys.stderr.isatty() and len(entries) >= PROGRESS_THRESHOLD
-    with click.progressbar(length=len(entries), label="scoring", file=sys.stderr if show_progress else _Null()) as bar:
-        for entry, read_errors in entries:
-            errors = read_errors or _check_entry(entry)
-            ref = entry.get("application_ref") if isinstance(entry, dict) else None
-            if not errors:
-                try:
-                    line = {"application_ref": ref, **compiled.score(entry["facts"], as_of=on)}
-                except FactsError as exc:
-                    errors = {f"facts.{k}" if k != "facts" else k: v for k, v in exc.errors.items()}
-            if errors:
-                failed += 1
-                line = {"application_ref": ref, "errors": errors}
-            out.write(dumps(line) + "\n")
-            bar.update(1)
+        model = scoring.model_for(session, version)
+    source = FileSource(input_file)
+    sys.stdout.flush()
+    out = sys.stdout.buffer  # the results are UTF-8 already
+    count = failed = 0
+
+    def chunks() -> Iterator[tuple[tuple[int, int], list[Entry]]]:
+        for chunk in chunked(source):
+            yield (source.done, len(chunk)), chunk
+
+    results = ordered_map(score_chunk, chunks(), jobs=jobs, initializer=start_scoring, initargs=(model, on))
+    with progress_bar(source.total, "scoring") as bar:
+        try:
+            for (done, size), (lines, errors) in results:
+                out.write(lines)
+                count += size
+                failed += errors
+                bar.to(done)
+        except PopulationError as exc:
+            out.flush()
+            raise click.ClickException(f"the input is not a valid JSON array: {exc}") from None
     out.flush()
     if failed:
-        click.echo(f"{failed} of {len(entries)} application(s) had errors", err=True)
+        click.echo(f"{failed} of {count} application(s) had errors", err=True)
         sys.exit(1)

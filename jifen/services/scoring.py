@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import CompiledVersion, RulesetError, compile_version
+from engine import CompiledVersion, RulesetError, RulesetVersion, compile_version
 from engine.errors import VersionNotFound
 from engine.evaluator import compiled_if_cached
 from engine.selection import in_force
@@ -108,18 +108,22 @@ def select_version(
         raise NoVersionInForce(str(exc)) from None
 
 
+def model_for(session: Session, version: VersionRef | RulesetVersionRow) -> RulesetVersion:
+    """A version as the engine's model, read from its rows; Refused when it is not valid."""
+    row = version if isinstance(version, RulesetVersionRow) else session.get(RulesetVersionRow, version.id)
+    assert row is not None
+    try:
+        return rulesets.load_model(row)
+    except RulesetError as exc:
+        raise Refused(f"{row.ref} is not valid and cannot score", [str(p) for p in exc.problems]) from None
+
+
 def compiled_for(session: Session, version: VersionRef | RulesetVersionRow) -> CompiledVersion:
     """The compiled form of a version; its rows are read only when this process has not compiled it yet."""
     compiled = compiled_if_cached(version.content_hash) if version.content_hash else None
     if compiled is not None:
         return compiled
-    row = version if isinstance(version, RulesetVersionRow) else session.get(RulesetVersionRow, version.id)
-    assert row is not None
-    try:
-        model = rulesets.load_model(row)
-    except RulesetError as exc:
-        raise Refused(f"{row.ref} is not valid and cannot score", [str(p) for p in exc.problems]) from None
-    return compile_version(model)
+    return compile_version(model_for(session, version))
 
 
 def score(session: Session, version: VersionRef | RulesetVersionRow, facts: Any, as_of: dt.date) -> dict[str, Any]:

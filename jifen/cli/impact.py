@@ -1,0 +1,166 @@
+"""``flask rulesets impact``: what a version does to a population, compared with a base version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any
+
+import click
+from flask.cli import with_appcontext
+
+from engine import dumps
+from engine.canonical import plain_number
+from jifen.cli import friendly_errors
+from jifen.cli.score import jobs_option, parse_date_option, progress_bar
+from jifen.db import get_db
+from jifen.population import FileSource, PopulationError, Source, StoredSource
+from jifen.services import impact
+
+
+class CutoffType(click.ParamType):
+    name = "POINTS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            self.fail(f"not a number: {value!r}", param, ctx)
+        if not number.is_finite():
+            self.fail(f"not a number: {value!r}", param, ctx)
+        return number
+
+
+@click.command("impact")
+@click.argument("version")
+@click.option("--base", "base_ref", required=True, metavar="VERSION", help="The version to compare with.")
+@click.option(
+    "--population",
+    "population_file",
+    type=click.File("rb"),
+    metavar="FILE",
+    help="Applications in `score`'s input format (JSON array or JSON Lines; '-' reads stdin).",
+)
+@click.option("--stored-year", type=int, metavar="YEAR", help="The facts of the current stored scores of YEAR.")
+@click.option(
+    "--date",
+    "date_text",
+    metavar="YYYY-MM-DD",
+    help="Scoring date (default: today); an application's own application_date still sets its age.",
+)
+@click.option(
+    "--cutoff",
+    "cutoffs",
+    type=CutoffType(),
+    multiple=True,
+    help="A points threshold (e.g. for a school place); who crosses it, up or down. Repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of tables.")
+@jobs_option
+@with_appcontext
+@friendly_errors
+def impact_command(
+    version: str,
+    base_ref: str,
+    population_file: IO[bytes] | None,
+    stored_year: int | None,
+    date_text: str | None,
+    cutoffs: tuple[Decimal, ...],
+    as_json: bool,
+    jobs: int,
+) -> None:
+    """Score a population under VERSION and under --base, and report who gains, who loses and why.
+
+    Applications that either version refuses (e.g. a fact one of them does not know) are listed under
+    errors and left out of every other figure. The README defines each figure.
+    """
+    if (population_file is None) == (stored_year is None):
+        raise click.UsageError("give the population: either --population FILE or --stored-year YEAR")
+    on = parse_date_option(date_text) or dt.date.today()
+    db = get_db()
+    with db.factory() as session:
+        new = impact.load_version(session, version)
+        base = impact.load_version(session, base_ref)
+    source: Source
+    if stored_year is not None:
+        source = StoredSource(db.factory, stored_year)
+    else:
+        assert population_file is not None
+        source = FileSource(population_file)
+    with progress_bar(source.total, "impact", show=not as_json) as bar:
+        try:
+            report = impact.analyse(base, new, source, on, cutoffs, jobs=jobs, progress=bar.to)
+        except PopulationError as exc:
+            raise click.ClickException(f"the population is not a valid JSON array: {exc}") from None
+    if as_json:
+        click.echo(dumps(report, indent=2))
+    else:
+        click.echo(render(report))
+
+
+def _n(value: Any) -> str:
+    if value is None:
+        return "-"
+    return str(plain_number(value)) if isinstance(value, Decimal) else str(value)
+
+
+def _signed(value: Any) -> str:
+    text = _n(value)
+    return "+" + text if isinstance(value, Decimal) and value > 0 else text
+
+
+def render(report: dict[str, Any]) -> str:
+    """The report as readable tables."""
+    out: list[str] = []
+    v, b = report["version"], report["base"]
+    out.append(f"impact of {v['ref']} ({v['status']}, {v['content_hash']})")
+    out.append(f"  against {b['ref']} ({b['status']}, {b['content_hash']})")
+    out.append(f"population: {report['population']}; scoring date {report['date']}")
+    out.append("")
+    out.append(f"applications {report['applications']}, scored {report['scored']}, errors {len(report['errors'])}")
+    elig = report["eligible"]
+    out.append(f"eligible: base {elig['base']}, version {elig['version']}")
+    out.append(
+        f"changed {report['changed']} (gained {report['gained']}, lost {report['lost']}), "
+        f"unchanged {report['unchanged']}"
+    )
+    d = report["delta"]
+    out.append(
+        f"change of the total (version − base): mean {_signed(d['mean'])}, median {_signed(d['median'])}, "
+        f"min {_signed(d['min'])}, max {_signed(d['max'])}"
+    )
+    if report["histogram"]:
+        out.append("")
+        out.append(f"{'totals':<12}{'base':>9}{'version':>9}")
+        top = max(max(h["base"], h["version"]) for h in report["histogram"]) or 1
+        for h in report["histogram"]:
+            bars = "#" * round(20 * h["base"] / top)
+            out.append(
+                f"{h['label']:<12}{h['base']:>9}{h['version']:>9}  {bars:<20} {'*' * round(20 * h['version'] / top)}"
+            )
+        out.append(f"{'':<30}  {'# base':<20} * version")
+    for title, key in (("category", "categories"), ("indicator", "indicators")):
+        out.append("")
+        out.append(f"{title:<24}{'changed':>9}{'sum':>12}{'mean':>9}{'mean_all':>10}")
+        for code, c in report[key].items():
+            label = f"{code} {c['name']}"
+            out.append(
+                f"{label:<24}{c['changed']:>9}{_signed(c['sum']):>12}{_signed(c['mean']):>9}"
+                f"{_signed(c['mean_all']):>10}"
+            )
+    for key, c in report["cutoffs"].items():
+        out.append("")
+        out.append(f"cutoff {key}: {c['up']} cross it up, {c['down']} down")
+        for x in c["crossings"]:
+            moved = ", ".join(f"{m['code']} {_signed(m['change'])}" for m in x["indicators"]) or "-"
+            if x["eligible"]["base"] != x["eligible"]["version"]:
+                moved += f"; eligible {x['eligible']['base']} → {x['eligible']['version']}"
+            out.append(f"  {x['direction']:<5} {x['application_ref']}: {_n(x['base'])} → {_n(x['version'])}  ({moved})")
+    if report["errors"]:
+        out.append("")
+        out.append(f"errors ({len(report['errors'])}): left out of every figure above")
+        for e in report["errors"]:
+            for side, errors in e["reasons"].items():
+                detail = "; ".join(f"{field}: {', '.join(msgs)}" for field, msgs in errors.items())
+                out.append(f"  #{e['position']} {e['application_ref']}: {side}: {detail}")
+    return "\n".join(out)
