@@ -47,6 +47,8 @@ from engine.model import (
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 _CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _MAX_PLACES = 2  # points, rates and caps: results are served with at most two decimals
+# the largest magnitude of a number in a ruleset: JSON's safe integers, the bound facts are held to as well
+_MAX_MAGNITUDE = Decimal(2**53)
 
 
 class _Problems:
@@ -122,6 +124,9 @@ class _Reader:
         value = Decimal(repr(node)) if isinstance(node, float) else Decimal(node)
         if not value.is_finite():
             self.problems.add(path, f"expected a finite number, got {node}")
+            return None
+        if abs(value) > _MAX_MAGNITUDE:
+            self.problems.add(path, f"must be between -{_MAX_MAGNITUDE} and {_MAX_MAGNITUDE}, got {node}")
             return None
         if positive and value <= 0:
             self.problems.add(path, f"must be greater than 0, got {node}")

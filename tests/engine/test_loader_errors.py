@@ -225,6 +225,24 @@ CASES = [
         "categories[0].cap",
         "expected a number",
     ),
+    (
+        "a cap beyond any sensible number",
+        lambda d: d["categories"][0].update(cap=1.0e300),
+        "categories[0].cap",
+        "must be between -9007199254740992 and 9007199254740992",
+    ),
+    (
+        "points with twenty digits",
+        lambda d: _item(d).update(fixed=100000000000000000000),
+        "indicators[0].items[0].fixed",
+        "must be between",
+    ),
+    (
+        "infinite points",
+        lambda d: _item(d).update(fixed=float("inf")),
+        "indicators[0].items[0].fixed",
+        "expected a finite number",
+    ),
 ]
 
 
