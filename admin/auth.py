@@ -21,7 +21,7 @@ from jifen.security import cookies_secure
 from jifen.services import audit, logins, users
 
 F = TypeVar("F", bound=Callable[..., Any])
-ROLE_NAMES = {"editor": "编辑", "publisher": "发布人", "auditor": "审计", "admin": "管理员"}
+ROLE_NAMES = {"editor": "编辑", "publisher": "发布人", "auditor": "审计", "admin": "管理员", "department": "部门审核员"}
 _SESSION_ID = re.compile(r"([0-9]{1,18}):([0-9]{1,18})")
 
 login_manager = LoginManager()

@@ -19,8 +19,9 @@ def current_caller() -> Caller:
     return g.caller  # type: ignore[no-any-return]
 
 
-def require(scope: str) -> Callable[[F], F]:
-    """Only clients with a valid key (401) holding ``scope`` (403) may call the view."""
+def require(scope: str, *alternatives: str) -> Callable[[F], F]:
+    """Only clients with a valid key (401) holding ``scope``, or one of the ``alternatives`` (403), may call the view."""
+    scopes = (scope, *alternatives)
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -32,12 +33,13 @@ def require(scope: str) -> Callable[[F], F]:
             caller = authenticate(get_session(), key.strip())
             if caller is None:
                 raise ApiError(401, "unauthorized", "the API key is not valid (unknown or revoked)")
-            if scope not in caller.scopes:
-                raise ApiError(403, "forbidden", f"the client {caller.name} lacks the scope '{scope}'")
+            if caller.scopes.isdisjoint(scopes):
+                needed = " or ".join(f"'{s}'" for s in scopes)
+                raise ApiError(403, "forbidden", f"the client {caller.name} lacks the scope {needed}")
             g.caller = caller
             return view(*args, **kwargs)
 
-        wrapper.__dict__.setdefault("api_security", scope)
+        wrapper.__dict__.setdefault("api_security", " or ".join(scopes))
         return wrapper  # type: ignore[return-value]
 
     return decorator

@@ -62,3 +62,21 @@ class Refused(ServiceError):
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
         self.reasons = reasons or []
         super().__init__(message + ("".join(f"\n  - {r}" for r in self.reasons)))
+
+
+class CodedError(ServiceError):
+    """A refusal with a stable machine code (the API's ``code``) and, where fields are to blame, messages per
+    field path (``facts.insurance_months``)."""
+
+    def __init__(self, status: int, code: str, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        self.status, self.code, self.errors = status, code, errors or {}
+        details = "".join(f"\n  - {path}: {'; '.join(texts)}" for path, texts in self.errors.items())
+        super().__init__(message + details)
+        self.message = message
+
+
+class NoCalendarData(CodedError):
+    """A working day was asked of a year that neither the holiday package nor the bureau's calendar covers."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, "no_calendar_data", message)

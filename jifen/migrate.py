@@ -53,6 +53,14 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     # append-only records
     "audit_log": APPEND,
     "scores": APPEND,
+    # every transition of an application (the triggers refuse UPDATE and DELETE to the owner too)
+    "application_events": APPEND,
+    # an application and its tasks change state (verified, extended, reopened, published, voided) but are never
+    # deleted: the events and the scores name them
+    "applications": ("SELECT", "INSERT", "UPDATE"),
+    "verification_tasks": ("SELECT", "INSERT", "UPDATE"),
+    # the bureau's holiday corrections: added, changed and removed (each change is in the audit log)
+    "calendar_days": EDIT,
     # UPDATE for the health check's probe (``SET version_num = version_num``, rolled back): proof of a writable
     # database that needs no table of its own
     "alembic_version": ("SELECT", "UPDATE"),

@@ -40,7 +40,8 @@ NAMING = {
 # Points, rates and caps carry at most two decimals (the loader enforces it), so a scale of 2 is exact.
 Points = Numeric(14, 2, asdecimal=True)
 
-ROLES = ("editor", "publisher", "auditor", "admin")
+ROLES = ("editor", "publisher", "auditor", "admin", "department")
+# A department user (role ``department``) and a ``verify`` API client act for one department: ``department`` names it
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -281,6 +282,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     # carried by the console's session cookie ("id:epoch"): raising it ends every session of the user
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # role ``department`` only: the department whose verification tasks the user works on
+    department: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class LoginAttempt(Base):
@@ -329,6 +332,8 @@ class ApiClient(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # scope ``verify`` only: the one department the client verifies facts for
+    department: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class ScoreRow(Base):
@@ -365,3 +370,102 @@ class ScoreRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 
     version: Mapped[RulesetVersionRow] = relationship()
+
+
+class CalendarDay(Base):
+    """A day the bureau declares a working day or a holiday: it overrides the chinese-calendar package, and a
+    year the package does not cover is covered once it has a holiday here (see services/workdays.py)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # workday | holiday
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class Application(Base):
+    """An application for one year, from receipt to its final score (services/applications.py)."""
+
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("application_ref", "year", name="uq_applications_ref_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_ref: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(8))  # online | window
+    # verifying → scored → published → re_reviewing → published; voided from any of them
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    # the applicant's claims as sent (JSON), after the supplement if there was one
+    claimed_facts: Mapped[Any] = mapped_column(JSON)
+    supplemented_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # 1: the verification of the claims; 2: the re-review after an objection
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    # the current score (the head of the application's chain). Not a foreign key: stored scores are never deleted
+    # (triggers), and a reference would let TRUNCATE scores fail on it instead of on their own refusal
+    score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    published_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    objection_deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    objection_filed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    republished_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    voided_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    void_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+
+    tasks: Mapped[list[VerificationTask]] = relationship(
+        back_populates="application", order_by="[VerificationTask.round, VerificationTask.id]"
+    )
+
+
+class VerificationTask(Base):
+    """One department's verification (round 1) or re-review (round 2) of an application's facts."""
+
+    __tablename__ = "verification_tasks"
+    __table_args__ = (
+        UniqueConstraint("application_id", "round", "department", name="uq_verification_tasks_department"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    # the fact catalogue's department, as written there (one department, or several that share the facts)
+    department: Mapped[str] = mapped_column(String(100), index=True)
+    # {fact: claimed value or null}: the facts this task decides, with what the applicant claims
+    claims: Mapped[Any] = mapped_column(JSON)
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    due: Mapped[dt.date] = mapped_column(Date)
+    extended_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    extension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # open | done | cancelled (by a void)
+    done_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # {fact: {claimed, verified, outcome}}; outcome confirmed | corrected | not_proven | none
+    results: Mapped[Any] = mapped_column(JSON, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    application: Mapped[Application] = relationship(back_populates="tasks")
+
+
+class ApplicationEvent(Base):
+    """What happened to an application: who (user or API client, and department), when, what changed.
+
+    Append-only: the service role may only insert and read these rows.
+    """
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(8))  # client | user
+    actor: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    state_before: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    state_after: Mapped[str] = mapped_column(String(16))
+    score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    changes: Mapped[Any] = mapped_column(JSON)

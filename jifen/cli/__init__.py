@@ -18,12 +18,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def register_commands(app: Flask) -> None:
     from jifen.cli.api_clients import api_clients_group
+    from jifen.cli.applications import applications_group
+    from jifen.cli.calendar import calendar_group
     from jifen.cli.rulesets import rulesets_group
     from jifen.cli.score import score_command
     from jifen.cli.users import users_group
     from jifen.migrate import db_group
 
-    for command in (score_command, rulesets_group, users_group, api_clients_group, db_group):
+    for command in (
+        score_command,
+        rulesets_group,
+        users_group,
+        api_clients_group,
+        db_group,
+        calendar_group,
+        applications_group,
+    ):
         app.cli.add_command(command)
 
 

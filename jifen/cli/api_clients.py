@@ -14,15 +14,23 @@ api_clients_group = AppGroup("api-clients", help="API clients (outside systems) 
 
 @api_clients_group.command("create")
 @click.argument("name")
-@click.option("--scope", "scopes", default="score,read", show_default=True, help="Comma-separated: score, read.")
+@click.option(
+    "--scope",
+    "scopes",
+    default="score,read",
+    show_default=True,
+    help="Comma-separated: score, read, apply, verify, publish.",
+)
+@click.option("--department", default=None, help="With --scope verify: the department the client verifies for.")
 @friendly_errors
-def create_command(name: str, scopes: str) -> None:
+def create_command(name: str, scopes: str, department: str | None) -> None:
     """Create client NAME and print its key (shown this once; only a hash is kept)."""
     with get_db().transaction() as session:
         client, key = api_clients.create_client(
-            session, name, [s.strip() for s in scopes.split(",") if s.strip()], "cli"
+            session, name, [s.strip() for s in scopes.split(",") if s.strip()], "cli", department
         )
-        click.echo(f"created API client {client.name} (scopes: {', '.join(client.scopes)})", err=True)
+        bound = f", department {client.department}" if client.department else ""
+        click.echo(f"created API client {client.name} (scopes: {', '.join(client.scopes)}{bound})", err=True)
     click.echo(key)
 
 

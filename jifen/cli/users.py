@@ -21,16 +21,19 @@ users_group = AppGroup("users", help="Console users and their roles.")
 
 @users_group.command("create")
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True, help="editor, publisher, auditor or admin.")
+@click.option(
+    "--role", type=click.Choice(ROLES), required=True, help="editor, publisher, auditor, admin or department."
+)
+@click.option("--department", default=None, help="With --role department: the department the user verifies for.")
 @friendly_errors
-def create_command(name: str, role: str) -> None:
+def create_command(name: str, role: str, department: str | None) -> None:
     """Create user NAME; the password comes from NEW_USER_PASSWORD, else it is asked twice."""
     password = os.environ.get("NEW_USER_PASSWORD")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with get_db().transaction() as session:
-        users.create_user(session, name, role, password, actor="cli")
-    click.echo(f"created user {name} ({role})")
+        users.create_user(session, name, role, password, actor="cli", department=department)
+    click.echo(f"created user {name} ({role}{', ' + department if department else ''})")
 
 
 @users_group.command("bootstrap")

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from jifen.errors import Conflict, NotFound, Refused
 from jifen.models import ApiClient
-from jifen.services import audit
+from jifen.services import audit, departments
 
-SCOPES = ("score", "read")
+# score and read: scoring and reading; apply: the intake platform (applications, supplements, objections, voids);
+# verify: a department's verifications (the client is bound to that department); publish: the bureau's publication
+SCOPES = ("score", "read", "apply", "verify", "publish")
 KEY_PREFIX = "jf_"
 _NAME = re.compile(r"[A-Za-z0-9_.\-]{2,64}")
 # Authentication looks a key up once per this many seconds per process: a revoked key stops working
@@ -32,6 +34,7 @@ class Caller:
     id: int
     name: str
     scopes: frozenset[str]
+    department: str | None = None  # the department a ``verify`` client acts for
 
 
 def _hash(key: str) -> str:
@@ -39,23 +42,38 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_client(session: Session, name: str, scopes: list[str], actor: str) -> tuple[ApiClient, str]:
-    """Create a client; returns it with its key, which is not stored and cannot be shown again."""
+def create_client(
+    session: Session, name: str, scopes: list[str], actor: str, department: str | None = None
+) -> tuple[ApiClient, str]:
+    """Create a client; returns it with its key, which is not stored and cannot be shown again.
+
+    A client with the scope ``verify`` acts for exactly one department, named by ``department``; no other client
+    has one.
+    """
     if not _NAME.fullmatch(name):
         raise Refused("invalid client name", ["2–64 letters, digits, '.', '_' or '-'"])
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
         raise Refused(f"unknown scope(s): {', '.join(unknown) or 'none given'}", [f"choose from: {', '.join(SCOPES)}"])
+    if "verify" in scopes:
+        department = departments.check(session, department)
+    elif department is not None:
+        raise Refused("only a client with the scope 'verify' acts for a department", ["add --scope verify"])
     if session.scalar(select(ApiClient).where(ApiClient.name == name)) is not None:
         raise Conflict(f"API client {name!r} already exists")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient(
-        name=name, key_prefix=key[:10], key_hash=_hash(key), scopes=sorted(set(scopes)), created_by=actor
+        name=name,
+        key_prefix=key[:10],
+        key_hash=_hash(key),
+        scopes=sorted(set(scopes)),
+        created_by=actor,
+        department=department,
     )
     session.add(client)
     session.flush()
     audit.record(session, actor, "create", "api_client", object_id=client.id, object_ref=name,
-                 after={"scopes": client.scopes, "key_prefix": client.key_prefix})  # fmt: skip
+                 after={"scopes": client.scopes, "key_prefix": client.key_prefix, "department": department})  # fmt: skip
     return client, key
 
 
@@ -106,6 +124,10 @@ def authenticate(session: Session, key: str) -> Caller | None:
     if found:
         return caller
     client = session.scalar(select(ApiClient).where(ApiClient.key_hash == digest))
-    caller = Caller(client.id, client.name, frozenset(client.scopes)) if client is not None and client.active else None
+    caller = (
+        Caller(client.id, client.name, frozenset(client.scopes), client.department)
+        if client is not None and client.active
+        else None
+    )
     _cache.put(digest, caller)
     return caller

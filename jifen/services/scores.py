@@ -225,6 +225,18 @@ def store(session: Session, pendings: list[Pending]) -> list[Scored | ServiceErr
     raise AssertionError("unreachable")
 
 
+def store_within(session: Session, pending: Pending) -> Scored:
+    """Store one scored request in the caller's write transaction, which the caller commits.
+
+    For a change that must be committed together with its score or not at all (an application becoming
+    ``scored`` with the score of its verified facts). Raises the chain's refusal (ChainConflict, reused key).
+    """
+    outcome = _store_one(session, pending)
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
 def _store_one(session: Session, pending: Pending) -> Scored | ServiceError:
     request, client_id = pending.request, pending.row["client_id"]
     try:

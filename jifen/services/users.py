@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from jifen.errors import Conflict, NotFound, PermissionDenied, Refused
 from jifen.models import ROLES, User
-from jifen.services import audit
+from jifen.services import audit, departments
 
 MIN_PASSWORD_LENGTH = 10
 _COMMON_FRAGMENTS = ("password", "passw0rd", "qwerty", "123456", "abcdef", "iloveyou", "admin")
@@ -39,21 +39,31 @@ def valid_username(name: str) -> bool:
     return _USERNAME.fullmatch(name) is not None
 
 
-def create_user(session: Session, username: str, role: str, password: str, actor: str = "system") -> User:
-    """Create a user; refuses an unknown role, a taken name or a weak password."""
+def create_user(
+    session: Session, username: str, role: str, password: str, actor: str = "system", department: str | None = None
+) -> User:
+    """Create a user; refuses an unknown role, a taken name or a weak password.
+
+    A user of the role ``department`` works for one department, named by ``department``; no other user has one.
+    """
     if not valid_username(username):
         raise Refused("invalid user name", ["2–64 letters, digits, '.', '_' or '-'"])
     if role not in ROLES:
         raise Refused(f"unknown role {role!r}", [f"one of: {', '.join(ROLES)}"])
+    if role == "department":
+        department = departments.check(session, department)
+    elif department is not None:
+        raise Refused("only a user of the role 'department' works for a department", ["use --role department"])
     problems = password_problems(password, username)
     if problems:
         raise Refused("password too weak", problems)
     if session.scalar(select(User).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} already exists")
-    user = User(username=username, role=role, password_hash=generate_password_hash(password))
+    user = User(username=username, role=role, password_hash=generate_password_hash(password), department=department)
     session.add(user)
     session.flush()
-    audit.record(session, actor, "create", "user", object_id=user.id, object_ref=username, after={"role": role})
+    after = {"role": role} if department is None else {"role": role, "department": department}
+    audit.record(session, actor, "create", "user", object_id=user.id, object_ref=username, after=after)
     return user
 
 

@@ -1,0 +1,192 @@
+"""Request and response schemas of /api/v1/applications (marshmallow), and the error codes its operations answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from api.schemas import application_ref_field
+from jifen.services.applications import CHANNELS, VOID_REASONS
+
+DATES = validate.Range(dt.date(2000, 1, 1), dt.date(2100, 12, 31), error="must be between 2000-01-01 and 2100-12-31")
+REQUIRED = {"required": "required field is missing", "null": "must not be null"}
+
+
+def _date(description: str, **kwargs: object) -> fields.Date:
+    return fields.Date(
+        validate=DATES,
+        error_messages={**REQUIRED, "invalid": "expected a date YYYY-MM-DD"},
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
+def _facts(description: str) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(),
+        required=True,
+        error_messages={**REQUIRED, "invalid": "expected an object"},
+        metadata={"description": description},
+    )
+
+
+def _text(description: str, required: bool = False, max_length: int = 2000, **kwargs: object) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=validate.Length(1 if required else 0, max_length),
+        error_messages={**REQUIRED, "invalid": "expected a string"},
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
+class _Request(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages: ClassVar[dict[str, str]] = {"unknown": "unknown field", "type": "expected an object"}
+
+
+class ApplicationRequestSchema(_Request):
+    """A new application, as received by the intake platform."""
+
+    application_ref = application_ref_field(
+        required=True, metadata={"description": "The intake platform's reference: 1–64 visible characters"}
+    )
+    year = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(2000, 2100),
+        error_messages={**REQUIRED, "invalid": "expected an integer"},
+        metadata={"description": "The application year (the year of received_on)"},
+    )
+    received_on = _date("The day the application was received (not in the future)", required=True)
+    channel = fields.String(
+        required=True,
+        validate=validate.OneOf(CHANNELS, error="must be one of: {choices}"),
+        error_messages=REQUIRED,
+        metadata={"description": "online (浙里新市民) or window (镇（街道）积分窗口)"},
+    )
+    facts = _facts("The facts the applicant claims, checked against the catalogue of the version in force")
+
+
+class SupplementSchema(_Request):
+    facts = _facts("The supplemented facts: each replaces the claim of that fact; null withdraws a claim")
+    received_on = _date("The day the supplement was received (default: today)")
+
+
+class VerificationSchema(_Request):
+    department = _text("The department verifying: the one the API key is bound to", required=True, max_length=100)
+    facts = _facts(
+        "Each of the department's facts in its task with its verified value: equal to the claim = confirmed, "
+        "another value = corrected, null = not proven (for a fact not claimed: nothing found)"
+    )
+    note = _text("What was checked, against which records", load_default="")
+
+
+class ExtensionSchema(_Request):
+    department = _text("The department whose task is extended (the key's)", required=True, max_length=100)
+    reason = _text("Why the verification needs 3 more working days", required=True)
+
+
+class PublishSchema(_Request):
+    published_on = _date("The day the result is published (not in the future)", required=True)
+
+
+class ObjectionSchema(_Request):
+    filed_on = _date("The day the objection was filed (not in the future)", required=True)
+    facts = _facts("The disputed facts, each with the value the applicant claims")
+
+
+class VoidSchema(_Request):
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(VOID_REASONS, error="must be one of: {choices}"),
+        error_messages=REQUIRED,
+        metadata={"description": "permit_suspended or permit_cancelled"},
+    )
+    date = _date("The day the permit was suspended or cancelled: the points are void from then", required=True)
+
+
+class TaskSchema(Schema):
+    department = fields.String(metadata={"description": "As the fact catalogue names it"})
+    kind = fields.String(metadata={"description": "verification (15 working days) or re_review (7)"})
+    status = fields.String(metadata={"description": "open, done or cancelled (by a void)"})
+    facts = fields.List(fields.String())
+    claims = fields.Dict(metadata={"description": "What the applicant claims for each fact of the task"})
+    opened_on = fields.Date()
+    due = fields.Date()
+    overdue = fields.Boolean(metadata={"description": "Open after its due date (today by the service's clock)"})
+    extended_on = fields.Date(allow_none=True)
+    extension_reason = fields.String(allow_none=True)
+    done_on = fields.Date(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    late = fields.Boolean(metadata={"description": "Done after its due date"})
+    results = fields.Dict(allow_none=True, metadata={"description": "{fact: {claimed, verified, outcome}}"})
+    note = fields.String(allow_none=True)
+
+
+class DeadlinesSchema(Schema):
+    verification = fields.Date(allow_none=True)
+    objection = fields.Date(allow_none=True)
+    re_review = fields.Date(allow_none=True)
+    valid_until = fields.Date()
+
+
+class ApplicationSchema(Schema):
+    """An application: its state, tasks, deadlines, provisional and current score, and validity."""
+
+    application_ref = fields.String()
+    year = fields.Integer()
+    channel = fields.String()
+    state = fields.String(metadata={"description": "verifying, scored, published, re_reviewing or voided"})
+    received_on = fields.Date()
+    claimed_facts = fields.Dict()
+    supplemented_on = fields.Date(allow_none=True)
+    tasks = fields.List(fields.Nested(TaskSchema))
+    overdue_departments = fields.List(fields.String())
+    deadlines = fields.Nested(DeadlinesSchema)
+    published_on = fields.Date(allow_none=True)
+    objection_filed_on = fields.Date(allow_none=True)
+    republished_on = fields.Date(allow_none=True)
+    provisional = fields.Dict(metadata={"description": "The claimed facts scored as a dry run (not stored)"})
+    score = fields.Dict(allow_none=True, metadata={"description": "The current stored score (GET /scores/{id})"})
+    valid = fields.Boolean()
+    invalid_reason = fields.String(
+        allow_none=True, metadata={"description": "voided, expired, not_scored or not_published"}
+    )
+    valid_until = fields.Date()
+    voided_on = fields.Date(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+    today = fields.Date(metadata={"description": "The service's date (China), against which overdue is computed"})
+
+
+class HistorySchema(Schema):
+    application = fields.Nested(ApplicationSchema)
+    events = fields.List(fields.Dict(), metadata={"description": "Every transition: who, when, what changed"})
+    scores = fields.List(fields.Dict(), metadata={"description": "The score chain, each with its verified facts"})
+
+
+# The codes this resource answers beyond the API's common ones (README, "The life of an application").
+APPLICATION_PROBLEMS: dict[str, tuple[int, str, str]] = {
+    "no_department": (403, "No department", "The API key is not bound to a department; create a `verify` key with `--department`."),
+    "department_mismatch": (403, "Department mismatch", "`department` is not the department the key is bound to."),
+    "not_department_facts": (403, "Not the department's facts", "The verification names facts that another department verifies; `errors` names each with its department."),
+    "application_exists": (409, "Application exists", "The application (reference and year) has been received already."),
+    "application_voided": (409, "Application voided", "The application was voided (permit suspended or cancelled); nothing can change it. A restored permit needs a new application."),
+    "supplement_used": (409, "Supplement used", "The applicant has supplemented materials once already."),
+    "supplement_closed": (409, "Supplement closed", "The result has been published: supplements are taken only before publication."),
+    "no_open_task": (409, "No open task", "The application is not being verified or re-reviewed."),
+    "task_done": (409, "Task done", "The department has completed its task of this round."),
+    "no_task": (409, "No task", "The application has no task for the department."),
+    "extension_used": (409, "Extension used", "The task has been extended once already."),
+    "extension_not_allowed": (409, "Extension not allowed", "A re-review's 7 working days cannot be extended."),
+    "verification_pending": (409, "Verification pending", "Departments have not verified their facts yet; the detail names them."),
+    "already_published": (409, "Already published", "The result has been published already."),
+    "not_published": (409, "Not published", "Only a published result can be disputed."),
+    "objection_already_filed": (409, "Objection already filed", "An objection was filed already; its re-review is final."),
+    "no_calendar_data": (409, "No calendar data", "A deadline falls in a year with no holiday data; the bureau adds the year with `flask calendar add`."),
+    "objection_window_closed": (422, "Objection window closed", "The objection was filed after its deadline (3 days from publication, to the next working day)."),
+}  # fmt: skip

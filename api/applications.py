@@ -1,0 +1,203 @@
+"""/api/v1/applications: an application's life — receipt, supplement, verification, publication, objection, void."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import unicodedata
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, current_app, url_for
+
+from api.application_schemas import (
+    ApplicationRequestSchema,
+    ApplicationSchema,
+    ExtensionSchema,
+    HistorySchema,
+    ObjectionSchema,
+    PublishSchema,
+    SupplementSchema,
+    VerificationSchema,
+    VoidSchema,
+)
+from api.auth import current_caller, require
+from api.errors import ApiError
+from api.http import json_body, json_response
+from api.openapi import doc
+from jifen.db import begin_write, get_db, get_session
+from jifen.errors import CodedError, NotFound
+from jifen.models import Application
+from jifen.services import application_views, applications, workdays
+from jifen.services.applications import Actor, Context
+
+F = TypeVar("F", bound=Callable[..., Any])
+bp = Blueprint("applications", __name__)
+PATH = "/applications/<path:application_ref>/<int:year>"
+# Who may read an application: any client that takes part in its life, and readers
+READERS = ("read", "apply", "verify", "publish")
+
+
+def today() -> dt.date:
+    """Today in China; the application's ``TODAY`` setting (a callable) replaces the clock, e.g. in tests."""
+    clock = current_app.config.get("TODAY")
+    return clock() if clock is not None else applications.china_today()
+
+
+def _coded(view: F) -> F:
+    """The service's coded refusals as API errors (the API's error handler shapes the answer)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except CodedError as exc:
+            raise ApiError(exc.status, exc.code, exc.message, exc.errors or None) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _checked_path(application_ref: str, year: int) -> None:
+    """A path that cannot name an application is a 404 before any query (a NUL would fail in PostgreSQL, a huge
+    year overflow its integer column)."""
+    visible = all(unicodedata.category(c) not in {"Cc", "Cf", "Cs", "Zl", "Zp"} for c in application_ref)
+    if not (1 <= len(application_ref) <= 64 and visible and application_ref.strip() and 2000 <= year <= 2100):
+        raise NotFound(f"no application {application_ref!r} for {year}")
+
+
+def _answer(application: Application, status: int = 200) -> Response:
+    session = get_session()
+    response = json_response(application_views.view(session, application, today()), status)
+    if status == 201:
+        response.headers["Location"] = url_for(
+            "api.applications.get_application", application_ref=application.application_ref, year=application.year
+        )
+    return response
+
+
+def _transition(change: Callable[[Context], Application]) -> Response:
+    """Run one transition in its own write transaction, committed here; answer the application as it is then."""
+    session = get_session()
+    session.commit()  # end the reads of the request so far (the key's lookup)
+    with get_db().writing():
+        begin_write(session)
+        try:
+            context = Context(session, Actor.of_client(current_caller()), today(), workdays.load(session))
+            application = change(context)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return _answer(application)
+
+
+@bp.post("/applications")
+@doc(
+    "Receive an application: tasks for the departments concerned, due in 15 working days",
+    tag="applications",
+    body=ApplicationRequestSchema,
+    responses={201: ("The application, verifying", ApplicationSchema)},
+    errors=(400, 409, 415, 422),
+)
+@require("apply")
+@_coded
+def create_application() -> Response:
+    data = ApplicationRequestSchema().load(json_body())
+    response = _transition(
+        lambda ctx: applications.receive(
+            ctx, data["application_ref"], data["year"], data["received_on"], data["channel"], data["facts"]
+        )
+    )
+    response.status_code = 201
+    response.headers["Location"] = url_for(
+        "api.applications.get_application", application_ref=data["application_ref"], year=data["year"]
+    )
+    return response
+
+
+@bp.get(PATH)
+@doc(
+    "An application: state, tasks with due dates (overdue ones marked), provisional and current score, validity",
+    tag="applications",
+    responses={200: ("The application", ApplicationSchema)},
+    errors=(404,),
+)
+@require(*READERS)
+def get_application(application_ref: str, year: int) -> Response:
+    _checked_path(application_ref, year)
+    return _answer(applications.find(get_session(), application_ref, year))
+
+
+@bp.get(PATH + "/history")
+@doc(
+    "An application's history for an auditor: every event (who, when, what changed) and each score of its chain "
+    "with the verified facts that produced it",
+    tag="applications",
+    responses={200: ("The history", HistorySchema)},
+    errors=(404,),
+)
+@require(*READERS)
+def get_history(application_ref: str, year: int) -> Response:
+    _checked_path(application_ref, year)
+    return json_response(application_views.history(get_session(), application_ref, year, today()))
+
+
+def _operation(path: str, summary: str, scope: str, schema: type, call: Callable[..., Application]) -> None:
+    """Register POST PATH/<path>: load the body with ``schema``, run ``call(ctx, ref, year, **body)``."""
+
+    @doc(
+        summary,
+        tag="applications",
+        body=schema,
+        responses={200: ("The application after the change", ApplicationSchema)},
+        errors=(400, 404, 409, 415, 422),
+    )
+    @require(scope)
+    @_coded
+    def operation(application_ref: str, year: int) -> Response:
+        _checked_path(application_ref, year)
+        data = schema().load(json_body())
+        return _transition(lambda ctx: call(ctx, application_ref, year, **data))
+
+    operation.__name__ = operation.__qualname__ = path.replace("-", "_")
+    bp.add_url_rule(f"{PATH}/{path}", view_func=operation, methods=["POST"])
+
+
+_operation(
+    "supplements",
+    "The applicant's one supplement before publication: replaces claims, reopens their tasks",
+    "apply",
+    SupplementSchema,
+    applications.supplement,
+)
+_operation(
+    "verifications",
+    "A department's verification of its facts; the last one scores the application",
+    "verify",
+    VerificationSchema,
+    applications.verify,
+)
+_operation(
+    "extensions",
+    "Extend the department's verification task once by 3 working days",
+    "verify",
+    ExtensionSchema,
+    applications.extend,
+)
+_operation(
+    "publish", "Publish the result; objections are taken for 3 days", "publish", PublishSchema, applications.publish
+)
+_operation(
+    "objections",
+    "The applicant's objection within 3 days of publication: re-review in 7 working days",
+    "apply",
+    ObjectionSchema,
+    lambda ctx, ref, year, **body: applications.object_to(ctx, ref, year, **body),
+)
+_operation(
+    "void",
+    "Void the points: the residence permit was suspended or cancelled",
+    "apply",
+    VoidSchema,
+    lambda ctx, ref, year, reason, date: applications.void(ctx, ref, year, reason, date),
+)

@@ -1,0 +1,32 @@
+"""``flask applications …``: an application's history for an auditor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from engine import dumps
+from jifen.cli import friendly_errors
+from jifen.db import get_session
+from jifen.services import application_views
+from jifen.services.applications import china_today
+
+applications_group = AppGroup("applications", help="Applications: their history for an auditor.")
+
+
+@applications_group.command("history")
+@click.argument("application_ref")
+@click.argument("year", type=click.IntRange(2000, 2100))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON here (default: stdout).")
+@friendly_errors
+def history_command(application_ref: str, year: int, out: Path | None) -> None:
+    """Export APPLICATION_REF's history in YEAR: every event (who, when, what changed) and each score of its chain
+    with the verified facts that produced it."""
+    text = dumps(application_views.history(get_session(), application_ref, year, china_today()), indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"history of {application_ref} ({year}) written to {out}", err=True)

@@ -1,0 +1,42 @@
+"""Departments (职能部门) as the fact catalogues name them: who verifies which fact.
+
+A catalogue fact names one department, or several that share it ("交通运输局、综合行政执法局": whichever of them
+employs the applicant verifies it). Such a shared name is one *unit*: one verification task, which any of its
+member departments may complete.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jifen.errors import Refused
+from jifen.models import FactFieldRow
+
+_SEPARATORS = re.compile(r"[、，,;；/／]")
+
+
+def members(unit: str) -> tuple[str, ...]:
+    """The departments of a catalogue's department name: ``members("交通运输局、综合行政执法局")`` is both."""
+    return tuple(part.strip() for part in _SEPARATORS.split(unit) if part.strip())
+
+
+def known(session: Session) -> list[str]:
+    """Every department that some version's fact catalogue names, sorted."""
+    units = session.scalars(select(FactFieldRow.department).where(FactFieldRow.department.is_not(None)).distinct())
+    return sorted({name for unit in units if unit for name in members(unit)})
+
+
+def check(session: Session, department: str | None) -> str:
+    """``department`` if a fact catalogue names it; Refused with the known departments otherwise.
+
+    A key or a user bound to a misspelt department could never verify anything, so it is refused at once.
+    """
+    name = (department or "").strip()
+    names = known(session)
+    if name not in names:
+        given = f"unknown department {name!r}" if name else "no department given"
+        raise Refused(given, [f"one of the departments of the fact catalogues: {'、'.join(names) or '(none yet)'}"])
+    return name
