@@ -62,28 +62,41 @@ class Side:
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """What every share of one analysis has in common: the codes compared (with names) and the cutoffs."""
+    """What every share of one analysis has in common: the codes compared and the cutoffs.
 
-    categories: tuple[tuple[str, str], ...]
-    indicators: tuple[tuple[str, str], ...]
+    Each code comes with what the report says of it: a category its ``name`` and ``kind`` (add or deduct), an
+    indicator its ``name`` and ``category``.
+    """
+
+    categories: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+    indicators: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
     cutoffs: tuple[Decimal, ...]
 
     @classmethod
     def of(cls, base: RulesetVersion, version: RulesetVersion, cutoffs: Iterable[Decimal] = ()) -> Frame:
         """The codes of ``version`` in its order, then those only ``base`` has; cutoffs once each, as given.
 
-        >>> # Frame.of(v2025, v2026, [Decimal(120)]).indicators[:2] == (("P1", "年龄"), ("P2", "文化程度"))
+        >>> # Frame.of(v2025, v2026).indicators[0] == ("P1", (("name", "年龄"), ("category", "provincial")))
         """
+
+        def categories(v: RulesetVersion) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+            return [(c.code, (("name", c.name), ("kind", c.kind))) for c in v.categories]
+
+        def indicators(v: RulesetVersion) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+            return [(i.code, (("name", i.name), ("category", i.category))) for i in v.indicators]
+
         return cls(
-            _union([(c.code, c.name) for c in version.categories], [(c.code, c.name) for c in base.categories]),
-            _union([(i.code, i.name) for i in version.indicators], [(i.code, i.name) for i in base.indicators]),
+            _union(categories(version), categories(base)),
+            _union(indicators(version), indicators(base)),
             tuple(dict.fromkeys(cutoffs)),
         )
 
 
-def _union(first: list[tuple[str, str]], then: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+def _union(
+    first: list[tuple[str, tuple[tuple[str, str], ...]]], then: list[tuple[str, tuple[tuple[str, str], ...]]]
+) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
     seen = {code for code, _ in first}
-    return tuple(first + [(code, name) for code, name in then if code not in seen])
+    return tuple(first + [(code, about) for code, about in then if code not in seen])
 
 
 @dataclass(slots=True)
@@ -293,16 +306,18 @@ def _count_changes(tallies: dict[str, _Change], base: Mapping[str, Decimal], new
     return moved
 
 
-def _changes(names: Sequence[tuple[str, str]], tallies: Mapping[str, _Change], scored: int) -> dict[str, Any]:
+def _changes(
+    codes: Sequence[tuple[str, tuple[tuple[str, str], ...]]], tallies: Mapping[str, _Change], scored: int
+) -> dict[str, Any]:
     return {
         code: {
-            "name": name,
+            **dict(about),
             "changed": tallies[code].changed,
             "sum": tallies[code].sum,
             "mean": _mean(tallies[code].sum, tallies[code].changed),
             "mean_all": _mean(tallies[code].sum, scored),
         }
-        for code, name in names
+        for code, about in codes
     }
 
 

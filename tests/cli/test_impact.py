@@ -176,6 +176,9 @@ def test_every_figure_matches_the_engine_one_application_at_a_time(
     report = impact(runner, population, new.ref, "--base", base.ref, *cuts)
     assert observed(report) == expected(population, base, new, cutoffs)
     assert report["version"]["ref"] == new.ref and report["base"]["ref"] == base.ref
+    assert (
+        report["categories"]["deduction"]["kind"] == "deduct" and report["indicators"]["P1"]["category"] == "provincial"
+    )
     assert report["date"] == ON.isoformat()
 
 
@@ -282,7 +285,14 @@ def test_stored_year_uses_the_current_score_of_each_chain(runner: Any, app: Any,
     report = impact(runner, None, NEW, "--base", OLD, "--stored-year", "2026", "--cutoff", "1000")
     assert report["applications"] == 2 and report["population"] == "stored scores of 2026 (current)"
     # R-1's re-review: 6,000 yuan is 3 points in 2025 and 6 in 2026; its first score (1,000 yuan: 0 → 1) is not used
-    assert report["indicators"]["T7"] == {"name": "个人纳税", "changed": 1, "sum": 3, "mean": 3, "mean_all": 1.5}
+    assert report["indicators"]["T7"] == {
+        "name": "个人纳税",
+        "category": "bonus",
+        "changed": 1,
+        "sum": 3,
+        "mean": 3,
+        "mean_all": 1.5,
+    }
     assert report["changed"] == 1 and report["gained"] == 1
 
 

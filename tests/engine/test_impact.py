@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 from engine.impact import Frame, Side, Tally, histogram_bin, median
 
 D = Decimal
-FRAME = Frame((("add", "加分"),), (("T1", "甲"), ("T2", "乙")), (D(100), D("99.5")))
+FRAME = Frame(
+    (("add", (("name", "加分"), ("kind", "add"))),),
+    (("T1", (("name", "甲"), ("category", "add"))), ("T2", (("name", "乙"), ("category", "add")))),
+    (D(100), D("99.5")),
+)
 
 
 def side(total: str, t1: str = "0", t2: str = "0", eligible: bool = True) -> Side:
@@ -65,7 +69,7 @@ def test_report_of_a_small_population() -> None:
     assert (report["applications"], report["scored"], len(report["errors"])) == (5, 4, 1)
     assert report["eligible"] == {"base": 3, "version": 4}
     assert (report["changed"], report["gained"], report["lost"], report["unchanged"]) == (3, 2, 1, 1)
-    assert report["indicators"]["T1"] == {"name": "甲", "changed": 2, "sum": D(27), "mean": D("13.50"),
+    assert report["indicators"]["T1"] == {"name": "甲", "category": "add", "changed": 2, "sum": D(27), "mean": D("13.50"),
                                           "mean_all": D("6.75")}  # fmt: skip
     assert report["indicators"]["T2"]["changed"] == 1 and report["indicators"]["T2"]["mean"] == D("-0.50")
     assert report["cutoffs"]["100"]["up"] == 1 and report["cutoffs"]["100"]["down"] == 1
