@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from admin import auth
 from admin.views.compare import CompareView
 from admin.views.home import HomeView
+from admin.views.impact import ImpactView
 from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersView
 from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
     console.add_view(VersionsView(name="指标版本", endpoint="versions", url="/admin/versions"))
     console.add_view(CompareView(name="版本对比", endpoint="compare", url="/admin/compare"))
     console.add_view(TryItView(name="试算", endpoint="tryit", url="/admin/tryit"))
+    console.add_view(ImpactView(name="影响分析", endpoint="impact", url="/admin/impact"))
     session = get_db(app).session
     console.add_view(ScoresView(session, name="积分记录", endpoint="scores", url="/admin/scores", category="记录"))
     console.add_view(AuditLogView(session, name="审计日志", endpoint="audit", url="/admin/audit", category="记录"))

@@ -1,0 +1,172 @@
+"""影响分析: what a version (a draft or any other) does to a population, against a base version.
+
+The analysis runs in a background process (``jifen.services.impact_jobs``); the page starts it, then shows
+its progress (the page reloads itself) and its report, with charts drawn here as SVG and the workbook the
+job wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from markupsafe import Markup
+
+from admin.auth import RoleMixin
+from admin.charts import change_bars, histogram_chart
+from admin.i18n import zh
+from admin.views.versions import _message
+from jifen.db import get_db, get_session
+from jifen.errors import ServiceError
+from jifen.services import impact, impact_jobs, rulesets
+from jifen.workbook import MIMETYPE
+from jifen.workbook.impact import DIRECTION_NAMES, SIDE_NAMES, number, signed, summary_rows
+
+# a population of 100,000 applications is about 40 MB of JSON Lines; the API's request limit is far smaller
+DEFAULT_MAX_UPLOAD = 512 * 1024 * 1024
+SHOWN_ROWS = 200  # crossings and errors listed on the page; the workbook has them all
+
+
+def max_upload() -> int:
+    """The largest population upload, in bytes (``JIFEN_IMPACT_MAX_UPLOAD_BYTES``)."""
+    configured = current_app.config.get("IMPACT_MAX_UPLOAD_BYTES") or os.environ.get("JIFEN_IMPACT_MAX_UPLOAD_BYTES")
+    return int(configured) if configured else DEFAULT_MAX_UPLOAD
+
+
+def jobs_root() -> Path:
+    return Path(current_app.config["INSTANCE_DIR"]) / "impact"
+
+
+def _cutoffs(text: str) -> list[Decimal]:
+    found = []
+    for part in text.replace("，", ",").replace("、", ",").split(","):
+        if part.strip():
+            value = Decimal(part.strip())
+            if not value.is_finite() or not 0 <= value <= 10_000:
+                raise InvalidOperation(part)
+            found.append(value)
+    return found
+
+
+class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
+    roles = ("editor", "auditor")
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self) -> Any:
+        if request.method == "POST":
+            # an uploaded population may be far larger than an API request (Flask ≥ 3.1: a per-request limit,
+            # set before the body is read)
+            request.max_content_length = max_upload()
+        session = get_session()
+        versions = rulesets.list_versions(session)
+        form = request.form if request.method == "POST" else request.args
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            started = self._start(session, form, errors)
+            if started is not None:
+                return redirect(url_for(".job", job_id=started))
+        published = [v for v in versions if v.status == "published"]
+        defaults = {
+            "version": form.get("version", type=int) or (versions[0].id if versions else None),
+            "base": form.get("base", type=int) or (published[0].id if published else None),
+            "kind": form.get("kind", "stored"),
+            "year": form.get("year") or str(dt.date.today().year),
+            "date": form.get("date") or dt.date.today().isoformat(),
+            "cutoffs": form.get("cutoffs", ""),
+        }
+        return self.render(
+            "admin/impact/index.html",
+            versions=versions,
+            values=defaults,
+            errors=errors,
+            jobs=impact_jobs.recent(jobs_root()),
+        )
+
+    def _start(self, session: Any, form: Any, errors: dict[str, str]) -> str | None:
+        """Check the form and start the job; its id, or None with ``errors`` filled in."""
+        try:
+            on = dt.date.fromisoformat(form.get("date", ""))
+        except ValueError:
+            errors["date"] = "日期无效（格式为 年-月-日）"
+        try:
+            cutoffs = _cutoffs(form.get("cutoffs", ""))
+        except InvalidOperation:
+            errors["cutoffs"] = "分数线应为0到10000之间的数字，多个用逗号分隔"
+        kind = form.get("kind")
+        upload = request.files.get("population")
+        population: dict[str, Any] = {}
+        if kind == "stored":
+            year = form.get("year", type=int)
+            if year is None or not 2000 <= year <= 2100:
+                errors["year"] = "请填写年度（如 2026）"
+            population = {"kind": "stored", "year": year}
+        elif kind == "file":
+            if upload is None or not upload.filename:
+                errors["population"] = "请选择申请文件（JSON 数组或 JSON Lines，与 score 命令的输入相同）"
+            population = {"kind": "file", "name": upload.filename if upload else ""}
+        else:
+            errors["kind"] = "请选择申请人群"
+        chosen: dict[str, Any] = {}
+        for key in ("version", "base"):
+            vid = form.get(key, type=int)
+            try:
+                if vid is None:
+                    raise ServiceError("请选择版本")
+                # a draft that does not validate is refused here, with its problems in Chinese
+                chosen[f"{key}_ref"] = impact.load_version(session, vid).ref
+                chosen[key] = vid
+            except ServiceError as exc:
+                errors[key] = _message(exc)
+        if errors:
+            return None
+        job_request = {
+            **chosen,
+            "date": on.isoformat(),
+            "cutoffs": cutoffs,
+            "population": population,
+            "user": current_user.username,
+        }
+        return impact_jobs.start(jobs_root(), job_request, get_db().url, upload if kind == "file" else None)
+
+    @expose("/jobs/<job_id>")
+    def job(self, job_id: str) -> Any:
+        job = impact_jobs.load(jobs_root(), job_id)
+        if job is None:
+            abort(404)
+        report = job.report()
+        charts: dict[str, Markup] = {}
+        if report is not None:
+            kinds = {code: c["kind"] for code, c in report["categories"].items()}
+            charts = {
+                "histogram": histogram_chart(report["histogram"]),
+                "indicators": change_bars(report["indicators"], kinds),
+            }
+        return self.render(
+            "admin/impact/job.html",
+            job=job,
+            report=report,
+            charts=charts,
+            summary=summary_rows(report) if report else [],
+            sides=SIDE_NAMES,
+            directions=DIRECTION_NAMES,
+            number=number,
+            signed=signed,
+            zh=zh,
+            shown_rows=SHOWN_ROWS,
+        )
+
+    @expose("/jobs/<job_id>/report.xlsx")
+    def workbook(self, job_id: str) -> Any:
+        job = impact_jobs.load(jobs_root(), job_id)
+        if job is None or job.workbook is None:
+            flash("报告尚未完成", "error")
+            return redirect(url_for(".job", job_id=job_id) if job else url_for(".index"))
+        report = job.report() or {}
+        name = f"impact-{report['version']['ref']}-vs-{report['base']['ref']}".replace("/", "-") + ".xlsx"
+        return send_file(job.workbook, mimetype=MIMETYPE, as_attachment=True, download_name=name)
