@@ -65,14 +65,8 @@ def _checked_path(application_ref: str, year: int) -> None:
         raise NotFound(f"no application {application_ref!r} for {year}")
 
 
-def _answer(application: Application, status: int = 200) -> Response:
-    session = get_session()
-    response = json_response(application_views.view(session, application, today()), status)
-    if status == 201:
-        response.headers["Location"] = url_for(
-            "api.applications.get_application", application_ref=application.application_ref, year=application.year
-        )
-    return response
+def _answer(application: Application) -> Response:
+    return json_response(application_views.view(get_session(), application, today()))
 
 
 def _transition(change: Callable[[Context], Application]) -> Response:
