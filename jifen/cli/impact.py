@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
@@ -98,6 +99,12 @@ def impact_command(
         click.echo(render(report))
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 0)
+
+
 def _n(value: Any) -> str:
     if value is None:
         return "-"
@@ -141,12 +148,11 @@ def render(report: dict[str, Any]) -> str:
         out.append(f"{'':<30}  {'# base':<20} * version")
     for title, key in (("category", "categories"), ("indicator", "indicators")):
         out.append("")
-        out.append(f"{title:<24}{'changed':>9}{'sum':>12}{'mean':>9}{'mean_all':>10}")
+        out.append(f"{title:<34}{'changed':>9}{'sum':>12}{'mean':>9}{'mean_all':>10}")
         for code, c in report[key].items():
-            label = f"{code} {c['name']}"
+            label = _pad(f"{code} {c['name']}", 34)
             out.append(
-                f"{label:<24}{c['changed']:>9}{_signed(c['sum']):>12}{_signed(c['mean']):>9}"
-                f"{_signed(c['mean_all']):>10}"
+                f"{label}{c['changed']:>9}{_signed(c['sum']):>12}{_signed(c['mean']):>9}{_signed(c['mean_all']):>10}"
             )
     for key, c in report["cutoffs"].items():
         out.append("")

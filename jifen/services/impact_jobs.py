@@ -2,7 +2,7 @@
 
 A job is a directory ``<root>/<id>``: ``request.json`` (what was asked, by whom), ``population.upload`` (an
 uploaded population), ``progress.json`` (state, how far, the process id), ``report.json`` and ``report.xlsx``
-once done, ``job.log`` (the process's output). The console starts a job with ``start`` and reads it with
+once done, ``job.log`` (the process's output), ``pid``. The console starts a job with ``start`` and reads it with
 ``load``; the work runs in ``python -m jifen.services.impact_jobs DIR``, a process of its own at a lower
 priority, so that no thread of the server scores a population and the server keeps answering while it runs.
 """
@@ -46,9 +46,23 @@ class Job:
     def state(self) -> str:
         """queued, running, done or failed (a process that vanished without a word has failed)."""
         state = str(self.progress.get("state", "queued"))
-        if state in ("queued", "running") and not _alive(self.progress.get("pid")):
+        pid = self.pid
+        if pid is None and state == "queued":
+            return state  # started this instant: its process id is being written
+        if state in ("queued", "running") and not _alive(pid):
             return "failed"
         return state
+
+    @property
+    def pid(self) -> int | None:
+        """The job's process (written by the process itself, or by ``start`` before it has begun)."""
+        pid = self.progress.get("pid")
+        if isinstance(pid, int):
+            return pid
+        try:
+            return int((self.directory / "pid").read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            return None
 
     @property
     def fraction(self) -> float | None:
@@ -115,7 +129,8 @@ def start(root: Path, request: dict[str, Any], database_url: str, upload: IO[byt
             stderr=log,
             start_new_session=True,  # not in the server's process group: a signal to the server is not its
         )
-    _write_json(directory / "progress.json", {"state": "queued", "pid": process.pid})
+    # not in progress.json: the process may already be writing that (a job's files have one writer each)
+    (directory / "pid").write_text(str(process.pid), encoding="ascii")
     return job_id
 
 

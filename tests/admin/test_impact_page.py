@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,7 @@ def test_a_run_on_an_uploaded_file(console: Any, seeded: Any) -> None:
     assert time.monotonic() - began < 10  # the request only starts the job
     job = wait_for(seeded, job_id)
     assert job.state == "done", job.progress
-    assert job.progress["pid"] != os.getpid()  # scored in a process of its own
+    assert job.pid is not None and job.pid != os.getpid()  # scored in a process of its own
     html = console.get(f"/admin/impact/jobs/{job_id}").get_data(as_text=True)
     assert 'id="impact-summary"' in html and "<svg" in html and "总分分布" in html
     assert "W-BAD" in html and "未知字段" in html  # the error, in Chinese
@@ -131,3 +132,32 @@ def test_a_broken_upload_fails_with_a_message(console: Any, seeded: Any) -> None
     assert job.state == "failed"
     html = console.get(f"/admin/impact/jobs/{job.id}").get_data(as_text=True)
     assert "分析失败" in html and "不是有效的 JSON 数组" in html
+
+
+def _hand_made_job(app: Any, progress: dict[str, Any]) -> str:
+    job_id = "ab" * 16
+    directory = Path(app.config["INSTANCE_DIR"]) / "impact" / job_id
+    directory.mkdir(parents=True)
+    request = {"version": 2, "version_ref": "tongxiang/2026/1", "base": 1, "base_ref": "tongxiang/2025/1",
+               "date": "2026-06-01", "cutoffs": [], "population": {"kind": "stored", "year": 2026}, "user": "editor",
+               "created_at": "2026-06-01T08:00:00+00:00"}  # fmt: skip
+    (directory / "request.json").write_text(json.dumps(request), encoding="utf-8")
+    (directory / "progress.json").write_text(json.dumps(progress), encoding="utf-8")
+    return job_id
+
+
+def test_a_running_job_shows_its_progress_and_reloads(console: Any, seeded: Any) -> None:
+    job_id = _hand_made_job(seeded, {"state": "running", "pid": os.getpid(), "done": 250, "total": 1000})
+    console.login("auditor")
+    html = console.get(f"/admin/impact/jobs/{job_id}").get_data(as_text=True)
+    assert "正在分析… 25%" in html and '<progress class="w-100" value="0.25" max="1">' in html
+    assert '<meta http-equiv="refresh" content="2">' in html
+
+
+def test_a_job_whose_process_vanished_has_failed(console: Any, seeded: Any) -> None:
+    finished = subprocess.Popen(["true"])
+    finished.wait()  # its pid belongs to no process now
+    job_id = _hand_made_job(seeded, {"state": "running", "pid": finished.pid, "done": 10, "total": 100})
+    console.login("editor")
+    html = console.get(f"/admin/impact/jobs/{job_id}").get_data(as_text=True)
+    assert "分析失败：后台进程意外退出" in html and 'http-equiv="refresh"' not in html
