@@ -11,7 +11,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from admin import auth
+from admin import auth, errors
 from admin.views.compare import CompareView
 from admin.views.home import HomeView
 from admin.views.impact import ImpactView
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
         if name == "api" or name.startswith("api."):
             csrf.exempt(blueprint)
     auth.init_app(app)
+    errors.init_app(app)
     console = Admin(
         app,
         name="桐乡市居住证积分",

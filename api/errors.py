@@ -1,17 +1,39 @@
-"""Every API error as JSON ``{code, message, errors?}`` with the right status; never an HTML page under /api."""
+"""Every API error as an RFC 9457 problem detail, with the right status; never an HTML page under /api.
+
+A problem is answered as ``application/problem+json``::
+
+    {"type": "/api/v1/docs#problem-invalid_fields", "title": "Invalid fields", "status": 422,
+     "detail": "the request has invalid fields", "code": "invalid_fields",
+     "message": "the request has invalid fields", "errors": {"facts.insurance_months": ["…"]}}
+
+``code`` is the machine code a client switches on; ``PROBLEMS`` lists every code the service sends, and the
+OpenAPI document's enum and the reference page's table are made from it (a test finds every code the code
+base can raise and fails on one missing here). ``message`` repeats ``detail`` for clients written against
+the first /api/v1 answers ``{code, message, errors}``.
+
+``type`` is a relative reference with its full path, to the code's entry on the reference page served by the
+service itself: it is the same string on every deployment (clients may compare it), and it resolves to
+documentation against whichever host answered (RFC 9457 §3.1.1 allows relative type URIs and asks for the
+full path when one is used). An absolute URI would need a host that is the same for every deployment and
+serves the documentation, and this service has none.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, request
+import sqlalchemy.exc
+from flask import Blueprint, Response, current_app, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
-from api.http import json_response
+from api.http import problem_json
 from api.schemas import flatten_errors
 from engine import EngineError, RulesetError
+from jifen import dbfaults
 from jifen.errors import (
     ChainConflict,
     Conflict,
@@ -19,28 +41,69 @@ from jifen.errors import (
     NotFound,
     NoVersionInForce,
     PermissionDenied,
+    Refused,
     ServiceError,
 )
+from jifen.requestid import current_request_id
 from jifen.services.scores import FieldErrors
 
 log = logging.getLogger(__name__)
 
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "invalid_fields",
-    429: "too_many_requests",
-}
+PROBLEM_BASE = "/api/v1/docs#problem-"
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    """What one error code means: its status, a title, and when it is sent (what to do about it)."""
+
+    status: int
+    title: str
+    description: str
+
+
+# Every code the API sends, grouped by status. `http_error` is the one code without a fixed status: an HTTP
+# error raised by the web framework that none of the others describes, answered with its own status.
+PROBLEMS: dict[str, ProblemType] = {
+    "malformed_json": ProblemType(400, "Malformed JSON", "The body is not UTF-8 text or not valid JSON; the detail names the line and column."),
+    "not_an_object": ProblemType(400, "Not a JSON object", "The body is valid JSON but not an object."),
+    "duplicate_key": ProblemType(400, "Duplicate key", "A key appears twice in one object, at any depth; `errors` names its path. The facts stored are exactly the facts sent, so a duplicate is never resolved silently."),
+    "json_too_deep": ProblemType(400, "JSON too deep", "The JSON is nested more than 64 levels deep."),
+    "number_out_of_range": ProblemType(400, "Number out of range", "A number literal is longer than 100 characters or beyond a double."),
+    "invalid_character": ProblemType(400, "Invalid character", "A string or key holds a NUL character or a lone UTF-16 surrogate; `errors` names its path."),
+    "bad_request": ProblemType(400, "Bad request", "The request cannot be read."),
+    "unauthorized": ProblemType(401, "Unauthorized", "No API key, or a key that is unknown or revoked: send `Authorization: Bearer <key>`."),
+    "forbidden": ProblemType(403, "Forbidden", "The API client lacks the scope the operation needs (`score` or `read`)."),
+    "not_found": ProblemType(404, "Not found", "No such score, version, ruleset or path."),
+    "method_not_allowed": ProblemType(405, "Method not allowed", "The path exists, but not with this method; `Allow` lists the methods it takes."),
+    "no_version_in_force": ProblemType(409, "No version in force", "No published version of the ruleset is in force for the year on the date asked for (`as_of`, default today)."),
+    "already_scored": ProblemType(409, "Already scored", "The application already has a score for the year. A re-review must name the current score in `supersedes`; `current_id` is that score."),
+    "stale_supersedes": ProblemType(409, "Stale supersedes", "The score named in `supersedes` has been superseded in the meantime; `current_id` is the application's current score: fetch it, decide, and send again naming it."),
+    "conflict": ProblemType(409, "Conflict", "Someone else changed the same thing first."),
+    "payload_too_large": ProblemType(413, "Payload too large", "The body is larger than the service accepts (`JIFEN_MAX_BODY_BYTES`, default 8 MiB)."),
+    "batch_too_large": ProblemType(413, "Batch too large", "More than 1,000 applications in one batch; nothing was scored or stored."),
+    "unsupported_media_type": ProblemType(415, "Unsupported media type", "The body is not sent as `application/json`."),
+    "invalid_fields": ProblemType(422, "Invalid fields", "Fields of the request (body, query or facts) are invalid; `errors` maps each field path to its messages."),
+    "idempotency_key_reused": ProblemType(422, "Idempotency key reused", "The `Idempotency-Key` already stored a score for a different request; use a new key for a new request."),
+    "invalid_version": ProblemType(422, "Invalid version", "The ruleset version asked for is a draft that is not valid; the detail lists its problems."),
+    "refused": ProblemType(422, "Refused", "The request is understood but its preconditions do not hold (e.g. comparing a draft that is not valid); the detail says why."),
+    "internal_error": ProblemType(500, "Internal error", "An unexpected error; it has been logged with the request's `X-Request-ID`. Nothing was stored."),
+    "engine_failure": ProblemType(500, "Engine failure", "The rule engine failed; nothing was stored. It has been logged with the request's `X-Request-ID`."),
+    "database_unavailable": ProblemType(503, "Database unavailable", "The database cannot be reached or written now (down, frozen, read-only or locked). Try again after `Retry-After` seconds with the same `Idempotency-Key`."),
+    "http_error": ProblemType(400, "HTTP error", "Another HTTP error of the web server, with its own status."),
+}  # fmt: skip
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 422: "refused",
+               500: "internal_error", 503: "database_unavailable"}  # fmt: skip
+
+
+def codes_for(status: int) -> list[str]:
+    """The codes answered with ``status``, in the order of ``PROBLEMS``."""
+    return [code for code, problem in PROBLEMS.items() if problem.status == status and code != "http_error"]
 
 
 class ApiError(Exception):
-    """An error answered as it is: status, machine code, human message, field errors."""
+    """An error answered as it is: status, machine code, human message, field errors, extension members."""
 
     def __init__(
         self,
@@ -55,13 +118,28 @@ class ApiError(Exception):
         self.extra = extra or {}
 
     def body(self) -> dict[str, Any]:
-        return {**error_body(self.code, self.message, self.errors), **self.extra}
+        """The problem detail: RFC 9457's members, then the service's own (``code``, ``message``, ``errors``…)."""
+        return problem_body(self.status, self.code, self.message, self.errors, self.extra)
 
 
-def error_body(code: str, message: str, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message}
+def problem_body(
+    status: int,
+    code: str,
+    detail: str,
+    errors: dict[str, list[str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    known = PROBLEMS.get(code)
+    if known is None:  # a new code someone forgot to register: still a valid problem; a test catches it
+        log.warning("error code %r is not in api.errors.PROBLEMS", code)
+    title = known.title if known is not None else code.replace("_", " ").capitalize()
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail, "code": code, "message": detail,
+    }  # fmt: skip
     if errors:
         body["errors"] = errors
+    if extra:
+        body.update(extra)
     return body
 
 
@@ -75,6 +153,10 @@ def as_api_error(exc: Exception) -> ApiError:
         return ApiError(422, "invalid_fields", "the request has invalid fields", flatten_errors(exc.messages))
     if isinstance(exc, ChainConflict):
         return ApiError(409, exc.code, str(exc), extra={"current_id": exc.current_id})
+    if isinstance(exc, ServiceError) and isinstance(getattr(exc, "code", None), str):
+        # a service's refusal that carries its own code (and perhaps field errors)
+        errors = getattr(exc, "errors", None)
+        return ApiError(exc.status, exc.code, getattr(exc, "message", str(exc)), errors or None)
     if isinstance(exc, IdempotencyKeyReused):
         return ApiError(422, "idempotency_key_reused", str(exc))
     if isinstance(exc, NoVersionInForce):
@@ -85,50 +167,90 @@ def as_api_error(exc: Exception) -> ApiError:
         return ApiError(403, "forbidden", str(exc))
     if isinstance(exc, Conflict):
         return ApiError(409, "conflict", str(exc))
+    if isinstance(exc, Refused):
+        return ApiError(422, "refused", str(exc))
     if isinstance(exc, RulesetError):
         return ApiError(422, "invalid_version", f"the version is not valid: {exc.report()}")
     if isinstance(exc, ServiceError):
-        return ApiError(exc.status, _HTTP_CODES.get(exc.status, "refused"), str(exc))
+        return ApiError(exc.status, _HTTP_CODES.get(exc.status, "http_error"), str(exc))
     if isinstance(exc, EngineError):
-        log.exception("engine failure")
+        log.exception("engine failure (request %s)", current_request_id())
         return ApiError(500, "engine_failure", "the rule engine failed; the request was not stored")
     raise exc
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+def problem_response(error: ApiError) -> Response:
+    response = problem_json(error.body(), error.status)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="jifen"'
+    return response
 
 
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError) -> Response:
-        response = json_response(exc.body(), exc.status)
-        if exc.status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="jifen"'
-        return response
+def _service_error(exc: Exception) -> Response:
+    return problem_response(as_api_error(exc))
 
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code = _HTTP_CODES.get(status, "http_error")
+    methods = list(getattr(exc, "valid_methods", None) or ())
+    if status == 413:
+        detail = f"the body is larger than {request.max_content_length} bytes"
+    elif status == 404 and request.endpoint == "api.unknown_path":
+        detail = f"no operation of this API at {request.path}"
+    elif status == 405 and methods:
+        detail = f"{request.method} is not allowed on {request.path}; it takes {', '.join(methods)}"
+    else:
+        detail = exc.description or exc.name
+    response = problem_response(ApiError(status, code, detail))
+    if status == 405 and methods:
+        response.headers["Allow"] = ", ".join(methods)
+    return response
+
+
+def _database_unavailable(exc: Exception) -> Response:
+    message = str(exc) if isinstance(exc, dbfaults.DatabaseUnavailable) else "the database is busy; try again later"
+    response = problem_response(ApiError(503, "database_unavailable", message))
+    response.headers["Retry-After"] = str(dbfaults.RETRY_AFTER)
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unexpected error on %s %s (request %s)", request.method, request.path, current_request_id())
+    return problem_response(ApiError(500, "internal_error", "an unexpected error occurred; it has been logged"))
+
+
+def register_error_handlers(blueprint: Blueprint) -> None:
+    """Answer every error of ``blueprint``'s views as a problem detail; the console's errors stay its own."""
+    blueprint.register_error_handler(ApiError, problem_response)
     for kind in (ValidationError, ServiceError, EngineError):
+        blueprint.register_error_handler(kind, _service_error)
+    for kind in (dbfaults.DatabaseUnavailable, sqlalchemy.exc.TimeoutError):
+        blueprint.register_error_handler(kind, _database_unavailable)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(Exception, _unexpected)
 
-        @app.errorhandler(kind)
-        def _service_error(exc: Exception) -> Response:
-            error = as_api_error(exc)
-            return json_response(error.body(), error.status)
 
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Any:
-        if not _wants_json():
-            return exc
-        status = exc.code or 500
-        response = json_response(error_body(_HTTP_CODES.get(status, "error"), exc.description or exc.name), status)
-        if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
-            response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
-        return response
+PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Any:
-        if isinstance(exc, HTTPException):
-            return _http_error(exc)
-        log.exception("unexpected error on %s %s", request.method, request.path)
-        if not _wants_json():
-            raise exc
-        return json_response(error_body("internal_error", "an unexpected error occurred; it has been logged"), 500)
+
+def unknown_path(path: str = "") -> Response:
+    """Any path or method under /api that no operation takes: 404, or 405 with ``Allow``.
+
+    Routed here (rather than failing in routing) so that the answer is the API's: Flask gives a routing error
+    to no blueprint, and the API's error handlers are its blueprint's alone.
+    """
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in PROBED_METHODS:
+        try:
+            rule, _args = adapter.match(method=method, return_rule=True)
+        except HTTPException:
+            continue
+        if rule.endpoint != request.endpoint:
+            allowed.append(method)
+    if allowed:
+        raise MethodNotAllowed(valid_methods=allowed)
+    raise WerkzeugNotFound()

@@ -39,7 +39,10 @@ _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 _NUMBER = re.compile(r"-?[0-9][0-9.eE+-]*")
 
 
-def json_response(body: Any, status: int = 200) -> Response:
+PROBLEM_JSON = "application/problem+json"
+
+
+def json_response(body: Any, status: int = 200, mimetype: str = "application/json") -> Response:
     try:
         data = dumps_bytes(body)
     except orjson.JSONEncodeError:
@@ -47,7 +50,12 @@ def json_response(body: Any, status: int = 200) -> Response:
             raise
         # An error answer may echo input (a key, a reference); whatever it holds, the answer must still go out.
         data = dumps_bytes(_printable(body))
-    return Response(data, status=status, mimetype="application/json")
+    return Response(data, status=status, mimetype=mimetype)
+
+
+def problem_json(body: dict[str, Any], status: int) -> Response:
+    """An RFC 9457 problem detail as ``application/problem+json``."""
+    return json_response(body, status, PROBLEM_JSON)
 
 
 def _printable(value: Any) -> Any:
@@ -243,3 +251,12 @@ def _inspect(node: dict[str, Any] | list[Any], path: tuple[str | int, ...], dupl
             _check_text(value, (*path, key))
         elif isinstance(value, (dict, list)):
             _inspect(value, (*path, key), duplicated)
+
+
+def refuse_oversized_body() -> None:
+    """413 for a body declared larger than the limit, before any view runs (also where no view reads a body)."""
+    from api.errors import ApiError
+
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", f"the body is larger than {limit} bytes")

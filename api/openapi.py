@@ -11,7 +11,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, fields, validate
 
-from api.schemas import BatchItemSchema, ErrorSchema
+from api.errors import PROBLEMS, codes_for
+from api.schemas import BatchItemSchema, ProblemSchema
 from engine import RulesetVersion
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,7 +80,7 @@ def doc(
 def _path_params(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
-        schema = {"type": "integer"} if converter == "int" else {"type": "string"}
+        schema = {"type": "integer"} if converter in ("int", "int32") else {"type": "string"}
         if converter == "uuid":
             schema["format"] = "uuid"
         params.append({"in": "path", "name": name, "required": True, "schema": schema})
@@ -125,7 +126,7 @@ def build_spec(app: Flask, catalogues: list[RulesetVersion]) -> dict[str, Any]:
         servers=[{"url": "/"}],
     )
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    spec.components.schema("Error", schema=ErrorSchema)
+    spec.components.schema("Problem", schema=ProblemSchema)
     spec.components.schema("BatchItem", schema=BatchItemSchema)
     for version in catalogues:
         schema = facts_schema(version)
@@ -153,10 +154,13 @@ def build_spec(app: Flask, catalogues: list[RulesetVersion]) -> dict[str, Any]:
             responses["201"]["links"] = LINKS[rule.endpoint]
         scope = getattr(view, "api_security", None)
         errors = list(meta["errors"]) + ([401, 403] if scope else []) + [503]  # any operation may meet a dead database
+        if "POST" in (rule.methods or ()):
+            errors.append(413)
         for status in sorted(set(errors)):
+            codes = ", ".join(f"`{c}`" for c in codes_for(status))
             responses[str(status)] = {
-                "description": ERROR_TEXT[status],
-                "content": {"application/json": {"schema": "Error"}},
+                "description": f"{ERROR_TEXT[status]} ({codes})",
+                "content": {"application/problem+json": {"schema": "Problem"}},
             }
         operation["responses"] = responses
         if scope:
@@ -164,4 +168,6 @@ def build_spec(app: Flask, catalogues: list[RulesetVersion]) -> dict[str, Any]:
             operation["description"] = f"Needs the scope `{scope}`."
         methods = sorted(m.lower() for m in (rule.methods or set()) - {"HEAD", "OPTIONS"})
         spec.path(path=path, operations={m: dict(operation, operationId=f"{rule.endpoint}_{m}") for m in methods})
-    return spec.to_dict()
+    document = spec.to_dict()
+    document["components"]["schemas"]["Problem"]["properties"]["code"]["enum"] = list(PROBLEMS)
+    return document

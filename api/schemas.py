@@ -7,16 +7,21 @@ import re
 import unicodedata
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
+
+from api import fields as f
+from api.fields import ApiSchema
 
 MAX_BATCH = 1000
 # Revisions (and pages) are bounded like the INTEGER columns they are compared with: a larger number would make
 # the database driver fail instead of finding nothing.
 MAX_INT32 = 2**31 - 1
-_REF = r"^[a-z][a-z0-9_]*/\d{4}/\d+$"
+PER_PAGE_DEFAULT, PER_PAGE_MAX = 20, 100
+_REF = r"[a-z][a-z0-9_]*/\d{4}/\d+"
 # Control (Cc), format (Cf: bidirectional overrides, zero-width characters) and line/paragraph separators, and
 # surrogates (Cs), which are not characters: a reference must read the same everywhere it is shown or stored.
 _INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+YEARS = f.Range(2000, 2100)
 
 
 def _check_application_ref(value: str) -> None:
@@ -35,30 +40,18 @@ def _check_revision(value: str) -> None:
         raise ValidationError(f"the revision must be between 1 and {MAX_INT32}")
 
 
-def application_ref_field(**kwargs: Any) -> fields.String:
+def application_ref_field(**kwargs: Any) -> f.String:
     """An application reference: 1–64 visible characters, not blank (the same rule wherever one is read)."""
-    return fields.String(validate=[validate.Length(1, 64), _check_application_ref], **kwargs)
+    return f.String(validate=[f.Length(1, 64), _check_application_ref], **kwargs)
 
 
-class StrictBoolean(fields.Boolean):
-    """true or false only (marshmallow would also take "yes", 1, 0, …)."""
-
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
-        if value is True or value is False:
-            return value
-        raise self.make_error("invalid", input=value)
+def _not_empty(value: list[Any]) -> None:
+    if not value:
+        raise ValidationError("give at least one application")
 
 
-class StrictInteger(fields.Integer):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(strict=True, **kwargs)
-
-
-class ScoreRequestSchema(Schema):
+class ScoreRequestSchema(ApiSchema):
     """One application to score."""
-
-    class Meta:
-        unknown = RAISE
 
     application_ref = application_ref_field(
         required=True,
@@ -68,31 +61,26 @@ class ScoreRequestSchema(Schema):
             "example": "TX-2026-000123",
         },
     )
-    year = StrictInteger(
-        required=True, validate=validate.Range(2000, 2100), metadata={"description": "Scoring year", "example": 2026}
-    )
-    facts = fields.Dict(
-        keys=fields.String(),
+    year = f.Integer(required=True, validate=YEARS, metadata={"description": "Scoring year", "example": 2026})
+    facts = f.Object(
         required=True,
         metadata={
-            "description": "The application's facts, checked against the fact catalogue of the version used (see FactsYYYY schemas)"
+            "description": "The application's facts, checked against the fact catalogue of the version used: "
+            "null means absent, age is derived from birth_date and refused, counts and months are whole numbers"
         },
     )
-    as_of = fields.Date(
-        validate=validate.Range(dt.date(2000, 1, 1), dt.date(2100, 12, 31)),
+    as_of = f.Date(
+        validate=f.Range(dt.date(2000, 1, 1), dt.date(2100, 12, 31)),
         metadata={
             "description": "Scoring date (default: today); picks the version in force and is the default application date"
         },
     )
-    version = fields.String(
-        validate=[
-            validate.Regexp(_REF, error="expected RULESET/YEAR/REVISION, e.g. tongxiang/2026/1"),
-            _check_revision,
-        ],
+    version = f.String(
+        validate=[f.Pattern(_REF, "RULESET/YEAR/REVISION, e.g. tongxiang/2026/1"), _check_revision],
         metadata={"description": "Pin a version (audits) instead of the one in force", "example": "tongxiang/2026/1"},
     )
-    dry_run = StrictBoolean(load_default=False, metadata={"description": "Score without storing (200 instead of 201)"})
-    supersedes = fields.UUID(
+    dry_run = f.Boolean(load_default=False, metadata={"description": "Score without storing (200 instead of 201)"})
+    supersedes = f.UUID(
         allow_none=True,
         load_default=None,
         metadata={
@@ -107,12 +95,13 @@ IDEMPOTENCY_KEY_RULE = "1 to 255 visible ASCII characters"
 
 
 class BatchItemSchema(ScoreRequestSchema):
-    class Meta:
-        unknown = RAISE
+    """One application of a batch: as for POST /scores, without dry_run (the batch has one)."""
+
+    class Meta(ApiSchema.Meta):
         exclude = ("dry_run",)
 
-    idempotency_key = fields.String(
-        validate=validate.Regexp(IDEMPOTENCY_KEY, error=f"expected {IDEMPOTENCY_KEY_RULE}"),
+    idempotency_key = f.String(
+        validate=f.Pattern(IDEMPOTENCY_KEY.pattern, IDEMPOTENCY_KEY_RULE),
         metadata={
             "description": "Makes a retry of this item safe: the same key (per API client) with the same item "
             "answers the stored score again instead of storing another"
@@ -120,20 +109,20 @@ class BatchItemSchema(ScoreRequestSchema):
     )
 
 
-class BatchRequestSchema(Schema):
+class BatchRequestSchema(ApiSchema):
     """Many applications at once. Each is checked on its own, so that one bad application fails alone: the
     list may hold anything, and what is not a valid BatchItem gets its own 422 outcome."""
 
-    class Meta:
-        unknown = RAISE
-
-    applications = fields.List(
-        fields.Raw(metadata={"description": "A BatchItem: an application as for POST /scores, without dry_run"}),
+    applications = f.List(
+        f.Anything(),
         required=True,
-        validate=validate.Length(min=1, error="give at least one application"),
-        metadata={"description": f"1 to {MAX_BATCH} applications (BatchItem), scored in order"},
+        validate=_not_empty,
+        metadata={
+            "description": f"1 to {MAX_BATCH} applications, scored in order; each one that is not a valid "
+            "BatchItem gets its own 422 outcome, and the others are scored"
+        },
     )
-    dry_run = StrictBoolean(load_default=False)
+    dry_run = f.Boolean(load_default=False, metadata={"description": "Score without storing anything"})
 
 
 class VersionIdentitySchema(Schema):
@@ -217,6 +206,9 @@ class BatchOutcomeSchema(Schema):
     application_ref = fields.String(allow_none=True)
     status = fields.Integer(metadata={"description": "201 stored, 200 dry run, 409 no version in force, 422 invalid"})
     result = fields.Nested(ScoreResultSchema)
+    type = fields.String(metadata={"description": "A refused application: its problem type (as in Problem)"})
+    title = fields.String()
+    detail = fields.String()
     code = fields.String()
     message = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
@@ -247,14 +239,17 @@ class StoredScoreSchema(ScoreResultSchema):
     facts = fields.Dict(metadata={"description": "The facts as sent"})
 
 
-class ScoreListQuerySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    application_ref = application_ref_field(required=True)
-    year = fields.Integer(validate=validate.Range(2000, 2100))
-    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_INT32))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+class ScoreListQuerySchema(ApiSchema):
+    application_ref = application_ref_field(required=True, metadata={"description": "The application's reference"})
+    year = f.QueryInteger(validate=YEARS, metadata={"description": "Only this scoring year (default: every year)"})
+    page = f.QueryInteger(
+        load_default=1, validate=f.Range(1, MAX_INT32), metadata={"description": "Page number, from 1 (default 1)"}
+    )
+    per_page = f.QueryInteger(
+        load_default=PER_PAGE_DEFAULT,
+        validate=f.Range(1, PER_PAGE_MAX),
+        metadata={"description": f"Scores per page, 1 to {PER_PAGE_MAX} (default {PER_PAGE_DEFAULT})"},
+    )
 
 
 class ScoreListSchema(Schema):
@@ -315,14 +310,13 @@ class VersionDetailSchema(VersionSummarySchema):
     )
 
 
-class InForceQuerySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    date = fields.Date(metadata={"description": "Default: today"})
-    ruleset = fields.String(
-        load_default="tongxiang", validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$", error="not a ruleset code")
+class InForceQuerySchema(ApiSchema):
+    year = f.QueryInteger(required=True, validate=YEARS, metadata={"description": "Scoring year"})
+    date = f.Date(metadata={"description": "The date the version must be in force on (default: today)"})
+    ruleset = f.String(
+        load_default="tongxiang",
+        validate=f.Pattern(r"[a-z][a-z0-9_]{0,63}", "a ruleset code (lower-case letters, digits, _)"),
+        metadata={"description": "Ruleset code (default tongxiang)"},
     )
 
 
@@ -336,14 +330,33 @@ class DiffSchema(Schema):
     cases = fields.List(fields.Dict(), metadata={"description": "Each test case's total under A and under B"})
 
 
-class ErrorSchema(Schema):
-    code = fields.String(metadata={"example": "invalid_fields"})
-    message = fields.String()
-    current_id = fields.String(
-        allow_none=True, metadata={"description": "With 409 already_scored / stale_supersedes: the current score"}
+class ProblemSchema(Schema):
+    """An error, as an RFC 9457 problem detail (application/problem+json) with the service's own members."""
+
+    type = fields.String(
+        required=True,
+        metadata={
+            "description": "The problem type: a URI reference to this code's entry on the API reference page "
+            "(/api/v1/docs#problem-CODE), the same on every deployment",
+            "example": "/api/v1/docs#problem-invalid_fields",
+        },
+    )
+    title = fields.String(required=True, metadata={"description": "The problem type in a few words (per code)"})
+    status = fields.Integer(required=True, metadata={"description": "The HTTP status, as sent"})
+    detail = fields.String(required=True, metadata={"description": "What went wrong with this request"})
+    code = fields.String(required=True, metadata={"description": "The problem as a stable machine code"})
+    message = fields.String(
+        required=True, metadata={"description": "The same text as detail (kept for clients of earlier /api/v1)"}
     )
     errors = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.String()), metadata={"description": "Field path → messages"}
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={
+            "description": "invalid_fields and a few 400s: each field path (e.g. facts.insurance_months) → its messages"
+        },
+    )
+    current_id = fields.String(
+        metadata={"description": "already_scored and stale_supersedes: the id of the application's current score"}
     )
 
 

@@ -94,7 +94,7 @@ def in_force() -> Response:
     return json_response(rulesets.describe(row))
 
 
-@bp.get("/versions/<code>/<int:year>/<int:revision>")
+@bp.get("/versions/<code>/<int32:year>/<int32:revision>")
 @doc("A whole version: catalogue, categories, indicators, items (with sentences), legal references, test cases",
      tag="versions", responses={200: ("The version", VersionDetailSchema)}, errors=(404, 422))  # fmt: skip
 @require("read")
@@ -106,7 +106,7 @@ def get_version(code: str, year: int, revision: int) -> Response:
     return json_response(body)
 
 
-@bp.get("/versions/<a_code>/<int:a_year>/<int:a_revision>/diff/<b_code>/<int:b_year>/<int:b_revision>")
+@bp.get("/versions/<a_code>/<int32:a_year>/<int32:a_revision>/diff/<b_code>/<int32:b_year>/<int32:b_revision>")
 @doc("What changed from version A to version B, and each test case's total under both", tag="versions",
      responses={200: ("The differences", DiffSchema)}, errors=(404, 422))  # fmt: skip
 @require("read")

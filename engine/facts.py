@@ -64,7 +64,7 @@ def parse_date(value: Any) -> dt.date:
             return dt.date.fromisoformat(value)
         except ValueError:
             raise Invalid(f"not a valid date: {value!r} (expected YYYY-MM-DD)") from None
-    raise Invalid(f"expected a date as YYYY-MM-DD, got {_describe(value)}")
+    raise Invalid(f"expected a date as YYYY-MM-DD, got {describe_value(value)}")
 
 
 def plausible_date(value: Any) -> dt.date:
@@ -81,7 +81,12 @@ def plausible_date(value: Any) -> dt.date:
     return date
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """A sent value as error messages name it.
+
+    >>> describe_value("12"), describe_value(True), describe_value([1])
+    ("the string '12'", 'true', 'a list')
+    """
     if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, str):
@@ -101,7 +106,7 @@ def converter(field: FactField) -> Converter:
         def to_bool(value: Any) -> FactValue:
             if value is True or value is False:
                 return value
-            raise Invalid(f"expected true or false, got {_describe(value)}")
+            raise Invalid(f"expected true or false, got {describe_value(value)}")
 
         return to_bool
     if kind == "int":
@@ -111,7 +116,7 @@ def converter(field: FactField) -> Converter:
             if type(value) is not int:
                 if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
                     raise Invalid(f"expected a whole number, got {value}")
-                raise Invalid(f"expected an integer, got {_describe(value)}")
+                raise Invalid(f"expected an integer, got {describe_value(value)}")
             in_range(value)
             return value
 
@@ -127,7 +132,7 @@ def converter(field: FactField) -> Converter:
             elif type(value) is Decimal and value.is_finite():
                 number = value
             else:
-                raise Invalid(f"expected a number, got {_describe(value)}")
+                raise Invalid(f"expected a number, got {describe_value(value)}")
             in_range(number)
             return number
 
@@ -141,14 +146,14 @@ def converter(field: FactField) -> Converter:
         def to_enum(value: Any) -> FactValue:
             if isinstance(value, str) and value in allowed:
                 return value
-            raise Invalid(f"must be one of: {listing}; got {_describe(value)}")
+            raise Invalid(f"must be one of: {listing}; got {describe_value(value)}")
 
         return to_enum
 
     def to_str(value: Any) -> FactValue:
         if isinstance(value, str):
             return value
-        raise Invalid(f"expected a string, got {_describe(value)}")
+        raise Invalid(f"expected a string, got {describe_value(value)}")
 
     return to_str
 
@@ -178,7 +183,7 @@ class FactsValidator:
     def validate(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, FactValue], dict[str, FactValue]]:
         """Return ``(typed facts with derived ones, derived facts alone)``; raise FactsError listing every problem."""
         if not isinstance(facts, Mapping):
-            raise FactsError({"facts": [f"expected an object of facts, got {_describe(facts)}"]})
+            raise FactsError({"facts": [f"expected an object of facts, got {describe_value(facts)}"]})
         typed: dict[str, FactValue] = {}
         errors: dict[str, list[str]] = {}
         converters = self._converters

@@ -11,7 +11,7 @@ def create_app(config: Any = None) -> Flask:
     """Build the Flask application; ``config`` is a Config object or a mapping of overrides."""
     import admin
     import api
-    from jifen import security
+    from jifen import requestid, security
     from jifen.cli import register_commands
     from jifen.config import Config
     from jifen.db import Database, Timeouts
@@ -26,6 +26,7 @@ def create_app(config: Any = None) -> Flask:
 
     Database(app.config["DATABASE_URL"], Timeouts.from_config(app.config)).init_app(app)
     security.init_app(app)
+    requestid.init_app(app)
     register_commands(app)
     api.init_app(app)
     admin.init_app(app)

@@ -23,10 +23,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from flask import Response, request
+from flask import Response
 from sqlalchemy.engine import ExceptionContext
-
-from engine.result import dumps_bytes
 
 log = logging.getLogger(__name__)
 
@@ -192,16 +190,12 @@ _PAGE = """<!doctype html>
 
 
 def answer(exc: Exception) -> Response:
-    """503 for an unavailable database: JSON under /api and for /healthz, a Chinese page in the console.
+    """503 for an unavailable database: a short Chinese page (the API answers a problem detail of its own).
 
     Registered on the application, not on a blueprint: the database is the whole application's, and the error can
-    come before any blueprint's view runs (the API key lookup, the console's user loader).
+    come before any view runs (the console's user loader). The API's blueprint registers its own handler, which
+    Flask asks first for everything under /api and for /healthz.
     """
-    message = str(exc) if isinstance(exc, DatabaseUnavailable) else "the database is busy; try again later"
-    if request.path.startswith("/api/") or request.path == "/healthz":
-        body = dumps_bytes({"code": "database_unavailable", "message": message})
-        response = Response(body, status=503, mimetype="application/json")
-    else:
-        response = Response(_PAGE, status=503, mimetype="text/html")
+    response = Response(_PAGE, status=503, mimetype="text/html")
     response.headers["Retry-After"] = str(RETRY_AFTER)
     return response

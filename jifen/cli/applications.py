@@ -13,7 +13,7 @@ from jifen.db import get_session
 from jifen.services import application_views
 from jifen.services.applications import china_today
 
-applications_group = AppGroup("applications", help="Applications: their history for an auditor.")
+applications_group = AppGroup("applications", help="Applications: overdue verification tasks, and their history.")
 
 
 @applications_group.command("history")
@@ -30,3 +30,18 @@ def history_command(application_ref: str, year: int, out: Path | None) -> None:
         return
     out.write_text(text, encoding="utf-8")
     click.echo(f"history of {application_ref} ({year}) written to {out}", err=True)
+
+
+@applications_group.command("overdue")
+@click.option("--department", help="Only this department's tasks (its queue: open tasks, overdue first).")
+@friendly_errors
+def overdue_command(department: str | None) -> None:
+    """List every verification task past its due date (today in China), by department; or one department's queue."""
+    session, today = get_session(), china_today()
+    tasks = (
+        application_views.queue(session, department, today) if department else application_views.overdue(session, today)
+    )
+    for task in tasks:
+        late = f"overdue since {task['due']}" if task["overdue"] else f"due {task['due']}"
+        click.echo(f"{task['department']}\t{task['application_ref']}\t{task['year']}\t{task['kind']}\t{late}")
+    click.echo(f"{len(tasks)} task(s)", err=True)

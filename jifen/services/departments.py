@@ -12,8 +12,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import RulesetError
 from jifen.errors import Refused
-from jifen.models import FactFieldRow
+from jifen.models import RulesetVersionRow
 
 _SEPARATORS = re.compile(r"[、，,;；/／]")
 
@@ -24,9 +25,17 @@ def members(unit: str) -> tuple[str, ...]:
 
 
 def known(session: Session) -> list[str]:
-    """Every department that some version's fact catalogue names, sorted."""
-    units = session.scalars(select(FactFieldRow.department).where(FactFieldRow.department.is_not(None)).distinct())
-    return sorted({name for unit in units if unit for name in members(unit)})
+    """Every department that some version's fact catalogue names, sorted (a draft that does not load is skipped)."""
+    from jifen.services import rulesets  # here: rulesets imports users, which imports this module
+
+    names: set[str] = set()
+    for row in session.scalars(select(RulesetVersionRow)):
+        try:
+            catalogue = rulesets.load_model(row).facts
+        except RulesetError:
+            continue
+        names.update(name for field in catalogue if field.department for name in members(field.department))
+    return sorted(names)
 
 
 def check(session: Session, department: str | None) -> str:

@@ -208,7 +208,7 @@ def test_supplement_once_reopens_the_tasks_it_touches(api: Any, clock: Clock) ->
     assert _task(body, "教育局")["status"] == "done"  # untouched
     second = api.post("intake", "/TX-S/2025/supplements", {"facts": {"education": "master"}})
     assert second.status_code == 409 and second.json["code"] == "supplement_used"
-    assert "supplemented on 2025-09-30" in second.json["detail"]
+    assert "supplemented on 2025-09-30" in second.json["message"]
 
 
 def test_extension_once_by_3_working_days(api: Any) -> None:
@@ -377,3 +377,25 @@ def test_history_export_cli(api: Any, runner: Any, tmp_path: Any) -> None:
     assert history["scores"][0]["facts"]["insurance_months"] == 36
     missing = runner.invoke(args=["applications", "history", "TX-NONE", "2025"])
     assert missing.exit_code == 1 and "no application TX-NONE for 2025" in missing.output
+
+
+def test_department_queue_and_overdue_tasks(api: Any, db: Any, runner: Any) -> None:
+    from jifen.services import application_views
+
+    api.receive("TX-Q1", received_on="2025-03-03")  # due 24 March
+    api.receive("TX-Q2")  # due 20 February
+    api.verify("TX-Q1", "教育局")
+    with db.factory() as s:
+        queue = application_views.queue(s, "人力社保局", dt.date(2025, 3, 1))
+        assert [(t["application_ref"], t["due"], t["overdue"]) for t in queue] == [
+            ("TX-Q2", dt.date(2025, 2, 20), True),
+            ("TX-Q1", dt.date(2025, 3, 24), False),
+        ]
+        assert [t["application_ref"] for t in application_views.queue(s, "教育局", dt.date(2025, 3, 1))] == ["TX-Q2"]
+        overdue = application_views.overdue(s, dt.date(2025, 3, 1))
+        assert {t["application_ref"] for t in overdue} == {"TX-Q2"} and len(overdue) == len(DEPARTMENTS)
+        assert application_views.overdue(s, dt.date(2025, 2, 20)) == []
+    listed = runner.invoke(args=["applications", "overdue"])  # today's real date: every open task of 2025 is late
+    assert listed.exit_code == 0 and len(listed.stdout.splitlines()) == 2 * len(DEPARTMENTS) - 1
+    mine = runner.invoke(args=["applications", "overdue", "--department", "人力社保局"])
+    assert [line.split("\t")[1] for line in mine.stdout.splitlines()] == ["TX-Q2", "TX-Q1"]

@@ -6,17 +6,10 @@ from typing import Any
 
 import pytest
 
+from tests.api.problems import check
+
 BASE = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01"}
 URL = "/api/v1/scores"
-
-
-def check(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.data
-    assert response.mimetype == "application/json"
-    body = response.json
-    assert body["code"] == code and body["message"], body
-    assert set(body) <= {"code", "message", "errors"}
-    return body  # type: ignore[no-any-return]
 
 
 def test_malformed_json_is_400(client: Any, headers: dict[str, str]) -> None:
@@ -46,30 +39,34 @@ def test_wrong_content_type_is_415(client: Any, headers: dict[str, str], content
 @pytest.mark.parametrize(
     ("body", "errors"),
     [
-        ({"year": 2026, "facts": BASE}, {"application_ref": ["Missing data for required field."]}),
-        ({"application_ref": "A", "year": "2026", "facts": BASE}, {"year": ["Not a valid integer."]}),
-        ({"application_ref": "A", "year": 2026.0, "facts": BASE}, {"year": ["Not a valid integer."]}),
+        ({"year": 2026, "facts": BASE}, {"application_ref": ["required field is missing"]}),
+        (
+            {"application_ref": "A", "year": "2026", "facts": BASE},
+            {"year": ["expected an integer, got the string '2026'"]},
+        ),
+        ({"application_ref": "A", "year": 2026.0, "facts": BASE}, {"year": ["expected a whole number, got 2026.0"]}),
+        ({"application_ref": "A", "year": True, "facts": BASE}, {"year": ["expected an integer, got true"]}),
         (
             {"application_ref": "A", "year": 1999, "facts": BASE},
-            {"year": ["Must be greater than or equal to 2000 and less than or equal to 2100."]},
+            {"year": ["must be between 2000 and 2100, got 1999"]},
         ),
-        ({"application_ref": "A", "year": 2026, "facts": BASE, "colour": 1}, {"colour": ["Unknown field."]}),
-        ({"application_ref": "A", "year": 2026, "facts": [1]}, {"facts": ["Not a valid mapping type."]}),
+        ({"application_ref": "A", "year": 2026, "facts": BASE, "colour": 1}, {"colour": ["unknown field"]}),
+        ({"application_ref": "A", "year": 2026, "facts": [1]}, {"facts": ["expected an object, got a list"]}),
         (
             {"application_ref": "A", "year": 2026, "facts": BASE, "as_of": "2026-02-30"},
-            {"as_of": ["Not a valid date."]},
+            {"as_of": ["not a valid date: '2026-02-30' (expected YYYY-MM-DD)"]},
         ),
         (
             {"application_ref": "A", "year": 2026, "facts": BASE, "dry_run": "yes"},
-            {"dry_run": ["Not a valid boolean."]},
+            {"dry_run": ["expected true or false, got the string 'yes'"]},
         ),
         (
             {"application_ref": "A", "year": 2026, "facts": BASE, "version": "2026"},
-            {"version": ["expected RULESET/YEAR/REVISION, e.g. tongxiang/2026/1"]},
+            {"version": ["expected RULESET/YEAR/REVISION, e.g. tongxiang/2026/1, got the string '2026'"]},
         ),
         (
             {"application_ref": "", "year": 2026, "facts": BASE},
-            {"application_ref": ["Length must be between 1 and 64."]},
+            {"application_ref": ["must be 1 to 64 characters long, got 0"]},
         ),
     ],
 )
@@ -149,11 +146,11 @@ def test_body_too_large_is_413(app: Any, client: Any, headers: dict[str, str]) -
 
 def test_query_errors_are_422(client: Any, headers: dict[str, str]) -> None:
     assert check(client.get("/api/v1/scores", headers=headers), 422, "invalid_fields")["errors"] == {
-        "application_ref": ["Missing data for required field."]
+        "application_ref": ["required field is missing"]
     }
     assert check(client.get("/api/v1/scores?application_ref=A&per_page=1000", headers=headers), 422, "invalid_fields")[
         "errors"
-    ] == {"per_page": ["Must be greater than or equal to 1 and less than or equal to 100."]}
+    ] == {"per_page": ["must be between 1 and 100, got 1000"]}
     check(client.get("/api/v1/versions/in-force?year=abc", headers=headers), 422, "invalid_fields")
     check(client.get("/api/v1/versions/in-force?year=2026&date=soon", headers=headers), 422, "invalid_fields")
     check(client.get("/api/v1/scores?application_ref=A&sort=asc", headers=headers), 422, "invalid_fields")

@@ -10,20 +10,12 @@ import pytest
 
 from api.http import MAX_DEPTH, MAX_NUMBER_CHARS
 from api.schemas import MAX_INT32
+from tests.api.problems import check
 
 URL = "/api/v1/scores"
 BATCH = "/api/v1/scores/batch"
 FACTS = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2026-03-15"}
 FACTS_TEXT = json.dumps(FACTS)[1:-1]  # the facts' members, to write bodies by hand
-
-
-def check(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.data
-    assert response.mimetype == "application/json"
-    body = response.json
-    assert body["code"] == code and body["message"], body
-    assert set(body) <= {"code", "message", "errors", "current_id"}
-    return body  # type: ignore[no-any-return]
 
 
 def post(client: Any, headers: dict[str, str], text: str | bytes, url: str = URL) -> Any:
@@ -217,7 +209,7 @@ def test_an_empty_batch_is_422(client: Any, headers: dict[str, str]) -> None:
         ("\ufeffTX", "U+FEFF at position 1"),
         ("TX\u20281", "U+2028 at position 3"),
         ("TX\u20291", "U+2029 at position 3"),
-        ("A" * 65, "Length must be between 1 and 64."),
+        ("A" * 65, "must be 1 to 64 characters long, got 65"),
     ],
 )
 def test_bad_application_refs_are_422(client: Any, headers: dict[str, str], ref: str, message: str) -> None:
@@ -255,7 +247,7 @@ def test_good_application_refs_are_stored_as_sent(client: Any, headers: dict[str
         ),
         ({"application_date": "9999-12-31"}, {}, {"facts.application_date": ["must be between 1900-01-01 and 2100-12-31, got 9999-12-31"]}),
         ({"application_date": "0001-01-01"}, {}, {"facts.application_date": ["must be between 1900-01-01 and 2100-12-31, got 0001-01-01"]}),
-        ({}, {"as_of": "0001-01-01"}, {"as_of": ["Must be greater than or equal to 2000-01-01 and less than or equal to 2100-12-31."]}),
+        ({}, {"as_of": "0001-01-01"}, {"as_of": ["must be between 2000-01-01 and 2100-12-31, got 0001-01-01"]}),
     ],
     ids=["born-0001", "born-1899", "born-after-application", "born-after-scoring-date", "applied-9999", "applied-0001", "as-of-0001"],
 )  # fmt: skip
@@ -293,9 +285,8 @@ def test_ruleset_codes_that_cannot_exist_are_404_or_422(client: Any, headers: di
     check(client.get(f"/api/v1/rulesets/{code}/versions", headers=headers), 404, "not_found")
     check(client.get(f"/api/v1/versions/{code}/2026/1", headers=headers), 404, "not_found")
     query = f"/api/v1/versions/in-force?year=2026&ruleset={code}"
-    assert check(client.get(query, headers=headers), 422, "invalid_fields")["errors"] == {
-        "ruleset": ["not a ruleset code"]
-    }
+    errors = check(client.get(query, headers=headers), 422, "invalid_fields")["errors"]
+    assert list(errors) == ["ruleset"] and errors["ruleset"][0].startswith("expected a ruleset code")
 
 
 def test_the_largest_revision_is_looked_up(client: Any, headers: dict[str, str]) -> None:

