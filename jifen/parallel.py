@@ -1,12 +1,13 @@
 """Work through a stream in chunks on every core: a process pool fed a bounded window, results in input order.
 
 Each worker process runs ``initializer`` once when it starts (that is where it compiles its versions: the
-durable_rules core is never shared across processes), then handles chunks. Workers are *spawned*, fresh
-interpreters that import only the module of ``func`` (``engine.batch``, no web framework): a worker costs
-about 30 MiB instead of a copy of the whole application, and inherits no thread, lock or database
-connection of the parent. The parent reads ahead only
-``window`` chunks, so memory stays bounded however long the stream is. With one job, or a stream that fits
-in one chunk, the work runs in this process through the same functions, so the output cannot differ.
+durable_rules core is never shared across processes), then handles chunks. Workers are *spawned*: fresh
+interpreters that import the module of ``func`` (``engine.batch``, which imports nothing of the web or the
+database) and the parent's main script, not a forked copy of the whole application. A worker then costs
+about 40 MiB of memory of its own, and inherits no thread, lock or database connection of the parent. The
+parent keeps at most ``window`` chunks in flight, so memory stays bounded however long the stream is. With
+one job, or a stream that fits in one chunk, the work runs in this process through the same functions, so
+the output cannot differ.
 """
 
 from __future__ import annotations

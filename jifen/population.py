@@ -2,7 +2,8 @@
 
 A population is a sequence of *entries* (``engine.batch.Entry``): the JSON text of one
 ``{"application_ref": …, "facts": {…}}`` each, not yet parsed, so that the parent process only splits the
-input and the worker processes parse and score. Memory stays bounded by the size of one entry and the read buffer, whatever the population's size.
+input and the worker processes parse and score. Memory stays bounded by the size of one entry and the read
+buffer, whatever the population's size.
 """
 
 from __future__ import annotations
