@@ -167,26 +167,3 @@ class HistorySchema(Schema):
     application = fields.Nested(ApplicationSchema)
     events = fields.List(fields.Dict(), metadata={"description": "Every transition: who, when, what changed"})
     scores = fields.List(fields.Dict(), metadata={"description": "The score chain, each with its verified facts"})
-
-
-# The codes this resource answers beyond the API's common ones (README, "The life of an application").
-APPLICATION_PROBLEMS: dict[str, tuple[int, str, str]] = {
-    "no_department": (403, "No department", "The API key is not bound to a department; create a `verify` key with `--department`."),
-    "department_mismatch": (403, "Department mismatch", "`department` is not the department the key is bound to."),
-    "not_department_facts": (403, "Not the department's facts", "The verification names facts that another department verifies; `errors` names each with its department."),
-    "application_exists": (409, "Application exists", "The application (reference and year) has been received already."),
-    "application_voided": (409, "Application voided", "The application was voided (permit suspended or cancelled); nothing can change it. A restored permit needs a new application."),
-    "supplement_used": (409, "Supplement used", "The applicant has supplemented materials once already."),
-    "supplement_closed": (409, "Supplement closed", "The result has been published: supplements are taken only before publication."),
-    "no_open_task": (409, "No open task", "The application is not being verified or re-reviewed."),
-    "task_done": (409, "Task done", "The department has completed its task of this round."),
-    "no_task": (409, "No task", "The application has no task for the department."),
-    "extension_used": (409, "Extension used", "The task has been extended once already."),
-    "extension_not_allowed": (409, "Extension not allowed", "A re-review's 7 working days cannot be extended."),
-    "verification_pending": (409, "Verification pending", "Departments have not verified their facts yet; the detail names them."),
-    "already_published": (409, "Already published", "The result has been published already."),
-    "not_published": (409, "Not published", "Only a published result can be disputed."),
-    "objection_already_filed": (409, "Objection already filed", "An objection was filed already; its re-review is final."),
-    "no_calendar_data": (409, "No calendar data", "A deadline falls in a year with no holiday data; the bureau adds the year with `flask calendar add`."),
-    "objection_window_closed": (422, "Objection window closed", "The objection was filed after its deadline (3 days from publication, to the next working day)."),
-}  # fmt: skip

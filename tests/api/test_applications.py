@@ -399,3 +399,17 @@ def test_department_queue_and_overdue_tasks(api: Any, db: Any, runner: Any) -> N
     assert listed.exit_code == 0 and len(listed.stdout.splitlines()) == 2 * len(DEPARTMENTS) - 1
     mine = runner.invoke(args=["applications", "overdue", "--department", "人力社保局"])
     assert [line.split("\t")[1] for line in mine.stdout.splitlines()] == ["TX-Q2", "TX-Q1"]
+
+
+def test_every_code_of_an_applications_life_is_in_the_catalogue() -> None:
+    import re
+    from pathlib import Path
+
+    from api.errors import PROBLEMS
+
+    source = (Path(__file__).parents[2] / "jifen" / "services" / "applications.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'refused\(\s*(\d{3}),\s*"(\w+)"', source))
+    assert len(codes) >= 15
+    for status, code in codes:
+        assert code in PROBLEMS and PROBLEMS[code].status == int(status), code
+    assert PROBLEMS["no_calendar_data"].status == 409
