@@ -12,4 +12,13 @@ preload_app = False
 timeout = 30
 graceful_timeout = 30
 accesslog = os.environ.get("JIFEN_ACCESS_LOG", "-") or None  # JIFEN_ACCESS_LOG= (empty) turns it off
+# gunicorn's combined format, then the answer's X-Request-ID (the caller's, or the one the service made up)
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
 errorlog = "-"
+
+
+def post_worker_init(worker: object) -> None:
+    """The application's log records go to the error log too, each with its request id."""
+    from jifen.requestid import install_logging
+
+    install_logging()

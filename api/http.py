@@ -17,6 +17,7 @@ exactly what the client sent, and so that no input can make the reader itself fa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -56,6 +57,16 @@ def json_response(body: Any, status: int = 200, mimetype: str = "application/jso
 def problem_json(body: dict[str, Any], status: int) -> Response:
     """An RFC 9457 problem detail as ``application/problem+json``."""
     return json_response(body, status, PROBLEM_JSON)
+
+
+def conditional(response: Response) -> Response:
+    """A GET answer with a strong ``ETag`` (sha256 of its body); 304 without a body when ``If-None-Match`` names it.
+
+    The tag is the hash of exactly what is sent, so it changes with anything that changes the answer (a version
+    retired, a new wording of the sentences) and never otherwise.
+    """
+    response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
+    return response.make_conditional(request)
 
 
 def _printable(value: Any) -> Any:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template
 
-from api.http import json_response
+from api.http import conditional, json_response
 from api.openapi import build_spec, doc
 from api.schemas import HealthSchema
 from engine import RulesetError
@@ -29,7 +29,7 @@ def _catalogues() -> list[Any]:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return json_response(build_spec(current_app, _catalogues()))
+    return conditional(json_response(build_spec(current_app, _catalogues())))
 
 
 @bp.get("/docs")

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import func, select
 
 from api.auth import require
-from api.http import json_response
+from api.http import conditional, json_response
 from api.openapi import doc
 from api.schemas import (
     MAX_INT32,
@@ -103,7 +103,7 @@ def get_version(code: str, year: int, revision: int) -> Response:
     model = rulesets.load_model(row)
     sentences = {item.code: item_sentence(item, model.catalogue) for ind in model.indicators for item in ind.items}
     body: dict[str, Any] = {**rulesets.describe(row), "document": to_document(model), "sentences": sentences}
-    return json_response(body)
+    return conditional(json_response(body))
 
 
 @bp.get("/versions/<a_code>/<int32:a_year>/<int32:a_revision>/diff/<b_code>/<int32:b_year>/<int32:b_revision>")
