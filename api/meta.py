@@ -40,6 +40,7 @@ def docs() -> str:
 
 @bp.get("/healthz")
 @doc("Is the service up and can its database take a write now?", tag="meta",
+     description="Needs no key. Also served at /healthz for load balancers.",
      responses={200: ("Healthy", HealthSchema)})  # fmt: skip
 def healthz() -> Response:
     """200 if a write would succeed now; otherwise DatabaseUnavailable, answered 503 (within the health timeout)."""

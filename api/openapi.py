@@ -1,49 +1,99 @@
-"""The OpenAPI 3 document, generated from the views' declared schemas (marshmallow) and the fact catalogues."""
+"""The OpenAPI 3 document, generated from the views' declarations, the marshmallow schemas and the fact catalogues.
+
+The document is meant to be enough: a client generated from it (openapi-python-client) needs no hand-written
+bridging, and linters find nothing to warn about. So every operation has a short operationId and a described
+tag, declares every error status it can answer (each a Problem, with the codes it can carry), and the headers
+it sends; answers list their always-present properties as required; ``info.version`` carries a hash of the
+document, so it changes whenever the document does (a published version that changes the facts included).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import orjson
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from api.errors import PROBLEMS, codes_for
-from api.schemas import BatchItemSchema, ProblemSchema
+from api.catalogue import facts_schema, schema_name
+from api.errors import PROBLEMS
+from api.schemas import AnyOf, BatchItemSchema, ProblemSchema
+from api.version_schemas import AllConditionsSchema, AnyConditionsSchema, ClauseSchema, Ref
 from engine import RulesetVersion
 
 F = TypeVar("F", bound=Callable[..., Any])
 API_PREFIX = "/api/v1"
-ERROR_TEXT = {
-    400: "Malformed JSON, or a body that is not a JSON object",
-    401: "Missing or invalid API key",
-    403: "The client lacks the scope",
+# The API's own version: the major is the /api/v1 of its paths. The document's version adds a hash of the
+# document ("1.1.0+1a2b3c4d5e6f"): a valid semantic version and PEP 440 version, so that generated clients install.
+API_VERSION = "1.1.0"
+TITLE = "jifen scoring API"
+TAGS = {
+    "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
+    "chains, and verify that a stored score is reproduced exactly.",
+    "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
+    "in the ruleset file format, and the differences between two.",
+    "applications": "An application's life around its score: receipt, supplement, department verification, "
+    "publication, objection and re-review, void, and its history.",
+    "meta": "Health of the service.",
+}
+# Short operation ids, for generated clients (`create_score(...)`); the rest are the view's name in camelCase.
+OPERATION_IDS = {
+    "api.versions.in_force": "getVersionInForce",
+    "api.versions.diff": "diffVersions",
+    "api.meta.healthz": "getHealth",
+    "api.applications.get_history": "getApplicationHistory",
+    "api.applications.supplements": "supplementApplication",
+    "api.applications.verifications": "verifyApplicationFacts",
+    "api.applications.extensions": "extendVerificationTask",
+    "api.applications.publish": "publishApplication",
+    "api.applications.objections": "objectToApplication",
+    "api.applications.void": "voidApplication",
+}
+STATUS_TEXT = {
+    304: "Not modified: the ETag named in If-None-Match is still current",
+    400: "The body is not strict JSON, or not a JSON object",
+    401: "No API key, or one that is unknown or revoked",
+    403: "The API client may not do this",
     404: "Not found",
-    409: "No version in force for the year (or another conflict)",
-    413: "Too many applications in one batch, or a body too large",
+    409: "Conflict",
+    413: "The body is too large",
     415: "The body is not sent as application/json",
     422: "Invalid fields: `errors` maps each field path to its messages",
-    503: "The database is unavailable (unreachable, frozen, read-only or locked): try again after `Retry-After`",
+    500: "An unexpected error (logged with the request's X-Request-ID); nothing was stored",
+    503: "The database is unavailable (down, frozen, read-only or locked): try again after Retry-After",
 }
-
+# What reading a JSON body can refuse (api.http.json_body)
+JSON_BODY_ERRORS = ("malformed_json", "not_an_object", "duplicate_key", "json_too_deep", "number_out_of_range",
+                    "invalid_character", "unsupported_media_type")  # fmt: skip
+_HEADER_REQUEST_ID = {
+    "description": "The request's id: the X-Request-ID sent (1 to 128 visible ASCII characters), else a new one. "
+    "It is in the service's access and error logs.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+_RESPONSE_HEADERS: dict[int, dict[str, Any]] = {
+    201: {"Location": {"description": "Where the created resource is read", "required": True, "schema": {"type": "string"}}},
+    401: {"WWW-Authenticate": {"description": 'Bearer realm="jifen"', "required": True, "schema": {"type": "string"}}},
+    503: {"Retry-After": {"description": "Seconds to wait before trying again", "required": True,
+                          "schema": {"type": "integer"}}},
+}  # fmt: skip
 
 # What a client can do next with a stored score (OpenAPI links: generated clients and Schemathesis follow them).
 LINKS = {
     "api.scores.create_score": {
-        "GetScore": {"operationId": "api.scores.get_score_get", "parameters": {"score_id": "$response.body#/id"}},
-        "VerifyScore": {
-            "operationId": "api.scores.verify_score_post",
-            "parameters": {"score_id": "$response.body#/id"},
-        },
+        "GetScore": {"operationId": "getScore", "parameters": {"score_id": "$response.body#/id"}},
+        "VerifyScore": {"operationId": "verifyScore", "parameters": {"score_id": "$response.body#/id"}},
         "ListScores": {
-            "operationId": "api.scores.list_scores_get",
+            "operationId": "listScores",
             "parameters": {"application_ref": "$response.body#/application_ref", "year": "$response.body#/year"},
         },
         "ReReview": {
-            "operationId": "api.scores.create_score_post",
+            "operationId": "createScore",
             "description": "A re-review (复核) of this score: the same application and year, naming it in supersedes",
             "requestBody": {
                 "application_ref": "$response.body#/application_ref",
@@ -62,15 +112,26 @@ def doc(
     body: type[Schema] | None = None,
     query: type[Schema] | None = None,
     responses: dict[int, tuple[str, type[Schema] | None]],
-    errors: tuple[int, ...] = (),
+    errors: tuple[int | str, ...] = (),
+    description: str | None = None,
+    headers: Mapping[str, Mapping[str, Any]] | None = None,
+    response_headers: Mapping[int, Mapping[str, Mapping[str, Any]]] | None = None,
+    conditional: bool = False,
 ) -> Callable[[F], F]:
-    """Declare what a view takes and answers; the OpenAPI document is built from these declarations."""
+    """Declare what a view takes and answers; the OpenAPI document is built from these declarations.
+
+    ``errors`` names the error codes the view's own work can answer (``"no_version_in_force"``), or bare statuses;
+    the document adds what every operation can meet (401/403 with a scope, 413 on a POST, 500, 503).
+    ``headers`` are request header parameters; ``conditional`` answers 304 to a current If-None-Match.
+    """
 
     def decorator(view: F) -> F:
         # an operation answers exactly its documented methods: OPTIONS too gets 405 with ``Allow``
         view.__dict__["provide_automatic_options"] = False
         view.__dict__["api_doc"] = {
             "summary": summary, "tag": tag, "body": body, "query": query, "responses": responses, "errors": errors,
+            "description": description, "headers": headers or {}, "response_headers": response_headers or {},
+            "conditional": conditional,
         }  # fmt: skip
         return view
 
@@ -80,94 +141,191 @@ def doc(
 def _path_params(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
-        schema = {"type": "integer"} if converter in ("int", "int32") else {"type": "string"}
-        if converter == "uuid":
+        schema: dict[str, Any] = {"type": "string"}
+        if converter in ("int", "int32"):
+            schema = {"type": "integer", "minimum": 0}
+        elif converter == "uuid":
             schema["format"] = "uuid"
         params.append({"in": "path", "name": name, "required": True, "schema": schema})
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), params
 
 
-def facts_schema(version: RulesetVersion) -> type[Schema]:
-    """A marshmallow schema of a version's fact catalogue (what ``facts`` may hold under it)."""
-    attrs: dict[str, Any] = {}
-    for field in version.facts:
-        if field.derived is not None:
-            continue
-        meta = {"description": field.label + (f"（{field.department}）" if field.department else "")}
-        rng = validate.Range(field.min, field.max) if field.min is not None or field.max is not None else None
-        kwargs: dict[str, Any] = {"required": field.required, "metadata": meta}
-        if field.type == "bool":
-            attrs[field.name] = fields.Boolean(**kwargs)
-        elif field.type == "int":
-            attrs[field.name] = fields.Integer(strict=True, validate=rng, **kwargs)
-        elif field.type == "number":
-            attrs[field.name] = fields.Float(validate=rng, **kwargs)
-        elif field.type == "date":
-            attrs[field.name] = fields.Date(**kwargs)
-        elif field.type == "enum":
-            attrs[field.name] = fields.String(validate=validate.OneOf(field.values), **kwargs)
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _field_refs(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """apispec: a reference to another component (``Ref``) or a choice of them (``AnyOf``)."""
+    if isinstance(field, Ref):
+        return {"$ref": f"#/components/schemas/{field.name}"}
+    if isinstance(field, AnyOf):
+        return {"anyOf": [{"$ref": f"#/components/schemas/{n}"} for n in field.names]}
+    return {}
+
+
+def _error_responses(meta: dict[str, Any], scoped: bool, method: str) -> dict[int, list[str]]:
+    """Each error status of an operation with the codes it can carry (empty: any code of that status)."""
+    statuses: dict[int, list[str]] = {}
+    declared: list[int | str] = list(meta["errors"])
+    if scoped:
+        declared += ["unauthorized", "forbidden"]
+    if method == "post":
+        declared.append("payload_too_large")
+    declared += ["internal_error", "database_unavailable"]
+    for entry in declared:
+        if isinstance(entry, int):
+            statuses.setdefault(entry, [])
         else:
-            attrs[field.name] = fields.String(**kwargs)
-    return Schema.from_dict(attrs, name=f"Facts{version.ruleset.title()}{version.year}r{version.revision}")
+            codes = statuses.setdefault(PROBLEMS[entry].status, [])
+            if entry not in codes:
+                codes.append(entry)
+    return dict(sorted(statuses.items()))
 
 
-def build_spec(app: Flask, catalogues: list[RulesetVersion]) -> dict[str, Any]:
-    spec = APISpec(
-        title="jifen — 桐乡市居住证积分 scoring API",
-        version="1.0.0",
-        openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
-        info={
-            "description": (
-                "Score applications under the residence-permit points standard in force, fetch stored scores, "
-                "verify them, and read the versioned rulesets. Authenticate with `Authorization: Bearer <key>`."
-            )
-        },
-        servers=[{"url": "/"}],
-    )
+def _operation(rule: Any, view: Any, meta: dict[str, Any], method: str) -> dict[str, Any]:
+    path, params = _path_params(rule.rule)
+    scope = getattr(view, "api_security", None)
+    operation: dict[str, Any] = {
+        "operationId": OPERATION_IDS.get(rule.endpoint) or _camel(rule.endpoint.rpartition(".")[2]),
+        "summary": meta["summary"],
+        "tags": [meta["tag"]],
+    }
+    notes = [meta["description"]] if meta["description"] else []
+    if scope:
+        notes.append(f"Needs the scope `{scope}`.")
+    if notes:
+        operation["description"] = " ".join(notes)
+    parameters = list(params)
+    for name, header in meta["headers"].items():
+        parameters.append({"in": "header", "name": name, **header})
+    if meta["conditional"]:
+        parameters.append({
+            "in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
+            "description": "The ETag of an earlier answer: 304 without a body while it is still current",
+        })  # fmt: skip
+    if meta["query"] is not None:
+        parameters.append({"in": "query", "schema": meta["query"]})
+    if parameters:
+        operation["parameters"] = parameters
+    if meta["body"] is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
+    responses: dict[str, Any] = {}
+    for status, (text, schema) in sorted(meta["responses"].items()):
+        headers = {"X-Request-ID": _HEADER_REQUEST_ID, **_RESPONSE_HEADERS.get(status, {})}
+        headers.update(meta["response_headers"].get(status, {}))
+        if meta["conditional"] and status == 200:
+            headers["ETag"] = {"description": "sha256 of this answer", "required": True, "schema": {"type": "string"}}
+        responses[str(status)] = {"description": text, "headers": headers}
+        if schema is not None:
+            responses[str(status)]["content"] = {"application/json": {"schema": schema}}
+    if meta["conditional"]:
+        responses["304"] = {
+            "description": STATUS_TEXT[304],
+            "headers": {"X-Request-ID": _HEADER_REQUEST_ID, "ETag": {"required": True, "schema": {"type": "string"}}},
+        }
+    if rule.endpoint in LINKS:
+        responses["201"]["links"] = LINKS[rule.endpoint]
+    for status, codes in _error_responses(meta, bool(scope), method).items():
+        text = STATUS_TEXT.get(status, "Refused")
+        if codes:
+            text += ". Codes: " + ", ".join(f"`{c}`" for c in codes)
+        headers = {"X-Request-ID": _HEADER_REQUEST_ID, **_RESPONSE_HEADERS.get(status, {})}
+        responses[str(status)] = {
+            "description": text,
+            "headers": headers,
+            "content": {"application/problem+json": {"schema": "Problem"}},
+        }
+    operation["responses"] = dict(sorted(responses.items()))
+    operation["security"] = [{"bearerAuth": []}] if scope else []
+    return {"path": path, "method": method, "operation": operation}
+
+
+def _info(description_extra: str = "") -> dict[str, Any]:
+    return {
+        "description": (
+            "Scores applications for Tongxiang's residence-permit points (桐乡市居住证积分) under the standard in "
+            "force, stores the scores with their full explanation, verifies them, and serves the versioned "
+            "standards. Authenticate with `Authorization: Bearer <key>` (an administrator creates keys with "
+            "`flask api-clients create NAME --scope score,read`). Errors are RFC 9457 problem details "
+            "(`application/problem+json`) with a stable `code`. Every answer carries `X-Request-ID`. The reference "
+            "with examples is served at /api/v1/docs." + description_extra
+        ),
+        "contact": {"name": "jifen maintainers (桐乡市居住证积分)"},
+        "license": {"name": "Apache License 2.0", "identifier": "Apache-2.0"},
+    }
+
+
+def build_spec(
+    app: Flask, catalogues: list[RulesetVersion], examples: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The document for ``app``'s API with the facts of the published versions in ``catalogues``.
+
+    ``examples`` (operationId → {"request": …, "responses": {status: …}}) are put on the operations' media types.
+    """
+    plugin = MarshmallowPlugin()
+    spec = APISpec(title=TITLE, version=API_VERSION, openapi_version="3.1.0", plugins=[plugin], info=_info(),
+                   servers=[{"url": "/"}], tags=[{"name": n, "description": d} for n, d in TAGS.items()])  # fmt: skip
+    assert plugin.converter is not None
+    plugin.converter.add_attribute_function(_field_refs)
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=ProblemSchema)
     spec.components.schema("BatchItem", schema=BatchItemSchema)
+    spec.components.schema("Clause", schema=ClauseSchema)
+    spec.components.schema("AllConditions", schema=AllConditionsSchema)
+    spec.components.schema("AnyConditions", schema=AnyConditionsSchema)
+    spec.components.schema(
+        "Condition",
+        component={
+            "description": "A condition: on one fact, or all / any of a list of conditions (nestable)",
+            "anyOf": [{"$ref": f"#/components/schemas/{n}"} for n in ("Clause", "AllConditions", "AnyConditions")],
+        },
+    )
+    by_ruleset: dict[str, list[RulesetVersion]] = {}
     for version in catalogues:
-        schema = facts_schema(version)
-        spec.components.schema(schema.__name__, schema=schema)
+        by_ruleset.setdefault(version.ruleset, []).append(version)
+    for ruleset, versions in sorted(by_ruleset.items()):
+        facts, options = facts_schema(ruleset, versions)
+        spec.components.schema(schema_name(ruleset), component=facts)
+        for name, values in options.items():
+            spec.components.schema(name, component=values)
+    operations = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions.get(rule.endpoint)
         meta = getattr(view, "api_doc", None)
         if meta is None or not rule.rule.startswith(API_PREFIX):
             continue
-        path, params = _path_params(rule.rule)
-        operation: dict[str, Any] = {"summary": meta["summary"], "tags": [meta["tag"]], "operationId": rule.endpoint}
-        parameters = list(params)
-        if meta["query"] is not None:
-            parameters.append({"in": "query", "schema": meta["query"]})
-        if parameters:
-            operation["parameters"] = parameters
-        if meta["body"] is not None:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
-        responses: dict[str, Any] = {}
-        for status, (text, schema) in meta["responses"].items():
-            responses[str(status)] = {"description": text}
-            if schema is not None:
-                responses[str(status)]["content"] = {"application/json": {"schema": schema}}
-        if rule.endpoint in LINKS:
-            responses["201"]["links"] = LINKS[rule.endpoint]
-        scope = getattr(view, "api_security", None)
-        errors = list(meta["errors"]) + ([401, 403] if scope else []) + [503]  # any operation may meet a dead database
-        if "POST" in (rule.methods or ()):
-            errors.append(413)
-        for status in sorted(set(errors)):
-            codes = ", ".join(f"`{c}`" for c in codes_for(status))
-            responses[str(status)] = {
-                "description": f"{ERROR_TEXT[status]} ({codes})",
-                "content": {"application/problem+json": {"schema": "Problem"}},
-            }
-        operation["responses"] = responses
-        if scope:
-            operation["security"] = [{"bearerAuth": []}]
-            operation["description"] = f"Needs the scope `{scope}`."
-        methods = sorted(m.lower() for m in (rule.methods or set()) - {"HEAD", "OPTIONS"})
-        spec.path(path=path, operations={m: dict(operation, operationId=f"{rule.endpoint}_{m}") for m in methods})
+        for method in sorted(m.lower() for m in (rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operations.append(_operation(rule, view, meta, method))
+    for op in operations:
+        spec.path(path=op["path"], operations={op["method"]: op["operation"]})
     document = spec.to_dict()
-    document["components"]["schemas"]["Problem"]["properties"]["code"]["enum"] = list(PROBLEMS)
+    document["security"] = [{"bearerAuth": []}]
+    _finish(document, sorted(by_ruleset), examples or {})
     return document
+
+
+def _finish(document: dict[str, Any], rulesets: list[str], examples: Mapping[str, Any]) -> None:
+    """What marshmallow cannot say: typed facts, batch items, the enum of codes, examples and the version."""
+    schemas = document["components"]["schemas"]
+    facts = [{"$ref": f"#/components/schemas/{schema_name(r)}"} for r in rulesets]
+    typed = facts[0] if len(facts) == 1 else {"anyOf": facts} if facts else None
+    if typed is not None:
+        for name in ("ScoreRequest", "BatchItem"):
+            schemas[name]["properties"]["facts"] = typed
+    schemas["BatchRequest"]["properties"]["applications"]["items"] = {"$ref": "#/components/schemas/BatchItem"}
+    schemas["Problem"]["properties"]["code"]["enum"] = list(PROBLEMS)
+    for item in document["paths"].values():
+        for operation in item.values():
+            example = examples.get(operation["operationId"])
+            if not example:
+                continue
+            if "request" in example and "requestBody" in operation:
+                operation["requestBody"]["content"]["application/json"]["example"] = example["request"]
+            for status, body in example.get("responses", {}).items():
+                response = operation["responses"].get(str(status), {})
+                for media in response.get("content", {}).values():
+                    media["example"] = body
+    document["info"]["version"] = API_VERSION
+    digest = hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    document["info"]["version"] = f"{API_VERSION}+{digest[:12]}"

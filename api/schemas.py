@@ -7,10 +7,12 @@ import re
 import unicodedata
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api import fields as f
 from api.fields import ApiSchema
+from api.results import schema_of
+from engine.result import ScoreResult, VersionIdentity
 
 MAX_BATCH = 1000
 # Revisions (and pages) are bounded like the INTEGER columns they are compared with: a larger number would make
@@ -125,118 +127,105 @@ class BatchRequestSchema(ApiSchema):
     dry_run = f.Boolean(load_default=False, metadata={"description": "Score without storing anything"})
 
 
-class VersionIdentitySchema(Schema):
-    id = fields.Integer()
-    ruleset = fields.String()
-    year = fields.Integer()
-    revision = fields.Integer()
-    content_hash = fields.String(metadata={"example": "sha256:fb4ac99b…"})
+# -- answers ----------------------------------------------------------------------------------------------
+# Every property an answer always holds is required, and a property that can be null is nullable, so that a
+# generated client needs neither guesses nor checks. The result of a score is generated from the engine's types.
 
 
-class ItemResultSchema(Schema):
-    code = fields.String()
-    label = fields.String()
-    fired = fields.Boolean(metadata={"description": "Whether the item's condition held"})
-    raw = fields.Decimal(as_string=False)
-    cap = fields.Decimal(as_string=False, allow_none=True)
-    points = fields.Decimal(as_string=False, metadata={"description": "After the item cap"})
-    counted = fields.Boolean(
-        metadata={"description": "Whether it counted towards the indicator (exclusive groups keep the highest)"}
-    )
-    excluded_by = fields.String(metadata={"description": "The item of the same group that counted instead"})
+class ScoreVersionSchema(schema_of(VersionIdentity)):
+    """The ruleset version a score was computed under, with its database id."""
+
+    id = fields.Integer(required=True, metadata={"description": "The version's id in this service"})
 
 
-class IndicatorResultSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    category = fields.String()
-    raw = fields.Decimal(as_string=False)
-    cap = fields.Decimal(as_string=False, allow_none=True)
-    points = fields.Decimal(as_string=False)
-    departments = fields.List(fields.String())
-    reference = fields.String(metadata={"description": "The clause or table row this indicator implements"})
-    items = fields.List(fields.Nested(ItemResultSchema))
+_Result = schema_of(ScoreResult, replace={VersionIdentity: ScoreVersionSchema})
+_SCORE_ID = {"description": "The score's id (a UUID)", "example": "3f1c2b1e-5a4d-4c3b-9e8f-1a2b3c4d5e6f"}
 
 
-class CategoryResultSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    kind = fields.String(metadata={"description": "add or deduct"})
-    raw = fields.Decimal(as_string=False)
-    cap = fields.Decimal(as_string=False, allow_none=True)
-    points = fields.Decimal(as_string=False)
+class ScoreSchema(_Result):
+    """A stored score: the total with its full explanation (SPEC §6), and where it stands in its chain."""
 
-
-class ReasonSchema(Schema):
-    code = fields.String()
-    reason = fields.String()
-
-
-class ScoreResultSchema(Schema):
-    """A score: the total with its full explanation (SPEC §6)."""
-
-    id = fields.String(metadata={"description": "Absent for a dry run"})
-    supersedes = fields.String(
+    id = fields.UUID(required=True, metadata=_SCORE_ID)
+    created_at = fields.DateTime(required=True, metadata={"description": "When it was stored (UTC)"})
+    application_ref = fields.String(required=True, metadata={"description": "The application's reference, as sent"})
+    client = fields.String(required=True, metadata={"description": "The API client that stored it"})
+    supersedes = fields.UUID(
+        required=True,
         allow_none=True,
-        metadata={"description": "Stored scores: the score this one replaces (复核), null for a first score"},
+        metadata={"description": "The score this one replaces (复核); null for the first score of the application"},
     )
-    created_at = fields.DateTime()
-    application_ref = fields.String()
-    client = fields.String(metadata={"description": "The API client that asked for it"})
-    dry_run = fields.Boolean()
-    year = fields.Integer()
-    version = fields.Nested(VersionIdentitySchema)
-    eligible = fields.Boolean()
-    ineligible_reasons = fields.List(fields.Nested(ReasonSchema))
-    total = fields.Decimal(as_string=False, metadata={"description": "Floored at 0; 0 when not eligible"})
-    points_before_floor = fields.Decimal(as_string=False)
-    valid_until = fields.Date()
-    as_of = fields.Date()
-    derived = fields.Dict(metadata={"description": "Derived facts, e.g. age"})
-    categories = fields.List(fields.Nested(CategoryResultSchema))
-    indicators = fields.List(fields.Nested(IndicatorResultSchema))
+
+
+class DryRunSchema(_Result):
+    """A score that was not stored (dry_run): the total with its full explanation."""
+
+    application_ref = fields.String(required=True, metadata={"description": "The application's reference, as sent"})
+    dry_run = fields.Boolean(required=True, validate=validate.Equal(True), metadata={"description": "Always true"})
+
+
+class StoredScoreSchema(ScoreSchema):
+    """A stored score as read back: with the facts as sent and what superseded it."""
+
+    superseded_by = fields.UUID(
+        required=True, allow_none=True, metadata={"description": "The score that replaced this one; null while current"}
+    )
+    facts = fields.Dict(required=True, metadata={"description": "The facts exactly as they were sent"})
+
+
+class AnyOf(fields.Field):
+    """A value of one of several component schemas (documented as ``anyOf`` of their references)."""
+
+    def __init__(self, *names: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.names = names
 
 
 class BatchOutcomeSchema(Schema):
-    index = fields.Integer()
-    replayed = fields.Boolean(metadata={"description": "True when an idempotency key answered an earlier stored score"})
-    current_id = fields.String(
-        allow_none=True, metadata={"description": "With 409 already_scored / stale_supersedes: the current score"}
+    """One application of a batch: its score, or why it was refused (the members of a Problem)."""
+
+    index = fields.Integer(required=True, metadata={"description": "Its place in applications, from 0"})
+    application_ref = fields.String(
+        required=True, allow_none=True, metadata={"description": "As sent; null when it was not a text"}
     )
-    application_ref = fields.String(allow_none=True)
-    status = fields.Integer(metadata={"description": "201 stored, 200 dry run, 409 no version in force, 422 invalid"})
-    result = fields.Nested(ScoreResultSchema)
-    type = fields.String(metadata={"description": "A refused application: its problem type (as in Problem)"})
+    status = fields.Integer(
+        required=True,
+        metadata={"description": "201 stored (or replayed), 200 dry run, else the status of its problem (409, 422…)"},
+    )
+    replayed = fields.Boolean(
+        metadata={"description": "Present (true) when its idempotency_key answered the score stored before"}
+    )
+    result = AnyOf("Score", "DryRun", metadata={"description": "With 201 and 200: the score"})
+    type = fields.String(metadata={"description": "A refused application: the members of its Problem"})
     title = fields.String()
     detail = fields.String()
     code = fields.String()
     message = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    current_id = fields.UUID(metadata={"description": "With already_scored and stale_supersedes"})
 
 
 class BatchResponseSchema(Schema):
-    results = fields.List(fields.Nested(BatchOutcomeSchema))
-    stored = fields.Integer()
-    failed = fields.Integer()
+    results = fields.List(fields.Nested(BatchOutcomeSchema), required=True, metadata={"description": "In input order"})
+    stored = fields.Integer(required=True, metadata={"description": "How many were stored now (not replayed)"})
+    failed = fields.Integer(required=True, metadata={"description": "How many were refused"})
 
 
 class ScoreSummarySchema(Schema):
-    id = fields.String()
-    created_at = fields.DateTime()
-    application_ref = fields.String()
-    year = fields.Integer()
-    as_of = fields.Date()
-    total = fields.Decimal(as_string=False)
-    eligible = fields.Boolean()
-    version = fields.Nested(VersionIdentitySchema)
-    client = fields.String()
-    supersedes = fields.String(allow_none=True, metadata={"description": "The earlier score this one replaces (复核)"})
-    superseded_by = fields.String(allow_none=True)
+    """A stored score in a list: its total and its place in the application's chain."""
 
-
-class StoredScoreSchema(ScoreResultSchema):
-    superseded_by = fields.String(allow_none=True)
-    facts = fields.Dict(metadata={"description": "The facts as sent"})
+    id = fields.UUID(required=True, metadata=_SCORE_ID)
+    created_at = fields.DateTime(required=True)
+    application_ref = fields.String(required=True)
+    year = fields.Integer(required=True)
+    as_of = fields.Date(required=True)
+    total = fields.Decimal(as_string=False, required=True)
+    eligible = fields.Boolean(required=True)
+    version = fields.Nested(ScoreVersionSchema, required=True)
+    client = fields.String(required=True)
+    supersedes = fields.UUID(
+        required=True, allow_none=True, metadata={"description": "The earlier score this one replaces (复核)"}
+    )
+    superseded_by = fields.UUID(required=True, allow_none=True, metadata={"description": "null while current"})
 
 
 class ScoreListQuerySchema(ApiSchema):
@@ -253,60 +242,27 @@ class ScoreListQuerySchema(ApiSchema):
 
 
 class ScoreListSchema(Schema):
-    items = fields.List(fields.Nested(ScoreSummarySchema))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
+    items = fields.List(fields.Nested(ScoreSummarySchema), required=True, metadata={"description": "Newest first"})
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "How many scores match, on every page"})
 
 
 class VerifySchema(Schema):
-    id = fields.String()
-    reproduced = fields.Boolean(metadata={"description": "True when re-evaluating gives exactly the stored result"})
-    version = fields.Nested(VersionIdentitySchema)
-    stored_total = fields.Decimal(as_string=False)
-    recomputed_total = fields.Decimal(as_string=False, allow_none=True)
-    differences = fields.List(fields.String())
-
-
-class VersionSummarySchema(Schema):
-    id = fields.Integer()
-    ref = fields.String(metadata={"example": "tongxiang/2026/1"})
-    ruleset = fields.String()
-    year = fields.Integer()
-    revision = fields.Integer()
-    status = fields.String(metadata={"description": "draft, published or retired"})
-    effective_from = fields.Date()
-    title = fields.String()
-    content_hash = fields.String()
-    lock_version = fields.Integer()
-    created_by = fields.String()
-    published_at = fields.DateTime(allow_none=True)
-    published_by = fields.String(allow_none=True)
-    publish_note = fields.String(allow_none=True)
-    retired_at = fields.DateTime(allow_none=True)
-    retired_by = fields.String(allow_none=True)
-
-
-class VersionListSchema(Schema):
-    items = fields.List(fields.Nested(VersionSummarySchema))
-
-
-class RulesetSchema(Schema):
-    code = fields.String()
-    versions = fields.Integer()
-    published = fields.List(fields.String())
-
-
-class RulesetListSchema(Schema):
-    items = fields.List(fields.Nested(RulesetSchema))
-
-
-class VersionDetailSchema(VersionSummarySchema):
-    """A whole version: catalogue, eligibility, categories, indicators with their items, test cases."""
-
-    document = fields.Dict(metadata={"description": "The version in the ruleset file format (see rulesets/*.yaml)"})
-    sentences = fields.Dict(
-        keys=fields.String(), values=fields.String(), metadata={"description": "Each item as a Chinese sentence"}
+    id = fields.UUID(required=True, metadata=_SCORE_ID)
+    reproduced = fields.Boolean(
+        required=True, metadata={"description": "True when re-evaluating gives exactly the stored result"}
+    )
+    version = fields.Nested(ScoreVersionSchema, required=True)
+    stored_total = fields.Decimal(as_string=False, required=True)
+    recomputed_total = fields.Decimal(
+        as_string=False,
+        required=True,
+        allow_none=True,
+        metadata={"description": "null when the facts no longer validate"},
+    )
+    differences = fields.List(
+        fields.String(), required=True, metadata={"description": "What differs, one line each (empty when reproduced)"}
     )
 
 
@@ -318,16 +274,6 @@ class InForceQuerySchema(ApiSchema):
         validate=f.Pattern(r"[a-z][a-z0-9_]{0,63}", "a ruleset code (lower-case letters, digits, _)"),
         metadata={"description": "Ruleset code (default tongxiang)"},
     )
-
-
-class DiffSchema(Schema):
-    a = fields.Dict()
-    b = fields.Dict()
-    changes = fields.List(
-        fields.Dict(),
-        metadata={"description": "added, removed or changed objects with before/after and Chinese labels"},
-    )
-    cases = fields.List(fields.Dict(), metadata={"description": "Each test case's total under A and under B"})
 
 
 class ProblemSchema(Schema):
@@ -355,14 +301,16 @@ class ProblemSchema(Schema):
             "description": "invalid_fields and a few 400s: each field path (e.g. facts.insurance_months) → its messages"
         },
     )
-    current_id = fields.String(
+    current_id = fields.UUID(
         metadata={"description": "already_scored and stale_supersedes: the id of the application's current score"}
     )
 
 
 class HealthSchema(Schema):
-    status = fields.String()
-    database = fields.String()
+    status = fields.String(required=True, validate=validate.Equal("ok"), metadata={"description": "Always ok"})
+    database = fields.String(
+        required=True, validate=validate.Equal("ok"), metadata={"description": "ok: it took a write just now"}
+    )
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:

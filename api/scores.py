@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request, url_for
 from api.auth import current_caller, require
 from api.errors import ApiError, as_api_error
 from api.http import json_body, json_response, raw_json_response
-from api.openapi import doc
+from api.openapi import JSON_BODY_ERRORS, doc
 from api.schemas import (
     IDEMPOTENCY_KEY,
     IDEMPOTENCY_KEY_RULE,
@@ -20,10 +20,11 @@ from api.schemas import (
     BatchItemSchema,
     BatchRequestSchema,
     BatchResponseSchema,
+    DryRunSchema,
     ScoreListQuerySchema,
     ScoreListSchema,
     ScoreRequestSchema,
-    ScoreResultSchema,
+    ScoreSchema,
     StoredScoreSchema,
     VerifySchema,
 )
@@ -69,12 +70,33 @@ def _stored_response(scored: scores.Scored) -> Response:
     "Score one application (stored unless dry_run)",
     tag="scores",
     body=ScoreRequestSchema,
-    responses={
-        201: ("Stored score (or, with a replayed Idempotency-Key, the score stored before)", ScoreResultSchema),
-        200: ("Dry run: the score, not stored", ScoreResultSchema),
+    description="The version in force for the year on as_of (or a pinned version) scores the facts. The first "
+    "score of an application and year is stored as the head of its chain; a re-review names the current score "
+    "in supersedes. A retry with the same Idempotency-Key answers the stored score again.",
+    headers={
+        "Idempotency-Key": {
+            "description": f"Makes a retry safe: {IDEMPOTENCY_KEY_RULE}, per API client. A key that already stored "
+            "a score answers that score again (Idempotent-Replayed: true); with another request it is refused (422).",
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+        }
     },
-    errors=(400, 409, 413, 415, 422),
-)
+    responses={
+        201: ("Stored (or, with an Idempotency-Key already used, the score stored before)", ScoreSchema),
+        200: ("Dry run: the score, not stored", DryRunSchema),
+    },
+    response_headers={
+        201: {
+            "Idempotent-Replayed": {
+                "description": "true when an Idempotency-Key answered the score stored before",
+                "required": False,
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+        }
+    },
+    errors=(*JSON_BODY_ERRORS, "invalid_fields", "idempotency_key_reused", "refused", "no_version_in_force",
+            "already_scored", "stale_supersedes", "engine_failure"),
+)  # fmt: skip
 @require("score")
 def create_score() -> Response:
     key = _idempotency_key()
@@ -93,8 +115,10 @@ def create_score() -> Response:
     "together in one transaction: a failure of the server stores none of them.",
     tag="scores",
     body=BatchRequestSchema,
+    description="Each item is checked and scored on its own: an item that is not a valid BatchItem, or that "
+    "cannot be scored, gets its own outcome with the status and the members of its Problem, and the others go on.",
     responses={200: ("One outcome per application; the valid ones are stored", BatchResponseSchema)},
-    errors=(400, 413, 415, 422),
+    errors=(*JSON_BODY_ERRORS, "invalid_fields", "batch_too_large", "engine_failure"),
 )
 @require("score")
 def create_batch() -> Response:
@@ -163,7 +187,7 @@ def _refused(index: int, ref: str | None, exc: Exception) -> dict[str, Any]:
 
 @bp.get("/scores/<uuid:score_id>")
 @doc("A stored score, with the facts as sent and its re-review chain", tag="scores",
-     responses={200: ("The stored score", StoredScoreSchema)}, errors=(404,))  # fmt: skip
+     responses={200: ("The stored score", StoredScoreSchema)}, errors=("not_found",))  # fmt: skip
 @require("read")
 def get_score(score_id: uuid.UUID) -> Response:
     session = get_session()
@@ -173,7 +197,7 @@ def get_score(score_id: uuid.UUID) -> Response:
 
 @bp.get("/scores")
 @doc("Stored scores of an application, newest first (paginated)", tag="scores", query=ScoreListQuerySchema,
-     responses={200: ("A page of scores", ScoreListSchema)}, errors=(422,))  # fmt: skip
+     responses={200: ("A page of scores", ScoreListSchema)}, errors=("invalid_fields",))  # fmt: skip
 @require("read")
 def list_scores() -> Response:
     query = _list_schema.load(request.args.to_dict())
@@ -185,7 +209,8 @@ def list_scores() -> Response:
 
 @bp.post("/scores/<uuid:score_id>/verify")
 @doc("Re-evaluate a stored score under its stored version: is it reproduced exactly?", tag="scores",
-     responses={200: ("The verdict, with any differences", VerifySchema)}, errors=(404,))  # fmt: skip
+     responses={200: ("The verdict, with any differences", VerifySchema)},
+     errors=("not_found", "refused", "engine_failure"))  # fmt: skip
 @require("read")
 def verify_score(score_id: uuid.UUID) -> Response:
     return json_response(scores.verify(get_session(), str(score_id)))

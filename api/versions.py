@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 from api.auth import require
 from api.http import conditional, json_response
 from api.openapi import doc
-from api.schemas import (
-    MAX_INT32,
+from api.schemas import MAX_INT32, InForceQuerySchema
+from api.version_schemas import (
     DiffSchema,
-    InForceQuerySchema,
     RulesetListSchema,
     VersionDetailSchema,
     VersionListSchema,
@@ -74,7 +73,7 @@ def list_rulesets() -> Response:
     "Every version of a ruleset, newest first",
     tag="versions",
     responses={200: ("Versions", VersionListSchema)},
-    errors=(404,),
+    errors=("not_found",),
 )
 @require("read")
 def list_versions(code: str) -> Response:
@@ -86,7 +85,7 @@ def list_versions(code: str) -> Response:
 
 @bp.get("/versions/in-force")
 @doc("The version in force for a year on a date", tag="versions", query=InForceQuerySchema,
-     responses={200: ("The version", VersionSummarySchema)}, errors=(409, 422))  # fmt: skip
+     responses={200: ("The version", VersionSummarySchema)}, errors=("no_version_in_force", "invalid_fields"))  # fmt: skip
 @require("read")
 def in_force() -> Response:
     query = _in_force_schema.load(request.args.to_dict())
@@ -96,7 +95,9 @@ def in_force() -> Response:
 
 @bp.get("/versions/<code>/<int32:year>/<int32:revision>")
 @doc("A whole version: catalogue, categories, indicators, items (with sentences), legal references, test cases",
-     tag="versions", responses={200: ("The version", VersionDetailSchema)}, errors=(404, 422))  # fmt: skip
+     tag="versions", responses={200: ("The version", VersionDetailSchema)}, errors=("not_found", "invalid_version"),
+     description="The answer carries an ETag (a published version never changes; retiring it changes the answer).",
+     conditional=True)  # fmt: skip
 @require("read")
 def get_version(code: str, year: int, revision: int) -> Response:
     row = rulesets.get_version(get_session(), _ref(code, year, revision))
@@ -108,7 +109,7 @@ def get_version(code: str, year: int, revision: int) -> Response:
 
 @bp.get("/versions/<a_code>/<int32:a_year>/<int32:a_revision>/diff/<b_code>/<int32:b_year>/<int32:b_revision>")
 @doc("What changed from version A to version B, and each test case's total under both", tag="versions",
-     responses={200: ("The differences", DiffSchema)}, errors=(404, 422))  # fmt: skip
+     responses={200: ("The differences", DiffSchema)}, errors=("not_found", "refused"))  # fmt: skip
 @require("read")
 def diff(a_code: str, a_year: int, a_revision: int, b_code: str, b_year: int, b_revision: int) -> Response:
     result = rulesets.diff(get_session(), _ref(a_code, a_year, a_revision), _ref(b_code, b_year, b_revision))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ class CaseOutcome:
     mismatches: list[str] = field(default_factory=list)
 
 
-def compare(expected: Expected, result: dict[str, Any]) -> list[str]:
+def compare(expected: Expected, result: Mapping[str, Any]) -> list[str]:
     """Human-readable differences between an expectation and an engine result (empty when it matches)."""
     problems = []
     if expected.eligible is not None and expected.eligible != result["eligible"]:

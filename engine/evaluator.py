@@ -21,6 +21,16 @@ from typing import Any
 from engine.adapter import Matcher
 from engine.facts import FactsValidator
 from engine.model import Clause, Condition, FactValue, Fixed, Group, Indicator, Item, RulesetVersion
+from engine.result import (
+    CategoryResult,
+    Explanation,
+    IndicatorResult,
+    IsoDate,
+    ItemResult,
+    Reason,
+    ScoreResult,
+    VersionIdentity,
+)
 
 ZERO = Decimal(0)
 
@@ -36,8 +46,8 @@ class _ItemPlan:
     whole_units: bool  # unit is 1: an int value is its own count of units
     cap: Decimal | None
     group: str | None
-    idle: dict[str, Any]  # the item's entry when it did not fire; copied into each result
-    fired: dict[str, Any]  # the entry when it fired (a per-unit item's points are filled in per application)
+    idle: ItemResult  # the item's entry when it did not fire; copied into each result
+    fired: ItemResult  # the entry when it fired (a per-unit item's raw and points are filled in per application)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,29 +56,37 @@ class _IndicatorPlan:
     cap: Decimal | None
     items: tuple[_ItemPlan, ...]
     rules: frozenset[str]
-    idle: dict[str, Any]  # the indicator's entry when nothing of it fired, without its items
-    fired: dict[str, Any]  # the entry when something fired, without points and items
+    idle: IndicatorResult  # the indicator's entry when nothing of it fired (its items are copied in per result)
+    fired: IndicatorResult  # the entry when something fired (raw, points and items are filled in per result)
 
 
 def _plan_item(rule: str, item: Item) -> _ItemPlan:
-    common = {"code": item.code, "label": item.label}
-    idle = {**common, "fired": False, "raw": ZERO, "cap": item.cap, "points": ZERO, "counted": False}
+    code, label, cap = item.code, item.label, item.cap
+    idle: ItemResult = {
+        "code": code, "label": label, "fired": False, "raw": ZERO, "cap": cap, "points": ZERO, "counted": False,
+    }  # fmt: skip
     pts = item.points
     if isinstance(pts, Fixed):
-        points = _capped(pts.points, item.cap)
-        fired = {**common, "fired": True, "raw": pts.points, "cap": item.cap, "points": points, "counted": True}
+        points = _capped(pts.points, cap)
+        fired: ItemResult = {
+            "code": code, "label": label, "fired": True, "raw": pts.points, "cap": cap, "points": points,
+            "counted": True,
+        }  # fmt: skip
         return _ItemPlan(rule, points, "", ZERO, Decimal(1), ZERO, True, item.cap, item.group, idle, fired)
-    fired = {**common, "fired": True, "raw": None, "cap": item.cap, "points": None, "counted": True}
+    # raw and points are computed per application
+    fired = {"code": code, "label": label, "fired": True, "raw": ZERO, "cap": cap, "points": ZERO, "counted": True}
     return _ItemPlan(
         rule, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, item.cap, item.group, idle, fired
     )
 
 
 def _plan_indicator(ind: Indicator, plans: list[_ItemPlan]) -> _IndicatorPlan:
-    common = {"code": ind.code, "name": ind.name, "category": ind.category}
-    tail = {"departments": ind.departments, "reference": ind.reference}  # a tuple: shared, never changed
-    idle = {**common, "raw": ZERO, "cap": ind.cap, "points": ZERO, **tail}
-    fired = {**common, "raw": None, "cap": ind.cap, "points": None, **tail}
+    # departments is a tuple: shared by every result, never changed; items are filled in per result
+    idle: IndicatorResult = {
+        "code": ind.code, "name": ind.name, "category": ind.category, "raw": ZERO, "cap": ind.cap, "points": ZERO,
+        "departments": ind.departments, "reference": ind.reference, "items": [],
+    }  # fmt: skip
+    fired = idle.copy()
     return _IndicatorPlan(ind.category, ind.cap, tuple(plans), frozenset(p.rule for p in plans), idle, fired)
 
 
@@ -94,11 +112,11 @@ def _capped(value: Decimal, cap: Decimal | None) -> Decimal:
 
 def _explain_items(
     ind: _IndicatorPlan, typed: Mapping[str, FactValue], fired: set[str]
-) -> tuple[list[dict[str, Any]], Decimal]:
+) -> tuple[list[ItemResult], Decimal]:
     """Each item of an indicator with its points and whether it counted, and the indicator's raw sum."""
-    items_out: list[dict[str, Any]] = []
+    items_out: list[ItemResult] = []
     append = items_out.append
-    best: dict[str, dict[str, Any]] = {}
+    best: dict[str, ItemResult] = {}
     raw = ZERO
     for plan in ind.items:
         if plan.rule not in fired:
@@ -142,16 +160,16 @@ class CompiledVersion:
     def __init__(self, version: RulesetVersion) -> None:
         self.version = version
         self.content_hash = version.content_hash
-        self.identity = {
+        self.identity: VersionIdentity = {
             "ruleset": version.ruleset,
             "year": version.year,
             "revision": version.revision,
             "content_hash": self.content_hash,
         }
-        self.valid_until = dt.date(version.year, 12, 31).isoformat()
+        self.valid_until = IsoDate(dt.date(version.year, 12, 31).isoformat())
         self._validator = FactsValidator(version.facts)
         conditions: dict[str, Condition | None] = {}
-        self._requirements = []
+        self._requirements: list[tuple[str, Reason]] = []
         for n, req in enumerate(version.eligibility):
             rule = f"e{n}"
             conditions[rule] = req.when
@@ -186,23 +204,20 @@ class CompiledVersion:
         total: Decimal = self.explain(typed, self.match(typed))["total"]
         return total
 
-    def score(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> dict[str, Any]:
+    def score(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> ScoreResult:
         """Validate, derive, match and explain: the SPEC §6 result without storage fields.
 
         Raises FactsError listing every bad field. Points are Decimals; ``engine.dumps`` writes the JSON.
         """
         as_of = as_of or dt.date.today()
         typed, derived = self._validator.validate(facts, as_of)
-        result = self.explain(typed, self.match(typed))
-        result["as_of"] = as_of.isoformat()
-        result["derived"] = derived
-        return result
+        return {**self.explain(typed, self.match(typed)), "as_of": IsoDate(as_of.isoformat()), "derived": derived}
 
-    def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> dict[str, Any]:
+    def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> Explanation:
         """The explained result from the fired rule names."""
-        reasons = [dict(reason) for rule, reason in self._requirements if rule not in fired]
+        reasons: list[Reason] = [reason.copy() for rule, reason in self._requirements if rule not in fired]
         category_raw: dict[str, Decimal] = dict.fromkeys(self._category_codes, ZERO)
-        indicators_out = []
+        indicators_out: list[IndicatorResult] = []
         for ind in self._indicators:
             if fired.isdisjoint(ind.rules):
                 # the common case: nothing of this indicator fired
@@ -218,7 +233,7 @@ class CompiledVersion:
                 entry["points"] = points
                 entry["items"] = items_out
             indicators_out.append(entry)
-        categories_out = []
+        categories_out: list[CategoryResult] = []
         balance = ZERO
         for cat in self._categories:
             raw = category_raw[cat.code]
@@ -231,7 +246,7 @@ class CompiledVersion:
         eligible = not reasons
         return {
             "year": self.version.year,
-            "version": dict(self.identity),
+            "version": self.identity.copy(),
             "eligible": eligible,
             "ineligible_reasons": reasons,
             "total": floored if eligible else ZERO,
@@ -299,7 +314,7 @@ def compiled_if_cached(content_hash: str) -> CompiledVersion | None:
     return _cache.lookup(content_hash)
 
 
-def score(version: RulesetVersion, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> dict[str, Any]:
+def score(version: RulesetVersion, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> ScoreResult:
     """Score one application's facts under ``version`` (compiled on first use).
 
     >>> # score(load_file("rulesets/tongxiang-2026.yaml"), {"permit_valid": True, ...})["total"]

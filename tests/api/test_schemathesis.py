@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from jifen.services import api_clients
 
@@ -51,13 +52,21 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 # version in force, and rules across fields (a birth date before the application date) are beyond a schema.
 # Everything else is checked: no 5xx, documented statuses, content types, headers and response schemas, and
 # invalid requests refused.
+# A batch answers 200 with an outcome per application, also for one that is not a valid BatchItem (it fails alone,
+# by design): only a wrong envelope refuses the whole batch.
 EXCLUDED = [positive_data_acceptance]
+BATCH_EXCLUDED = [*EXCLUDED, negative_data_rejection]
+BATCH = "/api/v1/scores/batch"
+
+
+def excluded(case: Any) -> list[Any]:
+    return BATCH_EXCLUDED if case.path == BATCH else EXCLUDED
 
 
 @schema.parametrize()
 @SETTINGS
 def test_stateless(case: Any) -> None:
-    case.call_and_validate(excluded_checks=EXCLUDED)
+    case.call_and_validate(excluded_checks=excluded(case))
 
 
 APPLICANTS = [
@@ -97,7 +106,10 @@ def test_stateful(api_schema: Any) -> None:
     class Machine(api_schema.as_state_machine()):  # type: ignore[misc]
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
             case.validate_response(
-                response, additional_checks=additional_checks, excluded_checks=EXCLUDED, transport_kwargs=kwargs or None
+                response,
+                additional_checks=additional_checks,
+                excluded_checks=excluded(case),
+                transport_kwargs=kwargs or None,
             )
 
     Machine.run(
