@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template
+from markupsafe import Markup, escape
 
+from api import examples
+from api.errors import PROBLEMS
 from api.http import conditional, json_response
 from api.openapi import build_spec, doc
-from api.schemas import HealthSchema
+from api.schemas import MAX_BATCH, HealthSchema
 from engine import RulesetError
 from jifen.db import get_db, get_session
 from jifen.services import rulesets
@@ -16,26 +21,58 @@ from jifen.services import rulesets
 bp = Blueprint("meta", __name__, template_folder="templates")
 
 
-def _catalogues() -> list[Any]:
-    """The published versions' fact catalogues, documented as FactsRulesetYEAR schemas."""
+def document() -> dict[str, Any]:
+    """The OpenAPI document, with the published versions' facts and examples scored under them.
+
+    Made again only when the published versions change (this process remembers the last one): the document
+    depends on nothing else that a request can change.
+    """
+    session = get_session()
+    rows = rulesets.list_versions(session, status="published")
+    key = tuple((row.id, row.content_hash) for row in rows)
+    cached = current_app.extensions.get("jifen.api.document")
+    if cached is not None and cached[0] == key:
+        return cached[1]  # type: ignore[no-any-return]
     models = []
-    for row in rulesets.list_versions(get_session(), status="published"):
+    for row in rows:
         try:
             models.append(rulesets.load_model(row))
         except RulesetError:  # a published version is valid; never let the documentation fail on one
             continue
-    return models
+    spec = build_spec(current_app, models, examples.build(session, models))
+    current_app.extensions["jifen.api.document"] = (key, spec)
+    return spec
 
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return conditional(json_response(build_spec(current_app, _catalogues())))
+    return conditional(json_response(document()))
 
 
 @bp.get("/docs")
-def docs() -> str:
-    spec = build_spec(current_app, _catalogues())
-    return render_template("api/docs.html", spec=spec)
+def docs() -> Response:
+    spec = document()
+    page = render_template(
+        "api/docs.html", spec=spec, problems=examples.problem_examples(), catalogue=PROBLEMS, limits=_limits()
+    )
+    return conditional(Response(page, mimetype="text/html"))
+
+
+def _limits() -> dict[str, Any]:
+    return {"max_body": current_app.config.get("MAX_CONTENT_LENGTH"), "max_batch": MAX_BATCH}
+
+
+@bp.app_template_filter("api_text")
+def api_text(text: Any) -> Markup:
+    """A description of the document as HTML: escaped, with `backticks` as code."""
+    escaped = str(escape(str(text or "")))
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
+
+
+@bp.app_template_filter("api_json")
+def api_json(value: Any) -> str:
+    """An example as indented JSON text (escaped by the template)."""
+    return json.dumps(value, ensure_ascii=False, indent=2)
 
 
 @bp.get("/healthz")

@@ -101,10 +101,14 @@ def in_force() -> Response:
 @require("read")
 def get_version(code: str, year: int, revision: int) -> Response:
     row = rulesets.get_version(get_session(), _ref(code, year, revision))
+    return conditional(json_response(version_detail(row)))
+
+
+def version_detail(row: RulesetVersionRow) -> dict[str, Any]:
+    """A whole version as the API answers it: identity and lifecycle, document, each item as a sentence."""
     model = rulesets.load_model(row)
     sentences = {item.code: item_sentence(item, model.catalogue) for ind in model.indicators for item in ind.items}
-    body: dict[str, Any] = {**rulesets.describe(row), "document": to_document(model), "sentences": sentences}
-    return conditional(json_response(body))
+    return {**rulesets.describe(row), "document": to_document(model), "sentences": sentences}
 
 
 @bp.get("/versions/<a_code>/<int32:a_year>/<int32:a_revision>/diff/<b_code>/<int32:b_year>/<int32:b_revision>")
