@@ -12,7 +12,10 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from admin import auth, errors
+from admin.views.applications import ApplicationsView
+from admin.views.calendar import CalendarView
 from admin.views.compare import CompareView
+from admin.views.department_queue import DepartmentQueueView
 from admin.views.home import HomeView
 from admin.views.impact import ImpactView
 from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersView
@@ -58,6 +61,9 @@ def init_app(app: Flask) -> None:
     console.add_view(CompareView(name="版本对比", endpoint="compare", url="/admin/compare"))
     console.add_view(TryItView(name="试算", endpoint="tryit", url="/admin/tryit"))
     console.add_view(ImpactView(name="影响分析", endpoint="impact", url="/admin/impact"))
+    console.add_view(ApplicationsView(name="申请办理", endpoint="applications", url="/admin/applications"))
+    console.add_view(CalendarView(name="工作日历", endpoint="calendar", url="/admin/calendar"))
+    console.add_view(DepartmentQueueView(name="待核查任务", endpoint="queue", url="/admin/queue"))
     session = get_db(app).session
     console.add_view(ScoresView(session, name="积分记录", endpoint="scores", url="/admin/scores", category="记录"))
     console.add_view(AuditLogView(session, name="审计日志", endpoint="audit", url="/admin/audit", category="记录"))

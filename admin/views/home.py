@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import redirect, url_for
 from flask_admin import AdminIndexView, expose
+from flask_login import current_user
 
 from admin.auth import RoleMixin
 from jifen.db import get_session
@@ -14,8 +16,12 @@ from jifen.services import rulesets
 
 
 class HomeView(RoleMixin, AdminIndexView):  # type: ignore[misc]
+    roles = (*RoleMixin.roles, "department")
+
     @expose("/")
     def index(self) -> Any:
+        if current_user.has("department"):  # a department's work is its queue; nothing else here is theirs
+            return redirect(url_for("queue.index"))
         session = get_session()
         today = dt.date.today()
         in_force = []

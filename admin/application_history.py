@@ -1,0 +1,183 @@
+"""An application's history as the console shows it: one timeline entry per event, in Chinese, and each score of
+its chain beside the claims and verified facts that produced it. Built from ``application_views.history``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from admin.application_words import (
+    ACTION_NAMES,
+    ACTOR_KIND_NAMES,
+    CHANNEL_NAMES,
+    OUTCOME_NAMES,
+    STATE_NAMES,
+    VOID_REASON_NAMES,
+    day_text,
+    label,
+    local_time,
+    value_text,
+)
+from engine.facts import Invalid
+from engine.model import FactField
+from jifen.services import claims
+
+Catalogue = Mapping[str, FactField]
+
+
+def version_text(version: Any) -> str:
+    """``tongxiang/2025/1`` from a score's version object or an event's version reference."""
+    if isinstance(version, Mapping):
+        return f"{version.get('ruleset')}/{version.get('year')}/{version.get('revision')}"
+    return str(version or "—")
+
+
+def _facts_text(catalogue: Catalogue, facts: Mapping[str, Any]) -> str:
+    return "；".join(f"{label(catalogue, n)}：{value_text(catalogue.get(n), v)}" for n, v in facts.items()) or "—"
+
+
+def _tasks_text(catalogue: Catalogue, tasks: Mapping[str, Any]) -> list[str]:
+    return [
+        f"{unit}：{'、'.join(label(catalogue, n) for n in task.get('facts', [])) or '（无事实）'}，"
+        f"{day_text(task.get('due'))}前完成"
+        for unit, task in tasks.items()
+    ]
+
+
+def _result_rows(catalogue: Catalogue, results: Mapping[str, Any]) -> list[dict[str, str]]:
+    return [
+        {
+            "label": label(catalogue, name),
+            "claimed": value_text(catalogue.get(name), r.get("claimed")),
+            "verified": value_text(catalogue.get(name), r.get("verified")),
+            "outcome": r.get("outcome", ""),
+            "outcome_name": OUTCOME_NAMES.get(r.get("outcome", ""), r.get("outcome", "")),
+        }
+        for name, r in results.items()
+    ]
+
+
+def _lines(catalogue: Catalogue, action: str, c: Mapping[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """What an event changed, as lines of text, and (for a verification) its results per department."""
+    lines: list[str] = []
+    sections: list[dict[str, Any]] = []
+    if action == "received":
+        lines.append(f"{CHANNEL_NAMES.get(c.get('channel'), c.get('channel'))}，受理日期 {day_text(c.get('received_on'))}，"
+                     f"适用版本 {c.get('version')}")  # fmt: skip
+        lines.append("申报事实：" + _facts_text(catalogue, c.get("claimed_facts", {})))
+        lines += ["核查任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
+    elif action == "supplemented":
+        before = c.get("claims_before", {})
+        lines.append(f"补充日期 {day_text(c.get('received_on'))}")
+        for name, value in c.get("facts", {}).items():
+            field = catalogue.get(name)
+            after = "撤回" if value is None else value_text(field, value)
+            lines.append(f"{label(catalogue, name)}：{value_text(field, before.get(name))} → {after}")
+        lines += ["重新核查：" + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
+    elif action in ("verified", "re_reviewed"):
+        for unit, task in c.get("tasks", {}).items():
+            late = "（逾期完成）" if task.get("late") else ""
+            sections.append({
+                "title": f"{unit}：应于 {day_text(task.get('due'))} 前完成{late}",
+                "rows": _result_rows(catalogue, task.get("results", {})),
+            })  # fmt: skip
+        if c.get("note"):
+            lines.append(f"说明：{c['note']}")
+    elif action == "extended":
+        lines.append(f"理由：{c.get('reason', '')}")
+        for unit, task in c.get("tasks", {}).items():
+            late = "（在原期限之后申请）" if task.get("late") else ""
+            lines.append(f"{unit}：期限由 {day_text(task.get('due_before'))} 延至 {day_text(task.get('due'))}{late}")
+    elif action == "scored":
+        eligible = "具备申请资格" if c.get("eligible") else "不具备申请资格"
+        lines.append(f"总分 {value_text(None, c.get('total'))} 分，{eligible}；版本 {version_text(c.get('version'))}，"
+                     f"按 {day_text(c.get('as_of'))} 计算")  # fmt: skip
+        lines.append("计分所用事实：" + _facts_text(catalogue, c.get("facts", {})))
+        if c.get("supersedes"):
+            lines.append(f"取代积分记录 {c['supersedes']}")
+    elif action == "published":
+        lines.append(f"公示日期 {day_text(c.get('published_on'))}，异议期至 {day_text(c.get('objection_deadline'))}")
+    elif action == "objected":
+        lines.append(f"提出日期 {day_text(c.get('filed_on'))}")
+        lines.append("有异议的事实（申请人主张）：" + _facts_text(catalogue, c.get("facts", {})))
+        lines += ["复核任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
+    elif action == "republished":
+        lines.append(f"复核结果公布日期 {day_text(c.get('published_on'))}，为最终结果")
+    elif action == "voided":
+        lines.append(
+            f"{VOID_REASON_NAMES.get(c.get('reason'), c.get('reason'))}，自 {day_text(c.get('date'))} 起积分作废"
+        )
+        if c.get("cancelled_tasks"):
+            lines.append("取消的任务：" + "、".join(c["cancelled_tasks"]))
+    return lines, sections
+
+
+def timeline(catalogue: Catalogue, events: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per event, oldest first: when (Beijing time), what, who, the state before and after, the changes."""
+    entries = []
+    for event in events:
+        actor = event["actor"]
+        who = f"{actor['name']}（{ACTOR_KIND_NAMES.get(actor['kind'], actor['kind'])}"
+        who += f"，{actor['department']}）" if actor.get("department") else "）"
+        lines, sections = _lines(catalogue, event["action"], event.get("changes") or {})
+        before = STATE_NAMES.get(event.get("state_before"), "") if event.get("state_before") else "—"
+        entries.append({
+            "id": event.get("id"), "at": local_time(event["at"]), "action": event["action"],
+            "action_name": ACTION_NAMES.get(event["action"], event["action"]), "who": who,
+            "states": f"{before} → {STATE_NAMES.get(event['state_after'], event['state_after'])}",
+            "lines": lines, "sections": sections, "score_id": event.get("score_id"),
+        })  # fmt: skip
+    return entries
+
+
+def _claims_by_event(events: list[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The applicant's claims as they stood at each event: received, then each supplement, then the objection's
+    disputed values (what the re-review was asked to find)."""
+    current: dict[str, Any] = {}
+    by_event = {}
+    for event in events:
+        c = event.get("changes") or {}
+        if event["action"] == "received":
+            current = dict(c.get("claimed_facts", {}))
+        elif event["action"] == "supplemented":
+            current = {n: v for n, v in {**current, **c.get("facts", {})}.items() if v is not None}
+        elif event["action"] == "objected":
+            current = {**current, **c.get("facts", {})}
+        by_event[event["id"]] = dict(current)
+    return by_event
+
+
+def _outcome(field: FactField | None, claimed: Any, verified: Any) -> str:
+    if not claims.verifiable(field):
+        return "as_claimed" if claimed == verified else claims.CORRECTED
+    assert field is not None
+    try:
+        return claims.outcome(field, claimed, verified)
+    except Invalid:
+        return claims.CORRECTED
+
+
+def score_chain(catalogue: Catalogue, history: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each score of the chain, oldest first, with its facts beside the claims they were verified against."""
+    claimed_at = _claims_by_event(history["events"])
+    order = {name: i for i, name in enumerate(catalogue)}
+    chain = []
+    for score in history["scores"]:
+        facts: dict[str, Any] = score["facts"]
+        claimed = claimed_at.get(score.get("scored_by_event"), {})
+        rows = []
+        for name in sorted(set(facts) | set(claimed), key=lambda n: (order.get(n, len(order)), n)):
+            field = catalogue.get(name)
+            outcome = _outcome(field, claimed.get(name), facts.get(name))
+            if outcome == claims.NONE:
+                continue
+            rows.append({
+                "label": label(catalogue, name), "claimed": value_text(field, claimed.get(name)),
+                "verified": value_text(field, facts.get(name)), "outcome": outcome,
+                "outcome_name": OUTCOME_NAMES.get(outcome, "按申报（无需部门核查）"),
+                "department": (field.department if field else None) or "—",
+            })  # fmt: skip
+        derived = [(label(catalogue, n), value_text(catalogue.get(n), v)) for n, v in score.get("derived", {}).items()]
+        chain.append({**score, "version_text": version_text(score.get("version")), "rows": rows, "derived": derived,
+                      "created": local_time(score.get("created_at"))})  # fmt: skip
+    return chain

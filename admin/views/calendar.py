@@ -1,0 +1,134 @@
+"""工作日历: the bureau's table of holidays and make-up working days (``calendar_days``) that corrects the holiday
+package and extends it to the years it does not know; which years have holiday data at all. Publishers and
+admins add and remove entries (each change is in the audit log); auditors look."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+
+from admin.application_actions import today
+from admin.application_words import CALENDAR_KIND_NAMES, control_problem, day_text, local_time
+from admin.auth import RoleMixin, allowed, requires
+from admin.forms import writing
+from jifen.db import get_session
+from jifen.errors import NotFound, ServiceError
+from jifen.services import workdays
+
+NOTE_LENGTH = 200  # calendar_days.note
+EDITORS = ("publisher", "admin")
+
+
+def _year(raw: Any, default: int) -> int:
+    try:
+        year = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return year if 2000 <= year <= 2100 else default
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def _source_text(source: str | None) -> str:
+    if source == workdays.PACKAGE:
+        return f"国务院节假日安排（{workdays.PACKAGE}）"
+    if source is not None:
+        return "本局录入的工作日历"
+    return ""
+
+
+class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
+    roles = ("publisher", "auditor", "admin")
+
+    @expose("/")
+    def index(self) -> Any:
+        return self._page(request.args.get("year"))
+
+    def _page(self, year_text: Any, errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> Any:
+        session, day = get_session(), today()
+        year = _year(year_text, day.year + 1 if day.month == 12 else day.year)
+        calendar = workdays.load(session)
+        entries = []
+        for entry in workdays.entries(session, year):
+            package = None
+            if calendar.source(entry.day.year) == workdays.PACKAGE:
+                package = workdays.Calendar().is_workday(entry.day)
+            entries.append({"day": entry.day, "day_text": day_text(entry.day), "kind": entry.kind,
+                            "kind_name": CALENDAR_KIND_NAMES.get(entry.kind, entry.kind), "note": entry.note,
+                            "by": entry.created_by, "at": local_time(entry.created_at), "package": package})  # fmt: skip
+        first, last = workdays.PACKAGE_YEARS
+        years = sorted({day.year - 1, day.year, day.year + 1, day.year + 2, year} | set(calendar.table_years))
+        return self.render(
+            "admin/applications/calendar.html",
+            year=year,
+            source=_source_text(calendar.source(year)),
+            years=[(y, _source_text(calendar.source(y)), len(workdays.entries(session, y))) for y in years],
+            entries=entries,
+            package=workdays.PACKAGE,
+            package_years=(first, last),
+            may_edit=allowed(*EDITORS),
+            kinds=CALENDAR_KIND_NAMES,
+            errors=errors or {},
+            values=values or {"first": "", "last": "", "kind": "holiday", "note": ""},
+        )
+
+    @expose("/add", methods=["POST"])
+    @requires(*EDITORS)
+    def add(self) -> Any:
+        form = request.form
+        values = {k: form.get(k, "").strip() for k in ("first", "last", "kind", "note", "year")}
+        errors: dict[str, str] = {}
+        first = _date(values["first"])
+        last = _date(values["last"]) if values["last"] else first
+        if first is None:
+            errors["first"] = "请填写开始日期（格式为 年-月-日）。"
+        if last is None:
+            errors["last"] = "结束日期无效（格式为 年-月-日），只录入一天时可不填。"
+        elif first is not None and last < first:
+            errors["last"] = "结束日期早于开始日期。"
+        elif first is not None and (last - first).days > 366:
+            errors["last"] = "一次最多录入一年的日期。"
+        if values["kind"] not in workdays.KINDS:
+            errors["kind"] = "请选择休息日或上班日。"
+        if len(values["note"]) > NOTE_LENGTH:
+            errors["note"] = f"说明最多{NOTE_LENGTH}个字。"
+        elif control_problem(values["note"]):
+            errors["note"] = f"说明{control_problem(values['note'])}"
+        if not errors:
+            assert first is not None
+            try:
+                with writing() as session:
+                    added = workdays.add_entries(session, first, last, values["kind"], values["note"],
+                                                 current_user.username)  # fmt: skip
+            except ServiceError as exc:
+                errors["first"] = f"未能录入：{exc}"
+            else:
+                span = f"{first}" if first == last else f"{first} 至 {last}"
+                flash(f"已录入 {len(added)} 天：{span}，{CALENDAR_KIND_NAMES[values['kind']]}", "success")
+                return redirect(url_for(".index", year=first.year))
+        return self._page(first.year if first else values["year"], errors, values)
+
+    @expose("/remove", methods=["POST"])
+    @requires(*EDITORS)
+    def remove(self) -> Any:
+        day = _date(request.form.get("day", ""))
+        if day is None:
+            flash("日期无效", "error")
+            return redirect(url_for(".index"))
+        try:
+            with writing() as session:
+                workdays.remove_entries(session, day, None, current_user.username)
+        except NotFound:
+            flash(f"本局日历中没有 {day} 的条目", "error")
+        else:
+            flash(f"已删除 {day_text(day)} 的条目", "success")
+        return redirect(url_for(".index", year=day.year))
