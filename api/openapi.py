@@ -32,14 +32,27 @@ API_PREFIX = "/api/v1"
 # document ("1.1.0+1a2b3c4d5e6f"): a valid semantic version and PEP 440 version, so that generated clients install.
 API_VERSION = "1.1.0"
 TITLE = "jifen scoring API"
-TAGS = {
+TAGS = {  # in alphabetical order, as linters ask
+    "applications": "An application's life around its score: receipt, supplement, department verification, "
+    "publication, objection and re-review, void, and its history.",
+    "meta": "Health of the service.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
     "in the ruleset file format, and the differences between two.",
-    "applications": "An application's life around its score: receipt, supplement, department verification, "
-    "publication, objection and re-review, void, and its history.",
-    "meta": "Health of the service.",
+}
+PATH_PARAMETERS = {
+    "score_id": "The score's id",
+    "code": "A ruleset code, e.g. tongxiang",
+    "year": "A year, e.g. 2026",
+    "revision": "A revision within the year, from 1",
+    "a_code": "Version A's ruleset code",
+    "a_year": "Version A's year",
+    "a_revision": "Version A's revision",
+    "b_code": "Version B's ruleset code",
+    "b_year": "Version B's year",
+    "b_revision": "Version B's revision",
+    "application_ref": "The application's reference, as sent when it was received",
 }
 # Short operation ids, for generated clients (`create_score(...)`); the rest are the view's name in camelCase.
 OPERATION_IDS = {
@@ -61,7 +74,7 @@ STATUS_TEXT = {
     403: "The API client may not do this",
     404: "Not found",
     409: "Conflict",
-    413: "The body is too large",
+    413: "The body is too large (for any method: a body is refused before any work when it is over the limit)",
     415: "The body is not sent as application/json",
     422: "Invalid fields: `errors` maps each field path to its messages",
     500: "An unexpected error (logged with the request's X-Request-ID); nothing was stored",
@@ -146,7 +159,8 @@ def _path_params(rule: str) -> tuple[str, list[dict[str, Any]]]:
             schema = {"type": "integer", "minimum": 0}
         elif converter == "uuid":
             schema["format"] = "uuid"
-        params.append({"in": "path", "name": name, "required": True, "schema": schema})
+        description = PATH_PARAMETERS.get(name, name.replace("_", " ").capitalize())
+        params.append({"in": "path", "name": name, "required": True, "description": description, "schema": schema})
     return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule), params
 
 
@@ -170,8 +184,7 @@ def _error_responses(meta: dict[str, Any], scoped: bool, method: str) -> dict[in
     declared: list[int | str] = list(meta["errors"])
     if scoped:
         declared += ["unauthorized", "forbidden"]
-    if method == "post":
-        declared.append("payload_too_large")
+    declared.append("payload_too_large")  # a body of any method over the limit is refused before any view
     declared += ["internal_error", "database_unavailable"]
     for entry in declared:
         if isinstance(entry, int):
@@ -252,7 +265,7 @@ def _info(description_extra: str = "") -> dict[str, Any]:
             "with examples is served at /api/v1/docs." + description_extra
         ),
         "contact": {"name": "jifen maintainers (桐乡市居住证积分)"},
-        "license": {"name": "Apache License 2.0", "identifier": "Apache-2.0"},
+        "license": {"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
     }
 
 

@@ -217,7 +217,7 @@ class AttributeChangeSchema(Schema):
     after = fields.Raw(required=True, allow_none=True, metadata={"description": "null when it is not set"})
 
 
-class ChangeSchema(Schema):
+class DiffChangeSchema(Schema):
     """An object added, removed or changed from A to B."""
 
     change = fields.String(required=True, validate=validate.OneOf(("added", "removed", "changed")))
@@ -266,5 +266,5 @@ class CaseImpactSchema(Schema):
 class DiffSchema(Schema):
     a = fields.Nested(VersionHashSchema, required=True)
     b = fields.Nested(VersionHashSchema, required=True)
-    changes = fields.List(fields.Nested(ChangeSchema), required=True, metadata={"description": "In document order"})
+    changes = fields.List(fields.Nested(DiffChangeSchema), required=True, metadata={"description": "In document order"})
     cases = fields.List(fields.Nested(CaseImpactSchema), required=True)
