@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_admin import Admin
@@ -16,6 +18,7 @@ from admin.views.applications import ApplicationsView
 from admin.views.calendar import CalendarView
 from admin.views.compare import CompareView
 from admin.views.department_queue import DepartmentQueueView
+from admin.views.drafts import DraftsView
 from admin.views.home import HomeView
 from admin.views.impact import ImpactView
 from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersView
@@ -26,6 +29,12 @@ from jifen.db import get_db
 from jifen.security import csp_nonce
 
 LOCALE = "zh_Hans_CN"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """A stored time as the bureau reads it: Beijing time, to the minute (「2026-03-01 16:05」)."""
+    return "" if value is None else value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def points_text(value: Any) -> str:
@@ -44,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.config.update(WTF_CSRF_TIME_LIMIT=8 * 3600)  # cookie flags: jifen/security.py
     Babel(app, locale_selector=lambda: LOCALE, timezone_selector=lambda: "Asia/Shanghai")
     app.jinja_env.filters["pts"] = points_text
+    app.jinja_env.filters["local_time"] = local_time
     csrf.init_app(app)
     for name, blueprint in app.blueprints.items():  # the JSON API authenticates with bearer keys, not cookies
         if name == "api" or name.startswith("api."):
@@ -58,6 +68,7 @@ def init_app(app: Flask) -> None:
         csp_nonce_generator=csp_nonce,
     )
     console.add_view(VersionsView(name="指标版本", endpoint="versions", url="/admin/versions"))
+    console.add_view(DraftsView(name="修改草稿", endpoint="drafts", url="/admin/drafts"))
     console.add_view(CompareView(name="版本对比", endpoint="compare", url="/admin/compare"))
     console.add_view(TryItView(name="试算", endpoint="tryit", url="/admin/tryit"))
     console.add_view(ImpactView(name="影响分析", endpoint="impact", url="/admin/impact"))

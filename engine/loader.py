@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,13 @@ _CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _MAX_PLACES = 2  # points, rates and caps: results are served with at most two decimals
 # the largest magnitude of a number in a ruleset: JSON's safe integers, the bound facts are held to as well
 _MAX_MAGNITUDE = Decimal(2**53)
+# Bounds of this domain: no points, rate or cap goes beyond the 300-point total; codes are short and printable
+# (they name items in sentences, URLs and workbook cells); labels fit a table cell, notes a paragraph.
+POINTS_LIMIT = Decimal(300)
+CODE_MAX = 16
+NAME_MAX = 64
+LABEL_MAX = 200
+NOTE_MAX = 2000
 
 
 class _Problems:
@@ -96,9 +104,26 @@ class _Reader:
             self.problems.add(path, "must not be empty")
         return node
 
-    def text(self, node: Any, path: str, *, pattern: re.Pattern[str] | None = None, what: str = "text") -> str | None:
+    def text(
+        self,
+        node: Any,
+        path: str,
+        *,
+        pattern: re.Pattern[str] | None = None,
+        what: str = "text",
+        limit: int = LABEL_MAX,
+    ) -> str | None:
         if not isinstance(node, str) or not node.strip():
             self.problems.add(path, f"expected {what}, got {_kind(node)}")
+            return None
+        if len(node) > limit:
+            self.problems.add(path, f"at most {limit} characters, got {len(node)}")
+            return None
+        allowed = "\n\r\t" if limit >= NOTE_MAX else ""
+        if any(unicodedata.category(c) == "Cc" and c not in allowed for c in node):
+            self.problems.add(
+                path, "must not contain control characters" + (" other than line breaks" if allowed else "")
+            )
             return None
         if pattern is not None and not pattern.fullmatch(node):
             self.problems.add(path, f"expected {what}, got {node!r}")
@@ -117,7 +142,15 @@ class _Reader:
             return None
         return node
 
-    def number(self, node: Any, path: str, *, non_negative: bool = False, positive: bool = False) -> Decimal | None:
+    def number(
+        self,
+        node: Any,
+        path: str,
+        *,
+        non_negative: bool = False,
+        positive: bool = False,
+        limit: Decimal = _MAX_MAGNITUDE,
+    ) -> Decimal | None:
         if isinstance(node, bool) or not isinstance(node, (int, float)):
             self.problems.add(path, f"expected a number, got {_kind(node)}")
             return None
@@ -125,8 +158,9 @@ class _Reader:
         if not value.is_finite():
             self.problems.add(path, f"expected a finite number, got {node}")
             return None
-        if abs(value) > _MAX_MAGNITUDE:
-            self.problems.add(path, f"must be between -{_MAX_MAGNITUDE} and {_MAX_MAGNITUDE}, got {node}")
+        if abs(value) > limit:
+            low = 0 if non_negative or positive else -limit
+            self.problems.add(path, f"must be between {low} and {limit}, got {node}")
             return None
         if positive and value <= 0:
             self.problems.add(path, f"must be greater than 0, got {node}")
@@ -195,7 +229,9 @@ def parse_document(doc: Any, source: str = "<ruleset>") -> RulesetVersion:
     r = _Reader()
     top = r.mapping(doc, "", _TOP_REQUIRED, _TOP_OPTIONAL)
     ruleset = (
-        r.text(top.get("ruleset"), "ruleset", pattern=_NAME_RE, what="a lowercase code such as 'tongxiang'")
+        r.text(
+            top.get("ruleset"), "ruleset", pattern=_NAME_RE, what="a lowercase code such as 'tongxiang'", limit=NAME_MAX
+        )
         if "ruleset" in top
         else None
     )
@@ -207,8 +243,8 @@ def parse_document(doc: Any, source: str = "<ruleset>") -> RulesetVersion:
         r.problems.add("status", f"expected one of: {', '.join(STATUSES)}, got {_kind(status)}")
     title = r.text(top.get("title"), "title") if "title" in top else None
     sample = r.boolean(top["sample"], "sample") if "sample" in top else False
-    legal_basis = _optional_text(r, top, "legal_basis", "")
-    description = _optional_text(r, top, "description", "")
+    legal_basis = _optional_text(r, top, "legal_basis", "", limit=NOTE_MAX)
+    description = _optional_text(r, top, "description", "", limit=NOTE_MAX)
 
     facts = tuple(_fact_fields(r, top.get("facts")))
     catalogue = {f.name: f for f in facts}
@@ -240,10 +276,35 @@ def parse_document(doc: Any, source: str = "<ruleset>") -> RulesetVersion:
     )
 
 
-def _optional_text(r: _Reader, node: Mapping[str, Any], key: str, default: str, path: str = "") -> str:
+def read_catalogue(doc: Any) -> tuple[FactField, ...]:
+    """The fields of a document's fact catalogue that are valid, even when other parts of it are not (an editor
+    still needs the catalogue to repair them).
+
+    >>> [f.name for f in read_catalogue({"facts": [{"name": "age", "type": "int", "label": "年龄"}, {"name": 1}]})]
+    ['age']
+    """
+    return tuple(_fact_fields(_Reader(), doc.get("facts") if isinstance(doc, Mapping) else None))
+
+
+def _optional_text(
+    r: _Reader, node: Mapping[str, Any], key: str, default: str, path: str = "", limit: int = LABEL_MAX
+) -> str:
     if key not in node:
         return default
-    return r.text(node[key], _join(path, key)) or default
+    return r.text(node[key], _join(path, key), limit=limit) or default
+
+
+def _code(r: _Reader, m: Mapping[str, Any], path: str) -> str | None:
+    if "code" not in m:
+        return None
+    return r.text(m.get("code"), _join(path, "code"), pattern=_CODE_RE, what="a code", limit=CODE_MAX)
+
+
+def _points(r: _Reader, m: Mapping[str, Any], path: str, key: str, *, non_negative: bool = False) -> Decimal | None:
+    """An optional number of points (a cap): within the 300-point total, at most two decimals."""
+    if m.get(key) is None:
+        return None
+    return r.number(m[key], _join(path, key), non_negative=non_negative, limit=POINTS_LIMIT)
 
 
 # -- fact catalogue ---------------------------------------------------------------------------------------
@@ -261,7 +322,7 @@ def _fact_fields(r: _Reader, node: Any) -> list[FactField]:
             ("required", "values", "value_labels", "min", "max", "derived", "department", "description"),
         )
         name = (
-            r.text(m.get("name"), _join(path, "name"), pattern=_NAME_RE, what="a lowercase field name")
+            r.text(m.get("name"), _join(path, "name"), pattern=_NAME_RE, what="a lowercase field name", limit=NAME_MAX)
             if "name" in m
             else None
         )
@@ -279,11 +340,13 @@ def _fact_fields(r: _Reader, node: Any) -> list[FactField]:
             values = tuple(
                 v
                 for j, v in enumerate(raw_values)
-                if r.text(v, f"{path}.values[{j}]", pattern=_NAME_RE, what="a lowercase value")
+                if r.text(v, f"{path}.values[{j}]", pattern=_NAME_RE, what="a lowercase value", limit=NAME_MAX)
             )
             r.unique([(v, f"{path}.values[{j}]") for j, v in enumerate(values)], "value")
             if "value_labels" in m:
                 value_labels = tuple(r.seq(m["value_labels"], _join(path, "value_labels")))
+                for j, value_label in enumerate(value_labels):
+                    r.text(value_label, f"{path}.value_labels[{j}]", what="the option's name")
                 if len(value_labels) != len(raw_values):
                     r.problems.add(
                         _join(path, "value_labels"),
@@ -316,7 +379,7 @@ def _fact_fields(r: _Reader, node: Any) -> list[FactField]:
             if len(d) == 3:
                 derived = Derivation(str(d["function"]), str(d["source"]), str(d["at"]))
         department = _optional_text(r, m, "department", "", path) or None
-        description = _optional_text(r, m, "description", "", path) or None
+        description = _optional_text(r, m, "description", "", path, limit=NOTE_MAX) or None
         if name and kind and label:
             fields.append(
                 FactField(
@@ -407,10 +470,10 @@ def _requirements(r: _Reader, node: Any, catalogue: dict[str, FactField]) -> lis
     for i, raw in enumerate(r.seq(node, "eligibility")):
         path = f"eligibility[{i}]"
         m = r.mapping(raw, path, ("code", "when", "reason"), ())
-        code = r.text(m.get("code"), _join(path, "code"), pattern=_CODE_RE, what="a code") if "code" in m else None
+        code = _code(r, m, path)
         codes.append((code, _join(path, "code")))
         when = _condition(r, m.get("when"), _join(path, "when"), catalogue) if "when" in m else None
-        reason = r.text(m.get("reason"), _join(path, "reason")) if "reason" in m else None
+        reason = r.text(m.get("reason"), _join(path, "reason"), limit=NOTE_MAX) if "reason" in m else None
         if code and when and reason:
             out.append(Requirement(code, when, reason))
     r.unique(codes, "eligibility code")
@@ -426,14 +489,14 @@ def _categories(r: _Reader, node: Any) -> list[Category]:
     for i, raw in enumerate(r.seq(node, "categories", allow_empty=False)):
         path = f"categories[{i}]"
         m = r.mapping(raw, path, ("code", "name", "kind"), ("cap",))
-        code = r.text(m.get("code"), _join(path, "code"), pattern=_CODE_RE, what="a code") if "code" in m else None
+        code = _code(r, m, path)
         codes.append((code, _join(path, "code")))
         name = r.text(m.get("name"), _join(path, "name")) if "name" in m else None
         kind = m.get("kind")
         if "kind" in m and kind not in CATEGORY_KINDS:
             r.problems.add(_join(path, "kind"), f"expected one of: {', '.join(CATEGORY_KINDS)}, got {_kind(kind)}")
             kind = None
-        cap = r.number(m["cap"], _join(path, "cap"), non_negative=True) if m.get("cap") is not None else None
+        cap = _points(r, m, path, "cap", non_negative=True)
         if code and name and kind:
             out.append(Category(code, name, kind, cap))
     r.unique(codes, "category code")
@@ -449,7 +512,7 @@ def _indicators(
     for i, raw in enumerate(r.seq(node, "indicators", allow_empty=False)):
         path = f"indicators[{i}]"
         m = r.mapping(raw, path, ("code", "name", "category", "departments", "reference", "items"), ("cap",))
-        code = r.text(m.get("code"), _join(path, "code"), pattern=_CODE_RE, what="a code") if "code" in m else None
+        code = _code(r, m, path)
         codes.append((code, _join(path, "code")))
         name = r.text(m.get("name"), _join(path, "name")) if "name" in m else None
         category = m.get("category")
@@ -459,7 +522,7 @@ def _indicators(
                 f"unknown category {_quote(category)} (expected one of: {', '.join(categories)})",
             )
             category = None
-        cap = r.number(m["cap"], _join(path, "cap"), non_negative=True) if m.get("cap") is not None else None
+        cap = _points(r, m, path, "cap", non_negative=True)
         if cap is not None and category and categories[category].cap is not None and cap > categories[category].cap:  # type: ignore[operator]
             r.problems.add(_join(path, "cap"), f"exceeds the cap of category {category} ({categories[category].cap})")
         departments = tuple(
@@ -469,7 +532,10 @@ def _indicators(
         )
         reference = (
             r.text(
-                m.get("reference"), _join(path, "reference"), what="the clause or table row this indicator implements"
+                m.get("reference"),
+                _join(path, "reference"),
+                what="the clause or table row this indicator implements",
+                limit=NOTE_MAX,
             )
             if "reference" in m
             else None
@@ -495,7 +561,7 @@ def _item(
     codes: list[tuple[str | None, str]],
 ) -> Item | None:
     m = r.mapping(node, path, ("code", "label"), ("when", "fixed", "per_unit", "cap", "group", "reference"))
-    code = r.text(m.get("code"), _join(path, "code"), pattern=_CODE_RE, what="a code") if "code" in m else None
+    code = _code(r, m, path)
     codes.append((code, _join(path, "code")))
     label = r.text(m.get("label"), _join(path, "label")) if "label" in m else None
     when = _condition(r, m["when"], _join(path, "when"), catalogue) if "when" in m else None
@@ -503,17 +569,21 @@ def _item(
     if ("fixed" in m) == ("per_unit" in m):
         r.problems.add(path, "expected exactly one points rule: 'fixed' or 'per_unit'")
     elif "fixed" in m:
-        value = r.number(m["fixed"], _join(path, "fixed"), non_negative=True)
+        value = r.number(m["fixed"], _join(path, "fixed"), non_negative=True, limit=POINTS_LIMIT)
         points = Fixed(value) if value is not None else None
         if "when" not in m:
             r.problems.add(_join(path, "when"), "a fixed-points item needs a condition")
     else:
         points = _per_unit(r, m["per_unit"], _join(path, "per_unit"), catalogue)
-    cap = r.number(m["cap"], _join(path, "cap"), non_negative=True) if m.get("cap") is not None else None
+    cap = _points(r, m, path, "cap", non_negative=True)
     if cap is not None and indicator_cap is not None and cap > indicator_cap:
         r.problems.add(_join(path, "cap"), f"exceeds the cap of its indicator ({indicator_cap})")
-    group = r.text(m["group"], _join(path, "group"), pattern=_CODE_RE, what="a group code") if "group" in m else None
-    reference = _optional_text(r, m, "reference", "", path) or None
+    group = (
+        r.text(m["group"], _join(path, "group"), pattern=_CODE_RE, what="a group code", limit=CODE_MAX)
+        if "group" in m
+        else None
+    )
+    reference = _optional_text(r, m, "reference", "", path, limit=NOTE_MAX) or None
     if code and label and points is not None and ("when" not in m or when is not None):
         return Item(code, label, points, when, cap, group, reference)
     return None
@@ -526,9 +596,9 @@ def _per_unit(r: _Reader, node: Any, path: str, catalogue: dict[str, FactField])
     if "field" in m and (field is None or field.type not in NUMERIC_TYPES):
         what = "not in the fact catalogue" if field is None else f"it is {field.type}"
         r.problems.add(_join(path, "field"), f"expected an int or number field, got {_quote(name)} ({what})")
-    rate = r.number(m["rate"], _join(path, "rate")) if "rate" in m else None
+    rate = r.number(m["rate"], _join(path, "rate"), limit=POINTS_LIMIT) if "rate" in m else None
     unit = r.number(m["unit"], _join(path, "unit"), positive=True) if "unit" in m else Decimal(1)
-    offset = r.number(m["offset"], _join(path, "offset")) if "offset" in m else Decimal(0)
+    offset = r.number(m["offset"], _join(path, "offset"), limit=POINTS_LIMIT) if "offset" in m else Decimal(0)
     if field is None or rate is None or unit is None or offset is None:
         return None
     return PerUnit(field.name, rate, unit, offset)
@@ -585,7 +655,7 @@ def _case_facts(r: _Reader, node: Any, path: str) -> dict[str, object] | None:
 def _expected(r: _Reader, node: Any, path: str, category_codes: set[str], indicator_codes: set[str]) -> Expected | None:
     m = r.mapping(node, path, (), ("eligible", "total", "categories", "indicators"))
     eligible = r.boolean(m["eligible"], _join(path, "eligible")) if "eligible" in m else None
-    total = r.number(m["total"], _join(path, "total"), non_negative=True) if "total" in m else None
+    total = r.number(m["total"], _join(path, "total"), non_negative=True, limit=POINTS_LIMIT) if "total" in m else None
     parts: dict[str, dict[str, Decimal]] = {}
     for key, known in (("categories", category_codes), ("indicators", indicator_codes)):
         parts[key] = {}

@@ -8,35 +8,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from jifen.errors import ImmutableRecord, ImmutableVersion
-from jifen.models import RulesetVersionRow, ScoreRow, _VersionContent
+from jifen.models import RulesetVersionRow, ScoreRow
 
-# What may change when a published version is retired: nothing of its content.
-RETIRE_COLUMNS = frozenset({"status", "retired_at", "retired_by", "lock_version", "updated_at"})
+# What may change when a published version is retired: nothing of its content (the document, its hash, its title
+# and date), nothing of its publication.
+RETIRE_COLUMNS = frozenset({"status", "retired_at", "retired_by", "retire_note", "lock_version", "updated_at"})
 
 
 def _old_status(row: RulesetVersionRow) -> str | None:
     history = inspect(row).attrs.status.history
     return history.deleted[0] if history.deleted else row.status
-
-
-def _status_of(session: Session, version_id: int | None, cache: dict[int, str | None]) -> str | None:
-    if version_id is None:
-        return None
-    if version_id not in cache:
-        for obj in session.identity_map.values():
-            if isinstance(obj, RulesetVersionRow) and obj.id == version_id:
-                cache[version_id] = _old_status(obj) if obj in session.dirty else obj.status
-                break
-        else:
-            with session.no_autoflush:
-                cache[version_id] = session.execute(
-                    select(RulesetVersionRow.status).where(RulesetVersionRow.id == version_id)
-                ).scalar_one_or_none()
-    return cache[version_id]
 
 
 def _check_version_row(row: RulesetVersionRow, deleted: bool) -> None:
@@ -54,30 +39,12 @@ def _check_version_row(row: RulesetVersionRow, deleted: bool) -> None:
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    statuses: dict[int, str | None] = {}
-    for obj in list(session.dirty) + list(session.deleted) + list(session.new):
-        if isinstance(obj, ScoreRow) and obj not in session.new:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, ScoreRow):
             if obj in session.deleted or session.is_modified(obj):
                 raise ImmutableRecord(f"stored score {obj.id} cannot change: score again to correct it (复核)")
-            continue
-        if isinstance(obj, RulesetVersionRow):
-            if obj not in session.new:
-                _check_version_row(obj, obj in session.deleted)
-            continue
-        if not isinstance(obj, _VersionContent):
-            continue
-        if obj in session.dirty and not session.is_modified(obj):
-            continue
-        ids = {obj.version_id}
-        committed = inspect(obj).attrs.version_id.history.deleted
-        ids.update(committed)
-        for version_id in ids:
-            status = _status_of(session, version_id, statuses)
-            if status not in (None, "draft"):
-                raise ImmutableVersion(
-                    f"{type(obj).__name__} belongs to a {status} version (id {version_id}): published and retired "
-                    "versions cannot change"
-                )
+        elif isinstance(obj, RulesetVersionRow) and (obj in session.deleted or session.is_modified(obj)):
+            _check_version_row(obj, obj in session.deleted)
 
 
 def install(factory: sessionmaker[Session]) -> None:

@@ -33,16 +33,8 @@ EDIT = ("SELECT", "INSERT", "UPDATE", "DELETE")
 PRIVILEGES: dict[str, tuple[str, ...]] = {
     # a ruleset's code is added by its first import, never renamed or removed
     "rulesets": APPEND,
-    # drafts are created, edited, published, retired and deleted; the triggers refuse the rest
+    # drafts are created, edited (their document), published, retired and deleted; the triggers refuse the rest
     "ruleset_versions": EDIT,
-    # a draft's content rows are edited one by one and replaced on save; the triggers freeze published ones
-    "fact_fields": EDIT,
-    "requirements": EDIT,
-    "categories": EDIT,
-    "indicators": EDIT,
-    "items": EDIT,
-    "condition_nodes": EDIT,
-    "test_cases": EDIT,
     # created by the CLI; a new password, deactivation and ending all sessions (session_epoch) update them; never
     # deleted (the audit names them)
     "users": ("SELECT", "INSERT", "UPDATE"),

@@ -1,9 +1,9 @@
-"""Database models (SQLAlchemy 2.0): ruleset versions as rows, users, and the audit log.
+"""Database models (SQLAlchemy 2.0): ruleset versions, users, API clients, stored scores, the audit log.
 
-A version's content is stored as rows that the console can edit one by one: its fact catalogue, eligibility
-requirements, categories, indicators, items, condition nodes (a tree per item or requirement) and test
-cases. Every content row carries ``version_id`` so that the immutability of published versions can be
-enforced by simple database triggers (see the migrations) as well as by the flush guard in ``guards.py``.
+A version's content is one document: ``RulesetVersionRow.document`` holds the canonical JSON that its content
+hash covers (see ``engine.canonical``), read by the engine's loader and changed only through
+``jifen.services.rulesets``. Published and retired versions are frozen by database triggers (see the
+migrations) as well as by the flush guard in ``guards.py``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Ruleset(Base):
 
 
 class RulesetVersionRow(Base):
-    """One version of a ruleset: identity, lifecycle and the content rows below it."""
+    """One version of a ruleset: identity, lifecycle and its content as one document."""
 
     __tablename__ = "ruleset_versions"
     __table_args__ = (UniqueConstraint("ruleset_id", "year", "revision", name="uq_ruleset_versions_identity"),)
@@ -88,11 +88,11 @@ class RulesetVersionRow(Base):
     year: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    # the content: canonical JSON (engine.canonical.canonical_json), whose sha256 is content_hash
+    document: Mapped[str] = mapped_column(Text)
+    # copied from the document when it is stored (services/rulesets.py), for lists and choosing the version in force
     effective_from: Mapped[dt.date] = mapped_column(Date)
     title: Mapped[str] = mapped_column(String(300))
-    legal_basis: Mapped[str] = mapped_column(Text, default="")
-    description: Mapped[str] = mapped_column(Text, default="")
-    sample: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(80), default="")
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     cloned_from_id: Mapped[int | None] = mapped_column(ForeignKey("ruleset_versions.id"), nullable=True)
@@ -104,23 +104,9 @@ class RulesetVersionRow(Base):
     publish_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     retired_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    retire_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     ruleset: Mapped[Ruleset] = relationship(back_populates="versions")
-    facts: Mapped[list[FactFieldRow]] = relationship(
-        back_populates="version", cascade="all, delete-orphan", order_by="FactFieldRow.position"
-    )
-    requirements: Mapped[list[RequirementRow]] = relationship(
-        back_populates="version", cascade="all, delete-orphan", order_by="RequirementRow.position"
-    )
-    categories: Mapped[list[CategoryRow]] = relationship(
-        back_populates="version", cascade="all, delete-orphan", order_by="CategoryRow.position"
-    )
-    indicators: Mapped[list[IndicatorRow]] = relationship(
-        back_populates="version", cascade="all, delete-orphan", order_by="IndicatorRow.position"
-    )
-    cases: Mapped[list[TestCaseRow]] = relationship(
-        back_populates="version", cascade="all, delete-orphan", order_by="TestCaseRow.position"
-    )
 
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - read once by the mapper
 
@@ -130,145 +116,6 @@ class RulesetVersionRow(Base):
 
     def __repr__(self) -> str:
         return f"<RulesetVersionRow {self.id} {self.year}/{self.revision} {self.status}>"
-
-
-class _VersionContent:
-    """Mixin of every content row: it belongs to one version and has a place in its list."""
-
-    version_id: Mapped[int] = mapped_column(ForeignKey("ruleset_versions.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class FactFieldRow(_VersionContent, Base):
-    __tablename__ = "fact_fields"
-    __table_args__ = (UniqueConstraint("version_id", "name", name="uq_fact_fields_version_name"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64))
-    type: Mapped[str] = mapped_column(String(16))
-    label: Mapped[str] = mapped_column(String(200))
-    required: Mapped[bool] = mapped_column(Boolean, default=False)
-    department: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    values: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    value_labels: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    min: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-    max: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-    derived_function: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    derived_source: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    derived_at: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    description: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-    version: Mapped[RulesetVersionRow] = relationship(back_populates="facts")
-
-
-class ConditionNodeRow(_VersionContent, Base):
-    """One node of a condition tree: a group (``all``/``any``) or a clause (field, operator, value)."""
-
-    __tablename__ = "condition_nodes"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), nullable=True, index=True)
-    requirement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("requirements.id", ondelete="CASCADE"), nullable=True, index=True
-    )
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("condition_nodes.id", ondelete="CASCADE"), nullable=True, index=True
-    )
-    kind: Mapped[str] = mapped_column(String(8))  # all | any | clause
-    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    op: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    value: Mapped[Any] = mapped_column(JSON, nullable=True)
-
-    children: Mapped[list[ConditionNodeRow]] = relationship(
-        cascade="all, delete-orphan", order_by="ConditionNodeRow.position"
-    )
-
-
-class RequirementRow(_VersionContent, Base):
-    __tablename__ = "requirements"
-    __table_args__ = (UniqueConstraint("version_id", "code", name="uq_requirements_version_code"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(Text)
-
-    version: Mapped[RulesetVersionRow] = relationship(back_populates="requirements")
-    condition: Mapped[list[ConditionNodeRow]] = relationship(
-        cascade="all, delete-orphan",
-        primaryjoin="and_(ConditionNodeRow.requirement_id == RequirementRow.id, ConditionNodeRow.parent_id.is_(None))",
-        viewonly=False,
-    )
-
-
-class CategoryRow(_VersionContent, Base):
-    __tablename__ = "categories"
-    __table_args__ = (UniqueConstraint("version_id", "code", name="uq_categories_version_code"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(8))
-    cap: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-
-    version: Mapped[RulesetVersionRow] = relationship(back_populates="categories")
-
-
-class IndicatorRow(_VersionContent, Base):
-    __tablename__ = "indicators"
-    __table_args__ = (UniqueConstraint("version_id", "code", name="uq_indicators_version_code"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(64))
-    cap: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-    departments: Mapped[list[str]] = mapped_column(JSON, default=list)
-    reference: Mapped[str] = mapped_column(Text, default="")
-
-    version: Mapped[RulesetVersionRow] = relationship(back_populates="indicators")
-    items: Mapped[list[ItemRow]] = relationship(
-        back_populates="indicator", cascade="all, delete-orphan", order_by="ItemRow.position"
-    )
-
-
-class ItemRow(_VersionContent, Base):
-    __tablename__ = "items"
-    __table_args__ = (UniqueConstraint("version_id", "code", name="uq_items_version_code"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
-    code: Mapped[str] = mapped_column(String(64))
-    label: Mapped[str] = mapped_column(String(300))
-    points_kind: Mapped[str] = mapped_column(String(16))  # fixed | per_unit
-    fixed_points: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-    unit_field: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    rate: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-    unit: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-    offset: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-    cap: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-    group: Mapped[str | None] = mapped_column("group_code", String(64), nullable=True)
-    reference: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-    indicator: Mapped[IndicatorRow] = relationship(back_populates="items")
-    condition: Mapped[list[ConditionNodeRow]] = relationship(
-        cascade="all, delete-orphan",
-        primaryjoin="and_(ConditionNodeRow.item_id == ItemRow.id, ConditionNodeRow.parent_id.is_(None))",
-        viewonly=False,
-    )
-
-
-class TestCaseRow(_VersionContent, Base):
-    __tablename__ = "test_cases"
-    __table_args__ = (UniqueConstraint("version_id", "name", name="uq_test_cases_version_name"),)
-    __test__ = False  # not a pytest class
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    as_of: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    expected: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-    version: Mapped[RulesetVersionRow] = relationship(back_populates="cases")
 
 
 class User(Base):
@@ -312,10 +159,6 @@ class AuditEntry(Base):
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-# Tables whose rows belong to a version and are frozen with it.
-CONTENT_TABLES = ("fact_fields", "requirements", "categories", "indicators", "items", "condition_nodes", "test_cases")
 
 
 class ApiClient(Base):

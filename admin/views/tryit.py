@@ -11,8 +11,9 @@ from flask_admin import BaseView, expose
 from admin.auth import RoleMixin
 from admin.forms import fact_inputs, parse_facts
 from admin.i18n import zh
-from admin.views.versions import _catalogue, _model
+from admin.views.versions import loaded
 from engine import FactsError, compile_version
+from engine.loader import read_catalogue
 from jifen.db import get_session
 from jifen.services import rulesets
 
@@ -28,19 +29,19 @@ class TryItView(RoleMixin, BaseView):  # type: ignore[misc]
         values = {k[5:]: v for k, v in request.form.items() if k.startswith("fact_")}
         result, problems = None, []
         as_of = dt.date.today()
+        catalogue = list(read_catalogue(rulesets.document(row))) if row is not None else []
         if row is not None and request.method == "POST":
             try:
                 as_of = dt.date.fromisoformat(request.form.get("as_of") or as_of.isoformat())
             except ValueError:
                 errors["as_of"] = ["日期无效（格式为 年-月-日）"]
-            model, problems = _model(row)
-            facts, errors_facts = parse_facts(_catalogue(row), request.form)
-            errors.update(errors_facts)
+            model, problems = loaded(row)
+            facts = parse_facts(catalogue, request.form)
             if model is not None and not errors:
                 try:
                     result = compile_version(model).score(facts, as_of=as_of)
                 except FactsError as exc:
                     errors.update({k: [zh(m) for m in v] for k, v in exc.errors.items()})
-        inputs = fact_inputs(_catalogue(row), values, errors) if row is not None else []
+        inputs = fact_inputs(catalogue, values, errors)
         return self.render("admin/tryit.html", versions=versions, row=row, inputs=inputs, result=result, errors=errors,
                            problems=problems, as_of=as_of)  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -11,18 +12,19 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import (
     FactsError,
     Problem,
     RulesetError,
     RulesetVersion,
+    canonical_json,
     compile_version,
     dump_yaml,
     parse_document,
     parse_yaml,
     run_cases,
+    to_document,
 )
 from engine.diff import diff_versions
 from engine.errors import VersionNotFound
@@ -30,7 +32,6 @@ from engine.lint import lint, unacknowledged
 from engine.selection import in_force as select_in_force
 from jifen.errors import Conflict, ImmutableVersion, NotFound, NoVersionInForce, Refused
 from jifen.models import Ruleset, RulesetVersionRow, User
-from jifen.rows import document_from_row, fill_rows
 from jifen.services import audit
 from jifen.services.users import require_role
 
@@ -117,11 +118,20 @@ def describe(row: RulesetVersionRow) -> dict[str, Any]:
 
 
 # -- content ---------------------------------------------------------------------------------------------
+# A version's content is its document: the canonical JSON of engine.canonical, read by the engine's loader. It is
+# written here only, by store_model, from a model the loader accepted (drafts.py edits drafts the same way).
+
+
+def document(row: RulesetVersionRow) -> dict[str, Any]:
+    """The version's content as the loader's document (without ``status``): a fresh copy, free to change."""
+    doc = json.loads(row.document)
+    assert isinstance(doc, dict)
+    return doc
 
 
 def load_model(row: RulesetVersionRow) -> RulesetVersion:
     """The version as the engine's model; RulesetError lists every problem of an invalid draft."""
-    return parse_document(document_from_row(row), row.ref)
+    return parse_document({**document(row), "status": row.status}, row.ref)
 
 
 def validate(row: RulesetVersionRow) -> list[Problem]:
@@ -133,13 +143,22 @@ def validate(row: RulesetVersionRow) -> list[Problem]:
     return []
 
 
-def _content_hash(row: RulesetVersionRow) -> str:
-    try:
-        return load_model(row).content_hash
-    except RulesetError:
-        # an invalid draft still gets a stable fingerprint of what it holds
-        raw = json.dumps(document_from_row(row), sort_keys=True, ensure_ascii=False, default=str)
-        return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
+def store_model(row: RulesetVersionRow, model: RulesetVersion) -> None:
+    """Make ``model`` the content of ``row``: its canonical document and hash, and the title and date lists show."""
+    row.document = canonical_json(model)
+    row.content_hash = model.content_hash
+    row.title = model.title
+    row.effective_from = model.effective_from
+
+
+def store_invalid(row: RulesetVersionRow, doc: dict[str, Any]) -> None:
+    """Keep a draft that is not valid (one from before drafts had to be) as it is, with a fingerprint of its text."""
+    row.document = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    row.content_hash = "sha256:" + hashlib.sha256(row.document.encode("utf-8")).hexdigest()
+    if isinstance(doc.get("title"), str) and 0 < len(doc["title"]) <= 300:
+        row.title = doc["title"]
+    with contextlib.suppress(ValueError):
+        row.effective_from = dt.date.fromisoformat(str(doc.get("effective_from")))
 
 
 def export_model(row: RulesetVersionRow) -> RulesetVersion:
@@ -178,15 +197,11 @@ def _insert_draft(
         year=model.year,
         revision=model.revision,
         status="draft",
-        effective_from=model.effective_from,
-        title=model.title,
         created_by=actor,
         cloned_from_id=cloned_from,
     )
+    store_model(row, model)
     session.add(row)
-    session.flush()
-    fill_rows(row, model)
-    row.content_hash = model.content_hash
     session.flush()
     return row
 
@@ -279,44 +294,11 @@ def clone(session: Session, ref: str | int, actor: str, year: int | None = None)
 
 
 def save_draft(session: Session, ref: str | int, document: Any, expected_lock: int, actor: str) -> RulesetVersionRow:
-    """Replace a draft's content with ``document`` (a validated ruleset document).
+    """Replace a draft's whole content with ``document`` (a ruleset document or model); see ``drafts.edit``."""
+    from jifen.services import drafts
 
-    ``expected_lock`` is the draft's ``lock_version`` when the editor loaded it: if someone saved in between,
-    the save is refused with a conflict and nothing is changed.
-    """
-    row = get_version(session, ref)
-    if row.status != "draft":
-        raise ImmutableVersion(f"{row.ref} is {row.status}: only drafts can be edited")
-    if row.lock_version != expected_lock:
-        raise Conflict(
-            f"{row.ref} was changed by someone else (now at edit {row.lock_version}, you edited {expected_lock}); "
-            "reload it and apply your changes again"
-        )
-    model = parse_document(document, row.ref) if not isinstance(document, RulesetVersion) else document
-    if (model.ruleset, model.year, model.revision) != (row.ruleset.code, row.year, row.revision):
-        raise Refused(f"the document is {model.ref}, not {row.ref}", ["keep ruleset, year and revision as they are"])
-    before = document_from_row(row)
-    fill_rows(row, model)
-    row.content_hash = model.content_hash
-    row.updated_at = _now()
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict(f"{row.ref} was changed by someone else while you saved; reload it") from None
-    audit.record(session, actor, "edit", "version", object_id=row.id, object_ref=row.ref, before=before,
-                 after=document_from_row(row))  # fmt: skip
-    return row
-
-
-def touch(session: Session, row: RulesetVersionRow, expected_lock: int) -> None:
-    """Mark a draft as edited after its rows were changed one by one (recomputes the hash, checks the lock)."""
-    if row.status != "draft":
-        raise ImmutableVersion(f"{row.ref} is {row.status}: only drafts can be edited")
-    if row.lock_version != expected_lock:
-        raise Conflict(f"{row.ref} was changed by someone else; reload it and apply your changes again")
-    row.content_hash = _content_hash(row)
-    row.updated_at = _now()
+    doc = to_document(document) if isinstance(document, RulesetVersion) else document
+    return drafts.replace_document(session, ref, doc, expected_lock, actor)
 
 
 def _published_changed(session: Session) -> None:
@@ -392,6 +374,7 @@ def retire(session: Session, ref: str | int, user: User, note: str | None = None
     row.status = "retired"
     row.retired_at = _now()
     row.retired_by = user.username
+    row.retire_note = note.strip() if note and note.strip() else None
     session.flush()
     _published_changed(session)
     audit.record(session, user.username, "retire", "version", object_id=row.id, object_ref=row.ref,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jifen.services import rulesets
+from jifen.services import drafts, rulesets
 from jifen.services.users import get_user
 
 
@@ -39,8 +39,8 @@ def test_in_force(client: Any, headers: dict[str, str], db: Any) -> None:
     )
     with db.transaction() as s:
         draft = rulesets.clone(s, "tongxiang/2026/1", "editor")
-        draft.effective_from = draft.effective_from.replace(month=7)
-        rulesets.touch(s, draft, draft.lock_version)
+        drafts.edit(s, draft.id, "editor", "生效日期", drafts.META, None,
+                    lambda doc: doc.update(effective_from="2026-07-01") or drafts.META)  # fmt: skip
     with db.transaction() as s:
         rulesets.publish(s, "tongxiang/2026/2", get_user(s, "publisher"), "七月修订")
     assert (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import json
 from typing import Any
 
 import pytest
@@ -11,11 +11,15 @@ from sqlalchemy.exc import DatabaseError
 
 from engine import to_document
 from jifen.errors import ImmutableVersion
-from jifen.models import ItemRow, TestCaseRow
-from jifen.services import rulesets
+from jifen.services import drafts, rulesets
 from jifen.services.users import get_user
 
 REF = "tongxiang/2026/1"
+
+
+def _raise_points(doc: dict[str, Any]) -> drafts.Part:
+    doc["indicators"][0]["items"][0]["fixed"] = 25
+    return ("item", "P1-1")
 
 
 def test_service_refuses_to_edit_a_published_version(seeded: Any, db: Any) -> None:
@@ -25,7 +29,13 @@ def test_service_refuses_to_edit_a_published_version(seeded: Any, db: Any) -> No
         with pytest.raises(ImmutableVersion, match="only drafts can be edited"):
             rulesets.save_draft(s, REF, doc, row.lock_version, "editor")
         with pytest.raises(ImmutableVersion):
-            rulesets.touch(s, row, row.lock_version)
+            drafts.edit(s, REF, "editor", "分值", ("item", "P1-1"), None, _raise_points)
+
+
+def _document_with(row: Any, change: Any) -> str:
+    doc = json.loads(row.document)
+    change(doc)
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 @pytest.mark.parametrize(
@@ -35,13 +45,11 @@ def test_service_refuses_to_edit_a_published_version(seeded: Any, db: Any) -> No
         pytest.param(
             lambda row: setattr(row, "effective_from", row.effective_from.replace(month=2)), id="effective date"
         ),
-        pytest.param(lambda row: setattr(row.indicators[0].items[0], "fixed_points", Decimal(25)), id="item points"),
-        pytest.param(lambda row: setattr(row.indicators[0].items[0].condition[0], "value", 99), id="condition value"),
-        pytest.param(lambda row: row.indicators[0].items.pop(), id="remove an item"),
+        pytest.param(lambda row: setattr(row, "document", _document_with(row, _raise_points)), id="item points"),
         pytest.param(
-            lambda row: row.cases.append(TestCaseRow(version_id=row.id, name="新", facts={}, expected={})),
-            id="add a case",
+            lambda row: setattr(row, "document", _document_with(row, lambda d: d["cases"].pop())), id="remove a case"
         ),
+        pytest.param(lambda row: setattr(row, "content_hash", "sha256:0"), id="content hash"),
         pytest.param(lambda row: setattr(row, "status", "draft"), id="back to draft"),
     ],
 )
@@ -53,9 +61,8 @@ def test_orm_refuses_every_change(seeded: Any, db: Any, change: Any) -> None:
             s.flush()
         s.rollback()
     with db.transaction() as s:
-        assert (
-            rulesets.load_model(rulesets.get_version(s, REF)).content_hash == rulesets.get_version(s, REF).content_hash
-        )
+        row = rulesets.get_version(s, REF)
+        assert rulesets.load_model(row).content_hash == row.content_hash
 
 
 def test_orm_refuses_deleting_a_published_version(seeded: Any, db: Any) -> None:
@@ -69,16 +76,13 @@ RAW_SQL = [
     "UPDATE ruleset_versions SET title = 'x' WHERE id = :vid",
     "UPDATE ruleset_versions SET status = 'draft' WHERE id = :vid",
     "DELETE FROM ruleset_versions WHERE id = :vid",
-    "UPDATE items SET fixed_points = 25 WHERE version_id = :vid",
-    "DELETE FROM items WHERE version_id = :vid",
-    "UPDATE condition_nodes SET value = '99' WHERE version_id = :vid",
-    "UPDATE fact_fields SET required = false WHERE version_id = :vid",
-    "DELETE FROM test_cases WHERE version_id = :vid",
-    "INSERT INTO categories (version_id, position, code, name, kind) VALUES (:vid, 9, 'extra', '额外', 'add')",
+    "UPDATE ruleset_versions SET document = '{}' WHERE id = :vid",
+    "UPDATE ruleset_versions SET document = replace(document, 'P1-1', 'P1-9') WHERE id = :vid",
+    "UPDATE ruleset_versions SET content_hash = 'sha256:0' WHERE id = :vid",
 ]
 
 
-@pytest.mark.parametrize("sql", RAW_SQL, ids=[s.split(" WHERE")[0][:40] for s in RAW_SQL])
+@pytest.mark.parametrize("sql", RAW_SQL, ids=[s.split(" WHERE")[0][:60] for s in RAW_SQL])
 def test_database_refuses_plain_sql(seeded: Any, db: Any, sql: str) -> None:
     with db.transaction() as s:
         vid = rulesets.get_version(s, REF).id
@@ -88,26 +92,31 @@ def test_database_refuses_plain_sql(seeded: Any, db: Any, sql: str) -> None:
 
 def test_retiring_is_the_one_change_allowed_and_then_nothing(seeded: Any, db: Any) -> None:
     with db.transaction() as s:
-        rulesets.retire(s, REF, get_user(s, "publisher"))
-        vid = rulesets.get_version(s, REF).id
-    for sql in ("UPDATE ruleset_versions SET status = 'published' WHERE id = :vid", RAW_SQL[3]):
+        rulesets.retire(s, REF, get_user(s, "publisher"), "测试停用")
+        row = rulesets.get_version(s, REF)
+        vid = row.id
+        assert (row.status, row.retire_note) == ("retired", "测试停用")
+    for sql in ("UPDATE ruleset_versions SET status = 'published' WHERE id = :vid", RAW_SQL[3], RAW_SQL[4]):
         with pytest.raises(DatabaseError, match="published or retired"), db.engine.begin() as conn:
             conn.execute(text(sql), {"vid": vid})
 
 
-def test_retire_by_plain_sql_may_not_change_content(seeded: Any, db: Any) -> None:
+@pytest.mark.parametrize("column", ["title = 'x'", "document = '{}'"])
+def test_retire_by_plain_sql_may_not_change_content(seeded: Any, db: Any, column: str) -> None:
     with db.transaction() as s:
         vid = rulesets.get_version(s, REF).id
     with pytest.raises(DatabaseError, match="published or retired"), db.engine.begin() as conn:
-        conn.execute(text("UPDATE ruleset_versions SET status = 'retired', title = 'x' WHERE id = :vid"), {"vid": vid})
+        conn.execute(text(f"UPDATE ruleset_versions SET status = 'retired', {column} WHERE id = :vid"), {"vid": vid})
 
 
 def test_drafts_stay_editable_by_every_path(seeded: Any, db: Any) -> None:
     with db.transaction() as s:
         draft = rulesets.clone(s, REF, "editor", year=2027)
         vid = draft.id
-        s.get(ItemRow, draft.indicators[0].items[0].id).label = "改"
+        drafts.edit(s, vid, "editor", "分值", ("item", "P1-1"), None, _raise_points)
     with db.engine.begin() as conn:
-        conn.execute(text("UPDATE items SET label = 'SQL' WHERE version_id = :vid AND code = 'P1-1'"), {"vid": vid})
+        conn.execute(text("UPDATE ruleset_versions SET title = 'SQL' WHERE id = :vid"), {"vid": vid})
     with db.transaction() as s:
-        assert rulesets.get_version(s, "tongxiang/2027/1").indicators[0].items[0].label == "SQL"
+        row = rulesets.get_version(s, "tongxiang/2027/1")
+        assert row.title == "SQL"
+        assert rulesets.load_model(row).indicators[0].items[0].points.points == 25  # type: ignore[union-attr]

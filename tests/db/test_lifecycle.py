@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import to_document
 from jifen.errors import Conflict, NotFound, NoVersionInForce, PermissionDenied, Refused
 from jifen.models import AuditEntry
-from jifen.services import rulesets
+from jifen.services import drafts, rulesets
 from jifen.services.users import get_user
 
 
@@ -91,16 +91,65 @@ def test_publish_needs_publisher_note_validity_and_passing_cases(seeded: Any, db
         assert rulesets.get_version(s, ref).status == "draft"
 
 
-def test_publish_refuses_an_invalid_draft(seeded: Any, db: Any) -> None:
+def test_an_edit_that_breaks_the_draft_is_refused(seeded: Any, db: Any) -> None:
+    def misspell(doc: dict[str, Any]) -> drafts.Part:
+        doc["indicators"][0]["items"][0]["when"]["field"] = "agee"
+        return ("item", "P1-1")
+
     with db.transaction() as s:
         draft = rulesets.clone(s, "tongxiang/2026/1", "editor", year=2027)
-        draft.indicators[0].items[0].condition[0].field = "agee"  # an edit row by row, as the console makes
-        rulesets.touch(s, draft, draft.lock_version)
+        before = (draft.document, draft.lock_version)
+        with pytest.raises(drafts.DraftProblems) as refused:
+            drafts.edit(s, draft.ref, "editor", "条件", ("item", "P1-1"), None, misspell)
+        assert [str(p) for p in refused.value.problems] == [
+            "indicators[0].items[0].when.field: unknown field 'agee' (not in the fact catalogue)"
+        ]
+        assert refused.value.where == "indicators[0].items[0]"
+        assert (draft.document, draft.lock_version) == before
+
+
+def test_publish_refuses_an_invalid_draft(seeded: Any, db: Any) -> None:
+    """Only a draft from before drafts had to be valid can be invalid: written here as such a migration left it."""
+    with db.transaction() as s:
+        draft = rulesets.clone(s, "tongxiang/2026/1", "editor", year=2027)
+        doc = rulesets.document(draft)
+        doc["indicators"][0]["items"][0]["when"]["field"] = "agee"
+        rulesets.store_invalid(draft, doc)
         assert [str(p) for p in rulesets.validate(draft)] == [
             "indicators[0].items[0].when.field: unknown field 'agee' (not in the fact catalogue)"
         ]
         with pytest.raises(Refused, match="not valid"):
             rulesets.publish(s, draft.ref, get_user(s, "publisher"), "note")
+
+
+def test_an_invalid_draft_accepts_changes_that_do_not_add_problems(seeded: Any, db: Any) -> None:
+    with db.transaction() as s:
+        draft = rulesets.clone(s, "tongxiang/2026/1", "editor", year=2027)
+        doc = rulesets.document(draft)
+        doc["indicators"][0]["items"][0]["when"]["field"] = "agee"
+        doc["indicators"][0]["items"][1]["label"] = ""
+        rulesets.store_invalid(draft, doc)
+
+        def relabel(d: dict[str, Any]) -> drafts.Part:
+            d["indicators"][0]["items"][1]["label"] = "年龄41至54周岁"
+            return ("item", "P1-2")
+
+        def break_more(d: dict[str, Any]) -> drafts.Part:
+            d["indicators"][0]["items"][2]["fixed"] = "五"
+            return ("item", "P1-3")
+
+        drafts.edit(s, draft.ref, "editor", "名称", ("item", "P1-2"), None, relabel)
+        assert len(rulesets.validate(draft)) == 1
+        with pytest.raises(drafts.DraftProblems):
+            drafts.edit(s, draft.ref, "editor", "分值", ("item", "P1-3"), None, break_more)
+
+        def repair(d: dict[str, Any]) -> drafts.Part:
+            d["indicators"][0]["items"][0]["when"]["field"] = "age"
+            return ("item", "P1-1")
+
+        drafts.edit(s, draft.ref, "editor", "条件", ("item", "P1-1"), None, repair)
+        assert rulesets.validate(draft) == []
+        assert draft.content_hash == rulesets.load_model(draft).content_hash
 
 
 def test_publish_and_retire_are_audited(seeded: Any, db: Any) -> None:
@@ -144,7 +193,7 @@ def test_concurrent_saves_with_the_same_lock_conflict_in_the_database(seeded: An
     """Both editors pass the lock check before either writes: the database's version check stops the second."""
     with db.transaction() as s:
         draft = rulesets.clone(s, "tongxiang/2026/1", "editor", year=2027)
-        ref, loaded = draft.ref, draft.lock_version
+        ref = draft.ref
     one, two = db.factory(), db.factory()
     try:
         row_one = rulesets.get_version(one, ref)
@@ -152,17 +201,43 @@ def test_concurrent_saves_with_the_same_lock_conflict_in_the_database(seeded: An
         row_two = rulesets.get_version(two, ref)
         two.commit()
         row_one.title = "甲"
-        rulesets.touch(one, row_one, loaded)
         one.commit()
         row_two.title = "乙"
         with pytest.raises(StaleDataError, match="expected to update 1 row"):
-            rulesets.touch(two, row_two, loaded)
             two.commit()
     finally:
         one.close()
         two.close()
     with db.transaction() as s:
         assert rulesets.get_version(s, ref).title == "甲"
+
+
+def test_two_editors_of_different_parts_both_save(seeded: Any, db: Any) -> None:
+    """The second editor loaded the draft before the first saved: other parts changed, theirs did not."""
+    with db.transaction() as s:
+        draft = rulesets.clone(s, "tongxiang/2026/1", "editor", year=2027)
+        doc = rulesets.document(draft)
+        item_base, case_base = drafts.token(doc, ("item", "T3-3")), drafts.token(doc, ("case", "典型技术工人"))
+
+    def points(d: dict[str, Any]) -> drafts.Part:
+        drafts.locate(d, ("item", "T3-3"))[1]["fixed"] = 12
+        return ("item", "T3-3")
+
+    def expect(d: dict[str, Any]) -> drafts.Part:
+        drafts.locate(d, ("case", "典型技术工人"))[1]["expected"]["total"] = 205.5
+        return ("case", "典型技术工人")
+
+    with db.transaction() as s:
+        drafts.edit(s, draft.id, "editor", "T3-3", ("item", "T3-3"), item_base, points)
+    with db.transaction() as s:
+        drafts.edit(s, draft.id, "editor", "用例", ("case", "典型技术工人"), case_base, expect)
+    with db.transaction() as s, pytest.raises(drafts.EditConflict) as conflict:
+        drafts.edit(s, draft.id, "editor", "T3-3", ("item", "T3-3"), item_base, points)
+    assert conflict.value.current["fixed"] == 12 and conflict.value.token != item_base
+    with db.transaction() as s:
+        doc = rulesets.document(rulesets.get_version(s, draft.id))
+        assert drafts.locate(doc, ("item", "T3-3"))[1]["fixed"] == 12
+        assert drafts.locate(doc, ("case", "典型技术工人"))[1]["expected"]["total"] == 205.5
 
 
 def test_save_refuses_another_identity(seeded: Any, db: Any) -> None:

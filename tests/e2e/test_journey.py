@@ -112,13 +112,8 @@ def test_yearly_journey(server: str, browser: Any, seeded: Any, db: Any) -> None
     auditor = Visit(browser, server)
     auditor.login("auditor")
     with db.transaction() as s:
-        item_id = next(
-            i.id
-            for ind in rulesets.get_version(s, "tongxiang/2027/1").indicators
-            for i in ind.items
-            if i.code == "T3-3"
-        )
-    refused = auditor.page.goto(f"{draft_url}/items/{item_id}")
+        draft_id = rulesets.get_version(s, "tongxiang/2027/1").id
+    refused = auditor.page.goto(f"{server}/admin/drafts/{draft_id}/items/T3-3")
     assert refused is not None and refused.status == 403
     auditor.page.goto(draft_url)
     assert (
@@ -156,6 +151,7 @@ def test_yearly_journey(server: str, browser: Any, seeded: Any, db: Any) -> None
     auditor.page.select_option("#a", label="tongxiang/2026/1（已发布）")
     auditor.page.select_option("#b", label="tongxiang/2027/1（已发布）")
     auditor.page.click("button:has-text('对比')")
+    auditor.page.wait_for_selector("#impact-table")  # the comparison's page has loaded
     starred = [r for r in auditor.page.locator("#diff-table tr").all_inner_texts() if r.startswith("★")]
     assert len(starred) == 1 and "T3-3" in starred[0] and "10" in starred[0] and "12" in starred[0]
     impact = auditor.page.inner_text("#impact-table")

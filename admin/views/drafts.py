@@ -1,0 +1,531 @@
+"""Editing a draft in the console: one form per part of the version's document.
+
+Every form works the same way (``_Form``): it shows the part as it is in the document, turns what was typed into
+the part's new JSON, and asks ``drafts.edit`` to put it in and run the loader. The loader's problems come back on
+the inputs they concern; what was typed stays in the form. A form remembers the part's token, so that a save is
+refused only when someone else changed the same part meanwhile, and the refusal shows what they saved.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from admin.auth import RoleMixin, requires
+from admin.forms import (
+    CLAUSE_ROWS,
+    TYPE_NAMES,
+    condition_from_form,
+    condition_values,
+    fact_inputs,
+    number,
+    parse_facts,
+    put_optional,
+    split_list,
+    text,
+    writing,
+)
+from admin.problems import WORDS, described, on_inputs
+from admin.views.versions import STATUS_NAMES, _message
+from engine.loader import read_catalogue
+from engine.model import NUMERIC_TYPES, FactField
+from jifen.db import get_session
+from jifen.errors import ServiceError
+from jifen.models import RulesetVersionRow
+from jifen.services import drafts, rulesets
+from jifen.services.drafts import DraftProblems, EditConflict, FactInUse, Part
+
+OP_NAMES = {"==": "等于", "!=": "不等于", "<": "小于", "<=": "小于等于", ">": "大于", ">=": "大于等于", "in": "属于（多个值用顿号分隔）",
+            "not_in": "不属于", "exists": "已填写", "not_exists": "未填写"}  # fmt: skip
+KIND_NAMES = {"add": "加分", "deduct": "扣分"}
+PART_NAMES = {"item": "赋分细则", "requirement": "资格条件", "fact": "事实字段", "case": "测试用例", "indicator": "指标项",
+              "category": "类别"}  # fmt: skip
+OPTION_ROWS = 3  # empty rows for new options below a field's options
+MAX_OPTIONS = 200
+
+
+def _draft(vid: int) -> RulesetVersionRow:
+    row = rulesets.get_version(get_session(), vid)
+    if row.status != "draft":
+        flash(f"{row.ref} {STATUS_NAMES[row.status]}，只有草稿可以修改", "error")
+        abort(redirect(url_for("versions.detail", vid=vid)))
+    return row
+
+
+def _catalogue(doc: dict[str, Any]) -> list[FactField]:
+    return list(read_catalogue(doc))
+
+
+def _shown(obj: Any) -> list[tuple[str, str]]:
+    """A part as (what, value) lines, for showing what someone else saved."""
+    if not isinstance(obj, dict):
+        return []
+    lines = []
+    for key, value in obj.items():
+        if key == "items":
+            continue
+        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        lines.append((WORDS.get(key, key), shown))
+    return lines
+
+
+Catalogue = Mapping[str, FactField]
+
+
+@dataclass
+class _Form:
+    """One form of a part: how to show it (``values``), how to make its JSON (``build``) and where it goes."""
+
+    kind: str
+    template: str
+    values: Callable[[dict[str, Any], Catalogue], dict[str, Any]]  # the part's JSON → the form's values
+    # (form values, the part's JSON or {} for a new one) → the part's new JSON
+    build: Callable[[dict[str, Any], dict[str, Any], Catalogue], dict[str, Any]]
+    prefix: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
+    """The draft editor's pages, under /admin/drafts/<id>/…; reached from the version's page, not the menu."""
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self) -> Any:
+        return redirect(url_for("versions.index", status="draft"))
+
+    def _page(self, form: _Form, row: RulesetVersionRow, doc: dict[str, Any], part: Part | None, values: dict[str, Any],
+              errors: dict[str, list[str]] | None = None, general: list[str] | None = None, conflict: Any = None) -> Any:  # fmt: skip
+        catalogue = _catalogue(doc)
+        return self.render(
+            form.template, row=row, doc=doc, part=part, values=values, errors=errors or {}, general=general or [],
+            conflict=_shown(conflict) if conflict is not None else None, fields=catalogue,
+            numeric=[f for f in catalogue if f.type in NUMERIC_TYPES], ops=OP_NAMES, rows=range(CLAUSE_ROWS),
+            types=TYPE_NAMES, kinds=KIND_NAMES, **form.context,
+        )  # fmt: skip
+
+    def _edit(self, vid: int, form: _Form, part: Part | None, what: str, done: Callable[[Part | None], str],
+              indicator: str | None = None) -> Any:  # fmt: skip
+        """GET: the form for ``part`` (None: a new one); POST: save it, or show the form again with its problems."""
+        row = _draft(vid)
+        doc = rulesets.document(row)
+        current = drafts.locate(doc, part)[1] if part is not None else {}
+        if current is None:
+            abort(404)
+        catalogue = {f.name: f for f in _catalogue(doc)}
+        if request.method == "GET":
+            values = form.values(copy.deepcopy(current), catalogue)
+            values["base"] = drafts.token(doc, part) if part is not None else ""
+            return self._page(form, row, doc, part, values)
+        values = dict(request.form)
+        obj = form.build(values, copy.deepcopy(current), catalogue)
+        name = obj.get("name" if form.kind in ("fact", "case") else "code")
+        what = what or f"{PART_NAMES[form.kind]} {name}"
+
+        def apply(d: dict[str, Any]) -> Part | None:
+            if part is None:
+                return drafts.add(d, form.kind, obj, indicator)
+            return drafts.put(d, part, obj)
+
+        try:
+            with writing() as session:
+                _, after = drafts.edit(session, vid, current_user.username, what, part or (form.kind, ""),
+                                       values.get("base") if part is not None else None, apply)  # fmt: skip
+        except EditConflict as exc:
+            values["base"] = exc.token
+            flash(
+                "其他人已修改了这一部分，您的修改尚未保存：请核对下面他们保存的内容；如仍要保存您填写的内容，请再次保存",
+                "error",
+            )
+            return self._page(form, row, doc, part, values, conflict=exc.current if exc.current is not None else {})
+        except DraftProblems as exc:
+            errors, general = on_inputs(exc.problems, exc.document, form.kind, exc.where, form.prefix)
+            flash(f"未保存：有 {len(exc.problems)} 个问题，请按提示修改", "error")
+            return self._page(form, row, doc, part, values, errors, general)
+        except ServiceError as exc:
+            flash(_message(exc), "error")
+            return self._page(form, row, doc, part, values)
+        flash(f"已保存：{what}", "success")
+        return redirect(done(after))
+
+    def _remove(self, vid: int, part: Part, what: str, back: str, change: Callable[[dict[str, Any]], None] | None = None,
+                ) -> Response:  # fmt: skip
+        _draft(vid)
+
+        def apply(d: dict[str, Any]) -> None:
+            (change or (lambda doc: drafts.remove(doc, part)))(d)
+
+        try:
+            with writing() as session:
+                drafts.edit(session, vid, current_user.username, what, part, request.form.get("base"), apply)
+        except FactInUse as exc:
+            users = "、".join(f"{PART_NAMES[kind]} {key}" for kind, key in exc.users)
+            flash(f"不能删除事实字段 {exc.name}：以下内容使用了它——{users}；请先修改它们", "error")
+            return redirect(back)
+        except EditConflict:
+            flash("其他人已修改了这一部分，未删除：请核对后再操作", "error")
+            return redirect(back)
+        except DraftProblems as exc:
+            flash("未删除：删除后版本将有问题——" + "；".join(described(p, exc.document) for p in exc.problems), "error")
+            return redirect(back)
+        except ServiceError as exc:
+            flash(_message(exc), "error")
+            return redirect(back)
+        flash(f"已删除：{what}", "success")
+        return redirect(url_for("versions.detail", vid=vid))
+
+    # -- the version's information --------------------------------------------------------------------------
+
+    @expose("/<int:vid>/edit", methods=["GET", "POST"])
+    @requires("editor")
+    def edit_meta(self, vid: int) -> Any:
+        return self._edit(vid, _meta_form(), drafts.META, "版本信息", lambda _: url_for("versions.detail", vid=vid))
+
+    # -- categories and eligibility ---------------------------------------------------------------------------
+
+    @expose("/<int:vid>/categories/<code>", methods=["GET", "POST"])
+    @requires("editor")
+    def edit_category(self, vid: int, code: str) -> Any:
+        return self._edit(vid, _category_form(), ("category", code), "",
+                          lambda _: url_for("versions.detail", vid=vid) + "#categories")  # fmt: skip
+
+    @expose("/<int:vid>/new/category", methods=["GET", "POST"])
+    @requires("editor")
+    def new_category(self, vid: int) -> Any:
+        return self._edit(
+            vid, _category_form(), None, "", lambda _: url_for("versions.detail", vid=vid) + "#categories"
+        )
+
+    @expose("/<int:vid>/categories/<code>/delete", methods=["POST"])
+    @requires("editor")
+    def delete_category(self, vid: int, code: str) -> Any:
+        return self._remove(vid, ("category", code), f"删除类别 {code}", url_for(".edit_category", vid=vid, code=code))
+
+    @expose("/<int:vid>/eligibility/<code>", methods=["GET", "POST"])
+    @requires("editor")
+    def edit_requirement(self, vid: int, code: str) -> Any:
+        return self._edit(vid, _requirement_form(), ("requirement", code), "",
+                          lambda _: url_for("versions.detail", vid=vid) + "#eligibility")  # fmt: skip
+
+    @expose("/<int:vid>/new/requirement", methods=["GET", "POST"])
+    @requires("editor")
+    def new_requirement(self, vid: int) -> Any:
+        return self._edit(vid, _requirement_form(), None, "",
+                          lambda _: url_for("versions.detail", vid=vid) + "#eligibility")  # fmt: skip
+
+    @expose("/<int:vid>/eligibility/<code>/delete", methods=["POST"])
+    @requires("editor")
+    def delete_requirement(self, vid: int, code: str) -> Any:
+        return self._remove(vid, ("requirement", code), f"删除资格条件 {code}",
+                            url_for(".edit_requirement", vid=vid, code=code))  # fmt: skip
+
+    # -- indicators and items ------------------------------------------------------------------------------
+
+    @expose("/<int:vid>/indicators/<code>", methods=["GET", "POST"])
+    @requires("editor")
+    def edit_indicator(self, vid: int, code: str) -> Any:
+        return self._edit(vid, _indicator_form(), ("indicator", code), "",
+                          lambda p: url_for("versions.detail", vid=vid) + f"#indicator-{p[1] if p else ''}")  # fmt: skip
+
+    @expose("/<int:vid>/new/indicator", methods=["GET", "POST"])
+    @requires("editor")
+    def new_indicator(self, vid: int) -> Any:
+        form = _indicator_form(new=True)
+        return self._edit(
+            vid, form, None, "", lambda p: url_for("versions.detail", vid=vid) + f"#indicator-{p[1] if p else ''}"
+        )
+
+    @expose("/<int:vid>/indicators/<code>/delete", methods=["POST"])
+    @requires("editor")
+    def delete_indicator(self, vid: int, code: str) -> Any:
+        return self._remove(vid, ("indicator", code), f"删除指标项 {code} 及其细则",
+                            url_for(".edit_indicator", vid=vid, code=code))  # fmt: skip
+
+    @expose("/<int:vid>/items/<code>", methods=["GET", "POST"])
+    @requires("editor")
+    def edit_item(self, vid: int, code: str) -> Any:
+        return self._edit(vid, _item_form(self._indicator_of(vid, code)), ("item", code), "",
+                          lambda p: url_for("versions.detail", vid=vid) + f"#item-{p[1] if p else ''}")  # fmt: skip
+
+    @expose("/<int:vid>/indicators/<code>/new-item", methods=["GET", "POST"])
+    @requires("editor")
+    def new_item(self, vid: int, code: str) -> Any:
+        indicator = drafts.locate(rulesets.document(_draft(vid)), ("indicator", code))[1]
+        if indicator is None:
+            abort(404)
+        return self._edit(vid, _item_form(indicator), None, "",
+                          lambda p: url_for("versions.detail", vid=vid) + f"#item-{p[1] if p else ''}", indicator=code)  # fmt: skip
+
+    @expose("/<int:vid>/items/<code>/delete", methods=["POST"])
+    @requires("editor")
+    def delete_item(self, vid: int, code: str) -> Any:
+        return self._remove(vid, ("item", code), f"删除赋分细则 {code}", url_for(".edit_item", vid=vid, code=code))
+
+    def _indicator_of(self, vid: int, item_code: str) -> dict[str, Any]:
+        doc = rulesets.document(_draft(vid))
+        for indicator in doc.get("indicators", []):
+            if any(isinstance(i, dict) and i.get("code") == item_code for i in indicator.get("items", [])):
+                return dict(indicator)
+        abort(404)
+
+    # -- the fact catalogue ----------------------------------------------------------------------------------
+
+    @expose("/<int:vid>/facts/<field>", methods=["GET", "POST"])
+    @requires("editor")
+    def edit_fact(self, vid: int, field: str) -> Any:
+        return self._edit(
+            vid, _fact_form(), ("fact", field), "", lambda _: url_for("versions.detail", vid=vid) + "#facts"
+        )
+
+    @expose("/<int:vid>/new/fact", methods=["GET", "POST"])
+    @requires("editor")
+    def new_fact(self, vid: int) -> Any:
+        return self._edit(vid, _fact_form(new=True), None, "", lambda _: url_for("versions.detail", vid=vid) + "#facts")
+
+    @expose("/<int:vid>/facts/<field>/delete", methods=["POST"])
+    @requires("editor")
+    def delete_fact(self, vid: int, field: str) -> Any:
+        return self._remove(vid, ("fact", field), f"删除事实字段 {field}", url_for(".edit_fact", vid=vid, field=field),
+                            lambda doc: drafts.remove_fact(doc, field))  # fmt: skip
+
+    # -- test cases ------------------------------------------------------------------------------------------
+
+    def _case_part(self, vid: int, pos: int) -> Part:
+        """A case by its place in the list when the form is loaded; by the name it had then when it is saved."""
+        if request.method == "POST" and request.form.get("key") is not None:
+            return ("case", request.form["key"])
+        cases = rulesets.document(_draft(vid)).get("cases", [])
+        if not 0 <= pos < len(cases) or not isinstance(cases[pos], dict):
+            abort(404)
+        return ("case", str(cases[pos].get("name")))
+
+    @expose("/<int:vid>/cases/<int:pos>", methods=["GET", "POST"])
+    @requires("editor")
+    def edit_case(self, vid: int, pos: int) -> Any:
+        part = self._case_part(vid, pos)
+        return self._edit(vid, _case_form(part[1]), part, "", lambda _: url_for("versions.cases", vid=vid))
+
+    @expose("/<int:vid>/new/case", methods=["GET", "POST"])
+    @requires("editor")
+    def new_case(self, vid: int) -> Any:
+        return self._edit(vid, _case_form(None), None, "", lambda _: url_for("versions.cases", vid=vid))
+
+    @expose("/<int:vid>/cases/<int:pos>/delete", methods=["POST"])
+    @requires("editor")
+    def delete_case(self, vid: int, pos: int) -> Any:
+        part = self._case_part(vid, pos)
+        return self._remove(vid, part, f"删除测试用例 {part[1]}", url_for("versions.cases", vid=vid))
+
+
+# -- the forms -------------------------------------------------------------------------------------------------
+
+
+def _meta_form() -> _Form:
+    def values(meta: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
+        return {"title": meta.get("title", ""), "effective_from": str(meta.get("effective_from", "")),
+                "legal_basis": meta.get("legal_basis", ""), "description": meta.get("description", ""),
+                "sample": "true" if meta.get("sample") else "false"}  # fmt: skip
+
+    def build(form: dict[str, Any], _current: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
+        meta: dict[str, Any] = {"title": text(form.get("title")), "effective_from": text(form.get("effective_from"))}
+        put_optional(meta, "legal_basis", text(form.get("legal_basis")))
+        put_optional(meta, "description", text(form.get("description")))
+        if form.get("sample") == "true":
+            meta["sample"] = True
+        return meta
+
+    return _Form("meta", "admin/versions/edit_meta.html", values, build)
+
+
+def _category_form() -> _Form:
+    def values(cat: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
+        return {"code": cat.get("code", ""), "name": cat.get("name", ""), "kind": cat.get("kind", "add"),
+                "cap": _text(cat.get("cap"))}  # fmt: skip
+
+    def build(form: dict[str, Any], current: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
+        cat = {"code": current.get("code") or text(form.get("code")), "name": text(form.get("name")),
+               "kind": form.get("kind")}  # fmt: skip
+        put_optional(cat, "cap", number(form.get("cap")))
+        return cat
+
+    return _Form("category", "admin/versions/edit_category.html", values, build)
+
+
+def _requirement_form() -> _Form:
+    def values(req: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+        return {"code": req.get("code", ""), "reason": req.get("reason", ""),
+                **condition_values(req.get("when"), catalogue)}  # fmt: skip
+
+    def build(form: dict[str, Any], current: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+        when = current.get("when") if form.get("nested") == "True" else condition_from_form(form, catalogue)
+        return {"code": current.get("code") or text(form.get("code")), "when": when, "reason": text(form.get("reason"))}
+
+    return _Form("requirement", "admin/versions/edit_requirement.html", values, build)
+
+
+def _indicator_form(new: bool = False) -> _Form:
+    def values(ind: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+        out = {"code": ind.get("code", ""), "name": ind.get("name", ""), "category": ind.get("category", ""),
+               "cap": _text(ind.get("cap")), "departments": "、".join(str(d) for d in ind.get("departments", [])),
+               "reference": ind.get("reference", "")}  # fmt: skip
+        if new:
+            out["category"] = request.args.get("category", "")
+            out.update(_item_values({}, catalogue, "item_"))
+        return out
+
+    def build(form: dict[str, Any], current: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+        ind = {k: v for k, v in current.items() if k in ("code", "items")}
+        ind.setdefault("code", text(form.get("code")))
+        ind.update({"name": text(form.get("name")), "category": text(form.get("category"))})
+        put_optional(ind, "cap", number(form.get("cap")))
+        ind["departments"] = split_list(form.get("departments"))
+        ind["reference"] = text(form.get("reference"))
+        if new:
+            ind["items"] = [_build_item(form, {}, catalogue, "item_")]
+        return {k: ind[k] for k in ("code", "name", "category", "cap", "departments", "reference", "items") if k in ind}
+
+    template = "admin/versions/new_indicator.html" if new else "admin/versions/edit_indicator.html"
+    return _Form("indicator", template, values, build, prefix="")
+
+
+def _item_form(indicator: dict[str, Any]) -> _Form:
+    return _Form("item", "admin/versions/edit_item.html", _item_values, _build_item, context={"ind": indicator})
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _item_values(item: dict[str, Any], catalogue: Catalogue, prefix: str = "") -> dict[str, Any]:
+    per_unit = item.get("per_unit") if isinstance(item.get("per_unit"), dict) else None
+    values = {"code": item.get("code", ""), "label": item.get("label", ""), "points_kind": "per_unit" if per_unit else "fixed",
+              "fixed": _text(item.get("fixed")), "unit_field": (per_unit or {}).get("field", ""),
+              "rate": _text((per_unit or {}).get("rate")), "unit": _text((per_unit or {}).get("unit")),
+              "offset": _text((per_unit or {}).get("offset")), "cap": _text(item.get("cap")), "group": item.get("group", ""),
+              "reference": item.get("reference", "")}  # fmt: skip
+    out = {prefix + k: v for k, v in values.items()}
+    out.update(condition_values(item.get("when"), catalogue, prefix))
+    return out
+
+
+def _build_item(
+    form: dict[str, Any], current: dict[str, Any], catalogue: Catalogue, prefix: str = ""
+) -> dict[str, Any]:
+    def get(key: str) -> Any:
+        return form.get(prefix + key)
+
+    item: dict[str, Any] = {"code": text(get("code")), "label": text(get("label"))}
+    when = current.get("when") if get("nested") == "True" else condition_from_form(form, catalogue, prefix)
+    if when is not None:
+        item["when"] = when
+    if get("points_kind") == "per_unit":
+        rule: dict[str, Any] = {"field": text(get("unit_field")) or None, "rate": number(get("rate"))}
+        put_optional(rule, "unit", number(get("unit")))
+        put_optional(rule, "offset", number(get("offset")))
+        item["per_unit"] = rule
+    else:
+        item["fixed"] = number(get("fixed"))
+    put_optional(item, "cap", number(get("cap")))
+    put_optional(item, "group", text(get("group")))
+    put_optional(item, "reference", text(get("reference")))
+    return item
+
+
+def _fact_form(new: bool = False) -> _Form:
+    def values(fact: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
+        out = {"name": fact.get("name", ""), "type": fact.get("type", "int"), "label": fact.get("label", ""),
+               "required": "true" if fact.get("required") else "false", "department": fact.get("department", ""),
+               "description": fact.get("description", ""), "min": _text(fact.get("min")), "max": _text(fact.get("max"))}  # fmt: skip
+        options = fact.get("values") or []
+        labels = fact.get("value_labels") or []
+        for i, value in enumerate(options):
+            out[f"value_{i}"] = value
+            out[f"label_{i}"] = labels[i] if i < len(labels) else ""
+        out["derived"] = fact.get("derived")
+        return out
+
+    def build(form: dict[str, Any], current: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
+        kind = form.get("type") if new or "type" in form else current.get("type")
+        fact: dict[str, Any] = {"name": current.get("name") or text(form.get("name")), "type": kind,
+                                "label": text(form.get("label"))}  # fmt: skip
+        if form.get("required") == "true":
+            fact["required"] = True
+        if kind == "enum":
+            rows = [(text(form.get(f"value_{i}")), text(form.get(f"label_{i}"))) for i in _option_rows(form)]
+            rows = [(v, lab) for v, lab in rows if v or lab]
+            fact["values"] = [v for v, _ in rows]
+            if any(lab for _, lab in rows):
+                fact["value_labels"] = [lab for _, lab in rows]
+        if kind in NUMERIC_TYPES:
+            put_optional(fact, "min", number(form.get("min")))
+            put_optional(fact, "max", number(form.get("max")))
+        if current.get("derived") is not None:
+            fact["derived"] = current["derived"]
+        put_optional(fact, "department", text(form.get("department")))
+        put_optional(fact, "description", text(form.get("description")))
+        return fact
+
+    def option_rows(values: dict[str, Any]) -> range:
+        """The option rows to show: those the form holds, then a few empty ones (a bounded number)."""
+        used = _option_rows(values)
+        return range(min((used[-1] + 1 if used else 0) + OPTION_ROWS, MAX_OPTIONS))
+
+    return _Form(
+        "fact", "admin/versions/edit_fact.html", values, build, context={"new": new, "option_rows": option_rows}
+    )
+
+
+def _option_rows(form: dict[str, Any]) -> list[int]:
+    """The numbers of the option rows a fact form sent (value_0, label_0, …), in order."""
+    found = (re.fullmatch(r"(?:value|label)_(\d{1,3})", key) for key in form)
+    return sorted({int(m.group(1)) for m in found if m and int(m.group(1)) < MAX_OPTIONS})
+
+
+def _case_form(name: str | None) -> _Form:
+    def values(case: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": case.get("name", ""), "as_of": _text(case.get("as_of"))}
+        if name is not None:
+            out["key"] = name
+        for key, value in (case.get("facts") or {}).items():
+            out[f"fact_{key}"] = ("true" if value else "false") if isinstance(value, bool) else _text(value)
+        exp = case.get("expected") or {}
+        out["exp_eligible"] = "" if exp.get("eligible") is None else ("true" if exp["eligible"] else "false")
+        out["exp_total"] = _text(exp.get("total"))
+        out.update({f"exp_cat_{k}": _text(v) for k, v in (exp.get("categories") or {}).items()})
+        out.update({f"exp_ind_{k}": _text(v) for k, v in (exp.get("indicators") or {}).items()})
+        return out
+
+    def build(form: dict[str, Any], _current: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+        case: dict[str, Any] = {"name": text(form.get("name"))}
+        put_optional(case, "as_of", text(form.get("as_of")))
+        case["facts"] = parse_facts(list(catalogue.values()), form)
+        expected: dict[str, Any] = {}
+        if form.get("exp_eligible") in ("true", "false"):
+            expected["eligible"] = form["exp_eligible"] == "true"
+        put_optional(expected, "total", number(form.get("exp_total")))
+        for key, short in (("categories", "cat"), ("indicators", "ind")):
+            part = {
+                k[len(f"exp_{short}_") :]: number(v)
+                for k, v in form.items()
+                if k.startswith(f"exp_{short}_") and text(v)
+            }
+            if part:
+                expected[key] = part
+        case["expected"] = expected
+        return case
+
+    def facts_of(values: dict[str, Any]) -> dict[str, Any]:
+        return {k.removeprefix("fact_"): v for k, v in values.items() if k.startswith("fact_")}
+
+    context = {"fact_inputs": fact_inputs, "values_facts": facts_of, "errors_facts": facts_of}
+    return _Form("case", "admin/versions/edit_case.html", values, build, context=context)
