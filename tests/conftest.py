@@ -82,26 +82,31 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(template)
 
 
+def empty_postgres() -> None:
+    """Empty every table of the PostgreSQL test database (as its owner)."""
+    from sqlalchemy import text
+
+    from jifen.db import make_engine
+    from jifen.models import Base
+
+    engine = make_engine(TEST_DATABASE_URL)  # the owner: the service role may neither truncate nor alter
+    names = [t.name for t in Base.metadata.sorted_tables]
+    tables = ", ".join(names)
+    with engine.begin() as conn:
+        # the schema refuses TRUNCATE of stored scores and published content; its owner may lift that
+        for name in names:
+            conn.execute(text(f"ALTER TABLE {name} DISABLE TRIGGER USER"))
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for name in names:
+            conn.execute(text(f"ALTER TABLE {name} ENABLE TRIGGER USER"))
+    engine.dispose()
+
+
 @pytest.fixture
 def database_url(_migrated: str, tmp_path: Path) -> Iterator[str]:
     """A migrated database holding nothing, for one test (the URL the app connects with)."""
     if ON_POSTGRES:
-        from sqlalchemy import text
-
-        from jifen.db import make_engine
-        from jifen.models import Base
-
-        engine = make_engine(TEST_DATABASE_URL)  # the owner: the service role may neither truncate nor alter
-        names = [t.name for t in Base.metadata.sorted_tables]
-        tables = ", ".join(names)
-        with engine.begin() as conn:
-            # the schema refuses TRUNCATE of stored scores and published content; its owner may lift that
-            for name in names:
-                conn.execute(text(f"ALTER TABLE {name} DISABLE TRIGGER USER"))
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            for name in names:
-                conn.execute(text(f"ALTER TABLE {name} ENABLE TRIGGER USER"))
-        engine.dispose()
+        empty_postgres()
         yield _migrated
         return
     path = tmp_path / "jifen.db"
