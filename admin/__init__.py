@@ -21,6 +21,7 @@ from admin.views.department_queue import DepartmentQueueView
 from admin.views.drafts import DraftsView
 from admin.views.home import HomeView
 from admin.views.impact import ImpactView
+from admin.views.lint import LintView
 from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersView
 from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
@@ -72,6 +73,7 @@ def init_app(app: Flask) -> None:
     console.add_view(CompareView(name="版本对比", endpoint="compare", url="/admin/compare"))
     console.add_view(TryItView(name="试算", endpoint="tryit", url="/admin/tryit"))
     console.add_view(ImpactView(name="影响分析", endpoint="impact", url="/admin/impact"))
+    console.add_view(LintView(name="静态检查", endpoint="lint", url="/admin/lint"))
     console.add_view(ApplicationsView(name="申请办理", endpoint="applications", url="/admin/applications"))
     console.add_view(CalendarView(name="工作日历", endpoint="calendar", url="/admin/calendar"))
     console.add_view(DepartmentQueueView(name="待核查任务", endpoint="queue", url="/admin/queue"))

@@ -1,0 +1,44 @@
+"""静态检查: the findings of ``engine.lint`` about a version, in Chinese, with the applicant that shows each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, url_for
+from flask_admin import BaseView, expose
+
+from admin.auth import RoleMixin
+from admin.views.versions import loaded
+from engine.lint import counts, lint
+from jifen.db import get_session
+from jifen.errors import NotFound
+from jifen.services import rulesets
+
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+class LintView(RoleMixin, BaseView):  # type: ignore[misc]
+    def is_visible(self) -> bool:
+        return False  # reached from a version's page
+
+    @expose("/")
+    def index(self) -> Any:
+        return redirect(url_for("versions.index"))
+
+    @expose("/<int:vid>")
+    def version(self, vid: int) -> Any:
+        try:
+            row = rulesets.get_version(get_session(), vid)
+        except NotFound:
+            abort(404)
+        model, problems = loaded(row)
+        findings = lint(model) if model is not None else []
+        return self.render(
+            "admin/lint/index.html",
+            row=row,
+            problems=problems,
+            findings=findings,
+            counts=counts(findings),
+            severity_names=SEVERITY_NAMES,
+            labels={f.name: f.label for f in model.facts} if model is not None else {},
+        )
