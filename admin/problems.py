@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from admin.i18n import zh
 from engine import Problem
 
 # loader path inside a part → the form input it comes from (the longest match wins; "" is the part itself)
@@ -46,9 +45,9 @@ WORDS = {"title": "标题", "effective_from": "生效日期", "legal_basis": "�
          "all": "全部条件", "any": "任一条件", "source": "来源字段", "at": "计算日期", "function": "计算方法"}  # fmt: skip
 
 
-def message(p: Problem) -> str:
-    """A problem's sentence in Chinese."""
-    return zh(p.message)
+def message(p: Problem, doc: dict[str, Any] | None = None) -> str:
+    """A problem's sentence in Chinese, from its catalogue (places it names are named in words)."""
+    return p.text("zh", lambda path: location(path, doc or {}) or path)
 
 
 def form_input(kind: str, relative: str, prefix: str = "") -> str:
@@ -91,7 +90,7 @@ def on_inputs(
     for p in problems:
         relative = inside(p.path, where) if where is not None and (where or kind == "meta") else None
         if relative is not None and (kind != "meta" or relative.split(".")[0].split("[")[0] in _INPUTS["meta"]):
-            errors.setdefault(form_input(kind, relative, prefix), []).append(message(p))
+            errors.setdefault(form_input(kind, relative, prefix), []).append(message(p, doc))
         else:
             general.append(described(p, doc))
     return errors, general
@@ -100,7 +99,7 @@ def on_inputs(
 def described(p: Problem, doc: dict[str, Any] | None) -> str:
     """A problem with its place in words: 「指标项 T3 居住情况及住所 › 第2个细则（T3-2） › 本项上限：…」."""
     place = location(p.path, doc or {})
-    return f"{place}：{message(p)}" if place else message(p)
+    return f"{place}：{message(p, doc)}" if place else message(p, doc)
 
 
 def _at(items: Any, index: int) -> dict[str, Any]:

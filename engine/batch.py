@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from engine.errors import FactsError
+from engine.errors import FactsError, Problem, coded
 from engine.evaluator import CompiledVersion, compile_version
 from engine.impact import Frame, Side, Tally
 from engine.model import RulesetVersion
@@ -32,29 +32,43 @@ def parse(entry: Entry) -> tuple[Any, Any, dict[str, list[str]]]:
     >>> parse((1, 1, b'{"application_ref": "A", "facts": {"volunteer_hours": 12.5}}', None))
     ('A', {'volunteer_hours': Decimal('12.5')}, {})
     """
+    ref, facts, problems = parse_problems(entry)
+    return ref, facts, texts(problems)
+
+
+def parse_problems(entry: Entry) -> tuple[Any, Any, dict[str, list[Problem]]]:
+    """As ``parse``, with the errors as problems of the catalogue (for their Chinese)."""
     _position, line, text, problem = entry
     if problem is not None or text is None:
-        return None, None, {"input": [problem or f"line {line} is empty"]}
+        found: list[Problem] = [
+            Problem("input", problem) if problem is not None else coded("input", "line_empty", line=line)
+        ]
+        return None, None, {"input": found}
     try:
         value = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
-        return None, None, {"input": [f"line {line} is not valid JSON: {exc.msg} (column {exc.colno})"]}
+        return None, None, {"input": [coded("input", "line_not_json", line=line, detail=exc.msg, column=exc.colno)]}
     except UnicodeDecodeError:
-        return None, None, {"input": [f"line {line} is not valid UTF-8"]}
+        return None, None, {"input": [coded("input", "line_not_utf8", line=line)]}
     if not isinstance(value, dict):
-        return None, None, {"input": ['expected an object {"application_ref": …, "facts": {…}}']}
-    errors = {str(k): ["unknown field"] for k in value if k not in ENTRY_KEYS}
+        return None, None, {"input": [coded("input", "entry_not_object")]}
+    errors: dict[str, list[Problem]] = {str(k): [coded(str(k), "fact_unknown")] for k in value if k not in ENTRY_KEYS}
     ref = value.get("application_ref")
     if not isinstance(ref, str) or not ref.strip():
-        errors["application_ref"] = ["required: a non-empty string"]
+        errors["application_ref"] = [coded("application_ref", "entry_ref_required")]
     if "facts" not in value:
-        errors["facts"] = ["required field is missing"]
+        errors["facts"] = [coded("facts", "fact_required")]
     return ref, value.get("facts"), errors
 
 
-def facts_errors(exc: FactsError) -> dict[str, list[str]]:
+def texts(problems: dict[str, list[Problem]], language: str = "en") -> dict[str, list[str]]:
+    """Problems per field as their sentences in ``language``."""
+    return {name: [p.text(language) for p in found] for name, found in problems.items()}
+
+
+def facts_errors(exc: FactsError, language: str = "en") -> dict[str, list[str]]:
     """A FactsError's messages keyed by the path in the entry (``facts.insurance_months``)."""
-    return {k if k == "facts" else f"facts.{k}": v for k, v in exc.errors.items()}
+    return {k if k == "facts" else f"facts.{k}": v for k, v in exc.texts(language).items()}
 
 
 class _Worker:
@@ -114,19 +128,20 @@ def impact_chunk(chunk: list[Entry]) -> Tally:
     on = _worker.on
     tally = Tally(_worker.frame)
     for entry in chunk:
-        ref, facts, errors = parse(entry)
-        if errors:
-            tally.refuse(entry[0], ref, {"input": errors})
+        ref, facts, problems = parse_problems(entry)
+        if problems:
+            tally.refuse(entry[0], ref, {"input": texts(problems)}, {"input": texts(problems, "zh")})
             continue
         reasons: dict[str, dict[str, list[str]]] = {}
+        reasons_zh: dict[str, dict[str, list[str]]] = {}
         sides = []
         for name, compiled in versions:
             try:
                 sides.append(Side.of(compiled.score(facts, as_of=on)))
             except FactsError as exc:
-                reasons[name] = facts_errors(exc)
+                reasons[name], reasons_zh[name] = facts_errors(exc), facts_errors(exc, "zh")
         if reasons:
-            tally.refuse(entry[0], ref, reasons)
+            tally.refuse(entry[0], ref, reasons, reasons_zh)
         else:
             tally.add(entry[0], ref, sides[0], sides[1])
     return tally

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import FactsError
+from engine.errors import FactsError, Problem, coded
 from engine.evaluator import compile_version
 from engine.model import Expected, RulesetVersion, TestCase
 
@@ -19,23 +20,25 @@ class CaseOutcome:
     passed: bool
     expected_total: Decimal | None
     actual_total: Decimal | None
-    mismatches: list[str] = field(default_factory=list)
+    # the differences (problems of the catalogue: ``str()`` reads "total: expected 203.5, got 205.5")
+    mismatches: list[Problem] = field(default_factory=list)
 
 
-def compare(expected: Expected, result: Mapping[str, Any]) -> list[str]:
-    """Human-readable differences between an expectation and an engine result (empty when it matches)."""
-    problems = []
+def compare(expected: Expected, result: Mapping[str, Any]) -> list[Problem]:
+    """The differences between an expectation and an engine result (empty when it matches)."""
+    problems: list[Problem] = []
     if expected.eligible is not None and expected.eligible != result["eligible"]:
-        problems.append(f"eligible: expected {str(expected.eligible).lower()}, got {str(result['eligible']).lower()}")
+        problems.append(coded("", "mismatch_eligible", expected=expected.eligible, actual=result["eligible"]))
     if expected.total is not None and Decimal(expected.total) != result["total"]:
-        problems.append(f"total: expected {expected.total}, got {result['total']}")
+        problems.append(coded("", "mismatch_total", expected=Decimal(expected.total), actual=result["total"]))
     for key, wanted in (("categories", expected.categories), ("indicators", expected.indicators)):
         actual = {entry["code"]: entry["points"] for entry in result[key]}
+        kind = "category" if key == "categories" else "indicator"
         for code, points in wanted.items():
             if code not in actual:
-                problems.append(f"{key}.{code}: not in this version")
+                problems.append(coded("", f"missing_{kind}", code=code))
             elif actual[code] != points:
-                problems.append(f"{key}.{code}: expected {points}, got {actual[code]}")
+                problems.append(coded("", f"mismatch_{kind}", code=code, expected=points, actual=actual[code]))
     return problems
 
 
@@ -45,7 +48,7 @@ def run_case(version: RulesetVersion, case: TestCase, today: dt.date | None = No
     try:
         result = compiled.score(case.facts, as_of=case.as_of or today)
     except FactsError as exc:
-        errors = [f"facts.{name}: {', '.join(msgs)}" for name, msgs in exc.errors.items()]
+        errors = [dataclasses.replace(p, path=f"facts.{name}") for name, found in exc.problems.items() for p in found]
         return CaseOutcome(case.name, False, case.expected.total, None, errors)
     problems = compare(case.expected, result)
     return CaseOutcome(case.name, not problems, case.expected.total, result["total"], problems)

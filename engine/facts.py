@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine.errors import FactsError
+from engine.errors import CodedProblem, FactsError, coded
 from engine.model import FactField, FactValue
+from engine.problems import render
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -27,7 +28,16 @@ LATEST_DATE = dt.date(2100, 12, 31)
 
 
 class Invalid(ValueError):
-    """A single value does not fit its field; the message says what was expected."""
+    """A single value does not fit its field: a problem of the catalogue (``engine.problems``), whose English
+    sentence is the message."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code, self.params = code, params
+        super().__init__(render(code, params))
+
+    def at(self, path: str) -> CodedProblem:
+        """The same problem at ``path``."""
+        return CodedProblem(path, str(self), self.code, self.params)
 
 
 Converter = Callable[[Any], FactValue]
@@ -42,11 +52,11 @@ def _range_check(field: FactField) -> Callable[[Any], None]:
 
     def check(value: Any) -> None:
         if not -LIMIT <= value <= LIMIT:
-            raise Invalid(f"must be between -{LIMIT} and {LIMIT}, got {value}")
+            raise Invalid("fact_out_of_range", low=-LIMIT, high=LIMIT, sent=value)
         if low is not None and value < low:
-            raise Invalid(f"must be at least {_number_text(low)}, got {value}")
+            raise Invalid("fact_below_min", min=_number_text(low), sent=value)
         if high is not None and value > high:
-            raise Invalid(f"must be at most {_number_text(high)}, got {value}")
+            raise Invalid("fact_above_max", max=_number_text(high), sent=value)
 
     return check
 
@@ -63,8 +73,8 @@ def parse_date(value: Any) -> dt.date:
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            raise Invalid(f"not a valid date: {value!r} (expected YYYY-MM-DD)") from None
-    raise Invalid(f"expected a date as YYYY-MM-DD, got {describe_value(value)}")
+            raise Invalid("fact_bad_date", text=value) from None
+    raise Invalid("fact_not_date", sent=value)
 
 
 def plausible_date(value: Any) -> dt.date:
@@ -76,7 +86,7 @@ def plausible_date(value: Any) -> dt.date:
     date = parse_date(value)
     if not EARLIEST_DATE <= date <= LATEST_DATE:
         raise Invalid(
-            f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}, got {date.isoformat()}"
+            "fact_date_out_of_range", low=EARLIEST_DATE.isoformat(), high=LATEST_DATE.isoformat(), date=date.isoformat()
         )
     return date
 
@@ -106,7 +116,7 @@ def converter(field: FactField) -> Converter:
         def to_bool(value: Any) -> FactValue:
             if value is True or value is False:
                 return value
-            raise Invalid(f"expected true or false, got {describe_value(value)}")
+            raise Invalid("fact_not_boolean", sent=value)
 
         return to_bool
     if kind == "int":
@@ -115,8 +125,8 @@ def converter(field: FactField) -> Converter:
         def to_int(value: Any) -> FactValue:
             if type(value) is not int:
                 if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
-                    raise Invalid(f"expected a whole number, got {value}")
-                raise Invalid(f"expected an integer, got {describe_value(value)}")
+                    raise Invalid("fact_not_whole", sent=value)
+                raise Invalid("fact_not_integer", sent=value)
             in_range(value)
             return value
 
@@ -132,7 +142,7 @@ def converter(field: FactField) -> Converter:
             elif type(value) is Decimal and value.is_finite():
                 number = value
             else:
-                raise Invalid(f"expected a number, got {describe_value(value)}")
+                raise Invalid("fact_not_number", sent=value)
             in_range(number)
             return number
 
@@ -142,18 +152,19 @@ def converter(field: FactField) -> Converter:
     if kind == "enum":
         allowed = frozenset(field.values)
         listing = ", ".join(field.values)
+        labels = list(field.value_labels or field.values)
 
         def to_enum(value: Any) -> FactValue:
             if isinstance(value, str) and value in allowed:
                 return value
-            raise Invalid(f"must be one of: {listing}; got {describe_value(value)}")
+            raise Invalid("fact_not_option", values=listing, labels=labels, sent=value)
 
         return to_enum
 
     def to_str(value: Any) -> FactValue:
         if isinstance(value, str):
             return value
-        raise Invalid(f"expected a string, got {describe_value(value)}")
+        raise Invalid("fact_not_string", sent=value)
 
     return to_str
 
@@ -179,32 +190,33 @@ class FactsValidator:
             else:
                 self._converters[field.name] = plausible_date if field.type == "date" else converter(field)
         self._required = tuple(f.name for f in catalogue if f.required and f.derived is None)
+        self._labels = {f.name: f.label for f in catalogue}
 
     def validate(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, FactValue], dict[str, FactValue]]:
         """Return ``(typed facts with derived ones, derived facts alone)``; raise FactsError listing every problem."""
         if not isinstance(facts, Mapping):
-            raise FactsError({"facts": [f"expected an object of facts, got {describe_value(facts)}"]})
+            raise FactsError({"facts": [coded("facts", "facts_not_object", sent=facts)]})
         typed: dict[str, FactValue] = {}
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, list[CodedProblem]] = {}
         converters = self._converters
         for name, value in facts.items():
             convert = converters.get(name)
             if convert is None:
                 if name in self._derived:
                     source = self._derived[name].derived.source  # type: ignore[union-attr]
-                    errors[name] = [f"is computed from {source} and must not be sent"]
+                    errors[name] = [coded(name, "fact_derived", source=source, source_label=self._labels[source])]
                 else:
-                    errors[str(name)] = ["unknown field"]
+                    errors[str(name)] = [coded(str(name), "fact_unknown")]
                 continue
             if value is None:
                 continue  # an explicit null means "not present", like an absent key
             try:
                 typed[name] = convert(value)
             except Invalid as exc:
-                errors[name] = [str(exc)]
+                errors[name] = [exc.at(name)]
         for name in self._required:
             if name not in typed and name not in errors:
-                errors[name] = ["required field is missing"]
+                errors[name] = [coded(name, "fact_required")]
         derived = self._derive(typed, as_of, errors)
         if errors:
             raise FactsError(errors)
@@ -212,7 +224,7 @@ class FactsValidator:
         return typed, derived
 
     def _derive(
-        self, typed: dict[str, FactValue], as_of: dt.date, errors: dict[str, list[str]]
+        self, typed: dict[str, FactValue], as_of: dt.date, errors: dict[str, list[CodedProblem]]
     ) -> dict[str, FactValue]:
         derived: dict[str, FactValue] = {}
         for name, field in self._derived.items():
@@ -224,7 +236,15 @@ class FactsValidator:
             at = typed.get(how.at, as_of)
             assert isinstance(at, dt.date)
             if at < born:
-                errors.setdefault(how.source, []).append(f"is after {how.at} ({at.isoformat()})")
+                errors.setdefault(how.source, []).append(
+                    coded(
+                        how.source,
+                        "fact_after",
+                        at=how.at,
+                        at_label=self._labels.get(how.at, how.at),
+                        date=at.isoformat(),
+                    )
+                )
                 continue
             derived[name] = full_years(born, at)
         return derived

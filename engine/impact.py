@@ -214,18 +214,25 @@ class Tally:
                 }
             )
 
-    def refuse(self, position: int, ref: Any, reasons: Mapping[str, Mapping[str, list[str]]]) -> None:
+    def refuse(
+        self,
+        position: int,
+        ref: Any,
+        reasons: Mapping[str, Mapping[str, list[str]]],
+        reasons_zh: Mapping[str, Mapping[str, list[str]]] | None = None,
+    ) -> None:
         """Count an application that cannot be compared: ``reasons`` maps ``base``, ``version`` (or ``input``,
-        for an entry that cannot be read) to its field errors."""
+        for an entry that cannot be read) to its field errors; ``reasons_zh`` the same in Chinese."""
         self.applications += 1
-        self.errors.append(
-            {
-                "position": position,
-                "application_ref": ref,
-                "refused_by": list(reasons),
-                "reasons": {side: dict(errors) for side, errors in reasons.items()},
-            }
-        )
+        error: dict[str, Any] = {
+            "position": position,
+            "application_ref": ref,
+            "refused_by": list(reasons),
+            "reasons": {side: dict(errors) for side, errors in reasons.items()},
+        }
+        if reasons_zh is not None:
+            error["reasons_zh"] = {side: dict(errors) for side, errors in reasons_zh.items()}
+        self.errors.append(error)
 
     def merge(self, other: Tally) -> None:
         """Add a later share of the population (its lists come after this one's)."""

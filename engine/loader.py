@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from engine.errors import FactsError, Problem, RulesetError
+from engine.errors import CodedProblem, FactsError, Problem, RulesetError, coded
 from engine.facts import FactsValidator, Invalid, converter, parse_date
 from engine.model import (
     CATEGORY_KINDS,
@@ -63,8 +63,9 @@ class _Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, path: str, message: str) -> None:
-        self.items.append(Problem(path, message))
+    def add(self, path: str, code: str, /, **params: Any) -> None:
+        """A problem of the catalogue (``engine.problems``) at ``path``."""
+        self.items.append(coded(path, code, **params))
 
 
 def _join(path: str, key: str | int) -> str:
@@ -81,27 +82,25 @@ class _Reader:
 
     def mapping(self, node: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(node, Mapping):
-            self.problems.add(path, f"expected a mapping, got {_kind(node)}")
+            self.problems.add(path, "not_mapping", got=node)
             return {}
         known = set(required) | set(optional)
         for key in node:
             if key not in known:
-                self.problems.add(
-                    _join(path, str(key)), f"unknown key (expected one of: {', '.join(required + optional)})"
-                )
+                self.problems.add(_join(path, str(key)), "unknown_key", expected=list(required + optional))
         for key in required:
             if key not in node:
-                self.problems.add(_join(path, key), "missing required key")
+                self.problems.add(_join(path, key), "missing")
         return {k: v for k, v in node.items() if k in known}
 
     def seq(self, node: Any, path: str, allow_empty: bool = True) -> list[Any]:
         if node is None and allow_empty:
             return []
         if not isinstance(node, list):
-            self.problems.add(path, f"expected a list, got {_kind(node)}")
+            self.problems.add(path, "not_list", got=node)
             return []
         if not node and not allow_empty:
-            self.problems.add(path, "must not be empty")
+            self.problems.add(path, "empty_list")
         return node
 
     def text(
@@ -112,33 +111,34 @@ class _Reader:
         pattern: re.Pattern[str] | None = None,
         what: str = "text",
         limit: int = LABEL_MAX,
+        bad: str = "bad_name",
     ) -> str | None:
+        """Text within ``limit`` characters, without control characters (line breaks allowed in notes); matching
+        ``pattern`` if given, else problem ``bad``."""
         if not isinstance(node, str) or not node.strip():
-            self.problems.add(path, f"expected {what}, got {_kind(node)}")
+            self.problems.add(path, "empty_text", what=what, got=node)
             return None
         if len(node) > limit:
-            self.problems.add(path, f"at most {limit} characters, got {len(node)}")
+            self.problems.add(path, "too_long", limit=limit, length=len(node))
             return None
         allowed = "\n\r\t" if limit >= NOTE_MAX else ""
         if any(unicodedata.category(c) == "Cc" and c not in allowed for c in node):
-            self.problems.add(
-                path, "must not contain control characters" + (" other than line breaks" if allowed else "")
-            )
+            self.problems.add(path, "control_characters_but_lines" if allowed else "control_characters")
             return None
         if pattern is not None and not pattern.fullmatch(node):
-            self.problems.add(path, f"expected {what}, got {node!r}")
+            self.problems.add(path, bad, what=what, got=node)
             return None
         return node
 
     def integer(self, node: Any, path: str, low: int, high: int) -> int | None:
         if type(node) is not int or not low <= node <= high:
-            self.problems.add(path, f"expected an integer from {low} to {high}, got {_kind(node)}")
+            self.problems.add(path, "not_integer_between", low=low, high=high, got=node)
             return None
         return node
 
     def boolean(self, node: Any, path: str) -> bool | None:
         if node is not True and node is not False:
-            self.problems.add(path, f"expected true or false, got {_kind(node)}")
+            self.problems.add(path, "not_boolean", got=node)
             return None
         return node
 
@@ -152,24 +152,24 @@ class _Reader:
         limit: Decimal = _MAX_MAGNITUDE,
     ) -> Decimal | None:
         if isinstance(node, bool) or not isinstance(node, (int, float)):
-            self.problems.add(path, f"expected a number, got {_kind(node)}")
+            self.problems.add(path, "not_number", got=node)
             return None
         value = Decimal(repr(node)) if isinstance(node, float) else Decimal(node)
         if not value.is_finite():
-            self.problems.add(path, f"expected a finite number, got {node}")
+            self.problems.add(path, "not_finite", got=node)
             return None
         if abs(value) > limit:
             low = 0 if non_negative or positive else -limit
-            self.problems.add(path, f"must be between {low} and {limit}, got {node}")
+            self.problems.add(path, "out_of_range", low=low, high=limit, got=node)
             return None
         if positive and value <= 0:
-            self.problems.add(path, f"must be greater than 0, got {node}")
+            self.problems.add(path, "not_positive", got=node)
             return None
         if non_negative and value < 0:
-            self.problems.add(path, f"must not be negative, got {node}")
+            self.problems.add(path, "negative", got=node)
             return None
         if value != value.quantize(Decimal(1).scaleb(-_MAX_PLACES), rounding="ROUND_DOWN"):
-            self.problems.add(path, f"at most {_MAX_PLACES} decimal places, got {node}")
+            self.problems.add(path, "too_many_places", places=_MAX_PLACES, got=node)
             return None
         return value
 
@@ -177,7 +177,7 @@ class _Reader:
         try:
             return parse_date(node)
         except Invalid as exc:
-            self.problems.add(path, str(exc))
+            self.problems.items.append(exc.at(path))
             return None
 
     def unique(self, codes: list[tuple[str | None, str]], what: str) -> None:
@@ -186,28 +186,9 @@ class _Reader:
             if code is None:
                 continue
             if code in seen:
-                self.problems.add(path, f"duplicate {what} {code!r} (first at {seen[code]})")
+                self.problems.add(path, "duplicate", what=what, code=code, first_at=seen[code])
             else:
                 seen[code] = path
-
-
-def _quote(node: Any) -> str:
-    """A value as it appears in a message: names quoted, anything else described."""
-    return repr(node) if isinstance(node, str) else _kind(node)
-
-
-def _kind(node: Any) -> str:
-    if node is None:
-        return "nothing"
-    if node is True or node is False:
-        return f"the boolean {str(node).lower()}"
-    if isinstance(node, str):
-        return f"the text {node!r}"
-    if isinstance(node, Mapping):
-        return "a mapping"
-    if isinstance(node, list):
-        return "a list"
-    return repr(node)
 
 
 _TOP_REQUIRED = (
@@ -240,7 +221,7 @@ def parse_document(doc: Any, source: str = "<ruleset>") -> RulesetVersion:
     effective_from = r.date(top.get("effective_from"), "effective_from") if "effective_from" in top else None
     status = top.get("status")
     if "status" in top and status not in STATUSES:
-        r.problems.add("status", f"expected one of: {', '.join(STATUSES)}, got {_kind(status)}")
+        r.problems.add("status", "unknown_status", expected=list(STATUSES), got=status)
     title = r.text(top.get("title"), "title") if "title" in top else None
     sample = r.boolean(top["sample"], "sample") if "sample" in top else False
     legal_basis = _optional_text(r, top, "legal_basis", "", limit=NOTE_MAX)
@@ -329,7 +310,7 @@ def _fact_fields(r: _Reader, node: Any) -> list[FactField]:
         names.append((name, _join(path, "name")))
         kind = m.get("type")
         if "type" in m and kind not in FIELD_TYPES:
-            r.problems.add(_join(path, "type"), f"expected one of: {', '.join(FIELD_TYPES)}, got {_kind(kind)}")
+            r.problems.add(_join(path, "type"), "unknown_type", expected=list(FIELD_TYPES), got=kind)
             kind = None
         label = r.text(m.get("label"), _join(path, "label")) if "label" in m else None
         required = r.boolean(m["required"], _join(path, "required")) if "required" in m else False
@@ -349,32 +330,31 @@ def _fact_fields(r: _Reader, node: Any) -> list[FactField]:
                     r.text(value_label, f"{path}.value_labels[{j}]", what="the option's name")
                 if len(value_labels) != len(raw_values):
                     r.problems.add(
-                        _join(path, "value_labels"),
-                        f"expected one label per value ({len(raw_values)}), got {len(value_labels)}",
+                        _join(path, "value_labels"), "labels_count", values=len(raw_values), labels=len(value_labels)
                     )
         else:
             for key in ("values", "value_labels"):
                 if key in m:
-                    r.problems.add(_join(path, key), "only enum fields have values")
+                    r.problems.add(_join(path, key), "values_not_enum")
         low = high = None
         for key in ("min", "max"):
             if key in m:
                 if kind not in NUMERIC_TYPES:
-                    r.problems.add(_join(path, key), "only int and number fields have a range")
+                    r.problems.add(_join(path, key), "range_not_numeric")
                 else:
                     bound = r.number(m[key], _join(path, key))
                     if kind == "int" and bound is not None and bound != bound.to_integral_value():
-                        r.problems.add(_join(path, key), f"expected a whole number for an int field, got {m[key]}")
+                        r.problems.add(_join(path, key), "bound_not_whole", got=m[key])
                     low, high = (bound, high) if key == "min" else (low, bound)
         if low is not None and high is not None and low > high:
-            r.problems.add(_join(path, "max"), f"must not be below min ({low})")
+            r.problems.add(_join(path, "max"), "max_below_min", min=low)
         derived = None
         if "derived" in m:
             dpath = _join(path, "derived")
             d = r.mapping(m["derived"], dpath, ("function", "source", "at"), ())
             if "function" in d and d["function"] not in DERIVATIONS:
                 r.problems.add(
-                    _join(dpath, "function"), f"expected one of: {', '.join(DERIVATIONS)}, got {_kind(d['function'])}"
+                    _join(dpath, "function"), "unknown_function", expected=list(DERIVATIONS), got=d["function"]
                 )
             if len(d) == 3:
                 derived = Derivation(str(d["function"]), str(d["source"]), str(d["at"]))
@@ -396,15 +376,13 @@ def _check_derivations(r: _Reader, facts: tuple[FactField, ...], catalogue: dict
             continue
         path = f"facts[{i}].derived"
         if f.type != "int":
-            r.problems.add(f"facts[{i}].type", "a full_years field must be of type int")
+            r.problems.add(f"facts[{i}].type", "derived_not_int")
         if f.required:
-            r.problems.add(f"facts[{i}].required", "a derived field is computed, it cannot be required")
+            r.problems.add(f"facts[{i}].required", "derived_required")
         for key in ("source", "at"):
             target = catalogue.get(getattr(f.derived, key))
             if target is None or target.type != "date" or target.derived is not None:
-                r.problems.add(
-                    f"{path}.{key}", f"expected a date field of the catalogue, got {getattr(f.derived, key)!r}"
-                )
+                r.problems.add(f"{path}.{key}", "derived_not_date", got=getattr(f.derived, key))
 
 
 # -- conditions --------------------------------------------------------------------------------------------
@@ -419,7 +397,7 @@ def _condition(r: _Reader, node: Any, path: str, catalogue: dict[str, FactField]
             return None
         return Group(mode, tuple(c for c in parsed if c is not None))
     if isinstance(node, Mapping) and ("all" in node or "any" in node):
-        r.problems.add(path, "a group has exactly one key, 'all' or 'any'")
+        r.problems.add(path, "group_keys")
         return None
     m = r.mapping(node, path, ("field", "op"), ("value",))
     if len(m) < 2:
@@ -427,23 +405,25 @@ def _condition(r: _Reader, node: Any, path: str, catalogue: dict[str, FactField]
     name, op = m["field"], m["op"]
     field = catalogue.get(name) if isinstance(name, str) else None
     if field is None:
-        r.problems.add(_join(path, "field"), f"unknown field {_quote(name)} (not in the fact catalogue)")
+        r.problems.add(_join(path, "field"), "unknown_field", quoted=name)
     if op not in OPERATORS:
-        r.problems.add(_join(path, "op"), f"unknown operator {_quote(op)} (expected one of: {', '.join(OPERATORS)})")
+        r.problems.add(_join(path, "op"), "unknown_operator", quoted=op, expected=list(OPERATORS))
         return None
     if field is None:
         return None
     vpath = _join(path, "value")
     if op in PRESENCE_OPERATORS:
         if "value" in m:
-            r.problems.add(vpath, f"'{op}' takes no value")
+            r.problems.add(vpath, "takes_no_value", op=op)
             return None
         return Clause(field.name, op)
     if "value" not in m:
-        r.problems.add(vpath, f"'{op}' needs a value")
+        r.problems.add(vpath, "needs_value", op=op)
         return None
     if op in ORDERING_OPERATORS and field.type not in ("int", "number", "date"):
-        r.problems.add(_join(path, "op"), f"'{op}' needs a number or date field; {field.name} is {field.type}")
+        r.problems.add(
+            _join(path, "op"), "ordering_needs_number", op=op, field=field.name, label=field.label, type=field.type
+        )
         return None
     if op in LIST_OPERATORS:
         raw_values = r.seq(m["value"], vpath, allow_empty=False)
@@ -460,7 +440,7 @@ def _condition_value(r: _Reader, node: Any, path: str, field: FactField) -> Fact
     try:
         return check(node)  # ranges are not checked: "skill_level <= 2" is fine for a field of 1..5
     except Invalid as exc:
-        r.problems.add(path, f"{exc} (field {field.name} is {field.type})")
+        r.problems.items.append(exc.at(path))
         return None
 
 
@@ -494,7 +474,7 @@ def _categories(r: _Reader, node: Any) -> list[Category]:
         name = r.text(m.get("name"), _join(path, "name")) if "name" in m else None
         kind = m.get("kind")
         if "kind" in m and kind not in CATEGORY_KINDS:
-            r.problems.add(_join(path, "kind"), f"expected one of: {', '.join(CATEGORY_KINDS)}, got {_kind(kind)}")
+            r.problems.add(_join(path, "kind"), "unknown_kind", expected=list(CATEGORY_KINDS), got=kind)
             kind = None
         cap = _points(r, m, path, "cap", non_negative=True)
         if code and name and kind:
@@ -517,14 +497,12 @@ def _indicators(
         name = r.text(m.get("name"), _join(path, "name")) if "name" in m else None
         category = m.get("category")
         if "category" in m and category not in categories:
-            r.problems.add(
-                _join(path, "category"),
-                f"unknown category {_quote(category)} (expected one of: {', '.join(categories)})",
-            )
+            r.problems.add(_join(path, "category"), "unknown_category", quoted=category, expected=list(categories))
             category = None
         cap = _points(r, m, path, "cap", non_negative=True)
         if cap is not None and category and categories[category].cap is not None and cap > categories[category].cap:  # type: ignore[operator]
-            r.problems.add(_join(path, "cap"), f"exceeds the cap of category {category} ({categories[category].cap})")
+            parent = categories[category]
+            r.problems.add(_join(path, "cap"), "over_category_cap", category=category, name=parent.name, cap=parent.cap)
         departments = tuple(
             d
             for j, d in enumerate(r.seq(m.get("departments"), _join(path, "departments"), allow_empty=False))
@@ -567,17 +545,17 @@ def _item(
     when = _condition(r, m["when"], _join(path, "when"), catalogue) if "when" in m else None
     points: PointsRule | None = None
     if ("fixed" in m) == ("per_unit" in m):
-        r.problems.add(path, "expected exactly one points rule: 'fixed' or 'per_unit'")
+        r.problems.add(path, "one_points_rule")
     elif "fixed" in m:
         value = r.number(m["fixed"], _join(path, "fixed"), non_negative=True, limit=POINTS_LIMIT)
         points = Fixed(value) if value is not None else None
         if "when" not in m:
-            r.problems.add(_join(path, "when"), "a fixed-points item needs a condition")
+            r.problems.add(_join(path, "when"), "fixed_needs_condition")
     else:
         points = _per_unit(r, m["per_unit"], _join(path, "per_unit"), catalogue)
     cap = _points(r, m, path, "cap", non_negative=True)
     if cap is not None and indicator_cap is not None and cap > indicator_cap:
-        r.problems.add(_join(path, "cap"), f"exceeds the cap of its indicator ({indicator_cap})")
+        r.problems.add(_join(path, "cap"), "over_indicator_cap", cap=indicator_cap)
     group = (
         r.text(m["group"], _join(path, "group"), pattern=_CODE_RE, what="a group code", limit=CODE_MAX)
         if "group" in m
@@ -594,8 +572,12 @@ def _per_unit(r: _Reader, node: Any, path: str, catalogue: dict[str, FactField])
     name = m.get("field")
     field = catalogue.get(name) if isinstance(name, str) else None
     if "field" in m and (field is None or field.type not in NUMERIC_TYPES):
-        what = "not in the fact catalogue" if field is None else f"it is {field.type}"
-        r.problems.add(_join(path, "field"), f"expected an int or number field, got {_quote(name)} ({what})")
+        if field is None:
+            r.problems.add(_join(path, "field"), "per_unit_unknown_field", quoted=name)
+        else:
+            r.problems.add(
+                _join(path, "field"), "per_unit_not_numeric", quoted=name, label=field.label, type=field.type
+            )
     rate = r.number(m["rate"], _join(path, "rate"), limit=POINTS_LIMIT) if "rate" in m else None
     unit = r.number(m["unit"], _join(path, "unit"), positive=True) if "unit" in m else Decimal(1)
     offset = r.number(m["offset"], _join(path, "offset"), limit=POINTS_LIMIT) if "offset" in m else Decimal(0)
@@ -630,9 +612,8 @@ def _cases(
             try:
                 validator.validate(case_facts, as_of or dt.date.today())
             except FactsError as exc:
-                for field, messages in exc.errors.items():
-                    for message in messages:
-                        r.problems.add(f"{path}.facts.{field}", message)
+                for field, found in exc.problems.items():
+                    r.problems.items.extend(_moved(p, f"{path}.facts.{field}") for p in found)
         expected = (
             _expected(r, m.get("expected"), _join(path, "expected"), category_codes, indicator_codes)
             if "expected" in m
@@ -644,9 +625,16 @@ def _cases(
     return out
 
 
+def _moved(p: Problem, path: str) -> Problem:
+    """A problem of a case's facts, at its place in the document."""
+    if isinstance(p, CodedProblem):
+        return CodedProblem(path, p.message, p.code, p.params)
+    return Problem(path, p.message)
+
+
 def _case_facts(r: _Reader, node: Any, path: str) -> dict[str, object] | None:
     if not isinstance(node, Mapping):
-        r.problems.add(path, f"expected a mapping of facts, got {_kind(node)}")
+        r.problems.add(path, "case_facts_not_mapping", got=node)
         return None
     # YAML reads an unquoted 1990-01-01 as a date; a client sends text, so keep the text form.
     return {str(k): (v.isoformat() if isinstance(v, dt.date) else v) for k, v in node.items()}
@@ -663,16 +651,16 @@ def _expected(r: _Reader, node: Any, path: str, category_codes: set[str], indica
             continue
         sub = m[key]
         if not isinstance(sub, Mapping):
-            r.problems.add(_join(path, key), f"expected a mapping of code to points, got {_kind(sub)}")
+            r.problems.add(_join(path, key), "points_not_mapping", got=sub)
             continue
         for code, value in sub.items():
             if code not in known:
-                r.problems.add(f"{path}.{key}.{code}", f"unknown code (expected one of: {', '.join(sorted(known))})")
+                r.problems.add(f"{path}.{key}.{code}", "unknown_code", code=code, expected=sorted(known))
             number = r.number(value, f"{path}.{key}.{code}")
             if number is not None:
                 parts[key][str(code)] = number
     if not m:
-        r.problems.add(path, "expected at least one of: eligible, total, categories, indicators")
+        r.problems.add(path, "nothing_expected")
     return Expected(eligible, total, parts["categories"], parts["indicators"])
 
 
@@ -704,7 +692,7 @@ def parse_yaml(text: str, source: str = "<ruleset>") -> RulesetVersion:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise RulesetError(source, [Problem(where, f"not valid YAML: {problem}")]) from None
+        raise RulesetError(source, [coded(where, "not_yaml", detail=problem)]) from None
     return parse_document(doc, source)
 
 
@@ -714,5 +702,5 @@ def load_file(path: str | Path) -> RulesetVersion:
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(str(p), [Problem("", f"cannot read the file: {exc}")]) from None
+        raise RulesetError(str(p), [coded("", "unreadable", detail=str(exc))]) from None
     return parse_yaml(text, p.name)

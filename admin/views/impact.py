@@ -20,7 +20,6 @@ from markupsafe import Markup
 
 from admin.auth import RoleMixin
 from admin.charts import change_bars, histogram_chart
-from admin.i18n import zh
 from admin.views.versions import _message
 from jifen.db import get_db, get_session
 from jifen.errors import ServiceError
@@ -157,7 +156,6 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             directions=DIRECTION_NAMES,
             number=number,
             signed=signed,
-            zh=zh,
             shown_rows=SHOWN_ROWS,
         )
 

@@ -10,7 +10,6 @@ from flask_admin import BaseView, expose
 
 from admin.auth import RoleMixin
 from admin.forms import fact_inputs, parse_facts
-from admin.i18n import zh
 from admin.views.versions import loaded
 from engine import FactsError, compile_version
 from engine.loader import read_catalogue
@@ -41,7 +40,7 @@ class TryItView(RoleMixin, BaseView):  # type: ignore[misc]
                 try:
                     result = compile_version(model).score(facts, as_of=as_of)
                 except FactsError as exc:
-                    errors.update({k: [zh(m) for m in v] for k, v in exc.errors.items()})
+                    errors.update(exc.texts("zh"))
         inputs = fact_inputs(catalogue, values, errors)
         return self.render("admin/tryit.html", versions=versions, row=row, inputs=inputs, result=result, errors=errors,
                            problems=problems, as_of=as_of)  # fmt: skip

@@ -6,6 +6,7 @@ Editing a draft is in ``drafts.py``; both read a version's content from its one 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import yaml
@@ -15,12 +16,11 @@ from flask_login import current_user
 
 from admin.auth import RoleMixin, requires
 from admin.forms import writing
-from admin.i18n import zh
 from admin.problems import described
 from engine import Problem, RulesetError, RulesetVersion, run_cases
 from engine.describe import condition_sentence, item_sentence
 from jifen.db import get_session
-from jifen.errors import ServiceError
+from jifen.errors import Conflict, ImmutableVersion, NotFound, PermissionDenied, ServiceError
 from jifen.models import RulesetVersionRow
 from jifen.services import rulesets
 from jifen.services.users import get_user
@@ -29,20 +29,31 @@ from jifen.workbook import MIMETYPE, CellProblem, is_workbook, read_workbook, ve
 STATUS_NAMES = {"draft": "草稿", "published": "已发布", "retired": "已停用"}
 
 
-def _message(exc: Exception) -> str:
-    """A service's refusal in Chinese: its message and reasons."""
+# what a refusal from outside the catalogue (jifen/messages.py) says, by its kind
+_GENERIC = ((PermissionDenied, "没有权限执行此操作"), (NotFound, "没有找到要操作的内容"),
+            (ImmutableVersion, "已发布或已停用的版本不能修改"), (Conflict, "与已有的内容冲突，未能完成"))  # fmt: skip
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _message(exc: Exception, doc: dict[str, Any] | None = None) -> str:
+    """A service's refusal in Chinese, from the catalogues: its message and its reasons."""
     if isinstance(exc, RulesetError):
-        return "；".join(described(p, None) for p in exc.problems)
-    reasons = getattr(exc, "reasons", [])
-    head = zh(str(exc).split("\n")[0])
-    return head + ("：" + "；".join(zh(r) for r in reasons) if reasons else "")
+        return "；".join(described(p, doc) for p in exc.problems)
+    said = getattr(exc, "said", None)
+    if said is None:
+        text = str(exc).split("\n")[0]
+        if _CJK.search(text):  # a service that words its refusals in Chinese itself
+            return text
+        return next((zh for kind, zh in _GENERIC if isinstance(exc, kind)), "请求未能完成，请检查填写的内容")
+    why = [described(w, doc) if isinstance(w, Problem) else w.text("zh") for w in getattr(exc, "why", [])]
+    return said.text("zh") + ("：" + "；".join(why) if why else "")
 
 
 def problem_text(p: Problem, doc: Any = None) -> str:
     """A problem of an imported file in Chinese: a workbook's at its cell (「本市基础分指标!F12」), a YAML file's at
     its place in ``doc``, the file's content as read."""
     if isinstance(p, CellProblem):
-        return f"{p.path or '文件'}：{p.zh_message or zh(p.message)}"
+        return f"{p.path or '文件'}：{p.text('zh')}"
     text = described(p, doc if isinstance(doc, dict) else None)
     return text if p.path else f"文件：{text}"
 
@@ -111,11 +122,25 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/clone", methods=["POST"])
     @requires("editor")
     def clone(self, vid: int) -> Any:
-        year = request.form.get("year", type=int)
+        typed = request.form.get("year", "").strip()
+        row = rulesets.get_version(get_session(), vid)
+        target = row.year if typed == "" else int(typed) if re.fullmatch(r"-?\d{1,9}", typed) else 0
+        if not 2000 <= target <= 2100:
+            flash(f"年度 {request.form.get('year', '')[:10]} 无效：年度应在2000至2100之间", "error")
+            return redirect(url_for(".detail", vid=vid))
+        published = rulesets.list_versions(get_session(), ruleset=row.ruleset.code, year=target, status="published")
+        if published and request.form.get("confirmed") != "1":
+            refs = "、".join(v.ref for v in published)
+            return self.render(
+                "admin/versions/confirm.html", title=f"克隆 {row.ref} 到 {target} 年度", action=url_for(".clone", vid=vid),
+                lines=[f"{target} 年度已有已发布的版本：{refs}。",
+                       f"克隆得到的是 {target} 年度的一个新修订（草稿）；它在发布前不会生效，发布后按生效日期取代或接续已发布的版本。"],
+                timelines=[], hidden={"year": target}, note=None, button="确认克隆", back=url_for(".detail", vid=vid),
+            )  # fmt: skip
         try:
             with writing() as session:
-                row = rulesets.clone(session, vid, current_user.username, year=year)
-                new_id, ref = row.id, row.ref
+                new = rulesets.clone(session, vid, current_user.username, year=target)
+                new_id, ref = new.id, new.ref
         except ServiceError as exc:
             flash(_message(exc), "error")
             return redirect(url_for(".detail", vid=vid))
@@ -139,16 +164,24 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         outcomes = run_cases(model) if model is not None else []
         positions = {c.name: i for i, c in enumerate(model.cases)} if model is not None else {}
         return self.render("admin/versions/cases.html", row=row, outcomes=outcomes, problems=problems,
-                           positions=positions, zh=zh)  # fmt: skip
+                           positions=positions)  # fmt: skip
 
     @expose("/<int:vid>/publish", methods=["POST"])
     @requires("publisher")
     def publish(self, vid: int) -> Any:
+        note = request.form.get("note", "")
+        if request.form.get("confirmed") != "1":
+            row = rulesets.get_version(get_session(), vid)
+            before, after = rulesets.in_force_timeline(get_session(), row, "published", dt.date.today())
+            return self._confirm(
+                row, f"发布 {row.ref}", "published", url_for(".publish", vid=vid),
+                [f"发布后 {row.ref} 不能再修改；它自 {row.effective_from} 起适用于 {row.year} 年度的积分（同一年度取生效日期"
+                 "不晚于评分日期的最新版本）。", "发布前会再次校验并运行全部测试用例；未通过则不发布。"],
+                (before, after), {"label": "发布说明（说明此版本改了什么、为什么）", "value": note}, "确认发布", "success",
+            )  # fmt: skip
         try:
             with writing() as session:
-                row = rulesets.publish(
-                    session, vid, get_user(session, current_user.username), request.form.get("note", "")
-                )
+                row = rulesets.publish(session, vid, get_user(session, current_user.username), note)
                 flash(f"已发布 {row.ref}，自 {row.effective_from} 起生效", "success")
         except (ServiceError, RulesetError) as exc:
             flash(_message(exc), "error")
@@ -157,15 +190,33 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/retire", methods=["POST"])
     @requires("publisher")
     def retire(self, vid: int) -> Any:
+        note = request.form.get("note", "")
+        if request.form.get("confirmed") != "1":
+            row = rulesets.get_version(get_session(), vid)
+            before, after = rulesets.in_force_timeline(get_session(), row, "retired", dt.date.today())
+            return self._confirm(
+                row, f"停用 {row.ref}", "retired", url_for(".retire", vid=vid),
+                [f"停用后 {row.ref} 仍可查看，但不再对任何日期生效；已存档的积分不受影响。停用不能撤销。"],
+                (before, after), {"label": "停用原因（必填）", "value": note}, "确认停用", "danger",
+            )  # fmt: skip
         try:
             with writing() as session:
-                row = rulesets.retire(
-                    session, vid, get_user(session, current_user.username), request.form.get("note") or None
-                )
+                row = rulesets.retire(session, vid, get_user(session, current_user.username), note)
                 flash(f"已停用 {row.ref}", "success")
         except ServiceError as exc:
             flash(_message(exc), "error")
         return redirect(url_for(".detail", vid=vid))
+
+    def _confirm(self, row: RulesetVersionRow, title: str, status: str, action: str, lines: list[str],
+                 timelines: tuple[Any, Any], note: dict[str, str], button: str, style: str) -> Any:  # fmt: skip
+        """The page that asks before publishing or retiring, showing which version is in force from which date."""
+        before, after = timelines
+        if before == after:
+            lines = [*lines, f"{row.year} 年度生效的版本不会因此改变。"]
+        return self.render("admin/versions/confirm.html", title=title, action=action, lines=lines,
+                           timelines=[("现在", before), ("发布后" if status == "published" else "停用后", after)],
+                           hidden={}, note=note, button=button, style=style,
+                           back=url_for(".detail", vid=row.id))  # fmt: skip
 
     @expose("/<int:vid>/delete", methods=["POST"])
     @requires("editor")

@@ -218,12 +218,15 @@ def publish_command(version: str, note: str, username: str) -> None:
 
 @rulesets_group.command("retire")
 @click.argument("version")
+@click.option(
+    "--reason", required=True, help="Why the version is no longer to be used (kept with it and in the audit log)."
+)
 @_user_option()
 @friendly_errors
-def retire_command(version: str, username: str) -> None:
-    """Retire a published version."""
+def retire_command(version: str, reason: str, username: str) -> None:
+    """Retire a published version, saying why."""
     with get_db().transaction() as session:
-        row = rulesets.retire(session, version, get_user(session, username))
+        row = rulesets.retire(session, version, get_user(session, username), reason)
         click.echo(f"retired {row.ref}")
 
 

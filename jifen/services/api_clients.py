@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jifen.errors import Conflict, NotFound, Refused
+from jifen.messages import refusal, say
 from jifen.models import ApiClient
 from jifen.services import audit, departments
 
@@ -51,16 +52,17 @@ def create_client(
     has one.
     """
     if not _NAME.fullmatch(name):
-        raise Refused("invalid client name", ["2–64 letters, digits, '.', '_' or '-'"])
+        raise refusal(Refused, "invalid_client_name", reasons=[say("name_rule")])
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
-        raise Refused(f"unknown scope(s): {', '.join(unknown) or 'none given'}", [f"choose from: {', '.join(SCOPES)}"])
+        raise refusal(Refused, "unknown_scopes", scopes=", ".join(unknown) or "none given",
+                      reasons=[say("choose_scopes", choices=", ".join(SCOPES))])  # fmt: skip
     if "verify" in scopes:
         department = departments.check(session, department)
     elif department is not None:
-        raise Refused("only a client with the scope 'verify' acts for a department", ["add --scope verify"])
+        raise refusal(Refused, "verify_scope_only", reasons=[say("add_verify_scope")])
     if session.scalar(select(ApiClient).where(ApiClient.name == name)) is not None:
-        raise Conflict(f"API client {name!r} already exists")
+        raise refusal(Conflict, "client_exists", name=name)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient(
         name=name,
@@ -81,9 +83,9 @@ def revoke_client(session: Session, name: str, actor: str) -> ApiClient:
     """Revoke a client's key for good."""
     client = session.scalar(select(ApiClient).where(ApiClient.name == name))
     if client is None:
-        raise NotFound(f"no API client {name!r}")
+        raise refusal(NotFound, "no_client", name=name)
     if not client.active:
-        raise Refused(f"API client {name!r} is already revoked")
+        raise refusal(Refused, "client_revoked", name=name)
     client.active = False
     client.revoked_at = dt.datetime.now(dt.UTC)
     audit.record(session, actor, "revoke", "api_client", object_id=client.id, object_ref=name)

@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import Problem, RulesetError, parse_document
 from jifen.errors import Conflict, ImmutableVersion, Refused
+from jifen.messages import Message, refusal, say
 from jifen.models import RulesetVersionRow
 from jifen.services import audit, rulesets
 
@@ -47,9 +48,10 @@ class EditConflict(Conflict):
     """Someone else saved the same part since the form was loaded: ``current`` is the part now (None when it was
     removed) and ``token`` its token, for a form that saves again over it on purpose."""
 
-    def __init__(self, message: str, current: Any, token: str) -> None:
+    def __init__(self, said: Message, current: Any, token: str) -> None:
         self.current, self.token = current, token
-        super().__init__(message)
+        self.said, self.why = said, []
+        super().__init__(str(said))
 
 
 class DraftProblems(Refused):
@@ -58,8 +60,8 @@ class DraftProblems(Refused):
 
     def __init__(self, ref: str, problems: list[Problem], where: str | None, document: dict[str, Any]) -> None:
         self.problems, self.where, self.document = problems, where, document
-        super().__init__(f"{ref}: the change was not saved, it leaves {len(problems)} problem(s)",
-                         [str(p) for p in problems])  # fmt: skip
+        self.said, self.why = say("change_invalid", ref=ref, count=len(problems)), problems
+        super().__init__(str(self.said), [str(p) for p in problems])
 
 
 class FactInUse(Refused):
@@ -67,7 +69,9 @@ class FactInUse(Refused):
 
     def __init__(self, name: str, users: list[Part]) -> None:
         self.name, self.users = name, users
-        super().__init__(f"fact {name} is used and cannot be removed", [f"{kind} {key}" for kind, key in users])
+        self.said = say("fact_in_use", name=name)
+        self.why = [say("used_by", kind=kind, key=key) for kind, key in users]
+        super().__init__(str(self.said), [str(w) for w in self.why])
 
 
 def _list(node: Any, key: str) -> list[Any]:
@@ -125,7 +129,7 @@ def put(doc: dict[str, Any], part: Part, obj: dict[str, Any]) -> Part:
     new_part = (kind, str(obj.get(key_field, "")))
     old = locate(doc, part)[1]
     if old is None:
-        raise Refused(f"no {kind} {part[1]}", ["it was removed or renamed; reload the page"])
+        raise refusal(Refused, "part_gone", kind=kind, key=part[1], reasons=[say("reload")])
     old.clear()
     old.update(obj)
     return new_part
@@ -137,7 +141,7 @@ def add(doc: dict[str, Any], kind: str, obj: dict[str, Any], indicator: str | No
     if kind == "item":
         target = locate(doc, ("indicator", indicator or ""))[1]
         if target is None:
-            raise Refused(f"no indicator {indicator}", ["the indicator was removed; reload the page"])
+            raise refusal(Refused, "part_gone", kind="indicator", key=indicator, reasons=[say("reload")])
         target.setdefault("items", []).append(obj)
     else:
         doc.setdefault(LISTS[kind][0], []).append(obj)
@@ -230,15 +234,11 @@ def edit(
     """
     row = rulesets.get_version(session, ref)
     if row.status != "draft":
-        raise ImmutableVersion(f"{row.ref} is {row.status}: only drafts can be edited")
+        raise refusal(ImmutableVersion, "only_drafts_edit", ref=row.ref, status=row.status)
     doc = rulesets.document(row)
     now = token(doc, part)
     if (base is not None and base != now) or (expected_lock is not None and expected_lock != row.lock_version):
-        raise EditConflict(
-            f"{row.ref} was changed by someone else: {what} is not as you loaded it; your change was not saved",
-            locate(doc, part)[1],
-            now,
-        )
+        raise EditConflict(say("changed_meanwhile", ref=row.ref, what=what), locate(doc, part)[1], now)
     changed = copy.deepcopy(doc)
     after = apply(changed)
     where = locate(changed, after)[0] if after is not None else None
@@ -255,7 +255,7 @@ def edit(
     try:
         session.flush()
     except StaleDataError:
-        raise EditConflict(f"{row.ref} was changed by someone else while you saved; reload it", None, "") from None
+        raise EditConflict(say("changed_while_saving", ref=row.ref), None, "") from None
     audit.record(session, actor, "edit", "version", object_id=row.id, object_ref=row.ref,
                  before=locate(doc, part)[1], after=locate(changed, after)[1] if after else None,
                  note=what)  # fmt: skip
@@ -271,7 +271,7 @@ def replace_document(
         named = (document.get("ruleset"), document.get("year"), document.get("revision"))
         if named != (row.ruleset.code, row.year, row.revision):
             shown = "/".join(str(x) for x in named)
-            raise Refused(f"the document is {shown}, not {row.ref}", ["keep ruleset, year and revision as they are"])
+            raise refusal(Refused, "other_identity", found=shown, ref=row.ref, reasons=[say("keep_identity")])
 
     def apply(doc: dict[str, Any]) -> Part:
         doc.clear()

@@ -174,8 +174,8 @@ def _progress_writer(path: Path, pid: int) -> Callable[[int, int | None], None]:
 
 def run(directory: Path) -> int:
     """Do the job in ``directory``: the report, then its workbook; a failure is written down, not raised."""
-    from admin.i18n import zh
     from jifen.db import Database
+    from jifen.messages import chinese
     from jifen.parallel import usable_cores
     from jifen.population import FileSource, PopulationError, Source, StoredSource
     from jifen.services import impact
@@ -208,13 +208,13 @@ def run(directory: Path) -> int:
                 progress=_progress_writer(progress_path, pid),
             )
         _write_json(directory / "report.json", report)
-        (directory / "report.xlsx").write_bytes(impact_workbook(report, zh))
+        (directory / "report.xlsx").write_bytes(impact_workbook(report))
     except PopulationError as exc:
         _write_json(progress_path, {"state": "failed", "pid": pid, "message": f"上传的文件不是有效的 JSON 数组：{exc}"})
         return 1
     except Exception as exc:  # written for the page to show; the traceback goes to job.log
         traceback.print_exc()
-        _write_json(progress_path, {"state": "failed", "pid": pid, "message": str(exc) or type(exc).__name__})
+        _write_json(progress_path, {"state": "failed", "pid": pid, "message": chinese(exc)})
         return 1
     finally:
         database.engine.dispose()

@@ -31,6 +31,7 @@ from engine.errors import VersionNotFound
 from engine.lint import lint, unacknowledged
 from engine.selection import in_force as select_in_force
 from jifen.errors import Conflict, ImmutableVersion, NotFound, NoVersionInForce, Refused
+from jifen.messages import case_reason, lint_reason, refusal, say
 from jifen.models import Ruleset, RulesetVersionRow, User
 from jifen.services import audit
 from jifen.services.users import require_role
@@ -54,9 +55,9 @@ def parse_ref(ref: str) -> tuple[str, int, int]:
     """``tongxiang/2026/1`` → ``("tongxiang", 2026, 1)``."""
     match = _REF.fullmatch(ref.strip())
     if match is None:
-        raise Refused(f"not a version reference: {ref!r}", ["write it as RULESET/YEAR/REVISION, e.g. tongxiang/2026/1"])
+        raise refusal(Refused, "not_a_reference", given=ref, reasons=[say("write_reference")])
     if not _in_range(match["revision"]):
-        raise NotFound(f"no ruleset version {ref.strip()[:100]}")
+        raise refusal(NotFound, "no_version", ref=ref.strip()[:100])
     return match["code"], int(match["year"]), int(match["revision"])
 
 
@@ -76,7 +77,7 @@ def get_version(session: Session, ref: str | int) -> RulesetVersionRow:
             _query().where(Ruleset.code == code, RulesetVersionRow.year == year, RulesetVersionRow.revision == revision)
         )
     if row is None:
-        raise NotFound(f"no ruleset version {ref}")
+        raise refusal(NotFound, "no_version", ref=ref)
     return row
 
 
@@ -166,7 +167,7 @@ def export_model(row: RulesetVersionRow) -> RulesetVersion:
     try:
         return load_model(row)
     except RulesetError as exc:
-        raise Refused(f"{row.ref} is not valid and cannot be exported", [str(p) for p in exc.problems]) from None
+        raise refusal(Refused, "not_valid_export", ref=row.ref, reasons=exc.problems) from None
 
 
 def export_yaml(row: RulesetVersionRow) -> str:
@@ -217,10 +218,8 @@ def import_text(session: Session, text: str, source: str, actor: str) -> tuple[R
     if existing is not None:
         if existing.content_hash == model.content_hash:
             return existing, False
-        raise Conflict(
-            f"{model.ref} already exists with other content ({existing.content_hash}, {existing.status}); "
-            f"{source} has {model.content_hash}. Give the file a new revision, or edit the draft instead."
-        )
+        raise refusal(Conflict, "other_content", ref=model.ref, existing=existing.content_hash, status=existing.status,
+                      source=source, found=model.content_hash)  # fmt: skip
     if model.status != "draft":
         _check_publishable(model)
     row = _insert_draft(session, model, actor)
@@ -257,7 +256,7 @@ def import_draft(session: Session, model: RulesetVersion, source: str, actor: st
                 return row, False
         revision = max(row.revision for row in siblings) + 1
         if revision > 999:
-            raise Refused(f"{model.ref} cannot get a new revision", ["a year has at most 999 revisions"])
+            raise refusal(Refused, "no_new_revision", ref=model.ref, reasons=[say("at_most_999")])
         model = dataclasses.replace(model, revision=revision)
     row = _insert_draft(session, model, actor, cloned_from=existing.id if existing is not None else None)
     note = f"from {source}" + (f" (as a new revision: {existing.ref} has other content)" if existing else "")
@@ -272,10 +271,10 @@ def clone(session: Session, ref: str | int, actor: str, year: int | None = None)
     try:
         model = load_model(source)
     except RulesetError as exc:
-        raise Refused(f"{source.ref} is not valid and cannot be cloned", [str(p) for p in exc.problems]) from None
+        raise refusal(Refused, "not_valid_clone", ref=source.ref, reasons=exc.problems) from None
     target_year = year or source.year
     if not 2000 <= target_year <= 2100:
-        raise Refused(f"year {target_year} is out of range", ["a year from 2000 to 2100"])
+        raise refusal(Refused, "year_out_of_range", year=target_year, reasons=[say("years_allowed")])
     latest = session.scalar(
         select(func.max(RulesetVersionRow.revision)).where(
             RulesetVersionRow.ruleset_id == source.ruleset_id, RulesetVersionRow.year == target_year
@@ -316,25 +315,21 @@ def _check_publishable(model: RulesetVersion, note: str | None = None) -> None:
     """Test cases pass and lint finds no error; with a ``note`` (not for an imported file, which was reviewed
     when it was first published), every lint warning is acknowledged by naming its code in the note."""
     if not model.cases:
-        raise Refused(f"{model.ref} cannot be published", ["it has no test cases: add at least one"])
+        raise refusal(Refused, "cannot_publish", ref=model.ref, reasons=[say("no_cases")])
     failures = [o for o in run_cases(model) if not o.passed]
     if failures:
-        reasons = [f"test case {o.name!r}: {'; '.join(o.mismatches)}" for o in failures]
-        raise Refused(f"{model.ref} cannot be published: {len(failures)} test case(s) fail", reasons)
+        reasons = [case_reason(o.name, o.mismatches) for o in failures]
+        raise refusal(Refused, "cases_fail", ref=model.ref, count=len(failures), reasons=reasons)
     findings = lint(model)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        reasons = [f"{f.code} ({f.where}): {f.message('zh')} {f.message('en')}" for f in errors]
-        raise Refused(f"{model.ref} cannot be published: {len(errors)} lint error(s)", reasons)
+        reasons = [lint_reason(f) for f in errors]
+        raise refusal(Refused, "lint_errors", ref=model.ref, count=len(errors), reasons=reasons)
     pending = unacknowledged(findings, note) if note is not None else []
     if pending:
         codes = "、".join(dict.fromkeys(f.code for f in pending))
-        reasons = [f"{f.code} ({f.where}): {f.message('zh')} {f.message('en')}" for f in pending]
-        raise Refused(
-            f"{model.ref} cannot be published: {len(pending)} lint warning(s) not acknowledged; "
-            f"name each code in the note, e.g. 已知悉 {codes}",
-            reasons,
-        )
+        reasons = [lint_reason(f) for f in pending]
+        raise refusal(Refused, "lint_unacknowledged", ref=model.ref, count=len(pending), codes=codes, reasons=reasons)
 
 
 def publish(session: Session, ref: str | int, user: User, note: str) -> RulesetVersionRow:
@@ -343,13 +338,13 @@ def publish(session: Session, ref: str | int, user: User, note: str) -> RulesetV
     require_role(user, "publisher")
     row = get_version(session, ref)
     if row.status != "draft":
-        raise Refused(f"{row.ref} is {row.status}", ["only a draft can be published"])
+        raise refusal(Refused, "not_a_draft", ref=row.ref, status=row.status, reasons=[say("only_drafts_publish")])
     if not note or not note.strip():
-        raise Refused(f"{row.ref} cannot be published without a note", ["say what this version changes and why"])
+        raise refusal(Refused, "without_note", ref=row.ref, reasons=[say("say_why")])
     try:
         model = load_model(row)
     except RulesetError as exc:
-        raise Refused(f"{row.ref} cannot be published: it is not valid", [str(p) for p in exc.problems]) from None
+        raise refusal(Refused, "publish_invalid", ref=row.ref, reasons=exc.problems) from None
     _check_publishable(model, note)
     before = describe(row)
     row.content_hash = model.content_hash
@@ -365,16 +360,18 @@ def publish(session: Session, ref: str | int, user: User, note: str) -> RulesetV
 
 
 def retire(session: Session, ref: str | int, user: User, note: str | None = None) -> RulesetVersionRow:
-    """Retire a published version: it stays readable but is never in force again."""
+    """Retire a published version, saying why (``note``): it stays readable but is never in force again."""
     require_role(user, "publisher")
     row = get_version(session, ref)
     if row.status != "published":
-        raise Refused(f"{row.ref} is {row.status}", ["only a published version can be retired"])
+        raise refusal(Refused, "not_a_draft", ref=row.ref, status=row.status, reasons=[say("only_published_retire")])
+    if not note or not note.strip():
+        raise refusal(Refused, "retire_without_reason", ref=row.ref, reasons=[say("say_retire_why")])
     before = describe(row)
     row.status = "retired"
     row.retired_at = _now()
     row.retired_by = user.username
-    row.retire_note = note.strip() if note and note.strip() else None
+    row.retire_note = note.strip()
     session.flush()
     _published_changed(session)
     audit.record(session, user.username, "retire", "version", object_id=row.id, object_ref=row.ref,
@@ -386,11 +383,50 @@ def delete_draft(session: Session, ref: str | int, actor: str) -> None:
     """Delete a draft (published and retired versions are kept for ever)."""
     row = get_version(session, ref)
     if row.status != "draft":
-        raise ImmutableVersion(f"{row.ref} is {row.status}: it cannot be deleted")
+        raise refusal(ImmutableVersion, "cannot_delete", ref=row.ref, status=row.status)
     before = describe(row)
     session.delete(row)
     session.flush()
     audit.record(session, actor, "delete", "version", object_id=before["id"], object_ref=before["ref"], before=before)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Candidate:
+    """A version as it would be after publishing or retiring it (what ``engine.selection.in_force`` reads)."""
+
+    ref: str
+    year: int
+    revision: int
+    status: str
+    effective_from: dt.date
+
+
+def in_force_timeline(
+    session: Session, row: RulesetVersionRow, status: str, today: dt.date
+) -> tuple[list[tuple[dt.date, str | None]], list[tuple[dt.date, str | None]]]:
+    """Which version of ``row``'s year is in force from which date, now and once ``row`` has ``status``
+    (``published`` or ``retired``): ``(before, after)``, each a list of ``(from date, ref or None)`` starting today
+    or at the first date in the year that matters, whichever is earlier."""
+    siblings = [
+        _Candidate(v.ref, v.year, v.revision, v.status, v.effective_from)
+        for v in list_versions(session, ruleset=row.ruleset.code, year=row.year)
+    ]
+    changed = [dataclasses.replace(v, status=status) if v.ref == row.ref else v for v in siblings]
+
+    def timeline(versions: list[_Candidate]) -> list[tuple[dt.date, str | None]]:
+        dates = sorted({today, *(v.effective_from for v in siblings)})
+        dates = [d for d in dates if d >= min(today, *(v.effective_from for v in siblings))]
+        out: list[tuple[dt.date, str | None]] = []
+        for day in dates:
+            try:
+                ref: str | None = select_in_force(versions, row.year, day).ref
+            except VersionNotFound:
+                ref = None
+            if not out or out[-1][1] != ref:
+                out.append((day, ref))
+        return out
+
+    return timeline(siblings), timeline(changed)
 
 
 def in_force(session: Session, year: int, on: dt.date, ruleset: str = DEFAULT_RULESET) -> RulesetVersionRow:
@@ -398,8 +434,8 @@ def in_force(session: Session, year: int, on: dt.date, ruleset: str = DEFAULT_RU
     rows = list_versions(session, ruleset=ruleset, year=year, status="published")
     try:
         return select_in_force(rows, year, on)
-    except VersionNotFound as exc:
-        raise NoVersionInForce(str(exc)) from None
+    except VersionNotFound:
+        raise refusal(NoVersionInForce, "no_version_in_force", year=year, on=on.isoformat()) from None
 
 
 # -- diff ------------------------------------------------------------------------------------------------
@@ -421,7 +457,7 @@ def diff(session: Session, a_ref: str | int, b_ref: str | int) -> dict[str, Any]
         try:
             models.append(load_model(row))
         except RulesetError as exc:
-            raise Refused(f"{row.ref} is not valid and cannot be compared", [str(p) for p in exc.problems]) from None
+            raise refusal(Refused, "not_valid_compare", ref=row.ref, reasons=exc.problems) from None
     a, b = models
     result = diff_versions(a, b)
     seen: set[tuple[str, str]] = set()

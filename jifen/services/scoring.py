@@ -20,6 +20,7 @@ from engine.errors import VersionNotFound
 from engine.evaluator import compiled_if_cached
 from engine.selection import in_force
 from jifen.errors import NotFound, NoVersionInForce, Refused
+from jifen.messages import refusal
 from jifen.models import Ruleset, RulesetVersionRow
 from jifen.services import rulesets
 
@@ -115,7 +116,7 @@ def model_for(session: Session, version: VersionRef | RulesetVersionRow) -> Rule
     try:
         return rulesets.load_model(row)
     except RulesetError as exc:
-        raise Refused(f"{row.ref} is not valid and cannot score", [str(p) for p in exc.problems]) from None
+        raise refusal(Refused, "not_valid_score", ref=row.ref, reasons=exc.problems) from None
 
 
 def compiled_for(session: Session, version: VersionRef | RulesetVersionRow) -> CompiledVersion:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from jifen.errors import Conflict, NotFound, PermissionDenied, Refused
+from jifen.messages import Message, refusal, say
 from jifen.models import ROLES, User
 from jifen.services import audit, departments
 
@@ -19,18 +20,18 @@ _COMMON_FRAGMENTS = ("password", "passw0rd", "qwerty", "123456", "abcdef", "ilov
 _USERNAME = re.compile(r"[A-Za-z0-9_.\-]{2,64}")
 
 
-def password_problems(password: str, username: str = "") -> list[str]:
+def password_problems(password: str, username: str = "") -> list[Message]:
     """Why a password is too weak (empty when it is acceptable)."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"at least {MIN_PASSWORD_LENGTH} characters")
+        problems.append(say("password_length", length=MIN_PASSWORD_LENGTH))
     classes = sum(bool(re.search(p, password)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
     if classes < 3:
-        problems.append("at least three of: lowercase letters, uppercase letters, digits, other characters")
+        problems.append(say("password_kinds"))
     if any(f in password.lower() for f in _COMMON_FRAGMENTS) or len(set(password)) < 5:
-        problems.append("not a common or repetitive password")
+        problems.append(say("password_common"))
     if username and username.lower() in password.lower():
-        problems.append("must not contain the user name")
+        problems.append(say("password_has_name"))
     return problems
 
 
@@ -47,18 +48,18 @@ def create_user(
     A user of the role ``department`` works for one department, named by ``department``; no other user has one.
     """
     if not valid_username(username):
-        raise Refused("invalid user name", ["2–64 letters, digits, '.', '_' or '-'"])
+        raise refusal(Refused, "invalid_user_name", reasons=[say("name_rule")])
     if role not in ROLES:
-        raise Refused(f"unknown role {role!r}", [f"one of: {', '.join(ROLES)}"])
+        raise refusal(Refused, "unknown_role", role=role, reasons=[say("one_of", choices=", ".join(ROLES))])
     if role == "department":
         department = departments.check(session, department)
     elif department is not None:
-        raise Refused("only a user of the role 'department' works for a department", ["use --role department"])
+        raise refusal(Refused, "department_role_only", reasons=[say("use_department_role")])
     problems = password_problems(password, username)
     if problems:
-        raise Refused("password too weak", problems)
+        raise refusal(Refused, "weak_password", reasons=problems)
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} already exists")
+        raise refusal(Conflict, "user_exists", name=username)
     user = User(username=username, role=role, password_hash=generate_password_hash(password), department=department)
     session.add(user)
     session.flush()
@@ -70,7 +71,7 @@ def create_user(
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise refusal(NotFound, "no_user", name=username)
     return user
 
 
@@ -98,7 +99,7 @@ def set_password(session: Session, user: User, password: str, actor: str) -> Non
     """Give ``user`` a new password (refused if weak) and end every session of theirs."""
     problems = password_problems(password, user.username)
     if problems:
-        raise Refused("password too weak", problems)
+        raise refusal(Refused, "weak_password", reasons=problems)
     user.password_hash = generate_password_hash(password)
     end_sessions(session, user.id)
     audit.record(session, actor, "set_password", "user", object_id=user.id, object_ref=user.username)
@@ -116,4 +117,4 @@ def set_active(session: Session, user: User, active: bool, actor: str) -> None:
 def require_role(user: User, *roles: str) -> None:
     """Refuse unless ``user`` is active and has one of ``roles``."""
     if not user.active or user.role not in roles:
-        raise PermissionDenied(f"{user.username} ({user.role}) may not do this: needs the role {' or '.join(roles)}")
+        raise refusal(PermissionDenied, "needs_role", user=user.username, role=user.role, roles=" or ".join(roles))

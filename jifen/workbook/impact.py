@@ -164,7 +164,7 @@ def impact_workbook(report: dict[str, Any], translate: Callable[[str], str] = st
     start_sheet(errors, [title, line, f"{len(report['errors'])} 份申请未能评分，未计入任何统计。"], ERROR_COLUMNS)
     row = FIRST_ROW
     for e in report["errors"]:
-        for side, fields in e["reasons"].items():
+        for side, fields in (e.get("reasons_zh") or e["reasons"]).items():
             for field, messages in fields.items():
                 write_row(
                     errors,

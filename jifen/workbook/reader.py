@@ -445,7 +445,7 @@ class _Reader:
         address = _address(where) if where else p.path
         if rest and where is not None:
             address += f" ({rest})"
-        self.problems.append((where, CellProblem(address, message)))
+        self.problems.append((where, CellProblem(address, message, p.text("zh", self._cell_of))))
 
     def _cell_of(self, path: str) -> str:
         where, rest = self._locate(path)

@@ -50,9 +50,9 @@ def _draft(db: Any) -> int:
 def test_actions_per_role(console: Any, db: Any) -> None:
     draft = _draft(db)
     actions = [
-        (f"/admin/versions/{draft}/publish", {"note": "x"}, ("publisher",)),
-        ("/admin/versions/2/retire", {}, ("publisher",)),
-        ("/admin/versions/2/clone", {"year": "2028"}, ("editor",)),
+        (f"/admin/versions/{draft}/publish", {"note": "x", "confirmed": "1"}, ("publisher",)),
+        ("/admin/versions/2/retire", {"note": "x", "confirmed": "1"}, ("publisher",)),
+        ("/admin/versions/2/clone", {"year": "2028", "confirmed": "1"}, ("editor",)),
         (f"/admin/drafts/{draft}/edit", {"title": "t", "effective_from": "2027-01-01"}, ("editor",)),
         (f"/admin/versions/{draft}/delete", {}, ("editor",)),
         ("/admin/users/", {"username": "x1", "role": "editor", "password": "Zhe-jiang-2026"}, ("admin",)),

@@ -151,7 +151,9 @@ def test_run_cases_update_expectation_then_publish(console: Any, db: Any) -> Non
     assert "15 / 16 个用例通过，1 个未通过" in cases
     assert "总分：预期 203.5，实际 205.5" in cases and "指标项 T3：预期 32.5，实际 34.5" in cases
     console.login("publisher")
-    refused = console.post(f"/admin/versions/{vid}/publish", {"note": "备案租赁住房加分"})
+    asked = console.post(f"/admin/versions/{vid}/publish", {"note": "备案租赁住房加分"}).get_data(as_text=True)
+    assert "确认发布" in asked and "发布后" in asked  # nothing happens before the confirmation
+    refused = console.post(f"/admin/versions/{vid}/publish", {"note": "备案租赁住房加分", "confirmed": "1"})
     assert "不能发布：1 个测试用例未通过" in console.get(refused.headers["Location"]).get_data(as_text=True)
     position = next(i for i, c in enumerate(_doc(db, vid)["cases"]) if c["name"] == "典型技术工人")
     console.login("editor")
@@ -162,7 +164,9 @@ def test_run_cases_update_expectation_then_publish(console: Any, db: Any) -> Non
     assert saved.status_code == 302, saved.get_data(as_text=True)
     assert "16 / 16 个用例通过" in console.get(f"/admin/versions/{vid}/cases").get_data(as_text=True)
     console.login("publisher")
-    published = console.post(f"/admin/versions/{vid}/publish", {"note": "登记备案租赁住房加分提高到12分"})
+    published = console.post(
+        f"/admin/versions/{vid}/publish", {"note": "登记备案租赁住房加分提高到12分", "confirmed": "1"}
+    )
     assert "已发布 tongxiang/2027/1" in console.get(published.headers["Location"]).get_data(as_text=True)
 
 
@@ -340,3 +344,12 @@ def test_long_text_is_refused_on_its_input(console: Any, db: Any, url: str, inpu
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "未保存" in page
     assert _doc(db, vid) == before
+
+
+def test_a_duplicate_code_is_named_on_its_input_with_the_place_of_the_first(console: Any, db: Any) -> None:
+    vid = _draft(db)
+    console.login("editor")
+    url = f"/admin/drafts/{vid}/items/T3-3"
+    page = console.post(url, _form(console, url, code="T3-2")).get_data(as_text=True)
+    assert "“T3-2”重复（已用于指标项 T3 居住情况及住所 › 第2个细则（T3-2） › 编号）" in page
+    assert "duplicate" not in page and "indicators[" not in page

@@ -205,12 +205,14 @@ def test_a_fact_only_one_version_knows_is_an_error_never_dropped(runner: Any, tm
             "application_ref": "NIGHT",
             "refused_by": ["base"],
             "reasons": {"base": {"facts.night_shift_months": ["unknown field"]}},
+            "reasons_zh": {"base": {"facts.night_shift_months": ["未知字段"]}},
         },
         {
             "position": 3,
             "application_ref": "BOTH",
             "refused_by": ["base", "version"],
             "reasons": {"base": {"facts.agee": ["unknown field"]}, "version": {"facts.agee": ["unknown field"]}},
+            "reasons_zh": {"base": {"facts.agee": ["未知字段"]}, "version": {"facts.agee": ["未知字段"]}},
         },
     ]
     assert report["changed"] == 0 and report["eligible"] == {"base": 1, "version": 1}

@@ -22,7 +22,11 @@ def test_clone_publish_retire_in_force(seeded: Any, runner: Any) -> None:
     assert published.exit_code == 0, published.output
     in_force = runner.invoke(args=["rulesets", "in-force", "--year", "2027", "--date", "2027-03-01"])
     assert in_force.output.startswith("tongxiang/2027/1 sha256:")
-    retired = runner.invoke(args=["rulesets", "retire", "tongxiang/2027/1"], env={"JIFEN_USER": "publisher"})
+    unsaid = runner.invoke(args=["rulesets", "retire", "tongxiang/2027/1"], env={"JIFEN_USER": "publisher"})
+    assert unsaid.exit_code == 2 and "--reason" in unsaid.output
+    retired = runner.invoke(
+        args=["rulesets", "retire", "tongxiang/2027/1", "--reason", "测试"], env={"JIFEN_USER": "publisher"}
+    )
     assert retired.exit_code == 0, retired.output
     gone = runner.invoke(args=["rulesets", "in-force", "--year", "2027", "--date", "2027-03-01"])
     assert gone.exit_code == 1 and "no version in force for 2027 on 2027-03-01" in gone.output

@@ -53,7 +53,7 @@ def test_same_date_revisions_pick_the_highest_and_retired_ones_drop_out(seeded: 
         rulesets.publish(s, second.ref, get_user(s, "publisher"), "修订")
     with db.transaction() as s:
         assert rulesets.in_force(s, 2026, dt.date(2026, 3, 1)).ref == "tongxiang/2026/2"
-        rulesets.retire(s, "tongxiang/2026/2", get_user(s, "publisher"))
+        rulesets.retire(s, "tongxiang/2026/2", get_user(s, "publisher"), "七月修订撤回")
     with db.transaction() as s:
         assert rulesets.in_force(s, 2026, dt.date(2026, 3, 1)).ref == "tongxiang/2026/1"
 
@@ -159,9 +159,12 @@ def test_publish_and_retire_are_audited(seeded: Any, db: Any) -> None:
         assert (row.status, row.published_by, row.publish_note) == ("published", "publisher", "2027年度标准")
         with pytest.raises(Refused, match="only a draft can be published"):
             rulesets.publish(s, draft.ref, get_user(s, "publisher"), "again")
-        rulesets.retire(s, draft.ref, get_user(s, "publisher"))
+        with pytest.raises(Refused, match="cannot be retired without a reason"):
+            rulesets.retire(s, draft.ref, get_user(s, "publisher"), "  ")
+        rulesets.retire(s, draft.ref, get_user(s, "publisher"), "试行结束")
+        assert rulesets.get_version(s, draft.ref).retire_note == "试行结束"
         with pytest.raises(Refused, match="only a published version can be retired"):
-            rulesets.retire(s, draft.ref, get_user(s, "publisher"))
+            rulesets.retire(s, draft.ref, get_user(s, "publisher"), "again")
         actions = [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.object_ref == "tongxiang/2027/1"))]
         assert actions == ["clone", "publish", "retire"]
 

@@ -126,6 +126,11 @@ def test_yearly_journey(server: str, browser: Any, seeded: Any, db: Any) -> None
     publisher.page.goto(draft_url)
     publisher.page.fill("#note", "2027年度标准：登记备案租赁住房加分提高到12分")
     publisher.page.click("button:has-text('发布')")
+    publisher.page.wait_for_selector("#confirm-form")  # asked first: which version is in force from when
+    assert "2027-01-01" in publisher.page.inner_text("#timeline-2")
+    assert "tongxiang/2027/1" in publisher.page.inner_text("#timeline-2")
+    publisher.shot("07-publish-confirm")
+    publisher.page.click("button:has-text('确认发布')")
     publisher.page.wait_for_selector("text=已发布 tongxiang/2027/1")
     publisher.shot("07-published")
     publisher.close()
