@@ -9,10 +9,12 @@ refused only when someone else changed the same part meanwhile, and the refusal 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -36,6 +38,8 @@ from admin.forms import (
 )
 from admin.problems import WORDS, described, on_inputs
 from admin.views.versions import STATUS_NAMES, _message
+from engine import FactsError, RulesetError, compile_version
+from engine.canonical import plain_number
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
 from jifen.db import get_session
@@ -313,12 +317,40 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @requires("editor")
     def edit_case(self, vid: int, pos: int) -> Any:
         part = self._case_part(vid, pos)
+        if request.method == "POST" and request.form.get("action") == "adopt":
+            return self._adopt(vid, _case_form(part[1]), part)
         return self._edit(vid, _case_form(part[1]), part, "", lambda _: url_for("versions.cases", vid=vid))
 
     @expose("/<int:vid>/new/case", methods=["GET", "POST"])
     @requires("editor")
     def new_case(self, vid: int) -> Any:
+        if request.method == "POST" and request.form.get("action") == "adopt":
+            return self._adopt(vid, _case_form(None), None)
         return self._edit(vid, _case_form(None), None, "", lambda _: url_for("versions.cases", vid=vid))
+
+    def _adopt(self, vid: int, form: _Form, part: Part | None) -> Any:
+        """以当前结果为预期: the case form again, its expectations filled from what the draft scores now (not saved:
+        the clerk reviews them, then saves)."""
+        row = _draft(vid)
+        doc = rulesets.document(row)
+        values = {k: v for k, v in request.form.items() if not k.startswith("exp_")}
+        catalogue = {f.name: f for f in _catalogue(doc)}
+        try:
+            model = rulesets.load_model(row)
+            as_of = dt.date.fromisoformat(values["as_of"]) if values.get("as_of") else None
+            result = compile_version(model).score(parse_facts(list(catalogue.values()), values), as_of=as_of)
+        except (RulesetError, ValueError):
+            flash("此草稿未通过校验或评分日期无效，无法计算当前结果", "error")
+            return self._page(form, row, doc, part, dict(request.form))
+        except FactsError as exc:
+            errors = {f"fact_{k}": v for k, v in exc.texts("zh").items()}
+            flash("申请事实有误，无法计算当前结果", "error")
+            return self._page(form, row, doc, part, dict(request.form), errors)
+        values.update({"exp_eligible": "true" if result["eligible"] else "false", "exp_total": _plain(result["total"])})
+        values.update({f"exp_cat_{c['code']}": _plain(c["points"]) for c in result["categories"]})
+        values.update({f"exp_ind_{i['code']}": _plain(i["points"]) for i in result["indicators"]})
+        flash("已按此草稿当前的计算结果填写预期结果，尚未保存：请逐项核对后保存", "success")
+        return self._page(form, row, doc, part, values)
 
     @expose("/<int:vid>/cases/<int:pos>/delete", methods=["POST"])
     @requires("editor")
@@ -404,6 +436,11 @@ def _item_form(indicator: dict[str, Any]) -> _Form:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _plain(value: Any) -> str:
+    """A result's points as a form shows them: 205.5, not 205.50."""
+    return str(plain_number(Decimal(str(value))))
 
 
 def _item_values(item: dict[str, Any], catalogue: Catalogue, prefix: str = "") -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""试算: score an application under any version (drafts included) from a form; nothing is stored."""
+"""试算: score one application under any version (drafts included), or under two side by side; nothing is stored.
+
+The version is chosen in the same form as the facts, so that choosing another one keeps everything typed: a
+fact the chosen versions do not ask for is kept in the page (hidden) for when a version that asks for it comes
+back. The page opens on the version in force today.
+"""
 
 from __future__ import annotations
 
@@ -13,34 +18,86 @@ from admin.forms import fact_inputs, parse_facts
 from admin.views.versions import loaded
 from engine import FactsError, compile_version
 from engine.loader import read_catalogue
+from engine.model import FactField
 from jifen.db import get_session
+from jifen.errors import NoVersionInForce
+from jifen.models import RulesetVersionRow
 from jifen.services import rulesets
+
+
+def _default(versions: list[RulesetVersionRow], today: dt.date) -> int | None:
+    """The version in force today, else the newest published one, else the newest of all."""
+    try:
+        return rulesets.in_force(get_session(), today.year, today).id
+    except NoVersionInForce:
+        choice = [v for v in versions if v.status == "published"] or versions
+        return choice[0].id if choice else None
+
+
+def _score(row: RulesetVersionRow, catalogue: list[FactField], as_of: dt.date) -> dict[str, Any]:
+    """One version's answer for the typed facts: its result, or its problems in Chinese."""
+    model, problems = loaded(row)
+    if model is None:
+        return {"row": row, "problems": problems}
+    facts = parse_facts(catalogue, request.form)
+    try:
+        return {"row": row, "result": compile_version(model).score(facts, as_of=as_of)}
+    except FactsError as exc:
+        return {"row": row, "errors": exc.texts("zh")}
 
 
 class TryItView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/", methods=["GET", "POST"])
     def index(self) -> Any:
-        session = get_session()
-        versions = rulesets.list_versions(session)
-        vid = request.values.get("vid", type=int) or next((v.id for v in versions if v.status == "published"), None)
-        row = next((v for v in versions if v.id == vid), None)
+        versions = rulesets.list_versions(get_session())
+        today = dt.date.today()
+        by_id = {v.id: v for v in versions}
+        row = by_id.get(request.values.get("vid", type=int) or 0) or by_id.get(_default(versions, today) or 0)
+        other = by_id.get(request.values.get("vid_b", type=int) or 0)
+        typed = {k[5:]: v for k, v in request.form.items() if k.startswith("fact_")}
         errors: dict[str, list[str]] = {}
-        values = {k[5:]: v for k, v in request.form.items() if k.startswith("fact_")}
-        result, problems = None, []
-        as_of = dt.date.today()
-        catalogue = list(read_catalogue(rulesets.document(row))) if row is not None else []
-        if row is not None and request.method == "POST":
+        as_of = today
+        if request.form.get("as_of"):
             try:
-                as_of = dt.date.fromisoformat(request.form.get("as_of") or as_of.isoformat())
+                as_of = dt.date.fromisoformat(request.form["as_of"])
             except ValueError:
                 errors["as_of"] = ["日期无效（格式为 年-月-日）"]
-            model, problems = loaded(row)
-            facts = parse_facts(catalogue, request.form)
-            if model is not None and not errors:
-                try:
-                    result = compile_version(model).score(facts, as_of=as_of)
-                except FactsError as exc:
-                    errors.update(exc.texts("zh"))
-        inputs = fact_inputs(catalogue, values, errors)
-        return self.render("admin/tryit.html", versions=versions, row=row, inputs=inputs, result=result, errors=errors,
-                           problems=problems, as_of=as_of)  # fmt: skip
+        catalogue = list(read_catalogue(rulesets.document(row))) if row is not None else []
+        catalogue_b = list(read_catalogue(rulesets.document(other))) if other is not None else []
+        asked = {f.name for f in catalogue}
+        extra = [f for f in catalogue_b if f.name not in asked]  # asked only by the version compared with
+        answers = []
+        if row is not None and request.method == "POST" and request.form.get("action") != "switch" and not errors:
+            answers.append(_score(row, catalogue, as_of))
+            if other is not None:
+                answers.append(_score(other, catalogue_b, as_of))
+            for answer in answers:
+                for name, messages in answer.get("errors", {}).items():
+                    errors.setdefault(name, []).extend(messages)
+        kept = {k: v for k, v in typed.items() if k not in asked | {f.name for f in extra} and v}
+        return self.render(
+            "admin/tryit.html", versions=versions, row=row, other=other, as_of=as_of, errors=errors, answers=answers,
+            inputs=fact_inputs(catalogue, typed, errors), extra=fact_inputs(extra, typed, errors), kept=kept,
+            rows=_side_by_side(answers) if len(answers) == 2 else [],
+        )  # fmt: skip
+
+
+def _side_by_side(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The categories and indicators of two results in one table: points under each and the difference."""
+    if not all("result" in a for a in answers):
+        return []
+    a, b = (answer["result"] for answer in answers)
+    out = [{"code": "total", "name": "总分", "a": a["total"], "b": b["total"], "total": True}]
+    for key in ("categories", "indicators"):
+        points_b = {x["code"]: x for x in b[key]}
+        seen = set()
+        for x in a[key]:
+            seen.add(x["code"])
+            y = points_b.get(x["code"])
+            out.append({"code": x["code"], "name": x["name"], "a": x["points"], "b": y["points"] if y else None})
+        out += [
+            {"code": y["code"], "name": y["name"], "a": None, "b": y["points"]} for y in b[key] if y["code"] not in seen
+        ]
+    for line in out:
+        line["delta"] = line["b"] - line["a"] if line["a"] is not None and line["b"] is not None else None
+    return out

@@ -67,3 +67,65 @@ def test_cloning_into_a_year_with_a_published_version_asks_and_year_0_is_refused
     assert fresh.status_code == 302 and "已创建草稿 tongxiang/2028/1" in console.get(
         fresh.headers["Location"]
     ).get_data(as_text=True)
+
+
+APPLICANT = {"as_of": "2026-06-01", "fact_permit_valid": "true", "fact_permit_endorsed": "true",
+             "fact_birth_date": "1990-05-01", "fact_education": "college", "fact_income_tax_paid": "4000"}  # fmt: skip
+
+
+def test_try_it_opens_on_the_version_in_force_today(console: Any, db: Any) -> None:
+    import datetime as dt
+
+    console.login("auditor")
+    page = console.get("/admin/tryit/").get_data(as_text=True)
+    selected = form_values(page)["vid"]
+    with db.transaction() as s:
+        try:
+            expected = rulesets.in_force(s, dt.date.today().year, dt.date.today()).id
+        except Exception:  # no sample version is in force this year: the newest published one
+            expected = rulesets.list_versions(s, status="published")[0].id
+    assert selected == str(expected)
+
+
+def test_try_it_keeps_the_facts_when_the_version_changes(console: Any, db: Any) -> None:
+    console.login("auditor")
+    page = console.post("/admin/tryit/", {**APPLICANT, "vid": "1", "action": "switch"}).get_data(as_text=True)
+    form = form_values(page)
+    assert form["vid"] == "1" and form["fact_birth_date"] == "1990-05-01" and form["fact_education"] == "college"
+    assert form["fact_income_tax_paid"] == "4000" and "tryit-total" not in page  # switched, not scored
+    page = console.post("/admin/tryit/", {**form, "vid": "2", "action": "switch"}).get_data(as_text=True)
+    assert form_values(page)["fact_income_tax_paid"] == "4000"
+
+
+def test_try_it_shows_two_versions_side_by_side(console: Any, db: Any) -> None:
+    console.login("auditor")
+    page = console.post("/admin/tryit/", {**APPLICANT, "vid": "1", "vid_b": "2", "action": "score"}).get_data(
+        as_text=True
+    )
+    assert 'id="tryit-compare"' in page and "tongxiang/2025/1：总分" in page and "tongxiang/2026/1：总分" in page
+    # T7 个人纳税: 1 point per full 2,000 yuan in 2025, per full 1,000 yuan in 2026
+    compare = page[page.index('id="tryit-compare"') :]
+    row = compare[compare.index("T7 个人纳税") : compare.index("</tr>", compare.index("T7 个人纳税"))]
+    assert ">2<" in row and ">4<" in row and "+2" in row
+
+
+def test_a_reviewed_result_becomes_the_expectation(console: Any, db: Any) -> None:
+    from jifen.services import drafts
+
+    vid = _draft(db)
+    with db.transaction() as s:
+        drafts.edit(s, vid, "editor", "T3-3", ("item", "T3-3"), None,
+                    lambda d: drafts.locate(d, ("item", "T3-3"))[1].update(fixed=12) or ("item", "T3-3"))  # fmt: skip
+        position = next(
+            i
+            for i, c in enumerate(rulesets.document(rulesets.get_version(s, vid))["cases"])
+            if c["name"] == "典型技术工人"
+        )
+    console.login("editor")
+    url = f"/admin/drafts/{vid}/cases/{position}"
+    form = form_values(console.get(url).get_data(as_text=True))
+    page = console.post(url, {**form, "action": "adopt"}).get_data(as_text=True)
+    adopted = form_values(page)
+    assert "尚未保存" in page and adopted["exp_total"] == "205.5" and adopted["exp_ind_T3"] == "34.5"
+    assert console.post(url, adopted).status_code == 302  # reviewed, then saved
+    assert "16 / 16 个用例通过" in console.get(f"/admin/versions/{vid}/cases").get_data(as_text=True)
