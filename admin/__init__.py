@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_admin import Admin
@@ -14,6 +12,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
 from admin import auth, errors
+from admin.clock import local_time
 from admin.views.applications import ApplicationsView
 from admin.views.calendar import CalendarView
 from admin.views.compare import CompareView
@@ -30,12 +29,6 @@ from jifen.db import get_db
 from jifen.security import csp_nonce
 
 LOCALE = "zh_Hans_CN"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local_time(value: dt.datetime | None) -> str:
-    """A stored time as the bureau reads it: Beijing time, to the minute (「2026-03-01 16:05」)."""
-    return "" if value is None else value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def points_text(value: Any) -> str:

@@ -21,7 +21,7 @@ from api.version_schemas import (
     VersionSummarySchema,
 )
 from engine import to_document
-from engine.describe import item_sentence
+from engine.describe import version_sentences
 from jifen.db import get_session
 from jifen.errors import NotFound
 from jifen.models import Ruleset, RulesetVersionRow
@@ -107,7 +107,7 @@ def get_version(code: str, year: int, revision: int) -> Response:
 def version_detail(row: RulesetVersionRow) -> dict[str, Any]:
     """A whole version as the API answers it: identity and lifecycle, document, each item as a sentence."""
     model = rulesets.load_model(row)
-    sentences = {item.code: item_sentence(item, model.catalogue) for ind in model.indicators for item in ind.items}
+    sentences = version_sentences(model)
     return {**rulesets.describe(row), "document": to_document(model), "sentences": sentences}
 
 

@@ -1,21 +1,53 @@
-"""Rules as Chinese sentences for people who do not read conditions: 「年龄 ≤ 40 时，得20分」."""
+"""Rules as Chinese sentences for people who do not read conditions: 「年龄40周岁及以下时，得20分」.
+
+``item_sentence`` and ``condition_sentence`` are for reading: units from the facts' labels (「每满1个月得0.5分」),
+ranges (「年龄为41至54周岁」), options by their Chinese names, deductions as 「扣N分」. ``points_sentence`` is the
+terse form an Excel workbook shows in its editable points cell and reads back (jifen/workbook/cells.py), so it
+keeps its shape: 「<字段名称>每满1得0.5分」.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from engine.canonical import plain_number
-from engine.model import Clause, Condition, FactField, Fixed, Item
+from engine.model import Clause, Condition, FactField, Fixed, Item, RulesetVersion
 
 _OPS = {"==": "为", "!=": "不为", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+# units a label may end with, in brackets (「志愿服务时长（小时）」) or as its last words (「…月数」)
+_UNITS = ("元", "万元", "小时", "件", "次", "周岁", "岁", "个月", "月", "天", "年", "人", "项", "分")
+_COUNTED = ("次", "件", "项", "人")  # 「每次」, not 「每满1次」
+_BRACKETED = re.compile(r"^(?P<name>.+?)[（(](?P<unit>[^（）()]+)[）)]$")
+_SUFFIXES = (("月数", "个月"), ("次数", "次"), ("天数", "天"), ("年数", "年"), ("人数", "人"))
 
 
 def number_text(value: Decimal) -> str:
     """``Decimal('0.50') -> '0.5'``, ``Decimal('20') -> '20'``."""
     return str(plain_number(value))
+
+
+def name_and_unit(field: FactField | None, fallback: str = "") -> tuple[str, str]:
+    """A fact's name and the unit its values count, from its label.
+
+    >>> name_and_unit(FactField("m", "int", "在浙江省累计缴纳社会保险月数"))
+    ('在浙江省累计缴纳社会保险', '个月')
+    >>> name_and_unit(FactField("h", "number", "志愿服务时长（小时）"))
+    ('志愿服务时长', '小时')
+    """
+    if field is None:
+        return fallback, ""
+    label = field.label
+    bracketed = _BRACKETED.match(label)
+    if bracketed and bracketed["unit"] in _UNITS:
+        return bracketed["name"], bracketed["unit"]
+    for suffix, unit in _SUFFIXES:
+        if label.endswith(suffix) and len(label) > len(suffix):
+            return label[: -len(suffix)], unit
+    return label, ""
 
 
 def value_text(value: Any, field: FactField | None) -> str:
@@ -33,58 +65,136 @@ def value_text(value: Any, field: FactField | None) -> str:
     return str(value)
 
 
+def _clause(cond: Clause, fields: Mapping[str, FactField]) -> str:
+    field = fields.get(cond.field)
+    label = field.label if field else cond.field
+    if cond.op == "exists":
+        return f"已填写{label}"
+    if cond.op == "not_exists":
+        return f"未填写{label}"
+    if cond.op in ("in", "not_in"):
+        listing = "、".join(value_text(v, field) for v in cond.value)  # type: ignore[union-attr]
+        return f"{label}{'为' if cond.op == 'in' else '不为'}{listing}{'之一' if cond.op == 'in' else '中任一'}"
+    if field is not None and field.type == "bool" and cond.op in ("==", "!="):
+        holds = (cond.value is True) == (cond.op == "==")
+        return label if holds else f"无“{label}”情形"
+    if cond.op in ("<", "<=", ">", ">=") and field is not None and field.type in ("int", "number"):
+        name, unit = name_and_unit(field)
+        shown = f"{value_text(cond.value, field)}{unit}"
+        return {"<=": f"{name}{shown}及以下", ">=": f"{name}{shown}及以上", "<": f"{name}不满{shown}",
+                ">": f"{name}超过{shown}"}[cond.op]  # fmt: skip
+    op = _OPS[cond.op]
+    value = value_text(cond.value, field)
+    return f"{label}{op}{value}" if op in ("为", "不为") else f"{label} {op} {value}"
+
+
+def _range(clauses: Sequence[Condition], fields: Mapping[str, FactField]) -> tuple[str, list[Condition]] | None:
+    """``field >= a`` and ``field <= b`` in one ``all`` group → 「年龄为41至54周岁」 and the other conditions."""
+    for low in clauses:
+        if not (isinstance(low, Clause) and low.op == ">="):
+            continue
+        field = fields.get(low.field)
+        if field is None or field.type not in ("int", "number"):
+            continue
+        high = next((c for c in clauses if isinstance(c, Clause) and c.field == low.field and c.op == "<="), None)
+        if high is None:
+            continue
+        name, unit = name_and_unit(field)
+        text = f"{name}为{value_text(low.value, field)}至{value_text(high.value, field)}{unit}"
+        return text, [c for c in clauses if c is not low and c is not high]
+    return None
+
+
 def condition_sentence(cond: Condition, fields: Mapping[str, FactField], nested: bool = False) -> str:
-    """``age <= 40`` → 「年龄（周岁） ≤ 40」; groups joined with 且/或.
+    """``age <= 40`` → 「年龄40周岁及以下」; groups joined with 且/或, a range read as one.
 
     >>> condition_sentence(Clause("age", "<=", 40), {})
     'age ≤ 40'
     """
     if isinstance(cond, Clause):
-        field = fields.get(cond.field)
-        name = field.label if field else cond.field
-        if cond.op == "exists":
-            return f"已填写{name}"
-        if cond.op == "not_exists":
-            return f"未填写{name}"
-        if cond.op in ("in", "not_in"):
-            listing = "、".join(value_text(v, field) for v in cond.value)  # type: ignore[union-attr]
-            return f"{name}{'为' if cond.op == 'in' else '不为'}{listing}{'之一' if cond.op == 'in' else '中任一'}"
-        if field is not None and field.type == "bool" and cond.op == "==":
-            return name if cond.value is True else f"非{name}"
-        op = _OPS[cond.op]
-        return (
-            f"{name}{op}{value_text(cond.value, field)}"
-            if op in ("为", "不为")
-            else f"{name} {op} {value_text(cond.value, field)}"
-        )
-    joined = ("且" if cond.mode == "all" else "或").join(condition_sentence(c, fields, True) for c in cond.conditions)
-    return f"（{joined}）" if nested and len(cond.conditions) > 1 else joined
+        return _clause(cond, fields)
+    parts: list[str] = []
+    rest: list[Condition] = list(cond.conditions)
+    if cond.mode == "all":
+        found = _range(rest, fields)
+        if found is not None:
+            parts.append(found[0])
+            rest = found[1]
+    parts += [condition_sentence(c, fields, True) for c in rest]
+    joined = ("且" if cond.mode == "all" else "或").join(parts)
+    return f"（{joined}）" if nested and len(parts) > 1 else joined
 
 
 def points_sentence(item: Item, fields: Mapping[str, FactField]) -> str:
-    """The points rule: 「得20分」, 「每满50小时得2分」, 「得（60 − 年龄）分」."""
+    """The points rule in the workbook's terse form: 「得20分」, 「<字段名称>每满50得2分」, 「得（60 − 年龄）分」."""
     rule = item.points
     if isinstance(rule, Fixed):
         return f"得{number_text(rule.points)}分"
     field = fields.get(rule.field)
     name = field.label if field else rule.field
     if rule.offset != 0:
-        sign = "−" if rule.rate < 0 else "+"
-        rate = abs(rule.rate)
-        units = name if rule.unit == 1 else f"{name}÷{number_text(rule.unit)}（取整）"
-        factor = "" if rate == 1 else f"{number_text(rate)}×"
-        return f"得（{number_text(rule.offset)} {sign} {factor}{units}）分"
+        return _offset(rule.offset, rule.rate, rule.unit, name)
     return f"{name}每满{number_text(rule.unit)}得{number_text(rule.rate)}分"
 
 
-def item_sentence(item: Item, fields: Mapping[str, FactField]) -> str:
-    """The whole item: condition, points, cap and exclusive group."""
+def _offset(offset: Decimal, rate: Decimal, unit: Decimal, name: str, verb: str = "得") -> str:
+    sign = "−" if rate < 0 else "+"
+    units = name if unit == 1 else f"{name}÷{number_text(unit)}（取整）"
+    factor = "" if abs(rate) == 1 else f"{number_text(abs(rate))}×"
+    return f"{verb}（{number_text(offset)} {sign} {factor}{units}）分"
+
+
+def points_words(item: Item, fields: Mapping[str, FactField], deduct: bool = False) -> str:
+    """The points rule for reading: 「得20分」, 「扣30分」, 「每满1个月得0.5分」, 「每次扣50分」."""
+    rule = item.points
+    if isinstance(rule, Fixed):
+        return f"{'扣' if deduct else '得'}{number_text(rule.points)}分"
+    field = fields.get(rule.field)
+    name, unit = name_and_unit(field, rule.field)
+    verb = "扣" if deduct else "得" if rule.rate >= 0 else "减"
+    if rule.offset != 0:
+        return _offset(rule.offset, rule.rate, rule.unit, name, "扣" if deduct else "得")
+    rate = number_text(abs(rule.rate) if verb == "减" else rule.rate)
+    if rule.unit == 1 and unit in _COUNTED:
+        return f"{name}每{unit}{verb}{rate}分"
+    return f"{name}每满{number_text(rule.unit)}{unit}{verb}{rate}分"
+
+
+def item_sentence(
+    item: Item, fields: Mapping[str, FactField], deduct: bool = False, siblings: Sequence[Item] = ()
+) -> str:
+    """The whole item: condition, points, cap, and the items of its exclusive group (``siblings``: its
+    indicator's items)."""
     parts = []
     if item.when is not None:
-        parts.append(f"当{condition_sentence(item.when, fields)}时，")
-    parts.append(points_sentence(item, fields))
+        condition = condition_sentence(item.when, fields)
+        parts.append(f"{'' if condition.startswith('当') else '当'}{condition}时，")
+    parts.append(points_words(item, fields, deduct))
     if item.cap is not None:
-        parts.append(f"，本项最高{number_text(item.cap)}分")
+        parts.append(f"，本项最多扣{number_text(item.cap)}分" if deduct else f"，本项最高{number_text(item.cap)}分")
     if item.group:
-        parts.append(f"（与“{item.group}”组内其他细则不累加，取最高）")
+        others = [i.code for i in siblings if i.group == item.group and i.code != item.code]
+        if others:
+            parts.append(f"（与{'、'.join(others)}不累加，只取最高）")
+        else:
+            parts.append("（不累加组中只有这一项）")
     return "".join(parts)
+
+
+def group_sentence(items: Sequence[Item]) -> str:
+    """The exclusive groups of an indicator in words: 「P2-1、P2-2、P2-3 只取最高一项」."""
+    groups: dict[str, list[str]] = {}
+    for item in items:
+        if item.group:
+            groups.setdefault(item.group, []).append(item.code)
+    return "；".join(f"{'、'.join(codes)} 只取最高一项" for codes in groups.values() if len(codes) > 1)
+
+
+def version_sentences(version: RulesetVersion) -> dict[str, str]:
+    """Every item of a version as its sentence, by item code (deductions read 「扣」, groups name their items)."""
+    deducting = {c.code for c in version.categories if c.kind == "deduct"}
+    return {
+        item.code: item_sentence(item, version.catalogue, ind.category in deducting, ind.items)
+        for ind in version.indicators
+        for item in ind.items
+    }

@@ -37,12 +37,11 @@ from admin.forms import (
     writing,
 )
 from admin.problems import WORDS, described, on_inputs
-from admin.views.versions import STATUS_NAMES, _message
+from admin.views.versions import STATUS_NAMES, _message, version_or_404
 from engine import FactsError, RulesetError, compile_version
 from engine.canonical import plain_number
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
-from jifen.db import get_session
 from jifen.errors import ServiceError
 from jifen.models import RulesetVersionRow
 from jifen.services import drafts, rulesets
@@ -58,7 +57,7 @@ MAX_OPTIONS = 200
 
 
 def _draft(vid: int) -> RulesetVersionRow:
-    row = rulesets.get_version(get_session(), vid)
+    row = version_or_404(vid)
     if row.status != "draft":
         flash(f"{row.ref} {STATUS_NAMES[row.status]}，只有草稿可以修改", "error")
         abort(redirect(url_for("versions.detail", vid=vid)))

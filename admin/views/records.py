@@ -13,12 +13,33 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from admin.auth import ROLE_NAMES, RoleMixin, requires
+from admin.clock import local_time
 from admin.forms import writing
 from admin.views.versions import _message
+from engine.describe import value_text
 from jifen.db import get_session
 from jifen.errors import ServiceError
 from jifen.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
-from jifen.services import api_clients, scores, users
+from jifen.services import api_clients, rulesets, scores, users
+
+ACTION_NAMES = {"edit": "修改", "import": "导入", "clone": "克隆", "publish": "发布", "retire": "停用", "delete": "删除",
+                "create": "创建", "revoke": "吊销", "login": "登录", "login_failed": "登录失败", "logout": "退出",
+                "set_password": "设置密码", "activate": "启用", "deactivate": "停用", "repair_chain": "修复复核链",
+                "calendar_set": "设置日历", "calendar_remove": "删除日历条目"}  # fmt: skip
+OBJECT_NAMES = {"version": "指标版本", "user": "用户", "api_client": "接口客户端", "score_chain": "复核链",
+                "calendar_day": "工作日历", "application": "申请"}  # fmt: skip
+
+
+def _time(_view: Any, _context: Any, model: Any, name: str) -> str:
+    return local_time(getattr(model, name))
+
+
+def _named(names: dict[str, str]) -> Any:
+    def formatter(_view: Any, _context: Any, model: Any, name: str) -> str:
+        value = getattr(model, name)
+        return names.get(value, value)
+
+    return formatter
 
 
 def _model_view_init(view: ModelView, model: type, session: Any, **kwargs: Any) -> None:
@@ -61,7 +82,7 @@ class ScoresView(_ReadOnly):
                       filters.DateTimeSmallerFilter(ScoreRow.created_at, "时间早于"))  # fmt: skip
     column_default_sort = ("created_at", True)
     details_template = "admin/score_details.html"
-    column_formatters = {"content_hash": lambda v, c, m, p: m.content_hash[:19] + "…"}
+    column_formatters = {"content_hash": lambda v, c, m, p: m.content_hash[:19] + "…", "created_at": _time}
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         _model_view_init(self, ScoreRow, session, **kwargs)
@@ -84,6 +105,7 @@ class ScoresView(_ReadOnly):
         if template == self.details_template and model is not None:
             kwargs["result"] = json.loads(model.result)
             kwargs["facts"] = json.loads(model.facts)
+            kwargs["fact_rows"] = _fact_rows(model, kwargs["facts"])
         return super().render(template, **kwargs)
 
 
@@ -99,6 +121,7 @@ class AuditLogView(_ReadOnly):
     column_searchable_list = ("object_ref", "actor")
     column_default_sort = ("at", True)
     details_template = "admin/audit_details.html"
+    column_formatters = {"at": _time, "action": _named(ACTION_NAMES), "object_type": _named(OBJECT_NAMES)}
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         _model_view_init(self, AuditEntry, session, **kwargs)
@@ -110,7 +133,22 @@ class AuditLogView(_ReadOnly):
                 json.dumps(model.before, ensure_ascii=False, indent=1) if model.before is not None else ""
             )
             kwargs["after"] = json.dumps(model.after, ensure_ascii=False, indent=1) if model.after is not None else ""
+            kwargs["actions"], kwargs["objects"] = ACTION_NAMES, OBJECT_NAMES
         return super().render(template, **kwargs)
+
+
+def _fact_rows(score: ScoreRow, facts: Any) -> list[tuple[str, str, str]]:
+    """A stored score's facts as (Chinese label, value as read, as sent): options by their names, 是/否."""
+    try:
+        catalogue = rulesets.load_model(score.version).catalogue
+    except Exception:  # a stored score's version always loads; its facts are shown as sent if it did not
+        catalogue = {}
+    rows = []
+    for name, value in facts.items() if isinstance(facts, dict) else []:
+        field = catalogue.get(name)
+        shown = value_text(value, field) if value is not None else "（未填写）"
+        rows.append((field.label if field else name, shown, json.dumps(value, ensure_ascii=False)))
+    return rows
 
 
 class UsersView(RoleMixin, BaseView):  # type: ignore[misc]

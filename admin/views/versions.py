@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 import yaml
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
@@ -18,7 +18,7 @@ from admin.auth import RoleMixin, requires
 from admin.forms import writing
 from admin.problems import described
 from engine import Problem, RulesetError, RulesetVersion, run_cases
-from engine.describe import condition_sentence, item_sentence
+from engine.describe import condition_sentence, version_sentences
 from jifen.db import get_session
 from jifen.errors import Conflict, ImmutableVersion, NotFound, PermissionDenied, ServiceError
 from jifen.models import RulesetVersionRow
@@ -81,6 +81,14 @@ def download(data: bytes, name: str) -> Response:
     return Response(data, mimetype=MIMETYPE, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def version_or_404(vid: int) -> RulesetVersionRow:
+    """The version with database id ``vid``, or the console's page 404 (every view finds its version here)."""
+    try:
+        return rulesets.get_version(get_session(), vid)
+    except NotFound:
+        abort(404)
+
+
 def loaded(row: RulesetVersionRow) -> tuple[RulesetVersion | None, list[str]]:
     """The version's model, or None and its problems in Chinese (a draft from before drafts had to be valid)."""
     try:
@@ -103,15 +111,13 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
 
     @expose("/<int:vid>")
     def detail(self, vid: int) -> Any:
-        row = rulesets.get_version(get_session(), vid)
+        row = version_or_404(vid)
         model, problems = loaded(row)
         doc = rulesets.document(row)
         sentences: dict[str, str] = {}
         requirements: dict[str, str] = {}
         if model is not None:
-            sentences = {
-                item.code: item_sentence(item, model.catalogue) for ind in model.indicators for item in ind.items
-            }
+            sentences = version_sentences(model)
             requirements = {r.code: condition_sentence(r.when, model.catalogue) for r in model.eligibility}
         return self.render("admin/versions/detail.html", row=row, doc=doc, problems=problems, sentences=sentences,
                            requirements=requirements, range_text=range_text, statuses=STATUS_NAMES,
@@ -123,7 +129,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @requires("editor")
     def clone(self, vid: int) -> Any:
         typed = request.form.get("year", "").strip()
-        row = rulesets.get_version(get_session(), vid)
+        row = version_or_404(vid)
         target = row.year if typed == "" else int(typed) if re.fullmatch(r"-?\d{1,9}", typed) else 0
         if not 2000 <= target <= 2100:
             flash(f"年度 {request.form.get('year', '')[:10]} 无效：年度应在2000至2100之间", "error")
@@ -149,7 +155,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
 
     @expose("/<int:vid>/validate")
     def validate(self, vid: int) -> Any:
-        row = rulesets.get_version(get_session(), vid)
+        row = version_or_404(vid)
         _, problems = loaded(row)
         if problems:
             flash(f"校验发现 {len(problems)} 个问题：" + "；".join(problems), "error")
@@ -159,7 +165,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
 
     @expose("/<int:vid>/cases")
     def cases(self, vid: int) -> Any:
-        row = rulesets.get_version(get_session(), vid)
+        row = version_or_404(vid)
         model, problems = loaded(row)
         outcomes = run_cases(model) if model is not None else []
         positions = {c.name: i for i, c in enumerate(model.cases)} if model is not None else {}
@@ -171,7 +177,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     def publish(self, vid: int) -> Any:
         note = request.form.get("note", "")
         if request.form.get("confirmed") != "1":
-            row = rulesets.get_version(get_session(), vid)
+            row = version_or_404(vid)
             before, after = rulesets.in_force_timeline(get_session(), row, "published", dt.date.today())
             return self._confirm(
                 row, f"发布 {row.ref}", "published", url_for(".publish", vid=vid),
@@ -192,7 +198,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     def retire(self, vid: int) -> Any:
         note = request.form.get("note", "")
         if request.form.get("confirmed") != "1":
-            row = rulesets.get_version(get_session(), vid)
+            row = version_or_404(vid)
             before, after = rulesets.in_force_timeline(get_session(), row, "retired", dt.date.today())
             return self._confirm(
                 row, f"停用 {row.ref}", "retired", url_for(".retire", vid=vid),
@@ -232,7 +238,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
 
     @expose("/<int:vid>/export")
     def export(self, vid: int) -> Any:
-        row = rulesets.get_version(get_session(), vid)
+        row = version_or_404(vid)
         try:
             text = rulesets.export_yaml(row)
         except ServiceError as exc:
@@ -245,7 +251,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
 
     @expose("/<int:vid>/export.xlsx")
     def export_workbook(self, vid: int) -> Any:
-        row = rulesets.get_version(get_session(), vid)
+        row = version_or_404(vid)
         try:
             data = version_workbook(rulesets.export_model(row))
         except ServiceError as exc:

@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from engine import RulesetError, dumps, load_file, run_cases
-from engine.describe import item_sentence
+from engine.describe import version_sentences
 from engine.lint import counts, lint, report
 from jifen.cli import friendly_errors
 from jifen.cli.impact import impact_command
@@ -134,7 +134,7 @@ def show_command(version: str) -> None:
         model = rulesets.load_model(row)
     click.echo(f"{info['ref']}  {info['status']}  生效日期 {info['effective_from']}  {info['content_hash']}")
     click.echo(model.title)
-    fields = model.catalogue
+    sentences = version_sentences(model)
     for cat in model.categories:
         cap = f"（上限{cat.cap}分）" if cat.cap is not None else "（不设上限）"
         click.echo(f"\n{cat.name}{cap}{'，扣分' if cat.kind == 'deduct' else ''}")
@@ -142,7 +142,7 @@ def show_command(version: str) -> None:
             cap = f"，上限{ind.cap}分" if ind.cap is not None else ""
             click.echo(f"  {ind.code} {ind.name}{cap}  [{'、'.join(ind.departments)}]  {ind.reference}")
             for item in ind.items:
-                click.echo(f"    {item.code} {item_sentence(item, fields)}")
+                click.echo(f"    {item.code} {sentences[item.code]}")
 
 
 @rulesets_group.command("diff")

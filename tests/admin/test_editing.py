@@ -224,7 +224,10 @@ def test_try_it_compare_and_records(console: Any, db: Any, seeded: Any) -> None:
     verified = console.post(f"/admin/scores/verify/{created['id']}")
     assert "核验通过" in console.get(verified.headers["Location"]).get_data(as_text=True)
     audit = console.get("/admin/audit/").get_data(as_text=True)
-    assert "import" in audit and "api_client" in audit
+    assert "导入" in audit and "接口客户端" in audit and "指标版本" in audit
+    assert ">import<" not in audit and "api_client<" not in audit and "+00:00" not in audit
+    facts = details[details.index('id="score-facts"') :]
+    assert "出生日期" in facts and "1990-05-01" in facts and "<code>true</code>" in facts
 
 
 def test_new_fact_indicator_and_item(console: Any, db: Any) -> None:
@@ -252,7 +255,7 @@ def test_new_fact_indicator_and_item(console: Any, db: Any) -> None:
         assert model.catalogue["community_hours"].type == "number"
         assert [i.code for i in next(i for i in model.indicators if i.code == "T9").items] == ["T9-1", "T9-2"]
     detail = console.get(f"/admin/versions/{vid}").get_data(as_text=True)
-    assert "社区服务时长（小时）每满10" in detail
+    assert "社区服务时长每满10小时得1分，本项最高10分" in detail
 
 
 def test_an_indicator_without_its_first_item_is_refused(console: Any, db: Any) -> None:

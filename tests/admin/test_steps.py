@@ -129,3 +129,24 @@ def test_a_reviewed_result_becomes_the_expectation(console: Any, db: Any) -> Non
     assert "尚未保存" in page and adopted["exp_total"] == "205.5" and adopted["exp_ind_T3"] == "34.5"
     assert console.post(url, adopted).status_code == 302  # reviewed, then saved
     assert "16 / 16 个用例通过" in console.get(f"/admin/versions/{vid}/cases").get_data(as_text=True)
+
+
+def test_error_pages_are_chinese_and_keep_the_console_navigation(console: Any, db: Any) -> None:
+    console.login("auditor")
+    for url, status, title in [("/admin/users/", 403, "没有权限"), ("/admin/versions/999999", 404, "页面不存在"),
+                               ("/admin/no-such-page", 404, "页面不存在"), ("/admin/drafts/2/items/NOPE", 403, "没有权限")]:  # fmt: skip
+        response = console.get(url)
+        assert response.status_code == status, url
+        if status != 302:
+            page = response.get_data(as_text=True)
+            assert title in page and "指标版本" in page and "试算" in page and "<title>" in page, url  # the navigation
+            assert response.mimetype == "text/html" and "Not Found" not in page and "Forbidden" not in page
+
+
+def test_an_editor_gets_404_for_a_part_that_is_not_there(console: Any, db: Any) -> None:
+    vid = _draft(db)
+    console.login("editor")
+    for url in (f"/admin/drafts/{vid}/items/NOPE", f"/admin/drafts/{vid}/cases/99", f"/admin/drafts/{vid}/facts/nope",
+                "/admin/drafts/999999/edit", "/admin/versions/999999/cases"):  # fmt: skip
+        response = console.get(url)
+        assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True), url

@@ -28,7 +28,7 @@ def test_whole_version(client: Any, headers: dict[str, str]) -> None:
     t7 = next(i for i in doc["indicators"] if i["code"] == "T7")
     assert t7["departments"] == ["税务局"] and "附件2" in t7["reference"]
     assert t7["items"][0]["per_unit"] == {"field": "income_tax_paid", "rate": 1, "unit": 2000}
-    assert body["sentences"]["T7-1"] == "上一年度在本市缴纳个人所得税（元）每满2000得1分，本项最高20分"
+    assert body["sentences"]["T7-1"] == "上一年度在本市缴纳个人所得税每满2000元得1分，本项最高20分"
     assert len(doc["facts"]) == 36 and len(doc["cases"]) == 16
 
 

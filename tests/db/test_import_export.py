@@ -74,7 +74,7 @@ def test_cli_import_list_show_export(runner: Any, tmp_path: Path) -> None:
     assert [v["ref"] for v in __import__("json").loads(listing.output)] == ["tongxiang/2026/1", "tongxiang/2025/1"]
     shown = runner.invoke(args=["rulesets", "show", "tongxiang/2026/1"])
     assert shown.exit_code == 0, shown.output
-    assert "P4-1 在浙江省累计缴纳社会保险月数每满1得0.5分" in shown.output
+    assert "P4-1 在浙江省累计缴纳社会保险每满1个月得0.5分" in shown.output
     out = tmp_path / "out.yaml"
     exported = runner.invoke(args=["rulesets", "export", "tongxiang/2026/1", "--out", str(out)])
     assert exported.exit_code == 0 and out.read_text(encoding="utf-8") == FILES[1].read_text(encoding="utf-8")
