@@ -15,7 +15,8 @@ from sqlalchemy import select
 from admin.auth import ROLE_NAMES, RoleMixin, requires
 from admin.clock import local_time
 from admin.forms import writing
-from admin.views.versions import _message
+from admin.problems import WORDS
+from admin.views.versions import STATUS_NAMES, _message
 from engine.describe import value_text
 from jifen.db import get_session
 from jifen.errors import ServiceError
@@ -115,7 +116,12 @@ class AuditLogView(_ReadOnly):
     column_list = ("at", "actor", "action", "object_type", "object_ref", "note")
     column_labels = {"at": "时间", "actor": "操作人", "action": "操作", "object_type": "对象类型", "object_ref": "对象", "note": "说明",
                      "before": "修改前", "after": "修改后", "object_id": "对象编号"}  # fmt: skip
-    column_filters = ("actor", "action", "object_type", "object_ref",
+    # by user, action (logins apart from changes), kind of object, version (its reference) and time
+    column_filters = ("actor",
+                      filters.FilterEqual(AuditEntry.action, "操作", options=list(ACTION_NAMES.items())),
+                      filters.FilterNotEqual(AuditEntry.action, "操作", options=list(ACTION_NAMES.items())),
+                      filters.FilterEqual(AuditEntry.object_type, "对象类型", options=list(OBJECT_NAMES.items())),
+                      "object_ref",
                       filters.DateTimeGreaterFilter(AuditEntry.at, "时间晚于"),
                       filters.DateTimeSmallerFilter(AuditEntry.at, "时间早于"))  # fmt: skip
     column_searchable_list = ("object_ref", "actor")
@@ -134,7 +140,48 @@ class AuditLogView(_ReadOnly):
             )
             kwargs["after"] = json.dumps(model.after, ensure_ascii=False, indent=1) if model.after is not None else ""
             kwargs["actions"], kwargs["objects"] = ACTION_NAMES, OBJECT_NAMES
+            kwargs["changes"] = changes(model.before, model.after)
         return super().render(template, **kwargs)
+
+
+def _flat(value: Any, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """A JSON value as {path: leaf}; list entries named by their code or name when they have one."""
+    if isinstance(value, dict):
+        out: dict[tuple[str, ...], Any] = {}
+        for key, item in value.items():
+            out.update(_flat(item, (*path, str(key))))
+        return out or {path: {}}
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        out = {}
+        for i, item in enumerate(value):
+            name = item.get("code") or item.get("name") if isinstance(item, dict) else None
+            out.update(_flat(item, (*path, str(name) if name else f"第{i + 1}项")))
+        return out
+    return {path: value}
+
+
+def _leaf(value: Any) -> str:
+    if value is None:
+        return "（无）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_leaf(v) for v in value) or "（空）"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
+
+
+def changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """What an audit entry changed, as (which, old, new): 「条件 › 值：10 → 12」, only what differs."""
+    old, new = _flat(before) if before is not None else {}, _flat(after) if after is not None else {}
+    rows = []
+    for path in sorted(old.keys() | new.keys(), key=lambda p: (p not in old, p)):
+        if old.get(path, None) != new.get(path, None) or (path in old) != (path in new):
+            which = " › ".join(WORDS.get(part, part) for part in path) or "（整体）"
+            shown = [_leaf(side.get(path)) if path in side else "（无）" for side in (old, new)]
+            if path[-1:] == ("status",):
+                shown = [STATUS_NAMES.get(v, v) for v in shown]
+            rows.append((which, shown[0], shown[1]))
+    return rows
 
 
 def _fact_rows(score: ScoreRow, facts: Any) -> list[tuple[str, str, str]]:

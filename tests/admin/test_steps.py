@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from jifen.services import rulesets
@@ -150,3 +151,37 @@ def test_an_editor_gets_404_for_a_part_that_is_not_there(console: Any, db: Any) 
                 "/admin/drafts/999999/edit", "/admin/versions/999999/cases"):  # fmt: skip
         response = console.get(url)
         assert response.status_code == 404 and "页面不存在" in response.get_data(as_text=True), url
+
+
+def test_the_audit_log_shows_what_changed_field_by_field(console: Any, db: Any) -> None:
+    from jifen.models import AuditEntry
+    from jifen.services import drafts
+
+    vid = _draft(db)
+    with db.transaction() as s:
+        drafts.edit(s, vid, "editor", "赋分细则 T3-3", ("item", "T3-3"), None,
+                    lambda d: drafts.locate(d, ("item", "T3-3"))[1].update(fixed=12) or ("item", "T3-3"))  # fmt: skip
+        entry = s.query(AuditEntry).filter_by(action="edit").one()
+    console.login("auditor")
+    page = console.get(f"/admin/audit/details/?id={entry.id}").get_data(as_text=True)
+    table = page[page.index('id="audit-changes"') :]
+    assert '<td>固定分值</td><td class="before">10</td><td class="after">12</td>' in table
+    assert "赋分细则 T3-3" in page and "修改" in page
+
+
+def test_compare_opens_on_the_version_in_force_against_the_newest_draft(console: Any, db: Any) -> None:
+    vid = _draft(db)
+    console.login("auditor")
+    page = console.get("/admin/compare/").get_data(as_text=True)
+    form = form_values(page)
+    assert form["b"] == str(vid) and 'id="diff-table"' in page
+
+
+def test_the_audit_log_filters_logins_apart(console: Any, db: Any) -> None:
+    console.login("auditor")
+    listing = console.get("/admin/audit/").get_data(as_text=True)
+    cell = re.compile(r">\s*登录\s*</td>")
+    assert cell.search(listing)
+    # filter 8 is 操作 不等于 (see AuditLogView.column_filters): everything but the logins
+    changes = console.get("/admin/audit/?flt0_8=login").get_data(as_text=True)
+    assert not cell.search(changes) and re.search(r">\s*导入\s*</td>", changes)
