@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.errors import CodedProblem, FactsError, coded
 from engine.model import FactField, FactValue
-from engine.problems import render
+from engine.problems import render, sent_en
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -97,15 +97,7 @@ def describe_value(value: Any) -> str:
     >>> describe_value("12"), describe_value(True), describe_value([1])
     ("the string '12'", 'true', 'a list')
     """
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return repr(value)
+    return sent_en(value)
 
 
 def converter(field: FactField) -> Converter:
