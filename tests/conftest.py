@@ -213,6 +213,23 @@ def seeded(app: Any, db: Any, database_url: str, _seeded_template: str | None, _
     return app
 
 
+def race(app: Any, n: int, send: Any) -> list[Any]:
+    """Run ``send(client, i)`` in n threads released together, each with its own test client (and so its own
+    database session and connection); the responses in order of i."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(n)
+
+    def one(i: int) -> Any:
+        client = app.test_client()
+        barrier.wait()
+        return send(client, i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(one, range(n)))
+
+
 def expected_matches(expected: dict[str, Any], result: dict[str, Any]) -> list[str]:
     """Differences between a golden expectation and a result, compared as decimals."""
     from engine.cases import compare

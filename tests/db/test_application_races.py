@@ -9,10 +9,7 @@ without it each could see another's task still open and nobody would score the a
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -22,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from jifen.models import Application, ApplicationEvent, ScoreRow, VerificationTask
 from jifen.services import api_clients
 from tests.api.test_applications import APPLICANT, CONFIRMED, DEPARTMENTS
-from tests.conftest import ON_POSTGRES, SERVICE_ROLE
+from tests.conftest import ON_POSTGRES, SERVICE_ROLE, race
 
 INSUFFICIENT_PRIVILEGE = "42501"
 
@@ -36,19 +33,6 @@ def keys(db: Any, seeded: Any) -> dict[str, dict[str, str]]:
         for n, department in enumerate(DEPARTMENTS):
             made[department] = api_clients.create_client(s, f"dept-{n}", ["verify"], "test", department)[1]
     return {who: {"Authorization": f"Bearer {key}"} for who, key in made.items()}
-
-
-def _race(seeded: Any, n: int, send: Callable[[Any, int], Any]) -> list[Any]:
-    """Run ``send(client, i)`` in n threads released together; the responses in order of i."""
-    barrier = threading.Barrier(n)
-
-    def one(i: int) -> Any:
-        client = seeded.test_client()
-        barrier.wait()
-        return send(client, i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(one, range(n)))
 
 
 def _receive(seeded: Any, keys: dict[str, dict[str, str]], ref: str) -> None:
@@ -71,7 +55,7 @@ def test_every_department_verifying_at_once_scores_once(seeded: Any, db: Any, ke
         return client.post(f"/api/v1/applications/{ref}/2025/verifications", json=_verification(department),
                            headers=keys[department])  # fmt: skip
 
-    responses = _race(seeded, len(DEPARTMENTS), send)
+    responses = race(seeded, len(DEPARTMENTS), send)
     assert [r.status_code for r in responses] == [200] * len(DEPARTMENTS), [r.json for r in responses]
     with db.factory() as s:
         application = s.scalar(select(Application).where(Application.application_ref == ref))
@@ -92,7 +76,7 @@ def test_one_department_twice_at_once(seeded: Any, keys: Any) -> None:
         return client.post("/api/v1/applications/TWICE/2025/verifications", json=_verification("教育局"),
                            headers=keys["教育局"])  # fmt: skip
 
-    responses = _race(seeded, 4, send)
+    responses = race(seeded, 4, send)
     assert Counter(r.status_code for r in responses) == {200: 1, 409: 3}
     assert {r.json["code"] for r in responses if r.status_code == 409} == {"task_done"}
 
@@ -104,7 +88,7 @@ def test_supplements_and_receipts_at_once(seeded: Any, db: Any, keys: Any) -> No
         return client.post("/api/v1/applications/SUPP/2025/supplements",
                            json={"facts": {"insurance_months": 40 + i}}, headers=keys["intake"])  # fmt: skip
 
-    responses = _race(seeded, 4, supplement)
+    responses = race(seeded, 4, supplement)
     assert Counter(r.status_code for r in responses) == {200: 1, 409: 3}
     assert {r.json["code"] for r in responses if r.status_code == 409} == {"supplement_used"}
 
@@ -113,7 +97,7 @@ def test_supplements_and_receipts_at_once(seeded: Any, db: Any, keys: Any) -> No
                 "facts": APPLICANT}  # fmt: skip
         return client.post("/api/v1/applications", json=body, headers=keys["intake"])
 
-    responses = _race(seeded, 4, receive)
+    responses = race(seeded, 4, receive)
     assert Counter(r.status_code for r in responses) == {201: 1, 409: 3}
     assert {r.json["code"] for r in responses if r.status_code == 409} == {"application_exists"}
     with db.factory() as s:

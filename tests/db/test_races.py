@@ -7,10 +7,7 @@ on (application_ref, year, seq) and the one on (client, idempotency key) decide 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -18,6 +15,7 @@ from sqlalchemy import select
 
 from jifen.models import ScoreRow
 from jifen.services import api_clients
+from tests.conftest import race
 
 BASE = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2026-03-15"}
 
@@ -27,19 +25,6 @@ def headers(db: Any, seeded: Any) -> dict[str, str]:
     with db.transaction() as s:
         key = api_clients.create_client(s, "intake", ["score", "read"], "test")[1]
     return {"Authorization": f"Bearer {key}"}
-
-
-def _race(seeded: Any, n: int, send: Callable[[Any, int], Any]) -> list[Any]:
-    """Run ``send(client, i)`` in n threads released together; the responses in order of i."""
-    barrier = threading.Barrier(n)
-
-    def one(i: int) -> Any:
-        client = seeded.test_client()
-        barrier.wait()
-        return send(client, i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(one, range(n)))
 
 
 def _assert_linear(db: Any, ref: str, year: int = 2026) -> list[ScoreRow]:
@@ -64,7 +49,7 @@ def test_concurrent_re_reviews_of_one_head(seeded: Any, db: Any, headers: dict[s
         body = {"application_ref": "RACE", "year": 2026, "facts": {**BASE, "insurance_months": i}, "supersedes": head}
         return client.post("/api/v1/scores", json=body, headers=headers)
 
-    responses = _race(seeded, 50, send)
+    responses = race(seeded, 50, send)
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 1, 409: 49}, statuses
     winner = next(r.json["id"] for r in responses if r.status_code == 201)
@@ -88,7 +73,7 @@ def test_concurrent_first_scores_make_one_root(seeded: Any, db: Any, headers: di
         body = {"application_ref": "NEW", "year": 2026, "facts": {**BASE, "insurance_months": i}}
         return client.post("/api/v1/scores", json=body, headers=headers)
 
-    responses = _race(seeded, 30, send)
+    responses = race(seeded, 30, send)
     assert Counter(r.status_code for r in responses) == {201: 1, 409: 29}
     root = next(r.json["id"] for r in responses if r.status_code == 201)
     assert {(r.json["code"], r.json["current_id"]) for r in responses if r.status_code == 409} == {
@@ -102,7 +87,7 @@ def test_concurrent_retries_with_one_key_store_one_score(seeded: Any, db: Any, h
         body = {"application_ref": "RETRY", "year": 2026, "facts": BASE}
         return client.post("/api/v1/scores", json=body, headers={**headers, "Idempotency-Key": "once"})
 
-    responses = _race(seeded, 20, send)
+    responses = race(seeded, 20, send)
     assert {r.status_code for r in responses} == {201}
     assert len({r.data for r in responses}) == 1  # every one of them got the same answer
     assert sum("Idempotent-Replayed" not in r.headers for r in responses) == 1
@@ -118,7 +103,7 @@ def test_concurrent_batches_over_the_same_references(seeded: Any, db: Any, heade
         body = {"applications": [{"application_ref": r, "year": 2026, "facts": BASE} for r in order]}
         return client.post("/api/v1/scores/batch", json=body, headers=headers)
 
-    responses = _race(seeded, 8, send)
+    responses = race(seeded, 8, send)
     assert {r.status_code for r in responses} == {200}
     outcomes = Counter((o["application_ref"], o["status"]) for r in responses for o in r.json["results"])
     assert all(outcomes[(ref, 201)] == 1 and outcomes[(ref, 409)] == 7 for ref in refs), outcomes
