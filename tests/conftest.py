@@ -4,6 +4,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,37 @@ def seeded(app: Any, db: Any, database_url: str, _seeded_template: str | None, _
         db.engine.dispose()
         shutil.copyfile(_seeded_template, database_url.removeprefix("sqlite:///"))
     return app
+
+
+@contextmanager
+def database_at(revision: str, tmp_path: Path) -> Iterator[str]:
+    """A database migrated only to ``revision`` (to test a later migration): a file, or on PostgreSQL a schema of
+    its own in the test database, dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from jifen.db import make_engine
+    from jifen.migrate import upgrade
+
+    if not ON_POSTGRES:
+        url = f"sqlite:///{tmp_path / f'at-{revision}.db'}"
+        upgrade(url, revision)
+        yield url
+        return
+    schema = f"at_{revision}_{uuid.uuid4().hex[:8]}"
+    engine = make_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    url = f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
+    try:
+        upgrade(url, revision)
+        yield url
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
 
 
 def race(app: Any, n: int, send: Any) -> list[Any]:

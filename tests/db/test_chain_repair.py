@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from sqlalchemy import text
 
 from jifen.db import make_engine
 from jifen.migrate import upgrade
-from tests.conftest import ON_POSTGRES, ROOT, TEST_DATABASE_URL
+from tests.conftest import ROOT, database_at
 
 _spec = importlib.util.spec_from_file_location("m0005", ROOT / "migrations" / "versions" / "0005_score_chains.py")
 assert _spec is not None and _spec.loader is not None
@@ -59,22 +58,8 @@ def test_forked_segments_are_joined_in_order_of_their_first_score() -> None:
 @pytest.fixture
 def old_schema_url(tmp_path: Path) -> Iterator[str]:
     """A database at migration 0004 (before chains had places): a file, or a schema of its own on PostgreSQL."""
-    if not ON_POSTGRES:
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        upgrade(url, "0004")
+    with database_at("0004", tmp_path) as url:
         yield url
-        return
-    schema = f"repair_{uuid.uuid4().hex[:8]}"
-    engine = make_engine(TEST_DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in TEST_DATABASE_URL else "?"
-    url = f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
-    upgrade(url, "0004")
-    yield url
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
 
 
 def test_upgrade_repairs_forked_chains(old_schema_url: str) -> None:

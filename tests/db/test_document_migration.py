@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,7 @@ from sqlalchemy.exc import DatabaseError
 from engine import load_file, parse_document
 from jifen.db import make_engine
 from jifen.migrate import upgrade
-from tests.conftest import ON_POSTGRES, RULESETS, TEST_DATABASE_URL
+from tests.conftest import RULESETS, database_at
 
 ROWS = json.loads((Path(__file__).parent / "data" / "content_0007.json").read_text(encoding="utf-8"))
 CONTENT_TABLES = ("fact_fields", "requirements", "categories", "indicators", "items", "condition_nodes", "test_cases")
@@ -43,22 +42,8 @@ def _value(value: Any) -> Any:
 @pytest.fixture
 def at_0007(tmp_path: Path) -> Iterator[str]:
     """A database at migration 0007: a file, or a schema of its own on PostgreSQL."""
-    if not ON_POSTGRES:
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-        upgrade(url, "0007")
+    with database_at("0007", tmp_path) as url:
         yield url
-        return
-    schema = f"documents_{uuid.uuid4().hex[:8]}"
-    engine = make_engine(TEST_DATABASE_URL)
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in TEST_DATABASE_URL else "?"
-    url = f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
-    upgrade(url, "0007")
-    yield url
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    engine.dispose()
 
 
 def _load(url: str, tamper: Any = None) -> dict[str, tuple[str, str]]:
