@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,19 +185,19 @@ def _replayed(connection: Connection, request: ScoreRequest, client_id: int | No
             f"the idempotency key {request.idempotency_key!r} already stored score {stored.id} "
             "for a different request; use a new key for a new request"
         )
-    return Scored(_answer(stored), stored.id, replayed=True)
+    return Scored(_answer(stored._mapping, stored.result.encode("utf-8")), stored.id, replayed=True)
 
 
-def _answer(row: Any) -> bytes:
+def _answer(row: Mapping[str, Any], result_json: bytes) -> bytes:
     """The 201 body of a stored score: its storage fields in front of the result, serialized once."""
     head = {
-        "id": row.id,
-        "created_at": row.created_at,
-        "application_ref": row.application_ref,
-        "client": row.client_name,
-        "supersedes": row.supersedes_id,
+        "id": row["id"],
+        "created_at": row["created_at"],
+        "application_ref": row["application_ref"],
+        "client": row["client_name"],
+        "supersedes": row["supersedes_id"],
     }
-    return dumps_bytes(head)[:-1] + b"," + row.result.encode("utf-8")[1:]
+    return dumps_bytes(head)[:-1] + b"," + result_json[1:]
 
 
 def store(session: Session, pendings: list[Pending]) -> list[Scored | ServiceError]:
@@ -266,16 +267,7 @@ def _store_one(session: Session, pending: Pending) -> Scored | ServiceError:
         if isinstance(answer, Scored):
             return answer
         raise exc  # nothing explains the violation: a fault, not a refusal
-    body = dumps_bytes(
-        {
-            "id": row["id"],
-            "created_at": row["created_at"],
-            "application_ref": row["application_ref"],
-            "client": row["client_name"],
-            "supersedes": row["supersedes_id"],
-        }
-    )
-    return Scored(body[:-1] + b"," + pending.result_json[1:], row["id"])
+    return Scored(_answer(row, pending.result_json), row["id"])
 
 
 def _head_or_replay(connection: Connection, request: ScoreRequest, client_id: int | None) -> Any:
