@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, url_for
+from flask import redirect, url_for
 from flask_admin import BaseView, expose
 
 from admin.auth import RoleMixin
-from admin.views.versions import loaded
+from admin.views.versions import loaded, version_or_404
 from engine.lint import counts, lint
-from jifen.db import get_session
-from jifen.errors import NotFound
-from jifen.services import rulesets
 
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -27,10 +24,7 @@ class LintView(RoleMixin, BaseView):  # type: ignore[misc]
 
     @expose("/<int:vid>")
     def version(self, vid: int) -> Any:
-        try:
-            row = rulesets.get_version(get_session(), vid)
-        except NotFound:
-            abort(404)
+        row = version_or_404(vid)
         model, problems = loaded(row)
         findings = lint(model) if model is not None else []
         return self.render(
