@@ -9,14 +9,14 @@ import pytest
 
 from jifen.services import rulesets
 from jifen.workbook import read_workbook
-from tests.e2e.test_journey import Visit, browser, server  # noqa: F401  (fixtures shared with the yearly journey)
+from tests.e2e.browser import Visit
 
 pytestmark = pytest.mark.browser
 
 
 def test_an_auditor_reads_the_checks_and_downloads_the_workbook(
-    server: str,  # noqa: F811  (the fixtures imported above)
-    browser: Any,  # noqa: F811
+    server: str,
+    browser: Any,
     db: Any,
     tmp_path: Any,
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 from jifen.services import applications, users, workdays
 from jifen.services.applications import Actor, Context
 from tests.conftest import PASSWORD
-from tests.e2e.test_journey import Visit, browser, server  # noqa: F401  (fixtures shared with the yearly journey)
+from tests.e2e.browser import Visit
 
 pytestmark = pytest.mark.browser
 TODAY = dt.date(2025, 10, 20)
@@ -50,8 +50,8 @@ def _watch_policy(visit: Visit) -> list[str]:
 
 
 def test_a_department_verifies_from_its_queue_and_the_bureau_publishes(
-    server: str,  # noqa: F811  (the fixtures imported above)
-    browser: Any,  # noqa: F811
+    server: str,
+    browser: Any,
     applied: None,
 ) -> None:
     clerk = Visit(browser, server)

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_journey import SHOTS, Visit, browser, server  # noqa: F401 - the fixtures of the browser journey
+from tests.e2e.browser import SHOTS, Visit
 
 pytestmark = pytest.mark.browser
 BASE = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1988-05-01", "application_date": "2026-03-15"}
 
 
-def test_an_editor_measures_a_version_on_a_population(server: str, browser: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_an_editor_measures_a_version_on_a_population(server: str, browser: Any, tmp_path: Path) -> None:
     path = tmp_path / "申请.jsonl"
     entries = [
         {

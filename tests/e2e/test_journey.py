@@ -2,77 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from jifen.services import api_clients, rulesets
-from tests.conftest import PASSWORD, ROOT
+from tests.e2e.browser import Visit
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = ROOT / "test-output" / "e2e"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", "--disable-quic"]  # fmt: skip
-
-
-@pytest.fixture
-def server(seeded: Any) -> Iterator[str]:
-    """The service on a loopback port, as a browser reaches it."""
-    http = make_server("127.0.0.1", 0, seeded, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-wqy-zenhei)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
-
-
-class Visit:
-    """One user's browser tab, refusing any request that leaves the service."""
-
-    def __init__(self, browser: Any, base: str) -> None:
-        self.base = base
-        self.context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        self.outside: list[str] = []
-        self.context.route("**/*", self._only_local)
-        self.page = self.context.new_page()
-
-    def _only_local(self, route: Any) -> None:
-        if route.request.url.startswith(self.base):
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def login(self, username: str) -> None:
-        self.page.goto(f"{self.base}/admin/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{self.base}/admin/")
-
-    def shot(self, name: str) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-    def close(self) -> None:
-        assert self.outside == [], f"pages tried to load from elsewhere: {self.outside}"
-        self.context.close()
 
 
 def test_yearly_journey(server: str, browser: Any, seeded: Any, db: Any) -> None:
