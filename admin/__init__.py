@@ -22,6 +22,7 @@ from admin.views.home import HomeView
 from admin.views.impact import ImpactView
 from admin.views.lint import LintView
 from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersView
+from admin.views.tables import TablesView
 from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
 from engine.canonical import plain_number
@@ -63,6 +64,7 @@ def init_app(app: Flask) -> None:
     )
     console.add_view(VersionsView(name="指标版本", endpoint="versions", url="/admin/versions"))
     console.add_view(DraftsView(name="修改草稿", endpoint="drafts", url="/admin/drafts"))
+    console.add_view(TablesView(name="指标项表格", endpoint="tables", url="/admin/tables"))
     console.add_view(CompareView(name="版本对比", endpoint="compare", url="/admin/compare"))
     console.add_view(TryItView(name="试算", endpoint="tryit", url="/admin/tryit"))
     console.add_view(ImpactView(name="影响分析", endpoint="impact", url="/admin/impact"))

@@ -1,7 +1,8 @@
 """Editing a draft: take its document, change one part, run the loader, store the result if it is valid.
 
 A *part* is what one form edits: the version's information (``("meta", "")``), a category, an eligibility
-requirement, a fact, an indicator (without its items), an item, a test case, or the whole document. A part is
+requirement, a fact, an indicator (without its items), an item, a test case, an indicator with its items (its
+decision table, ``("table", code)``), or the whole document. A part is
 named by its kind and code (``("item", "T3-3")``); the form remembers the part's *token* (a fingerprint of it as
 loaded). A save is refused only when that part changed since: two people editing different parts of one draft
 do not stop each other, and the refusal carries the part as it is now.
@@ -40,6 +41,7 @@ LISTS = {
     "requirement": ("eligibility", "code"),
     "fact": ("facts", "name"),
     "indicator": ("indicators", "code"),
+    "table": ("indicators", "code"),
     "case": ("cases", "name"),
 }
 
@@ -129,7 +131,8 @@ def put(doc: dict[str, Any], part: Part, obj: dict[str, Any]) -> Part:
     new_part = (kind, str(obj.get(key_field, "")))
     old = locate(doc, part)[1]
     if old is None:
-        raise refusal(Refused, "part_gone", kind=kind, key=part[1], reasons=[say("reload")])
+        raise refusal(Refused, "part_gone", kind="indicator" if kind == "table" else kind, key=part[1],
+                      reasons=[say("reload")])  # fmt: skip
     old.clear()
     old.update(obj)
     return new_part

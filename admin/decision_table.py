@@ -1,0 +1,346 @@
+"""An indicator as a decision table: its items as rows, one column per fact its conditions use.
+
+A row holds an item's code and name, one cell per condition column (an operator and a value; numbers and dates
+have a second pair, for ranges such as 41至54周岁), how the rows' conditions combine (all or any), the points
+(fixed, or per unit of a numeric fact, with its unit and base), the item's cap, its 不累加 group and its legal
+reference. An item whose condition a table cannot show (nested groups, two clauses on one option field) keeps
+its condition as it is, shown as a sentence.
+
+The table turns into the indicator's items for the document and back; the engine's loader judges the result,
+and its problems are put on the cells they concern (``cell_of``). A row left unchanged gives back exactly the
+item it came from, so saving a table nobody changed changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from admin.forms import clause_value, flat_clauses, number, put_optional, text, value_text
+from admin.problems import form_input
+from engine.model import LIST_OPERATORS, NUMERIC_TYPES, PRESENCE_OPERATORS, FactField
+
+Catalogue = Mapping[str, FactField]
+
+# the operators a cell offers, by the field's type ("" = 不限: the column does not constrain this row)
+OPS_BY_TYPE = {
+    "int": ("", "==", "!=", ">=", ">", "<=", "<", "in", "not_in", "exists", "not_exists"),
+    "number": ("", "==", "!=", ">=", ">", "<=", "<", "exists", "not_exists"),
+    "date": ("", "==", "!=", ">=", ">", "<=", "<", "exists", "not_exists"),
+    "enum": ("", "==", "!=", "in", "not_in", "exists", "not_exists"),
+    "bool": ("", "==", "!=", "exists", "not_exists"),
+    "string": ("", "==", "!=", "in", "not_in", "exists", "not_exists"),
+}
+CELL_OPS = {"": "不限", "==": "等于", "!=": "不等于", ">=": "≥", ">": "＞", "<=": "≤", "<": "＜", "in": "属于",
+            "not_in": "不属于", "exists": "已填写", "not_exists": "未填写"}  # fmt: skip
+BLANK_ROWS = 2  # empty rows below the items, for adding rows without JavaScript
+MAX_ROWS = 200
+MAX_COLUMNS = 40
+GROUP_SLOTS = 3  # new 不累加 groups offered beside the indicator's own
+
+
+def slots(f: FactField) -> int:
+    """Clauses one cell holds: two for numbers and dates (a range), one otherwise."""
+    return 2 if f.type in (*NUMERIC_TYPES, "date") else 1
+
+
+@dataclass
+class Row:
+    """One row of the table, as the form shows it: every value as the text (or, for options, the codes) typed."""
+
+    i: int  # the row's number in the form
+    key: str = ""  # the code of the item it was loaded from ("" for a new row)
+    order: str = ""
+    delete: bool = False
+    code: str = ""
+    label: str = ""
+    mode: str = "all"
+    cells: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)  # field → [(op, value)] per slot
+    complex: bool = False  # the condition cannot be shown in cells and is kept as it is
+    kind: str = "fixed"
+    points: str = ""
+    unit_field: str = ""
+    unit: str = ""
+    offset: str = ""
+    cap: str = ""
+    group: str = ""
+    reference: str = ""
+
+    def is_blank(self) -> bool:
+        typed = (self.code, self.label, self.points, self.unit_field, self.unit, self.offset, self.cap, self.group,
+                 self.reference)  # fmt: skip
+        return not any(typed) and not any(op for slots_ in self.cells.values() for op, _ in slots_)
+
+
+class FormData(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def getlist(self, key: str) -> list[str]: ...
+
+
+# -- the document's items → the table ---------------------------------------------------------------------------
+
+
+def _clauses(when: Any) -> tuple[str, list[dict[str, Any]], bool]:
+    mode, clauses, nested = flat_clauses(when)
+    if isinstance(when, dict) and "field" not in when and not any(k in when for k in ("all", "any")):
+        nested = True
+    return mode, clauses, nested
+
+
+def columns_of(items: Sequence[Any], catalogue: Catalogue) -> list[str]:
+    """The facts the items' conditions use, in the order they first appear (the table's condition columns)."""
+    columns: list[str] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        _, clauses, nested = _clauses(item.get("when"))
+        if nested:
+            continue
+        for clause in clauses:
+            name = clause.get("field")
+            if isinstance(name, str) and name in catalogue and name not in columns:
+                columns.append(name)
+    return columns[:MAX_COLUMNS]
+
+
+def _cell_value(clause: Mapping[str, Any], f: FactField) -> Any:
+    value = clause.get("value")
+    if f.type == "enum":
+        return [str(v) for v in value] if isinstance(value, list) else ([] if value is None else [str(value)])
+    if f.type == "bool" and isinstance(value, bool):
+        return "true" if value else "false"
+    return value_text(value, f)
+
+
+def _cells(
+    when: Any, columns: Sequence[str], catalogue: Catalogue
+) -> tuple[str, dict[str, list[tuple[str, Any]]], bool]:
+    """A condition as cells; the third value says it cannot be shown so (and is kept as it is)."""
+    mode, clauses, nested = _clauses(when)
+    cells: dict[str, list[tuple[str, Any]]] = {}
+    if nested:
+        return mode, cells, True
+    for clause in clauses:
+        name, op = clause.get("field"), clause.get("op")
+        f = catalogue.get(name) if isinstance(name, str) else None
+        if f is None or name not in columns or op not in OPS_BY_TYPE[f.type]:
+            return mode, {}, True
+        cell = cells.setdefault(f.name, [])
+        if len(cell) >= slots(f):
+            return mode, {}, True
+        cell.append((str(op), _cell_value(clause, f) if op not in PRESENCE_OPERATORS else ""))
+    return mode, cells, False
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def rows_of(items: Sequence[Any], columns: Sequence[str], catalogue: Catalogue) -> list[Row]:
+    rows = []
+    for i, item in enumerate(x for x in items if isinstance(x, dict)):
+        mode, cells, complex_ = _cells(item.get("when"), columns, catalogue)
+        per_unit = item.get("per_unit") if isinstance(item.get("per_unit"), dict) else None
+        rows.append(Row(
+            i=i, key=_text(item.get("code")), order=str(i + 1), code=_text(item.get("code")),
+            label=_text(item.get("label")), mode=mode, cells=cells, complex=complex_,
+            kind="per_unit" if per_unit is not None else "fixed",
+            points=_text((per_unit or {}).get("rate") if per_unit is not None else item.get("fixed")),
+            unit_field=_text((per_unit or {}).get("field")), unit=_text((per_unit or {}).get("unit")),
+            offset=_text((per_unit or {}).get("offset")), cap=_text(item.get("cap")), group=_text(item.get("group")),
+            reference=_text(item.get("reference")),
+        ))  # fmt: skip
+    return rows
+
+
+def blank_rows(start: int, n: int = BLANK_ROWS) -> list[Row]:
+    return [Row(i=start + k) for k in range(n)]
+
+
+# -- the form → the table ---------------------------------------------------------------------------------------
+
+
+def columns_from_form(form: FormData, catalogue: Catalogue) -> list[str]:
+    """The condition columns the form had, plus the one asked for by 「增加条件列」."""
+    columns = [c for c in (text(form.get("columns")).split(",")) if c in catalogue]
+    added = text(form.get("add_column"))
+    if form.get("action") == "add_column" and added in catalogue and added not in columns:
+        columns.append(added)
+    return list(dict.fromkeys(columns))[:MAX_COLUMNS]
+
+
+def rows_from_form(form: FormData, columns: Sequence[str], catalogue: Catalogue) -> list[Row]:
+    try:
+        count = min(max(int(text(form.get("rows"))), 0), MAX_ROWS)
+    except ValueError:
+        count = 0
+    rows = []
+    for i in range(count):
+        p = f"r{i}_"
+        cells: dict[str, list[tuple[str, Any]]] = {}
+        for name in columns:
+            f = catalogue[name]
+            cell = []
+            for s in range(slots(f)):
+                op = text(form.get(f"{p}c_{name}_op{s}"))
+                op = op if op in OPS_BY_TYPE[f.type] else ""
+                raw: Any = (
+                    form.getlist(f"{p}c_{name}_v{s}") if f.type == "enum" else text(form.get(f"{p}c_{name}_v{s}"))
+                )
+                cell.append((op, raw))
+            cells[name] = cell
+        rows.append(Row(
+            i=i, key=text(form.get(p + "key")), order=text(form.get(p + "order")), delete=form.get(p + "delete") == "on",
+            code=text(form.get(p + "code")), label=text(form.get(p + "label")),
+            mode="any" if form.get(p + "mode") == "any" else "all", cells=cells, complex=form.get(p + "complex") == "1",
+            kind="per_unit" if form.get(p + "kind") == "per_unit" else "fixed", points=text(form.get(p + "points")),
+            unit_field=text(form.get(p + "unit_field")), unit=text(form.get(p + "unit")),
+            offset=text(form.get(p + "offset")), cap=text(form.get(p + "cap")), group=text(form.get(p + "group")),
+            reference=text(form.get(p + "reference")),
+        ))  # fmt: skip
+    return rows
+
+
+# -- the table → the document's items ----------------------------------------------------------------------------
+
+# where a clause of a built condition came from: (column, slot)
+Places = list[tuple[str, int]]
+
+
+def _clause(f: FactField, op: str, raw: Any) -> dict[str, Any]:
+    clause: dict[str, Any] = {"field": f.name, "op": op}
+    if op in PRESENCE_OPERATORS:
+        return clause
+    if f.type == "enum":
+        chosen = [v for v in raw if isinstance(v, str) and v] if isinstance(raw, list) else []
+        if op in LIST_OPERATORS:
+            clause["value"] = chosen or None
+        elif len(chosen) > 1:  # several options under 等于 / 不等于: 属于 / 不属于
+            clause["op"] = "in" if op == "==" else "not_in"
+            clause["value"] = chosen
+        else:
+            clause["value"] = chosen[0] if chosen else None
+        return clause
+    clause["value"] = clause_value(f, op, raw) if raw != "" else None
+    return clause
+
+
+def _unordered(clause: dict[str, Any]) -> dict[str, Any]:
+    value = clause.get("value")
+    if isinstance(value, list):
+        return {**clause, "value": sorted(value, key=lambda v: json.dumps(v, default=str))}
+    return clause
+
+
+def _same_condition(a: Any, b: Any) -> bool:
+    """Two conditions alike but for the order of their clauses and of the values of a list (属于)."""
+
+    def key(when: Any) -> Any:
+        mode, clauses, nested = _clauses(when)
+        if nested or not isinstance(when, dict):
+            return json.dumps(when, sort_keys=True, default=str)
+        shape = mode if len(clauses) > 1 or "field" not in when else "one"
+        return shape, sorted(json.dumps(_unordered(c), sort_keys=True, default=str) for c in clauses)
+
+    return key(a) == key(b)
+
+
+def _condition(row: Row, catalogue: Catalogue, columns: Sequence[str]) -> tuple[dict[str, Any] | None, Places]:
+    clauses: list[dict[str, Any]] = []
+    places: Places = []
+    for name in columns:
+        f = catalogue[name]
+        for s, (op, raw) in enumerate(row.cells.get(name, [])):
+            if op:
+                clauses.append(_clause(f, op, raw))
+                places.append((name, s))
+    if not clauses:
+        return None, places
+    if len(clauses) == 1:
+        return clauses[0], places
+    return {row.mode: clauses}, places
+
+
+def _sort_key(row: Row) -> tuple[float, int]:
+    try:
+        return float(row.order), row.i
+    except ValueError:
+        return float(row.i + 1), row.i
+
+
+@dataclass
+class Built:
+    items: list[dict[str, Any]]
+    rows: list[Row]  # the row each item came from, in the items' order
+    places: list[Places]  # for each item, where its condition's clauses came from
+
+
+def items_from_rows(rows: Sequence[Row], current: Sequence[Any], columns: Sequence[str], catalogue: Catalogue) -> Built:
+    """The indicator's items the table describes (rows marked for deletion and empty rows left out, in the rows'
+    order). A row's condition that only differs in the order of its clauses stays as it was."""
+    before = {x.get("code"): x for x in current if isinstance(x, dict)}
+    built = Built([], [], [])
+    for row in sorted(rows, key=_sort_key):
+        if row.delete or row.is_blank():
+            continue
+        old = before.get(row.key) if row.key else None
+        item: dict[str, Any] = {"code": row.code, "label": row.label}
+        places: Places = []
+        if row.complex and old is not None:
+            when = old.get("when")
+        else:
+            when, places = _condition(row, catalogue, columns)
+            if old is not None and _same_condition(when, old.get("when")):
+                when = old.get("when")
+        if when is not None:
+            item["when"] = when
+        if row.kind == "per_unit":
+            rule: dict[str, Any] = {"field": row.unit_field or None, "rate": number(row.points)}
+            put_optional(rule, "unit", number(row.unit))
+            put_optional(rule, "offset", number(row.offset))
+            item["per_unit"] = rule
+        else:
+            item["fixed"] = number(row.points)
+        put_optional(item, "cap", number(row.cap))
+        put_optional(item, "group", row.group)
+        put_optional(item, "reference", row.reference)
+        built.items.append(item)
+        built.rows.append(row)
+        built.places.append(places)
+    return built
+
+
+# -- problems on cells --------------------------------------------------------------------------------------------
+
+_ITEM_INPUTS = {"fixed": "points", "rate": "points", "points_kind": "kind"}
+
+
+def cell_of(relative: str, row: Row, places: Places) -> str:
+    """The input of row ``row`` a problem belongs to, from its path inside the item (``per_unit.rate`` → ``r3_points``,
+    ``when.all[1].value`` → the cell of the row's second clause)."""
+    name = form_input("item", relative)
+    if name.startswith("clause_"):
+        if row.complex:
+            name = "complex"
+        else:
+            n = int(name.removeprefix("clause_"))
+            column, slot = places[n] if n < len(places) else (places[0] if places else ("", 0))
+            name = f"c_{column}_{slot}" if column else "code"
+    return f"r{row.i}_{_ITEM_INPUTS.get(name, name)}"
+
+
+def groups_offered(rows: Sequence[Row]) -> list[tuple[str, str]]:
+    """The 不累加 groups a row may join: the indicator's groups by number (「不累加组1」), then a few new ones."""
+    used = list(dict.fromkeys(r.group for r in rows if r.group))
+    offered = [(code, f"不累加组{n}") for n, code in enumerate(used, 1)]
+    n, k = len(used), 0
+    while k < GROUP_SLOTS:
+        n += 1
+        code = f"g{n}"
+        if code not in used:
+            offered.append((code, f"不累加组{n}（新）"))
+            k += 1
+    return offered

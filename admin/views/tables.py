@@ -1,0 +1,249 @@
+"""The decision-table editor: one indicator of a draft, its items as rows (admin/decision_table.py), saved at once.
+
+The whole indicator is one part of the draft (``("table", code)``): a save is refused only when someone changed
+this indicator meanwhile, and the refusal keeps what was typed and says, item by item, what they changed. The
+loader's problems are shown on the cells they concern. Without JavaScript the page still works: rows are ordered
+by their 顺序 inputs, removed with 删除, and added from the empty rows or with 「增加一行」.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+
+from admin import decision_table as table
+from admin.auth import RoleMixin, requires
+from admin.forms import TYPE_NAMES, number, put_optional, split_list, text, writing
+from admin.problems import WORDS, described, form_input, inside, message
+from admin.views.drafts import _draft
+from admin.views.versions import _message
+from engine import RulesetError, parse_document
+from engine.describe import item_sentence
+from engine.loader import read_catalogue
+from engine.model import NUMERIC_TYPES, FactField
+from jifen.errors import ServiceError
+from jifen.services import drafts, rulesets
+from jifen.services.drafts import DraftProblems, EditConflict, Part
+
+HEADER = ("code", "name", "category", "cap", "departments", "reference")
+LOADED_MAX = 400_000  # characters of the indicator as loaded, kept in the form to say what others changed
+_ITEM_PATH = re.compile(r"items\[(\d+)\](?:\.(.*))?$")
+
+
+class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
+    """/admin/tables/<draft>/<indicator>: an indicator's decision table; /admin/tables/<draft>/new: a new one."""
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self) -> Any:
+        return redirect(url_for("versions.index", status="draft"))
+
+    @expose("/<int:vid>/<code>", methods=["GET", "POST"])
+    @requires("editor")
+    def edit(self, vid: int, code: str) -> Any:
+        return self._table(vid, ("table", code))
+
+    @expose("/<int:vid>/new", methods=["GET", "POST"])
+    @requires("editor")
+    def new(self, vid: int) -> Any:
+        return self._table(vid, None)
+
+    def _table(self, vid: int, part: Part | None) -> Any:
+        row = _draft(vid)
+        doc = rulesets.document(row)
+        current = drafts.locate(doc, part)[1] if part is not None else {"category": request.args.get("category", "")}
+        if not isinstance(current, dict):
+            abort(404)
+        catalogue = {f.name: f for f in read_catalogue(doc)}
+        items = [x for x in current.get("items") or [] if isinstance(x, dict)]
+        if request.method == "GET":
+            columns = table.columns_of(items, catalogue)
+            rows = table.rows_of(items, columns, catalogue)
+            rows += table.blank_rows(len(rows))
+            header = _header_values(current)
+            header["base"] = drafts.token(doc, part) if part is not None else ""
+            header["loaded"] = json.dumps(current, ensure_ascii=False) if part is not None else ""
+            return self._page(row, doc, part, header, columns, rows)
+        form = request.form
+        columns = table.columns_from_form(form, catalogue)
+        rows = table.rows_from_form(form, columns, catalogue)
+        header = {k: text(form.get(k)) for k in (*HEADER, "base")} | {"loaded": form.get("loaded", "")}
+        if form.get("action") in ("add_column", "add_row"):  # without JavaScript: the page again, nothing saved
+            if form.get("action") == "add_row" and len(rows) < table.MAX_ROWS:
+                rows += table.blank_rows(len(rows), 1)
+            return self._page(row, doc, part, header, columns, rows)
+        built = table.items_from_rows(rows, items, columns, catalogue)
+        indicator = _indicator(header, current, built.items)
+        code = indicator.get("code")
+        what = f"指标项 {code}（表格）"
+
+        def apply(d: dict[str, Any]) -> Part | None:
+            if part is None:
+                return drafts.add(d, "table", indicator)
+            return drafts.put(d, part, indicator)
+
+        try:
+            with writing() as session:
+                _, after = drafts.edit(session, vid, current_user.username, what, part or ("table", ""),
+                                       header["base"] if part is not None else None, apply)  # fmt: skip
+        except EditConflict as exc:
+            fresh = rulesets.document(_draft(vid))
+            changes = _changes(fresh, _loaded(header["loaded"]), exc.current)
+            header["base"] = exc.token
+            header["loaded"] = json.dumps(exc.current, ensure_ascii=False) if exc.current is not None else ""
+            flash("其他人已修改了这个指标项，您的修改尚未保存：请核对下面他们改动的内容；如仍要保存您填写的内容，请再次保存",
+                  "error")  # fmt: skip
+            return self._page(row, fresh, part, header, columns, rows, conflict=changes)
+        except DraftProblems as exc:
+            errors, general = _on_cells(exc, built)
+            flash(f"未保存：有 {len(exc.problems)} 个问题，已在表格中标出，请按提示修改", "error")
+            return self._page(row, doc, part, header, columns, rows, errors, general)
+        except ServiceError as exc:
+            flash(_message(exc), "error")
+            return self._page(row, doc, part, header, columns, rows)
+        flash(f"已保存：{what}", "success")
+        return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
+
+    def _page(self, row: Any, doc: dict[str, Any], part: Part | None, header: dict[str, Any], columns: list[str],
+              rows: list[table.Row], errors: dict[str, list[str]] | None = None, general: list[str] | None = None,
+              conflict: list[tuple[str, str]] | None = None) -> Any:  # fmt: skip
+        catalogue = {f.name: f for f in read_catalogue(doc)}
+        fields = [catalogue[c] for c in columns]
+        addable = [f for f in catalogue.values() if f.name not in columns]
+        return self.render(
+            "admin/versions/table.html", row=row, doc=doc, part=part, values=header, columns=fields, rows=rows,
+            errors=errors or {}, general=general or [], conflict=conflict, addable=addable, slots=table.slots,
+            ops=table.OPS_BY_TYPE, op_names=table.CELL_OPS, types=TYPE_NAMES, groups=table.groups_offered(rows),
+            numeric=[f for f in catalogue.values() if f.type in NUMERIC_TYPES],
+            sentences=_sentences(doc, part[1]) if part is not None else {},
+            options=_options, summary=_summary(errors or {}, rows, catalogue), blank=table.Row(i=-1, cells={c: [("", "")] * table.slots(catalogue[c]) for c in columns}),
+        )  # fmt: skip
+
+
+_CELL_NAMES = {"code": "编号", "label": "名称", "kind": "计分方式", "points": "分值", "unit_field": "计分字段", "unit": "每满",
+               "offset": "基础分", "cap": "本项上限", "group": "不累加组", "reference": "政策依据", "complex": "条件"}  # fmt: skip
+_CELL = re.compile(r"r(\d+)_(.+)$")
+
+
+def _summary(errors: dict[str, list[str]], rows: list[table.Row], catalogue: dict[str, FactField]) -> list[str]:
+    """The problems on cells as lines naming the row and column: 「第2行（T3-2）· 分值：…」."""
+    position = {r.i: n for n, r in enumerate(rows, 1)}
+    codes = {r.i: r.code for r in rows}
+    lines = []
+    for name, texts in errors.items():
+        found = _CELL.match(name)
+        if not found or int(found.group(1)) not in position:
+            continue
+        i, cell = int(found.group(1)), found.group(2)
+        if cell.startswith("c_"):
+            field, _, slot = cell[2:].rpartition("_")
+            f = catalogue.get(field)
+            column = f"{f.label if f else field}条件{int(slot) + 1 if slot.isdigit() else ''}"
+        else:
+            column = _CELL_NAMES.get(cell, cell)
+        where = f"第{position[i]}行" + (f"（{codes[i]}）" if codes[i] else "")
+        lines += [f"{where} · {column}：{t}" for t in texts]
+    return lines
+
+
+def _options(f: FactField) -> list[tuple[str, str]]:
+    return list(zip(f.values, f.value_labels or f.values))
+
+
+def _header_values(ind: dict[str, Any]) -> dict[str, Any]:
+    cap = ind.get("cap")
+    return {"code": ind.get("code", ""), "name": ind.get("name", ""), "category": ind.get("category", ""),
+            "cap": "" if cap is None else str(cap), "reference": ind.get("reference", ""),
+            "departments": "、".join(str(d) for d in ind.get("departments") or [])}  # fmt: skip
+
+
+def _indicator(header: dict[str, Any], current: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    ind: dict[str, Any] = {"code": current.get("code") or header["code"], "name": header["name"],
+                           "category": header["category"]}  # fmt: skip
+    put_optional(ind, "cap", number(header["cap"]))
+    ind["departments"] = split_list(header["departments"])
+    ind["reference"] = header["reference"]
+    ind["items"] = items
+    return ind
+
+
+def _on_cells(exc: DraftProblems, built: table.Built) -> tuple[dict[str, list[str]], list[str]]:
+    """The loader's problems on the table's cells and header inputs; the others (elsewhere in the draft) in words."""
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    for p in exc.problems:
+        relative = inside(p.path, exc.where) if exc.where else None
+        if relative is None:
+            general.append(described(p, exc.document))
+            continue
+        found = _ITEM_PATH.match(relative)
+        if found and int(found.group(1)) < len(built.rows):
+            j = int(found.group(1))
+            name = table.cell_of(found.group(2) or "", built.rows[j], built.places[j])
+        elif relative == "items" or relative.startswith("items"):
+            name = "rows"
+        else:
+            name = form_input("indicator", relative)
+        errors.setdefault(name, []).append(message(p, exc.document))
+    return errors, general
+
+
+def _loaded(raw: Any) -> dict[str, Any] | None:
+    if not isinstance(raw, str) or not raw or len(raw) > LOADED_MAX:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _sentences(doc: dict[str, Any], code: Any, indicator: dict[str, Any] | None = None) -> dict[str, str]:
+    """The items of indicator ``code`` in words (by item code), from the draft, or with ``indicator`` put in its
+    place; {} when that draft does not load."""
+    d = copy.deepcopy(doc)
+    if indicator is not None:
+        others = [i for i in d.get("indicators", []) if not (isinstance(i, dict) and i.get("code") == code)]
+        d["indicators"] = [*others, indicator]
+    try:
+        model = parse_document({**d, "status": "draft"}, "draft")
+    except RulesetError:
+        return {}
+    deducting = {c.code for c in model.categories if c.kind == "deduct"}
+    for ind in model.indicators:
+        if ind.code == code:
+            return {i.code: item_sentence(i, model.catalogue, ind.category in deducting, ind.items) for i in ind.items}
+    return {}
+
+
+def _changes(doc: dict[str, Any], loaded: dict[str, Any] | None, now: Any) -> list[tuple[str, str]]:
+    """What someone else changed in the indicator since it was loaded, as (what, before → after) lines."""
+    if not isinstance(now, dict):
+        return []
+    lines: list[tuple[str, str]] = []
+    before = loaded or {}
+    for key in ("name", "category", "cap", "departments", "reference"):
+        if before.get(key) != now.get(key):
+            shown = [("、".join(map(str, v)) if isinstance(v, list) else "" if v is None else str(v))
+                     for v in (before.get(key), now.get(key))]  # fmt: skip
+            lines.append((WORDS.get(key, key), f"{shown[0] or '（空）'} → {shown[1] or '（空）'}"))
+    old_sentences = _sentences(doc, before.get("code"), before) if loaded else {}
+    new_sentences = _sentences(doc, now.get("code"), now)
+    old_items = {i.get("code"): i for i in before.get("items", []) if isinstance(i, dict)}
+    new_items = {i.get("code"): i for i in now.get("items", []) if isinstance(i, dict)}
+    for code in dict.fromkeys([*old_items, *new_items]):
+        if old_items.get(code) == new_items.get(code):
+            continue
+        was = old_sentences.get(str(code), "（无此细则）" if code not in old_items else "")
+        is_ = new_sentences.get(str(code), "（已删除）" if code not in new_items else "")
+        label = (new_items.get(code) or old_items.get(code) or {}).get("label", "")
+        lines.append((f"细则 {code} {label}", f"{was or '（原内容）'} → {is_ or '（新内容）'}"))
+    return lines
