@@ -15,7 +15,18 @@ from decimal import Decimal
 from typing import Any
 
 from engine.canonical import plain_number
-from engine.model import Clause, Condition, FactField, Fixed, Item, RulesetVersion
+from engine.model import (
+    Category,
+    Clause,
+    Condition,
+    Expected,
+    FactField,
+    Fixed,
+    Indicator,
+    Item,
+    Requirement,
+    RulesetVersion,
+)
 
 _OPS = {"==": "为", "!=": "不为", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 # units a label may end with, in brackets (「志愿服务时长（小时）」) or as its last words (「…月数」)
@@ -198,3 +209,84 @@ def version_sentences(version: RulesetVersion) -> dict[str, str]:
         for ind in version.indicators
         for item in ind.items
     }
+
+
+# -- the other parts of a version, for reading a comparison ---------------------------------------------------------
+
+_TYPE_WORDS = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
+_DERIVATIONS = {"full_years": "周岁"}
+
+
+def fact_sentence(field: FactField, fields: Mapping[str, FactField]) -> str:
+    """What a fact holds, options by their Chinese names: 「选项：自有产权住房、单位集体宿舍，选填」.
+
+    >>> fact_sentence(FactField("n", "int", "发明专利（件）", min=Decimal(0)), {})
+    '整数，不小于0，选填'
+    """
+    if field.derived is not None:
+        source, at = (fields[n].label if n in fields else n for n in (field.derived.source, field.derived.at))
+        how = _DERIVATIONS.get(field.derived.function, field.derived.function)
+        return f"由{source}和{at}按{how}计算，不可直接填写"
+    parts = [_TYPE_WORDS.get(field.type, field.type)]
+    if field.type == "enum":
+        names = field.value_labels if len(field.value_labels) == len(field.values) else field.values
+        parts[0] += "：" + "、".join(names)
+    low, high = (number_text(v) if v is not None else None for v in (field.min, field.max))
+    if low is not None and high is not None:
+        parts.append(f"{low}至{high}")
+    elif low is not None:
+        parts.append(f"不小于{low}")
+    elif high is not None:
+        parts.append(f"不大于{high}")
+    parts.append("必填" if field.required else "选填")
+    return "，".join(parts)
+
+
+def requirement_sentence(requirement: Requirement, fields: Mapping[str, FactField]) -> str:
+    """An eligibility requirement: 「须持有有效居住证，否则不具备申请资格」."""
+    return f"须{condition_sentence(requirement.when, fields)}，否则不具备申请资格"
+
+
+def category_sentence(category: Category) -> str:
+    """「加分，本类最高150分」, 「扣分，不设上限」."""
+    kind = "扣分" if category.kind == "deduct" else "加分"
+    cap = f"本类最高{number_text(category.cap)}分" if category.cap is not None else "不设上限"
+    return f"{kind}，{cap}"
+
+
+def indicator_sentence(indicator: Indicator, categories: Mapping[str, Category]) -> str:
+    """「属于本市基础分指标，本指标最高60分」."""
+    category = categories.get(indicator.category)
+    where = f"属于{category.name}" if category is not None else f"属于类别{indicator.category}"
+    cap = f"本指标最高{number_text(indicator.cap)}分" if indicator.cap is not None else "不设上限"
+    return f"{where}，{cap}"
+
+
+def facts_sentence(facts: Mapping[str, object], fields: Mapping[str, FactField]) -> str:
+    """An applicant's facts by their labels, in the catalogue's order: 「出生日期 1990-05-01，在本市的住所 其他」."""
+    order = [name for name in fields if name in facts] + sorted(name for name in facts if name not in fields)
+    parts = []
+    for name in order:
+        field = fields.get(name)
+        parts.append(f"{field.label if field else name} {value_text(facts[name], field)}")
+    return "，".join(parts) or "（无）"
+
+
+def expected_sentence(expected: Expected, version: RulesetVersion) -> str:
+    """A test case's expectation in words: 「具备申请资格；总分 205.5；类别 省级共性指标 100、…；指标项 P1 年龄 20、…」."""
+    categories = {c.code: c.name for c in version.categories}
+    indicators = {i.code: f"{i.code} {i.name}" for i in version.indicators}
+    parts = []
+    if expected.eligible is not None:
+        parts.append("具备申请资格" if expected.eligible else "不具备申请资格")
+    if expected.total is not None:
+        parts.append(f"总分 {number_text(expected.total)}")
+    for title, values, names in (
+        ("类别", expected.categories, categories),
+        ("指标项", expected.indicators, indicators),
+    ):
+        # in the version's order, whatever the order the case was written in
+        order = [k for k in names if k in values] + sorted(k for k in values if k not in names)
+        if order:
+            parts.append(title + " " + "、".join(f"{names.get(k, k)} {number_text(values[k])}" for k in order))
+    return "；".join(parts) or "（无）"

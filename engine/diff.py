@@ -7,10 +7,22 @@ can move a score (a condition, a rate, a cap…) or only the wording (a label, a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from engine.canonical import to_document
-from engine.model import RulesetVersion
+from engine.describe import (
+    category_sentence,
+    expected_sentence,
+    fact_sentence,
+    facts_sentence,
+    indicator_sentence,
+    item_sentence,
+    requirement_sentence,
+    value_text,
+)
+from engine.model import Indicator, Item, RulesetVersion
 
 OBJECT_LABELS = {
     "version": "版本信息",
@@ -151,3 +163,186 @@ def diff_versions(a: RulesetVersion, b: RulesetVersion) -> dict[str, Any]:
         "b": {"ref": b.ref, "content_hash": b.content_hash},
         "changes": changes,
     }
+
+
+# -- the changes as sentences ----------------------------------------------------------------------------------------
+# An auditor reads each change as the object's sentences in A and in B. An object reads as a few lines (its rule,
+# its name, its departments…); a changed object shows its rule line and every line whose attributes changed, an
+# added or removed one shows all its lines but the one its name already says.
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of an object as it reads in A (``before``) and in B (``after``); None where it is absent."""
+
+    key: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    """One change of a comparison (an entry of ``diff_versions``' changes) in sentences."""
+
+    change: str
+    object: str
+    object_label: str
+    code: str
+    label: str
+    parent: str | None
+    parent_label: str | None
+    affects_points: bool
+    lines: tuple[Line, ...]
+
+
+Render = Callable[[Any, RulesetVersion], "str | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """A line of an object: ``render`` gives its text (None: not set); ``title`` is the attribute it is titled with
+    (「责任部门：…」), None for the object's rule, which reads as a sentence of its own."""
+
+    key: str
+    attributes: frozenset[str]
+    render: Render
+    title: str | None = None
+    name: bool = False  # what the row already says (name, parent): not repeated for an added or removed object
+
+    def text(self, obj: Any, version: RulesetVersion, unset: str | None = None) -> str | None:
+        text = self.render(obj, version)
+        if self.title is None or (text in (None, "") and unset is None):
+            return text or None
+        return f"{ATTRIBUTE_LABELS[self.title]}：{text or unset}"
+
+
+def _rule(attributes: str, render: Render) -> _Part:
+    return _Part("rule", frozenset(attributes.split()), render)
+
+
+def _titled(attribute: str, render: Render, *, name: bool = False) -> _Part:
+    return _Part(attribute, frozenset({attribute}), render, attribute, name)
+
+
+def _item_rule(found: tuple[Item, Indicator], version: RulesetVersion) -> str:
+    item, indicator = found
+    deducting = {c.code for c in version.categories if c.kind == "deduct"}
+    return item_sentence(item, version.catalogue, indicator.category in deducting, indicator.items)
+
+
+def _indicator_name(code: str, version: RulesetVersion) -> str:
+    found = next((i for i in version.indicators if i.code == code), None)
+    return f"{code} {found.name}" if found else code
+
+
+def _version_value(attribute: str) -> Render:
+    def render(v: RulesetVersion, _: RulesetVersion) -> str | None:
+        value = getattr(v, attribute)
+        return value_text(value, None) if value not in ("", None) else None
+
+    return render
+
+
+_PARTS: dict[str, tuple[_Part, ...]] = {
+    "version": tuple(_titled(k, _version_value(k)) for k in _VERSION_KEYS),
+    "fact": (
+        _rule("type required values value_labels min max derived", lambda f, v: fact_sentence(f, v.catalogue)),
+        _titled("label", lambda f, v: f.label, name=True),
+        _titled("department", lambda f, v: f.department),
+        _titled("description", lambda f, v: f.description),
+    ),
+    "requirement": (
+        _rule("when", lambda r, v: requirement_sentence(r, v.catalogue)),
+        _titled("reason", lambda r, v: r.reason, name=True),
+    ),
+    "category": (
+        _rule("kind cap", lambda c, v: category_sentence(c)),
+        _titled("name", lambda c, v: c.name, name=True),
+    ),
+    "indicator": (
+        _rule("category cap", lambda i, v: indicator_sentence(i, {c.code: c for c in v.categories})),
+        _titled("name", lambda i, v: i.name, name=True),
+        _titled("departments", lambda i, v: "、".join(i.departments)),
+        _titled("reference", lambda i, v: i.reference),
+    ),
+    "item": (
+        _rule("when fixed per_unit.field per_unit.rate per_unit.unit per_unit.offset cap group", _item_rule),
+        _titled("label", lambda f, v: f[0].label, name=True),
+        _titled("indicator", lambda f, v: _indicator_name(f[1].code, v), name=True),
+        _titled("reference", lambda f, v: f[0].reference),
+    ),
+    "case": (
+        _titled("as_of", lambda c, v: c.as_of.isoformat() if c.as_of else None),
+        _titled("facts", lambda c, v: facts_sentence(c.facts, v.catalogue)),
+        _titled("expected", lambda c, v: expected_sentence(c.expected, v)),
+    ),
+}
+
+
+def _find(version: RulesetVersion, kind: str, code: str) -> Any:
+    """The model object a change names, or None; an item comes with its indicator."""
+    if kind == "version":
+        return version
+    if kind == "fact":
+        return version.catalogue.get(code)
+    if kind == "item":
+        return next(((item, ind) for ind in version.indicators for item in ind.items if item.code == code), None)
+    found: Sequence[Any] = {"requirement": version.eligibility, "category": version.categories,
+                            "indicator": version.indicators, "case": version.cases}[kind]  # fmt: skip
+    key = "name" if kind == "case" else "code"
+    return next((obj for obj in found if getattr(obj, key) == code), None)
+
+
+def _parent_label(kind: str, parent: str | None, version: RulesetVersion) -> str | None:
+    if parent is None:
+        return None
+    if kind == "indicator":
+        # categories are known by their names; their codes (base, bonus) are the file's
+        return next((c.name for c in version.categories if c.code == parent), parent)
+    return _indicator_name(parent, version)
+
+
+def _plain_text(value: Any) -> str:
+    """A document value no part describes (kept, so that no change goes unshown)."""
+    if value is None:
+        return "（无）"
+    if isinstance(value, dict):
+        return "，".join(f"{k} {_plain_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "、".join(_plain_text(v) for v in value)
+    return value_text(value, None)
+
+
+def change_rows(a: RulesetVersion, b: RulesetVersion, changes: Sequence[Mapping[str, Any]]) -> list[ChangeRow]:
+    """``diff_versions(a, b)["changes"]`` in sentences, one row per change, in the same order.
+
+    A changed object shows its rule and each line whose attributes changed; an added (removed) one shows its
+    lines on B's (A's) side only.
+    """
+    rows = []
+    for change in changes:
+        kind, code = change["object"], change["code"]
+        old, new = _find(a, kind, code), _find(b, kind, code)
+        parts = _PARTS[kind]
+        if change["change"] == "changed":
+            changed = {attr["attribute"] for attr in change["attributes"]}
+            lines = [Line(p.key, p.text(old, a, "（无）"), p.text(new, b, "（无）"))
+                     for p in parts if p.title is None or p.attributes & changed]  # fmt: skip
+            covered = frozenset().union(*(p.attributes for p in parts))
+            lines += [Line(attr["attribute"], _raw(attr, "before"), _raw(attr, "after"))
+                      for attr in change["attributes"] if attr["attribute"] not in covered]  # fmt: skip
+        elif change["change"] == "added":
+            lines = [Line(p.key, None, text) for p in parts if not p.name and (text := p.text(new, b))]
+        else:
+            lines = [Line(p.key, text, None) for p in parts if not p.name and (text := p.text(old, a))]
+        side = a if change["change"] == "removed" else b
+        rows.append(ChangeRow(
+            change=change["change"], object=kind, object_label=change["object_label"], code=code,
+            label=change["label"], parent=change["parent"], parent_label=_parent_label(kind, change["parent"], side),
+            affects_points=change["affects_points"], lines=tuple(lines),
+        ))  # fmt: skip
+    return rows
+
+
+def _raw(attribute: Mapping[str, Any], side: str) -> str:
+    return f"{attribute['attribute_label']}：{_plain_text(attribute[side])}"
