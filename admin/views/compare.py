@@ -1,20 +1,40 @@
-"""Compare two versions: structural differences with Chinese labels, and the impact on the test cases."""
+"""Compare two versions for auditors: each change before → after in sentences, and the test cases under both."""
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
+from sqlalchemy.orm import Session
 
+from admin.application_actions import today
 from admin.auth import RoleMixin
 from admin.views.versions import _message, download
+from engine.diff import ChangeRow, change_rows
 from jifen.db import get_session
-from jifen.errors import NoVersionInForce, ServiceError
+from jifen.errors import NotFound, NoVersionInForce, ServiceError
+from jifen.models import RulesetVersionRow
 from jifen.services import rulesets
 from jifen.workbook import comparison_workbook
-from jifen.workbook.compare import CHANGE_NAMES, shown
+from jifen.workbook.compare import CHANGE_NAMES, marked_lines, shown
+from jifen.workbook.layout import STATUS_NAMES
+
+_MAX_DIGITS = 18  # more is no version id (and int() of thousands of digits is refused)
+
+
+class BadChoice(Exception):
+    """A version parameter that is not a version id; its text is the page's Chinese message."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """The two versions to compare, and why these when the page chose them itself."""
+
+    a: int | None
+    b: int | None
+    note: str | None = None
 
 
 class CompareView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -22,36 +42,105 @@ class CompareView(RoleMixin, BaseView):  # type: ignore[misc]
     def index(self) -> Any:
         session = get_session()
         versions = rulesets.list_versions(session)
-        a, b = request.args.get("a", type=int), request.args.get("b", type=int)
-        if a is None and b is None:  # the version in force today against the newest draft
-            a, b = _in_force_today(session), next((v.id for v in versions if v.status == "draft"), None)
-        result, error = None, None
-        if a and b:
-            try:
-                result = rulesets.diff(session, a, b)
-            except ServiceError as exc:
-                error = _message(exc)
-        return self.render("admin/compare.html", versions=versions, a=a, b=b, result=result, error=error,
-                           names=CHANGE_NAMES, shown=shown)  # fmt: skip
+        status, error, result, rows = 200, None, None, None
+        try:
+            pair = _chosen(session, versions)
+        except BadChoice as exc:
+            pair, status, error = Pair(None, None), 400, str(exc)
+        note = pair.note
+        if pair.a is not None and pair.b is not None:
+            if pair.a == pair.b:
+                ref = next((v.ref for v in versions if v.id == pair.a), None)
+                if ref is None:
+                    status, error = 404, f"没有编号为 {pair.a} 的版本"
+                else:
+                    note = f"版本 A 和版本 B 都是 {ref}：同一个版本没有可对比的内容，请另选一个版本。"
+            else:
+                try:
+                    result, rows = _comparison(session, pair.a, pair.b)
+                except ServiceError as exc:
+                    status, error = (404 if isinstance(exc, NotFound) else 422), _message(exc)
+        by_id = {v.id: v for v in versions}
+        page = self.render(
+            "admin/compare.html", versions=versions, a=pair.a, b=pair.b, result=result, rows=rows, note=note,
+            error=error, names=CHANGE_NAMES, shown=shown, marked_lines=marked_lines, statuses=STATUS_NAMES,
+            sides={"a": by_id.get(pair.a or 0), "b": by_id.get(pair.b or 0)}, in_force=_in_force_today(session),
+        )  # fmt: skip
+        return page, status
 
     @expose("/export.xlsx")
     def export(self) -> Any:
-        a, b = request.args.get("a", type=int), request.args.get("b", type=int)
-        if not (a and b):
+        session = get_session()
+        try:
+            pair = _chosen(session, rulesets.list_versions(session))
+        except BadChoice as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".index"))
+        if pair.a is None or pair.b is None:
             return redirect(url_for(".index"))
         try:
-            result = rulesets.diff(get_session(), a, b)
+            result, rows = _comparison(session, pair.a, pair.b)
         except ServiceError as exc:
             flash(_message(exc), "error")
-            return redirect(url_for(".index", a=a, b=b))
+            return redirect(url_for(".index", a=pair.a, b=pair.b))
         names = "-".join(ref.replace("/", "-") for ref in (result["a"]["ref"], result["b"]["ref"]))
-        return download(comparison_workbook(result), f"compare-{names}.xlsx")
+        return download(comparison_workbook(result, rows), f"compare-{names}.xlsx")
 
 
-def _in_force_today(session: Any) -> int | None:
-    today = dt.date.today()
+def _comparison(session: Session, a: int, b: int) -> tuple[dict[str, Any], list[ChangeRow]]:
+    """The service's comparison of A and B, and its changes in sentences."""
+    result = rulesets.diff(session, a, b)  # refuses a missing version or an invalid draft
+    models = [rulesets.load_model(rulesets.get_version(session, vid)) for vid in (a, b)]
+    return result, change_rows(models[0], models[1], result["changes"])
+
+
+def _version_id(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_DIGITS:
+        shown_raw = raw if len(raw) <= 20 else raw[:20] + "…"
+        raise BadChoice(f"版本 {name.upper()} 的编号「{shown_raw}」不是版本编号，请在下面的列表中选择版本。")
+    return int(raw)
+
+
+def _chosen(session: Session, versions: list[RulesetVersionRow]) -> Pair:
+    """The versions the request names; with none named, the version in force today against the newest draft."""
+    a, b = _version_id("a"), _version_id("b")
+    if a is not None and b is not None:
+        return Pair(a, b)
+    if a is not None or b is not None:
+        return Pair(a, b, "请选择版本 A 和版本 B。")
+    return _defaults(session, versions)
+
+
+def _defaults(session: Session, versions: list[RulesetVersionRow]) -> Pair:
+    """The version in force today (else the newest published one) against the newest draft (else the newest
+    published version, when that is another one), with a sentence saying which these are."""
+    if not versions:
+        return Pair(None, None, "还没有任何版本。")
+    on = today()
+    base = _in_force_today(session)
+    published = [v for v in versions if v.status == "published"]
+    if base is None and not published:
+        return Pair(None, None, "还没有已发布的版本，请在上面选择两个版本对比。")
+    said = f"今天（{on.isoformat()}）生效的版本"
+    if base is None:
+        base, said = published[0], f"今天（{on.isoformat()}）没有生效的版本，以最新发布的版本"
+    same_ruleset = [v for v in versions if v.ruleset_id == base.ruleset_id]
+    draft = next((v for v in same_ruleset if v.status == "draft"), None)
+    if draft is not None:
+        return Pair(base.id, draft.id, f"默认对比{said} {base.ref} 与最新的草稿 {draft.ref}。")
+    newest = next(v for v in same_ruleset if v.status == "published")
+    if newest.id != base.id:
+        return Pair(base.id, newest.id, f"没有草稿：默认对比{said} {base.ref} 与最新发布的版本 {newest.ref}。")
+    return Pair(base.id, None, f"没有草稿，{said} {base.ref} 也是最新发布的版本，没有默认可对比的版本。"
+                               "请在上面选择两个版本。")  # fmt: skip
+
+
+def _in_force_today(session: Session) -> RulesetVersionRow | None:
+    on = today()
     try:
-        return rulesets.in_force(session, today.year, today).id
+        return rulesets.in_force(session, on.year, on)
     except NoVersionInForce:
-        published = rulesets.list_versions(session, status="published")
-        return published[0].id if published else None
+        return None

@@ -206,7 +206,8 @@ def test_try_it_compare_and_records(console: Any, db: Any, seeded: Any) -> None:
     page = console.post("/admin/tryit/", form).get_data(as_text=True)
     assert "总分：31.5 分" in page and "<svg" in page
     compare = console.get("/admin/compare/?a=1&b=2").get_data(as_text=True)
-    assert "新增" in compare and "T5-5" in compare and "每单位分值" in compare and "个人纳税4000元" in compare
+    assert "新增" in compare and "T5-5" in compare and "个人纳税4000元" in compare
+    assert "每满1个月得<ins>0.25</ins>分" in compare  # T2-2, the rate per month, read as its sentence
     from jifen.services import api_clients
 
     with db.transaction() as s:
