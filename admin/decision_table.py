@@ -14,6 +14,7 @@ item it came from, so saving a table nobody changed changes nothing.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ CELL_OPS = {"": "不限", "==": "等于", "!=": "不等于", ">=": "≥", ">": "
 BLANK_ROWS = 2  # empty rows below the items, for adding rows without JavaScript
 MAX_ROWS = 200
 MAX_COLUMNS = 40
+COMPLEX_MAX = 100_000  # characters of a kept condition
 GROUP_SLOTS = 3  # new 不累加 groups offered beside the indicator's own
 
 
@@ -58,7 +60,7 @@ class Row:
     label: str = ""
     mode: str = "all"
     cells: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)  # field → [(op, value)] per slot
-    complex: bool = False  # the condition cannot be shown in cells and is kept as it is
+    complex: str = ""  # a condition cells cannot show, kept as it is (its JSON), else ""
     kind: str = "fixed"
     points: str = ""
     unit_field: str = ""
@@ -146,7 +148,8 @@ def rows_of(items: Sequence[Any], columns: Sequence[str], catalogue: Catalogue) 
         per_unit = item.get("per_unit") if isinstance(item.get("per_unit"), dict) else None
         rows.append(Row(
             i=i, key=_text(item.get("code")), order=str(i + 1), code=_text(item.get("code")),
-            label=_text(item.get("label")), mode=mode, cells=cells, complex=complex_,
+            label=_text(item.get("label")), mode=mode, cells=cells,
+            complex=json.dumps(item.get("when"), ensure_ascii=False) if complex_ else "",
             kind="per_unit" if per_unit is not None else "fixed",
             points=_text((per_unit or {}).get("rate") if per_unit is not None else item.get("fixed")),
             unit_field=_text((per_unit or {}).get("field")), unit=_text((per_unit or {}).get("unit")),
@@ -195,7 +198,8 @@ def rows_from_form(form: FormData, columns: Sequence[str], catalogue: Catalogue)
         rows.append(Row(
             i=i, key=text(form.get(p + "key")), order=text(form.get(p + "order")), delete=form.get(p + "delete") == "on",
             code=text(form.get(p + "code")), label=text(form.get(p + "label")),
-            mode="any" if form.get(p + "mode") == "any" else "all", cells=cells, complex=form.get(p + "complex") == "1",
+            mode="any" if form.get(p + "mode") == "any" else "all", cells=cells,
+            complex=text(form.get(p + "complex"))[:COMPLEX_MAX],
             kind="per_unit" if form.get(p + "kind") == "per_unit" else "fixed", points=text(form.get(p + "points")),
             unit_field=text(form.get(p + "unit_field")), unit=text(form.get(p + "unit")),
             offset=text(form.get(p + "offset")), cap=text(form.get(p + "cap")), group=text(form.get(p + "group")),
@@ -264,11 +268,20 @@ def _condition(row: Row, catalogue: Catalogue, columns: Sequence[str]) -> tuple[
     return {row.mode: clauses}, places
 
 
-def _sort_key(row: Row) -> tuple[float, int]:
+def _kept(raw: str) -> Any:
+    """A kept condition from its JSON (anything else stays text, for the loader to refuse on the row's cell)."""
     try:
-        return float(row.order), row.i
+        return json.loads(raw)
     except ValueError:
-        return float(row.i + 1), row.i
+        return raw
+
+
+def row_order(row: Row) -> tuple[float, int]:
+    try:
+        order = float(row.order)
+    except ValueError:
+        order = math.nan
+    return (order if math.isfinite(order) else float(row.i + 1)), row.i
 
 
 @dataclass
@@ -283,14 +296,14 @@ def items_from_rows(rows: Sequence[Row], current: Sequence[Any], columns: Sequen
     order). A row's condition that only differs in the order of its clauses stays as it was."""
     before = {x.get("code"): x for x in current if isinstance(x, dict)}
     built = Built([], [], [])
-    for row in sorted(rows, key=_sort_key):
+    for row in sorted(rows, key=row_order):
         if row.delete or row.is_blank():
             continue
         old = before.get(row.key) if row.key else None
         item: dict[str, Any] = {"code": row.code, "label": row.label}
         places: Places = []
-        if row.complex and old is not None:
-            when = old.get("when")
+        if row.complex:
+            when = _kept(row.complex)
         else:
             when, places = _condition(row, catalogue, columns)
             if old is not None and _same_condition(when, old.get("when")):
@@ -311,6 +324,66 @@ def items_from_rows(rows: Sequence[Row], current: Sequence[Any], columns: Sequen
         built.rows.append(row)
         built.places.append(places)
     return built
+
+
+# -- two people on one indicator ---------------------------------------------------------------------------------
+
+HEADER_KEYS = ("name", "category", "cap", "departments", "reference")
+
+
+@dataclass
+class Merged:
+    """The indicator with this person's changes and another's (made since this person loaded it) put together."""
+
+    indicator: dict[str, Any]
+    origins: list[int | None]  # for each item: its place among this person's items, None when it is the other's
+    conflicts: list[str]  # header keys and item codes both changed differently
+
+
+def merge(loaded: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]) -> Merged:
+    """A three-way merge of an indicator, per header field and per item (by code): a part only one side changed
+    takes that side's version; a part both changed differently is a conflict (this person's version is kept)."""
+    out: dict[str, Any] = {"code": theirs.get("code", mine.get("code"))}
+    conflicts: list[str] = []
+    for key in HEADER_KEYS:
+        old, my, their = loaded.get(key), mine.get(key), theirs.get(key)
+        value = their if my == old else my
+        if my != old and their not in (old, my):
+            conflicts.append(key)
+        if value is not None:
+            out[key] = value
+
+    def by_code(ind: dict[str, Any]) -> dict[Any, dict[str, Any]]:
+        return {i.get("code"): i for i in ind.get("items") or [] if isinstance(i, dict)}
+
+    old_items, their_items = by_code(loaded), by_code(theirs)
+    mine_items = [i for i in mine.get("items") or [] if isinstance(i, dict)]
+    items: list[dict[str, Any]] = []
+    origins: list[int | None] = []
+    for n, item in enumerate(mine_items):
+        code = item.get("code")
+        old, their = old_items.get(code), their_items.get(code)
+        if old is not None and item == old:  # unchanged here: as the other left it (or gone, if they removed it)
+            if their is not None:
+                items.append(their)
+                origins.append(None)
+            continue
+        if their != old and their != item:
+            conflicts.append(str(code))
+        items.append(item)
+        origins.append(n)
+    mine_codes = {i.get("code") for i in mine_items}
+    for code, their in their_items.items():
+        if code in mine_codes:
+            continue
+        old = old_items.get(code)
+        if old is None or their != old:  # added by the other, or changed by them and removed here
+            if old is not None:
+                conflicts.append(str(code))
+            items.append(their)
+            origins.append(None)
+    out["items"] = items
+    return Merged({k: out[k] for k in ("code", *HEADER_KEYS, "items") if k in out}, origins, conflicts)
 
 
 # -- problems on cells --------------------------------------------------------------------------------------------

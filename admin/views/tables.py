@@ -76,14 +76,35 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         columns = table.columns_from_form(form, catalogue)
         rows = table.rows_from_form(form, columns, catalogue)
         header = {k: text(form.get(k)) for k in (*HEADER, "base")} | {"loaded": form.get("loaded", "")}
+        rows.sort(key=table.row_order)  # shown again as they will be saved
         if form.get("action") in ("add_column", "add_row"):  # without JavaScript: the page again, nothing saved
             if form.get("action") == "add_row" and len(rows) < table.MAX_ROWS:
                 rows += table.blank_rows(len(rows), 1)
             return self._page(row, doc, part, header, columns, rows)
         built = table.items_from_rows(rows, items, columns, catalogue)
         indicator = _indicator(header, current, built.items)
+        origins: list[int | None] = list(range(len(built.items)))
         code = indicator.get("code")
         what = f"指标项 {code}（表格）"
+        base = header["base"] if part is not None else None
+        loaded = _loaded(header["loaded"])
+        merged_note = ""
+        if part is not None and loaded is not None and base != drafts.token(doc, part):
+            # someone saved this indicator since it was loaded: put both sets of changes together, part by part
+            merged = table.merge(loaded, indicator, current)
+            changes = _changes(doc, loaded, current)
+            header |= {"base": drafts.token(doc, part), "loaded": json.dumps(current, ensure_ascii=False)}
+            if merged.conflicts:
+                shown = _rows_after_merge(merged, built, columns, catalogue)
+                for key in table.HEADER_KEYS:
+                    if key not in merged.conflicts:
+                        header[key] = _header_values(merged.indicator)[key]
+                named = "、".join(_HEADER_NAMES.get(c, f"细则 {c}") for c in merged.conflicts)
+                flash(f"其他人已修改了这个指标项，其中 {named} 你们都改了，未保存：表格已带上他们的其他修改，"
+                      "冲突处保留您填写的内容；请核对下面他们改动的内容，确认后再次保存", "error")  # fmt: skip
+                return self._page(row, doc, part, header, columns, shown, conflict=changes)
+            indicator, origins = merged.indicator, merged.origins
+            merged_note = "；已同时保留其他人刚才的修改：" + "；".join(f"{w} {v}" for w, v in changes)
 
         def apply(d: dict[str, Any]) -> Part | None:
             if part is None:
@@ -103,13 +124,13 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
                   "error")  # fmt: skip
             return self._page(row, fresh, part, header, columns, rows, conflict=changes)
         except DraftProblems as exc:
-            errors, general = _on_cells(exc, built)
+            errors, general = _on_cells(exc, built, origins)
             flash(f"未保存：有 {len(exc.problems)} 个问题，已在表格中标出，请按提示修改", "error")
             return self._page(row, doc, part, header, columns, rows, errors, general)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return self._page(row, doc, part, header, columns, rows)
-        flash(f"已保存：{what}", "success")
+        flash(f"已保存：{what}{merged_note}", "success")
         return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
 
     def _page(self, row: Any, doc: dict[str, Any], part: Part | None, header: dict[str, Any], columns: list[str],
@@ -130,6 +151,8 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
 
 _CELL_NAMES = {"code": "编号", "label": "名称", "kind": "计分方式", "points": "分值", "unit_field": "计分字段", "unit": "每满",
                "offset": "基础分", "cap": "本项上限", "group": "不累加组", "reference": "政策依据", "complex": "条件"}  # fmt: skip
+_HEADER_NAMES = {"code": "指标项编号", "name": "指标项名称", "category": "所属类别", "cap": "指标项上限", "departments": "责任部门",
+                 "reference": "政策依据条款", "rows": "赋分细则"}  # fmt: skip
 _CELL = re.compile(r"r(\d+)_(.+)$")
 
 
@@ -141,6 +164,7 @@ def _summary(errors: dict[str, list[str]], rows: list[table.Row], catalogue: dic
     for name, texts in errors.items():
         found = _CELL.match(name)
         if not found or int(found.group(1)) not in position:
+            lines += [f"{_HEADER_NAMES.get(name, '指标项')}：{t}" for t in texts]
             continue
         i, cell = int(found.group(1)), found.group(2)
         if cell.startswith("c_"):
@@ -175,7 +199,22 @@ def _indicator(header: dict[str, Any], current: dict[str, Any], items: list[dict
     return ind
 
 
-def _on_cells(exc: DraftProblems, built: table.Built) -> tuple[dict[str, list[str]], list[str]]:
+def _rows_after_merge(merged: table.Merged, built: table.Built, columns: list[str], catalogue: dict[str, FactField],
+                      ) -> list[table.Row]:  # fmt: skip
+    """The table after a merge: this person's rows as typed, the other's items as rows, numbered anew."""
+    rows = []
+    for item, origin in zip(merged.indicator["items"], merged.origins):
+        if origin is not None:
+            rows.append(built.rows[origin])
+        else:
+            rows += table.rows_of([item], columns, catalogue)
+    for n, r in enumerate(rows):
+        r.i, r.order = n, str(n + 1)
+    return rows + table.blank_rows(len(rows))
+
+
+def _on_cells(exc: DraftProblems, built: table.Built, origins: list[int | None],
+              ) -> tuple[dict[str, list[str]], list[str]]:  # fmt: skip
     """The loader's problems on the table's cells and header inputs; the others (elsewhere in the draft) in words."""
     errors: dict[str, list[str]] = {}
     general: list[str] = []
@@ -185,9 +224,10 @@ def _on_cells(exc: DraftProblems, built: table.Built) -> tuple[dict[str, list[st
             general.append(described(p, exc.document))
             continue
         found = _ITEM_PATH.match(relative)
-        if found and int(found.group(1)) < len(built.rows):
-            j = int(found.group(1))
-            name = table.cell_of(found.group(2) or "", built.rows[j], built.places[j])
+        j = int(found.group(1)) if found else -1
+        origin = origins[j] if 0 <= j < len(origins) else None
+        if found and origin is not None:
+            name = table.cell_of(found.group(2) or "", built.rows[origin], built.places[origin])
         elif relative == "items" or relative.startswith("items"):
             name = "rows"
         else:
@@ -242,8 +282,22 @@ def _changes(doc: dict[str, Any], loaded: dict[str, Any] | None, now: Any) -> li
     for code in dict.fromkeys([*old_items, *new_items]):
         if old_items.get(code) == new_items.get(code):
             continue
+        label = (new_items.get(code) or old_items.get(code) or {}).get("label", "")
         was = old_sentences.get(str(code), "（无此细则）" if code not in old_items else "")
         is_ = new_sentences.get(str(code), "（已删除）" if code not in new_items else "")
-        label = (new_items.get(code) or old_items.get(code) or {}).get("label", "")
+        if was and was == is_:  # the same in words: say which fields changed
+            old, new = old_items.get(code) or {}, new_items.get(code) or {}
+            for key in dict.fromkeys([*old, *new]):
+                if old.get(key) != new.get(key):
+                    lines.append(
+                        (f"细则 {code} · {WORDS.get(key, key)}", f"{_plain(old.get(key))} → {_plain(new.get(key))}")
+                    )
+            continue
         lines.append((f"细则 {code} {label}", f"{was or '（原内容）'} → {is_ or '（新内容）'}"))
     return lines
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "（空）"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

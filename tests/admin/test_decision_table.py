@@ -182,20 +182,47 @@ def test_others_edits_of_another_indicator_do_not_stop_a_save(console: Any, db: 
     assert save(console, f"/admin/tables/{draft}/T3", with_(mine, name="居住情况")).status_code == 302
 
 
+def row_of(fields: Fields, code: str) -> str:
+    return next(k.split("_")[0] for k, v in fields if k.endswith("_code") and v == code)
+
+
+def test_changes_to_other_parts_of_one_indicator_are_merged(console: Any, db: Any, draft: int) -> None:
+    url = f"/admin/tables/{draft}/T3"
+    first, second = load(console, url), load(console, url)
+    assert save(console, url, with_(first, **{f"{row_of(first, 'T3-3')}_points": "12"})).status_code == 302
+    response = save(console, url, with_(second, **{f"{row_of(second, 'T3-2')}_cap": "9", "name": "居住"}))
+    assert response.status_code == 302
+    page = unescape(console.get(response.headers["Location"]).get_data(as_text=True))
+    assert "已同时保留其他人刚才的修改" in page and "细则 T3-3" in page
+    t3 = indicator(document(db, draft), "T3")
+    items = {i["code"]: i for i in t3["items"]}
+    assert (t3["name"], items["T3-3"]["fixed"], items["T3-2"]["cap"]) == ("居住", 12, 9)
+
+
 def test_a_conflict_keeps_the_typing_and_says_what_the_other_person_changed(console: Any, db: Any, draft: int) -> None:
     url = f"/admin/tables/{draft}/T3"
     first, second = load(console, url), load(console, url)
-    row = next(k.split("_")[0] for k, v in first if k.endswith("_code") and v == "T3-3")
-    assert save(console, url, with_(first, **{f"{row}_points": "12"})).status_code == 302
+    row = row_of(first, "T3-3")
+    assert save(console, url, with_(first, **{f"{row}_points": "12", "reference": "新的依据"})).status_code == 302
+    before = content_hash(db, draft)
     refused = save(console, url, with_(second, **{f"{row}_cap": "10", "name": "我的名称"}))
     html = unescape(refused.get_data(as_text=True))
-    assert refused.status_code == 200 and "其他人已修改了这个指标项" in html
+    assert refused.status_code == 200 and "其他人已修改了这个指标项，其中 细则 T3-3 你们都改了" in html
+    assert content_hash(db, draft) == before  # nothing saved
     assert "细则 T3-3" in html and "得10分" in html and "得12分" in html  # before → after, in words
     assert 'value="我的名称"' in html  # what this person typed is kept
     again = form_fields(refused.get_data(as_text=True), "table-form")
-    assert save(console, url, again).status_code == 302  # saving again, on purpose, over the other's change
+    assert dict(again)["reference"] == "新的依据"  # the other's change to another part, taken in
+    assert (dict(again)[f"{row_of(again, 'T3-3')}_cap"], dict(again)[f"{row_of(again, 'T3-3')}_points"]) == ("10", "10")
+    assert save(console, url, again).status_code == 302  # saving again, on purpose: this person's row wins
     t3 = indicator(document(db, draft), "T3")
-    assert t3["name"] == "我的名称"
+    items = {i["code"]: i for i in t3["items"]}
+    assert (t3["name"], t3["reference"], items["T3-3"]["fixed"], items["T3-3"]["cap"]) == (
+        "我的名称",
+        "新的依据",
+        10,
+        10,
+    )
 
 
 def test_a_condition_the_table_cannot_show_is_kept(console: Any, db: Any, draft: int) -> None:
@@ -227,3 +254,25 @@ def test_only_editors_and_only_drafts(console: Any, db: Any, draft: int) -> None
     assert console.get(f"/admin/tables/{published}/T3").status_code == 302
     assert console.get(f"/admin/tables/{draft}/NOPE").status_code == 404
     assert console.get(f"/admin/tables/{draft}/T3?x=1").status_code == 200
+
+
+def test_merge_part_by_part() -> None:
+    from admin.decision_table import merge
+
+    a, b, c, d = ({"code": k, "fixed": n} for k, n in (("A", 1), ("B", 2), ("C", 3), ("D", 4)))
+    loaded = {"code": "X", "name": "n", "cap": 5, "items": [a, b, c]}
+    # here: B changed, C removed; there: A removed, D added, name changed
+    mine = {"code": "X", "name": "n", "cap": 5, "items": [a, {**b, "fixed": 20}]}
+    theirs = {"code": "X", "name": "N", "cap": 5, "items": [b, c, d]}
+    merged = merge(loaded, mine, theirs)
+    assert merged.conflicts == []
+    assert merged.indicator == {"code": "X", "name": "N", "cap": 5, "items": [{**b, "fixed": 20}, d]}
+    assert merged.origins == [1, None]
+    # both changed B, differently; here C removed while there it changed; both changed the cap
+    theirs = {"code": "X", "name": "n", "cap": 6, "items": [a, {**b, "fixed": 30}, {**c, "fixed": 33}]}
+    mine = {"code": "X", "name": "n", "cap": 7, "items": [a, {**b, "fixed": 20}]}
+    merged = merge(loaded, mine, theirs)
+    assert merged.conflicts == ["cap", "B", "C"]
+    assert merged.indicator["items"] == [a, {**b, "fixed": 20}, {**c, "fixed": 33}]
+    # the same change on both sides is no conflict
+    assert merge(loaded, mine, {**mine}).conflicts == []
