@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from jifen.services import rulesets
+from tests.conftest import PASSWORD
 from tests.e2e.browser import Visit
 
 pytestmark = pytest.mark.browser
@@ -161,3 +162,37 @@ def test_a_year_in_the_console_with_the_decision_table(server: str, browser: Any
     assert "B9-1" in changes and "B9-2" in changes
     auditor.shot("table-05-audit")
     auditor.close()
+
+
+def test_the_table_without_javascript(server: str, browser: Any, db: Any) -> None:
+    """The simple cases work with scripts off: order by the 顺序 inputs, remove with 删除, add a row from the server."""
+    with db.transaction() as s:
+        vid = rulesets.clone(s, "tongxiang/2026/1", "editor", year=2027).id
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{server}/admin/login")
+    page.fill("#username", "editor")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/admin/")
+    page.goto(f"{server}/admin/tables/{vid}/P2")
+    assert page.locator("[name=r0_order]").is_visible() and page.locator("button.dt-move").count() == 0
+    page.click("button:has-text('增加一行')")
+    page.wait_for_selector("[name=r5_code]")  # three items, two empty rows, and the one asked for
+    page.fill("[name=r0_order]", "3")
+    page.fill("[name=r2_order]", "1")
+    page.check("[name=r1_delete]")
+    page.fill("[name=r5_code]", "P2-9")
+    page.fill("[name=r5_label]", "其他学历")
+    page.select_option("[name=r5_c_education_op0]", "==")
+    page.select_option("[name=r5_c_education_v0]", label="初中及以下")
+    page.fill("[name=r5_points]", "2")
+    page.select_option("[name=r5_group]", label="不累加组1")
+    page.fill("[name=r5_order]", "9")
+    page.click("button:has-text('保存整个指标项')")
+    page.wait_for_selector("text=已保存：指标项 P2（表格）")
+    p2 = next(i for i in _document(db, vid)["indicators"] if i["code"] == "P2")
+    assert [i["code"] for i in p2["items"]] == ["P2-3", "P2-1", "P2-9"]
+    assert p2["items"][2] == {"code": "P2-9", "label": "其他学历", "when": {"field": "education", "op": "==", "value": "below"},
+                              "fixed": 2, "group": "education"}  # fmt: skip
+    context.close()
