@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from admin.application_actions import today
 from admin.auth import RoleMixin
 from admin.views.versions import _message, download
-from engine.diff import ChangeRow, change_rows
 from jifen.db import get_session
 from jifen.errors import NotFound, NoVersionInForce, ServiceError
 from jifen.models import RulesetVersionRow
@@ -57,7 +56,7 @@ class CompareView(RoleMixin, BaseView):  # type: ignore[misc]
                     note = f"版本 A 和版本 B 都是 {ref}：同一个版本没有可对比的内容，请另选一个版本。"
             else:
                 try:
-                    result, rows = _comparison(session, pair.a, pair.b)
+                    result, rows = rulesets.compare(session, pair.a, pair.b)
                 except ServiceError as exc:
                     status, error = (404 if isinstance(exc, NotFound) else 422), _message(exc)
         by_id = {v.id: v for v in versions}
@@ -79,19 +78,12 @@ class CompareView(RoleMixin, BaseView):  # type: ignore[misc]
         if pair.a is None or pair.b is None:
             return redirect(url_for(".index"))
         try:
-            result, rows = _comparison(session, pair.a, pair.b)
+            result, rows = rulesets.compare(session, pair.a, pair.b)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return redirect(url_for(".index", a=pair.a, b=pair.b))
         names = "-".join(ref.replace("/", "-") for ref in (result["a"]["ref"], result["b"]["ref"]))
         return download(comparison_workbook(result, rows), f"compare-{names}.xlsx")
-
-
-def _comparison(session: Session, a: int, b: int) -> tuple[dict[str, Any], list[ChangeRow]]:
-    """The service's comparison of A and B, and its changes in sentences."""
-    result = rulesets.diff(session, a, b)  # refuses a missing version or an invalid draft
-    models = [rulesets.load_model(rulesets.get_version(session, vid)) for vid in (a, b)]
-    return result, change_rows(models[0], models[1], result["changes"])
 
 
 def _version_id(name: str) -> int | None:

@@ -156,12 +156,15 @@ def diff_command(a: str, b: str, as_json: bool, file_format: str, out: Path | No
     """What changed from version A to version B, and each test case's total under both."""
     if file_format == "xlsx" and out is None:
         raise click.UsageError("an Excel workbook needs --out FILE.xlsx")
-    with get_db().transaction() as session:
-        result = rulesets.diff(session, a, b)
     if file_format == "xlsx" and out is not None:
-        out.write_bytes(comparison_workbook(result))
+        # the console's workbook: each change before → after in sentences, the differing parts marked
+        with get_db().transaction() as session:
+            result, rows = rulesets.compare(session, a, b)
+        out.write_bytes(comparison_workbook(result, rows))
         click.echo(f"wrote {out}", err=True)
         return
+    with get_db().transaction() as session:
+        result = rulesets.diff(session, a, b)
     if as_json or file_format == "json":
         click.echo(dumps(result, indent=1))
         return

@@ -26,7 +26,7 @@ from engine import (
     run_cases,
     to_document,
 )
-from engine.diff import diff_versions
+from engine.diff import ChangeRow, change_rows, diff_versions
 from engine.errors import VersionNotFound
 from engine.lint import lint, unacknowledged
 from engine.selection import in_force as select_in_force
@@ -451,6 +451,18 @@ def _case_total(model: RulesetVersion, facts: dict[str, Any], as_of: dt.date | N
 
 def diff(session: Session, a_ref: str | int, b_ref: str | int) -> dict[str, Any]:
     """Structural differences from A to B, plus each test case's total under both."""
+    return _diff_models(session, a_ref, b_ref)[0]
+
+
+def compare(session: Session, a_ref: str | int, b_ref: str | int) -> tuple[dict[str, Any], list[ChangeRow]]:
+    """``diff`` of A and B, and its changes in sentences: what the console and the CLI show auditors."""
+    result, a, b = _diff_models(session, a_ref, b_ref)
+    return result, change_rows(a, b, result["changes"])
+
+
+def _diff_models(
+    session: Session, a_ref: str | int, b_ref: str | int
+) -> tuple[dict[str, Any], RulesetVersion, RulesetVersion]:
     a_row, b_row = get_version(session, a_ref), get_version(session, b_ref)
     models = []
     for row in (a_row, b_row):
@@ -478,4 +490,4 @@ def diff(session: Session, a_ref: str | int, b_ref: str | int) -> dict[str, Any]
             impact.append({"case": case.name, "from": origin, "a": under_a, "b": under_b, "delta": delta,
                            "changed": under_a["total"] != under_b["total"]})  # fmt: skip
     result["cases"] = impact
-    return result
+    return result, a, b

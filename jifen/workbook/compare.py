@@ -18,7 +18,6 @@ from engine.canonical import plain_number
 from engine.diff import ChangeRow
 from jifen.workbook.layout import (
     CHANGED_FILL,
-    DIFF_COLUMNS,
     FIRST_ROW,
     IMPACT_COLUMNS,
     Column,
@@ -106,26 +105,6 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def _rows(change: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per changed attribute; one row for an added or removed object."""
-    head = {
-        "affects": "★" if change["affects_points"] else None,
-        "change": CHANGE_NAMES[change["change"]],
-        "object": change["object_label"],
-        "code": change["code"],
-        "label": change["label"],
-    }
-    if change["change"] == "changed":
-        return [{**head, "attribute": a["attribute_label"], "before": shown(a["before"]), "after": shown(a["after"])}
-                for a in change["attributes"]]  # fmt: skip
-    return [{
-        **head,
-        "attribute": f"所属 {change['parent']}" if change.get("parent") else None,
-        "before": shown(change["before"]) if "before" in change else None,
-        "after": shown(change["after"]) if "after" in change else None,
-    }]  # fmt: skip
-
-
 def _total(side: dict[str, Any], name: str) -> Any:
     return side["total"] if side["total"] is not None else f"事实不符合{name}的字段目录"
 
@@ -163,11 +142,11 @@ def _sentence_row(row: ChangeRow) -> dict[str, Any]:
             "before": _rich(before, _GONE), "after": _rich(after, _NEW)}  # fmt: skip
 
 
-def comparison_workbook(result: dict[str, Any], rows: Sequence[ChangeRow] | None = None) -> bytes:
-    """Two sheets: the structural differences (★ for changes that can move a score) and the test cases' totals.
+def comparison_workbook(result: dict[str, Any], rows: Sequence[ChangeRow]) -> bytes:
+    """Two sheets: the changes (★ for those that can move a score) and the test cases' totals.
 
-    With ``rows`` (``engine.diff.change_rows`` of the result's changes) each change is one row, before → after in
-    sentences with the differing parts marked; without, one row per changed attribute.
+    ``rows`` are ``engine.diff.change_rows`` of the result's changes (``rulesets.compare`` gives both): each change
+    is one row, before → after in sentences with the differing parts marked.
     """
     a, b = result["a"], result["b"]
     title = f"版本对比：{a['ref']} → {b['ref']}"
@@ -175,20 +154,18 @@ def comparison_workbook(result: dict[str, Any], rows: Sequence[ChangeRow] | None
     book = Workbook()
     ws = book.active
     ws.title = "结构差异"
-    columns = SENTENCE_COLUMNS if rows is not None else DIFF_COLUMNS
-    marked = "；修改前后不同之处以红、绿粗体标出" if rows is not None else ""
-    start_sheet(ws, [title, line, f"结构差异 {len(result['changes'])} 处；标 ★ 的可能改变得分{marked}。"], columns)
+    start_sheet(ws, [title, line, f"结构差异 {len(result['changes'])} 处；标 ★ 的可能改变得分；"
+                                  "修改前后不同之处以红、绿粗体标出。"], SENTENCE_COLUMNS)  # fmt: skip
     row = FIRST_ROW
-    for n, change in enumerate(result["changes"]):
-        for values in [_sentence_row(rows[n])] if rows is not None else _rows(change):
-            write_row(ws, row, columns, values)
-            if change["affects_points"]:
-                for cell in ws[row]:
-                    cell.fill = CHANGED_FILL
-            row += 1
+    for change_row in rows:
+        write_row(ws, row, SENTENCE_COLUMNS, _sentence_row(change_row))
+        if change_row.affects_points:
+            for cell in ws[row]:
+                cell.fill = CHANGED_FILL
+        row += 1
     if not result["changes"]:
-        write_row(ws, row, columns, {"label": "两个版本的内容相同"})
-    ws.auto_filter.ref = f"A4:{chr(ord('A') + len(columns) - 1)}{max(row - 1, 4)}"
+        write_row(ws, row, SENTENCE_COLUMNS, {"label": "两个版本的内容相同"})
+    ws.auto_filter.ref = f"A4:{chr(ord('A') + len(SENTENCE_COLUMNS) - 1)}{max(row - 1, 4)}"
 
     cases = book.create_sheet("测试用例影响")
     start_sheet(cases, [title, line, "每个测试用例在 A、B 两个版本下的总分。"], IMPACT_COLUMNS)

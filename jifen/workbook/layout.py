@@ -83,16 +83,6 @@ COVER_COLUMNS = (
     Column("cap", "上限", 8),
     MACHINE,
 )
-DIFF_COLUMNS = (
-    Column("affects", "影响得分", 8),
-    Column("change", "变化", 6),
-    Column("object", "对象", 10),
-    Column("code", "编号", 14, text=True),
-    Column("label", "名称", 26),
-    Column("attribute", "项目", 14),
-    Column("before", "A（修改前）", 40),
-    Column("after", "B（修改后）", 40),
-)
 IMPACT_COLUMNS = (
     Column("case", "用例", 34),
     Column("from", "来自", 6),

@@ -340,36 +340,33 @@ def test_odd_category_names_and_interleaved_indicators_round_trip() -> None:
 # -- the comparison of two versions -----------------------------------------------------------------------------------
 
 
-def test_diff_downloads_as_a_workbook(runner: Any, tmp_path: Path) -> None:
+def test_diff_downloads_as_the_consoles_workbook_in_sentences(runner: Any, tmp_path: Path) -> None:
     runner.invoke(args=["rulesets", "import", *map(str, FILES)])
     out = tmp_path / "diff.xlsx"
     result = runner.invoke(args=["rulesets", "diff", "tongxiang/2025/1", "tongxiang/2026/1", "--format", "xlsx",
                                  "--out", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    book = openpyxl.load_workbook(out)
+    book = openpyxl.load_workbook(out, rich_text=True)
     assert book.sheetnames == ["结构差异", "测试用例影响"]
     ws = book["结构差异"]
     assert ws["A1"].value == "版本对比：tongxiang/2025/1 → tongxiang/2026/1"
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=5)]
-    assert [
-        "★",
-        "修改",
-        "赋分细则",
-        "T7-1",
-        "上一年度在本市缴纳个人所得税每满1000元得1分",
-        "单位",
-        "2000",
-        "1000",
-    ] in rows
-    assert rows[[r[3] for r in rows].index("T5-5")][:7] == [
-        "★",
-        "新增",
-        "赋分细则",
-        "T5-5",
-        "获见义勇为确认",
-        "所属 T5",
-        None,
-    ]
+    assert ws["A3"].value == "结构差异 21 处；标 ★ 的可能改变得分；修改前后不同之处以红、绿粗体标出。"
+    assert [c.value for c in ws[4]] == ["影响得分", "变化", "对象", "编号", "名称", "修改前（A）", "修改后（B）"]
+    rows = {r[3].value: r for r in ws.iter_rows(min_row=5)}
+    assert len(rows) == ws.max_row - 4 == 21  # one row per change
+    tax = rows["T7-1"]
+    assert [c.value for c in tax[:5]] == ["★", "修改", "赋分细则", "T7-1",
+                                          "上一年度在本市缴纳个人所得税每满1000元得1分（属 T7 个人纳税）"]  # fmt: skip
+    assert str(tax[5].value) == "上一年度在本市缴纳个人所得税每满2000元得1分，本项最高20分\n" \
+                                "名称：上一年度在本市缴纳个人所得税每满2000元得1分"  # fmt: skip
+    assert str(tax[6].value) == "上一年度在本市缴纳个人所得税每满1000元得1分，本项最高20分\n" \
+                                "名称：上一年度在本市缴纳个人所得税每满1000元得1分"  # fmt: skip
+    gone = [(b.text, b.font.color.rgb, b.font.strike) for b in tax[5].value if not isinstance(b, str)]
+    new = [(b.text, b.font.color.rgb, b.font.u) for b in tax[6].value if not isinstance(b, str)]
+    assert gone == [("2000", "00C00000", True)] * 2 and new == [("1000", "0000703C", "single")] * 2
+    hero = rows["T5-5"]
+    assert [c.value for c in hero[:6]] == ["★", "新增", "赋分细则", "T5-5", "获见义勇为确认（属 T5 表彰奖励）", None]
+    assert str(hero[6].value) == "当获见义勇为确认时，得20分"
     assert ws.print_title_rows == "$1:$4" and ws.page_setup.orientation == "landscape"
     impact = [[c.value for c in r] for r in book["测试用例影响"].iter_rows(min_row=5)]
     assert ["个人纳税4000元", "A", 22, 24, 2] in impact
@@ -383,5 +380,5 @@ def test_comparison_of_equal_versions_says_so() -> None:
     version = load_file(SAMPLE_2026)
     result = {"a": {"ref": version.ref, "content_hash": version.content_hash}, "b": {"ref": version.ref,
               "content_hash": version.content_hash}, "changes": [], "cases": []}  # fmt: skip
-    ws = openpyxl.load_workbook(io.BytesIO(comparison_workbook(result)))["结构差异"]
+    ws = openpyxl.load_workbook(io.BytesIO(comparison_workbook(result, [])))["结构差异"]
     assert ws["E5"].value == "两个版本的内容相同"
