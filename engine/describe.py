@@ -92,7 +92,9 @@ def _clause(cond: Clause, fields: Mapping[str, FactField]) -> str:
     if cond.op in ("<", "<=", ">", ">=") and field is not None and field.type in ("int", "number"):
         name, unit = name_and_unit(field)
         shown = f"{value_text(cond.value, field)}{unit}"
-        return {"<=": f"{name}{shown}及以下", ">=": f"{name}{shown}及以上", "<": f"{name}不满{shown}",
+        # 「年龄40周岁及以下」 reads, but a bare number after a name does not: 「…等级（1级最高，5级最低）为2及以下」
+        be = "" if unit else "为"
+        return {"<=": f"{name}{be}{shown}及以下", ">=": f"{name}{be}{shown}及以上", "<": f"{name}不满{shown}",
                 ">": f"{name}超过{shown}"}[cond.op]  # fmt: skip
     op = _OPS[cond.op]
     value = value_text(cond.value, field)
