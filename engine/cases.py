@@ -20,7 +20,8 @@ class CaseOutcome:
     passed: bool
     expected_total: Decimal | None
     actual_total: Decimal | None
-    # the differences (problems of the catalogue: ``str()`` reads "total: expected 203.5, got 205.5")
+    # the differences (problems of the catalogue: ``str()`` reads "total: expected 203.5, got 205.5", Chinese
+    # 「类别“本市基础分指标”：预期 106.5，实际 102.5」)
     mismatches: list[Problem] = field(default_factory=list)
 
 
@@ -32,13 +33,16 @@ def compare(expected: Expected, result: Mapping[str, Any]) -> list[Problem]:
     if expected.total is not None and Decimal(expected.total) != result["total"]:
         problems.append(coded("", "mismatch_total", expected=Decimal(expected.total), actual=result["total"]))
     for key, wanted in (("categories", expected.categories), ("indicators", expected.indicators)):
-        actual = {entry["code"]: entry["points"] for entry in result[key]}
+        entries = {entry["code"]: entry for entry in result[key]}
         kind = "category" if key == "categories" else "indicator"
         for code, points in wanted.items():
-            if code not in actual:
+            entry = entries.get(code)
+            if entry is None:
                 problems.append(coded("", f"missing_{kind}", code=code))
-            elif actual[code] != points:
-                problems.append(coded("", f"mismatch_{kind}", code=code, expected=points, actual=actual[code]))
+            elif entry["points"] != points:
+                # the name too: a clerk knows 「本市基础分指标」, not the file's code 「base」
+                problems.append(coded("", f"mismatch_{kind}", code=code, name=entry["name"], expected=points,
+                                      actual=entry["points"]))  # fmt: skip
     return problems
 
 

@@ -118,12 +118,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "mismatch_eligible": ("eligible: expected {expected}, got {actual}", "申请资格：预期{expected}，实际{actual}"),
     "mismatch_total": ("total: expected {expected}, got {actual}", "总分：预期 {expected}，实际 {actual}"),
     "mismatch_category": (
-        "categories.{code}: expected {expected}, got {actual}",
-        "类别 {code}：预期 {expected}，实际 {actual}",
+        "categories.{code} ({name}): expected {expected}, got {actual}",
+        "类别“{name}”：预期 {expected}，实际 {actual}",
     ),
     "mismatch_indicator": (
-        "indicators.{code}: expected {expected}, got {actual}",
-        "指标项 {code}：预期 {expected}，实际 {actual}",
+        "indicators.{code} ({name}): expected {expected}, got {actual}",
+        "指标项 {code} {name}：预期 {expected}，实际 {actual}",
     ),
     "missing_category": ("categories.{code}: not in this version", "类别 {code}：此版本中没有"),
     "missing_indicator": ("indicators.{code}: not in this version", "指标项 {code}：此版本中没有"),

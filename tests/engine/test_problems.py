@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from engine import FactsError, RulesetError, compile_version, parse_document
+from engine import FactsError, RulesetError, compile_version, parse_document, run_cases, to_document
 from engine.errors import CodedProblem
 from engine.problems import TEXTS, render
 from tests.conftest import ROOT
@@ -95,3 +95,21 @@ def test_a_value_is_shown_as_typed_and_cut_when_long() -> None:
     assert len(long) < 80 and long.endswith("…”")
     assert render("duplicate", {"what": "item code", "code": "T3-3", "first_at": "indicators[5].items[2]"}, "zh",
                   lambda at: "指标项 T3 › 第3个细则") == "“T3-3”重复（已用于指标项 T3 › 第3个细则）"  # fmt: skip
+
+
+def test_a_failing_case_names_its_categories_and_indicators(versions: dict[int, Any]) -> None:
+    doc = to_document(versions[2026])
+    rental = next(i for ind in doc["indicators"] for i in ind["items"] if i["code"] == "T3-3")
+    rental["fixed"] = 6  # 10 before: 「典型技术工人」 lives in a registered rental
+    [outcome] = [o for o in run_cases(parse_document(doc)) if not o.passed]
+    assert outcome.name == "典型技术工人"
+    assert [m.text("zh") for m in outcome.mismatches] == [
+        "总分：预期 203.5，实际 199.5",
+        "类别“本市基础分指标”：预期 106.5，实际 102.5",
+        "指标项 T3 居住情况及住所：预期 32.5，实际 28.5",
+    ]
+    assert [m.code for m in outcome.mismatches] == ["mismatch_total", "mismatch_category", "mismatch_indicator"]
+    assert [str(m) for m in outcome.mismatches][1:] == [
+        "categories.base (本市基础分指标): expected 106.5, got 102.5",
+        "indicators.T3 (居住情况及住所): expected 32.5, got 28.5",
+    ]
