@@ -276,3 +276,34 @@ def test_merge_part_by_part() -> None:
     assert merged.indicator["items"] == [a, {**b, "fixed": 20}, {**c, "fixed": 33}]
     # the same change on both sides is no conflict
     assert merge(loaded, mine, {**mine}).conflicts == []
+
+
+ENGLISH = re.compile(r"\b[A-Za-z]{3,}\s+[A-Za-z]{3,}\b")  # two English words in a row
+HOSTILE = ["1e309", "100000000000000000000", "-0.001", "长" * 3000, "", "<script>alert(1)</script>", "\x00", "  ",
+           "nan", "{", "[1, 2]", "r0_code"]  # fmt: skip
+
+
+def test_hostile_values_in_every_input_of_the_first_row_and_the_hidden_ones(console: Any, db: Any, draft: int) -> None:
+    url = f"/admin/tables/{draft}/T3"
+    fields = load(console, url)
+    names = {k for k, _ in fields if not k.startswith("r") or k.startswith(("r0_", "rows"))} - {"csrf_token"}
+    names |= {"r0_complex", "r0_delete", "action", "add_column"}
+    for name in sorted(names):
+        for typed in HOSTILE:
+            response = save(console, url, with_(fields, **{name: typed}))
+            assert response.status_code in (200, 302), (name, typed[:20], response.status_code)
+            html = response.get_data(as_text=True)
+            assert "<script>alert" not in html
+            said = " ".join(
+                re.findall(r'class="(?:invalid-feedback[^"]*|alert[^"]*)"[^>]*>(.*?)</(?:div|li)>', html, re.S)
+            )
+            said = unescape(re.sub(r"<[^>]+>", " ", said)).replace(typed, "")
+            assert not ENGLISH.search(said), (name, typed[:20], said[:300])
+            with db.transaction() as s:
+                assert rulesets.validate(rulesets.get_version(s, draft)) == [], (name, typed[:20])
+    # a new indicator's form, and a stale one whose indicator is gone
+    assert console.get(f"/admin/tables/{draft}/new?category=<b>x</b>").status_code == 200
+    refused = save(console, f"/admin/tables/{draft}/new", with_(fields, code="<b>"))
+    assert refused.status_code == 200 and "指标项编号：" in unescape(refused.get_data(as_text=True))
+    assert "<b>" not in {i["code"] for i in document(db, draft)["indicators"]}
+    assert console.post(f"/admin/tables/{draft}/GONE", MultiDict(fields)).status_code == 404
