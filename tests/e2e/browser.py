@@ -31,12 +31,12 @@ class Visit:
             self.outside.append(route.request.url)
             route.abort()
 
-    def login(self, username: str) -> None:
+    def login(self, username: str, landing: str = "/admin/") -> None:
         self.page.goto(f"{self.base}/admin/login")
         self.page.fill("#username", username)
         self.page.fill("#password", PASSWORD)
         self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{self.base}/admin/")
+        self.page.wait_for_url(f"{self.base}{landing}")
 
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
