@@ -322,7 +322,7 @@ def supplement(
         if unit not in planned:  # every claim of the department withdrawn: nothing left for it to verify
             if task is not None and task.status == "open":
                 task.claims, task.results, task.status = {}, {}, "done"
-                task.done_on, task.done_by, task.note = day, ctx.actor.name[:64], "nothing left to verify"
+                task.done_on, task.done_by, task.note = day, ctx.actor.name[:64], "已无需要核查的内容"
             continue
         if task is None:
             task = _open_task(ctx, app, unit, planned[unit], day, VERIFICATION, REVIEW_DAYS)

@@ -227,7 +227,7 @@ def import_text(session: Session, text: str, source: str, actor: str) -> tuple[R
         row.status = "published"
         row.published_at = _now()
         row.published_by = actor
-        row.publish_note = f"imported from {source}"
+        row.publish_note = f"由 {source} 导入"  # notes are read in the console, in Chinese
         session.flush()
     if model.status == "retired":
         row.status = "retired"
@@ -236,7 +236,7 @@ def import_text(session: Session, text: str, source: str, actor: str) -> tuple[R
         session.flush()
     _published_changed(session)
     audit.record(session, actor, "import", "version", object_id=row.id, object_ref=row.ref,
-                 after=describe(row), note=f"from {source}")  # fmt: skip
+                 after=describe(row), note=f"来自 {source}")  # fmt: skip
     return row, True
 
 
@@ -259,7 +259,7 @@ def import_draft(session: Session, model: RulesetVersion, source: str, actor: st
             raise refusal(Refused, "no_new_revision", ref=model.ref, reasons=[say("at_most_999")])
         model = dataclasses.replace(model, revision=revision)
     row = _insert_draft(session, model, actor, cloned_from=existing.id if existing is not None else None)
-    note = f"from {source}" + (f" (as a new revision: {existing.ref} has other content)" if existing else "")
+    note = f"来自 {source}" + (f"（{existing.ref} 已有不同内容，作为新修订导入）" if existing else "")
     audit.record(session, actor, "import", "version", object_id=row.id, object_ref=row.ref,
                  after=describe(row), note=note)  # fmt: skip
     return row, True
@@ -288,7 +288,7 @@ def clone(session: Session, ref: str | int, actor: str, year: int | None = None)
     )
     row = _insert_draft(session, draft, actor, cloned_from=source.id)
     audit.record(session, actor, "clone", "version", object_id=row.id, object_ref=row.ref,
-                 after=describe(row), note=f"cloned from {source.ref}")  # fmt: skip
+                 after=describe(row), note=f"克隆自 {source.ref}")  # fmt: skip
     return row
 
 

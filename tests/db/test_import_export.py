@@ -61,7 +61,7 @@ def test_import_is_audited(db: Any) -> None:
     with db.transaction() as s:
         entry = s.scalars(select(AuditEntry)).one()
         assert (entry.actor, entry.action, entry.object_ref) == ("alice", "import", "tongxiang/2025/1")
-        assert entry.after["status"] == "published" and entry.note == "from f.yaml"
+        assert entry.after["status"] == "published" and entry.note == "来自 f.yaml"
 
 
 def test_cli_import_list_show_export(runner: Any, tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_clone_for_next_year(seeded: Any, db: Any) -> None:
         assert "2027年度" in row.title and row.created_by == "editor"
         assert row.cloned_from_id == rulesets.get_version(s, "tongxiang/2026/1").id
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "clone")).one()
-        assert entry.note == "cloned from tongxiang/2026/1"
+        assert entry.note == "克隆自 tongxiang/2026/1"
 
 
 def test_publish_needs_publisher_note_validity_and_passing_cases(seeded: Any, db: Any) -> None:
