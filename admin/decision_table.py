@@ -170,7 +170,7 @@ def columns_from_form(form: FormData, catalogue: Catalogue) -> list[str]:
     """The condition columns the form had, plus the one asked for by 「增加条件列」."""
     columns = [c for c in (text(form.get("columns")).split(",")) if c in catalogue]
     added = text(form.get("add_column"))
-    if form.get("action") == "add_column" and added in catalogue and added not in columns:
+    if form.get("step") == "add_column" and added in catalogue and added not in columns:
         columns.append(added)
     return list(dict.fromkeys(columns))[:MAX_COLUMNS]
 

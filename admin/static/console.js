@@ -20,3 +20,7 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 }, true);
+// Flask-Admin's menu button is labelled in English in its template: say it in Chinese.
+document.querySelectorAll(".navbar-toggler").forEach(function (button) {
+  button.setAttribute("aria-label", "展开或收起导航");
+});

@@ -77,9 +77,16 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         rows = table.rows_from_form(form, columns, catalogue)
         header = {k: text(form.get(k)) for k in (*HEADER, "base")} | {"loaded": form.get("loaded", "")}
         rows.sort(key=table.row_order)  # shown again as they will be saved
-        if form.get("action") in ("add_column", "add_row"):  # without JavaScript: the page again, nothing saved
-            if form.get("action") == "add_row" and len(rows) < table.MAX_ROWS:
+        if form.get("step") in ("add_column", "add_row"):  # without JavaScript: the page again, nothing saved
+            if form.get("step") == "add_row" and len(rows) < table.MAX_ROWS:
                 rows += table.blank_rows(len(rows), 1)
+                flash("已增加一行，填写后请保存整个指标项（尚未保存）", "info")
+            elif (
+                form.get("step") == "add_column" and columns and columns[-1] not in text(form.get("columns")).split(",")
+            ):
+                flash(f"已增加条件列“{catalogue[columns[-1]].label}”，填写后请保存整个指标项（尚未保存）", "info")
+            else:
+                flash("没有可增加的内容（尚未保存）", "info")
             return self._page(row, doc, part, header, columns, rows)
         built = table.items_from_rows(rows, items, columns, catalogue)
         indicator = _indicator(header, current, built.items)

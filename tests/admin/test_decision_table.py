@@ -100,16 +100,16 @@ def test_a_new_indicator_built_in_the_table(console: Any, db: Any, draft: int) -
     fields = load(console, url)
     assert dict(fields)["category"] == "bonus" and dict(fields)["rows"] == "2"
     # a condition column on the dwelling, asked for without JavaScript
-    page = save(console, url, with_(fields, action="add_column", add_column="dwelling"))
+    page = save(console, url, with_(fields, step="add_column", add_column="dwelling"))
     assert page.status_code == 200
     fields = form_fields(page.get_data(as_text=True), "table-form")
     assert dict(fields)["columns"] == "dwelling"
     assert document(db, draft) == document(db, draft)  # nothing saved by adding a column
-    page = save(console, url, with_(fields, action="add_row"))
+    page = save(console, url, with_(fields, step="add_row"))
     fields = form_fields(page.get_data(as_text=True), "table-form")
     assert dict(fields)["rows"] == "3"
     typed = with_(
-        fields, action="save", code="B9", name="人才公寓试点", cap="6", departments="住建局、人力社保局", reference="试点文件第2条",
+        fields, step="save", code="B9", name="人才公寓试点", cap="6", departments="住建局、人力社保局", reference="试点文件第2条",
         r0_code="B9-1", r0_label="租住人才公寓", r0_c_dwelling_op0="==", r0_c_dwelling_v0=["talent_apartment", "registered_rental"],
         r0_points="4", r0_group="g1",
         r1_code="B9-2", r1_label="志愿服务时长", r1_kind="per_unit", r1_points="0.5", r1_unit_field="volunteer_hours", r1_unit="10",
@@ -287,7 +287,7 @@ def test_hostile_values_in_every_input_of_the_first_row_and_the_hidden_ones(cons
     url = f"/admin/tables/{draft}/T3"
     fields = load(console, url)
     names = {k for k, _ in fields if not k.startswith("r") or k.startswith(("r0_", "rows"))} - {"csrf_token"}
-    names |= {"r0_complex", "r0_delete", "action", "add_column"}
+    names |= {"r0_complex", "r0_delete", "step", "add_column"}
     for name in sorted(names):
         for typed in HOSTILE:
             response = save(console, url, with_(fields, **{name: typed}))

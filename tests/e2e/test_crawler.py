@@ -289,7 +289,10 @@ _FILL = """(form, {values, checked}) => {
   }
 }"""
 DELETES = re.compile(r"/delete$")
-DRAFT_ROUTES = "drafts."  # the draft's own pages; the version page's forms (clone, publish, retire, delete) are
+DRAFT_ROUTES = (
+    "drafts.",
+    "tables.",
+)  # the draft's own pages (its forms and its indicators' decision tables); the version page's forms (clone, publish, retire, delete) are
 # not edits of the draft
 
 
@@ -330,7 +333,8 @@ class Hostile:
         checked = {name: self.random.random() < 0.5 for name in shape["boxes"]} if k >= 0 else {}
         form.evaluate(_FILL, {"values": values, "checked": checked})
         typed = {name: value[:20] for name, value in values.items()}
-        buttons = form.locator("button[type=submit], input[type=submit], button:not([type])")
+        # a submit button the page's script handles in place (data-in-page) does not leave the page
+        buttons = form.locator("button[type=submit]:not([data-in-page]), input[type=submit], button:not([type])")
         self.confirm = form.get_attribute("data-confirm")
         with page.expect_navigation() as navigation:
             buttons.nth(max(k, 0) % buttons.count()).click()
@@ -358,13 +362,15 @@ def test_hostile_values_in_every_draft_form(server: str, browser: Any, seeded: A
     crawler = Crawler(visit, seeded, problems)
     draft_page = f"{server}/admin/versions/{draft}"
     # one page of each of the draft's routes (one item of forty, one case of sixteen: the same form)
-    within = (f"/admin/drafts/{draft}/", f"/admin/versions/{draft}/cases")
+    within = (f"/admin/drafts/{draft}/", f"/admin/tables/{draft}/", f"/admin/versions/{draft}/cases")
     visited = crawler.crawl("editor", draft_page, within=within, per_route=1, narrow=False)
     pages = [u for u in visited if crawler.route(u).startswith(DRAFT_ROUTES)]
     forms: list[tuple[str, int, bool]] = []  # (page, form's position on it, whether it deletes)
     for url in pages:
         visit.page.goto(url)
-        actions = visit.page.locator("form[method=post]").evaluate_all("(fs) => fs.map((f) => f.action)")
+        actions = visit.page.locator("form[method=post]").evaluate_all(
+            '(fs) => fs.map((f) => f.getAttribute("action") || "")'
+        )
         forms += [(url, i, bool(DELETES.search(a))) for i, a in enumerate(actions) if "/logout" not in a]
     hostile = Hostile(crawler, db, draft)
     for url, index, _ in [f for f in forms if not f[2]]:
