@@ -96,16 +96,19 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         base = header["base"] if part is not None else None
         loaded = _loaded(header["loaded"])
         merged_note = ""
+        shown = rows  # the rows a refused save shows again
         if part is not None and loaded is not None and base != drafts.token(doc, part):
-            # someone saved this indicator since it was loaded: put both sets of changes together, part by part
+            # someone saved this indicator since it was loaded: put both sets of changes together, part by part;
+            # a refusal from here on shows the merged table, which a save then stores over what is there now
             merged = table.merge(loaded, indicator, current)
             changes = _changes(doc, loaded, current)
             header |= {"base": drafts.token(doc, part), "loaded": json.dumps(current, ensure_ascii=False)}
+            columns += [c for c in table.columns_of(merged.indicator["items"], catalogue) if c not in columns]
+            shown = _rows_after_merge(merged, built, columns, catalogue)
+            for key in table.HEADER_KEYS:
+                if key not in merged.conflicts:
+                    header[key] = _header_values(merged.indicator)[key]
             if merged.conflicts:
-                shown = _rows_after_merge(merged, built, columns, catalogue)
-                for key in table.HEADER_KEYS:
-                    if key not in merged.conflicts:
-                        header[key] = _header_values(merged.indicator)[key]
                 named = "、".join(_HEADER_NAMES.get(c, f"细则 {c}") for c in merged.conflicts)
                 flash(f"其他人已修改了这个指标项，其中 {named} 你们都改了，未保存：表格已带上他们的其他修改，"
                       "冲突处保留您填写的内容；请核对下面他们改动的内容，确认后再次保存", "error")  # fmt: skip
@@ -133,10 +136,10 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         except DraftProblems as exc:
             errors, general = _on_cells(exc, built, origins)
             flash(f"未保存：有 {len(exc.problems)} 个问题，已在表格中标出，请按提示修改", "error")
-            return self._page(row, doc, part, header, columns, rows, errors, general)
+            return self._page(row, doc, part, header, columns, shown, errors, general)
         except ServiceError as exc:
             flash(_message(exc), "error")
-            return self._page(row, doc, part, header, columns, rows)
+            return self._page(row, doc, part, header, columns, shown)
         flash(f"已保存：{what}{merged_note}", "success")
         return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
 

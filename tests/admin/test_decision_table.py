@@ -307,3 +307,17 @@ def test_hostile_values_in_every_input_of_the_first_row_and_the_hidden_ones(cons
     assert refused.status_code == 200 and "指标项编号：" in unescape(refused.get_data(as_text=True))
     assert "<b>" not in {i["code"] for i in document(db, draft)["indicators"]}
     assert console.post(f"/admin/tables/{draft}/GONE", MultiDict(fields)).status_code == 404
+
+
+def test_a_merged_save_refused_for_a_problem_shows_the_merged_table(console: Any, db: Any, draft: int) -> None:
+    url = f"/admin/tables/{draft}/T3"
+    first, second = load(console, url), load(console, url)
+    assert save(console, url, with_(first, **{f"{row_of(first, 'T3-3')}_points": "12"})).status_code == 302
+    refused = save(console, url, with_(second, **{f"{row_of(second, 'T3-2')}_cap": "abc"}))
+    assert refused.status_code == 200 and "第2行（T3-2） · 本项上限：" in unescape(refused.get_data(as_text=True))
+    again = form_fields(refused.get_data(as_text=True), "table-form")
+    assert dict(again)[f"{row_of(again, 'T3-3')}_points"] == "12"  # the other's change, in the table shown
+    assert dict(again)[f"{row_of(again, 'T3-2')}_cap"] == "abc"  # this person's typing, kept
+    assert save(console, url, with_(again, **{f"{row_of(again, 'T3-2')}_cap": "9"})).status_code == 302
+    items = {i["code"]: i for i in indicator(document(db, draft), "T3")["items"]}
+    assert (items["T3-3"]["fixed"], items["T3-2"]["cap"]) == (12, 9)
