@@ -95,6 +95,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "只有“部门审核员”角色的用户属于某个部门",
     ),
     "use_department_role": ("use --role department", "请选择“部门审核员”角色"),
+    "unknown_department": ("unknown department {name!r}", "没有部门“{name}”：事实目录中未出现此部门"),
+    "no_department": ("no department given", "请填写部门"),
+    "known_departments": (
+        "one of the departments of the fact catalogues: {names}",
+        "可选的部门（事实目录中出现的）：{names_zh}",
+    ),
     "weak_password": ("password too weak", "密码强度不够"),
     "password_length": ("at least {length} characters", "至少{length}个字符"),
     "password_kinds": (

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine import RulesetError
 from jifen.errors import Refused
+from jifen.messages import refusal, say
 from jifen.models import RulesetVersionRow
 
 _SEPARATORS = re.compile(r"[、，,;；/／]")
@@ -46,6 +47,8 @@ def check(session: Session, department: str | None) -> str:
     name = (department or "").strip()
     names = known(session)
     if name not in names:
-        given = f"unknown department {name!r}" if name else "no department given"
-        raise Refused(given, [f"one of the departments of the fact catalogues: {'、'.join(names) or '(none yet)'}"])
+        known_ = say("known_departments", names="、".join(names) or "(none yet)", names_zh="、".join(names) or "（暂无）")
+        if name:
+            raise refusal(Refused, "unknown_department", name=name, reasons=[known_])
+        raise refusal(Refused, "no_department", reasons=[known_])
     return name
