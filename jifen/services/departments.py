@@ -47,7 +47,9 @@ def check(session: Session, department: str | None) -> str:
     name = (department or "").strip()
     names = known(session)
     if name not in names:
-        known_ = say("known_departments", names="、".join(names) or "(none yet)", names_zh="、".join(names) or "（暂无）")
+        known_ = say(
+            "known_departments", names="、".join(names) or "(none yet)", names_zh="、".join(names) or "（暂无）"
+        )
         if name:
             raise refusal(Refused, "unknown_department", name=name, reasons=[known_])
         raise refusal(Refused, "no_department", reasons=[known_])
