@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -37,7 +38,7 @@ OPS_BY_TYPE = {
 CELL_OPS = {"": "不限", "==": "等于", "!=": "不等于", ">=": "≥", ">": "＞", "<=": "≤", "<": "＜", "in": "属于",
             "not_in": "不属于", "exists": "已填写", "not_exists": "未填写"}  # fmt: skip
 BLANK_ROWS = 2  # empty rows below the items, for adding rows without JavaScript
-MAX_ROWS = 200
+MAX_ROWS = 500  # a table with more rows is refused, never cut short
 MAX_COLUMNS = 40
 COMPLEX_MAX = 100_000  # characters of a kept condition
 GROUP_SLOTS = 3  # new 不累加 groups offered beside the indicator's own
@@ -175,11 +176,18 @@ def columns_from_form(form: FormData, catalogue: Catalogue) -> list[str]:
     return list(dict.fromkeys(columns))[:MAX_COLUMNS]
 
 
+_ROW_INPUT = re.compile(r"r(\d{1,9})_")
+
+
+def rows_sent(form: Iterable[str]) -> int:
+    """How many rows the form holds: one past the highest row number among its inputs (a row the page's script
+    added counts as well as one the server drew)."""
+    numbers = [int(m.group(1)) for key in form if (m := _ROW_INPUT.match(key))]
+    return max(numbers) + 1 if numbers else 0
+
+
 def rows_from_form(form: FormData, columns: Sequence[str], catalogue: Catalogue) -> list[Row]:
-    try:
-        count = min(max(int(text(form.get("rows"))), 0), MAX_ROWS)
-    except ValueError:
-        count = 0
+    count = min(rows_sent(form), MAX_ROWS)
     rows = []
     for i in range(count):
         p = f"r{i}_"

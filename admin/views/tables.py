@@ -65,6 +65,8 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         catalogue = {f.name: f for f in read_catalogue(doc)}
         items = [x for x in current.get("items") or [] if isinstance(x, dict)]
         if request.method == "GET":
+            if len(items) + table.BLANK_ROWS > table.MAX_ROWS:
+                flash(f"此指标项有{len(items)}个细则，超过表格可保存的{table.MAX_ROWS}行：请在逐项表单中修改", "error")
             columns = table.columns_of(items, catalogue)
             rows = table.rows_of(items, columns, catalogue)
             rows += table.blank_rows(len(rows))
@@ -73,6 +75,9 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             header["loaded"] = json.dumps(current, ensure_ascii=False) if part is not None else ""
             return self._page(row, doc, part, header, columns, rows)
         form = request.form
+        if table.rows_sent(form) > table.MAX_ROWS:  # never save a table cut short
+            flash(f"未保存：表格最多{table.MAX_ROWS}行，请分成几个指标项，或在逐项表单中修改", "error")
+            return redirect(request.url)
         columns = table.columns_from_form(form, catalogue)
         rows = table.rows_from_form(form, columns, catalogue)
         header = {k: text(form.get(k)) for k in (*HEADER, "base")} | {"loaded": form.get("loaded", "")}

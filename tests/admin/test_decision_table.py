@@ -321,3 +321,34 @@ def test_a_merged_save_refused_for_a_problem_shows_the_merged_table(console: Any
     assert save(console, url, with_(again, **{f"{row_of(again, 'T3-2')}_cap": "9"})).status_code == 302
     items = {i["code"]: i for i in indicator(document(db, draft), "T3")["items"]}
     assert (items["T3-3"]["fixed"], items["T3-2"]["cap"]) == (12, 9)
+
+
+def test_the_rows_are_those_the_form_holds(console: Any, db: Any, draft: int) -> None:
+    url = f"/admin/tables/{draft}/T3"
+    fields = load(console, url)
+    before = content_hash(db, draft)
+    assert save(console, url, with_(fields, rows="1")).status_code == 302  # the count is the script's, not a limit
+    assert content_hash(db, draft) == before
+    too_many = save(console, url, [*fields, ("r600_code", "T3-9")])  # more rows than a table saves: refused whole
+    assert too_many.status_code == 302 and content_hash(db, draft) == before
+    assert "表格最多500行" in console.get(too_many.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_long_indicator_saves_whole(console: Any, db: Any, draft: int) -> None:
+    """Eighty rows, some 1,700 inputs: saved unchanged, the draft is unchanged."""
+    with db.transaction() as s:
+
+        def apply(d: dict[str, Any]) -> Any:
+            t7 = drafts.locate(d, ("indicator", "T7"))[1]
+            t7["items"] += [{"code": f"T7-{n}", "label": f"纳税档{n}", "when": {"all": [
+                {"field": "income_tax_paid", "op": ">=", "value": n * 100}, {"field": "income_tax_paid", "op": "<", "value": n * 100 + 100}]},
+                "fixed": 0.5} for n in range(10, 90)]  # fmt: skip
+            return ("indicator", "T7")
+
+        drafts.edit(s, draft, "editor", "test", ("indicator", "T7"), None, apply)
+    url = f"/admin/tables/{draft}/T7"
+    fields = load(console, url)
+    assert len(fields) > 1000
+    before = content_hash(db, draft)
+    assert save(console, url, fields).status_code == 302
+    assert content_hash(db, draft) == before
