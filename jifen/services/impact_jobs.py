@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -104,12 +105,31 @@ def _write_json(path: Path, value: Any) -> None:
     os.replace(partial, path)
 
 
+KEEP = 50  # finished jobs kept (their reports and uploaded populations); older ones are removed
+
+
+def prune(root: Path, keep: int = KEEP) -> list[str]:
+    """Remove the files of finished jobs beyond the ``keep`` newest (a job still queued or running stays, and so
+    does a directory that is not a job's); returns the ids removed."""
+    if not root.is_dir():
+        return []
+    jobs = [job for d in root.iterdir() if (job := load(root, d.name)) is not None]
+    jobs.sort(key=lambda job: str(job.request.get("created_at", "")), reverse=True)
+    removed = []
+    for job in jobs[keep:]:
+        if job.state in ("done", "failed"):
+            shutil.rmtree(job.directory, ignore_errors=True)
+            removed.append(job.id)
+    return removed
+
+
 def start(root: Path, request: dict[str, Any], database_url: str, upload: IO[bytes] | None = None) -> str:
-    """Create a job and start its process; returns its id.
+    """Create a job and start its process (after removing the oldest finished jobs); returns its id.
 
     ``request``: ``version``, ``base`` (ids), ``date`` (ISO), ``cutoffs`` (numbers), ``population``
     (``{"kind": "stored", "year": Y}`` or ``{"kind": "file", "name": …}`` with ``upload``), ``user``.
     """
+    prune(root, KEEP - 1)
     job_id = uuid.uuid4().hex
     directory = root / job_id
     directory.mkdir(parents=True)
