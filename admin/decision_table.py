@@ -72,8 +72,9 @@ class Row:
     reference: str = ""
 
     def is_blank(self) -> bool:
-        typed = (self.code, self.label, self.points, self.unit_field, self.unit, self.offset, self.cap, self.group,
-                 self.reference)  # fmt: skip
+        """An empty row, left out; a row loaded from an item never is (it is removed with 删除, not by emptying)."""
+        typed = (self.key, self.code, self.label, self.points, self.unit_field, self.unit, self.offset, self.cap,
+                 self.group, self.reference, self.complex)  # fmt: skip
         return not any(typed) and not any(op for slots_ in self.cells.values() for op, _ in slots_)
 
 

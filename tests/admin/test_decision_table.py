@@ -352,3 +352,15 @@ def test_a_long_indicator_saves_whole(console: Any, db: Any, draft: int) -> None
     before = content_hash(db, draft)
     assert save(console, url, fields).status_code == 302
     assert content_hash(db, draft) == before
+
+
+def test_an_emptied_row_is_not_a_removal(console: Any, db: Any, draft: int) -> None:
+    url = f"/admin/tables/{draft}/P2"
+    fields = load(console, url)
+    emptied = {
+        k: "" for k, _ in fields if k.startswith("r0_") and k not in ("r0_key", "r0_order", "r0_kind", "r0_mode")
+    }
+    before = content_hash(db, draft)
+    response = save(console, url, with_(fields, **{**emptied, "r0_c_education_v0": []}))
+    assert response.status_code == 200 and "第1行 · 编号：" in unescape(response.get_data(as_text=True))
+    assert content_hash(db, draft) == before
