@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from admin.forms import clause_value, flat_clauses, number, put_optional, text, value_text
+from admin.forms import clause_value, flat_clauses, number, put_optional, split_list, text, value_text
 from admin.problems import form_input
 from engine.model import LIST_OPERATORS, NUMERIC_TYPES, PRESENCE_OPERATORS, FactField
 
@@ -335,9 +335,31 @@ def items_from_rows(rows: Sequence[Row], current: Sequence[Any], columns: Sequen
     return built
 
 
-# -- two people on one indicator ---------------------------------------------------------------------------------
+# -- the indicator's own inputs (shared with the indicator form of admin/views/drafts.py) --------------------------
 
 HEADER_KEYS = ("name", "category", "cap", "departments", "reference")
+
+
+def indicator_values(ind: Mapping[str, Any]) -> dict[str, str]:
+    """An indicator's code, name, category, cap, departments and reference as a form shows them."""
+    return {"code": _text(ind.get("code")), "name": _text(ind.get("name")), "category": _text(ind.get("category")),
+            "cap": _text(ind.get("cap")), "departments": "、".join(str(d) for d in ind.get("departments") or []),
+            "reference": _text(ind.get("reference"))}  # fmt: skip
+
+
+def indicator_from(values: Mapping[str, Any], current: Mapping[str, Any], items: Any) -> dict[str, Any]:
+    """The indicator those inputs describe (its code kept once it has one), with ``items`` (None: none yet)."""
+    ind: dict[str, Any] = {"code": current.get("code") or text(values.get("code")), "name": text(values.get("name")),
+                           "category": text(values.get("category"))}  # fmt: skip
+    put_optional(ind, "cap", number(values.get("cap")))
+    ind["departments"] = split_list(values.get("departments"))
+    ind["reference"] = text(values.get("reference"))
+    if items is not None:
+        ind["items"] = items
+    return ind
+
+
+# -- two people on one indicator ---------------------------------------------------------------------------------
 
 
 @dataclass

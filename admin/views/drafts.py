@@ -23,6 +23,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from admin.auth import RoleMixin, requires
+from admin.decision_table import indicator_from, indicator_values
 from admin.forms import (
     CLAUSE_ROWS,
     TYPE_NAMES,
@@ -32,7 +33,6 @@ from admin.forms import (
     number,
     parse_facts,
     put_optional,
-    split_list,
     text,
     writing,
 )
@@ -406,24 +406,15 @@ def _requirement_form() -> _Form:
 
 def _indicator_form(new: bool = False) -> _Form:
     def values(ind: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
-        out = {"code": ind.get("code", ""), "name": ind.get("name", ""), "category": ind.get("category", ""),
-               "cap": _text(ind.get("cap")), "departments": "、".join(str(d) for d in ind.get("departments", [])),
-               "reference": ind.get("reference", "")}  # fmt: skip
+        out: dict[str, Any] = indicator_values(ind)
         if new:
             out["category"] = request.args.get("category", "")
             out.update(_item_values({}, catalogue, "item_"))
         return out
 
     def build(form: dict[str, Any], current: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
-        ind = {k: v for k, v in current.items() if k in ("code", "items")}
-        ind.setdefault("code", text(form.get("code")))
-        ind.update({"name": text(form.get("name")), "category": text(form.get("category"))})
-        put_optional(ind, "cap", number(form.get("cap")))
-        ind["departments"] = split_list(form.get("departments"))
-        ind["reference"] = text(form.get("reference"))
-        if new:
-            ind["items"] = [_build_item(form, {}, catalogue, "item_")]
-        return {k: ind[k] for k in ("code", "name", "category", "cap", "departments", "reference", "items") if k in ind}
+        items = [_build_item(form, {}, catalogue, "item_")] if new else current.get("items")
+        return indicator_from(form, current, items)
 
     template = "admin/versions/new_indicator.html" if new else "admin/versions/edit_indicator.html"
     return _Form("indicator", template, values, build, prefix="")

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from admin import decision_table as table
 from admin.auth import RoleMixin, requires
-from admin.forms import TYPE_NAMES, number, put_optional, split_list, text, writing
+from admin.forms import TYPE_NAMES, text, writing
 from admin.problems import WORDS, described, form_input, inside, message
 from admin.views.drafts import _draft
 from admin.views.versions import _message
@@ -31,7 +31,6 @@ from jifen.errors import ServiceError
 from jifen.services import drafts, rulesets
 from jifen.services.drafts import DraftProblems, EditConflict, Part
 
-HEADER = ("code", "name", "category", "cap", "departments", "reference")
 LOADED_MAX = 400_000  # characters of the indicator as loaded, kept in the form to say what others changed
 _ITEM_PATH = re.compile(r"items\[(\d+)\](?:\.(.*))?$")
 
@@ -70,7 +69,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             columns = table.columns_of(items, catalogue)
             rows = table.rows_of(items, columns, catalogue)
             rows += table.blank_rows(len(rows))
-            header = _header_values(current)
+            header = table.indicator_values(current)
             header["base"] = drafts.token(doc, part) if part is not None else ""
             header["loaded"] = json.dumps(current, ensure_ascii=False) if part is not None else ""
             return self._page(row, doc, part, header, columns, rows)
@@ -80,7 +79,9 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             return redirect(request.url)
         columns = table.columns_from_form(form, catalogue)
         rows = table.rows_from_form(form, columns, catalogue)
-        header = {k: text(form.get(k)) for k in (*HEADER, "base")} | {"loaded": form.get("loaded", "")}
+        header = {k: text(form.get(k)) for k in ("code", *table.HEADER_KEYS, "base")} | {
+            "loaded": form.get("loaded", "")
+        }
         rows.sort(key=table.row_order)  # shown again as they will be saved
         if form.get("step") in ("add_column", "add_row"):  # without JavaScript: the page again, nothing saved
             if form.get("step") == "add_row" and len(rows) < table.MAX_ROWS:
@@ -94,7 +95,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
                 flash("没有可增加的内容（尚未保存）", "info")
             return self._page(row, doc, part, header, columns, rows)
         built = table.items_from_rows(rows, items, columns, catalogue)
-        indicator = _indicator(header, current, built.items)
+        indicator = table.indicator_from(header, current, built.items)
         origins: list[int | None] = list(range(len(built.items)))
         code = indicator.get("code")
         what = f"指标项 {code}（表格）"
@@ -112,7 +113,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             shown = _rows_after_merge(merged, built, columns, catalogue)
             for key in table.HEADER_KEYS:
                 if key not in merged.conflicts:
-                    header[key] = _header_values(merged.indicator)[key]
+                    header[key] = table.indicator_values(merged.indicator)[key]
             if merged.conflicts:
                 named = "、".join(_HEADER_NAMES.get(c, f"细则 {c}") for c in merged.conflicts)
                 flash(f"其他人已修改了这个指标项，其中 {named} 你们都改了，未保存：表格已带上他们的其他修改，"
@@ -195,23 +196,6 @@ def _summary(errors: dict[str, list[str]], rows: list[table.Row], catalogue: dic
 
 def _options(f: FactField) -> list[tuple[str, str]]:
     return list(zip(f.values, f.value_labels or f.values))
-
-
-def _header_values(ind: dict[str, Any]) -> dict[str, Any]:
-    cap = ind.get("cap")
-    return {"code": ind.get("code", ""), "name": ind.get("name", ""), "category": ind.get("category", ""),
-            "cap": "" if cap is None else str(cap), "reference": ind.get("reference", ""),
-            "departments": "、".join(str(d) for d in ind.get("departments") or [])}  # fmt: skip
-
-
-def _indicator(header: dict[str, Any], current: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
-    ind: dict[str, Any] = {"code": current.get("code") or header["code"], "name": header["name"],
-                           "category": header["category"]}  # fmt: skip
-    put_optional(ind, "cap", number(header["cap"]))
-    ind["departments"] = split_list(header["departments"])
-    ind["reference"] = header["reference"]
-    ind["items"] = items
-    return ind
 
 
 def _rows_after_merge(merged: table.Merged, built: table.Built, columns: list[str], catalogue: dict[str, FactField],
