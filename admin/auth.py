@@ -16,12 +16,13 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 
 from admin.forms import writing
 from jifen.db import get_session
+from jifen.messages import ROLE_ZH
 from jifen.models import User
 from jifen.security import cookies_secure
 from jifen.services import audit, logins, users
 
 F = TypeVar("F", bound=Callable[..., Any])
-ROLE_NAMES = {"editor": "编辑", "publisher": "发布人", "auditor": "审计", "admin": "管理员", "department": "部门审核员"}
+ROLE_NAMES = ROLE_ZH  # the roles in Chinese, from the message catalogue
 _SESSION_ID = re.compile(r"([0-9]{1,18}):([0-9]{1,18})")
 
 login_manager = LoginManager()

@@ -95,6 +95,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "只有“部门审核员”角色的用户属于某个部门",
     ),
     "use_department_role": ("use --role department", "请选择“部门审核员”角色"),
+    "days_count": ("a number of days must be between 0 and {high}, not {n}", "天数应在0至{high}之间，填写的是{n}"),
+    "last_before_first": ("the last day {last} is before the first {first}", "结束日期 {last} 早于开始日期 {first}"),
+    "at_most_a_year": ("at most a year of days at once", "一次最多录入一年（366天）"),
+    "unknown_day_kind": ("unknown kind {kind!r}", "没有“{kind}”这种日期类型（应为休息日或上班日）"),
+    "who_changes": ("say who makes the change (--user or JIFEN_USER)", "请说明由谁修改（--user 或 JIFEN_USER）"),
+    "no_calendar_entry": (
+        "the bureau's calendar has no entry from {first} to {last}",
+        "工作日历中 {first} 至 {last} 没有录入的日期",
+    ),
     "unknown_department": ("unknown department {name!r}", "没有部门“{name}”：事实目录中未出现此部门"),
     "no_department": ("no department given", "请填写部门"),
     "known_departments": (

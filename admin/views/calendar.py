@@ -15,6 +15,7 @@ from admin.application_actions import today
 from admin.application_words import CALENDAR_KIND_NAMES, control_problem, day_text, local_time
 from admin.auth import RoleMixin, allowed, requires
 from admin.forms import writing
+from admin.views.versions import _message
 from jifen.db import get_session
 from jifen.errors import NotFound, ServiceError
 from jifen.services import workdays
@@ -110,7 +111,7 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
                     added = workdays.add_entries(session, first, last, values["kind"], values["note"],
                                                  current_user.username)  # fmt: skip
             except ServiceError as exc:
-                errors["first"] = f"未能录入：{exc}"
+                errors["first"] = f"未能录入：{_message(exc)}"
             else:
                 span = f"{first}" if first == last else f"{first} 至 {last}"
                 flash(f"已录入 {len(added)} 天：{span}，{CALENDAR_KIND_NAMES[values['kind']]}", "success")

@@ -27,6 +27,7 @@ from admin.application_words import (
     value_text,
 )
 from admin.auth import RoleMixin
+from admin.views.versions import _message
 from engine.model import FactField
 from jifen.db import get_session
 from jifen.errors import CodedError, ServiceError
@@ -135,7 +136,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                     elif path.startswith("facts."):
                         general.append(f"{label(facts_of, name)}：{fact_problem(facts_of.get(name), None, False)}")
             except ServiceError as exc:
-                general.append(f"操作未能完成，请联系管理员（{exc}）")
+                general.append(f"操作未能完成：{_message(exc)}")
             else:
                 flash(self._done_message(done), "success")
                 return redirect(url_for(".index"))

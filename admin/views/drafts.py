@@ -43,6 +43,7 @@ from engine.canonical import plain_number
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
 from jifen.errors import ServiceError
+from jifen.messages import KIND_ZH
 from jifen.models import RulesetVersionRow
 from jifen.services import drafts, rulesets
 from jifen.services.drafts import DraftProblems, EditConflict, FactInUse, Part
@@ -50,8 +51,7 @@ from jifen.services.drafts import DraftProblems, EditConflict, FactInUse, Part
 OP_NAMES = {"==": "等于", "!=": "不等于", "<": "小于", "<=": "小于等于", ">": "大于", ">=": "大于等于", "in": "属于（多个值用顿号分隔）",
             "not_in": "不属于", "exists": "已填写", "not_exists": "未填写"}  # fmt: skip
 KIND_NAMES = {"add": "加分", "deduct": "扣分"}
-PART_NAMES = {"item": "赋分细则", "requirement": "资格条件", "fact": "事实字段", "case": "测试用例", "indicator": "指标项",
-              "category": "类别"}  # fmt: skip
+PART_NAMES = {**KIND_ZH, "table": "指标项"}  # kinds of parts in Chinese, from the message catalogue
 OPTION_ROWS = 3  # empty rows for new options below a field's options
 MAX_OPTIONS = 200
 

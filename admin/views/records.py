@@ -21,7 +21,7 @@ from engine.describe import value_text
 from jifen.db import get_session
 from jifen.errors import ServiceError
 from jifen.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
-from jifen.services import api_clients, rulesets, scores, users
+from jifen.services import api_clients, departments, rulesets, scores, users
 
 ACTION_NAMES = {"edit": "修改", "import": "导入", "clone": "克隆", "publish": "发布", "retire": "停用", "delete": "删除",
                 "create": "创建", "revoke": "吊销", "login": "登录", "login_failed": "登录失败", "logout": "退出",
@@ -207,13 +207,15 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
             try:
                 with writing() as session:
                     users.create_user(session, request.form.get("username", "").strip(), request.form.get("role", ""),
-                                      request.form.get("password", ""), actor=current_user.username)  # fmt: skip
+                                      request.form.get("password", ""), actor=current_user.username,
+                                      department=request.form.get("department") or None)  # fmt: skip
                 flash("已创建用户", "success")
                 return redirect(url_for(".index"))
             except ServiceError as exc:
-                flash(_translate_user_error(exc), "error")
+                flash(_message(exc), "error")
         rows = list(get_session().scalars(select(User).order_by(User.username)))
-        return self.render("admin/users.html", rows=rows, roles=ROLES, role_names=ROLE_NAMES)
+        return self.render("admin/users.html", rows=rows, roles=ROLES, role_names=ROLE_NAMES,
+                           departments=departments.known(get_session()))
 
     @expose("/<int:user_id>/active", methods=["POST"])
     @requires("admin")
@@ -228,16 +230,6 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
             users.set_active(session, user, not user.active, actor=current_user.username)
         return redirect(url_for(".index"))
 
-
-def _translate_user_error(exc: ServiceError) -> str:
-    text = str(exc)
-    words = {"password too weak": "密码强度不够", "at least 10 characters": "至少10个字符",
-             "at least three of: lowercase letters, uppercase letters, digits, other characters": "须含小写字母、大写字母、数字、其他字符中的至少三类",
-             "not a common or repetitive password": "不能是常见或重复的密码", "must not contain the user name": "不能包含用户名",
-             "invalid user name": "用户名无效", "already exists": "已存在", "unknown role": "未知角色"}  # fmt: skip
-    for english, chinese in words.items():
-        text = text.replace(english, chinese)
-    return text
 
 
 class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]

@@ -91,7 +91,7 @@ def select_version(
         )
         row = session.execute(query).first()
         if row is None:
-            raise NotFound(f"no ruleset version {ref}")
+            raise refusal(NotFound, "no_version", ref=ref)
         return VersionRef(*row)
     if year is None:
         raise Refused("no year given", ["give the scoring year (or pin a version)"])
@@ -105,8 +105,8 @@ def select_version(
         published_cache.put(key, published)
     try:
         return in_force(published, year, on)
-    except VersionNotFound as exc:
-        raise NoVersionInForce(str(exc)) from None
+    except VersionNotFound:
+        raise refusal(NoVersionInForce, "no_version_in_force", year=year, on=on.isoformat()) from None
 
 
 def model_for(session: Session, version: VersionRef | RulesetVersionRow) -> RulesetVersion:

@@ -26,10 +26,13 @@ from importlib.metadata import version as package_version
 
 import chinese_calendar
 from chinese_calendar import constants as holiday_data
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from jifen.errors import NoCalendarData, NotFound, Refused
+from jifen.messages import refusal, say
 from jifen.models import CalendarDay
 from jifen.services import audit
 
@@ -99,7 +102,7 @@ class Calendar:
 
 def _check_count(n: int) -> None:
     if not 0 <= n <= MAX_COUNT:
-        raise Refused(f"a number of days must be between 0 and {MAX_COUNT}, not {n}")
+        raise refusal(Refused, "days_count", high=MAX_COUNT, n=n)
 
 
 def load(session: Session) -> Calendar:
@@ -119,9 +122,9 @@ def entries(session: Session, year: int | None = None) -> list[CalendarDay]:
 def _days(first: dt.date, last: dt.date | None) -> Iterable[dt.date]:
     last = last or first
     if last < first:
-        raise Refused(f"the last day {last.isoformat()} is before the first {first.isoformat()}")
+        raise refusal(Refused, "last_before_first", last=last.isoformat(), first=first.isoformat())
     if (last - first).days > 366:
-        raise Refused("at most a year of days at once")
+        raise refusal(Refused, "at_most_a_year")
     return (first + dt.timedelta(days=k) for k in range((last - first).days + 1))
 
 
@@ -130,39 +133,40 @@ def add_entries(
 ) -> list[CalendarDay]:
     """Declare the days from ``first`` to ``last`` working days or holidays (replacing earlier entries of them)."""
     if kind not in KINDS:
-        raise Refused(f"unknown kind {kind!r}", [f"one of: {', '.join(KINDS)}"])
+        raise refusal(Refused, "unknown_day_kind", kind=kind, reasons=[say("one_of", choices=", ".join(KINDS))])
     if not actor:
-        raise Refused("say who makes the change (--user or JIFEN_USER)")
-    changed = []
-    for day in _days(first, last):
+        raise refusal(Refused, "who_changes")
+    days = list(_days(first, last))
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    for day in days:
         row = session.get(CalendarDay, day)
         before = None if row is None else {"kind": row.kind, "note": row.note}
-        if row is None:
-            row = CalendarDay(day=day, created_by=actor)
-            session.add(row)
-        row.kind, row.note, row.created_by = kind, note, actor
-        row.created_at = dt.datetime.now(dt.UTC)
+        # one statement, so that two people entering the same day at once both succeed (the later one stands)
+        values = {"kind": kind, "note": note, "created_by": actor, "created_at": dt.datetime.now(dt.UTC)}
+        upsert = insert(CalendarDay).values(day=day, **values)
+        session.execute(upsert.on_conflict_do_update(index_elements=[CalendarDay.day], set_=values))
         audit.record(session, actor, "calendar_set", "calendar_day", object_ref=day.isoformat(), before=before,
                      after={"kind": kind, "note": note})  # fmt: skip
-        changed.append(row)
-    session.flush()
-    return changed
+    session.expire_all()
+    return list(session.scalars(select(CalendarDay).where(CalendarDay.day.in_(days)).order_by(CalendarDay.day)))
 
 
 def remove_entries(session: Session, first: dt.date, last: dt.date | None, actor: str) -> int:
     """Remove the bureau's entries from ``first`` to ``last``; NotFound when there is none."""
     if not actor:
-        raise Refused("say who makes the change (--user or JIFEN_USER)")
+        raise refusal(Refused, "who_changes")
     removed = 0
     for day in _days(first, last):
-        row = session.get(CalendarDay, day)
-        if row is None:
+        # one statement: a day someone else removed meanwhile is simply not there any more
+        gone = session.execute(
+            delete(CalendarDay).where(CalendarDay.day == day).returning(CalendarDay.kind, CalendarDay.note)
+        ).first()
+        if gone is None:
             continue
         audit.record(session, actor, "calendar_remove", "calendar_day", object_ref=day.isoformat(),
-                     before={"kind": row.kind, "note": row.note})  # fmt: skip
-        session.delete(row)
+                     before={"kind": gone.kind, "note": gone.note})  # fmt: skip
         removed += 1
     if not removed:
-        raise NotFound(f"the bureau's calendar has no entry from {first.isoformat()} to {(last or first).isoformat()}")
-    session.flush()
+        raise refusal(NotFound, "no_calendar_entry", first=first.isoformat(), last=(last or first).isoformat())
+    session.expire_all()
     return removed

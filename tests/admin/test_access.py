@@ -139,3 +139,28 @@ def test_no_page_loads_anything_from_elsewhere(console: Any) -> None:
         assert not re.search(r"""(src|href)=["'](https?:)?//""", html), url
     css = console.get("/admin/static/bootstrap/bootstrap4/css/bootstrap.min.css")
     assert css.status_code == 200
+
+
+def test_the_admin_creates_a_department_user_and_reads_refusals_in_chinese(console: Any, db: Any) -> None:
+    from html import unescape
+
+    from jifen.models import User
+
+    console.login("admin")
+    page = console.get("/admin/users/").get_data(as_text=True)
+    assert 'name="department"' in page and ">公安局<" in page
+    strong = "Qiang-Mima-2026"
+    refused = unescape(console.post("/admin/users/", {"username": "wang", "role": "department", "password": strong})
+                       .get_data(as_text=True))  # fmt: skip
+    assert "请填写部门" in refused and "可选的部门" in refused and "no department" not in refused
+    weak = unescape(
+        console.post("/admin/users/", {"username": "li", "role": "editor", "password": "abc"}).get_data(as_text=True)
+    )
+    assert "密码强度不够" in weak and "password" not in re.sub(r"<[^>]+>", "", weak)
+    done = console.post(
+        "/admin/users/", {"username": "wang", "role": "department", "password": strong, "department": "公安局"}
+    )
+    assert done.status_code == 302
+    with db.transaction() as s:
+        user = s.query(User).filter_by(username="wang").one()
+        assert (user.role, user.department) == ("department", "公安局")

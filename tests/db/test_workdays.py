@@ -4,6 +4,8 @@ for counting periods, and the bureau's table that corrects the package and exten
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import chinese_calendar
@@ -144,3 +146,34 @@ def test_calendar_cli(runner: Any, seeded: Any, monkeypatch: pytest.MonkeyPatch)
     assert f"the bureau's calendar: {later}" in listed.output and "元旦 (publisher)" in listed.output
     assert run("remove", f"{later}-01-01", "--to", f"{later}-01-03").output == "3 entries removed\n"
     assert run("is-workday", f"{later}-01-02").exit_code == 1
+
+
+def test_the_same_days_entered_and_removed_at_once(db: Any) -> None:
+    """Six people enter the same week at once, then four remove it at once: no error but 'nothing left'
+    (on PostgreSQL each in its own connection; SQLite serialises them)."""
+    first, last = dt.date(2027, 2, 1), dt.date(2027, 2, 7)
+
+    def at_once(n: int, change: Any) -> list[Any]:
+        barrier = threading.Barrier(n)
+
+        def one(i: int) -> Any:
+            barrier.wait()
+            try:
+                with db.transaction() as s:
+                    return change(s, i)
+            except NotFound:
+                return "none left"
+
+        with ThreadPoolExecutor(n) as pool:
+            return list(pool.map(one, range(n)))
+
+    added = at_once(6, lambda s, i: len(workdays.add_entries(s, first, last, "holiday", f"第{i}次", f"u{i}")))
+    assert added == [7] * 6
+    with db.transaction() as s:
+        assert len(workdays.entries(s, 2027)) == 7
+        assert s.query(AuditEntry).filter(AuditEntry.action == "calendar_set").count() == 42
+    removed = at_once(4, lambda s, i: workdays.remove_entries(s, first, last, f"u{i}"))
+    assert sum(r for r in removed if r != "none left") == 7 and removed.count("none left") >= 1
+    with db.transaction() as s:
+        assert workdays.entries(s, 2027) == []
+        assert s.query(AuditEntry).filter(AuditEntry.action == "calendar_remove").count() == 7
