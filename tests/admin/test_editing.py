@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from html import unescape
 from typing import Any
 
 import pytest
@@ -60,9 +61,10 @@ def test_wrong_values_are_explained_in_chinese_on_their_inputs_and_kept(console:
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "未保存：有 3 个问题" in page
-    assert "应为数字" in page and "abc" in page
-    assert "应为以下之一" in page and "宇宙级" in page
-    assert "应为整数" in page and "二" in page
+    said = unescape(page)
+    assert "应为数字（如 12 或 0.5），填写的是“abc”" in said
+    assert "应为以下之一：国家级、省级、地市级、县（市）级（填写的是“宇宙级”）" in said
+    assert "应为整数，填写的是“二”" in said
     assert 'value="宇宙级"' in page and 'value="abc"' in page  # what was typed is still there
     assert _part(db, vid, "item", "T4-4")["fixed"] == 20  # nothing saved
 
@@ -135,7 +137,7 @@ def test_saving_a_case_does_not_stop_an_item_loaded_before(console: Any, db: Any
     console.login("editor")
     item_form = _form(console, f"/admin/drafts/{vid}/items/T3-3", fixed="12")
     case_url = f"/admin/drafts/{vid}/cases/0"
-    assert console.post(case_url, _form(console, case_url, exp_total="")).status_code in (200, 302)
+    assert console.post(case_url, _form(console, case_url, exp_total="")).status_code == 302
     assert console.post(f"/admin/drafts/{vid}/items/T3-3", item_form).status_code == 302
     assert _part(db, vid, "item", "T3-3")["fixed"] == 12
 
@@ -239,7 +241,9 @@ def test_new_fact_indicator_and_item(console: Any, db: Any) -> None:
     console.login("editor")
     url = f"/admin/drafts/{vid}/new/fact"
     bad = console.post(url, {**_form(console, url), "name": "Social Hours", "label": "", "type": "number"})
-    assert "字段名" in bad.get_data(as_text=True) or "小写" in bad.get_data(as_text=True)
+    said = unescape(bad.get_data(as_text=True))
+    assert "只能由小写字母、数字和下划线组成，并以小写字母开头（填写的是“Social Hours”）" in said and "不能为空" in said
+    assert all(f.get("name") != "Social Hours" for f in _doc(db, vid)["facts"])  # nothing saved
     fact = {**_form(console, url), "name": "community_hours", "label": "社区服务时长（小时）", "type": "number", "min": "0",
             "department": "民政局"}  # fmt: skip
     assert console.post(url, fact).status_code == 302

@@ -117,7 +117,7 @@ def test_form_errors_in_chinese(console: Any) -> None:
     html = console.post(
         "/admin/impact/", data={"version": "999", "base": "1", "kind": "stored", "year": "2026", "date": "2026-06-01"}
     ).get_data(as_text=True)
-    assert "no ruleset version 999" in html or "999" in html
+    assert '<div class="invalid-feedback d-block">没有版本 999</div>' in html and "no ruleset version" not in html
 
 
 def test_unknown_jobs(console: Any) -> None:

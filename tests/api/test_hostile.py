@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -286,7 +287,8 @@ def test_ruleset_codes_that_cannot_exist_are_404_or_422(client: Any, headers: di
     check(client.get(f"/api/v1/versions/{code}/2026/1", headers=headers), 404, "not_found")
     query = f"/api/v1/versions/in-force?year=2026&ruleset={code}"
     errors = check(client.get(query, headers=headers), 422, "invalid_fields")["errors"]
-    assert list(errors) == ["ruleset"] and errors["ruleset"][0].startswith("expected a ruleset code")
+    sent = urllib.parse.unquote(code)
+    assert errors == {"ruleset": [f"expected a ruleset code (lower-case letters, digits, _), got the string {sent!r}"]}
 
 
 def test_the_largest_revision_is_looked_up(client: Any, headers: dict[str, str]) -> None:
