@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from admin import clock
 from engine.canonical import plain_number
 from engine.model import FactField
 from jifen.errors import CodedError
 from jifen.services import claims
-from jifen.services.applications import CHINA
 
 STATE_NAMES = {"verifying": "核查中", "scored": "已计分，待公示", "published": "已公示", "re_reviewing": "复核中",
                "voided": "已作废"}  # fmt: skip
@@ -128,12 +128,7 @@ def fact_problem(field: FactField | None, value: Any, sent: bool) -> str:
 
 def local_time(at: dt.datetime | str | None) -> str:
     """A moment in Beijing time, to the second: 2025-02-20 09:30:05."""
-    if at is None:
-        return ""
-    moment = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+    return clock.local_time(at, seconds=True)
 
 
 def day_text(day: dt.date | str | None) -> str:
