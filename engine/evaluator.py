@@ -56,8 +56,7 @@ class _IndicatorPlan:
     cap: Decimal | None
     items: tuple[_ItemPlan, ...]
     rules: frozenset[str]
-    idle: IndicatorResult  # the indicator's entry when nothing of it fired (its items are copied in per result)
-    fired: IndicatorResult  # the entry when something fired (raw, points and items are filled in per result)
+    idle: IndicatorResult  # the indicator's entry, copied into each result (raw, points, items filled in there)
 
 
 def _plan_item(rule: str, item: Item) -> _ItemPlan:
@@ -86,8 +85,7 @@ def _plan_indicator(ind: Indicator, plans: list[_ItemPlan]) -> _IndicatorPlan:
         "code": ind.code, "name": ind.name, "category": ind.category, "raw": ZERO, "cap": ind.cap, "points": ZERO,
         "departments": ind.departments, "reference": ind.reference, "items": [],
     }  # fmt: skip
-    fired = idle.copy()
-    return _IndicatorPlan(ind.category, ind.cap, tuple(plans), frozenset(p.rule for p in plans), idle, fired)
+    return _IndicatorPlan(ind.category, ind.cap, tuple(plans), frozenset(p.rule for p in plans), idle)
 
 
 def _item_condition(item: Item) -> Condition | None:
@@ -219,16 +217,14 @@ class CompiledVersion:
         category_raw: dict[str, Decimal] = dict.fromkeys(self._category_codes, ZERO)
         indicators_out: list[IndicatorResult] = []
         for ind in self._indicators:
-            if fired.isdisjoint(ind.rules):
-                # the common case: nothing of this indicator fired
-                entry = ind.idle.copy()
+            entry = ind.idle.copy()
+            if fired.isdisjoint(ind.rules):  # the common case: nothing of this indicator fired
                 entry["items"] = [plan.idle.copy() for plan in ind.items]
             else:
                 items_out, raw = _explain_items(ind, typed, fired)
                 cap = ind.cap
                 points = raw if cap is None or raw <= cap else cap
                 category_raw[ind.category] += points
-                entry = ind.fired.copy()
                 entry["raw"] = raw
                 entry["points"] = points
                 entry["items"] = items_out
