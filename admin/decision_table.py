@@ -139,7 +139,8 @@ def _cells(
     return mode, cells, False
 
 
-def _text(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A document value in a text input: "" for none."""
     return "" if value is None else str(value)
 
 
@@ -149,14 +150,14 @@ def rows_of(items: Sequence[Any], columns: Sequence[str], catalogue: Catalogue) 
         mode, cells, complex_ = _cells(item.get("when"), columns, catalogue)
         per_unit = item.get("per_unit") if isinstance(item.get("per_unit"), dict) else None
         rows.append(Row(
-            i=i, key=_text(item.get("code")), order=str(i + 1), code=_text(item.get("code")),
-            label=_text(item.get("label")), mode=mode, cells=cells,
+            i=i, key=shown(item.get("code")), order=str(i + 1), code=shown(item.get("code")),
+            label=shown(item.get("label")), mode=mode, cells=cells,
             complex=json.dumps(item.get("when"), ensure_ascii=False) if complex_ else "",
             kind="per_unit" if per_unit is not None else "fixed",
-            points=_text((per_unit or {}).get("rate") if per_unit is not None else item.get("fixed")),
-            unit_field=_text((per_unit or {}).get("field")), unit=_text((per_unit or {}).get("unit")),
-            offset=_text((per_unit or {}).get("offset")), cap=_text(item.get("cap")), group=_text(item.get("group")),
-            reference=_text(item.get("reference")),
+            points=shown((per_unit or {}).get("rate") if per_unit is not None else item.get("fixed")),
+            unit_field=shown((per_unit or {}).get("field")), unit=shown((per_unit or {}).get("unit")),
+            offset=shown((per_unit or {}).get("offset")), cap=shown(item.get("cap")), group=shown(item.get("group")),
+            reference=shown(item.get("reference")),
         ))  # fmt: skip
     return rows
 
@@ -342,9 +343,9 @@ HEADER_KEYS = ("name", "category", "cap", "departments", "reference")
 
 def indicator_values(ind: Mapping[str, Any]) -> dict[str, str]:
     """An indicator's code, name, category, cap, departments and reference as a form shows them."""
-    return {"code": _text(ind.get("code")), "name": _text(ind.get("name")), "category": _text(ind.get("category")),
-            "cap": _text(ind.get("cap")), "departments": "、".join(str(d) for d in ind.get("departments") or []),
-            "reference": _text(ind.get("reference"))}  # fmt: skip
+    return {"code": shown(ind.get("code")), "name": shown(ind.get("name")), "category": shown(ind.get("category")),
+            "cap": shown(ind.get("cap")), "departments": "、".join(str(d) for d in ind.get("departments") or []),
+            "reference": shown(ind.get("reference"))}  # fmt: skip
 
 
 def indicator_from(values: Mapping[str, Any], current: Mapping[str, Any], items: Any) -> dict[str, Any]:

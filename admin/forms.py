@@ -33,8 +33,7 @@ def fact_inputs(
             continue
         options = None
         if f.type == "enum":
-            labels = f.value_labels or f.values
-            options = list(zip(f.values, labels))
+            options = enum_options(f)
         elif f.type == "bool":
             options = [("true", "是"), ("false", "否")]
         raw = values.get(f.name, "")
@@ -44,6 +43,11 @@ def fact_inputs(
             "min": f.min, "max": f.max, "errors": errors.get(f.name, []),
         })  # fmt: skip
     return inputs
+
+
+def enum_options(f: FactField) -> list[tuple[str, str]]:
+    """An option field's choices as (code, Chinese name)."""
+    return list(zip(f.values, f.value_labels or f.values))
 
 
 def parse_facts(fields: list[FactField], form: Mapping[str, str], prefix: str = "fact_") -> dict[str, Any]:

@@ -194,13 +194,6 @@ def case_reason(name: str, mismatches: list[Any]) -> Message:
                                    "detail_zh": "；".join(m.text("zh") for m in mismatches)})  # fmt: skip
 
 
-def problem_text(problem: Any, language: str = "en", place: Callable[[str], str] | None = None) -> str:
-    """A reason's sentence, whichever catalogue it comes from."""
-    if hasattr(problem, "text"):
-        return str(problem.text(language, place))
-    return str(problem)
-
-
 def chinese(exc: BaseException) -> str:
     """An error in Chinese for a page that reports it later (a background job's failure): a catalogued refusal or
     the engine's problems in their Chinese, anything else as a failure of the system."""

@@ -23,7 +23,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from admin.auth import RoleMixin, requires
-from admin.decision_table import indicator_from, indicator_values
+from admin.decision_table import indicator_from, indicator_values, shown
 from admin.forms import (
     CLAUSE_ROWS,
     TYPE_NAMES,
@@ -381,7 +381,7 @@ def _meta_form() -> _Form:
 def _category_form() -> _Form:
     def values(cat: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
         return {"code": cat.get("code", ""), "name": cat.get("name", ""), "kind": cat.get("kind", "add"),
-                "cap": _text(cat.get("cap"))}  # fmt: skip
+                "cap": shown(cat.get("cap"))}  # fmt: skip
 
     def build(form: dict[str, Any], current: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
         cat = {"code": current.get("code") or text(form.get("code")), "name": text(form.get("name")),
@@ -424,10 +424,6 @@ def _item_form(indicator: dict[str, Any]) -> _Form:
     return _Form("item", "admin/versions/edit_item.html", _item_values, _build_item, context={"ind": indicator})
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def _plain(value: Any) -> str:
     """A result's points as a form shows them: 205.5, not 205.50."""
     return str(plain_number(Decimal(str(value))))
@@ -436,9 +432,9 @@ def _plain(value: Any) -> str:
 def _item_values(item: dict[str, Any], catalogue: Catalogue, prefix: str = "") -> dict[str, Any]:
     per_unit = item.get("per_unit") if isinstance(item.get("per_unit"), dict) else None
     values = {"code": item.get("code", ""), "label": item.get("label", ""), "points_kind": "per_unit" if per_unit else "fixed",
-              "fixed": _text(item.get("fixed")), "unit_field": (per_unit or {}).get("field", ""),
-              "rate": _text((per_unit or {}).get("rate")), "unit": _text((per_unit or {}).get("unit")),
-              "offset": _text((per_unit or {}).get("offset")), "cap": _text(item.get("cap")), "group": item.get("group", ""),
+              "fixed": shown(item.get("fixed")), "unit_field": (per_unit or {}).get("field", ""),
+              "rate": shown((per_unit or {}).get("rate")), "unit": shown((per_unit or {}).get("unit")),
+              "offset": shown((per_unit or {}).get("offset")), "cap": shown(item.get("cap")), "group": item.get("group", ""),
               "reference": item.get("reference", "")}  # fmt: skip
     out = {prefix + k: v for k, v in values.items()}
     out.update(condition_values(item.get("when"), catalogue, prefix))
@@ -472,7 +468,7 @@ def _fact_form(new: bool = False) -> _Form:
     def values(fact: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
         out = {"name": fact.get("name", ""), "type": fact.get("type", "int"), "label": fact.get("label", ""),
                "required": "true" if fact.get("required") else "false", "department": fact.get("department", ""),
-               "description": fact.get("description", ""), "min": _text(fact.get("min")), "max": _text(fact.get("max"))}  # fmt: skip
+               "description": fact.get("description", ""), "min": shown(fact.get("min")), "max": shown(fact.get("max"))}  # fmt: skip
         options = fact.get("values") or []
         labels = fact.get("value_labels") or []
         for i, value in enumerate(options):
@@ -520,16 +516,16 @@ def _option_rows(form: dict[str, Any]) -> list[int]:
 
 def _case_form(name: str | None) -> _Form:
     def values(case: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": case.get("name", ""), "as_of": _text(case.get("as_of"))}
+        out: dict[str, Any] = {"name": case.get("name", ""), "as_of": shown(case.get("as_of"))}
         if name is not None:
             out["key"] = name
         for key, value in (case.get("facts") or {}).items():
-            out[f"fact_{key}"] = ("true" if value else "false") if isinstance(value, bool) else _text(value)
+            out[f"fact_{key}"] = ("true" if value else "false") if isinstance(value, bool) else shown(value)
         exp = case.get("expected") or {}
         out["exp_eligible"] = "" if exp.get("eligible") is None else ("true" if exp["eligible"] else "false")
-        out["exp_total"] = _text(exp.get("total"))
-        out.update({f"exp_cat_{k}": _text(v) for k, v in (exp.get("categories") or {}).items()})
-        out.update({f"exp_ind_{k}": _text(v) for k, v in (exp.get("indicators") or {}).items()})
+        out["exp_total"] = shown(exp.get("total"))
+        out.update({f"exp_cat_{k}": shown(v) for k, v in (exp.get("categories") or {}).items()})
+        out.update({f"exp_ind_{k}": shown(v) for k, v in (exp.get("indicators") or {}).items()})
         return out
 
     def build(form: dict[str, Any], _current: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:

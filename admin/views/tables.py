@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from admin import decision_table as table
 from admin.auth import RoleMixin, requires
-from admin.forms import TYPE_NAMES, text, writing
+from admin.forms import TYPE_NAMES, enum_options, text, writing
 from admin.problems import WORDS, described, form_input, inside, message
 from admin.views.drafts import _draft
 from admin.views.versions import _message
@@ -161,7 +161,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             ops=table.OPS_BY_TYPE, op_names=table.CELL_OPS, types=TYPE_NAMES, groups=table.groups_offered(rows),
             numeric=[f for f in catalogue.values() if f.type in NUMERIC_TYPES],
             sentences=_sentences(doc, part[1]) if part is not None else {},
-            options=_options, summary=_summary(errors or {}, rows, catalogue), blank=table.Row(i=-1, cells={c: [("", "")] * table.slots(catalogue[c]) for c in columns}),
+            options=enum_options, summary=_summary(errors or {}, rows, catalogue), blank=table.Row(i=-1, cells={c: [("", "")] * table.slots(catalogue[c]) for c in columns}),
         )  # fmt: skip
 
 
@@ -192,10 +192,6 @@ def _summary(errors: dict[str, list[str]], rows: list[table.Row], catalogue: dic
         where = f"第{position[i]}行" + (f"（{codes[i]}）" if codes[i] else "")
         lines += [f"{where} · {column}：{t}" for t in texts]
     return lines
-
-
-def _options(f: FactField) -> list[tuple[str, str]]:
-    return list(zip(f.values, f.value_labels or f.values))
 
 
 def _rows_after_merge(merged: table.Merged, built: table.Built, columns: list[str], catalogue: dict[str, FactField],
