@@ -255,20 +255,20 @@ def test_hand_damaged_workbook_names_every_cell(runner: Any, tmp_path: Path) -> 
     ("damage", "message"),
     [
         (lambda b: b.remove(b["本市加分指标"]), "missing sheet '本市加分指标' (a category); restore it from the exported workbook"),
-        (lambda b: b[BASE].delete_cols(6), f"{BASE}!A4:I4: missing column '上限' in the header row 4; restore it from the "
+        (lambda b: b[BASE].delete_cols(6), f"{BASE}!A4:J4: missing column '上限' in the header row 4; restore it from the "
          "exported workbook"),
         (lambda b: b.remove(b["_jifen"]), "not a ruleset workbook exported by this service (its hidden sheet '_jifen' is "
          "missing or damaged); export one with `flask rulesets export VERSION --format xlsx`"),
         (lambda b: b["_jifen"].__setitem__("A3", "{}"), "_jifen!A3: not a ruleset workbook exported by this service"),
         (lambda b: b[BASE].__setitem__("A1", "征求意见稿"), f"{BASE}!A1: the sheet's header line was changed"),
-        (lambda b: b[BASE].__setitem__("J6", "{broken"), f"{BASE}!J6: the machine data of this row is damaged (not the "
+        (lambda b: b[BASE].__setitem__("K6", "{broken"), f"{BASE}!K6: the machine data of this row is damaged (not the "
          "JSON this service writes)"),
-        (lambda b: b[BASE].__setitem__("J6", None), f"{BASE}!A6: this row was not exported (it has no machine data in "
-         "column J): add an item in the console"),
+        (lambda b: b[BASE].__setitem__("K6", None), f"{BASE}!A6: this row was not exported (it has no machine data in "
+         "column K): add an item in the console"),
         (lambda b: [b[BASE].cell(6, c).__setattr__("value", None) for c in range(1, 10)], f"{BASE}!A6: the cells of this "
          "row were emptied but its machine data remains; to remove an item, delete the whole row"),
         (lambda b: b[BASE].delete_rows(5), f"{BASE}!A5: item row before any indicator row"),
-        (lambda b: b["事实目录"].__setitem__("H5", b[BASE]["J6"].value), "事实目录!A5: this row holds an item, which does "
+        (lambda b: b["事实目录"].__setitem__("H5", b[BASE]["K6"].value), "事实目录!A5: this row holds an item, which does "
          "not belong on this sheet"),
         (lambda b: b["事实目录"].delete_rows(find(b["事实目录"], "heroic_act")), "本市加分指标!D18 (field): unknown "
          "field 'heroic_act' (not in the fact catalogue)"),
@@ -298,7 +298,7 @@ def test_what_is_not_a_workbook(runner: Any, tmp_path: Path) -> None:
 def test_every_problem_has_both_texts() -> None:
     params = {"detail": "x", "limit": 1, "sheet": "s", "found": 2, "expected": "e", "header": "h", "row": 4,
               "cover": "c", "column": "J", "shows": "s", "shows_zh": "s", "hint": "h", "hint_zh": "h", "got": "g",
-              "label": "l", "names": "a、b"}  # fmt: skip
+              "label": "l", "names": "a、b", "label_en": "l", "count": 21, "n": 2, "length": 201}  # fmt: skip
     for code in TEXTS:
         p = problem(code, "S!A1", **params, what="item", row_kind="item")
         assert p.message and p.zh_message and p.code == code and p.message != p.zh_message
