@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -244,18 +245,30 @@ def start_sheet(ws: Worksheet, header: Sequence[str], columns: Sequence[Column])
             # the machine column is grouped and hidden: out of the clerk's way and off the printed page
             dimension.hidden = True
             dimension.outlineLevel = 1
-    ws.freeze_panes = ws.cell(row=FIRST_ROW, column=1)
+    ws.freeze_panes = f"A{FIRST_ROW}"
     ws.print_title_rows = f"1:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.sheet_properties.outlinePr.summaryRight = False
+    properties = ws.sheet_properties
+    assert properties.pageSetUpPr is not None and properties.outlinePr is not None  # a new sheet has both
+    properties.pageSetUpPr.fitToPage = True
+    properties.outlinePr.summaryRight = False
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.right.text = "&A"
+    footer = ws.oddFooter
+    assert footer is not None and footer.center is not None and footer.right is not None
+    footer.center.text = "第 &P 页，共 &N 页"
+    footer.right.text = "&A"
+
+
+def first_sheet(book: Workbook, title: str) -> Worksheet:
+    """The sheet a new workbook starts with, named ``title``."""
+    ws = book.active
+    assert isinstance(ws, Worksheet)
+    ws.title = title
+    return ws
 
 
 def write_row(

@@ -6,6 +6,7 @@ passed on in its own words, moved to the cell its value came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,7 +131,7 @@ class CellProblem(Problem):
     zh_message: str = ""
     code: str = ""
 
-    def text(self, language: str) -> str:
+    def text(self, language: str = "en", place: Callable[[str], str] | None = None) -> str:
         return self.zh_message if language == "zh" and self.zh_message else self.message
 
 

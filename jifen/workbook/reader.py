@@ -206,8 +206,8 @@ class _Reader:
         for row in self._rows(sheet, "category", {"meta", "category", "requirement"}):
             if row.kind != "meta":
                 row.doc = self._edited(row, _EDITS[row.kind])
-                key = "categories" if row.kind == "category" else "eligibility"
-                doc[key].append(self._register(f"{key}[{len(doc[key])}]", row))
+                part = "categories" if row.kind == "category" else "eligibility"
+                doc[part].append(self._register(f"{part}[{len(doc[part])}]", row))
                 continue
             key = row.machine.get("key")
             if not isinstance(key, str) or key not in META_LINES:

@@ -153,7 +153,7 @@ class _Sheets:
         self.cases()
 
     def start(self, title: str, kind: str, caption: str, **extra: Any) -> Worksheet:
-        ws = self.book.create_sheet(title)
+        ws: Worksheet = self.book.create_sheet(title)
         v = self.version
         lines = header_texts(v.title, v.ref, v.status, v.effective_from, v.content_hash, caption)
         columns = SHEET_COLUMNS[kind]

@@ -90,13 +90,23 @@ def test_materials_one_a_line_and_the_hash_kept() -> None:
 @pytest.mark.parametrize("path", sorted(RULESETS.glob("*.yaml")), ids=lambda p: p.name)
 def test_the_samples_materials_are_shown_and_read_back(path: Path) -> None:
     version = load_file(path)
-    ws = book_of(version)[BASE]
-    at, rows = header(ws, "证明材料"), rows_by_code(ws)
-    for ind in version.indicators:
-        for item in ind.items:
-            if item.code in rows:
-                assert ws.cell(rows[item.code], at).value == ("\n".join(item.materials) or None)
+    book = book_of(version)
+    shown: dict[str, Any] = {}
+    for name in book.sheetnames[1:-3]:  # the category sheets
+        ws = book[name]
+        at = header(ws, "证明材料")
+        shown |= {code: ws.cell(row, at).value for code, row in rows_by_code(ws).items()}
+    items = [item for ind in version.indicators for item in ind.items]
+    assert {i.code: shown[i.code] for i in items} == {i.code: "\n".join(i.materials) or None for i in items}
     assert read_workbook(version_workbook(version), path.name).content_hash == version.content_hash
+
+
+def test_the_2026_sample_has_materials_on_every_item_and_keeps_its_hash() -> None:
+    version = load_file(SAMPLE_2026)
+    assert all(item.materials for ind in version.indicators for item in ind.items)
+    back = read_workbook(version_workbook(version), SAMPLE_2026.name)
+    assert back.content_hash == version.content_hash
+    assert back.indicators == version.indicators
 
 
 def test_edited_materials_count() -> None:
@@ -175,7 +185,7 @@ def test_a_new_item_field_with_a_column_appears_without_an_edit() -> None:
     part = Part("item", ITEM.zh, ITEM.en, (*ITEM.fields, note), key="code")
     columns = table({"indicator": INDICATOR, "item": part}, CATEGORY_ORDER)
     headers = [c.header for c in columns]
-    assert headers == [c.header for c in CATEGORY_COLUMNS][:-1] + ["审核备注", MACHINE.header]
+    assert headers == [*(c.header for c in CATEGORY_COLUMNS[:-1]), "审核备注", MACHINE.header]
     assert field_values(columns, "item", {"code": "X-1", "remark": "核对原件"})["remark"] == "核对原件"
     assert "remark" in edits(columns, "item") and "remark" not in edits(columns, "indicator")
     replaced, read = edits(columns, "item")["remark"]
