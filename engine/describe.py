@@ -27,6 +27,7 @@ from engine.model import (
     Requirement,
     RulesetVersion,
 )
+from engine.schema import ITEM
 
 _OPS = {"==": "为", "!=": "不为", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 # units a label may end with, in brackets (「志愿服务时长（小时）」) or as its last words (「…月数」)
@@ -192,6 +193,17 @@ def item_sentence(
         else:
             parts.append("（不累加组中只有这一项）")
     return "".join(parts)
+
+
+def materials_sentence(item: Item) -> str | None:
+    """What an applicant brings for an item, in words (None when the item lists nothing).
+
+    >>> materials_sentence(Item("T6-2", "献血", Fixed(Decimal(2)), materials=("无偿献血证", "身份证")))
+    '证明材料：无偿献血证；身份证'
+    """
+    if not item.materials:
+        return None
+    return f"{ITEM.field('materials').zh}：{'；'.join(item.materials)}"
 
 
 def group_sentence(items: Sequence[Item]) -> str:
