@@ -206,15 +206,6 @@ def materials_sentence(item: Item) -> str | None:
     return f"{ITEM.field('materials').zh}：{'；'.join(item.materials)}"
 
 
-def group_sentence(items: Sequence[Item]) -> str:
-    """The exclusive groups of an indicator in words: 「P2-1、P2-2、P2-3 只取最高一项」."""
-    groups: dict[str, list[str]] = {}
-    for item in items:
-        if item.group:
-            groups.setdefault(item.group, []).append(item.code)
-    return "；".join(f"{'、'.join(codes)} 只取最高一项" for codes in groups.values() if len(codes) > 1)
-
-
 def version_sentences(version: RulesetVersion) -> dict[str, str]:
     """Every item of a version as its sentence, by item code (deductions read 「扣」, groups name their items)."""
     deducting = {c.code for c in version.categories if c.kind == "deduct"}
