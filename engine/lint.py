@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -55,12 +55,15 @@ def report(version: RulesetVersion, findings: Sequence[Finding]) -> dict[str, An
     }
 
 
-def unacknowledged(findings: Sequence[Finding], note: str) -> list[Finding]:
-    """The warnings whose code the note does not name (a publish note acknowledges a warning by its code)."""
+def unacknowledged(findings: Sequence[Finding], note: str, acknowledged: Collection[str] = ()) -> list[Finding]:
+    """The warnings neither acknowledged (the console ticks each) nor named by their code in the note (as the
+    command line acknowledges them)."""
     return [
         f
         for f in findings
-        if f.severity == "warning" and not re.search(rf"(?<![A-Za-z_]){f.code}(?![A-Za-z_])", note, re.IGNORECASE)
+        if f.severity == "warning"
+        and f.code not in acknowledged
+        and not re.search(rf"(?<![A-Za-z_]){f.code}(?![A-Za-z_])", note, re.IGNORECASE)
     ]
 
 

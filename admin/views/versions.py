@@ -17,9 +17,10 @@ from flask_login import current_user
 from admin.auth import RoleMixin, requires
 from admin.forms import writing
 from admin.problems import described
-from admin.words import word
+from admin.words import names, word
 from engine import Problem, RulesetError, RulesetVersion, run_cases
 from engine.describe import condition_sentence, version_sentences
+from engine.lint import lint
 from jifen.db import get_session
 from jifen.errors import Conflict, ImmutableVersion, NotFound, PermissionDenied, ServiceError
 from jifen.models import RulesetVersionRow
@@ -79,6 +80,19 @@ def range_text(fact: dict[str, Any]) -> str:
     if low is not None:
         return word("views_versions.t12", low=low)
     return word("views_versions.t13", high=high) if high is not None else ""
+
+
+def lint_warnings(row: RulesetVersionRow) -> list[dict[str, str]]:
+    """A draft's lint warnings as the publisher ticks them: each with a key (stable while the draft is unchanged),
+    its code, and its name, place and explanation in Chinese."""
+    if row.status != "draft":
+        return []
+    model, _problems = loaded(row)
+    if model is None:
+        return []
+    checks = names("lint_checks")
+    return [{"key": f"{f.code}|{f.where}", "code": f.code, "name": checks[f.code], "where": f.where_zh,
+             "message": f.message("zh")} for f in lint(model) if f.severity == "warning"]  # fmt: skip
 
 
 def download(data: bytes, name: str) -> Response:
@@ -180,53 +194,79 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/publish", methods=["POST"])
     @requires("publisher")
     def publish(self, vid: int) -> Any:
+        """Asks first (which version is in force when, each lint warning to tick); a refusal asks again, with what
+        was typed and ticked kept."""
+        row = version_or_404(vid)
         note = request.form.get("note", "")
+        warnings = lint_warnings(row)
+        ticked = set(request.form.getlist("ack"))
         if request.form.get("confirmed") != "1":
-            row = version_or_404(vid)
-            before, after = rulesets.in_force_timeline(get_session(), row, "published", dt.date.today())
-            return self._confirm(
-                row, word("views_versions.t22", ref=row.ref), "published", url_for(".publish", vid=vid),
-                [word("views_versions.t23", ref=row.ref, effective_from=row.effective_from, year=row.year), word("views_versions.t24")],
-                (before, after), {"label": word("views_versions.t25"), "value": note}, word("views_versions.t26"), "success",
-            )  # fmt: skip
+            return self._confirm_publish(row, note, warnings, ticked)
+        pending = [f for f in warnings if f["key"] not in ticked]
+        if pending:
+            return self._confirm_publish(
+                row, note, warnings, ticked, word("views_versions.tick_each", count=len(pending))
+            )
         try:
             with writing() as session:
-                row = rulesets.publish(session, vid, get_user(session, current_user.username), note)
-                flash(word("views_versions.t27", ref=row.ref, effective_from=row.effective_from), "success")
+                user = get_user(session, current_user.username)
+                done = rulesets.publish(session, vid, user, note, acknowledged={f["code"] for f in warnings})
+                flash(word("views_versions.published", ref=done.ref, effective_from=done.effective_from), "success")
         except (ServiceError, RulesetError) as exc:
-            flash(_message(exc), "error")
+            return self._confirm_publish(version_or_404(vid), note, warnings, ticked, _message(exc))
         return redirect(url_for(".detail", vid=vid))
+
+    def _confirm_publish(self, row: RulesetVersionRow, note: str, warnings: list[dict[str, str]], ticked: set[str],
+                         error: str | None = None) -> Any:  # fmt: skip
+        before, after = rulesets.in_force_timeline(get_session(), row, "published", dt.date.today())
+        lines = [word("views_versions.publish_applies", ref=row.ref, effective_from=row.effective_from, year=row.year),
+                 word("views_versions.publish_checks")]  # fmt: skip
+        return self._confirm(
+            row, word("views_versions.publish_title", ref=row.ref), "published", url_for(".publish", vid=row.id),
+            lines, (before, after), {"label": word("views_versions.publish_note"), "value": note},
+            word("views_versions.publish_button"), "success", error=error, warnings=warnings, ticked=ticked,
+        )  # fmt: skip
 
     @expose("/<int:vid>/retire", methods=["POST"])
     @requires("publisher")
     def retire(self, vid: int) -> Any:
+        """Asks first; a refusal asks again with the reason as typed."""
+        row = version_or_404(vid)
         note = request.form.get("note", "")
-        if request.form.get("confirmed") != "1":
-            row = version_or_404(vid)
-            before, after = rulesets.in_force_timeline(get_session(), row, "retired", dt.date.today())
-            return self._confirm(
-                row, word("views_versions.t28", ref=row.ref), "retired", url_for(".retire", vid=vid),
-                [word("views_versions.t29", ref=row.ref)],
-                (before, after), {"label": word("views_versions.t30"), "value": note}, word("views_versions.t31"), "danger",
-            )  # fmt: skip
-        try:
-            with writing() as session:
-                row = rulesets.retire(session, vid, get_user(session, current_user.username), note)
-                flash(word("views_versions.t32", ref=row.ref), "success")
-        except ServiceError as exc:
-            flash(_message(exc), "error")
-        return redirect(url_for(".detail", vid=vid))
+        if request.form.get("confirmed") == "1":
+            try:
+                with writing() as session:
+                    done = rulesets.retire(session, vid, get_user(session, current_user.username), note)
+                    flash(word("views_versions.retired", ref=done.ref), "success")
+                return redirect(url_for(".detail", vid=vid))
+            except ServiceError as exc:
+                error: str | None = _message(exc)
+                row = version_or_404(vid)
+        else:
+            error = None
+        before, after = rulesets.in_force_timeline(get_session(), row, "retired", dt.date.today())
+        return self._confirm(
+            row, word("views_versions.retire_title", ref=row.ref), "retired", url_for(".retire", vid=vid),
+            [word("views_versions.retire_remains", ref=row.ref)], (before, after),
+            {"label": word("views_versions.retire_reason"), "value": note}, word("views_versions.retire_button"),
+            "danger", error=error,
+        )  # fmt: skip
 
     def _confirm(self, row: RulesetVersionRow, title: str, status: str, action: str, lines: list[str],
-                 timelines: tuple[Any, Any], note: dict[str, str], button: str, style: str) -> Any:  # fmt: skip
+                 timelines: tuple[Any, Any], note: dict[str, str], button: str, style: str, *, error: str | None = None,
+                 warnings: list[dict[str, str]] | None = None, ticked: set[str] | None = None) -> Any:  # fmt: skip
         """The page that asks before publishing or retiring, showing which version is in force from which date."""
         before, after = timelines
         if before == after:
-            lines = [*lines, word("views_versions.t33", year=row.year)]
-        return self.render("admin/versions/confirm.html", title=title, action=action, lines=lines,
-                           timelines=[(word("views_versions.t34"), before), (word("views_versions.t35") if status == "published" else word("views_versions.t36"), after)],
-                           hidden={}, note=note, button=button, style=style,
-                           back=url_for(".detail", vid=row.id))  # fmt: skip
+            lines = [*lines, word("views_versions.in_force_unchanged", year=row.year)]
+        after_name = word(
+            "views_versions.after_publishing" if status == "published" else "views_versions.after_retiring"
+        )
+        page = self.render("admin/versions/confirm.html", title=title, action=action, lines=lines,
+                           timelines=[(word("views_versions.now"), before), (after_name, after)],
+                           hidden={}, note=note, button=button, style=style, error=error, warnings=warnings or [],
+                           ticked=ticked or set(), back=url_for(".detail", vid=row.id))  # fmt: skip
+        return page, 422 if error else 200
 
     @expose("/<int:vid>/delete", methods=["POST"])
     @requires("editor")
