@@ -12,24 +12,17 @@ from flask_admin.contrib.sqla import ModelView, filters
 from flask_login import current_user
 from sqlalchemy import select
 
+from admin.audit_text import ACTION_NAMES, OBJECT_NAMES, actor_name, changes
 from admin.auth import ROLE_NAMES, RoleMixin, requires
 from admin.clock import local_time
 from admin.forms import writing
-from admin.problems import WORDS
-from admin.views.versions import STATUS_NAMES, _message
+from admin.views.versions import _message
 from admin.words import word
 from engine.describe import value_text
 from jifen.db import get_session
 from jifen.errors import ServiceError
 from jifen.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
 from jifen.services import api_clients, departments, rulesets, scores, users
-
-ACTION_NAMES = {"edit": word("views_records.t1"), "import": word("views_records.t2"), "clone": word("views_records.t3"), "publish": word("views_records.t4"), "retire": word("views_records.t5"), "delete": word("views_records.t6"),
-                "create": word("views_records.t7"), "revoke": word("views_records.t8"), "login": word("views_records.t9"), "login_failed": word("views_records.t10"), "logout": word("views_records.t11"),
-                "set_password": word("views_records.t12"), "activate": word("views_records.t13"), "deactivate": word("views_records.t5"), "repair_chain": word("views_records.t14"),
-                "calendar_set": word("views_records.t15"), "calendar_remove": word("views_records.t16")}  # fmt: skip
-OBJECT_NAMES = {"version": word("views_records.t17"), "user": word("views_records.t18"), "api_client": word("views_records.t19"), "score_chain": word("views_records.t20"),
-                "calendar_day": word("views_records.t21"), "application": word("views_records.t22")}  # fmt: skip
 
 
 def _time(_view: Any, _context: Any, model: Any, name: str) -> str:
@@ -128,7 +121,8 @@ class AuditLogView(_ReadOnly):
     column_searchable_list = ("object_ref", "actor")
     column_default_sort = ("at", True)
     details_template = "admin/audit_details.html"
-    column_formatters = {"at": _time, "action": _named(ACTION_NAMES), "object_type": _named(OBJECT_NAMES)}
+    column_formatters = {"at": _time, "action": _named(ACTION_NAMES), "object_type": _named(OBJECT_NAMES),
+                         "actor": lambda _v, _c, model, _n: actor_name(model.actor)}  # fmt: skip
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         _model_view_init(self, AuditEntry, session, **kwargs)
@@ -136,53 +130,11 @@ class AuditLogView(_ReadOnly):
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
-            kwargs["before"] = (
-                json.dumps(model.before, ensure_ascii=False, indent=1) if model.before is not None else ""
-            )
-            kwargs["after"] = json.dumps(model.after, ensure_ascii=False, indent=1) if model.after is not None else ""
             kwargs["actions"], kwargs["objects"] = ACTION_NAMES, OBJECT_NAMES
-            kwargs["changes"] = changes(model.before, model.after)
+            kwargs["actor"] = actor_name(model.actor)
+            kwargs["changes"] = changes(model.before, model.after, model.object_type)
+            kwargs["record"] = changes(model.before, model.after, model.object_type, everything=True)
         return super().render(template, **kwargs)
-
-
-def _flat(value: Any, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
-    """A JSON value as {path: leaf}; list entries named by their code or name when they have one."""
-    if isinstance(value, dict):
-        out: dict[tuple[str, ...], Any] = {}
-        for key, item in value.items():
-            out.update(_flat(item, (*path, str(key))))
-        return out or {path: {}}
-    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
-        out = {}
-        for i, item in enumerate(value):
-            name = item.get("code") or item.get("name") if isinstance(item, dict) else None
-            out.update(_flat(item, (*path, str(name) if name else word("views_records.t45", value=i + 1))))
-        return out
-    return {path: value}
-
-
-def _leaf(value: Any) -> str:
-    if value is None:
-        return word("views_records.t46")
-    if isinstance(value, bool):
-        return word("views_records.t47") if value else word("views_records.t48")
-    if isinstance(value, list):
-        return "、".join(_leaf(v) for v in value) or word("views_records.t49")
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
-
-
-def changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
-    """What an audit entry changed, as (which, old, new): 「条件 › 值：10 → 12」, only what differs."""
-    old, new = _flat(before) if before is not None else {}, _flat(after) if after is not None else {}
-    rows = []
-    for path in sorted(old.keys() | new.keys(), key=lambda p: (p not in old, p)):
-        if old.get(path, None) != new.get(path, None) or (path in old) != (path in new):
-            which = " › ".join(WORDS.get(part, part) for part in path) or word("views_records.t50")
-            shown = [_leaf(side.get(path)) if path in side else word("views_records.t46") for side in (old, new)]
-            if path[-1:] == ("status",):
-                shown = [STATUS_NAMES.get(v, v) for v in shown]
-            rows.append((which, shown[0], shown[1]))
-    return rows
 
 
 def _fact_rows(score: ScoreRow, facts: Any) -> list[tuple[str, str, str]]:

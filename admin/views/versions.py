@@ -256,14 +256,13 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
                  timelines: tuple[Any, Any], note: dict[str, str], button: str, style: str, *, error: str | None = None,
                  warnings: list[dict[str, str]] | None = None, ticked: set[str] | None = None) -> Any:  # fmt: skip
         """The page that asks before publishing or retiring, showing which version is in force from which date."""
-        before, after = timelines
-        if before == after:
+        if timelines[0] == timelines[1]:
             lines = [*lines, word("views_versions.in_force_unchanged", year=row.year)]
-        after_name = word(
-            "views_versions.after_publishing" if status == "published" else "views_versions.after_retiring"
+        after = (
+            word("views_versions.after_publishing") if status == "published" else word("views_versions.after_retiring")
         )
         page = self.render("admin/versions/confirm.html", title=title, action=action, lines=lines,
-                           timelines=[(word("views_versions.now"), before), (after_name, after)],
+                           timelines=[(word("views_versions.now"), timelines[0]), (after, timelines[1])],
                            hidden={}, note=note, button=button, style=style, error=error, warnings=warnings or [],
                            ticked=ticked or set(), back=url_for(".detail", vid=row.id))  # fmt: skip
         return page, 422 if error else 200

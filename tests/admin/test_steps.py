@@ -222,3 +222,28 @@ def test_each_lint_warning_is_ticked_and_a_refusal_keeps_the_note_and_the_ticks(
     with db.transaction() as s:
         published = rulesets.get_version(s, vid)
         assert published.status == "published" and published.publish_note == "年龄上限调整"
+
+
+def test_the_audit_log_names_actors_fields_and_times_in_chinese(console: Any, db: Any) -> None:
+    from jifen.models import AuditEntry
+    from jifen.services import audit, users
+
+    vid = _draft(db)
+    with db.transaction() as s:
+        rulesets.publish(s, vid, users.get_user(s, "publisher"), "2027年度标准")
+        entry = s.query(AuditEntry).filter_by(action="publish").one()
+        audit.record(s, "import", "import", "version", object_ref="tongxiang/2099/1")
+        audit.record(s, "bootstrap", "create", "user", object_ref="admin", after={"role": "admin"})
+    console.login("auditor")
+    page = console.get(f"/admin/audit/details/?id={entry.id}").get_data(as_text=True)
+    changes = page[page.index('id="audit-changes"') : page.index('id="audit-record"')]
+    assert '<td>状态</td><td class="before">草稿</td><td class="after">已发布</td>' in changes
+    assert re.search(r'<td>发布时间</td><td class="before">（无）</td><td class="after">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</td>',
+                     changes)  # fmt: skip
+    record = page[page.index('id="audit-record"') :]
+    assert "<td>修改次数</td>" in record and "<td>内容指纹</td>" in record and "<td>创建人</td>" in record
+    for raw in ("lock_version", "content_hash", "published_at", "+00:00", '"status"'):
+        assert raw not in page, raw
+    listing = console.get("/admin/audit/").get_data(as_text=True)
+    assert "命令行导入" in listing and "系统初始化" in listing
+    assert ">import<" not in listing and ">bootstrap<" not in listing
