@@ -205,7 +205,9 @@ def test_each_lint_warning_is_ticked_and_a_refusal_keeps_the_note_and_the_ticks(
     url = f"/admin/versions/{vid}/publish"
     page = console.post(url, {"note": "年龄上限调整"}).get_data(as_text=True)
     assert "静态检查发现 1 个警告，发布前请逐项确认" in page
-    assert "已知悉：<strong>可能重复累加</strong>（T7：X-1、X-2）" in page and "（“测试事实” 40），两项分值会相加" in page
+    assert (
+        "已知悉：<strong>可能重复累加</strong>（T7：X-1、X-2）" in page and "（“测试事实” 40），两项分值会相加" in page
+    )
     (key,) = re.findall(r'name="ack" id="ack-1" value="([^"]+)"', page)
     form = form_values(page)
     unticked = console.post(url, {**form, "note": "年龄上限调整，见说明"})

@@ -138,7 +138,10 @@ def test_publishing_needs_each_warning_acknowledged_in_the_note(runner: Any, see
     refused = runner.invoke(args=[*publish, "2027年度标准"])
     assert refused.exit_code == 1
     assert "1 lint warning(s) not acknowledged; name each code in the note, e.g. 已知悉 exceeds_cap" in refused.output
-    assert "exceeds_cap (T5: T5-5): 指标T5（表彰奖励）的细则T5-5最多可得25分，高于指标T5（表彰奖励）的上限20分" in refused.output
+    assert (
+        "exceeds_cap (T5: T5-5): 指标T5（表彰奖励）的细则T5-5最多可得25分，高于指标T5（表彰奖励）的上限20分"
+        in refused.output
+    )
     published = runner.invoke(args=[*publish, "2027年度标准；已知悉 exceeds_cap：见义勇为按20分计"])
     assert published.exit_code == 0, published.output
     with db.transaction() as s:
