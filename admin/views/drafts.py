@@ -44,9 +44,9 @@ from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
 from jifen.errors import ServiceError
 from jifen.messages import KIND_ZH
-from jifen.models import RulesetVersionRow
-from jifen.services import drafts, rulesets
-from jifen.services.drafts import DraftProblems, EditConflict, FactInUse, Part
+from jifen.standard import drafts, rulesets
+from jifen.standard.drafts import DraftProblems, EditConflict, FactInUse, Part
+from jifen.store.models import RulesetVersionRow
 
 OP_NAMES = {"==": "等于", "!=": "不等于", "<": "小于", "<=": "小于等于", ">": "大于", ">=": "大于等于", "in": "属于（多个值用顿号分隔）",
             "not_in": "不属于", "exists": "已填写", "not_exists": "未填写"}  # fmt: skip

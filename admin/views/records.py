@@ -18,10 +18,12 @@ from admin.forms import writing
 from admin.problems import WORDS
 from admin.views.versions import STATUS_NAMES, _message
 from engine.describe import value_text
-from jifen.db import get_session
+from jifen.access import api_clients, departments, users
 from jifen.errors import ServiceError
-from jifen.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
-from jifen.services import api_clients, departments, rulesets, scores, users
+from jifen.scoring import scores
+from jifen.standard import rulesets
+from jifen.store.db import get_session
+from jifen.store.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
 
 ACTION_NAMES = {"edit": "修改", "import": "导入", "clone": "克隆", "publish": "发布", "retire": "停用", "delete": "删除",
                 "create": "创建", "revoke": "吊销", "login": "登录", "login_failed": "登录失败", "logout": "退出",
