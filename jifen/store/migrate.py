@@ -10,7 +10,6 @@ nothing and the triggers that keep published versions and stored scores unchange
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import click
 from alembic import command
