@@ -29,8 +29,8 @@ from engine.describe import item_sentence
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
 from jifen.errors import ServiceError
-from jifen.services import drafts, rulesets
-from jifen.services.drafts import DraftProblems, EditConflict, Part
+from jifen.standard import drafts, rulesets
+from jifen.standard.drafts import DraftProblems, EditConflict, Part
 
 LOADED_MAX = 400_000  # characters of the indicator as loaded, kept in the form to say what others changed
 _ITEM_PATH = re.compile(r"items\[(\d+)\](?:\.(.*))?$")
