@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from engine.canonical import number_text
 from engine.errors import FactsError
 from engine.evaluator import _item_condition as engine_condition  # reason about exactly what the engine compiles
 from engine.evaluator import compile_version
 from engine.model import Clause, Condition, Fixed, Group, Indicator, Item, PerUnit, RulesetVersion
 from engine.regions import MAX_BOXES, Box, Space, TooComplex
-from engine.valuesets import FieldSet, Numbers, number_text
+from engine.valuesets import FieldSet, Numbers
 from engine.witness import Witness, WitnessBuilder
 
 Severity = Literal["error", "warning", "info"]
