@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.describe import value_text
 from engine.model import LIST_OPERATORS, PRESENCE_OPERATORS, FactField
-from jifen.db import begin_write, get_db, get_session
+from jifen.store.db import begin_write, get_db, get_session
 
 TYPE_NAMES = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
