@@ -15,7 +15,8 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine import RulesetVersion, dumps, to_document
-from engine.describe import condition_sentence, number_text, points_sentence, value_text
+from engine.canonical import number_text
+from engine.describe import condition_sentence, points_sentence, value_text
 from engine.model import Category, FactField, Fixed, TestCase
 from engine.schema import CATEGORY, ITEM, REQUIREMENT, VERSION
 from jifen.errors import Refused
