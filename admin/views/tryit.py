@@ -14,7 +14,7 @@ from flask import request
 from flask_admin import BaseView, expose
 
 from admin.auth import RoleMixin
-from admin.forms import fact_inputs, parse_facts
+from admin.forms import fact_inputs
 from admin.views.versions import loaded
 from engine import FactsError, compile_version
 from engine.loader import read_catalogue
@@ -23,6 +23,7 @@ from jifen.db import get_session
 from jifen.errors import NoVersionInForce
 from jifen.models import RulesetVersionRow
 from jifen.services import rulesets
+from jifen.standard.form_values import parse_facts
 
 
 def _default(versions: list[RulesetVersionRow], today: dt.date) -> int | None:

@@ -77,7 +77,7 @@ def test_rows_columns_and_ranges_as_the_clerk_reads_them(console: Any, draft: in
     assert "年龄为41至54周岁" in html  # the row's meaning in words
     p2 = console.get(f"/admin/tables/{draft}/P2").get_data(as_text=True)
     # options by their Chinese names, groups by number, never codes
-    assert "大学本科" in p2 and ">不累加组1<" in p2
+    assert "大学本科" in p2 and ">不累加分组1<" in p2
     assert ">doctor<" not in p2 and ">education<" not in p2
 
 
@@ -257,7 +257,7 @@ def test_only_editors_and_only_drafts(console: Any, db: Any, draft: int) -> None
 
 
 def test_merge_part_by_part() -> None:
-    from admin.decision_table import merge
+    from jifen.standard.table_edits import merge
 
     a, b, c, d = ({"code": k, "fixed": n} for k, n in (("A", 1), ("B", 2), ("C", 3), ("D", 4)))
     loaded = {"code": "X", "name": "n", "cap": 5, "items": [a, b, c]}
