@@ -280,7 +280,7 @@ def build_spec(
     spec = APISpec(title=TITLE, version=API_VERSION, openapi_version="3.1.0", plugins=[plugin], info=_info(),
                    servers=[{"url": "/"}], tags=[{"name": n, "description": d} for n, d in TAGS.items()])  # fmt: skip
     assert plugin.converter is not None
-    plugin.converter.add_attribute_function(_field_refs)
+    plugin.converter.add_attribute_function(_field_refs)  # type: ignore[no-untyped-call]  # apispec's is unannotated
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=ProblemSchema)
     spec.components.schema("BatchItem", schema=BatchItemSchema)

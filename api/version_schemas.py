@@ -7,6 +7,8 @@ key for key (unknown keys are refused, always-present ones are required).
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from engine.diff import ATTRIBUTE_LABELS, OBJECT_LABELS
@@ -63,7 +65,9 @@ class Ref(fields.Field):
         self.name = name
 
 
-_NUMBER = {"as_string": False}
+def _number(**kwargs: Any) -> fields.Decimal:
+    """An exact number, written as a JSON number."""
+    return fields.Decimal(as_string=False, **kwargs)
 
 
 class DerivationSchema(Schema):
@@ -81,8 +85,8 @@ class FactDefinitionSchema(Schema):
     required = fields.Boolean(metadata={"description": "Present (true) when the fact must be sent"})
     values = fields.List(fields.String(), metadata={"description": "enum: the allowed values"})
     value_labels = fields.List(fields.String(), metadata={"description": "enum: each value's Chinese label"})
-    min = fields.Decimal(**_NUMBER)
-    max = fields.Decimal(**_NUMBER)
+    min = _number()
+    max = _number()
     derived = fields.Nested(DerivationSchema, metadata={"description": "Computed, never sent (e.g. age)"})
     department = fields.String(metadata={"description": "The department that vouches for it"})
     description = fields.String()
@@ -118,16 +122,16 @@ class CategorySchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(CATEGORY_KINDS))
-    cap = fields.Decimal(**_NUMBER)
+    cap = _number()
 
 
 class PerUnitSchema(Schema):
     """``offset + rate × floor(value / unit)`` of a numeric fact."""
 
     field = fields.String(required=True)
-    rate = fields.Decimal(required=True, **_NUMBER)
-    unit = fields.Decimal(**_NUMBER, metadata={"description": "Default 1"})
-    offset = fields.Decimal(**_NUMBER, metadata={"description": "Default 0"})
+    rate = _number(required=True)
+    unit = _number(metadata={"description": "Default 1"})
+    offset = _number(metadata={"description": "Default 0"})
 
 
 class ItemSchema(Schema):
@@ -136,9 +140,9 @@ class ItemSchema(Schema):
     code = fields.String(required=True)
     label = fields.String(required=True)
     when = Ref("Condition")
-    fixed = fields.Decimal(**_NUMBER, metadata={"description": "Fixed points (or per_unit)"})
+    fixed = _number(metadata={"description": "Fixed points (or per_unit)"})
     per_unit = fields.Nested(PerUnitSchema)
-    cap = fields.Decimal(**_NUMBER)
+    cap = _number()
     group = fields.String(metadata={"description": "Exclusive group (本项不累加): only its highest fired item counts"})
     reference = fields.String()
 
@@ -147,7 +151,7 @@ class IndicatorSchema(Schema):
     code = fields.String(required=True)
     name = fields.String(required=True)
     category = fields.String(required=True)
-    cap = fields.Decimal(**_NUMBER)
+    cap = _number()
     departments = fields.List(fields.String(), required=True)
     reference = fields.String(required=True, metadata={"description": "The clause or table row it implements"})
     items = fields.List(fields.Nested(ItemSchema), required=True)
@@ -155,9 +159,9 @@ class IndicatorSchema(Schema):
 
 class ExpectationSchema(Schema):
     eligible = fields.Boolean()
-    total = fields.Decimal(**_NUMBER)
-    categories = fields.Dict(keys=fields.String(), values=fields.Decimal(**_NUMBER))
-    indicators = fields.Dict(keys=fields.String(), values=fields.Decimal(**_NUMBER))
+    total = _number()
+    categories = fields.Dict(keys=fields.String(), values=_number())
+    indicators = fields.Dict(keys=fields.String(), values=_number())
 
 
 class TestCaseSchema(Schema):

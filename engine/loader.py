@@ -5,7 +5,6 @@ Paths look like ``indicators[3].items[1].when.field``: what a person reading the
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -13,38 +12,26 @@ from typing import Any
 
 import yaml
 
-from engine.errors import CodedProblem, FactsError, Problem, RulesetError, coded
-from engine.facts import FactsValidator, Invalid, converter
+from engine.cases_reader import read_cases
+from engine.conditions import read_condition
+from engine.errors import RulesetError, coded
 from engine.model import (
-    LIST_OPERATORS,
     NUMERIC_TYPES,
-    OPERATORS,
-    ORDERING_OPERATORS,
-    PRESENCE_OPERATORS,
     Category,
-    Clause,
-    Condition,
     Derivation,
-    Expected,
     FactField,
-    FactValue,
     Fixed,
-    Group,
     Indicator,
     Item,
     PerUnit,
     PointsRule,
     Requirement,
     RulesetVersion,
-    TestCase,
 )
 from engine.reader import NAME_RE, Reader, join
 from engine.schema import (
-    CASE,
     CATEGORY,
-    CLAUSE,
     DERIVATION,
-    EXPECTED,
     FACT,
     INDICATOR,
     ITEM,
@@ -68,7 +55,7 @@ def parse_document(doc: Any, source: str = "<ruleset>") -> RulesetVersion:
     eligibility = tuple(_requirements(r, top.get("eligibility"), catalogue))
     categories = tuple(_categories(r, top.get("categories")))
     indicators = tuple(_indicators(r, top.get("indicators"), catalogue, {c.code: c for c in categories}))
-    cases = tuple(_cases(r, r.seq(top.get("cases"), "cases"), facts, categories, indicators))
+    cases = tuple(read_cases(r, r.seq(top.get("cases"), "cases"), facts, categories, indicators))
 
     if r.problems:
         raise RulesetError(source, r.problems)
@@ -186,65 +173,6 @@ def _check_derivations(r: Reader, facts: tuple[FactField, ...], catalogue: dict[
                 r.add(f"{path}.{key}", "derived_not_date", got=getattr(f.derived, key))
 
 
-# -- conditions --------------------------------------------------------------------------------------------
-
-
-def _condition(r: Reader, node: Any, path: str, catalogue: dict[str, FactField]) -> Condition | None:
-    if isinstance(node, Mapping) and len(node) == 1 and next(iter(node)) in ("all", "any"):
-        mode = next(iter(node))
-        children = r.seq(node[mode], join(path, mode), allow_empty=False)
-        parsed = [_condition(r, c, f"{path}.{mode}[{j}]", catalogue) for j, c in enumerate(children)]
-        if any(c is None for c in parsed):
-            return None
-        return Group(mode, tuple(c for c in parsed if c is not None))
-    if isinstance(node, Mapping) and ("all" in node or "any" in node):
-        r.add(path, "group_keys")
-        return None
-    m = r.mapping(node, path, CLAUSE.required, CLAUSE.optional)
-    if len(m) < 2:
-        return None
-    name, op = m["field"], m["op"]
-    field = catalogue.get(name) if isinstance(name, str) else None
-    if field is None:
-        r.add(join(path, "field"), "unknown_field", quoted=name)
-    if op not in OPERATORS:
-        r.add(join(path, "op"), "unknown_operator", quoted=op, expected=list(OPERATORS))
-        return None
-    if field is None:
-        return None
-    vpath = join(path, "value")
-    if op in PRESENCE_OPERATORS:
-        if "value" in m:
-            r.add(vpath, "takes_no_value", op=op)
-            return None
-        return Clause(field.name, op)
-    if "value" not in m:
-        r.add(vpath, "needs_value", op=op)
-        return None
-    if op in ORDERING_OPERATORS and field.type not in ("int", "number", "date"):
-        r.add(
-            join(path, "op"), "ordering_needs_number", op=op, field=field.name, label=field.label, type=field.type
-        )
-        return None
-    if op in LIST_OPERATORS:
-        raw_values = r.seq(m["value"], vpath, allow_empty=False)
-        values = [_condition_value(r, v, f"{vpath}[{j}]", field) for j, v in enumerate(raw_values)]
-        if not raw_values or any(v is None for v in values):
-            return None
-        return Clause(field.name, op, tuple(v for v in values if v is not None))
-    value = _condition_value(r, m["value"], vpath, field)
-    return None if value is None else Clause(field.name, op, value)
-
-
-def _condition_value(r: Reader, node: Any, path: str, field: FactField) -> FactValue | None:
-    check = converter(field if field.type != "int" else FactField(field.name, "int", field.label))
-    try:
-        return check(node)  # ranges are not checked: "skill_level <= 2" is fine for a field of 1..5
-    except Invalid as exc:
-        r.problems.append(exc.at(path))
-        return None
-
-
 def _requirements(r: Reader, node: Any, catalogue: dict[str, FactField]) -> list[Requirement]:
     out: list[Requirement] = []
     codes: list[tuple[str | None, str]] = []
@@ -252,7 +180,7 @@ def _requirements(r: Reader, node: Any, catalogue: dict[str, FactField]) -> list
         path = f"eligibility[{i}]"
         m, v = r.part(raw, path, REQUIREMENT)
         codes.append((v.get("code"), join(path, "code")))
-        when = _condition(r, m["when"], join(path, "when"), catalogue) if "when" in m else None
+        when = read_condition(r, m["when"], join(path, "when"), catalogue) if "when" in m else None
         if v.get("code") and when and v.get("reason"):
             out.append(Requirement(v["code"], when, v["reason"]))
     r.unique(codes, "eligibility code")
@@ -322,7 +250,7 @@ def _item(
 ) -> Item | None:
     m, v = r.part(node, path, ITEM)
     codes.append((v.get("code"), join(path, "code")))
-    when = _condition(r, m["when"], join(path, "when"), catalogue) if "when" in m else None
+    when = read_condition(r, m["when"], join(path, "when"), catalogue) if "when" in m else None
     points: PointsRule | None = None
     if ("fixed" in m) == ("per_unit" in m):
         r.add(path, "one_points_rule")
@@ -356,78 +284,6 @@ def _per_unit(r: Reader, node: Any, path: str, catalogue: dict[str, FactField]) 
     if field is None or rate is None or unit is None or offset is None:
         return None
     return PerUnit(field.name, rate, unit, offset)
-
-
-# -- test cases ---------------------------------------------------------------------------------------------
-
-
-def _cases(
-    r: Reader,
-    node: list[Any],
-    facts: tuple[FactField, ...],
-    categories: tuple[Category, ...],
-    indicators: tuple[Indicator, ...],
-) -> list[TestCase]:
-    validator = FactsValidator(facts)
-    known = {"categories": {c.code for c in categories}, "indicators": {i.code for i in indicators}}
-    out: list[TestCase] = []
-    names: list[tuple[str | None, str]] = []
-    for i, raw in enumerate(node):
-        path = f"cases[{i}]"
-        m, v = r.part(raw, path, CASE)
-        names.append((v.get("name"), join(path, "name")))
-        as_of = v.get("as_of")
-        case_facts = _case_facts(r, m.get("facts"), join(path, "facts"))
-        if case_facts is not None:
-            try:
-                validator.validate(case_facts, as_of or dt.date.today())
-            except FactsError as exc:
-                for field, found in exc.problems.items():
-                    r.problems.extend(_moved(p, f"{path}.facts.{field}") for p in found)
-        expected = _expected(r, m["expected"], join(path, "expected"), known) if "expected" in m else None
-        if v.get("name") and case_facts is not None and expected is not None:
-            out.append(TestCase(v["name"], case_facts, expected, as_of))
-    r.unique(names, "case name")
-    return out
-
-
-def _moved(p: Problem, path: str) -> Problem:
-    """A problem of a case's facts, at its place in the document."""
-    if isinstance(p, CodedProblem):
-        return CodedProblem(path, p.message, p.code, p.params)
-    return Problem(path, p.message)
-
-
-def _case_facts(r: Reader, node: Any, path: str) -> dict[str, object] | None:
-    if not isinstance(node, Mapping):
-        r.add(path, "case_facts_not_mapping", got=node)
-        return None
-    # YAML reads an unquoted 1990-01-01 as a date; a client sends text, so keep the text form.
-    return {str(k): (v.isoformat() if isinstance(v, dt.date) else v) for k, v in node.items()}
-
-
-def _expected(r: Reader, node: Any, path: str, known: dict[str, set[str]]) -> Expected | None:
-    m, v = r.part(node, path, EXPECTED)
-    parts: dict[str, dict[str, Decimal]] = {}
-    for key, codes in known.items():
-        parts[key] = _expected_points(r, m[key], join(path, key), codes) if key in m else {}
-    if not m:
-        r.add(path, "nothing_expected")
-    return Expected(v.get("eligible"), v.get("total"), parts["categories"], parts["indicators"])
-
-
-def _expected_points(r: Reader, node: Any, path: str, codes: set[str]) -> dict[str, Decimal]:
-    if not isinstance(node, Mapping):
-        r.add(path, "points_not_mapping", got=node)
-        return {}
-    out: dict[str, Decimal] = {}
-    for code, value in node.items():
-        if code not in codes:
-            r.add(f"{path}.{code}", "unknown_code", code=code, expected=sorted(codes))
-        number = r.number(value, f"{path}.{code}")
-        if number is not None:
-            out[str(code)] = number
-    return out
 
 
 # -- files -----------------------------------------------------------------------------------------------

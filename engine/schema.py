@@ -197,14 +197,14 @@ INDICATOR = Part("indicator", "指标项", "indicator", (
     _points("cap", "上限", "cap", nullable=True, column="上限", help="本指标项最多计多少分；不填为不设上限"),
     Field("departments", "texts", "责任部门", "departments", required=True, non_empty=True, column="责任部门",
           wording=True, what="text", help="核查本指标项的部门"),
-    Field("reference", "note", "政策依据", "reference", required=True, column="依据", wording=True,
+    Field("reference", "note", "政策依据条款", "reference", required=True, column="依据", wording=True,
           what="the clause or table row this indicator implements", help="本指标项依据的条款或附表的行"),
     Field("items", "parts", "赋分细则", "items", required=True, part="item", non_empty=True),
 ), key="code")  # fmt: skip
 
-PER_UNIT = Part("per_unit", "按数量计分", "per unit", (
+PER_UNIT = Part("per_unit", "按单位计分", "per unit", (
     Field("field", "identifier", "计分字段", "field", required=True),
-    Field("rate", "number", "每满一个单位的分值", "rate", required=True, high=POINTS_LIMIT, low=-POINTS_LIMIT),
+    Field("rate", "number", "每单位分值", "rate", required=True, high=POINTS_LIMIT, low=-POINTS_LIMIT),
     Field("unit", "number", "每满", "unit", positive=True, help="每满多少计一次分，默认为1"),
     Field("offset", "number", "基础分", "offset", high=POINTS_LIMIT, low=-POINTS_LIMIT, help="先得的分数，默认为0"),
 ))  # fmt: skip
@@ -215,7 +215,7 @@ ITEM = Part("item", "赋分细则", "item", (
           help="本项的说明，应与条件和分值一致"),
     Field("when", "condition", "条件", "condition"),
     _points("fixed", "固定分值", "fixed points"),
-    Field("per_unit", "part", "按数量计分", "per unit", part="per_unit"),
+    Field("per_unit", "part", "按单位计分", "per unit", part="per_unit"),
     _points("cap", "本项上限", "cap", nullable=True, column="上限", help="本项最多计多少分；不填为不设上限"),
     Field("group", "code", "不累加分组", "group", column="不累加分组", what="a group code", problem="bad_group",
           help="同一指标项中同组的细则只计分值最高的一项"),
@@ -250,10 +250,10 @@ PARTS: dict[str, Part] = {
 
 
 def label(part: str, key: str, language: str = "zh") -> str:
-    """A field's label; a dotted key names a field of a nested part (``per_unit.rate`` → 每满一个单位的分值).
+    """A field's label; a dotted key names a field of a nested part (``per_unit.rate`` → 每单位分值).
 
     >>> label("item", "per_unit.rate"), label("item", "group", "en")
-    ('每满一个单位的分值', 'group')
+    ('每单位分值', 'group')
     """
     head, _, rest = key.partition(".")
     f = PARTS[part].field(head)
