@@ -163,8 +163,31 @@ def clause_value(field: FactField | None, op: str, raw: str) -> Any:
     if field is None:
         return raw.strip()
     if op in LIST_OPERATORS:
-        return [typed_value(field, part) for part in split_list(raw)]
+        entries = _options(field, raw) if field.type == "enum" else split_list(raw)
+        return [typed_value(field, part) for part in entries]
     return typed_value(field, raw)
+
+
+def _options(field: FactField, raw: str) -> list[str]:
+    """Options typed in one input, an option's name read whole even when it holds a 、 (「中专（中技、职高）」).
+
+    >>> from engine.model import FactField
+    >>> f = FactField("e", "enum", "学历", values=("a", "b"), value_labels=("中专（中技、职高）", "本科"))
+    >>> _options(f, "中专（中技、职高）、本科")
+    ['中专（中技、职高）', '本科']
+    """
+    names = sorted({*field.values, *field.value_labels}, key=len, reverse=True)
+    out: list[str] = []
+    rest = raw
+    while rest := rest.lstrip("、,， \t"):
+        name = next(
+            (n for n in names if rest.startswith(n) and rest[len(n) : len(n) + 1] in ("", "、", ",", "，")), None
+        )
+        if name is None:
+            name = re.split(r"[、,，]", rest, maxsplit=1)[0]
+        out.append(name.strip())
+        rest = rest[len(name) :]
+    return [entry for entry in out if entry]
 
 
 def condition_from_form(

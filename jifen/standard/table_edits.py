@@ -20,7 +20,7 @@ from engine.describe import item_sentence
 from engine.model import FactField
 from engine.schema import INDICATOR, ITEM, PER_UNIT
 from jifen.standard.problem_places import WORDS, described, form_input, inside, message
-from jifen.standard.tables import HEADER_KEYS, Built, Row, blank_rows, cell_of, columns_of, rows_of
+from jifen.standard.tables import HEADER_KEYS, Built, Places, Row, blank_rows, columns_of, rows_of
 from jifen.standard.tables import indicator_values as indicator_header
 
 LOADED_MAX = 400_000  # characters of the indicator as loaded, kept in the form to say what others changed
@@ -128,6 +128,23 @@ def loaded_indicator(raw: Any) -> dict[str, Any] | None:
 
 
 # -- problems on cells --------------------------------------------------------------------------------------------
+
+
+_ITEM_INPUTS = {"fixed": "points", "rate": "points", "points_kind": "kind"}
+
+
+def cell_of(relative: str, row: Row, places: Places) -> str:
+    """The input of row ``row`` a problem belongs to, from its path inside the item (``per_unit.rate`` → ``r3_points``,
+    ``when.all[1].value`` → the cell of the row's second clause)."""
+    name = form_input("item", relative)
+    if name.startswith("clause_"):
+        if row.complex:
+            name = "complex"
+        else:
+            n = int(name.removeprefix("clause_"))
+            column, slot = places[n] if n < len(places) else (places[0] if places else ("", 0))
+            name = f"c_{column}_{slot}" if column else "code"
+    return f"r{row.i}_{_ITEM_INPUTS.get(name, name)}"
 
 
 def on_cells(problems: Sequence[Problem], document: dict[str, Any], where: str | None, built: Built,

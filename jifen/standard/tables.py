@@ -7,7 +7,7 @@ reference and its 证明材料 (one per line). An item whose condition a table c
 clauses on one option field) keeps its condition as it is, shown as a sentence.
 
 The table turns into the indicator's items for the document and back; the engine's loader judges the result,
-and its problems are put on the cells they concern (``cell_of``). A row left unchanged gives back exactly the
+and its problems are put on the cells they concern (``table_edits.cell_of``). A row left unchanged gives back exactly the
 item it came from, so saving a table nobody changed changes nothing.
 """
 
@@ -35,7 +35,6 @@ from jifen.standard.form_values import (
     text,
     value_text,
 )
-from jifen.standard.problem_places import form_input
 
 Catalogue = Mapping[str, FactField]
 
@@ -368,25 +367,6 @@ def indicator_from(values: Mapping[str, Any], current: Mapping[str, Any], items:
     if items is not None:
         ind["items"] = items
     return ind
-
-
-# -- problems on cells --------------------------------------------------------------------------------------------
-
-_ITEM_INPUTS = {"fixed": "points", "rate": "points", "points_kind": "kind"}
-
-
-def cell_of(relative: str, row: Row, places: Places) -> str:
-    """The input of row ``row`` a problem belongs to, from its path inside the item (``per_unit.rate`` → ``r3_points``,
-    ``when.all[1].value`` → the cell of the row's second clause)."""
-    name = form_input("item", relative)
-    if name.startswith("clause_"):
-        if row.complex:
-            name = "complex"
-        else:
-            n = int(name.removeprefix("clause_"))
-            column, slot = places[n] if n < len(places) else (places[0] if places else ("", 0))
-            name = f"c_{column}_{slot}" if column else "code"
-    return f"r{row.i}_{_ITEM_INPUTS.get(name, name)}"
 
 
 def groups_offered(rows: Sequence[Row]) -> list[tuple[str, str]]:
