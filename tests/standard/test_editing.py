@@ -4,6 +4,7 @@ three-way merge, and problems on the inputs they concern (milliseconds each)."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def test_required_fields_always_optional_ones_when_typed() -> None:
 
 # -- every form of every part: shown and read back, nothing changes ------------------------------------------------
 
-FORMS = {
+FORMS: dict[str, tuple[Callable[[dict[str, Any]], list[Any]], part_forms.PartForm]] = {
     "category": (lambda d: d["categories"], part_forms.category_form()),
     "requirement": (lambda d: d.get("eligibility", []), part_forms.requirement_form()),
     "fact": (lambda d: d["facts"], part_forms.fact_form()),
