@@ -170,21 +170,27 @@ def location(path: str, doc: dict[str, Any]) -> str:
     return " › ".join(parts)
 
 
+# how an entry of a list is named, by the list's key: {n} its number, {code} and {name} its own
+_NAMED = {
+    "indicators": ("指标项 {code}{spaced_name}", "指标项 第{n}项{spaced_name}"),
+    "items": ("第{n}个细则（{code}）", "第{n}个细则"),
+    "categories": ("类别“{name}”", "第{n}个类别"),
+    "eligibility": ("资格条件 {code}", "第{n}个资格条件"),
+    "cases": ("测试用例“{name}”", "第{n}个测试用例"),
+}
+_KEYED = {"indicators": "code", "items": "code", "categories": "name", "eligibility": "code", "cases": "name"}
+
+
 def _object(key: str, index: int, obj: dict[str, Any], word: str) -> str:
     n = index + 1
     code, name = obj.get("code"), obj.get("name") or obj.get("label")
-    if key == "indicators":
-        return f"指标项 {code or f'第{n}项'}{' ' + name if isinstance(name, str) else ''}"
-    if key == "items":
-        return f"第{n}个细则{f'（{code}）' if isinstance(code, str) else ''}"
-    if key == "categories":
-        return f"类别“{name}”" if isinstance(name, str) else f"第{n}个类别"
+    if key in _NAMED:
+        known = {"code": code, "name": name}[_KEYED[key]]
+        spaced_name = f" {name}" if isinstance(name, str) else ""
+        pattern = _NAMED[key][0 if (code if key == "indicators" else known) and isinstance(known, str) else 1]
+        return pattern.format(n=n, code=code, name=name, spaced_name=spaced_name)
     if key == "facts":
         return f"事实字段“{obj.get('label') or obj.get('name') or n}”"
-    if key == "eligibility":
-        return f"资格条件 {code}" if isinstance(code, str) else f"第{n}个资格条件"
-    if key == "cases":
-        return f"测试用例“{name}”" if isinstance(name, str) else f"第{n}个测试用例"
     if key in ("all", "any"):
         return f"第{n}个条件"
     if key in ("values", "value_labels"):

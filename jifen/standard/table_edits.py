@@ -68,8 +68,17 @@ def merge(loaded: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]) 
     takes that side's version; a part both changed differently is a conflict (this person's version is kept)."""
     conflicts: list[str] = []
     out = _merge_header(loaded, mine, theirs, conflicts)
-    old_items, their_items = _by_code(loaded), _by_code(theirs)
     mine_items = [i for i in mine.get("items") or [] if isinstance(i, dict)]
+    items, origins = _merge_items(_by_code(loaded), mine_items, _by_code(theirs), conflicts)
+    out["items"] = items
+    return Merged({k: out[k] for k in ("code", *HEADER_KEYS, "items") if k in out}, origins, conflicts)
+
+
+def _merge_items(old_items: dict[Any, dict[str, Any]], mine_items: list[dict[str, Any]],
+                 their_items: dict[Any, dict[str, Any]], conflicts: list[str],
+                 ) -> tuple[list[dict[str, Any]], list[int | None]]:  # fmt: skip
+    """This person's items in their order (each as the other left it where only the other changed it), then the
+    items only the other has (added, or changed by them and removed here)."""
     items: list[dict[str, Any]] = []
     origins: list[int | None] = []
     for n, item in enumerate(mine_items):
@@ -91,10 +100,9 @@ def merge(loaded: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]) 
             continue
         if old is not None:  # changed by the other and removed here
             conflicts.append(str(code))
-        items.append(their)  # added by the other, or changed by them
+        items.append(their)
         origins.append(None)
-    out["items"] = items
-    return Merged({k: out[k] for k in ("code", *HEADER_KEYS, "items") if k in out}, origins, conflicts)
+    return items, origins
 
 
 def rows_after_merge(merged: Merged, built: Built, columns: Sequence[str], catalogue: Mapping[str, FactField],
@@ -244,20 +252,23 @@ def changes(doc: dict[str, Any], loaded: dict[str, Any] | None, now: Any) -> lis
         return []
     before = loaded or {}
     lines = _header_changes(before, now)
-    old_sentences = sentences(doc, before.get("code"), before) if loaded else {}
-    new_sentences = sentences(doc, now.get("code"), now)
+    said = (sentences(doc, before.get("code"), before) if loaded else {}), sentences(doc, now.get("code"), now)
     old_items, new_items = _by_code(before), _by_code(now)
     for code in dict.fromkeys([*old_items, *new_items]):
-        if old_items.get(code) == new_items.get(code):
-            continue
-        label = (new_items.get(code) or old_items.get(code) or {}).get("label", "")
-        was = old_sentences.get(str(code), "（无此细则）" if code not in old_items else "")
-        is_ = new_sentences.get(str(code), "（已删除）" if code not in new_items else "")
-        if was and was == is_:  # the same in words: say which fields changed
-            lines += _field_changes(code, old_items.get(code) or {}, new_items.get(code) or {})
-        else:
-            lines.append((f"细则 {code} {label}", f"{was or '（原内容）'} → {is_ or '（新内容）'}"))
+        if old_items.get(code) != new_items.get(code):
+            lines += _item_changes(code, old_items.get(code), new_items.get(code), said)
     return lines
+
+
+def _item_changes(code: Any, old: dict[str, Any] | None, new: dict[str, Any] | None,
+                  said: tuple[dict[str, str], dict[str, str]]) -> list[tuple[str, str]]:  # fmt: skip
+    """One item's change: in sentences, or field by field when its sentence stayed the same."""
+    label = (new or old or {}).get("label", "")
+    was = said[0].get(str(code), "（无此细则）" if old is None else "")
+    is_ = said[1].get(str(code), "（已删除）" if new is None else "")
+    if was and was == is_:
+        return _field_changes(code, old or {}, new or {})
+    return [(f"细则 {code} {label}", f"{was or '（原内容）'} → {is_ or '（新内容）'}")]
 
 
 # -- a table sent to be saved ----------------------------------------------------------------------------------
