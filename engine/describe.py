@@ -27,6 +27,7 @@ from engine.model import (
     Requirement,
     RulesetVersion,
 )
+from engine.schema import ITEM
 
 _OPS = {"==": "为", "!=": "不为", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 # units a label may end with, in brackets (「志愿服务时长（小时）」) or as its last words (「…月数」)
@@ -194,13 +195,15 @@ def item_sentence(
     return "".join(parts)
 
 
-def group_sentence(items: Sequence[Item]) -> str:
-    """The exclusive groups of an indicator in words: 「P2-1、P2-2、P2-3 只取最高一项」."""
-    groups: dict[str, list[str]] = {}
-    for item in items:
-        if item.group:
-            groups.setdefault(item.group, []).append(item.code)
-    return "；".join(f"{'、'.join(codes)} 只取最高一项" for codes in groups.values() if len(codes) > 1)
+def materials_sentence(item: Item) -> str | None:
+    """What an applicant brings for an item, in words (None when the item lists nothing).
+
+    >>> materials_sentence(Item("T6-2", "献血", Fixed(Decimal(2)), materials=("无偿献血证", "身份证")))
+    '证明材料：无偿献血证；身份证'
+    """
+    if not item.materials:
+        return None
+    return f"{ITEM.field('materials').zh}：{'；'.join(item.materials)}"
 
 
 def version_sentences(version: RulesetVersion) -> dict[str, str]:

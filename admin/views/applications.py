@@ -28,6 +28,7 @@ from admin.application_words import (
     problem_text,
 )
 from admin.auth import RoleMixin, allowed, requires
+from admin.words import word
 from engine import dumps
 from jifen.db import get_session
 from jifen.errors import CodedError
@@ -90,7 +91,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         history = application_views.history(session, application_ref, year, day)
         view = history["application"]
         for task in view["tasks"]:
-            task["facts_text"] = "、".join(label(facts, n) for n in task["facts"]) or "（无）"
+            task["facts_text"] = "、".join(label(facts, n) for n in task["facts"]) or word("views_applications.t1")
             task["overdue_days"] = (day - task["due"]).days if task["overdue"] else 0
         return self.render(
             "admin/applications/detail.html",
@@ -121,17 +122,21 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         try:
             published_on = dt.date.fromisoformat(raw)
         except ValueError:
-            return self._detail(year, application_ref, ["请填写公示日期（格式为 年-月-日）。"], raw)
+            return self._detail(year, application_ref, [word("views_applications.t2")], raw)
         try:
             done = run(lambda ctx: applications.publish(ctx, application_ref, year, published_on))
         except CodedError as exc:
             message = problem_text(exc, problem_params(app, None))
             if "published_on" in exc.errors:
-                message = f"公示日期应不早于受理日期（{app.received_on}），且不晚于今天（{today()}）。"
+                message = word("views_applications.t3", received_on=app.received_on, today=today())
             return self._detail(year, application_ref, [message], raw)
         flash(
-            f"已公示 {application_ref}：公示日期 {day_text(done.published_on)}，"
-            f"异议期至 {day_text(done.objection_deadline)}",
+            word(
+                "views_applications.t4",
+                application_ref=application_ref,
+                day_text=day_text(done.published_on),
+                day_text2=day_text(done.objection_deadline),
+            ),
             "success",
         )
         return redirect(url_for(".detail", year=year, application_ref=application_ref))

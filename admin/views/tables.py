@@ -21,6 +21,7 @@ from admin.auth import RoleMixin, requires
 from admin.forms import TYPE_NAMES, enum_options, writing
 from admin.views.drafts import _draft
 from admin.views.versions import _message
+from admin.words import word
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES
 from engine.schema import ITEM
@@ -61,7 +62,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         if request.method == "GET":
             return self._show(row, doc, part, current)
         if table.rows_sent(request.form) > table.MAX_ROWS:  # never save a table cut short
-            flash(f"未保存：表格最多{table.MAX_ROWS}行，请分成几个指标项，或在逐项表单中修改", "error")
+            flash(word("views_tables.t2", MAX_ROWS=table.MAX_ROWS), "error")
             return redirect(request.url)
         catalogue = {f.name: f for f in read_catalogue(doc)}
         sent = _sent(current, catalogue)
@@ -70,8 +71,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         token = drafts.token(doc, part) if part is not None else None
         merged = edits.submit(sent, doc, current, token, catalogue)
         if merged.conflicts:
-            flash(f"其他人已修改了这个指标项，其中 {edits.conflict_names(merged.conflicts)} 你们都改了，未保存：表格已带上他们的"
-                  "其他修改，冲突处保留您填写的内容；请核对下面他们改动的内容，确认后再次保存", "error")  # fmt: skip
+            flash(word("views_tables.t8", named=edits.conflict_names(merged.conflicts)), "error")
             return self._page(row, doc, part, merged.header, merged.columns, merged.rows, conflict=merged.changes)
         return self._save(vid, row, doc, part, sent, merged)
 
@@ -80,7 +80,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         catalogue = {f.name: f for f in read_catalogue(doc)}
         items = [x for x in current.get("items") or [] if isinstance(x, dict)]
         if len(items) + table.BLANK_ROWS > table.MAX_ROWS:
-            flash(f"此指标项有{len(items)}个细则，超过表格可保存的{table.MAX_ROWS}行：请在逐项表单中修改", "error")
+            flash(word("views_tables.t1", len=len(items), MAX_ROWS=table.MAX_ROWS), "error")
         columns = table.columns_of(items, catalogue)
         rows = table.rows_of(items, columns, catalogue)
         header = table.indicator_values(current)
@@ -94,20 +94,20 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         rows, columns = sent.rows, sent.columns
         if request.form.get("step") == "add_row" and len(rows) < table.MAX_ROWS:
             rows += table.blank_rows(len(rows), 1)
-            flash("已增加一行，填写后请保存整个指标项（尚未保存）", "info")
+            flash(word("views_tables.t3"), "info")
         elif (
             request.form.get("step") == "add_column"
             and columns
             and columns[-1] not in text(request.form.get("columns")).split(",")
         ):
-            flash(f"已增加条件列“{catalogue[columns[-1]].label}”，填写后请保存整个指标项（尚未保存）", "info")
+            flash(word("views_tables.t4", label=catalogue[columns[-1]].label), "info")
         else:
-            flash("没有可增加的内容（尚未保存）", "info")
+            flash(word("views_tables.t5"), "info")
         return self._page(row, doc, part, sent.header, columns, rows)
 
     def _save(self, vid: int, row: Any, doc: dict[str, Any], part: Part | None, sent: edits.Submission,
               merged: edits.Submission) -> Any:  # fmt: skip
-        what = f"指标项 {merged.indicator.get('code')}（表格）"
+        what = word("views_tables.t6", code=merged.indicator.get("code"))
         indicator = merged.indicator
 
         def apply(d: dict[str, Any]) -> Part | None:
@@ -123,22 +123,21 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
                 "base": exc.token, "loaded": json.dumps(exc.current, ensure_ascii=False) if exc.current is not None else ""
             }  # fmt: skip
             changes = edits.changes(fresh, edits.loaded_indicator(merged.header["loaded"]), exc.current)
-            flash("其他人已修改了这个指标项，您的修改尚未保存：请核对下面他们改动的内容；如仍要保存您填写的内容，请再次保存",
-                  "error")  # fmt: skip
+            flash(word("views_tables.t10"), "error")
             return self._page(row, fresh, part, header, merged.columns, sent.rows, conflict=changes)
         except DraftProblems as exc:
             errors, general = edits.on_cells(exc.problems, exc.document, exc.where, merged.built, merged.origins)
-            flash(f"未保存：有 {len(exc.problems)} 个问题，已在表格中标出，请按提示修改", "error")
+            flash(word("views_tables.t11", len=len(exc.problems)), "error")
             return self._page(row, doc, part, merged.header, merged.columns, merged.rows, errors, general)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return self._page(row, doc, part, merged.header, merged.columns, merged.rows)
         note = (
-            "；已同时保留其他人刚才的修改：" + "；".join(f"{w} {v}" for w, v in merged.changes or [])
+            word("views_tables.t9") + "；".join(f"{w} {v}" for w, v in merged.changes or [])
             if merged.merged
             else ""
         )
-        flash(f"已保存：{what}{note}", "success")
+        flash(word("views_tables.t12", what=what, merged_note=note), "success")
         return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
 
     def _page(self, row: Any, doc: dict[str, Any], part: Part | None, header: dict[str, Any], columns: list[str],

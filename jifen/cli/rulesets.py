@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from engine import RulesetError, dumps, load_file, run_cases
-from engine.describe import version_sentences
+from engine.describe import materials_sentence, version_sentences
 from engine.lint import counts, lint, report
 from jifen.cli import friendly_errors
 from jifen.cli.impact import impact_command
@@ -143,6 +143,9 @@ def show_command(version: str) -> None:
             click.echo(f"  {ind.code} {ind.name}{cap}  [{'、'.join(ind.departments)}]  {ind.reference}")
             for item in ind.items:
                 click.echo(f"    {item.code} {sentences[item.code]}")
+                materials = materials_sentence(item)
+                if materials:
+                    click.echo(f"      {materials}")
 
 
 @rulesets_group.command("diff")

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import event, func, select
@@ -311,9 +312,10 @@ def _published_changed(session: Session) -> None:
 # -- lifecycle -------------------------------------------------------------------------------------------
 
 
-def _check_publishable(model: RulesetVersion, note: str | None = None) -> None:
+def _check_publishable(model: RulesetVersion, note: str | None = None, acknowledged: Collection[str] = ()) -> None:
     """Test cases pass and lint finds no error; with a ``note`` (not for an imported file, which was reviewed
-    when it was first published), every lint warning is acknowledged by naming its code in the note."""
+    when it was first published), every lint warning is acknowledged: its code among ``acknowledged`` (ticked in
+    the console) or named in the note."""
     if not model.cases:
         raise refusal(Refused, "cannot_publish", ref=model.ref, reasons=[say("no_cases")])
     failures = [o for o in run_cases(model) if not o.passed]
@@ -325,16 +327,18 @@ def _check_publishable(model: RulesetVersion, note: str | None = None) -> None:
     if errors:
         reasons = [lint_reason(f) for f in errors]
         raise refusal(Refused, "lint_errors", ref=model.ref, count=len(errors), reasons=reasons)
-    pending = unacknowledged(findings, note) if note is not None else []
+    pending = unacknowledged(findings, note, acknowledged) if note is not None else []
     if pending:
         codes = "、".join(dict.fromkeys(f.code for f in pending))
         reasons = [lint_reason(f) for f in pending]
         raise refusal(Refused, "lint_unacknowledged", ref=model.ref, count=len(pending), codes=codes, reasons=reasons)
 
 
-def publish(session: Session, ref: str | int, user: User, note: str) -> RulesetVersionRow:
+def publish(
+    session: Session, ref: str | int, user: User, note: str, acknowledged: Collection[str] = ()
+) -> RulesetVersionRow:
     """Publish a draft: needs the publisher role, a note, a clean validation, every test case passing, no lint
-    error, and each lint warning's code named in the note (its acknowledgement)."""
+    error, and each lint warning acknowledged (its code in ``acknowledged`` or named in the note)."""
     require_role(user, "publisher")
     row = get_version(session, ref)
     if row.status != "draft":
@@ -345,7 +349,7 @@ def publish(session: Session, ref: str | int, user: User, note: str) -> RulesetV
         model = load_model(row)
     except RulesetError as exc:
         raise refusal(Refused, "publish_invalid", ref=row.ref, reasons=exc.problems) from None
-    _check_publishable(model, note)
+    _check_publishable(model, note, acknowledged)
     before = describe(row)
     row.content_hash = model.content_hash
     row.status = "published"

@@ -156,8 +156,9 @@ def test_run_cases_update_expectation_then_publish(console: Any, db: Any) -> Non
     asked = console.post(f"/admin/versions/{vid}/publish", {"note": "备案租赁住房加分"}).get_data(as_text=True)
     assert "确认发布" in asked and "发布后" in asked  # nothing happens before the confirmation
     refused = console.post(f"/admin/versions/{vid}/publish", {"note": "备案租赁住房加分", "confirmed": "1"})
-    refusal = console.get(refused.headers["Location"]).get_data(as_text=True)
-    assert "不能发布：1 个测试用例未通过" in refusal
+    assert refused.status_code == 422  # asked again, with the reason and the note as typed
+    refusal = refused.get_data(as_text=True)
+    assert "不能发布：1 个测试用例未通过" in refusal and ">备案租赁住房加分</textarea>" in refusal
     assert ("测试用例“典型技术工人”：总分：预期 203.5，实际 205.5；类别“本市基础分指标”：预期 106.5，实际 108.5；"
             "指标项 T3 居住情况及住所：预期 32.5，实际 34.5") in refusal  # fmt: skip
     position = next(i for i, c in enumerate(_doc(db, vid)["cases"]) if c["name"] == "典型技术工人")
