@@ -132,11 +132,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         except ServiceError as exc:
             flash(_message(exc), "error")
             return self._page(row, doc, part, merged.header, merged.columns, merged.rows)
-        note = (
-            word("views_tables.t9") + "；".join(f"{w} {v}" for w, v in merged.changes or [])
-            if merged.merged
-            else ""
-        )
+        note = word("views_tables.t9") + "；".join(f"{w} {v}" for w, v in merged.changes or []) if merged.merged else ""
         flash(word("views_tables.t12", what=what, merged_note=note), "success")
         return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
 
