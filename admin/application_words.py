@@ -14,7 +14,7 @@ from admin import clock
 from engine.canonical import plain_number
 from engine.model import FactField
 from jifen.errors import CodedError
-from jifen.services import claims
+from jifen.scoring import claims
 
 STATE_NAMES = {"verifying": "核查中", "scored": "已计分，待公示", "published": "已公示", "re_reviewing": "复核中",
                "voided": "已作废"}  # fmt: skip

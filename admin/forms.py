@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.model import FactField
-from jifen.db import begin_write, get_db, get_session
+from jifen.store.db import begin_write, get_db, get_session
 
 TYPE_NAMES = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
 

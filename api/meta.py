@@ -15,8 +15,8 @@ from api.http import conditional, json_response
 from api.openapi import build_spec, doc
 from api.schemas import MAX_BATCH, HealthSchema
 from engine import RulesetError
-from jifen.db import get_db, get_session
-from jifen.services import rulesets
+from jifen.standard import rulesets
+from jifen.store.db import get_db, get_session
 
 bp = Blueprint("meta", __name__, template_folder="templates")
 

@@ -28,8 +28,8 @@ from api.schemas import (
     StoredScoreSchema,
     VerifySchema,
 )
-from jifen.db import get_session
-from jifen.services import scores
+from jifen.scoring import scores
+from jifen.store.db import get_session
 
 bp = Blueprint("scores", __name__)
 _request_schema = ScoreRequestSchema()

@@ -17,9 +17,9 @@ from admin.auth import RoleMixin, allowed, requires
 from admin.forms import writing
 from admin.views.versions import _message
 from admin.words import word
-from jifen.db import get_session
+from jifen.applications import workdays
 from jifen.errors import NotFound, ServiceError
-from jifen.services import workdays
+from jifen.store.db import get_session
 
 NOTE_LENGTH = 200  # calendar_days.note
 EDITORS = ("publisher", "admin")

@@ -30,10 +30,12 @@ from admin.auth import RoleMixin
 from admin.views.versions import _message
 from admin.words import word
 from engine.model import FactField
-from jifen.db import get_session
+from jifen import applications
+from jifen.applications import views
 from jifen.errors import CodedError, ServiceError
-from jifen.models import Application, ScoreRow, VerificationTask
-from jifen.services import application_views, applications, claims
+from jifen.scoring import claims
+from jifen.store.db import get_session
+from jifen.store.models import Application, ScoreRow, VerificationTask
 
 CHOICES = ("confirm", "correct", "reject")
 _INTEGER = re.compile(r"[+-]?\d{1,30}")
@@ -69,7 +71,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/")
     def index(self) -> Any:
         department, session, day = department_of_user(), get_session(), today()
-        tasks = application_views.queue(session, department, day) if department else []
+        tasks = views.queue(session, department, day) if department else []
         apps = {
             (a.application_ref, a.year): a
             for a in session.scalars(
@@ -102,11 +104,12 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         department = department_of_user()
         tasks = self._open_tasks(app, department)
         if not tasks:
+            flash(f"{application_ref} 本轮{KIND_NAMES[views.ROUND_NAMES[app.round]]}已完成", "info")
             flash(
                 word(
                     "views_department_queue.t2",
                     application_ref=application_ref,
-                    KIND_NAMES=KIND_NAMES[application_views.ROUND_NAMES[app.round]],
+                    KIND_NAMES=KIND_NAMES[views.ROUND_NAMES[app.round]],
                 ),
                 "info",
             )
@@ -217,7 +220,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                     "type": field.type if field else "string", "help": expected_text(field) if field else "",
                     "required": bool(field and field.required), "errors": errors.get(name, []),
                 })  # fmt: skip
-        kind = KIND_NAMES[application_views.ROUND_NAMES[app.round]]
+        kind = KIND_NAMES[views.ROUND_NAMES[app.round]]
         return self.render("admin/applications/task.html", app=app, tasks=tasks, rows=rows, kind=kind,
                            general=general, note=form.get("note", ""), extension_errors=extension_errors or [],
                            reason=reason, today=day, day_text=day_text,

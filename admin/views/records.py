@@ -19,10 +19,12 @@ from admin.forms import writing
 from admin.views.versions import _message
 from admin.words import word
 from engine.describe import value_text
-from jifen.db import get_session
+from jifen.access import api_clients, departments, users
 from jifen.errors import ServiceError
-from jifen.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
-from jifen.services import api_clients, departments, rulesets, scores, users
+from jifen.scoring import scores
+from jifen.standard import rulesets
+from jifen.store.db import get_session
+from jifen.store.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
 
 
 def _time(_view: Any, _context: Any, model: Any, name: str) -> str:

@@ -26,10 +26,10 @@ from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES
 from engine.schema import ITEM
 from jifen.errors import ServiceError
-from jifen.services import drafts, rulesets
-from jifen.services.drafts import DraftProblems, EditConflict, Part
+from jifen.standard import drafts, rulesets
 from jifen.standard import table_edits as edits
 from jifen.standard import tables as table
+from jifen.standard.drafts import DraftProblems, EditConflict, Part
 from jifen.standard.form_values import text
 
 

@@ -20,11 +20,11 @@ from admin.words import word
 from engine import FactsError, compile_version
 from engine.loader import read_catalogue
 from engine.model import FactField
-from jifen.db import get_session
 from jifen.errors import NoVersionInForce
-from jifen.models import RulesetVersionRow
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from jifen.standard.form_values import parse_facts
+from jifen.store.db import get_session
+from jifen.store.models import RulesetVersionRow
 
 
 def _default(versions: list[RulesetVersionRow], today: dt.date) -> int | None:

@@ -21,11 +21,11 @@ from admin.words import names, word
 from engine import Problem, RulesetError, RulesetVersion, run_cases
 from engine.describe import condition_sentence, version_sentences
 from engine.lint import lint
-from jifen.db import get_session
+from jifen.access.users import get_user
 from jifen.errors import Conflict, ImmutableVersion, NotFound, PermissionDenied, ServiceError
-from jifen.models import RulesetVersionRow
-from jifen.services import rulesets
-from jifen.services.users import get_user
+from jifen.standard import rulesets
+from jifen.store.db import get_session
+from jifen.store.models import RulesetVersionRow
 from jifen.workbook import MIMETYPE, CellProblem, is_workbook, read_workbook, version_workbook
 
 STATUS_NAMES = {

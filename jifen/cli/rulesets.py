@@ -15,14 +15,14 @@ from flask.cli import AppGroup
 from engine import RulesetError, dumps, load_file, run_cases
 from engine.describe import materials_sentence, version_sentences
 from engine.lint import counts, lint, report
+from jifen.access.users import get_user, require_role
 from jifen.cli import friendly_errors
 from jifen.cli.impact import impact_command
 from jifen.cli.score import parse_date_option
-from jifen.db import get_db
 from jifen.errors import ServiceError
-from jifen.files import ruleset_files
-from jifen.services import rulesets
-from jifen.services.users import get_user, require_role
+from jifen.standard import rulesets
+from jifen.standard.files import ruleset_files
+from jifen.store.db import get_db
 from jifen.workbook import comparison_workbook, is_workbook, read_workbook, version_workbook
 
 rulesets_group = AppGroup("rulesets", help="Ruleset versions: import, export, compare, publish.")

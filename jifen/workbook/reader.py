@@ -176,7 +176,7 @@ class _Reader:
                 if exported is None:
                     self.add("not_used", where, row_kind=row.kind)
                 else:
-                    en, zh_text, hint, zh_hint = row.table[key].shown()
+                    en, zh_text, hint, zh_hint = row.table[key].what_it_shows()
                     self.add("not_editable", where, shows=en, shows_zh=zh_text, hint=hint, hint_zh=zh_hint,
                              expected=normal(exported))  # fmt: skip
                 continue

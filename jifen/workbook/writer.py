@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from engine import RulesetVersion, dumps, to_document
 from engine.describe import condition_sentence, number_text, points_sentence, value_text
 from engine.model import Category, FactField, Fixed, TestCase
-from engine.schema import ITEM, VERSION
+from engine.schema import CATEGORY, ITEM, REQUIREMENT, VERSION
 from jifen.errors import Refused
 from jifen.workbook.layout import (
     CASE_COLUMNS,
@@ -178,11 +178,12 @@ class _Sheets:
             _row(ws, row, COVER_COLUMNS, {"topic": topic, "content": value}, "meta", doc.get(key), key=key)
             row += 1
         for cat_doc in doc["categories"]:
-            values = {**field_values(COVER_COLUMNS, "category", cat_doc), "topic": "指标类别"}
+            values = {**field_values(COVER_COLUMNS, "category", cat_doc), "topic": CATEGORY.zh}
             _row(ws, row, COVER_COLUMNS, values, "category", cat_doc)
             row += 1
+        requirement_topic = f"{REQUIREMENT.zh}（内容为{REQUIREMENT.field('reason').zh}）"
         for req, req_doc in zip(v.eligibility, doc["eligibility"]):
-            values = {**field_values(COVER_COLUMNS, "requirement", req_doc), "topic": "申请资格条件（内容为不符合时的原因）",
+            values = {**field_values(COVER_COLUMNS, "requirement", req_doc), "topic": requirement_topic,
                       "detail": "须满足：" + condition_sentence(req.when, self.catalogue)}  # fmt: skip
             _row(ws, row, COVER_COLUMNS, values, "requirement", req_doc)
             row += 1

@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from jifen.workbook.compare import marks
 from tests.admin.conftest import form_values
 

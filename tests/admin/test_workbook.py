@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from engine import load_file
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from jifen.workbook import MIMETYPE, read_workbook
 from tests.conftest import RULESETS
 

@@ -21,8 +21,8 @@ from engine.evaluator import compiled_if_cached
 from engine.selection import in_force
 from jifen.errors import NotFound, NoVersionInForce, Refused
 from jifen.messages import refusal
-from jifen.models import Ruleset, RulesetVersionRow
-from jifen.services import rulesets
+from jifen.standard import rulesets
+from jifen.store.models import Ruleset, RulesetVersionRow
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jifen.access import audit, departments
 from jifen.errors import Conflict, NotFound, Refused
 from jifen.messages import refusal, say
-from jifen.models import ApiClient
-from jifen.services import audit, departments
+from jifen.store.models import ApiClient
 
 # score and read: scoring and reading; apply: the intake platform (applications, supplements, objections, voids);
 # verify: a department's verifications (the client is bound to that department); publish: the bureau's publication

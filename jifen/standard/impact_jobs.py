@@ -3,7 +3,7 @@
 A job is a directory ``<root>/<id>``: ``request.json`` (what was asked, by whom), ``population.upload`` (an
 uploaded population), ``progress.json`` (state, how far, the process id), ``report.json`` and ``report.xlsx``
 once done, ``job.log`` (the process's output), ``pid``. The console starts a job with ``start`` and reads it with
-``load``; the work runs in ``python -m jifen.services.impact_jobs DIR``, a process of its own at a lower
+``load``; the work runs in ``python -m jifen.standard.impact_jobs DIR``, a process of its own at a lower
 priority, so that no thread of the server scores a population and the server keeps answering while it runs.
 """
 
@@ -141,7 +141,7 @@ def start(root: Path, request: dict[str, Any], database_url: str, upload: IO[byt
     _write_json(directory / "progress.json", {"state": "queued"})
     with (directory / "job.log").open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "jifen.services.impact_jobs", str(directory)],
+            [sys.executable, "-m", "jifen.standard.impact_jobs", str(directory)],
             cwd=PROJECT_ROOT,
             env={**os.environ, DATABASE_ENV: database_url},
             stdin=subprocess.DEVNULL,
@@ -194,11 +194,11 @@ def _progress_writer(path: Path, pid: int) -> Callable[[int, int | None], None]:
 
 def run(directory: Path) -> int:
     """Do the job in ``directory``: the report, then its workbook; a failure is written down, not raised."""
-    from jifen.db import Database
     from jifen.messages import chinese
     from jifen.parallel import usable_cores
-    from jifen.population import FileSource, PopulationError, Source, StoredSource
-    from jifen.services import impact
+    from jifen.standard import impact
+    from jifen.standard.population import FileSource, PopulationError, Source, StoredSource
+    from jifen.store.db import Database
     from jifen.workbook.impact import impact_workbook
 
     progress_path = directory / "progress.json"

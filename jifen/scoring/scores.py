@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 
 from engine import FactsError, dumps
 from engine.result import dumps_bytes
-from jifen.db import begin_write, get_db
+from jifen.access.api_clients import Caller
 from jifen.errors import ChainConflict, IdempotencyKeyReused, NotFound, Refused, ServiceError
-from jifen.models import RulesetVersionRow, ScoreRow
-from jifen.services import scoring
-from jifen.services.api_clients import Caller
-from jifen.services.scoring import VersionRef
+from jifen.scoring import compiled
+from jifen.scoring.compiled import VersionRef
+from jifen.store.db import begin_write, get_db
+from jifen.store.models import RulesetVersionRow, ScoreRow
 
 
 class FieldErrors(Refused):
@@ -82,7 +82,7 @@ class Pending:
 
 def _version_for(session: Session, request: ScoreRequest, as_of: dt.date) -> VersionRef:
     try:
-        version = scoring.select_version(session, request.year, as_of, request.version)
+        version = compiled.select_version(session, request.year, as_of, request.version)
     except NotFound as exc:  # only a pinned version can be missing: a field of the request
         raise FieldErrors({"version": [str(exc)]}) from None
     if version.year != request.year:
@@ -99,7 +99,7 @@ def evaluate(session: Session, request: ScoreRequest) -> tuple[VersionRef, dict[
     as_of = request.as_of or dt.date.today()
     version = _version_for(session, request, as_of)
     try:
-        result = scoring.score(session, version, request.facts, as_of)
+        result = compiled.score(session, version, request.facts, as_of)
     except FactsError as exc:
         raise FieldErrors({("facts" if k == "facts" else f"facts.{k}"): v for k, v in exc.errors.items()}) from None
     result["version"]["id"] = version.id
@@ -390,7 +390,7 @@ def verify(session: Session, score_id: str) -> dict[str, Any]:
             f"the version's content hash is now {version.content_hash}, the score used {record.content_hash}"
         )
     try:
-        result = scoring.score(session, version, json.loads(record.facts), record.as_of)
+        result = compiled.score(session, version, json.loads(record.facts), record.as_of)
     except FactsError as exc:
         problems.append(f"the stored facts no longer validate: {exc}")
         result = None

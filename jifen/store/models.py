@@ -2,7 +2,7 @@
 
 A version's content is one document: ``RulesetVersionRow.document`` holds the canonical JSON that its content
 hash covers (see ``engine.canonical``), read by the engine's loader and changed only through
-``jifen.services.rulesets``. Published and retired versions are frozen by database triggers (see the
+``jifen.standard.rulesets``. Published and retired versions are frozen by database triggers (see the
 migrations) as well as by the flush guard in ``guards.py``.
 """
 

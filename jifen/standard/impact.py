@@ -19,15 +19,16 @@ from engine import RulesetVersion
 from engine.batch import Entry, impact_chunk, start_impact
 from engine.impact import Frame, Tally, header
 from jifen.parallel import chunked, ordered_map
-from jifen.population import Source
-from jifen.services import rulesets, scoring
+from jifen.scoring import compiled
+from jifen.standard import rulesets
+from jifen.standard.population import Source
 
 Progress = Callable[[int, int | None], None]
 
 
 def load_version(session: Session, ref: str | int) -> RulesetVersion:
     """A version (draft or not) as the engine's model; Refused when a draft is not valid."""
-    return scoring.model_for(session, rulesets.get_version(session, ref))
+    return compiled.model_for(session, rulesets.get_version(session, ref))
 
 
 def analyse(

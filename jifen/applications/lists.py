@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jifen.models import Application, VerificationTask
-from jifen.services.application_views import task_view
-from jifen.services.applications import RE_REVIEW, STATES
+from jifen.applications.state import RE_REVIEW, STATES
+from jifen.applications.views import task_view
+from jifen.store.models import Application, VerificationTask
 
 
 def counts_by_state(session: Session) -> dict[str, int]:

@@ -10,7 +10,6 @@ nothing and the triggers that keep published versions and stored scores unchange
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import click
 from alembic import command
@@ -19,9 +18,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import Connection, make_url, text
 
-from jifen.config import database_url
+from jifen.config import PROJECT_ROOT, database_url
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = PROJECT_ROOT / "migrations"
 
 READ = ("SELECT",)
 APPEND = ("SELECT", "INSERT")
@@ -143,7 +142,7 @@ def upgrade(url: str, revision: str = "head", service_role: str | None = None) -
     if not service_role:
         command.upgrade(alembic_config(url), revision)
         return
-    from jifen.db import make_engine
+    from jifen.store.db import make_engine
 
     engine = make_engine(url)
     try:
@@ -197,7 +196,7 @@ def upgrade_command(revision: str) -> None:
 @click.argument("role")
 def grant_command(role: str) -> None:
     """Grant ROLE (the service's database role) exactly the privileges the service needs, and revoke the rest."""
-    from jifen.db import make_engine
+    from jifen.store.db import make_engine
 
     engine = make_engine(migration_url())
     try:

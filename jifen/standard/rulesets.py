@@ -31,11 +31,11 @@ from engine.diff import ChangeRow, change_rows, diff_versions
 from engine.errors import VersionNotFound
 from engine.lint import lint, unacknowledged
 from engine.selection import in_force as select_in_force
+from jifen.access import audit
+from jifen.access.users import require_role
 from jifen.errors import Conflict, ImmutableVersion, NotFound, NoVersionInForce, Refused
 from jifen.messages import case_reason, lint_reason, refusal, say
-from jifen.models import Ruleset, RulesetVersionRow, User
-from jifen.services import audit
-from jifen.services.users import require_role
+from jifen.store.models import Ruleset, RulesetVersionRow, User
 
 DEFAULT_RULESET = "tongxiang"
 _REF = re.compile(r"(?P<code>[a-z][a-z0-9_]*)/(?P<year>\d{4})/(?P<revision>\d+)")
@@ -295,7 +295,7 @@ def clone(session: Session, ref: str | int, actor: str, year: int | None = None)
 
 def save_draft(session: Session, ref: str | int, document: Any, expected_lock: int, actor: str) -> RulesetVersionRow:
     """Replace a draft's whole content with ``document`` (a ruleset document or model); see ``drafts.edit``."""
-    from jifen.services import drafts
+    from jifen.standard import drafts
 
     doc = to_document(document) if isinstance(document, RulesetVersion) else document
     return drafts.replace_document(session, ref, doc, expected_lock, actor)
@@ -303,7 +303,7 @@ def save_draft(session: Session, ref: str | int, document: Any, expected_lock: i
 
 def _published_changed(session: Session) -> None:
     """Scoring in this process must see the change as soon as it is committed (see scoring.published_cache)."""
-    from jifen.services.scoring import published_cache
+    from jifen.scoring.compiled import published_cache
 
     published_cache.clear()  # now, so that nothing reads the old list while the transaction is open
     event.listen(session, "after_commit", lambda _s: published_cache.clear(), once=True)

@@ -31,10 +31,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from jifen.access import audit
 from jifen.errors import NoCalendarData, NotFound, Refused
 from jifen.messages import refusal, say
-from jifen.models import CalendarDay
-from jifen.services import audit
+from jifen.store.models import CalendarDay
 
 KINDS = ("workday", "holiday")
 PACKAGE = f"chinese-calendar {package_version('chinese-calendar')}"

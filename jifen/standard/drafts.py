@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import Problem, RulesetError, parse_document
+from jifen.access import audit
 from jifen.errors import Conflict, ImmutableVersion, Refused
 from jifen.messages import Message, refusal, say
-from jifen.models import RulesetVersionRow
-from jifen.services import audit, rulesets
+from jifen.standard import rulesets
+from jifen.store.models import RulesetVersionRow
 
 Part = tuple[str, str]
 DOCUMENT: Part = ("document", "")

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import to_plain
-from jifen.models import AuditEntry
+from jifen.store.models import AuditEntry
 
 
 def record(

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from engine import dumps
-from jifen import dbfaults
-from jifen.dbfaults import DatabaseUnavailable
+from jifen.store import dbfaults
+from jifen.store.dbfaults import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +203,7 @@ class Database:
 
     def __init__(self, url: str, timeouts: Timeouts | None = None) -> None:
         """``timeouts``: the application's (Config's DB_* settings); without, the defaults."""
-        from jifen import guards
+        from jifen.store import guards
 
         self.url = url
         self.timeouts = timeouts or Timeouts()

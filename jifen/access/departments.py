@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine import RulesetError
 from jifen.errors import Refused
 from jifen.messages import refusal, say
-from jifen.models import RulesetVersionRow
+from jifen.store.models import RulesetVersionRow
 
 _SEPARATORS = re.compile(r"[、，,;；/／]")
 
@@ -27,7 +27,7 @@ def members(unit: str) -> tuple[str, ...]:
 
 def known(session: Session) -> list[str]:
     """Every department that some version's fact catalogue names, sorted (a draft that does not load is skipped)."""
-    from jifen.services import rulesets  # here: rulesets imports users, which imports this module
+    from jifen.standard import rulesets  # here: rulesets imports users, which imports this module
 
     names: set[str] = set()
     for row in session.scalars(select(RulesetVersionRow)):

@@ -16,7 +16,7 @@ from typing import Any
 from engine.adapter import fields_of
 from engine.facts import Invalid, converter, plausible_date
 from engine.model import FactField, PerUnit, RulesetVersion
-from jifen.services import departments
+from jifen.access import departments
 
 CONFIRMED, CORRECTED, NOT_PROVEN, NONE = "confirmed", "corrected", "not_proven", "none"
 

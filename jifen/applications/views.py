@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jifen.applications.state import RE_REVIEW, VERIFICATION, find
 from jifen.errors import NoVersionInForce
-from jifen.models import Application, ApplicationEvent, ScoreRow, VerificationTask
-from jifen.services import claims, scores
-from jifen.services.applications import RE_REVIEW, VERIFICATION, find
+from jifen.scoring import claims, scores
+from jifen.store.models import Application, ApplicationEvent, ScoreRow, VerificationTask
 
 ROUND_NAMES = {VERIFICATION: "verification", RE_REVIEW: "re_review"}
 

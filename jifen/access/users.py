@@ -10,10 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from jifen.access import audit, departments
 from jifen.errors import Conflict, NotFound, PermissionDenied, Refused
 from jifen.messages import Message, refusal, say
-from jifen.models import ROLES, User
-from jifen.services import audit, departments
+from jifen.store.models import ROLES, User
 
 MIN_PASSWORD_LENGTH = 10
 _COMMON_FRAGMENTS = ("password", "passw0rd", "qwerty", "123456", "abcdef", "iloveyou", "admin")

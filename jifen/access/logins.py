@@ -20,8 +20,8 @@ from sqlalchemy import ColumnElement, case, delete, func, literal, null, or_, se
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from jifen.models import LoginAttempt, UTCDateTime
-from jifen.services.users import valid_username
+from jifen.access.users import valid_username
+from jifen.store.models import LoginAttempt, UTCDateTime
 
 USER_FREE_ATTEMPTS = 3  # failed logins of one user name before each further attempt must wait
 ADDRESS_FREE_ATTEMPTS = 20  # failed logins from one client address (any names), e.g. an office behind one NAT

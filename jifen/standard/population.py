@@ -21,7 +21,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from engine.batch import Entry
-from jifen.models import ScoreRow
+from jifen.store.models import ScoreRow
 
 READ_SIZE = 1 << 20
 _SPACE = re.compile(r"[ \t\n\r]*")

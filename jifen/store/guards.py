@@ -12,7 +12,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from jifen.errors import ImmutableRecord, ImmutableVersion
-from jifen.models import RulesetVersionRow, ScoreRow
+from jifen.store.models import RulesetVersionRow, ScoreRow
 
 # What may change when a published version is retired: nothing of its content (the document, its hash, its title
 # and date), nothing of its publication.
