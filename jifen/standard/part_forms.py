@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.model import NUMERIC_TYPES, FactField
 from engine.schema import CASE, CATEGORY, FACT, ITEM, PER_UNIT, REQUIREMENT, VERSION
+from jifen.standard.editing import META_KEYS
 from jifen.standard.form_values import (
     condition_from_form,
     condition_values,
@@ -26,7 +27,6 @@ from jifen.standard.form_values import (
     shown,
     text,
 )
-from jifen.standard.problem_places import META_KEYS
 from jifen.standard.tables import indicator_from, indicator_values
 
 Catalogue = Mapping[str, FactField]

@@ -13,9 +13,8 @@ from typing import Any
 
 from engine import Problem
 from engine.schema import CASE, CATEGORY, CLAUSE, FACT, INDICATOR, ITEM, PARTS, REQUIREMENT, VERSION, Part
+from jifen.standard.editing import META_KEYS
 
-# what the version-information form edits
-META_KEYS = ("title", "effective_from", "legal_basis", "description", "sample")
 # the part each form edits
 FORM_PARTS: dict[str, Part] = {"meta": VERSION, "category": CATEGORY, "requirement": REQUIREMENT, "fact": FACT,
                                "indicator": INDICATOR, "item": ITEM, "case": CASE}  # fmt: skip
