@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engine.describe import value_text
 from engine.model import LIST_OPERATORS, NUMERIC_TYPES, PRESENCE_OPERATORS, FactField
 from engine.schema import INDICATOR, ITEM
 from jifen.standard.form_values import (
@@ -33,7 +34,6 @@ from jifen.standard.form_values import (
     read_part,
     shown,
     text,
-    value_text,
 )
 
 Catalogue = Mapping[str, FactField]
