@@ -1,4 +1,4 @@
-"""Form helpers of the console: inputs generated from a fact catalogue, typed values for the document, writes.
+"""Form helpers of the console: inputs generated from a fact catalogue, typed values for the document.
 
 Forms do not judge what is typed: they turn text into the document's JSON values where the text is plainly one
 (``"12"`` → 12, ``"是"`` → true, an option's Chinese name → its code) and otherwise pass the text on as it is, so
@@ -8,15 +8,11 @@ that the engine's loader, the only validator, says what is wrong and where.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engine.model import LIST_OPERATORS, PRESENCE_OPERATORS, FactField
-from jifen.store.db import begin_write, get_db, get_session
 
 TYPE_NAMES = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -184,21 +180,3 @@ def condition_values(when: Any, catalogue: Mapping[str, FactField], prefix: str 
             clause.get("value"), catalogue.get(name) if isinstance(name, str) else None
         )
     return values
-
-
-# -- writing -----------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def writing() -> Iterator[Session]:
-    """The request's session in a write transaction of its own (committed at the end, rolled back on error)."""
-    session = get_session()
-    session.commit()  # end the reads of the request so far
-    with get_db().writing():
-        begin_write(session)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise

@@ -34,7 +34,6 @@ from admin.forms import (
     parse_facts,
     put_optional,
     text,
-    writing,
 )
 from admin.problems import WORDS, described, on_inputs
 from admin.views.versions import STATUS_NAMES, _message, version_or_404
@@ -43,6 +42,7 @@ from engine import FactsError, RulesetError, compile_version
 from engine.canonical import plain_number
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
+from jifen import unit_of_work
 from jifen.errors import ServiceError
 from jifen.messages import KIND_ZH
 from jifen.standard import drafts, rulesets
@@ -142,7 +142,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             return drafts.put(d, part, obj)
 
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 _, after = drafts.edit(session, vid, current_user.username, what, part or (form.kind, ""),
                                        values.get("base") if part is not None else None, apply)  # fmt: skip
         except EditConflict as exc:
@@ -170,7 +170,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             (change or (lambda doc: drafts.remove(doc, part)))(d)
 
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 drafts.edit(session, vid, current_user.username, what, part, request.form.get("base"), apply)
         except FactInUse as exc:
             users = "、".join(f"{PART_NAMES[kind]} {key}" for kind, key in exc.users)

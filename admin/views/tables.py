@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from admin import decision_table as table
 from admin.auth import RoleMixin, requires
-from admin.forms import TYPE_NAMES, enum_options, text, writing
+from admin.forms import TYPE_NAMES, enum_options, text
 from admin.problems import WORDS, described, form_input, inside, message
 from admin.views.drafts import _draft
 from admin.views.versions import _message
@@ -28,6 +28,7 @@ from engine import RulesetError, parse_document
 from engine.describe import item_sentence
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
+from jifen import unit_of_work
 from jifen.errors import ServiceError
 from jifen.standard import drafts, rulesets
 from jifen.standard.drafts import DraftProblems, EditConflict, Part
@@ -128,7 +129,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             return drafts.put(d, part, indicator)
 
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 _, after = drafts.edit(session, vid, current_user.username, what, part or ("table", ""),
                                        header["base"] if part is not None else None, apply)  # fmt: skip
         except EditConflict as exc:
