@@ -15,6 +15,7 @@ from api.http import conditional, json_response
 from api.openapi import build_spec, doc
 from api.schemas import MAX_BATCH, HealthSchema
 from engine import RulesetError
+from engine.schema import json_schema
 from jifen import unit_of_work
 from jifen.standard import rulesets
 from jifen.unit_of_work import get_session
@@ -48,6 +49,12 @@ def document() -> dict[str, Any]:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return conditional(json_response(document()))
+
+
+@bp.get("/schemas/ruleset.json")
+def ruleset_schema() -> Response:
+    """The JSON Schema of a ruleset version's document (engine.schema), public like the reference."""
+    return conditional(json_response(json_schema(), mimetype="application/schema+json"))
 
 
 @bp.get("/docs")

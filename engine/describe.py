@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from engine.canonical import plain_number
+from engine.canonical import number_text
 from engine.model import (
     Category,
     Clause,
@@ -37,11 +37,6 @@ _BRACKETED = re.compile(r"^(?P<name>.+?)[（(](?P<unit>[^（）()]+)[）)]$")
 _SUFFIXES = (("月数", "个月"), ("次数", "次"), ("天数", "天"), ("年数", "年"), ("人数", "人"))
 
 
-def number_text(value: Decimal) -> str:
-    """``Decimal('0.50') -> '0.5'``, ``Decimal('20') -> '20'``."""
-    return str(plain_number(value))
-
-
 def name_and_unit(field: FactField | None, fallback: str = "") -> tuple[str, str]:
     """A fact's name and the unit its values count, from its label.
 
@@ -62,13 +57,20 @@ def name_and_unit(field: FactField | None, fallback: str = "") -> tuple[str, str
     return label, ""
 
 
-def value_text(value: Any, field: FactField | None) -> str:
-    """A condition value as a reader sees it: enum labels, 是/否, plain numbers."""
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, Decimal):
+def value_text(value: Any, field: FactField | None, absent: str = "") -> str:
+    """A fact's value as a person reads it: 是/否, an option by its Chinese label, a number without trailing zeros,
+    a date as YYYY-MM-DD, a list joined with 、, and ``absent`` for none.
+
+    >>> value_text([True, Decimal("0.50")], None), value_text(None, None, "—")
+    ('是、0.5', '—')
+    """
+    if value is None:
+        return absent
+    if isinstance(value, list | tuple):
+        return "、".join(value_text(v, field, absent) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float | Decimal):
         return number_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()

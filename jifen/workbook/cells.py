@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.canonical import plain_number
+from engine.canonical import number_text, plain_number
 from engine.schema import LABEL_MAX, Field
 
 ABSENT = object()  # the document leaves this key out (no cap, no reference, not required…)
@@ -25,16 +25,6 @@ class Unreadable(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)
         self.code, self.params = code, params
-
-
-def number_text(value: int | float | Decimal) -> str:
-    """``20.0 -> '20'``, ``0.25 -> '0.25'``: a number as a person compares it."""
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        return str(value)
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number.normalize(), "f")
 
 
 def normal(value: Any) -> str:

@@ -1,8 +1,10 @@
 """What the ruleset workbook looks like: its sheets, columns, header rows, styles and print setup.
 
 The writer and the reader both work from these tables, so that a column the writer adds is a column the reader
-knows. Columns are found by their header text in row 4, never by position: a clerk may insert a column for
-comments (意见) anywhere, and a deleted column is named in the error.
+knows. A table's columns are the fields that engine.schema declares with a workbook ``column`` (its header, its
+kind and limits), placed in the order given here, and the few composite columns that show more than one field
+(条件, 分值, 范围或可选值, the machine data). Columns are found by their header text in row 4, never by position:
+a clerk may insert a column for comments (意见) anywhere, and a deleted column is named in the error.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ class Column:
         f = self.field(kind)
         return f if f is not None and not self.read_only and f.kind in READABLE_KINDS else None
 
-    def shown(self) -> tuple[str, str, str, str]:
+    def what_it_shows(self) -> tuple[str, str, str, str]:
+        """What a cell of this column that is not read back shows, and where to change it (see ``shows``)."""
         if self.shows is not None:
             return self.shows
         names = [f for _, f in self.fields]
@@ -103,13 +106,15 @@ def table(parts: dict[str, Part], order: Sequence[Column]) -> tuple[Column, ...]
             if f.column is not None:
                 by_header.setdefault(f.column, []).append((kind, f))
     listed = {c.header for c in order}
-    extra = [at(h, _WIDTHS.get(shown[0][1].kind, 12)) for h, shown in by_header.items() if h not in listed]
+    extra = [at(h, _WIDTHS.get(pairs[0][1].kind, 12)) for h, pairs in by_header.items() if h not in listed]
     columns = []
     for column in (*order, *extra):
         if column.key == "":
-            shown = tuple(by_header[column.header])
-            first = shown[0][1]
-            column = replace(column, key=first.key, fields=shown, text=first.kind in _TEXT_KINDS)
+            if column.header not in by_header:
+                raise LookupError(f"no field of {', '.join(parts)} has the workbook column {column.header!r}")
+            pairs = tuple(by_header[column.header])
+            first = pairs[0][1]
+            column = replace(column, key=first.key, fields=pairs, text=first.kind in _TEXT_KINDS)
         columns.append(column)
     columns.append(MACHINE)
     keys = [c.key for c in columns]
