@@ -1,18 +1,14 @@
-"""Form helpers of the console: inputs drawn from a fact catalogue, and writes.
+"""Form helpers of the console: inputs drawn from a fact catalogue.
 
 What is typed becomes the document's values in the standard's service (jifen/standard/form_values.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engine.model import FactField
-from jifen.store.db import begin_write, get_db, get_session
 
 TYPE_NAMES = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
 
@@ -42,21 +38,3 @@ def fact_inputs(
 def enum_options(f: FactField) -> list[tuple[str, str]]:
     """An option field's choices as (code, Chinese name)."""
     return list(zip(f.values, f.value_labels or f.values))
-
-
-# -- writing -----------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def writing() -> Iterator[Session]:
-    """The request's session in a write transaction of its own (committed at the end, rolled back on error)."""
-    session = get_session()
-    session.commit()  # end the reads of the request so far
-    with get_db().writing():
-        begin_write(session)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise

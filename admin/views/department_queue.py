@@ -34,8 +34,8 @@ from jifen import applications
 from jifen.applications import views
 from jifen.errors import CodedError, ServiceError
 from jifen.scoring import claims
-from jifen.store.db import get_session
 from jifen.store.models import Application, ScoreRow, VerificationTask
+from jifen.unit_of_work import get_session
 
 CHOICES = ("confirm", "correct", "reject")
 _INTEGER = re.compile(r"[+-]?\d{1,30}")

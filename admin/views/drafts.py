@@ -22,7 +22,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from admin.auth import RoleMixin, requires
-from admin.forms import TYPE_NAMES, fact_inputs, writing
+from admin.forms import TYPE_NAMES, fact_inputs
 from admin.problems import WORDS, described, on_inputs
 from admin.views.versions import STATUS_NAMES, _message, version_or_404
 from admin.words import word
@@ -31,6 +31,7 @@ from engine.canonical import plain_number
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
 from engine.schema import ITEM
+from jifen import unit_of_work
 from jifen.errors import ServiceError
 from jifen.messages import KIND_ZH
 from jifen.standard import drafts, rulesets
@@ -132,7 +133,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             return drafts.put(d, part, obj)
 
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 _, after = drafts.edit(session, vid, current_user.username, what, part or (form.kind, ""),
                                        values.get("base") if part is not None else None, apply)  # fmt: skip
         except EditConflict as exc:
@@ -160,7 +161,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             (change or (lambda doc: drafts.remove(doc, part)))(d)
 
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 drafts.edit(session, vid, current_user.username, what, part, request.form.get("base"), apply)
         except FactInUse as exc:
             users = "、".join(f"{PART_NAMES[kind]} {key}" for kind, key in exc.users)

@@ -18,13 +18,14 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from admin.auth import RoleMixin, requires
-from admin.forms import TYPE_NAMES, enum_options, writing
+from admin.forms import TYPE_NAMES, enum_options
 from admin.views.drafts import _draft
 from admin.views.versions import _message
 from admin.words import word
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES
 from engine.schema import ITEM
+from jifen import unit_of_work
 from jifen.errors import ServiceError
 from jifen.standard import drafts, rulesets
 from jifen.standard import table_edits as edits
@@ -114,7 +115,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             return drafts.add(d, "table", indicator) if part is None else drafts.put(d, part, indicator)
 
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 _, after = drafts.edit(session, vid, current_user.username, what, part or ("table", ""),
                                        merged.header["base"] if part is not None else None, apply)  # fmt: skip
         except EditConflict as exc:

@@ -23,8 +23,8 @@ from engine.model import FactField
 from jifen.errors import NoVersionInForce
 from jifen.standard import rulesets
 from jifen.standard.form_values import parse_facts
-from jifen.store.db import get_session
 from jifen.store.models import RulesetVersionRow
+from jifen.unit_of_work import get_session
 
 
 def _default(versions: list[RulesetVersionRow], today: dt.date) -> int | None:
