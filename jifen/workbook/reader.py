@@ -12,7 +12,7 @@ values came from.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from openpyxl.workbook import Workbook
@@ -22,7 +22,6 @@ from engine.schema import VERSION, Field
 from jifen.workbook import cells
 from jifen.workbook.cells import ABSENT, Unreadable, normal
 from jifen.workbook.layout import (
-    CATEGORY_COLUMNS,
     COVER_SHEET,
     HEADER_ROW,
     INDEX_SHEET,
@@ -66,7 +65,7 @@ def _one(f: Field, joiner: str) -> Edit:
     return (f.key,), lambda value: {f.key: read(value)}
 
 
-def edits(columns: Sequence[Column], kind: str) -> dict[str, Edit]:
+def edits(columns: Iterable[Column], kind: str) -> dict[str, Edit]:
     """The cells read back on a row of ``kind``: every column of a field the workbook reads (engine.schema)."""
     out: dict[str, Edit] = {}
     for column in columns:
@@ -76,9 +75,6 @@ def edits(columns: Sequence[Column], kind: str) -> dict[str, Edit]:
     return out
 
 
-_EDITS = {kind: edits(columns, kind) for columns, kinds in (
-    (SHEET_COLUMNS["cover"], ("category", "requirement")), (SHEET_COLUMNS["facts"], ("fact",)),
-    (SHEET_COLUMNS["cases"], ("case",)), (CATEGORY_COLUMNS, ("indicator", "item"))) for kind in kinds}  # fmt: skip
 _META = {key: _one(VERSION.field(key), "\n") for key in META_LINES if key not in META_SHOWN}
 
 
@@ -162,8 +158,10 @@ class _Reader:
     def _rows(self, sheet: Sheet, new_kind: str, kinds: set[str]) -> list[Row]:
         return list(table_rows(sheet, new_kind, kinds, self.format, self.problems))
 
-    def _edited(self, row: Row, editable: dict[str, Edit]) -> Any:
-        """The row's object: its exported data, with the edited cells read back and the others checked."""
+    def _edited(self, row: Row, composite: dict[str, Edit] | None = None) -> Any:
+        """The row's object: its exported data, with the edited cells read back and the others checked (the
+        cells of its fields by their kind, those of ``composite`` by their own reader)."""
+        editable = {**edits(row.table.values(), row.kind), **(composite or {})}
         data = row.machine["data"]
         data = dict(data) if isinstance(data, dict) else data
         shown = row.machine["shown"]
@@ -205,7 +203,7 @@ class _Reader:
         doc["categories"], doc["eligibility"] = [], []
         for row in self._rows(sheet, "category", {"meta", "category", "requirement"}):
             if row.kind != "meta":
-                row.doc = self._edited(row, _EDITS[row.kind])
+                row.doc = self._edited(row)
                 part = "categories" if row.kind == "category" else "eligibility"
                 doc[part].append(self._register(f"{part}[{len(doc[part])}]", row))
                 continue
@@ -227,7 +225,7 @@ class _Reader:
         known: dict[str, set[str]] = {}
         for row in self._rows(sheet, "fact", {"fact"}):
             exported = row.machine["data"]
-            row.doc = self._edited(row, _EDITS["fact"])
+            row.doc = self._edited(row)
             for name in (exported.get("label"), row.doc.get("label"), row.doc.get("name")):
                 if isinstance(name, str) and isinstance(row.doc.get("name"), str):
                     known.setdefault(name, set()).add(row.doc["name"])
@@ -239,19 +237,19 @@ class _Reader:
         indicators: list[Row] = []
         for row in self._rows(sheet, "item", {"indicator", "item"}):
             if row.kind == "indicator":
-                row.doc = {**self._edited(row, _EDITS["indicator"]), "category": category}
+                row.doc = {**self._edited(row), "category": category}
                 indicators.append(row)
             elif not indicators:
                 self.add("item_before_indicator", row.address("code"))
             else:
-                row.doc = self._edited(row, {**_EDITS["item"], "points": points})
+                row.doc = self._edited(row, {"points": points})
                 indicators[-1].children.append(row)
         return indicators
 
     def _read_cases(self, sheet: Sheet, doc: dict[str, Any]) -> None:
         doc["cases"] = []
         for row in self._rows(sheet, "case", {"case"}):
-            row.doc = self._edited(row, _EDITS["case"])
+            row.doc = self._edited(row)
             doc["cases"].append(self._register(f"cases[{len(doc['cases'])}]", row))
 
     def _indicator_doc(self, n: int, row: Row) -> dict[str, Any]:

@@ -15,17 +15,14 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine import RulesetVersion, dumps, to_document
-from engine.describe import condition_sentence, number_text, points_sentence, value_text
+from engine.canonical import number_text
+from engine.describe import condition_sentence, points_sentence, value_text
 from engine.model import Category, FactField, Fixed, TestCase
 from engine.schema import CATEGORY, ITEM, REQUIREMENT, VERSION
 from jifen.errors import Refused
 from jifen.workbook.layout import (
-    CASE_COLUMNS,
     CASES_SHEET,
-    CATEGORY_COLUMNS,
-    COVER_COLUMNS,
     COVER_SHEET,
-    FACT_COLUMNS,
     FACTS_SHEET,
     FIRST_ROW,
     FORMAT,
@@ -55,12 +52,6 @@ def _machine(kind: str, data: Any, shown: dict[str, Any], **extra: Any) -> str:
         what = data.get("code") or data.get("name") if isinstance(data, dict) else kind
         raise Refused(f"{kind} {what!r} is too large for one Excel cell", ["export the version as YAML instead"])
     return text
-
-
-def _row(ws: Worksheet, row: int, columns: Sequence[Column], values: dict[str, Any], kind: str, data: Any,
-         *, group: bool = False, **extra: Any) -> None:  # fmt: skip
-    shown = write_row(ws, row, columns, values, group=group)
-    ws.cell(row=row, column=len(columns), value=_machine(kind, data, shown, **extra))
 
 
 def category_caption(cat: Category) -> str:
@@ -134,6 +125,20 @@ def version_workbook(version: RulesetVersion) -> bytes:
     return out.getvalue()
 
 
+class _Table:
+    """A sheet being written: each row shows its object's fields by the columns of the sheet's kind of table."""
+
+    def __init__(self, ws: Worksheet, columns: Sequence[Column]) -> None:
+        self.ws, self.columns, self.next = ws, columns, FIRST_ROW
+
+    def add(self, kind: str, data: Any, shown: dict[str, Any], *, group: bool = False, **extra: Any) -> None:
+        """A row of ``kind`` for the document's object ``data``; ``shown`` gives what the composite cells show."""
+        values = {**field_values(self.columns, kind, data if isinstance(data, dict) else {}), **shown}
+        written = write_row(self.ws, self.next, self.columns, values, group=group)
+        self.ws.cell(row=self.next, column=len(self.columns), value=_machine(kind, data, written, **extra))
+        self.next += 1
+
+
 class _Sheets:
     """The visible sheets of one version's workbook; each sheet's entry of the index is added to ``sheets``."""
 
@@ -152,7 +157,7 @@ class _Sheets:
         self.facts()
         self.cases()
 
-    def start(self, title: str, kind: str, caption: str, **extra: Any) -> Worksheet:
+    def start(self, title: str, kind: str, caption: str, **extra: Any) -> _Table:
         ws: Worksheet = self.book.create_sheet(title)
         v = self.version
         lines = header_texts(v.title, v.ref, v.status, v.effective_from, v.content_hash, caption)
@@ -160,70 +165,58 @@ class _Sheets:
         start_sheet(ws, lines, columns)
         self.sheets.append({"name": title, "kind": kind, **extra, "header": lines,
                             "columns": [c.header for c in columns]})  # fmt: skip
-        return ws
+        return _Table(ws, columns)
 
     def cover(self) -> None:
         """The version's own fields, the categories, the eligibility requirements."""
         del self.book[self.book.sheetnames[0]]  # the empty sheet a new workbook starts with
-        ws = self.start(
+        out = self.start(
             COVER_SHEET, "cover", "版本信息、指标类别和申请资格条件。白底单元格可修改；标“不读取”的内容只作说明。"
         )
         v, doc = self.version, self.doc
         shown = {"ref": v.ref, "status": f"{STATUS_NAMES.get(v.status, v.status)}（导出时；导入后为草稿）",
                  "sample": "是" if v.sample else "否", "content_hash": v.content_hash}  # fmt: skip
-        row = FIRST_ROW
         for key in META_LINES:
             topic = META_SHOWN.get(key) or VERSION.field(key).zh
             value = shown[key] if key in shown else getattr(v, key)
-            _row(ws, row, COVER_COLUMNS, {"topic": topic, "content": value}, "meta", doc.get(key), key=key)
-            row += 1
+            out.add("meta", doc.get(key), {"topic": topic, "content": value}, key=key)
         for cat_doc in doc["categories"]:
-            values = {**field_values(COVER_COLUMNS, "category", cat_doc), "topic": CATEGORY.zh}
-            _row(ws, row, COVER_COLUMNS, values, "category", cat_doc)
-            row += 1
-        requirement_topic = f"{REQUIREMENT.zh}（内容为{REQUIREMENT.field('reason').zh}）"
+            out.add("category", cat_doc, {"topic": CATEGORY.zh})
+        topic = f"{REQUIREMENT.zh}（内容为{REQUIREMENT.field('reason').zh}）"
         for req, req_doc in zip(v.eligibility, doc["eligibility"]):
-            values = {**field_values(COVER_COLUMNS, "requirement", req_doc), "topic": requirement_topic,
-                      "detail": "须满足：" + condition_sentence(req.when, self.catalogue)}  # fmt: skip
-            _row(ws, row, COVER_COLUMNS, values, "requirement", req_doc)
-            row += 1
+            out.add(
+                "requirement",
+                req_doc,
+                {"topic": topic, "detail": "须满足：" + condition_sentence(req.when, self.catalogue)},
+            )
 
     def category(self, title: str, cat: Category) -> None:
         """An indicator row, then its items, for each indicator of the category."""
-        ws = self.start(title, "category", category_caption(cat), category=cat.code)
-        row = FIRST_ROW
+        out = self.start(title, "category", category_caption(cat), category=cat.code)
         for ind, ind_doc in zip(self.version.indicators, self.doc["indicators"]):
             if ind.category != cat.code:
                 continue
-            data = {k: v for k, v in ind_doc.items() if k not in ("items", "category")}
-            _row(ws, row, CATEGORY_COLUMNS, field_values(CATEGORY_COLUMNS, "indicator", data), "indicator", data,
-                 group=True)  # fmt: skip
-            row += 1
+            out.add("indicator", {k: v for k, v in ind_doc.items() if k not in ("items", "category")}, {}, group=True)
             for item, item_doc in zip(ind.items, ind_doc["items"]):
                 points = item.points.points if isinstance(item.points, Fixed) else points_sentence(item, self.catalogue)
                 condition = condition_sentence(item.when, self.catalogue) if item.when is not None else None
-                values = {**field_values(CATEGORY_COLUMNS, "item", item_doc), "points": points, "condition": condition}
-                _row(ws, row, CATEGORY_COLUMNS, values, "item", item_doc)
-                row += 1
+                out.add("item", item_doc, {"points": points, "condition": condition})
 
     def facts(self) -> None:
-        ws = self.start(
+        out = self.start(
             FACTS_SHEET,
             "facts",
             "事实目录：申请人信息字段。条件和测试用例按“字段”引用；名称、必填、责任部门和说明可修改。",
         )
-        for row, (f, f_doc) in enumerate(zip(self.version.facts, self.doc["facts"]), start=FIRST_ROW):
-            values = {**field_values(FACT_COLUMNS, "fact", f_doc), "type": type_text(f, self.catalogue),
-                      "range": range_text(f)}  # fmt: skip
-            _row(ws, row, FACT_COLUMNS, values, "fact", f_doc)
+        for f, f_doc in zip(self.version.facts, self.doc["facts"]):
+            out.add("fact", f_doc, {"type": type_text(f, self.catalogue), "range": range_text(f)})
 
     def cases(self) -> None:
-        ws = self.start(
+        out = self.start(
             CASES_SHEET,
             "cases",
             "测试用例：申请事实及预期结果（发布前须全部通过）。用例名称可修改，其余内容请在管理后台修改。",
         )
-        for row, (case, case_doc) in enumerate(zip(self.version.cases, self.doc["cases"]), start=FIRST_ROW):
-            values = {**field_values(CASE_COLUMNS, "case", case_doc), "facts": facts_text(case, self.catalogue),
-                      "expected": expected_text(case, self.version)}  # fmt: skip
-            _row(ws, row, CASE_COLUMNS, values, "case", case_doc)
+        for case, case_doc in zip(self.version.cases, self.doc["cases"]):
+            shown = {"facts": facts_text(case, self.catalogue), "expected": expected_text(case, self.version)}
+            out.add("case", case_doc, shown)

@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from engine import RulesetError, RulesetVersion, load_file, parse_document, to_document
 from engine.schema import INDICATOR, ITEM, Field, Part
 from jifen.workbook import read_workbook, version_workbook
-from jifen.workbook.layout import CATEGORY_COLUMNS, CATEGORY_ORDER, MACHINE, field_values, table
+from jifen.workbook.layout import CATEGORY_COLUMNS, CATEGORY_ORDER, MACHINE, SHEET_COLUMNS, field_values, table
 from jifen.workbook.reader import edits
 from tests.conftest import RULESETS
 
@@ -194,3 +194,22 @@ def test_a_new_item_field_with_a_column_appears_without_an_edit() -> None:
     hidden = Part("item", ITEM.zh, ITEM.en, tuple(replace(f, column=None) if f is MATERIALS else f
                                                   for f in ITEM.fields), key="code")  # fmt: skip
     assert "证明材料" not in [c.header for c in table({"indicator": INDICATOR, "item": hidden}, CATEGORY_ORDER)]
+
+
+def test_the_workbook_follows_the_schemas_declaration_end_to_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the same field declared with another workbook column: written there, read back from there
+    item = Part("item", ITEM.zh, ITEM.en, tuple(replace(f, column="所需材料") if f is MATERIALS else f
+                                                for f in ITEM.fields), key="code")  # fmt: skip
+    monkeypatch.setitem(SHEET_COLUMNS, "category", table({"indicator": INDICATOR, "item": item}, CATEGORY_ORDER))
+    version = load_file(SAMPLE_2026)
+    book = book_of(version)
+    ws = book[BASE]
+    headers = [c.value for c in ws[4]]
+    assert "证明材料" not in headers and headers.index("所需材料") == headers.index("依据") + 1
+    at, rows = header(ws, "所需材料"), rows_by_code(ws)
+    t2_1 = next(i for ind in version.indicators for i in ind.items if i.code == "T2-1")
+    assert ws.cell(rows["T2-1"], at).value == "\n".join(t2_1.materials)
+    assert read_workbook(saved(book), "declared.xlsx").content_hash == version.content_hash
+    ws.cell(rows["T2-1"], at).value = "社保缴费记录\n身份证"
+    back = read_workbook(saved(book), "declared.xlsx")
+    assert {i.code: i.materials for ind in back.indicators for i in ind.items}["T2-1"] == ("社保缴费记录", "身份证")
