@@ -54,6 +54,75 @@ OWNER_ROLE, APP_ROLE = (make_url(u).username if u else None for u in (TEST_DATAB
 SERVICE_ROLE = APP_ROLE if ON_POSTGRES and APP_ROLE != OWNER_ROLE else None
 
 
+# The fixtures that reach the test database: a test that requests one of them (directly or through another fixture)
+# is marked ``database`` at collection, so the PostgreSQL pass of .ci/run runs only those (``-m database``); the
+# others (the engine, pure modules, the CLI without a database, throwaway servers of their own) cannot differ
+# between the two databases and run once, in the SQLite pass.
+DATABASE_FIXTURES = frozenset({"_migrated", "database_url", "database_at"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)
+
+
+def _cache_url_builders() -> None:
+    """Reuse werkzeug's compiled URL builders across the apps the tests create.
+
+    Most of ``create_app`` is werkzeug compiling Python source for each URL rule's builder (about 100 rules); the
+    suite creates an app per test, each compiling the same code again. The builder is a function of the rule's
+    parsed parts only (the converters are reached through the rule it is bound to), so one compiled function per
+    rule serves every app. Rules with defaults (folded into the code as constants) are compiled as usual.
+    """
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "cached", False):
+        return
+    builders: dict[tuple[Any, ...], Any] = {}
+
+    def cached(self: Rule, append_unknown: bool = True) -> Any:
+        if self.defaults:
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    cached.cached = True  # type: ignore[attr-defined]
+    Rule._compile_builder = cached  # type: ignore[method-assign]
+
+
+def _share_compiled_templates() -> None:
+    """Let every app the tests create share its compiled Jinja templates (Jinja's bytecode cache, kept in memory).
+
+    Each app has an environment of its own, which would parse and compile every template it renders again; the
+    bytecode is keyed by the template's name and a checksum of its source, so a changed template compiles anew.
+    """
+    from flask import Flask
+    from jinja2 import BytecodeCache
+    from jinja2.bccache import Bucket
+
+    class SharedBytecode(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    if "bytecode_cache" not in Flask.jinja_options:
+        Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedBytecode()}
+
+
+_cache_url_builders()
+_share_compiled_templates()
+
+
 def pytest_report_header() -> str:
     if not TEST_DATABASE_URL:
         return "database: SQLite (a fresh file per test)"
@@ -185,7 +254,9 @@ def seed(db: Any, password_hash: str) -> None:
 def _password_hash() -> str:
     from werkzeug.security import generate_password_hash
 
-    return generate_password_hash(PASSWORD)  # once: hashing is slow on purpose
+    # scrypt at a low cost: the seeded users log in many times a test, and a check at the product's cost takes
+    # ~0.1 s (users created through the service or the CLI still get the product's cost)
+    return generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
 
 
 @pytest.fixture(scope="session")
@@ -214,8 +285,15 @@ def seeded(app: Any, db: Any, database_url: str, _seeded_template: str | None, _
     return app
 
 
+@pytest.fixture
+def database_at() -> Any:
+    """``database_at(revision, tmp_path)``: a context manager giving a database migrated only to ``revision`` (to
+    test a later migration); a fixture, so that the tests using it are marked ``database``."""
+    return _database_at
+
+
 @contextmanager
-def database_at(revision: str, tmp_path: Path) -> Iterator[str]:
+def _database_at(revision: str, tmp_path: Path) -> Iterator[str]:
     """A database migrated only to ``revision`` (to test a later migration): a file, or on PostgreSQL a schema of
     its own in the test database, dropped afterwards."""
     import uuid
