@@ -49,6 +49,23 @@ TEST_APP_DATABASE_URL = database_url(os.environ.get("JIFEN_TEST_APP_DATABASE_URL
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
 
+def in_schema(url: str, schema: str) -> str:
+    """``url`` with ``schema`` as the search path of its connections (the tables are made and found there), and as
+    their application name (so that a test looking at pg_stat_activity sees only its own connections)."""
+    parsed = make_url(url)
+    query = {**parsed.query, "options": f"-csearch_path={schema}", "application_name": schema}
+    return parsed.update_query_dict(query).render_as_string(hide_password=False)
+
+
+# Under pytest-xdist each worker has a schema of its own in the PostgreSQL test database (SQLite files are per test
+# anyway); without workers the tests use the public schema.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+TEST_SCHEMA = f"worker_{WORKER}" if ON_POSTGRES and WORKER else "public"
+if TEST_SCHEMA != "public":
+    TEST_DATABASE_URL = in_schema(TEST_DATABASE_URL, TEST_SCHEMA)
+    TEST_APP_DATABASE_URL = in_schema(TEST_APP_DATABASE_URL, TEST_SCHEMA)
+
+
 OWNER_ROLE, APP_ROLE = (make_url(u).username if u else None for u in (TEST_DATABASE_URL, TEST_APP_DATABASE_URL))
 # the role granted jifen.migrate.PRIVILEGES after migrating; None when one role does both
 SERVICE_ROLE = APP_ROLE if ON_POSTGRES and APP_ROLE != OWNER_ROLE else None
@@ -142,8 +159,8 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     if ON_POSTGRES:
         engine = make_engine(TEST_DATABASE_URL)
         with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {TEST_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {TEST_SCHEMA}"))
         engine.dispose()
         upgrade(TEST_DATABASE_URL, service_role=SERVICE_ROLE)
         return TEST_APP_DATABASE_URL
@@ -312,8 +329,7 @@ def _database_at(revision: str, tmp_path: Path) -> Iterator[str]:
     engine = make_engine(TEST_DATABASE_URL)
     with engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in TEST_DATABASE_URL else "?"
-    url = f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
+    url = in_schema(TEST_DATABASE_URL, schema)
     try:
         upgrade(url, revision)
         yield url
