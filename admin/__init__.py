@@ -11,7 +11,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from admin import auth, errors
+from admin import auth, errors, words
 from admin.clock import local_time
 from admin.views.applications import ApplicationsView
 from admin.views.calendar import CalendarView
@@ -26,8 +26,8 @@ from admin.views.tables import TablesView
 from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
 from engine.canonical import plain_number
-from jifen.db import get_db
 from jifen.security import csp_nonce
+from jifen.store.db import get_db
 
 LOCALE = "zh_Hans_CN"
 
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=lambda: LOCALE, timezone_selector=lambda: "Asia/Shanghai")
     app.jinja_env.filters["pts"] = points_text
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["w"] = words.markup
     csrf.init_app(app)
     for name, blueprint in app.blueprints.items():  # the JSON API authenticates with bearer keys, not cookies
         if name == "api" or name.startswith("api."):

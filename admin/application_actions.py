@@ -1,6 +1,6 @@
 """How the console's application pages reach the service: today's date in China, who acts, one lookup-or-404,
 the version's fact catalogue, and a transition run in its own write transaction — the same service functions
-the API calls (``jifen.services.applications``)."""
+the API calls (``jifen.applications``)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from admin.application_words import STATE_NAMES, VOID_REASON_NAMES
 from admin.forms import writing
 from engine.model import FactField
-from jifen.db import get_session
+from jifen import applications
+from jifen.applications import Actor, Context, workdays
 from jifen.errors import NotFound, ServiceError
-from jifen.models import Application, User
-from jifen.services import applications, scoring, workdays
-from jifen.services.applications import Actor, Context
+from jifen.scoring import compiled
+from jifen.store.db import get_session
+from jifen.store.models import Application, User
 
 
 def today() -> dt.date:
@@ -55,8 +56,8 @@ def catalogue(session: Session, app: Application) -> Mapping[str, FactField]:
     """The fact catalogue of the version the application is scored under (its labels, options, departments);
     empty when no version is in force any more, so that a page still shows the facts by their names."""
     try:
-        ref = scoring.select_version(session, app.year, app.received_on)
-        return scoring.compiled_for(session, ref).version.catalogue
+        ref = compiled.select_version(session, app.year, app.received_on)
+        return compiled.compiled_for(session, ref).version.catalogue
     except ServiceError:
         return {}
 

@@ -20,7 +20,7 @@ from admin.application_words import (
 )
 from engine.facts import Invalid
 from engine.model import FactField
-from jifen.services import claims
+from jifen.scoring import claims
 
 Catalogue = Mapping[str, FactField]
 

@@ -15,11 +15,11 @@ from flask import Blueprint, Flask, abort, flash, make_response, redirect, rende
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
 from admin.forms import writing
-from jifen.db import get_session
+from jifen.access import audit, logins, users
 from jifen.messages import ROLE_ZH
-from jifen.models import User
 from jifen.security import cookies_secure
-from jifen.services import audit, logins, users
+from jifen.store.db import get_session
+from jifen.store.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_NAMES = ROLE_ZH  # the roles in Chinese, from the message catalogue

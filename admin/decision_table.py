@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from admin.forms import clause_value, flat_clauses, number, put_optional, split_list, text, value_text
+from admin.forms import clause_value, flat_clauses, number, put_optional, split_list, text
 from admin.problems import form_input
+from engine.describe import value_text
 from engine.model import LIST_OPERATORS, NUMERIC_TYPES, PRESENCE_OPERATORS, FactField
 
 Catalogue = Mapping[str, FactField]

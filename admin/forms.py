@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.describe import value_text
 from engine.model import LIST_OPERATORS, PRESENCE_OPERATORS, FactField
-from jifen.db import begin_write, get_db, get_session
+from jifen.store.db import begin_write, get_db, get_session
 
 TYPE_NAMES = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
@@ -157,19 +158,6 @@ def flat_clauses(when: Any) -> tuple[str, list[dict[str, Any]], bool]:
             nested = any(not isinstance(c, dict) or "field" not in c for c in children) or len(children) > CLAUSE_ROWS
             return mode, [c for c in children if isinstance(c, dict) and "field" in c], nested
     return "all", [when], False
-
-
-def value_text(value: Any, field: FactField | None) -> str:
-    """A condition value as the form shows it: 是/否, options by their Chinese names, lists with 、."""
-    if isinstance(value, list):
-        return "、".join(value_text(v, field) for v in value)
-    if value is True or value is False:
-        return "是" if value else "否"
-    if value is None:
-        return ""
-    if field is not None and field.type == "enum" and value in field.values and field.value_labels:
-        return field.value_labels[field.values.index(value)]
-    return str(value)
 
 
 def condition_values(when: Any, catalogue: Mapping[str, FactField], prefix: str = "") -> dict[str, Any]:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
+from api.fields import ApiSchema
 from api.schemas import application_ref_field
-from jifen.services.applications import CHANNELS, VOID_REASONS
+from jifen.applications import CHANNELS, VOID_REASONS
 
 DATES = validate.Range(dt.date(2000, 1, 1), dt.date(2100, 12, 31), error="must be between 2000-01-01 and 2100-12-31")
 REQUIRED = {"required": "required field is missing", "null": "must not be null"}
 
 
-def _date(description: str, **kwargs: object) -> fields.Date:
+def _date(description: str, **kwargs: Any) -> fields.Date:
     return fields.Date(
         validate=DATES,
         error_messages={**REQUIRED, "invalid": "expected a date YYYY-MM-DD"},
@@ -32,7 +33,7 @@ def _facts(description: str) -> fields.Dict:
     )
 
 
-def _text(description: str, required: bool = False, max_length: int = 2000, **kwargs: object) -> fields.String:
+def _text(description: str, required: bool = False, max_length: int = 2000, **kwargs: Any) -> fields.String:
     return fields.String(
         required=required,
         validate=validate.Length(1 if required else 0, max_length),
@@ -42,14 +43,7 @@ def _text(description: str, required: bool = False, max_length: int = 2000, **kw
     )
 
 
-class _Request(Schema):
-    class Meta:
-        unknown = RAISE
-
-    error_messages: ClassVar[dict[str, str]] = {"unknown": "unknown field", "type": "expected an object"}
-
-
-class ApplicationRequestSchema(_Request):
+class ApplicationRequestSchema(ApiSchema):
     """A new application, as received by the intake platform."""
 
     application_ref = application_ref_field(
@@ -72,12 +66,12 @@ class ApplicationRequestSchema(_Request):
     facts = _facts("The facts the applicant claims, checked against the catalogue of the version in force")
 
 
-class SupplementSchema(_Request):
+class SupplementSchema(ApiSchema):
     facts = _facts("The supplemented facts: each replaces the claim of that fact; null withdraws a claim")
     received_on = _date("The day the supplement was received (default: today)")
 
 
-class VerificationSchema(_Request):
+class VerificationSchema(ApiSchema):
     department = _text("The department verifying: the one the API key is bound to", required=True, max_length=100)
     facts = _facts(
         "Each of the department's facts in its task with its verified value: equal to the claim = confirmed, "
@@ -86,21 +80,21 @@ class VerificationSchema(_Request):
     note = _text("What was checked, against which records", load_default="")
 
 
-class ExtensionSchema(_Request):
+class ExtensionSchema(ApiSchema):
     department = _text("The department whose task is extended (the key's)", required=True, max_length=100)
     reason = _text("Why the verification needs 3 more working days", required=True)
 
 
-class PublishSchema(_Request):
+class PublishSchema(ApiSchema):
     published_on = _date("The day the result is published (not in the future)", required=True)
 
 
-class ObjectionSchema(_Request):
+class ObjectionSchema(ApiSchema):
     filed_on = _date("The day the objection was filed (not in the future)", required=True)
     facts = _facts("The disputed facts, each with the value the applicant claims")
 
 
-class VoidSchema(_Request):
+class VoidSchema(ApiSchema):
     reason = fields.String(
         required=True,
         validate=validate.OneOf(VOID_REASONS, error="must be one of: {choices}"),

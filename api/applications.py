@@ -25,11 +25,11 @@ from api.auth import current_caller, require
 from api.errors import ApiError
 from api.http import json_body, json_response
 from api.openapi import doc
-from jifen.db import begin_write, get_db, get_session
+from jifen import applications
+from jifen.applications import Actor, Context, views, workdays
 from jifen.errors import CodedError, NotFound
-from jifen.models import Application
-from jifen.services import application_views, applications, workdays
-from jifen.services.applications import Actor, Context
+from jifen.store.db import begin_write, get_db, get_session
+from jifen.store.models import Application
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("applications", __name__)
@@ -66,7 +66,7 @@ def _checked_path(application_ref: str, year: int) -> None:
 
 
 def _answer(application: Application) -> Response:
-    return json_response(application_views.view(get_session(), application, today()))
+    return json_response(views.view(get_session(), application, today()))
 
 
 def _transition(change: Callable[[Context], Application]) -> Response:
@@ -133,7 +133,7 @@ def get_application(application_ref: str, year: int) -> Response:
 @require(*READERS)
 def get_history(application_ref: str, year: int) -> Response:
     _checked_path(application_ref, year)
-    return json_response(application_views.history(get_session(), application_ref, year, today()))
+    return json_response(views.history(get_session(), application_ref, year, today()))
 
 
 def _operation(path: str, summary: str, scope: str, schema: type, call: Callable[..., Application]) -> None:

@@ -46,7 +46,6 @@ def facts_schema(ruleset: str, versions: Sequence[RulesetVersion]) -> tuple[dict
     enum facts' values (by name)."""
     ordered = sorted(versions, key=lambda v: (v.year, v.revision))
     every_year = sorted({v.year for v in ordered})
-    latest = every_year[-1]
     fields: dict[str, list[tuple[int, FactField]]] = {}
     for version in ordered:
         for field in version.facts:
@@ -61,35 +60,8 @@ def facts_schema(ruleset: str, versions: Sequence[RulesetVersion]) -> tuple[dict
     options: dict[str, Any] = {}
     for name in order:
         held = fields[name]
-        newest = held[-1][1]
-        years = sorted({year for year, _f in held})
-        prop = dict(_TYPES[newest.type])
-        if newest.type == "enum":
-            values: list[str] = []
-            labels: dict[str, str] = {}
-            for _year, f in reversed(held):
-                for value, label in zip(f.values, f.value_labels or f.values):
-                    if value not in values:
-                        values.append(value)
-                        labels[value] = label
-            prop["enum"] = values
-            prop["x-enum-labels"] = labels
-        if newest.type in ("int", "number"):
-            lows = [f.min for _y, f in held]
-            highs = [f.max for _y, f in held]
-            if all(v is not None for v in lows):
-                prop["minimum"] = plain_number(min(v for v in lows if v is not None))
-            if all(v is not None for v in highs):
-                prop["maximum"] = plain_number(max(v for v in highs if v is not None))
-        always = all(f.required for _y, f in held) and len(years) == len(every_year)
-        text = newest.label + (f"（{newest.department}）" if newest.department else "")
-        if newest.type == "enum":
-            text += ": " + ", ".join(f"{v} {labels[v]}" for v in prop["enum"])
-        if newest.description:
-            text += f". {newest.description}"
-        prop["description"] = f"{text} — {_years_text(years, latest, every_year)}"
-        prop["x-years"] = years
-        if always:
+        prop = _property(held, every_year)
+        if all(f.required for _y, f in held) and len(prop["x-years"]) == len(every_year):
             required.append(name)
         elif "enum" in prop:  # null, or one of the values: a named enum, so that a generated client names it too
             options[enum_name(ruleset, name)] = {k: prop.pop(k) for k in ("type", "enum", "x-enum-labels")}
@@ -97,17 +69,60 @@ def facts_schema(ruleset: str, versions: Sequence[RulesetVersion]) -> tuple[dict
         else:
             prop["type"] = [prop["type"], "null"]
         properties[name] = prop
+    schema: dict[str, Any] = {"type": "object", "description": _description(ruleset, ordered), "properties": properties}
+    if required:
+        schema["required"] = required
+    schema["additionalProperties"] = False
+    return schema, options
+
+
+def _property(held: list[tuple[int, FactField]], every_year: list[int]) -> dict[str, Any]:
+    """The schema of one fact as the versions of ``held`` (year, field; oldest first) define it, not yet nullable."""
+    newest = held[-1][1]
+    years = sorted({year for year, _f in held})
+    prop = dict(_TYPES[newest.type])
+    text = newest.label + (f"（{newest.department}）" if newest.department else "")
+    if newest.type == "enum":
+        labels = _enum_labels(held)
+        prop["enum"], prop["x-enum-labels"] = list(labels), labels
+        text += ": " + ", ".join(f"{v} {label}" for v, label in labels.items())
+    if newest.type in ("int", "number"):
+        prop.update(_widest_range(held))
+    if newest.description:
+        text += f". {newest.description}"
+    prop["description"] = f"{text} — {_years_text(years, every_year[-1], every_year)}"
+    prop["x-years"] = years
+    return prop
+
+
+def _enum_labels(held: list[tuple[int, FactField]]) -> dict[str, str]:
+    """Every value an enum fact has had, newest version first, with its label there."""
+    labels: dict[str, str] = {}
+    for _year, f in reversed(held):
+        for value, label in zip(f.values, f.value_labels or f.values):
+            labels.setdefault(value, label)
+    return labels
+
+
+def _widest_range(held: list[tuple[int, FactField]]) -> dict[str, Any]:
+    """``minimum`` and ``maximum`` that every version's range fits in (none where a version has no bound)."""
+    bounds: dict[str, Any] = {}
+    lows = [f.min for _y, f in held]
+    highs = [f.max for _y, f in held]
+    if all(v is not None for v in lows):
+        bounds["minimum"] = plain_number(min(v for v in lows if v is not None))
+    if all(v is not None for v in highs):
+        bounds["maximum"] = plain_number(max(v for v in highs if v is not None))
+    return bounds
+
+
+def _description(ruleset: str, ordered: list[RulesetVersion]) -> str:
     derived = sorted({f.name for v in ordered for f in v.facts if f.derived is not None})
     refs = ", ".join(v.ref for v in reversed(ordered))
-    description = (
+    return (
         f"The facts of an application under the {ruleset} ruleset, as its published versions ({refs}) take them; "
         "the version that scores checks them against its own catalogue. null means not present; counts and months "
         "are whole numbers, amounts and hours may have decimals"
         + (f"; {', '.join(derived)} is computed and refused when sent" if derived else "")
         + "."
     )
-    schema: dict[str, Any] = {"type": "object", "description": description, "properties": properties}
-    if required:
-        schema["required"] = required
-    schema["additionalProperties"] = False
-    return schema, options

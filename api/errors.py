@@ -33,7 +33,6 @@ from werkzeug.exceptions import NotFound as WerkzeugNotFound
 from api.http import problem_json
 from api.schemas import flatten_errors
 from engine import EngineError, RulesetError
-from jifen import dbfaults
 from jifen.errors import (
     ChainConflict,
     Conflict,
@@ -45,7 +44,8 @@ from jifen.errors import (
     ServiceError,
 )
 from jifen.requestid import current_request_id
-from jifen.services.scores import FieldErrors
+from jifen.scoring.scores import FieldErrors
+from jifen.store import dbfaults
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +171,11 @@ def as_api_error(exc: Exception) -> ApiError:
         return ApiError(422, "invalid_fields", "the request has invalid fields", flatten_errors(exc.messages))
     if isinstance(exc, ChainConflict):
         return ApiError(409, exc.code, str(exc), extra={"current_id": exc.current_id})
-    if isinstance(exc, ServiceError) and isinstance(getattr(exc, "code", None), str):
+    code = getattr(exc, "code", None)
+    if isinstance(exc, ServiceError) and isinstance(code, str):
         # a service's refusal that carries its own code (and perhaps field errors)
         errors = getattr(exc, "errors", None)
-        return ApiError(exc.status, exc.code, getattr(exc, "message", str(exc)), errors or None)
+        return ApiError(exc.status, code, getattr(exc, "message", str(exc)), errors or None)
     if isinstance(exc, IdempotencyKeyReused):
         return ApiError(422, "idempotency_key_reused", str(exc))
     if isinstance(exc, NoVersionInForce):
@@ -243,9 +244,11 @@ def _unexpected(exc: Exception) -> Response:
 def register_error_handlers(blueprint: Blueprint) -> None:
     """Answer every error of ``blueprint``'s views as a problem detail; the console's errors stay its own."""
     blueprint.register_error_handler(ApiError, problem_response)
-    for kind in (ValidationError, ServiceError, EngineError):
+    failures: tuple[type[Exception], ...] = (ValidationError, ServiceError, EngineError)
+    for kind in failures:
         blueprint.register_error_handler(kind, _service_error)
-    for kind in (dbfaults.DatabaseUnavailable, sqlalchemy.exc.TimeoutError):
+    unavailable: tuple[type[Exception], ...] = (dbfaults.DatabaseUnavailable, sqlalchemy.exc.TimeoutError)
+    for kind in unavailable:
         blueprint.register_error_handler(kind, _database_unavailable)
     blueprint.register_error_handler(HTTPException, _http_error)
     blueprint.register_error_handler(Exception, _unexpected)

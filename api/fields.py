@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -60,11 +60,11 @@ class ApiSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    error_messages: ClassVar[dict[str, str]] = {"unknown": "unknown field", "type": "expected an object"}
+    error_messages: dict[str, str] = {"unknown": "unknown field", "type": "expected an object"}
 
 
 class String(fields.String):
-    default_error_messages: ClassVar[dict[str, str]] = {
+    default_error_messages: dict[str, str] = {
         **MESSAGES,
         "invalid": "expected a string",
         "invalid_utf8": "expected UTF-8 text",
@@ -79,7 +79,7 @@ class String(fields.String):
 class Integer(fields.Integer):
     """A JSON integer: ``12.5``, ``12.0``, ``"12"`` and ``true`` are refused (a count is a whole number)."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
+    default_error_messages: dict[str, str] = {
         **MESSAGES,
         "invalid": "expected an integer",
         "too_large": "is too large",
@@ -96,7 +96,7 @@ class Integer(fields.Integer):
 class QueryInteger(fields.Integer):
     """An integer in a query string (always text there): digits, optionally signed."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
+    default_error_messages: dict[str, str] = {
         **MESSAGES,
         "invalid": "expected a whole number",
         "too_large": "is too large",
@@ -113,7 +113,7 @@ class QueryInteger(fields.Integer):
 class Boolean(fields.Boolean):
     """true or false only (marshmallow would also take "yes", 1, 0, …)."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {**MESSAGES, "invalid": "expected true or false"}
+    default_error_messages: dict[str, str] = {**MESSAGES, "invalid": "expected true or false"}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
         if value is True or value is False:
@@ -124,9 +124,10 @@ class Boolean(fields.Boolean):
 class Date(fields.Date):
     """A date written ``YYYY-MM-DD`` (read as the engine reads the dates of facts)."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {**MESSAGES, "invalid": "expected a date as YYYY-MM-DD"}
+    default_error_messages: dict[str, str] = {**MESSAGES, "invalid": "expected a date as YYYY-MM-DD"}
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:
+    # marshmallow types Date as a DateTime whose value is a datetime; a Date's value is a date
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:  # type: ignore[override]
         try:
             return parse_date(value)
         except Invalid as exc:
@@ -134,7 +135,7 @@ class Date(fields.Date):
 
 
 class UUID(fields.UUID):
-    default_error_messages: ClassVar[dict[str, str]] = {**MESSAGES, "invalid_uuid": "expected a UUID"}
+    default_error_messages: dict[str, str] = {**MESSAGES, "invalid_uuid": "expected a UUID"}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> uuid.UUID | None:
         if not isinstance(value, str):
@@ -148,7 +149,7 @@ class UUID(fields.UUID):
 class Object(fields.Dict):
     """A JSON object, kept as it was sent (its members are checked elsewhere, e.g. facts by the engine)."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {**MESSAGES, "invalid": "expected an object"}
+    default_error_messages: dict[str, str] = {**MESSAGES, "invalid": "expected an object"}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, Mapping):
@@ -157,7 +158,7 @@ class Object(fields.Dict):
 
 
 class List(fields.List):
-    default_error_messages: ClassVar[dict[str, str]] = {**MESSAGES, "invalid": "expected a list"}
+    default_error_messages: dict[str, str] = {**MESSAGES, "invalid": "expected a list"}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, list):
@@ -168,7 +169,7 @@ class List(fields.List):
 class Anything(fields.Raw):
     """Any JSON value (a batch item is checked on its own, so that it can fail alone)."""
 
-    default_error_messages: ClassVar[dict[str, str]] = MESSAGES
+    default_error_messages: dict[str, str] = MESSAGES
 
 
 # -- validators -------------------------------------------------------------------------------------------

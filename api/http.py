@@ -66,7 +66,8 @@ def conditional(response: Response) -> Response:
     retired, a new wording of the sentences) and never otherwise.
     """
     response.set_etag(hashlib.sha256(response.get_data()).hexdigest())
-    return response.make_conditional(request)
+    response.make_conditional(request)  # changes the response in place
+    return response
 
 
 def _printable(value: Any) -> Any:

@@ -15,8 +15,9 @@ from api.http import conditional, json_response
 from api.openapi import build_spec, doc
 from api.schemas import MAX_BATCH, HealthSchema
 from engine import RulesetError
-from jifen.db import get_db, get_session
-from jifen.services import rulesets
+from engine.schema import json_schema
+from jifen.standard import rulesets
+from jifen.store.db import get_db, get_session
 
 bp = Blueprint("meta", __name__, template_folder="templates")
 
@@ -47,6 +48,12 @@ def document() -> dict[str, Any]:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return conditional(json_response(document()))
+
+
+@bp.get("/schemas/ruleset.json")
+def ruleset_schema() -> Response:
+    """The JSON Schema of a ruleset version's document (engine.schema), public like the reference."""
+    return conditional(json_response(json_schema(), mimetype="application/schema+json"))
 
 
 @bp.get("/docs")

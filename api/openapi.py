@@ -23,7 +23,7 @@ from marshmallow import Schema, fields
 from api.catalogue import facts_schema, schema_name
 from api.errors import PROBLEMS
 from api.schemas import AnyOf, BatchItemSchema, ProblemSchema
-from api.version_schemas import AllConditionsSchema, AnyConditionsSchema, ClauseSchema, Ref
+from api.version_schemas import Ref, document_components
 from engine import RulesetVersion
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -280,20 +280,12 @@ def build_spec(
     spec = APISpec(title=TITLE, version=API_VERSION, openapi_version="3.1.0", plugins=[plugin], info=_info(),
                    servers=[{"url": "/"}], tags=[{"name": n, "description": d} for n, d in TAGS.items()])  # fmt: skip
     assert plugin.converter is not None
-    plugin.converter.add_attribute_function(_field_refs)
+    plugin.converter.add_attribute_function(_field_refs)  # type: ignore[no-untyped-call]  # apispec's is unannotated
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=ProblemSchema)
     spec.components.schema("BatchItem", schema=BatchItemSchema)
-    spec.components.schema("Clause", schema=ClauseSchema)
-    spec.components.schema("AllConditions", schema=AllConditionsSchema)
-    spec.components.schema("AnyConditions", schema=AnyConditionsSchema)
-    spec.components.schema(
-        "Condition",
-        component={
-            "description": "A condition: on one fact, or all / any of a list of conditions (nestable)",
-            "anyOf": [{"$ref": f"#/components/schemas/{n}"} for n in ("Clause", "AllConditions", "AnyConditions")],
-        },
-    )
+    for name, component in document_components().items():
+        spec.components.schema(name, component=component)
     by_ruleset: dict[str, list[RulesetVersion]] = {}
     for version in catalogues:
         by_ruleset.setdefault(version.ruleset, []).append(version)

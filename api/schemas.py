@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -132,13 +132,22 @@ class BatchRequestSchema(ApiSchema):
 # generated client needs neither guesses nor checks. The result of a score is generated from the engine's types.
 
 
-class ScoreVersionSchema(schema_of(VersionIdentity)):
+# Schemas generated at import time are bases the type checker cannot follow: it sees them as what they are, Schemas.
+if TYPE_CHECKING:
+    _Version = Schema
+    _Result = Schema
+else:
+    _Version = schema_of(VersionIdentity)
+
+
+class ScoreVersionSchema(_Version):
     """The ruleset version a score was computed under, with its database id."""
 
     id = fields.Integer(required=True, metadata={"description": "The version's id in this service"})
 
 
-_Result = schema_of(ScoreResult, replace={VersionIdentity: ScoreVersionSchema})
+if not TYPE_CHECKING:
+    _Result = schema_of(ScoreResult, replace={VersionIdentity: ScoreVersionSchema})
 _SCORE_ID = {"description": "The score's id (a UUID)", "example": "3f1c2b1e-5a4d-4c3b-9e8f-1a2b3c4d5e6f"}
 
 

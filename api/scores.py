@@ -28,8 +28,8 @@ from api.schemas import (
     StoredScoreSchema,
     VerifySchema,
 )
-from jifen.db import get_session
-from jifen.services import scores
+from jifen.scoring import scores
+from jifen.store.db import get_session
 
 bp = Blueprint("scores", __name__)
 _request_schema = ScoreRequestSchema()
@@ -127,31 +127,22 @@ def create_batch() -> Response:
     if isinstance(applications, list) and len(applications) > MAX_BATCH:
         raise ApiError(413, "batch_too_large", f"{len(applications)} applications in one batch; at most {MAX_BATCH}")
     data = _batch_schema.load(body)
-    session, caller = get_session(), current_caller()
+    session = get_session()
     outcomes: list[dict[str, Any] | None] = []
     pending: list[tuple[int, scores.Pending]] = []
     for index, item in enumerate(data["applications"]):
-        ref = (
-            item.get("application_ref")
-            if isinstance(item, dict) and isinstance(item.get("application_ref"), str)
-            else None
-        )
+        ref = item.get("application_ref") if isinstance(item, dict) else None
+        ref = ref if isinstance(ref, str) else None
         try:
-            if not isinstance(item, dict):
-                raise ApiError(
-                    422, "invalid_fields", "an application must be a JSON object", {"_schema": ["expected an object"]}
-                )
-            request_ = _score_request(_item_schema.load(item), dry_run=data["dry_run"])
-            if request_.dry_run:
-                scored = scores.dry_run(session, request_)
-            elif (scored := scores.replay(session, request_, caller)) is None:
-                pending.append((index, scores.prepare(session, request_, caller)))
-                outcomes.append(None)  # filled in once stored
-                continue
+            scored = _score_item(item, data["dry_run"])
         except Exception as exc:
             outcomes.append(_refused(index, ref, exc))
             continue
-        outcomes.append(_outcome(index, ref, scored))
+        if isinstance(scored, scores.Pending):
+            pending.append((index, scored))
+            outcomes.append(None)  # filled in once stored
+        else:
+            outcomes.append(_outcome(index, ref, scored))
     if pending:
         for (index, item), stored in zip(pending, scores.store(session, [p for _i, p in pending])):
             ref = item.request.application_ref
@@ -167,6 +158,20 @@ def create_batch() -> Response:
             "failed": sum("code" in o for o in results),
         }
     )
+
+
+def _score_item(item: Any, dry_run: bool) -> scores.Scored | scores.Pending:
+    """One application of a batch, scored now (a dry run, a replay) or ready to be stored with the others."""
+    if not isinstance(item, dict):
+        raise ApiError(
+            422, "invalid_fields", "an application must be a JSON object", {"_schema": ["expected an object"]}
+        )
+    request_ = _score_request(_item_schema.load(item), dry_run=dry_run)
+    session, caller = get_session(), current_caller()
+    if request_.dry_run:
+        return scores.dry_run(session, request_)
+    replayed = scores.replay(session, request_, caller)
+    return replayed if replayed is not None else scores.prepare(session, request_, caller)
 
 
 def _outcome(index: int, ref: str | None, scored: scores.Scored) -> dict[str, Any]:

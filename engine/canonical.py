@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from engine.model import (
     Category,
     Clause,
     Condition,
+    Expected,
     FactField,
     Fixed,
     Indicator,
@@ -26,6 +28,7 @@ from engine.model import (
     RulesetVersion,
     TestCase,
 )
+from engine.schema import CASE, CATEGORY, EXPECTED, FACT, INDICATOR, ITEM, REQUIREMENT, VERSION, Part
 
 # Keys that describe the lifecycle, not the content: they may change (publish, retire) without changing
 # which rules produce a score.
@@ -35,6 +38,19 @@ LIFECYCLE_KEYS = ("status",)
 def plain_number(value: Decimal) -> int | float:
     """A Decimal as the JSON/YAML number that reads back to it: ``Decimal('20') -> 20``, ``Decimal('0.25') -> 0.25``."""
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def number_text(value: int | float | Decimal) -> str:
+    """A number as a person reads and compares it: exact, without trailing zeros or an exponent.
+
+    >>> number_text(Decimal("40.50")), number_text(20.0), number_text(Decimal("1E+2")), number_text(Decimal("-0"))
+    ('40.5', '20', '100', '0')
+    """
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        return str(value)
+    text = format(number.normalize(), "f")
+    return "0" if text == "-0" else text
 
 
 class _Flow(dict):  # type: ignore[type-arg]
@@ -62,111 +78,78 @@ def _condition(cond: Condition) -> dict[str, Any]:
     return {cond.mode: [_condition(c) for c in cond.conditions]}
 
 
-def _fact_field(f: FactField) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": f.name, "type": f.type, "label": f.label}
-    if f.required:
-        out["required"] = True
-    if f.values:
-        out["values"] = _FlowList(f.values)
-    if f.value_labels:
-        out["value_labels"] = _FlowList(f.value_labels)
-    if f.min is not None:
-        out["min"] = plain_number(f.min)
-    if f.max is not None:
-        out["max"] = plain_number(f.max)
-    if f.derived is not None:
-        out["derived"] = _Flow(function=f.derived.function, source=f.derived.source, at=f.derived.at)
-    if f.department:
-        out["department"] = f.department
-    if f.description:
-        out["description"] = f.description
+def _write(part: Part, obj: Any, special: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The part's fields in declared order: ``special`` gives the values the model holds in another form (written
+    unless None); the others are the object's attributes of the same name, left out when empty or false."""
+    special = special or {}
+    out: dict[str, Any] = {}
+    for f in part.fields:
+        if f.key in special:
+            if special[f.key] is not None:
+                out[f.key] = special[f.key]
+            continue
+        value = getattr(obj, f.key, None)
+        if value is None or value is False or value == "" or value == ():
+            continue
+        out[f.key] = _value(value)
     return out
+
+
+def _fact_field(f: FactField) -> dict[str, Any]:
+    derived = f.derived
+    flow = None if derived is None else _Flow(function=derived.function, source=derived.source, at=derived.at)
+    return _write(FACT, f, {"derived": flow})
+
+
+def _points_rule(item: Item) -> dict[str, Any]:
+    if isinstance(item.points, Fixed):
+        return {"fixed": plain_number(item.points.points), "per_unit": None}
+    rule = _Flow(field=item.points.field, rate=plain_number(item.points.rate))
+    if item.points.unit != 1:
+        rule["unit"] = plain_number(item.points.unit)
+    if item.points.offset != 0:
+        rule["offset"] = plain_number(item.points.offset)
+    return {"fixed": None, "per_unit": rule}
 
 
 def _item(item: Item) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": item.code, "label": item.label}
-    if item.when is not None:
-        out["when"] = _condition(item.when)
-    if isinstance(item.points, Fixed):
-        out["fixed"] = plain_number(item.points.points)
-    else:
-        rule = _Flow(field=item.points.field, rate=plain_number(item.points.rate))
-        if item.points.unit != 1:
-            rule["unit"] = plain_number(item.points.unit)
-        if item.points.offset != 0:
-            rule["offset"] = plain_number(item.points.offset)
-        out["per_unit"] = rule
-    if item.cap is not None:
-        out["cap"] = plain_number(item.cap)
-    if item.group:
-        out["group"] = item.group
-    if item.reference:
-        out["reference"] = item.reference
-    return out
+    when = None if item.when is None else _condition(item.when)
+    return _write(ITEM, item, {"when": when, **_points_rule(item)})
 
 
 def _indicator(ind: Indicator) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": ind.code, "name": ind.name, "category": ind.category}
-    if ind.cap is not None:
-        out["cap"] = plain_number(ind.cap)
-    out["departments"] = _FlowList(ind.departments)
-    out["reference"] = ind.reference
-    out["items"] = [_item(i) for i in ind.items]
-    return out
+    return _write(INDICATOR, ind, {"departments": _FlowList(ind.departments), "reference": ind.reference,
+                                   "items": [_item(i) for i in ind.items]})  # fmt: skip
 
 
 def _category(cat: Category) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": cat.code, "name": cat.name, "kind": cat.kind}
-    if cat.cap is not None:
-        out["cap"] = plain_number(cat.cap)
-    return out
+    return _write(CATEGORY, cat)
 
 
 def _requirement(req: Requirement) -> dict[str, Any]:
-    return {"code": req.code, "when": _condition(req.when), "reason": req.reason}
+    return _write(REQUIREMENT, req, {"when": _condition(req.when)})
+
+
+def _expected(exp: Expected) -> dict[str, Any]:
+    categories = _Flow((k, plain_number(v)) for k, v in exp.categories.items()) if exp.categories else None
+    indicators = _Flow((k, plain_number(v)) for k, v in exp.indicators.items()) if exp.indicators else None
+    return _write(EXPECTED, exp, {"eligible": exp.eligible, "categories": categories, "indicators": indicators})
 
 
 def _case(case: TestCase) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": case.name}
-    if case.as_of is not None:
-        out["as_of"] = case.as_of
-    out["facts"] = _Flow(case.facts)
-    exp = case.expected
-    expected: dict[str, Any] = {}
-    if exp.eligible is not None:
-        expected["eligible"] = exp.eligible
-    if exp.total is not None:
-        expected["total"] = plain_number(exp.total)
-    if exp.categories:
-        expected["categories"] = _Flow((k, plain_number(v)) for k, v in exp.categories.items())
-    if exp.indicators:
-        expected["indicators"] = _Flow((k, plain_number(v)) for k, v in exp.indicators.items())
-    out["expected"] = expected
-    return out
+    return _write(CASE, case, {"facts": _Flow(case.facts), "expected": _expected(case.expected)})
 
 
 def to_document(version: RulesetVersion) -> dict[str, Any]:
     """The version as the mapping a ruleset file holds (the loader's input)."""
-    doc: dict[str, Any] = {
-        "ruleset": version.ruleset,
-        "year": version.year,
-        "revision": version.revision,
-        "effective_from": version.effective_from,
+    return _write(VERSION, version, {
         "status": version.status,
-        "title": version.title,
-    }
-    if version.sample:
-        doc["sample"] = True
-    if version.legal_basis:
-        doc["legal_basis"] = version.legal_basis
-    if version.description:
-        doc["description"] = version.description
-    doc["facts"] = [_fact_field(f) for f in version.facts]
-    doc["eligibility"] = [_requirement(r) for r in version.eligibility]
-    doc["categories"] = [_category(c) for c in version.categories]
-    doc["indicators"] = [_indicator(i) for i in version.indicators]
-    doc["cases"] = [_case(c) for c in version.cases]
-    return doc
+        "facts": [_fact_field(f) for f in version.facts],
+        "eligibility": [_requirement(r) for r in version.eligibility],
+        "categories": [_category(c) for c in version.categories],
+        "indicators": [_indicator(i) for i in version.indicators],
+        "cases": [_case(c) for c in version.cases],
+    })  # fmt: skip
 
 
 def _json_default(value: Any) -> Any:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from engine.canonical import plain_number
+from engine.canonical import number_text
 from engine.model import (
     Category,
     Clause,
@@ -27,6 +27,7 @@ from engine.model import (
     Requirement,
     RulesetVersion,
 )
+from engine.schema import ITEM
 
 _OPS = {"==": "为", "!=": "不为", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 # units a label may end with, in brackets (「志愿服务时长（小时）」) or as its last words (「…月数」)
@@ -34,11 +35,6 @@ _UNITS = ("元", "万元", "小时", "件", "次", "周岁", "岁", "个月", "�
 _COUNTED = ("次", "件", "项", "人")  # 「每次」, not 「每满1次」
 _BRACKETED = re.compile(r"^(?P<name>.+?)[（(](?P<unit>[^（）()]+)[）)]$")
 _SUFFIXES = (("月数", "个月"), ("次数", "次"), ("天数", "天"), ("年数", "年"), ("人数", "人"))
-
-
-def number_text(value: Decimal) -> str:
-    """``Decimal('0.50') -> '0.5'``, ``Decimal('20') -> '20'``."""
-    return str(plain_number(value))
 
 
 def name_and_unit(field: FactField | None, fallback: str = "") -> tuple[str, str]:
@@ -61,13 +57,20 @@ def name_and_unit(field: FactField | None, fallback: str = "") -> tuple[str, str
     return label, ""
 
 
-def value_text(value: Any, field: FactField | None) -> str:
-    """A condition value as a reader sees it: enum labels, 是/否, plain numbers."""
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, Decimal):
+def value_text(value: Any, field: FactField | None, absent: str = "") -> str:
+    """A fact's value as a person reads it: 是/否, an option by its Chinese label, a number without trailing zeros,
+    a date as YYYY-MM-DD, a list joined with 、, and ``absent`` for none.
+
+    >>> value_text([True, Decimal("0.50")], None), value_text(None, None, "—")
+    ('是、0.5', '—')
+    """
+    if value is None:
+        return absent
+    if isinstance(value, list | tuple):
+        return "、".join(value_text(v, field, absent) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float | Decimal):
         return number_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -194,13 +197,15 @@ def item_sentence(
     return "".join(parts)
 
 
-def group_sentence(items: Sequence[Item]) -> str:
-    """The exclusive groups of an indicator in words: 「P2-1、P2-2、P2-3 只取最高一项」."""
-    groups: dict[str, list[str]] = {}
-    for item in items:
-        if item.group:
-            groups.setdefault(item.group, []).append(item.code)
-    return "；".join(f"{'、'.join(codes)} 只取最高一项" for codes in groups.values() if len(codes) > 1)
+def materials_sentence(item: Item) -> str | None:
+    """What an applicant brings for an item, in words (None when the item lists nothing).
+
+    >>> materials_sentence(Item("T6-2", "献血", Fixed(Decimal(2)), materials=("无偿献血证", "身份证")))
+    '证明材料：无偿献血证；身份证'
+    """
+    if not item.materials:
+        return None
+    return f"{ITEM.field('materials').zh}：{'；'.join(item.materials)}"
 
 
 def version_sentences(version: RulesetVersion) -> dict[str, str]:

@@ -8,7 +8,7 @@ can move a score (a condition, a rate, a cap…) or only the wording (a label, a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.canonical import to_document
@@ -23,61 +23,32 @@ from engine.describe import (
     value_text,
 )
 from engine.model import Indicator, Item, RulesetVersion
+from engine.schema import CASE, CATEGORY, FACT, INDICATOR, ITEM, REQUIREMENT, VERSION, Part, field_labels, label
 
-OBJECT_LABELS = {
-    "version": "版本信息",
-    "fact": "事实字段",
-    "requirement": "申请资格条件",
-    "category": "指标类别",
-    "indicator": "指标项",
-    "item": "赋分细则",
-    "case": "测试用例",
-}
+# the objects a comparison lists, each a part of the declared document
+OBJECT_PARTS: dict[str, Part] = {
+    "version": VERSION, "fact": FACT, "requirement": REQUIREMENT, "category": CATEGORY, "indicator": INDICATOR,
+    "item": ITEM, "case": CASE,
+}  # fmt: skip
+OBJECT_LABELS = {kind: part.zh for kind, part in OBJECT_PARTS.items()}
+# an item's indicator is compared as one of its attributes (an item moved to another indicator)
+_EXTRA_LABELS = {"indicator": ("所属指标项", "indicator")}
 
-ATTRIBUTE_LABELS = {
-    "ruleset": "规则集",
-    "year": "年度",
-    "revision": "修订号",
-    "effective_from": "生效日期",
-    "title": "标题",
-    "sample": "样例标准",
-    "legal_basis": "政策依据",
-    "description": "说明",
-    "name": "名称",
-    "type": "类型",
-    "label": "名称",
-    "required": "必填",
-    "values": "可选值",
-    "value_labels": "可选值名称",
-    "min": "最小值",
-    "max": "最大值",
-    "derived": "计算方式",
-    "department": "责任部门",
-    "departments": "责任部门",
-    "kind": "计分方式",
-    "cap": "上限",
-    "category": "所属类别",
-    "indicator": "所属指标项",
-    "reference": "政策依据条款",
-    "when": "条件",
-    "reason": "不符合时的原因",
-    "fixed": "固定分值",
-    "per_unit": "按单位计分",
-    "per_unit.field": "计分字段",
-    "per_unit.rate": "每单位分值",
-    "per_unit.unit": "单位",
-    "per_unit.offset": "基础分",
-    "group": "不累加分组",
-    "as_of": "评分日期",
-    "facts": "申请事实",
-    "expected": "预期结果",
-}
+
+def attribute_label(kind: str, attribute: str, language: str = "zh") -> str:
+    """The label of an attribute of a compared object, from the schema (``per_unit.rate`` → 每单位分值)."""
+    if kind == "item" and attribute in _EXTRA_LABELS:
+        return _EXTRA_LABELS[attribute][0 if language == "zh" else 1]
+    try:
+        return label(OBJECT_PARTS[kind].name, attribute, language)
+    except KeyError:
+        return attribute
+
+
+ATTRIBUTE_LABELS = field_labels()  # by key alone, for those who name an attribute without its object
 
 # Attributes that change only wording: a change to them cannot move any score.
-WORDING = frozenset(
-    {"title", "legal_basis", "description", "name", "label", "value_labels", "department", "departments",
-     "reference", "reason", "sample", "revision", "ruleset"}
-)  # fmt: skip
+WORDING = frozenset(f.key for part in OBJECT_PARTS.values() for f in part.fields if f.wording)
 _NOT_SCORING_OBJECTS = frozenset({"case"})
 _VERSION_KEYS = ("ruleset", "year", "revision", "effective_from", "title", "sample", "legal_basis", "description")
 
@@ -152,7 +123,7 @@ def diff_versions(a: RulesetVersion, b: RulesetVersion) -> dict[str, Any]:
         names = list(old) + [k for k in new if k not in old]
         changed = [n for n in names if old.get(n) != new.get(n)]
         attributes = [
-            {"attribute": n, "attribute_label": ATTRIBUTE_LABELS.get(n, n), "before": old.get(n), "after": new.get(n)}
+            {"attribute": n, "attribute_label": attribute_label(kind, n), "before": old.get(n), "after": new.get(n)}
             for n in changed
         ]
         if attributes:
@@ -208,12 +179,13 @@ class _Part:
     render: Render
     title: str | None = None
     name: bool = False  # what the row already says (name, parent): not repeated for an added or removed object
+    kind: str = ""  # the object's kind, whose labels title the line
 
     def text(self, obj: Any, version: RulesetVersion, unset: str | None = None) -> str | None:
         text = self.render(obj, version)
         if self.title is None or (text in (None, "") and unset is None):
             return text or None
-        return f"{ATTRIBUTE_LABELS[self.title]}：{text or unset}"
+        return f"{attribute_label(self.kind, self.title)}：{text or unset}"
 
 
 def _rule(attributes: str, render: Render) -> _Part:
@@ -222,6 +194,11 @@ def _rule(attributes: str, render: Render) -> _Part:
 
 def _titled(attribute: str, render: Render, *, name: bool = False) -> _Part:
     return _Part(attribute, frozenset({attribute}), render, attribute, name)
+
+
+def _of(kind: str, parts: tuple[_Part, ...]) -> tuple[_Part, ...]:
+    """The lines of an object of ``kind`` (their titles are that part's labels)."""
+    return tuple(replace(p, kind=kind) for p in parts)
 
 
 def _item_rule(found: tuple[Item, Indicator], version: RulesetVersion) -> str:
@@ -243,7 +220,7 @@ def _version_value(attribute: str) -> Render:
     return render
 
 
-_PARTS: dict[str, tuple[_Part, ...]] = {
+_LINES: dict[str, tuple[_Part, ...]] = {
     "version": tuple(_titled(k, _version_value(k)) for k in _VERSION_KEYS),
     "fact": (
         _rule("type required values value_labels min max derived", lambda f, v: fact_sentence(f, v.catalogue)),
@@ -270,6 +247,7 @@ _PARTS: dict[str, tuple[_Part, ...]] = {
         _titled("label", lambda f, v: f[0].label, name=True),
         _titled("indicator", lambda f, v: _indicator_name(f[1].code, v), name=True),
         _titled("reference", lambda f, v: f[0].reference),
+        _titled("materials", lambda f, v: "、".join(f[0].materials)),
     ),
     "case": (
         _titled("as_of", lambda c, v: c.as_of.isoformat() if c.as_of else None),
@@ -277,6 +255,7 @@ _PARTS: dict[str, tuple[_Part, ...]] = {
         _titled("expected", lambda c, v: expected_sentence(c.expected, v)),
     ),
 }
+_PARTS = {kind: _of(kind, lines) for kind, lines in _LINES.items()}
 
 
 def _find(version: RulesetVersion, kind: str, code: str) -> Any:

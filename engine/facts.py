@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from engine.canonical import number_text
 from engine.errors import CodedProblem, FactsError, coded
 from engine.model import FactField, FactValue
 from engine.problems import render, sent_en
@@ -43,10 +44,6 @@ class Invalid(ValueError):
 Converter = Callable[[Any], FactValue]
 
 
-def _number_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def _range_check(field: FactField) -> Callable[[Any], None]:
     low, high = field.min, field.max
 
@@ -54,9 +51,9 @@ def _range_check(field: FactField) -> Callable[[Any], None]:
         if not -LIMIT <= value <= LIMIT:
             raise Invalid("fact_out_of_range", low=-LIMIT, high=LIMIT, sent=value)
         if low is not None and value < low:
-            raise Invalid("fact_below_min", min=_number_text(low), sent=value)
+            raise Invalid("fact_below_min", min=number_text(low), sent=value)
         if high is not None and value > high:
-            raise Invalid("fact_above_max", max=_number_text(high), sent=value)
+            raise Invalid("fact_above_max", max=number_text(high), sent=value)
 
     return check
 
@@ -100,65 +97,78 @@ def describe_value(value: Any) -> str:
     return sent_en(value)
 
 
-def converter(field: FactField) -> Converter:
-    """The function that checks one value of ``field`` and returns it in its engine type."""
-    kind = field.type
-    if kind == "bool":
-
-        def to_bool(value: Any) -> FactValue:
-            if value is True or value is False:
-                return value
-            raise Invalid("fact_not_boolean", sent=value)
-
-        return to_bool
-    if kind == "int":
-        in_range = _range_check(field)
-
-        def to_int(value: Any) -> FactValue:
-            if type(value) is not int:
-                if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
-                    raise Invalid("fact_not_whole", sent=value)
-                raise Invalid("fact_not_integer", sent=value)
-            in_range(value)
+def _to_bool(field: FactField) -> Converter:
+    def to_bool(value: Any) -> FactValue:
+        if value is True or value is False:
             return value
+        raise Invalid("fact_not_boolean", sent=value)
 
-        return to_int
-    if kind == "number":
-        in_range = _range_check(field)
+    return to_bool
 
-        def to_decimal(value: Any) -> FactValue:
-            if type(value) is int:
-                number = Decimal(value)
-            elif type(value) is float and math.isfinite(value):
-                number = Decimal(repr(value))
-            elif type(value) is Decimal and value.is_finite():
-                number = value
-            else:
-                raise Invalid("fact_not_number", sent=value)
-            in_range(number)
-            return number
 
-        return to_decimal
-    if kind == "date":
-        return parse_date
-    if kind == "enum":
-        allowed = frozenset(field.values)
-        listing = ", ".join(field.values)
-        labels = list(field.value_labels or field.values)
+def _to_int(field: FactField) -> Converter:
+    in_range = _range_check(field)
 
-        def to_enum(value: Any) -> FactValue:
-            if isinstance(value, str) and value in allowed:
-                return value
-            raise Invalid("fact_not_option", values=listing, labels=labels, sent=value)
+    def to_int(value: Any) -> FactValue:
+        if type(value) is not int:
+            if isinstance(value, (float, Decimal)) and not isinstance(value, bool):
+                raise Invalid("fact_not_whole", sent=value)
+            raise Invalid("fact_not_integer", sent=value)
+        in_range(value)
+        return value
 
-        return to_enum
+    return to_int
 
+
+def _to_decimal(field: FactField) -> Converter:
+    in_range = _range_check(field)
+
+    def to_decimal(value: Any) -> FactValue:
+        if type(value) is int:
+            number = Decimal(value)
+        elif type(value) is float and math.isfinite(value):
+            number = Decimal(repr(value))
+        elif type(value) is Decimal and value.is_finite():
+            number = value
+        else:
+            raise Invalid("fact_not_number", sent=value)
+        in_range(number)
+        return number
+
+    return to_decimal
+
+
+def _to_enum(field: FactField) -> Converter:
+    allowed = frozenset(field.values)
+    listing = ", ".join(field.values)
+    labels = list(field.value_labels or field.values)
+
+    def to_enum(value: Any) -> FactValue:
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise Invalid("fact_not_option", values=listing, labels=labels, sent=value)
+
+    return to_enum
+
+
+def _to_str(field: FactField) -> Converter:
     def to_str(value: Any) -> FactValue:
         if isinstance(value, str):
             return value
         raise Invalid("fact_not_string", sent=value)
 
     return to_str
+
+
+_CONVERTERS: dict[str, Callable[[FactField], Converter]] = {
+    "bool": _to_bool, "int": _to_int, "number": _to_decimal, "date": lambda _: parse_date, "enum": _to_enum,
+    "string": _to_str,
+}  # fmt: skip
+
+
+def converter(field: FactField) -> Converter:
+    """The function that checks one value of ``field`` and returns it in its engine type."""
+    return _CONVERTERS[field.type](field)
 
 
 def full_years(born: dt.date, at: dt.date) -> int:

@@ -10,136 +10,27 @@ that catalogue lists ``heroic_act``, which only the 2026 items use.
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
+from engine.canonical import number_text
 from engine.errors import FactsError
 from engine.evaluator import _item_condition as engine_condition  # reason about exactly what the engine compiles
 from engine.evaluator import compile_version
+from engine.findings import CHECKS, SEVERITIES, Check, Chinese, Finding, Language, Severity, condition_text
 from engine.model import Clause, Condition, Fixed, Group, Indicator, Item, PerUnit, RulesetVersion
 from engine.regions import MAX_BOXES, Box, Space, TooComplex
-from engine.valuesets import FieldSet, Numbers, number_text
+from engine.valuesets import FieldSet, Numbers
 from engine.witness import Witness, WitnessBuilder
 
-Severity = Literal["error", "warning", "info"]
-Language = Literal["zh", "en"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+__all__ = ["CHECKS", "SEVERITIES", "Check", "Finding", "Language", "Severity", "condition_text", "counts", "lint",
+           "report", "unacknowledged"]  # fmt: skip
 
 # Policy §三: provincial 100 + base 150 + bonus 50; the total's maximum.
 POLICY_MAXIMUM = Decimal(300)
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One kind of finding: its severity and its sentence in each language, with ``{param}`` slots."""
-
-    severity: Severity
-    zh: str
-    en: str
-
-
-CHECKS: dict[str, Check] = {
-    "unsatisfiable_requirement": Check(
-        "error",
-        "资格条件{requirement}永远无法满足：在事实的取值范围内（{range}），没有申请人能满足 {condition}，所有申请都将不具备资格。",
-        "Eligibility requirement {requirement} can never be met: within the facts' ranges ({range}) no applicant "
-        "meets {condition}, so every application would be ineligible.",
-    ),
-    "unreachable": Check(
-        "error",
-        "指标{indicator}的细则{item}永远不会得分：在事实的取值范围内（{range}），没有申请人能满足 {condition}。",
-        "Item {item} of indicator {indicator} can never apply: within the facts' ranges ({range}) no applicant "
-        "meets {condition}.",
-    ),
-    "unbounded": Check(
-        "error",
-        "指标{indicator}的细则{item}按{field}计分（每{unit}得{rate}分），但细则、指标和类别{category}都没有上限，得分可以无限增长。",
-        "Item {item} of indicator {indicator} scores {rate} for every {unit} of {field}, and neither the item, "
-        "the indicator nor category {category} has a cap: its points have no upper bound.",
-    ),
-    "overlap": Check(
-        "warning",
-        "指标{indicator}的细则{item_a}与{item_b}不在同一“不累加”组，但同一申请人可同时满足两者（{where}），两项分值会相加；"
-        "如本意是按档取其一，请把两项放入同一组或调整分档条件。",
-        "Items {item_a} and {item_b} of indicator {indicator} are not in one exclusive group, yet one applicant "
-        "can meet both ({where}), so their points add up; if the table meant one or the other, put them in one "
-        "group or change the bands.",
-    ),
-    "gap": Check(
-        "warning",
-        "指标{indicator}的细则{items}按{field}分档，但{field}为{values}时没有任何一档适用（该事实的取值范围：{range}）。",
-        "Items {items} of indicator {indicator} split {field} into bands, but no band covers {field} {values} "
-        "(the fact's range: {range}).",
-    ),
-    "dead_branch": Check(
-        "warning",
-        "指标{indicator}的细则{item}的条件中，“或”分支 {condition} 永远不成立（取值范围：{range}），可能是笔误。",
-        "In item {item} of indicator {indicator}, the alternative {condition} can never hold (range: {range}); "
-        "it may be a typo.",
-    ),
-    "exceeds_cap": Check(
-        "warning",
-        "指标{indicator}的细则{item}最多可得{points}分，高于{owner}的上限{cap}分，超出的部分永远不会计入。",
-        "Item {item} of indicator {indicator} can give up to {points} points, above the cap of {cap} of "
-        "{owner}; the excess never counts.",
-    ),
-    "category_caps": Check(
-        "warning",
-        "加分类别的上限合计为{total}分（{caps}），不等于办法规定的满分{expected}分。",
-        "The caps of the add categories sum to {total} ({caps}), not to the policy's {expected} points.",
-    ),
-    "too_complex": Check(
-        "warning",
-        "{owner}的条件展开后超过{limit}种情形，未做静态检查。",
-        "The condition of {owner} expands into more than {limit} cases and was not checked.",
-    ),
-    "unused_fact": Check(
-        "info",
-        "事实{field}（{label}）没有被任何细则、资格条件或测试用例使用。",
-        "Fact {field} ({label}) is used by no item, eligibility requirement or test case.",
-    ),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    code: str
-    indicator: str | None
-    items: tuple[str, ...]
-    fields: tuple[str, ...]
-    params: dict[str, str]
-    witness: Witness | None = None
-
-    @property
-    def severity(self) -> Severity:
-        return CHECKS[self.code].severity
-
-    @property
-    def where(self) -> str:
-        """What the finding is about: ``P1: P1-1, P1-2``, ``permit_valid``, ``heroic_act``."""
-        if self.indicator is not None:
-            return f"{self.indicator}: {', '.join(self.items)}" if self.items else self.indicator
-        return self.params.get("requirement") or ", ".join(self.fields) or "categories"
-
-    def message(self, language: Language) -> str:
-        check = CHECKS[self.code]
-        return (check.zh if language == "zh" else check.en).format_map(self.params)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "indicator": self.indicator,
-            "items": list(self.items),
-            "fields": list(self.fields),
-            "params": self.params,
-            "message": {"zh": self.message("zh"), "en": self.message("en")},
-            "witness": self.witness.to_dict() if self.witness else None,
-        }
 
 
 def lint(version: RulesetVersion, *, verify: bool = True) -> list[Finding]:
@@ -165,43 +56,16 @@ def report(version: RulesetVersion, findings: Sequence[Finding]) -> dict[str, An
     }
 
 
-def unacknowledged(findings: Sequence[Finding], note: str) -> list[Finding]:
-    """The warnings whose code the note does not name (a publish note acknowledges a warning by its code)."""
+def unacknowledged(findings: Sequence[Finding], note: str, acknowledged: Collection[str] = ()) -> list[Finding]:
+    """The warnings neither acknowledged (the console ticks each) nor named by their code in the note (as the
+    command line acknowledges them)."""
     return [
         f
         for f in findings
-        if f.severity == "warning" and not re.search(rf"(?<![A-Za-z_]){f.code}(?![A-Za-z_])", note, re.IGNORECASE)
+        if f.severity == "warning"
+        and f.code not in acknowledged
+        and not re.search(rf"(?<![A-Za-z_]){f.code}(?![A-Za-z_])", note, re.IGNORECASE)
     ]
-
-
-# -- texts without words of any language: field names, operators, numbers ---------------------------------
-
-
-def _value_text(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, Decimal):
-        return number_text(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def condition_text(cond: Condition) -> str:
-    """``all(age >= 41, age <= 54)``: a condition in the file's own terms.
-
-    >>> condition_text(Group("any", (Clause("skill_level", "<=", 2), Clause("title", "in", ("senior",)))))
-    'any(skill_level <= 2, title in [senior])'
-    """
-    if isinstance(cond, Clause):
-        if cond.op in ("exists", "not_exists"):
-            return f"{cond.field} {cond.op}"
-        if isinstance(cond.value, tuple):
-            return f"{cond.field} {cond.op} [{', '.join(_value_text(v) for v in cond.value)}]"
-        return f"{cond.field} {cond.op} {_value_text(cond.value)}"
-    if len(cond.conditions) == 1:
-        return condition_text(cond.conditions[0])
-    return f"{cond.mode}({', '.join(condition_text(c) for c in cond.conditions)})"
 
 
 def _fields_of(cond: Condition | None) -> list[str]:
@@ -227,6 +91,7 @@ class _Linter:
     def __init__(self, version: RulesetVersion) -> None:
         self.version = version
         self.space = Space(version)
+        self.zh = Chinese(version, self.space)
         self.categories = {c.code: c for c in version.categories}
         self.witnesses = WitnessBuilder(version, self.space)
         self.boxes: dict[str, list[Box]] = {}  # item code → its condition's boxes (when not too complex)
@@ -262,20 +127,22 @@ class _Linter:
     def _too_complex(self, indicator: str | None, owner: str, cond: Condition | None) -> Finding:
         items = (owner,) if indicator else ()
         return Finding("too_complex", indicator, items, tuple(_fields_of(cond)),
-                       {"owner": owner, "limit": str(MAX_BOXES)})  # fmt: skip
+                       {"owner": owner, "limit": str(MAX_BOXES)}, zh={"owner": self.zh.owner(owner)})  # fmt: skip
 
     def _ranges(self, names: Sequence[str]) -> str:
         return "; ".join(f"{n} {self.space.describe(n, self.space.universe[n])}" for n in names)
 
-    def _never(self, cond: Condition) -> tuple[str, list[str]]:
-        """Why a condition never holds: the clauses on the facts that alone rule it out, and those facts."""
+    def _never(self, cond: Condition) -> tuple[dict[str, str], dict[str, str], list[str]]:
+        """Why a condition never holds: the clauses on the facts that alone rule them out with those facts' ranges
+        (in the file's terms and in Chinese), and those facts."""
         names = _fields_of(cond)
         culprits = [n for n in names if self.space.project(cond, n).empty]
-        if not culprits:
-            return condition_text(cond), names
-        pruned = _only(cond, set(culprits))
-        assert pruned is not None
-        return condition_text(pruned), culprits
+        if culprits:
+            pruned = _only(cond, set(culprits))
+            assert pruned is not None
+            cond, names = pruned, culprits
+        return ({"condition": condition_text(cond), "range": self._ranges(names)},
+                {"condition": self.zh.condition(cond), "range": self.zh.ranges(names)}, names)  # fmt: skip
 
     def requirements(self) -> Iterator[Finding]:
         for req in self.version.eligibility:
@@ -285,18 +152,19 @@ class _Linter:
                 yield self._too_complex(None, req.code, req.when)
                 continue
             if not boxes:
-                text, names = self._never(req.when)
-                params = {"requirement": req.code, "condition": text, "range": self._ranges(names)}
-                yield Finding("unsatisfiable_requirement", None, (), tuple(names), params)
+                why, zh, names = self._never(req.when)
+                yield Finding("unsatisfiable_requirement", None, (), tuple(names), {"requirement": req.code, **why},
+                              zh={"requirement": self.zh.requirement(req.code), **zh})  # fmt: skip
 
     def unreachable(self, ind: Indicator) -> Iterator[Finding]:
         for item in ind.items:
             if self.boxes.get(item.code) == []:
                 cond = engine_condition(item)
                 assert cond is not None
-                text, names = self._never(cond)
-                params = {"indicator": ind.code, "item": item.code, "condition": text, "range": self._ranges(names)}
-                yield Finding("unreachable", ind.code, (item.code,), tuple(names), params)
+                why, zh, names = self._never(cond)
+                params = {"indicator": ind.code, "item": item.code, **why}
+                yield Finding("unreachable", ind.code, (item.code,), tuple(names), params,
+                              zh={"indicator": self.zh.indicator(ind.code), **zh})  # fmt: skip
 
     def unbounded(self, ind: Indicator) -> Iterator[Finding]:
         category = self.categories[ind.category]
@@ -316,8 +184,10 @@ class _Linter:
                 continue
             params = {"indicator": ind.code, "item": item.code, "field": rule.field,
                       "rate": number_text(rule.rate), "unit": number_text(rule.unit), "category": category.code}  # fmt: skip
+            zh = {"indicator": self.zh.indicator(ind.code), "field": self.zh.label(rule.field),
+                  "category": self.zh.category(category.code)}  # fmt: skip
             witness = self._beyond(item, rule, reach)
-            yield Finding("unbounded", ind.code, (item.code,), (rule.field,), params, witness)
+            yield Finding("unbounded", ind.code, (item.code,), (rule.field,), params, witness, zh)
 
     def _beyond(self, item: Item, rule: PerUnit, reach: Numbers) -> Witness | None:
         """An applicant for whom the item alone gives more than the policy's maximum."""
@@ -359,7 +229,9 @@ class _Linter:
                 names = [n for n in _fields_of(engine_condition(a)) if n in shared]
                 where = "; ".join(f"{n} {self.space.describe(n, shared[n])}" for n in names)
                 params = {"indicator": ind.code, "item_a": a.code, "item_b": b.code, "where": where}
-                yield Finding("overlap", ind.code, (a.code, b.code), tuple(names), params, self.witnesses.build(first))
+                zh = {"indicator": self.zh.indicator(ind.code), "where": self.zh.ranges(names, shared)}
+                witness = self.witnesses.build(first)
+                yield Finding("overlap", ind.code, (a.code, b.code), tuple(names), params, witness, zh)
 
     def gaps(self, ind: Indicator) -> Iterator[Finding]:
         if any(item.code not in self.boxes for item in ind.items):
@@ -392,16 +264,19 @@ class _Linter:
             params = {"indicator": ind.code, "items": ", ".join(i.code for i in bands), "field": name,
                       "values": self.space.describe(name, FieldSet(False, uncovered)),
                       "range": self.space.describe(name, universe)}  # fmt: skip
-            yield Finding("gap", ind.code, tuple(i.code for i in bands), (name,), params, witness)
+            zh = {"indicator": self.zh.indicator(ind.code), "items": "、".join(i.code for i in bands),
+                  "field": self.zh.label(name), "values": self.zh.values(name, FieldSet(False, uncovered)),
+                  "range": self.zh.values(name, universe)}  # fmt: skip
+            yield Finding("gap", ind.code, tuple(i.code for i in bands), (name,), params, witness, zh)
 
     def dead_branches(self, ind: Indicator) -> Iterator[Finding]:
         for item in ind.items:
             if self.boxes.get(item.code) and item.when is not None:
                 for branch in self._dead(item.when):
-                    text, names = self._never(branch)
-                    params = {"indicator": ind.code, "item": item.code, "condition": text,
-                              "range": self._ranges(names)}  # fmt: skip
-                    yield Finding("dead_branch", ind.code, (item.code,), tuple(names), params)
+                    why, zh, names = self._never(branch)
+                    params = {"indicator": ind.code, "item": item.code, **why}
+                    yield Finding("dead_branch", ind.code, (item.code,), tuple(names), params,
+                                  zh={"indicator": self.zh.indicator(ind.code), **zh})  # fmt: skip
 
     def _dead(self, cond: Condition) -> Iterator[Condition]:
         """The branches of 'any' groups that can never hold on their own (not looking inside those)."""
@@ -427,10 +302,11 @@ class _Linter:
                 continue
             params = {"indicator": ind.code, "item": item.code, "points": number_text(most), "cap": number_text(cap),
                       "owner": owner}  # fmt: skip
+            zh = {"indicator": self.zh.indicator(ind.code), "owner": self.zh.owner(owner)}
             witness = None
             if isinstance(rule, Fixed):
                 witness = self.witnesses.build(self.boxes[item.code][0])
-            yield Finding("exceeds_cap", ind.code, (item.code,), tuple(_fields_of(item.when)), params, witness)
+            yield Finding("exceeds_cap", ind.code, (item.code,), tuple(_fields_of(item.when)), params, witness, zh)
 
     def category_caps(self) -> Iterator[Finding]:
         adding = [c for c in self.version.categories if c.kind == "add"]
@@ -441,7 +317,8 @@ class _Linter:
         listing = " + ".join(f"{c.code} {number_text(c.cap) if c.cap is not None else '∞'}" for c in adding)
         params = {"total": number_text(total) if None not in caps else "∞", "caps": listing or "-",
                   "expected": number_text(POLICY_MAXIMUM)}  # fmt: skip
-        yield Finding("category_caps", None, (), (), params)
+        zh = {"total": params["total"], "caps": self.zh.caps()}
+        yield Finding("category_caps", None, (), (), params, zh=zh)
 
     def unused_facts(self) -> Iterator[Finding]:
         used: set[str] = set()
@@ -459,7 +336,8 @@ class _Linter:
                 used.update((f.derived.source, f.derived.at))
         for f in self.version.facts:
             if f.name not in used:
-                yield Finding("unused_fact", None, (), (f.name,), {"field": f.name, "label": f.label})
+                yield Finding("unused_fact", None, (), (f.name,), {"field": f.name, "label": f.label},
+                              zh={"field": self.zh.label(f.name), "label": self.zh.checker(f.name)})  # fmt: skip
 
 
 def _bounds(cond: Condition | None, name: str) -> bool:
@@ -504,5 +382,4 @@ def _confirmed(version: RulesetVersion, finding: Finding) -> Finding:
         ok = False
     else:
         ok = _shows(finding, result)
-    return Finding(finding.code, finding.indicator, finding.items, finding.fields, finding.params,
-                   Witness(witness.facts, witness.as_of, witness.derived, ok))  # fmt: skip
+    return dataclasses.replace(finding, witness=Witness(witness.facts, witness.as_of, witness.derived, ok))

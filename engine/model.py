@@ -96,6 +96,7 @@ class Item:
     cap: Decimal | None = None
     group: str | None = None
     reference: str | None = None
+    materials: tuple[str, ...] = ()  # 证明材料: what an applicant brings to prove it
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "missing": ("missing required key", "缺少此项"),
     "not_list": ("expected a list, got {got}", "应为列表，填写的是{got}"),
     "empty_list": ("must not be empty", "不能为空，至少要有一项"),
+    "too_many": ("at most {limit} entries, got {count}", "最多{limit}项，填写了{count}项"),
     "empty_text": ("expected {what}, got {got}", "不能为空"),
     "too_long": ("at most {limit} characters, got {length}", "最多{limit}个字符，填写了{length}个"),
     "control_characters": ("must not contain control characters", "不能含有控制字符"),

@@ -31,7 +31,7 @@ class VersionIdentity(TypedDict):
     ruleset: Annotated[str, "Ruleset code, e.g. tongxiang"]
     year: Annotated[int, "The version's year"]
     revision: Annotated[int, "Revision within the year (1, 2, …)"]
-    content_hash: Annotated[str, "sha256 of the version's canonical content, e.g. sha256:fb4ac99b…"]
+    content_hash: Annotated[str, "sha256 of the version's canonical content, e.g. sha256:35980f52…"]
 
 
 class Reason(TypedDict):

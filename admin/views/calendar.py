@@ -16,9 +16,10 @@ from admin.application_words import CALENDAR_KIND_NAMES, control_problem, day_te
 from admin.auth import RoleMixin, allowed, requires
 from admin.forms import writing
 from admin.views.versions import _message
-from jifen.db import get_session
+from admin.words import word
+from jifen.applications import workdays
 from jifen.errors import NotFound, ServiceError
-from jifen.services import workdays
+from jifen.store.db import get_session
 
 NOTE_LENGTH = 200  # calendar_days.note
 EDITORS = ("publisher", "admin")
@@ -41,9 +42,9 @@ def _date(raw: str) -> dt.date | None:
 
 def _source_text(source: str | None) -> str:
     if source == workdays.PACKAGE:
-        return f"国务院节假日安排（{workdays.PACKAGE}）"
+        return word("views_calendar.t1", PACKAGE=workdays.PACKAGE)
     if source is not None:
-        return "本局录入的工作日历"
+        return word("views_calendar.t2")
     return ""
 
 
@@ -91,19 +92,19 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
         first = _date(values["first"])
         last = _date(values["last"]) if values["last"] else first
         if first is None:
-            errors["first"] = "请填写开始日期（格式为 年-月-日）。"
+            errors["first"] = word("views_calendar.t3")
         if last is None:
-            errors["last"] = "结束日期无效（格式为 年-月-日），只录入一天时可不填。"
+            errors["last"] = word("views_calendar.t4")
         elif first is not None and last < first:
-            errors["last"] = "结束日期早于开始日期。"
+            errors["last"] = word("views_calendar.t5")
         elif first is not None and (last - first).days > 366:
-            errors["last"] = "一次最多录入一年的日期。"
+            errors["last"] = word("views_calendar.t6")
         if values["kind"] not in workdays.KINDS:
-            errors["kind"] = "请选择休息日或上班日。"
+            errors["kind"] = word("views_calendar.t7")
         if len(values["note"]) > NOTE_LENGTH:
-            errors["note"] = f"说明最多{NOTE_LENGTH}个字。"
+            errors["note"] = word("views_calendar.t8", NOTE_LENGTH=NOTE_LENGTH)
         elif control_problem(values["note"]):
-            errors["note"] = f"说明{control_problem(values['note'])}"
+            errors["note"] = word("views_calendar.t9", control_problem=control_problem(values["note"]))
         if not errors:
             assert first is not None
             try:
@@ -111,10 +112,18 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
                     added = workdays.add_entries(session, first, last, values["kind"], values["note"],
                                                  current_user.username)  # fmt: skip
             except ServiceError as exc:
-                errors["first"] = f"未能录入：{_message(exc)}"
+                errors["first"] = word("views_calendar.t10", _message=_message(exc))
             else:
-                span = f"{first}" if first == last else f"{first} 至 {last}"
-                flash(f"已录入 {len(added)} 天：{span}，{CALENDAR_KIND_NAMES[values['kind']]}", "success")
+                span = f"{first}" if first == last else word("views_calendar.t11", first=first, last=last)
+                flash(
+                    word(
+                        "views_calendar.t12",
+                        len=len(added),
+                        span=span,
+                        CALENDAR_KIND_NAMES=CALENDAR_KIND_NAMES[values["kind"]],
+                    ),
+                    "success",
+                )
                 return redirect(url_for(".index", year=first.year))
         return self._page(first.year if first else values["year"], errors, values)
 
@@ -123,13 +132,13 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
     def remove(self) -> Any:
         day = _date(request.form.get("day", ""))
         if day is None:
-            flash("日期无效", "error")
+            flash(word("views_calendar.t13"), "error")
             return redirect(url_for(".index"))
         try:
             with writing() as session:
                 workdays.remove_entries(session, day, None, current_user.username)
         except NotFound:
-            flash(f"本局日历中没有 {day} 的条目", "error")
+            flash(word("views_calendar.t14", day=day), "error")
         else:
-            flash(f"已删除 {day_text(day)} 的条目", "success")
+            flash(word("views_calendar.t15", day_text=day_text(day)), "success")
         return redirect(url_for(".index", year=day.year))

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from admin.application_actions import today
 from admin.auth import RoleMixin
 from admin.views.versions import _message, download
-from jifen.db import get_session
+from admin.words import word
 from jifen.errors import NotFound, NoVersionInForce, ServiceError
-from jifen.models import RulesetVersionRow
-from jifen.services import rulesets
+from jifen.standard import rulesets
+from jifen.store.db import get_session
+from jifen.store.models import RulesetVersionRow
 from jifen.workbook import comparison_workbook
 from jifen.workbook.compare import CHANGE_NAMES, marked_lines, shown
 from jifen.workbook.layout import STATUS_NAMES
@@ -51,9 +52,9 @@ class CompareView(RoleMixin, BaseView):  # type: ignore[misc]
             if pair.a == pair.b:
                 ref = next((v.ref for v in versions if v.id == pair.a), None)
                 if ref is None:
-                    status, error = 404, f"没有编号为 {pair.a} 的版本"
+                    status, error = 404, word("views_compare.t1", a=pair.a)
                 else:
-                    note = f"版本 A 和版本 B 都是 {ref}：同一个版本没有可对比的内容，请另选一个版本。"
+                    note = word("views_compare.t2", ref=ref)
             else:
                 try:
                     result, rows = rulesets.compare(session, pair.a, pair.b)
@@ -92,7 +93,7 @@ def _version_id(name: str) -> int | None:
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_DIGITS:
         shown_raw = raw if len(raw) <= 20 else raw[:20] + "…"
-        raise BadChoice(f"版本 {name.upper()} 的编号「{shown_raw}」不是版本编号，请在下面的列表中选择版本。")
+        raise BadChoice(word("views_compare.t3", upper=name.upper(), shown_raw=shown_raw))
     return int(raw)
 
 
@@ -102,7 +103,7 @@ def _chosen(session: Session, versions: list[RulesetVersionRow]) -> Pair:
     if a is not None and b is not None:
         return Pair(a, b)
     if a is not None or b is not None:
-        return Pair(a, b, "请选择版本 A 和版本 B。")
+        return Pair(a, b, word("views_compare.t4"))
     return _defaults(session, versions)
 
 
@@ -110,24 +111,23 @@ def _defaults(session: Session, versions: list[RulesetVersionRow]) -> Pair:
     """The version in force today (else the newest published one) against the newest draft (else the newest
     published version, when that is another one), with a sentence saying which these are."""
     if not versions:
-        return Pair(None, None, "还没有任何版本。")
+        return Pair(None, None, word("views_compare.t5"))
     on = today()
     base = _in_force_today(session)
     published = [v for v in versions if v.status == "published"]
     if base is None and not published:
-        return Pair(None, None, "还没有已发布的版本，请在上面选择两个版本对比。")
-    said = f"今天（{on.isoformat()}）生效的版本"
+        return Pair(None, None, word("views_compare.t6"))
+    said = word("views_compare.t7", isoformat=on.isoformat())
     if base is None:
-        base, said = published[0], f"今天（{on.isoformat()}）没有生效的版本，以最新发布的版本"
+        base, said = published[0], word("views_compare.t8", isoformat=on.isoformat())
     same_ruleset = [v for v in versions if v.ruleset_id == base.ruleset_id]
     draft = next((v for v in same_ruleset if v.status == "draft"), None)
     if draft is not None:
-        return Pair(base.id, draft.id, f"默认对比{said} {base.ref} 与最新的草稿 {draft.ref}。")
+        return Pair(base.id, draft.id, word("views_compare.t9", said=said, ref=base.ref, ref2=draft.ref))
     newest = next(v for v in same_ruleset if v.status == "published")
     if newest.id != base.id:
-        return Pair(base.id, newest.id, f"没有草稿：默认对比{said} {base.ref} 与最新发布的版本 {newest.ref}。")
-    return Pair(base.id, None, f"没有草稿，{said} {base.ref} 也是最新发布的版本，没有默认可对比的版本。"
-                               "请在上面选择两个版本。")  # fmt: skip
+        return Pair(base.id, newest.id, word("views_compare.t10", said=said, ref=base.ref, ref2=newest.ref))
+    return Pair(base.id, None, word("views_compare.t11", said=said, ref=base.ref))  # fmt: skip
 
 
 def _in_force_today(session: Session) -> RulesetVersionRow | None:

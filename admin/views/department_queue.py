@@ -28,11 +28,14 @@ from admin.application_words import (
 )
 from admin.auth import RoleMixin
 from admin.views.versions import _message
+from admin.words import word
 from engine.model import FactField
-from jifen.db import get_session
+from jifen import applications
+from jifen.applications import views
 from jifen.errors import CodedError, ServiceError
-from jifen.models import Application, ScoreRow, VerificationTask
-from jifen.services import application_views, applications, claims
+from jifen.scoring import claims
+from jifen.store.db import get_session
+from jifen.store.models import Application, ScoreRow, VerificationTask
 
 CHOICES = ("confirm", "correct", "reject")
 _INTEGER = re.compile(r"[+-]?\d{1,30}")
@@ -68,7 +71,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/")
     def index(self) -> Any:
         department, session, day = department_of_user(), get_session(), today()
-        tasks = application_views.queue(session, department, day) if department else []
+        tasks = views.queue(session, department, day) if department else []
         apps = {
             (a.application_ref, a.year): a
             for a in session.scalars(
@@ -80,7 +83,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
             facts = catalogue(session, app)
             task["received_on"] = app.received_on
             task["claims_text"] = [
-                (label(facts, n), value_text(facts.get(n), v) if v is not None else "（未申报，查有无记录）")
+                (label(facts, n), value_text(facts.get(n), v) if v is not None else word("views_department_queue.t1"))
                 for n, v in task["claims"].items()
             ]
             task["overdue_days"] = (day - task["due"]).days if task["overdue"] else 0
@@ -101,7 +104,15 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         department = department_of_user()
         tasks = self._open_tasks(app, department)
         if not tasks:
-            flash(f"{application_ref} 本轮{KIND_NAMES[application_views.ROUND_NAMES[app.round]]}已完成", "info")
+            flash(f"{application_ref} 本轮{KIND_NAMES[views.ROUND_NAMES[app.round]]}已完成", "info")
+            flash(
+                word(
+                    "views_department_queue.t2",
+                    application_ref=application_ref,
+                    KIND_NAMES=KIND_NAMES[views.ROUND_NAMES[app.round]],
+                ),
+                "info",
+            )
             return redirect(url_for(".index"))
         facts_of = catalogue(get_session(), app)
         form = request.form if request.method == "POST" else {}
@@ -114,14 +125,14 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                 if choice == "correct" and control_problem(raw):
                     errors.setdefault(name, []).append(control_problem(raw) or "")
                 elif choice == "correct" and not raw.strip():
-                    errors.setdefault(name, []).append("选择“更正”时，请填写核实的值。")
+                    errors.setdefault(name, []).append(word("views_department_queue.t3"))
                 elif choice not in CHOICES:
-                    errors.setdefault(name, []).append("请选择核查结果。")
+                    errors.setdefault(name, []).append(word("views_department_queue.t4"))
                 verified[name] = {"confirm": claimed, "reject": None}.get(choice, form_value(facts_of.get(name), raw))
         general: list[str] = []
         note = form.get("note", "").strip()
         if control_problem(note):
-            general.append(f"核查说明{control_problem(note)}")
+            general.append(word("views_department_queue.t5", control_problem=control_problem(note)))
         if request.method == "POST" and not errors and not general:
             try:
                 done = run(
@@ -136,7 +147,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                     elif path.startswith("facts."):
                         general.append(f"{label(facts_of, name)}：{fact_problem(facts_of.get(name), None, False)}")
             except ServiceError as exc:
-                general.append(f"操作未能完成：{_message(exc)}")
+                general.append(word("views_department_queue.t6", _message=_message(exc)))
             else:
                 flash(self._done_message(done), "success")
                 return redirect(url_for(".index"))
@@ -152,9 +163,9 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         reason = request.form.get("reason", "").strip()
         extension_errors: list[str] = []
         if not reason:
-            extension_errors.append("请填写延期理由（情况特殊的，可延长3个工作日）。")
+            extension_errors.append(word("views_department_queue.t7"))
         elif control_problem(reason):
-            extension_errors.append(f"延期理由{control_problem(reason)}")
+            extension_errors.append(word("views_department_queue.t8", control_problem=control_problem(reason)))
         else:
             try:
                 extended = run(lambda ctx: applications.extend(ctx, application_ref, year, department or "", reason))
@@ -162,20 +173,20 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                 extension_errors.append(problem_text(exc, problem_params(app, department)))
             else:
                 dues = "、".join(day_text(t.due) for t in extended.tasks if t.round == extended.round and t.extended_on)
-                flash(f"已延长 {application_ref} 的核查期限，新的期限：{dues}", "success")
+                flash(word("views_department_queue.t9", application_ref=application_ref, dues=dues), "success")
                 return redirect(url_for(".task", year=year, application_ref=application_ref))
         facts_of = catalogue(get_session(), app)
         return self._render_task(app, tasks, facts_of, {}, {}, [], extension_errors, reason)
 
     def _done_message(self, app: Application) -> str:
-        text = f"已提交 {app.application_ref} 的核查结果。"
+        text = word("views_department_queue.t10", application_ref=app.application_ref)
         if app.state in ("scored", "published") and app.score_id:
             total = get_session().get(ScoreRow, app.score_id)
             points = value_text(None, total.total) if total is not None else "—"
-            text += f"各部门均已完成，积分已计算：{points} 分（{STATE_NAMES[app.state]}）。"
+            text += word("views_department_queue.t11", points=points, STATE_NAMES=STATE_NAMES[app.state])
         else:
             pending = [t.department for t in app.tasks if t.round == app.round and t.status == "open"]
-            text += f"尚待其他部门核查：{'、'.join(pending)}。"
+            text += word("views_department_queue.t12", join="、".join(pending))
         return text
 
     def _render_task(
@@ -198,7 +209,10 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                 if field is not None and field.type == "enum":
                     options = list(zip(field.values, field.value_labels or field.values))
                 elif field is not None and field.type == "bool":
-                    options = [("true", "是"), ("false", "否")]
+                    options = [
+                        ("true", word("views_department_queue.t13")),
+                        ("false", word("views_department_queue.t14")),
+                    ]
                 rows.append({
                     "name": name, "label": label(facts_of, name), "unit": task.department, "claimed": claimed,
                     "claimed_text": value_text(field, claimed), "choice": form.get(f"choice_{name}", "confirm"),
@@ -206,7 +220,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                     "type": field.type if field else "string", "help": expected_text(field) if field else "",
                     "required": bool(field and field.required), "errors": errors.get(name, []),
                 })  # fmt: skip
-        kind = KIND_NAMES[application_views.ROUND_NAMES[app.round]]
+        kind = KIND_NAMES[views.ROUND_NAMES[app.round]]
         return self.render("admin/applications/task.html", app=app, tasks=tasks, rows=rows, kind=kind,
                            general=general, note=form.get("note", ""), extension_errors=extension_errors or [],
                            reason=reason, today=day, day_text=day_text,

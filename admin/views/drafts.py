@@ -38,20 +38,21 @@ from admin.forms import (
 )
 from admin.problems import WORDS, described, on_inputs
 from admin.views.versions import STATUS_NAMES, _message, version_or_404
+from admin.words import word
 from engine import FactsError, RulesetError, compile_version
 from engine.canonical import plain_number
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
 from jifen.errors import ServiceError
 from jifen.messages import KIND_ZH
-from jifen.models import RulesetVersionRow
-from jifen.services import drafts, rulesets
-from jifen.services.drafts import DraftProblems, EditConflict, FactInUse, Part
+from jifen.standard import drafts, rulesets
+from jifen.standard.drafts import DraftProblems, EditConflict, FactInUse, Part
+from jifen.store.models import RulesetVersionRow
 
-OP_NAMES = {"==": "等于", "!=": "不等于", "<": "小于", "<=": "小于等于", ">": "大于", ">=": "大于等于", "in": "属于（多个值用顿号分隔）",
-            "not_in": "不属于", "exists": "已填写", "not_exists": "未填写"}  # fmt: skip
-KIND_NAMES = {"add": "加分", "deduct": "扣分"}
-PART_NAMES = {**KIND_ZH, "table": "指标项"}  # kinds of parts in Chinese, from the message catalogue
+OP_NAMES = {"==": word("views_drafts.t1"), "!=": word("views_drafts.t2"), "<": word("views_drafts.t3"), "<=": word("views_drafts.t4"), ">": word("views_drafts.t5"), ">=": word("views_drafts.t6"), "in": word("views_drafts.t7"),
+            "not_in": word("views_drafts.t8"), "exists": word("views_drafts.t9"), "not_exists": word("views_drafts.t10")}  # fmt: skip
+KIND_NAMES = {"add": word("views_drafts.t11"), "deduct": word("views_drafts.t12")}
+PART_NAMES = {**KIND_ZH, "table": word("views_drafts.t13")}  # kinds of parts in Chinese, from the message catalogue
 OPTION_ROWS = 3  # empty rows for new options below a field's options
 MAX_OPTIONS = 200
 
@@ -59,7 +60,7 @@ MAX_OPTIONS = 200
 def _draft(vid: int) -> RulesetVersionRow:
     row = version_or_404(vid)
     if row.status != "draft":
-        flash(f"{row.ref} {STATUS_NAMES[row.status]}，只有草稿可以修改", "error")
+        flash(word("views_drafts.t14", ref=row.ref, STATUS_NAMES=STATUS_NAMES[row.status]), "error")
         abort(redirect(url_for("versions.detail", vid=vid)))
     return row
 
@@ -147,18 +148,18 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
         except EditConflict as exc:
             values["base"] = exc.token
             flash(
-                "其他人已修改了这一部分，您的修改尚未保存：请核对下面他们保存的内容；如仍要保存您填写的内容，请再次保存",
+                word("views_drafts.t15"),
                 "error",
             )
             return self._page(form, row, doc, part, values, conflict=exc.current if exc.current is not None else {})
         except DraftProblems as exc:
             errors, general = on_inputs(exc.problems, exc.document, form.kind, exc.where, form.prefix)
-            flash(f"未保存：有 {len(exc.problems)} 个问题，请按提示修改", "error")
+            flash(word("views_drafts.t16", len=len(exc.problems)), "error")
             return self._page(form, row, doc, part, values, errors, general)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return self._page(form, row, doc, part, values)
-        flash(f"已保存：{what}", "success")
+        flash(word("views_drafts.t17", what=what), "success")
         return redirect(done(after))
 
     def _remove(self, vid: int, part: Part, what: str, back: str, change: Callable[[dict[str, Any]], None] | None = None,
@@ -173,18 +174,18 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
                 drafts.edit(session, vid, current_user.username, what, part, request.form.get("base"), apply)
         except FactInUse as exc:
             users = "、".join(f"{PART_NAMES[kind]} {key}" for kind, key in exc.users)
-            flash(f"不能删除事实字段 {exc.name}：以下内容使用了它——{users}；请先修改它们", "error")
+            flash(word("views_drafts.t18", name=exc.name, users=users), "error")
             return redirect(back)
         except EditConflict:
-            flash("其他人已修改了这一部分，未删除：请核对后再操作", "error")
+            flash(word("views_drafts.t19"), "error")
             return redirect(back)
         except DraftProblems as exc:
-            flash("未删除：删除后版本将有问题——" + "；".join(described(p, exc.document) for p in exc.problems), "error")
+            flash(word("views_drafts.t20") + "；".join(described(p, exc.document) for p in exc.problems), "error")
             return redirect(back)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return redirect(back)
-        flash(f"已删除：{what}", "success")
+        flash(word("views_drafts.t21", what=what), "success")
         return redirect(url_for("versions.detail", vid=vid))
 
     # -- the version's information --------------------------------------------------------------------------
@@ -192,7 +193,9 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/edit", methods=["GET", "POST"])
     @requires("editor")
     def edit_meta(self, vid: int) -> Any:
-        return self._edit(vid, _meta_form(), drafts.META, "版本信息", lambda _: url_for("versions.detail", vid=vid))
+        return self._edit(
+            vid, _meta_form(), drafts.META, word("views_drafts.t22"), lambda _: url_for("versions.detail", vid=vid)
+        )
 
     # -- categories and eligibility ---------------------------------------------------------------------------
 
@@ -212,7 +215,9 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/categories/<code>/delete", methods=["POST"])
     @requires("editor")
     def delete_category(self, vid: int, code: str) -> Any:
-        return self._remove(vid, ("category", code), f"删除类别 {code}", url_for(".edit_category", vid=vid, code=code))
+        return self._remove(
+            vid, ("category", code), word("views_drafts.t23", code=code), url_for(".edit_category", vid=vid, code=code)
+        )
 
     @expose("/<int:vid>/eligibility/<code>", methods=["GET", "POST"])
     @requires("editor")
@@ -229,7 +234,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/eligibility/<code>/delete", methods=["POST"])
     @requires("editor")
     def delete_requirement(self, vid: int, code: str) -> Any:
-        return self._remove(vid, ("requirement", code), f"删除资格条件 {code}",
+        return self._remove(vid, ("requirement", code), word("views_drafts.t24", code=code),
                             url_for(".edit_requirement", vid=vid, code=code))  # fmt: skip
 
     # -- indicators and items ------------------------------------------------------------------------------
@@ -251,7 +256,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/indicators/<code>/delete", methods=["POST"])
     @requires("editor")
     def delete_indicator(self, vid: int, code: str) -> Any:
-        return self._remove(vid, ("indicator", code), f"删除指标项 {code} 及其细则",
+        return self._remove(vid, ("indicator", code), word("views_drafts.t25", code=code),
                             url_for(".edit_indicator", vid=vid, code=code))  # fmt: skip
 
     @expose("/<int:vid>/items/<code>", methods=["GET", "POST"])
@@ -272,7 +277,9 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/items/<code>/delete", methods=["POST"])
     @requires("editor")
     def delete_item(self, vid: int, code: str) -> Any:
-        return self._remove(vid, ("item", code), f"删除赋分细则 {code}", url_for(".edit_item", vid=vid, code=code))
+        return self._remove(
+            vid, ("item", code), word("views_drafts.t26", code=code), url_for(".edit_item", vid=vid, code=code)
+        )
 
     def _indicator_of(self, vid: int, item_code: str) -> dict[str, Any]:
         doc = rulesets.document(_draft(vid))
@@ -298,7 +305,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/facts/<field>/delete", methods=["POST"])
     @requires("editor")
     def delete_fact(self, vid: int, field: str) -> Any:
-        return self._remove(vid, ("fact", field), f"删除事实字段 {field}", url_for(".edit_fact", vid=vid, field=field),
+        return self._remove(vid, ("fact", field), word("views_drafts.t27", field=field), url_for(".edit_fact", vid=vid, field=field),
                             lambda doc: drafts.remove_fact(doc, field))  # fmt: skip
 
     # -- test cases ------------------------------------------------------------------------------------------
@@ -339,23 +346,23 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             as_of = dt.date.fromisoformat(values["as_of"]) if values.get("as_of") else None
             result = compile_version(model).score(parse_facts(list(catalogue.values()), values), as_of=as_of)
         except (RulesetError, ValueError):
-            flash("此草稿未通过校验或评分日期无效，无法计算当前结果", "error")
+            flash(word("views_drafts.t28"), "error")
             return self._page(form, row, doc, part, dict(request.form))
         except FactsError as exc:
             errors = {f"fact_{k}": v for k, v in exc.texts("zh").items()}
-            flash("申请事实有误，无法计算当前结果", "error")
+            flash(word("views_drafts.t29"), "error")
             return self._page(form, row, doc, part, dict(request.form), errors)
         values.update({"exp_eligible": "true" if result["eligible"] else "false", "exp_total": _plain(result["total"])})
         values.update({f"exp_cat_{c['code']}": _plain(c["points"]) for c in result["categories"]})
         values.update({f"exp_ind_{i['code']}": _plain(i["points"]) for i in result["indicators"]})
-        flash("已按此草稿当前的计算结果填写预期结果，尚未保存：请逐项核对后保存", "success")
+        flash(word("views_drafts.t30"), "success")
         return self._page(form, row, doc, part, values)
 
     @expose("/<int:vid>/cases/<int:pos>/delete", methods=["POST"])
     @requires("editor")
     def delete_case(self, vid: int, pos: int) -> Any:
         part = self._case_part(vid, pos)
-        return self._remove(vid, part, f"删除测试用例 {part[1]}", url_for("versions.cases", vid=vid))
+        return self._remove(vid, part, word("views_drafts.t31", part=part[1]), url_for("versions.cases", vid=vid))
 
 
 # -- the forms -------------------------------------------------------------------------------------------------

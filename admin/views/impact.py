@@ -1,6 +1,6 @@
 """影响分析: what a version (a draft or any other) does to a population, against a base version.
 
-The analysis runs in a background process (``jifen.services.impact_jobs``); the page starts it, then shows
+The analysis runs in a background process (``jifen.standard.impact_jobs``); the page starts it, then shows
 its progress (the page reloads itself) and its report, with charts drawn here as SVG and the workbook the
 job wrote.
 """
@@ -21,9 +21,10 @@ from markupsafe import Markup
 from admin.auth import RoleMixin
 from admin.charts import change_bars, histogram_chart
 from admin.views.versions import _message
-from jifen.db import get_db, get_session
+from admin.words import word
 from jifen.errors import ServiceError
-from jifen.services import impact, impact_jobs, rulesets
+from jifen.standard import impact, impact_jobs, rulesets
+from jifen.store.db import get_db, get_session
 from jifen.workbook import MIMETYPE
 from jifen.workbook.impact import DIRECTION_NAMES, SIDE_NAMES, number, signed, summary_rows
 
@@ -92,31 +93,31 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         try:
             on = dt.date.fromisoformat(form.get("date", ""))
         except ValueError:
-            errors["date"] = "日期无效（格式为 年-月-日）"
+            errors["date"] = word("views_impact.t1")
         try:
             cutoffs = _cutoffs(form.get("cutoffs", ""))
         except InvalidOperation:
-            errors["cutoffs"] = "分数线应为0到10000之间的数字，多个用逗号分隔"
+            errors["cutoffs"] = word("views_impact.t2")
         kind = form.get("kind")
         upload = request.files.get("population")
         population: dict[str, Any] = {}
         if kind == "stored":
             year = form.get("year", type=int)
             if year is None or not 2000 <= year <= 2100:
-                errors["year"] = "请填写年度（如 2026）"
+                errors["year"] = word("views_impact.t3")
             population = {"kind": "stored", "year": year}
         elif kind == "file":
             if upload is None or not upload.filename:
-                errors["population"] = "请选择申请文件（JSON 数组或 JSON Lines，与 score 命令的输入相同）"
+                errors["population"] = word("views_impact.t4")
             population = {"kind": "file", "name": upload.filename if upload else ""}
         else:
-            errors["kind"] = "请选择申请人群"
+            errors["kind"] = word("views_impact.t5")
         chosen: dict[str, Any] = {}
         for key in ("version", "base"):
             vid = form.get(key, type=int)
             try:
                 if vid is None:
-                    raise ServiceError("请选择版本")
+                    raise ServiceError(word("views_impact.t6"))
                 # a draft that does not validate is refused here, with its problems in Chinese
                 chosen[f"{key}_ref"] = impact.load_version(session, vid).ref
                 chosen[key] = vid
@@ -163,7 +164,7 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
     def workbook(self, job_id: str) -> Any:
         job = impact_jobs.load(jobs_root(), job_id)
         if job is None or job.workbook is None:
-            flash("报告尚未完成", "error")
+            flash(word("views_impact.t7"), "error")
             return redirect(url_for(".job", job_id=job_id) if job else url_for(".index"))
         report = job.report() or {}
         name = f"impact-{report['version']['ref']}-vs-{report['base']['ref']}".replace("/", "-") + ".xlsx"

@@ -7,11 +7,11 @@ from typing import Any
 from flask import redirect, url_for
 from flask_admin import BaseView, expose
 
+from admin.application_words import value_text
 from admin.auth import RoleMixin
 from admin.views.versions import loaded, version_or_404
+from admin.words import names
 from engine.lint import counts, lint
-
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 class LintView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -27,12 +27,15 @@ class LintView(RoleMixin, BaseView):  # type: ignore[misc]
         row = version_or_404(vid)
         model, problems = loaded(row)
         findings = lint(model) if model is not None else []
+        catalogue = model.catalogue if model is not None else {}
         return self.render(
             "admin/lint/index.html",
             row=row,
             problems=problems,
             findings=findings,
             counts=counts(findings),
-            severity_names=SEVERITY_NAMES,
-            labels={f.name: f.label for f in model.facts} if model is not None else {},
+            severity_names=names("lint_severities"),
+            check_names=names("lint_checks"),
+            label=lambda name: catalogue[name].label if name in catalogue else name,
+            value=lambda name, value: value_text(catalogue.get(name), value),
         )

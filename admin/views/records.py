@@ -12,23 +12,19 @@ from flask_admin.contrib.sqla import ModelView, filters
 from flask_login import current_user
 from sqlalchemy import select
 
+from admin.audit_text import ACTION_NAMES, OBJECT_NAMES, actor_name, changes
 from admin.auth import ROLE_NAMES, RoleMixin, requires
 from admin.clock import local_time
 from admin.forms import writing
-from admin.problems import WORDS
-from admin.views.versions import STATUS_NAMES, _message
+from admin.views.versions import _message
+from admin.words import word
 from engine.describe import value_text
-from jifen.db import get_session
+from jifen.access import api_clients, departments, users
 from jifen.errors import ServiceError
-from jifen.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
-from jifen.services import api_clients, departments, rulesets, scores, users
-
-ACTION_NAMES = {"edit": "修改", "import": "导入", "clone": "克隆", "publish": "发布", "retire": "停用", "delete": "删除",
-                "create": "创建", "revoke": "吊销", "login": "登录", "login_failed": "登录失败", "logout": "退出",
-                "set_password": "设置密码", "activate": "启用", "deactivate": "停用", "repair_chain": "修复复核链",
-                "calendar_set": "设置日历", "calendar_remove": "删除日历条目"}  # fmt: skip
-OBJECT_NAMES = {"version": "指标版本", "user": "用户", "api_client": "接口客户端", "score_chain": "复核链",
-                "calendar_day": "工作日历", "application": "申请"}  # fmt: skip
+from jifen.scoring import scores
+from jifen.standard import rulesets
+from jifen.store.db import get_session
+from jifen.store.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
 
 
 def _time(_view: Any, _context: Any, model: Any, name: str) -> str:
@@ -74,13 +70,13 @@ class ScoresView(_ReadOnly):
         "client_name",
         "supersedes_id",
     )
-    column_labels = {"created_at": "时间", "application_ref": "申请编号", "year": "年度", "total": "总分", "eligible": "具备资格",
-                     "content_hash": "版本指纹", "client_name": "接口客户端", "supersedes_id": "复核前记录", "version_id": "版本",
-                     "id": "记录编号", "as_of": "评分日期"}  # fmt: skip
+    column_labels = {"created_at": word("views_records.t23"), "application_ref": word("views_records.t24"), "year": word("views_records.t25"), "total": word("views_records.t26"), "eligible": word("views_records.t27"),
+                     "content_hash": word("views_records.t28"), "client_name": word("views_records.t19"), "supersedes_id": word("views_records.t29"), "version_id": word("views_records.t30"),
+                     "id": word("views_records.t31"), "as_of": word("views_records.t32")}  # fmt: skip
     column_searchable_list = ("application_ref",)
     column_filters = ("year", "version_id", "eligible", "client_name",
-                      filters.DateTimeGreaterFilter(ScoreRow.created_at, "时间晚于"),
-                      filters.DateTimeSmallerFilter(ScoreRow.created_at, "时间早于"))  # fmt: skip
+                      filters.DateTimeGreaterFilter(ScoreRow.created_at, word("views_records.t33")),
+                      filters.DateTimeSmallerFilter(ScoreRow.created_at, word("views_records.t34")))  # fmt: skip
     column_default_sort = ("created_at", True)
     details_template = "admin/score_details.html"
     column_formatters = {"content_hash": lambda v, c, m, p: m.content_hash[:19] + "…", "created_at": _time}
@@ -96,9 +92,9 @@ class ScoresView(_ReadOnly):
         except ServiceError:
             abort(404)
         if verdict["reproduced"]:
-            flash("核验通过：按原版本重新计算，结果与存档完全一致", "success")
+            flash(word("views_records.t35"), "success")
         else:
-            flash("核验未通过：" + "；".join(verdict["differences"]), "error")
+            flash(word("views_records.t36") + "；".join(verdict["differences"]), "error")
         return redirect(url_for(".details_view", id=score_id))
 
     def render(self, template: str, **kwargs: Any) -> Any:
@@ -114,20 +110,21 @@ class AuditLogView(_ReadOnly):
     """Who changed what, when; before and after side by side."""
 
     column_list = ("at", "actor", "action", "object_type", "object_ref", "note")
-    column_labels = {"at": "时间", "actor": "操作人", "action": "操作", "object_type": "对象类型", "object_ref": "对象", "note": "说明",
-                     "before": "修改前", "after": "修改后", "object_id": "对象编号"}  # fmt: skip
+    column_labels = {"at": word("views_records.t23"), "actor": word("views_records.t37"), "action": word("views_records.t38"), "object_type": word("views_records.t39"), "object_ref": word("views_records.t40"), "note": word("views_records.t41"),
+                     "before": word("views_records.t42"), "after": word("views_records.t43"), "object_id": word("views_records.t44")}  # fmt: skip
     # by user, action (logins apart from changes), kind of object, version (its reference) and time
     column_filters = ("actor",
-                      filters.FilterEqual(AuditEntry.action, "操作", options=list(ACTION_NAMES.items())),
-                      filters.FilterNotEqual(AuditEntry.action, "操作", options=list(ACTION_NAMES.items())),
-                      filters.FilterEqual(AuditEntry.object_type, "对象类型", options=list(OBJECT_NAMES.items())),
+                      filters.FilterEqual(AuditEntry.action, word("views_records.t38"), options=list(ACTION_NAMES.items())),
+                      filters.FilterNotEqual(AuditEntry.action, word("views_records.t38"), options=list(ACTION_NAMES.items())),
+                      filters.FilterEqual(AuditEntry.object_type, word("views_records.t39"), options=list(OBJECT_NAMES.items())),
                       "object_ref",
-                      filters.DateTimeGreaterFilter(AuditEntry.at, "时间晚于"),
-                      filters.DateTimeSmallerFilter(AuditEntry.at, "时间早于"))  # fmt: skip
+                      filters.DateTimeGreaterFilter(AuditEntry.at, word("views_records.t33")),
+                      filters.DateTimeSmallerFilter(AuditEntry.at, word("views_records.t34")))  # fmt: skip
     column_searchable_list = ("object_ref", "actor")
     column_default_sort = ("at", True)
     details_template = "admin/audit_details.html"
-    column_formatters = {"at": _time, "action": _named(ACTION_NAMES), "object_type": _named(OBJECT_NAMES)}
+    column_formatters = {"at": _time, "action": _named(ACTION_NAMES), "object_type": _named(OBJECT_NAMES),
+                         "actor": lambda _v, _c, model, _n: actor_name(model.actor)}  # fmt: skip
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         _model_view_init(self, AuditEntry, session, **kwargs)
@@ -135,53 +132,11 @@ class AuditLogView(_ReadOnly):
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
-            kwargs["before"] = (
-                json.dumps(model.before, ensure_ascii=False, indent=1) if model.before is not None else ""
-            )
-            kwargs["after"] = json.dumps(model.after, ensure_ascii=False, indent=1) if model.after is not None else ""
             kwargs["actions"], kwargs["objects"] = ACTION_NAMES, OBJECT_NAMES
-            kwargs["changes"] = changes(model.before, model.after)
+            kwargs["actor"] = actor_name(model.actor)
+            kwargs["changes"] = changes(model.before, model.after, model.object_type)
+            kwargs["record"] = changes(model.before, model.after, model.object_type, everything=True)
         return super().render(template, **kwargs)
-
-
-def _flat(value: Any, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
-    """A JSON value as {path: leaf}; list entries named by their code or name when they have one."""
-    if isinstance(value, dict):
-        out: dict[tuple[str, ...], Any] = {}
-        for key, item in value.items():
-            out.update(_flat(item, (*path, str(key))))
-        return out or {path: {}}
-    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
-        out = {}
-        for i, item in enumerate(value):
-            name = item.get("code") or item.get("name") if isinstance(item, dict) else None
-            out.update(_flat(item, (*path, str(name) if name else f"第{i + 1}项")))
-        return out
-    return {path: value}
-
-
-def _leaf(value: Any) -> str:
-    if value is None:
-        return "（无）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(_leaf(v) for v in value) or "（空）"
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
-
-
-def changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
-    """What an audit entry changed, as (which, old, new): 「条件 › 值：10 → 12」, only what differs."""
-    old, new = _flat(before) if before is not None else {}, _flat(after) if after is not None else {}
-    rows = []
-    for path in sorted(old.keys() | new.keys(), key=lambda p: (p not in old, p)):
-        if old.get(path, None) != new.get(path, None) or (path in old) != (path in new):
-            which = " › ".join(WORDS.get(part, part) for part in path) or "（整体）"
-            shown = [_leaf(side.get(path)) if path in side else "（无）" for side in (old, new)]
-            if path[-1:] == ("status",):
-                shown = [STATUS_NAMES.get(v, v) for v in shown]
-            rows.append((which, shown[0], shown[1]))
-    return rows
 
 
 def _fact_rows(score: ScoreRow, facts: Any) -> list[tuple[str, str, str]]:
@@ -193,7 +148,7 @@ def _fact_rows(score: ScoreRow, facts: Any) -> list[tuple[str, str, str]]:
     rows = []
     for name, value in facts.items() if isinstance(facts, dict) else []:
         field = catalogue.get(name)
-        shown = value_text(value, field) if value is not None else "（未填写）"
+        shown = value_text(value, field) if value is not None else word("views_records.t51")
         rows.append((field.label if field else name, shown, json.dumps(value, ensure_ascii=False)))
     return rows
 
@@ -209,13 +164,18 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
                     users.create_user(session, request.form.get("username", "").strip(), request.form.get("role", ""),
                                       request.form.get("password", ""), actor=current_user.username,
                                       department=request.form.get("department") or None)  # fmt: skip
-                flash("已创建用户", "success")
+                flash(word("views_records.t52"), "success")
                 return redirect(url_for(".index"))
             except ServiceError as exc:
                 flash(_message(exc), "error")
         rows = list(get_session().scalars(select(User).order_by(User.username)))
-        return self.render("admin/users.html", rows=rows, roles=ROLES, role_names=ROLE_NAMES,
-                           departments=departments.known(get_session()))
+        return self.render(
+            "admin/users.html",
+            rows=rows,
+            roles=ROLES,
+            role_names=ROLE_NAMES,
+            departments=departments.known(get_session()),
+        )
 
     @expose("/<int:user_id>/active", methods=["POST"])
     @requires("admin")
@@ -225,11 +185,10 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
             if user is None:
                 abort(404)
             if user.username == current_user.username:
-                flash("不能停用自己的账号", "error")
+                flash(word("views_records.t53"), "error")
                 return redirect(url_for(".index"))
             users.set_active(session, user, not user.active, actor=current_user.username)
         return redirect(url_for(".index"))
-
 
 
 class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -245,7 +204,7 @@ class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]
                     _client, key = api_clients.create_client(
                         session, request.form.get("name", "").strip(), scopes, current_user.username
                     )
-                flash("已创建接口客户端。密钥只显示这一次，请立即复制并妥善保存。", "success")
+                flash(word("views_records.t54"), "success")
             except ServiceError as exc:
                 flash(_message(exc), "error")
         rows = list(get_session().scalars(select(ApiClient).order_by(ApiClient.name)))
@@ -257,7 +216,7 @@ class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]
         try:
             with writing() as session:
                 api_clients.revoke_client(session, name, current_user.username)
-            flash(f"已吊销 {name} 的密钥", "success")
+            flash(word("views_records.t55", name=name), "success")
         except ServiceError as exc:
             flash(_message(exc), "error")
         return redirect(url_for(".index"))

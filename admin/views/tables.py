@@ -23,13 +23,14 @@ from admin.forms import TYPE_NAMES, enum_options, text, writing
 from admin.problems import WORDS, described, form_input, inside, message
 from admin.views.drafts import _draft
 from admin.views.versions import _message
+from admin.words import word
 from engine import RulesetError, parse_document
 from engine.describe import item_sentence
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
 from jifen.errors import ServiceError
-from jifen.services import drafts, rulesets
-from jifen.services.drafts import DraftProblems, EditConflict, Part
+from jifen.standard import drafts, rulesets
+from jifen.standard.drafts import DraftProblems, EditConflict, Part
 
 LOADED_MAX = 400_000  # characters of the indicator as loaded, kept in the form to say what others changed
 _ITEM_PATH = re.compile(r"items\[(\d+)\](?:\.(.*))?$")
@@ -65,7 +66,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         items = [x for x in current.get("items") or [] if isinstance(x, dict)]
         if request.method == "GET":
             if len(items) + table.BLANK_ROWS > table.MAX_ROWS:
-                flash(f"此指标项有{len(items)}个细则，超过表格可保存的{table.MAX_ROWS}行：请在逐项表单中修改", "error")
+                flash(word("views_tables.t1", len=len(items), MAX_ROWS=table.MAX_ROWS), "error")
             columns = table.columns_of(items, catalogue)
             rows = table.rows_of(items, columns, catalogue)
             rows += table.blank_rows(len(rows))
@@ -75,7 +76,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             return self._page(row, doc, part, header, columns, rows)
         form = request.form
         if table.rows_sent(form) > table.MAX_ROWS:  # never save a table cut short
-            flash(f"未保存：表格最多{table.MAX_ROWS}行，请分成几个指标项，或在逐项表单中修改", "error")
+            flash(word("views_tables.t2", MAX_ROWS=table.MAX_ROWS), "error")
             return redirect(request.url)
         columns = table.columns_from_form(form, catalogue)
         rows = table.rows_from_form(form, columns, catalogue)
@@ -86,19 +87,19 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         if form.get("step") in ("add_column", "add_row"):  # without JavaScript: the page again, nothing saved
             if form.get("step") == "add_row" and len(rows) < table.MAX_ROWS:
                 rows += table.blank_rows(len(rows), 1)
-                flash("已增加一行，填写后请保存整个指标项（尚未保存）", "info")
+                flash(word("views_tables.t3"), "info")
             elif (
                 form.get("step") == "add_column" and columns and columns[-1] not in text(form.get("columns")).split(",")
             ):
-                flash(f"已增加条件列“{catalogue[columns[-1]].label}”，填写后请保存整个指标项（尚未保存）", "info")
+                flash(word("views_tables.t4", label=catalogue[columns[-1]].label), "info")
             else:
-                flash("没有可增加的内容（尚未保存）", "info")
+                flash(word("views_tables.t5"), "info")
             return self._page(row, doc, part, header, columns, rows)
         built = table.items_from_rows(rows, items, columns, catalogue)
         indicator = table.indicator_from(header, current, built.items)
         origins: list[int | None] = list(range(len(built.items)))
         code = indicator.get("code")
-        what = f"指标项 {code}（表格）"
+        what = word("views_tables.t6", code=code)
         base = header["base"] if part is not None else None
         loaded = _loaded(header["loaded"])
         merged_note = ""
@@ -115,12 +116,11 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
                 if key not in merged.conflicts:
                     header[key] = table.indicator_values(merged.indicator)[key]
             if merged.conflicts:
-                named = "、".join(_HEADER_NAMES.get(c, f"细则 {c}") for c in merged.conflicts)
-                flash(f"其他人已修改了这个指标项，其中 {named} 你们都改了，未保存：表格已带上他们的其他修改，"
-                      "冲突处保留您填写的内容；请核对下面他们改动的内容，确认后再次保存", "error")  # fmt: skip
+                named = "、".join(_HEADER_NAMES.get(c, word("views_tables.t7", c=c)) for c in merged.conflicts)
+                flash(word("views_tables.t8", named=named), "error")  # fmt: skip
                 return self._page(row, doc, part, header, columns, shown, conflict=changes)
             indicator, origins = merged.indicator, merged.origins
-            merged_note = "；已同时保留其他人刚才的修改：" + "；".join(f"{w} {v}" for w, v in changes)
+            merged_note = word("views_tables.t9") + "；".join(f"{w} {v}" for w, v in changes)
 
         def apply(d: dict[str, Any]) -> Part | None:
             if part is None:
@@ -136,17 +136,17 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             changes = _changes(fresh, _loaded(header["loaded"]), exc.current)
             header["base"] = exc.token
             header["loaded"] = json.dumps(exc.current, ensure_ascii=False) if exc.current is not None else ""
-            flash("其他人已修改了这个指标项，您的修改尚未保存：请核对下面他们改动的内容；如仍要保存您填写的内容，请再次保存",
+            flash(word("views_tables.t10"),
                   "error")  # fmt: skip
             return self._page(row, fresh, part, header, columns, rows, conflict=changes)
         except DraftProblems as exc:
             errors, general = _on_cells(exc, built, origins)
-            flash(f"未保存：有 {len(exc.problems)} 个问题，已在表格中标出，请按提示修改", "error")
+            flash(word("views_tables.t11", len=len(exc.problems)), "error")
             return self._page(row, doc, part, header, columns, shown, errors, general)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return self._page(row, doc, part, header, columns, shown)
-        flash(f"已保存：{what}{merged_note}", "success")
+        flash(word("views_tables.t12", what=what, merged_note=merged_note), "success")
         return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
 
     def _page(self, row: Any, doc: dict[str, Any], part: Part | None, header: dict[str, Any], columns: list[str],
@@ -165,10 +165,10 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         )  # fmt: skip
 
 
-_CELL_NAMES = {"code": "编号", "label": "名称", "kind": "计分方式", "points": "分值", "unit_field": "计分字段", "unit": "每满",
-               "offset": "基础分", "cap": "本项上限", "group": "不累加组", "reference": "政策依据", "complex": "条件"}  # fmt: skip
-_HEADER_NAMES = {"code": "指标项编号", "name": "指标项名称", "category": "所属类别", "cap": "指标项上限", "departments": "责任部门",
-                 "reference": "政策依据条款", "rows": "赋分细则"}  # fmt: skip
+_CELL_NAMES = {"code": word("views_tables.t13"), "label": word("views_tables.t14"), "kind": word("views_tables.t15"), "points": word("views_tables.t16"), "unit_field": word("views_tables.t17"), "unit": word("views_tables.t18"),
+               "offset": word("views_tables.t19"), "cap": word("views_tables.t20"), "group": word("views_tables.t21"), "reference": word("views_tables.t22"), "complex": word("views_tables.t23")}  # fmt: skip
+_HEADER_NAMES = {"code": word("views_tables.t24"), "name": word("views_tables.t25"), "category": word("views_tables.t26"), "cap": word("views_tables.t27"), "departments": word("views_tables.t28"),
+                 "reference": word("views_tables.t29"), "rows": word("views_tables.t30")}  # fmt: skip
 _CELL = re.compile(r"r(\d+)_(.+)$")
 
 
@@ -180,16 +180,20 @@ def _summary(errors: dict[str, list[str]], rows: list[table.Row], catalogue: dic
     for name, texts in errors.items():
         found = _CELL.match(name)
         if not found or int(found.group(1)) not in position:
-            lines += [f"{_HEADER_NAMES.get(name, '指标项')}：{t}" for t in texts]
+            lines += [
+                word("views_tables.t31", get=_HEADER_NAMES.get(name, word("views_tables.t40")), t=t) for t in texts
+            ]
             continue
         i, cell = int(found.group(1)), found.group(2)
         if cell.startswith("c_"):
             field, _, slot = cell[2:].rpartition("_")
             f = catalogue.get(field)
-            column = f"{f.label if f else field}条件{int(slot) + 1 if slot.isdigit() else ''}"
+            column = word(
+                "views_tables.t32", field=f.label if f else field, value=int(slot) + 1 if slot.isdigit() else ""
+            )
         else:
             column = _CELL_NAMES.get(cell, cell)
-        where = f"第{position[i]}行" + (f"（{codes[i]}）" if codes[i] else "")
+        where = word("views_tables.t33", position=position[i]) + (f"（{codes[i]}）" if codes[i] else "")
         lines += [f"{where} · {column}：{t}" for t in texts]
     return lines
 
@@ -269,7 +273,16 @@ def _changes(doc: dict[str, Any], loaded: dict[str, Any] | None, now: Any) -> li
         if before.get(key) != now.get(key):
             shown = [("、".join(map(str, v)) if isinstance(v, list) else "" if v is None else str(v))
                      for v in (before.get(key), now.get(key))]  # fmt: skip
-            lines.append((WORDS.get(key, key), f"{shown[0] or '（空）'} → {shown[1] or '（空）'}"))
+            lines.append(
+                (
+                    WORDS.get(key, key),
+                    word(
+                        "views_tables.t34",
+                        value=shown[0] or word("views_tables.t39"),
+                        value2=shown[1] or word("views_tables.t39"),
+                    ),
+                )
+            )
     old_sentences = _sentences(doc, before.get("code"), before) if loaded else {}
     new_sentences = _sentences(doc, now.get("code"), now)
     old_items = {i.get("code"): i for i in before.get("items", []) if isinstance(i, dict)}
@@ -278,21 +291,29 @@ def _changes(doc: dict[str, Any], loaded: dict[str, Any] | None, now: Any) -> li
         if old_items.get(code) == new_items.get(code):
             continue
         label = (new_items.get(code) or old_items.get(code) or {}).get("label", "")
-        was = old_sentences.get(str(code), "（无此细则）" if code not in old_items else "")
-        is_ = new_sentences.get(str(code), "（已删除）" if code not in new_items else "")
+        was = old_sentences.get(str(code), word("views_tables.t35") if code not in old_items else "")
+        is_ = new_sentences.get(str(code), word("views_tables.t36") if code not in new_items else "")
         if was and was == is_:  # the same in words: say which fields changed
             old, new = old_items.get(code) or {}, new_items.get(code) or {}
             for key in dict.fromkeys([*old, *new]):
                 if old.get(key) != new.get(key):
                     lines.append(
-                        (f"细则 {code} · {WORDS.get(key, key)}", f"{_plain(old.get(key))} → {_plain(new.get(key))}")
+                        (
+                            word("views_tables.t37", code=code, get=WORDS.get(key, key)),
+                            f"{_plain(old.get(key))} → {_plain(new.get(key))}",
+                        )
                     )
             continue
-        lines.append((f"细则 {code} {label}", f"{was or '（原内容）'} → {is_ or '（新内容）'}"))
+        lines.append(
+            (
+                word("views_tables.t38", code=code, label=label),
+                word("views_tables.t34", value=was or word("views_tables.t41"), value2=is_ or word("views_tables.t42")),
+            )
+        )
     return lines
 
 
 def _plain(value: Any) -> str:
     if value is None:
-        return "（空）"
+        return word("views_tables.t39")
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

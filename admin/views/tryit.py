@@ -16,13 +16,14 @@ from flask_admin import BaseView, expose
 from admin.auth import RoleMixin
 from admin.forms import fact_inputs, parse_facts
 from admin.views.versions import loaded
+from admin.words import word
 from engine import FactsError, compile_version
 from engine.loader import read_catalogue
 from engine.model import FactField
-from jifen.db import get_session
 from jifen.errors import NoVersionInForce
-from jifen.models import RulesetVersionRow
-from jifen.services import rulesets
+from jifen.standard import rulesets
+from jifen.store.db import get_session
+from jifen.store.models import RulesetVersionRow
 
 
 def _default(versions: list[RulesetVersionRow], today: dt.date) -> int | None:
@@ -61,7 +62,7 @@ class TryItView(RoleMixin, BaseView):  # type: ignore[misc]
             try:
                 as_of = dt.date.fromisoformat(request.form["as_of"])
             except ValueError:
-                errors["as_of"] = ["日期无效（格式为 年-月-日）"]
+                errors["as_of"] = [word("views_tryit.t1")]
         catalogue = list(read_catalogue(rulesets.document(row))) if row is not None else []
         catalogue_b = list(read_catalogue(rulesets.document(other))) if other is not None else []
         asked = {f.name for f in catalogue}
@@ -87,7 +88,7 @@ def _side_by_side(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not all("result" in a for a in answers):
         return []
     a, b = (answer["result"] for answer in answers)
-    out = [{"code": "total", "name": "总分", "a": a["total"], "b": b["total"], "total": True}]
+    out = [{"code": "total", "name": word("views_tryit.t2"), "a": a["total"], "b": b["total"], "total": True}]
     for key in ("categories", "indicators"):
         points_b = {x["code"]: x for x in b[key]}
         seen = set()

@@ -17,21 +17,27 @@ from flask_login import current_user
 from admin.auth import RoleMixin, requires
 from admin.forms import writing
 from admin.problems import described
+from admin.words import names, word
 from engine import Problem, RulesetError, RulesetVersion, run_cases
 from engine.describe import condition_sentence, version_sentences
-from jifen.db import get_session
+from engine.lint import lint
+from jifen.access.users import get_user
 from jifen.errors import Conflict, ImmutableVersion, NotFound, PermissionDenied, ServiceError
-from jifen.models import RulesetVersionRow
-from jifen.services import rulesets
-from jifen.services.users import get_user
+from jifen.standard import rulesets
+from jifen.store.db import get_session
+from jifen.store.models import RulesetVersionRow
 from jifen.workbook import MIMETYPE, CellProblem, is_workbook, read_workbook, version_workbook
 
-STATUS_NAMES = {"draft": "草稿", "published": "已发布", "retired": "已停用"}
+STATUS_NAMES = {
+    "draft": word("views_versions.t1"),
+    "published": word("views_versions.t2"),
+    "retired": word("views_versions.t3"),
+}
 
 
 # what a refusal from outside the catalogue (jifen/messages.py) says, by its kind
-_GENERIC = ((PermissionDenied, "没有权限执行此操作"), (NotFound, "没有找到要操作的内容"),
-            (ImmutableVersion, "已发布或已停用的版本不能修改"), (Conflict, "与已有的内容冲突，未能完成"))  # fmt: skip
+_GENERIC = ((PermissionDenied, word("views_versions.t4")), (NotFound, word("views_versions.t5")),
+            (ImmutableVersion, word("views_versions.t6")), (Conflict, word("views_versions.t7")))  # fmt: skip
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -44,7 +50,7 @@ def _message(exc: Exception, doc: dict[str, Any] | None = None) -> str:
         text = str(exc).split("\n")[0]
         if _CJK.search(text):  # a service that words its refusals in Chinese itself
             return text
-        return next((zh for kind, zh in _GENERIC if isinstance(exc, kind)), "请求未能完成，请检查填写的内容")
+        return next((zh for kind, zh in _GENERIC if isinstance(exc, kind)), word("views_versions.t8"))
     why = [described(w, doc) if isinstance(w, Problem) else w.text("zh") for w in getattr(exc, "why", [])]
     return said.text("zh") + ("：" + "；".join(why) if why else "")
 
@@ -53,9 +59,9 @@ def problem_text(p: Problem, doc: Any = None) -> str:
     """A problem of an imported file in Chinese: a workbook's at its cell (「本市基础分指标!F12」), a YAML file's at
     its place in ``doc``, the file's content as read."""
     if isinstance(p, CellProblem):
-        return f"{p.path or '文件'}：{p.text('zh')}"
+        return word("views_versions.t9", value=p.path or word("views_versions.t42"), text=p.text("zh"))
     text = described(p, doc if isinstance(doc, dict) else None)
-    return text if p.path else f"文件：{text}"
+    return text if p.path else word("views_versions.t10", text=text)
 
 
 def _read_yaml(text: str) -> Any:
@@ -70,10 +76,23 @@ def range_text(fact: dict[str, Any]) -> str:
     """A catalogue field's range in words: 「1至5」, 「不小于0」, 「不大于100」."""
     low, high = fact.get("min"), fact.get("max")
     if low is not None and high is not None:
-        return f"{low}至{high}"
+        return word("views_versions.t11", low=low, high=high)
     if low is not None:
-        return f"不小于{low}"
-    return f"不大于{high}" if high is not None else ""
+        return word("views_versions.t12", low=low)
+    return word("views_versions.t13", high=high) if high is not None else ""
+
+
+def lint_warnings(row: RulesetVersionRow) -> list[dict[str, str]]:
+    """A draft's lint warnings as the publisher ticks them: each with a key (stable while the draft is unchanged),
+    its code, and its name, place and explanation in Chinese."""
+    if row.status != "draft":
+        return []
+    model, _problems = loaded(row)
+    if model is None:
+        return []
+    checks = names("lint_checks")
+    return [{"key": f"{f.code}|{f.where}", "code": f.code, "name": checks[f.code], "where": f.where_zh,
+             "message": f.message("zh")} for f in lint(model) if f.severity == "warning"]  # fmt: skip
 
 
 def download(data: bytes, name: str) -> Response:
@@ -132,16 +151,16 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         row = version_or_404(vid)
         target = row.year if typed == "" else int(typed) if re.fullmatch(r"-?\d{1,9}", typed) else 0
         if not 2000 <= target <= 2100:
-            flash(f"年度 {request.form.get('year', '')[:10]} 无效：年度应在2000至2100之间", "error")
+            flash(word("views_versions.t14", value=request.form.get("year", "")[:10]), "error")
             return redirect(url_for(".detail", vid=vid))
         published = rulesets.list_versions(get_session(), ruleset=row.ruleset.code, year=target, status="published")
         if published and request.form.get("confirmed") != "1":
             refs = "、".join(v.ref for v in published)
             return self.render(
-                "admin/versions/confirm.html", title=f"克隆 {row.ref} 到 {target} 年度", action=url_for(".clone", vid=vid),
-                lines=[f"{target} 年度已有已发布的版本：{refs}。",
-                       f"克隆得到的是 {target} 年度的一个新修订（草稿）；它在发布前不会生效，发布后按生效日期取代或接续已发布的版本。"],
-                timelines=[], hidden={"year": target}, note=None, button="确认克隆", back=url_for(".detail", vid=vid),
+                "admin/versions/confirm.html", title=word("views_versions.t15", ref=row.ref, target=target), action=url_for(".clone", vid=vid),
+                lines=[word("views_versions.t16", target=target, refs=refs),
+                       word("views_versions.t17", target=target)],
+                timelines=[], hidden={"year": target}, note=None, button=word("views_versions.t18"), back=url_for(".detail", vid=vid),
             )  # fmt: skip
         try:
             with writing() as session:
@@ -150,7 +169,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         except ServiceError as exc:
             flash(_message(exc), "error")
             return redirect(url_for(".detail", vid=vid))
-        flash(f"已创建草稿 {ref}", "success")
+        flash(word("views_versions.t19", ref=ref), "success")
         return redirect(url_for(".detail", vid=new_id))
 
     @expose("/<int:vid>/validate")
@@ -158,9 +177,9 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         row = version_or_404(vid)
         _, problems = loaded(row)
         if problems:
-            flash(f"校验发现 {len(problems)} 个问题：" + "；".join(problems), "error")
+            flash(word("views_versions.t20", len=len(problems)) + "；".join(problems), "error")
         else:
-            flash(f"{row.ref} 校验通过", "success")
+            flash(word("views_versions.t21", ref=row.ref), "success")
         return redirect(url_for(".detail", vid=vid))
 
     @expose("/<int:vid>/cases")
@@ -175,54 +194,78 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/publish", methods=["POST"])
     @requires("publisher")
     def publish(self, vid: int) -> Any:
+        """Asks first (which version is in force when, each lint warning to tick); a refusal asks again, with what
+        was typed and ticked kept."""
+        row = version_or_404(vid)
         note = request.form.get("note", "")
+        warnings = lint_warnings(row)
+        ticked = set(request.form.getlist("ack"))
         if request.form.get("confirmed") != "1":
-            row = version_or_404(vid)
-            before, after = rulesets.in_force_timeline(get_session(), row, "published", dt.date.today())
-            return self._confirm(
-                row, f"发布 {row.ref}", "published", url_for(".publish", vid=vid),
-                [f"发布后 {row.ref} 不能再修改；它自 {row.effective_from} 起适用于 {row.year} 年度的积分（同一年度取生效日期"
-                 "不晚于评分日期的最新版本）。", "发布前会再次校验并运行全部测试用例；未通过则不发布。"],
-                (before, after), {"label": "发布说明（说明此版本改了什么、为什么）", "value": note}, "确认发布", "success",
-            )  # fmt: skip
+            return self._confirm_publish(row, note, warnings, ticked)
+        pending = [f for f in warnings if f["key"] not in ticked]
+        if pending:
+            return self._confirm_publish(
+                row, note, warnings, ticked, word("views_versions.tick_each", count=len(pending))
+            )
         try:
             with writing() as session:
-                row = rulesets.publish(session, vid, get_user(session, current_user.username), note)
-                flash(f"已发布 {row.ref}，自 {row.effective_from} 起生效", "success")
+                user = get_user(session, current_user.username)
+                done = rulesets.publish(session, vid, user, note, acknowledged={f["code"] for f in warnings})
+                flash(word("views_versions.published", ref=done.ref, effective_from=done.effective_from), "success")
         except (ServiceError, RulesetError) as exc:
-            flash(_message(exc), "error")
+            return self._confirm_publish(version_or_404(vid), note, warnings, ticked, _message(exc))
         return redirect(url_for(".detail", vid=vid))
+
+    def _confirm_publish(self, row: RulesetVersionRow, note: str, warnings: list[dict[str, str]], ticked: set[str],
+                         error: str | None = None) -> Any:  # fmt: skip
+        before, after = rulesets.in_force_timeline(get_session(), row, "published", dt.date.today())
+        lines = [word("views_versions.publish_applies", ref=row.ref, effective_from=row.effective_from, year=row.year),
+                 word("views_versions.publish_checks")]  # fmt: skip
+        return self._confirm(
+            row, word("views_versions.publish_title", ref=row.ref), "published", url_for(".publish", vid=row.id),
+            lines, (before, after), {"label": word("views_versions.publish_note"), "value": note},
+            word("views_versions.publish_button"), "success", error=error, warnings=warnings, ticked=ticked,
+        )  # fmt: skip
 
     @expose("/<int:vid>/retire", methods=["POST"])
     @requires("publisher")
     def retire(self, vid: int) -> Any:
+        """Asks first; a refusal asks again with the reason as typed."""
+        row = version_or_404(vid)
         note = request.form.get("note", "")
-        if request.form.get("confirmed") != "1":
-            row = version_or_404(vid)
-            before, after = rulesets.in_force_timeline(get_session(), row, "retired", dt.date.today())
-            return self._confirm(
-                row, f"停用 {row.ref}", "retired", url_for(".retire", vid=vid),
-                [f"停用后 {row.ref} 仍可查看，但不再对任何日期生效；已存档的积分不受影响。停用不能撤销。"],
-                (before, after), {"label": "停用原因（必填）", "value": note}, "确认停用", "danger",
-            )  # fmt: skip
-        try:
-            with writing() as session:
-                row = rulesets.retire(session, vid, get_user(session, current_user.username), note)
-                flash(f"已停用 {row.ref}", "success")
-        except ServiceError as exc:
-            flash(_message(exc), "error")
-        return redirect(url_for(".detail", vid=vid))
+        if request.form.get("confirmed") == "1":
+            try:
+                with writing() as session:
+                    done = rulesets.retire(session, vid, get_user(session, current_user.username), note)
+                    flash(word("views_versions.retired", ref=done.ref), "success")
+                return redirect(url_for(".detail", vid=vid))
+            except ServiceError as exc:
+                error: str | None = _message(exc)
+                row = version_or_404(vid)
+        else:
+            error = None
+        before, after = rulesets.in_force_timeline(get_session(), row, "retired", dt.date.today())
+        return self._confirm(
+            row, word("views_versions.retire_title", ref=row.ref), "retired", url_for(".retire", vid=vid),
+            [word("views_versions.retire_remains", ref=row.ref)], (before, after),
+            {"label": word("views_versions.retire_reason"), "value": note}, word("views_versions.retire_button"),
+            "danger", error=error,
+        )  # fmt: skip
 
     def _confirm(self, row: RulesetVersionRow, title: str, status: str, action: str, lines: list[str],
-                 timelines: tuple[Any, Any], note: dict[str, str], button: str, style: str) -> Any:  # fmt: skip
+                 timelines: tuple[Any, Any], note: dict[str, str], button: str, style: str, *, error: str | None = None,
+                 warnings: list[dict[str, str]] | None = None, ticked: set[str] | None = None) -> Any:  # fmt: skip
         """The page that asks before publishing or retiring, showing which version is in force from which date."""
-        before, after = timelines
-        if before == after:
-            lines = [*lines, f"{row.year} 年度生效的版本不会因此改变。"]
-        return self.render("admin/versions/confirm.html", title=title, action=action, lines=lines,
-                           timelines=[("现在", before), ("发布后" if status == "published" else "停用后", after)],
-                           hidden={}, note=note, button=button, style=style,
-                           back=url_for(".detail", vid=row.id))  # fmt: skip
+        if timelines[0] == timelines[1]:
+            lines = [*lines, word("views_versions.in_force_unchanged", year=row.year)]
+        after = (
+            word("views_versions.after_publishing") if status == "published" else word("views_versions.after_retiring")
+        )
+        page = self.render("admin/versions/confirm.html", title=title, action=action, lines=lines,
+                           timelines=[(word("views_versions.now"), timelines[0]), (after, timelines[1])],
+                           hidden={}, note=note, button=button, style=style, error=error, warnings=warnings or [],
+                           ticked=ticked or set(), back=url_for(".detail", vid=row.id))  # fmt: skip
+        return page, 422 if error else 200
 
     @expose("/<int:vid>/delete", methods=["POST"])
     @requires("editor")
@@ -233,7 +276,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         except ServiceError as exc:
             flash(_message(exc), "error")
             return redirect(url_for(".detail", vid=vid))
-        flash("草稿已删除", "success")
+        flash(word("views_versions.t37"), "success")
         return redirect(url_for(".index"))
 
     @expose("/<int:vid>/export")
@@ -267,7 +310,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         if request.method == "POST":
             upload = request.files.get("file")
             if upload is None or not upload.filename:
-                problems.append("请选择一个 YAML 文件或 Excel 工作簿（.xlsx）")
+                problems.append(word("views_versions.t38"))
             else:
                 try:
                     if is_workbook(upload.filename):  # a workbook comes back from circulation as a draft
@@ -276,7 +319,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
                             row, created = rulesets.import_draft(session, model, upload.filename, current_user.username)
                             vid, ref = row.id, row.ref
                         if created and ref != model.ref:
-                            flash(f"{model.ref} 已有不同内容，工作簿已导入为新的草稿 {ref}", "success")
+                            flash(word("views_versions.t39", ref=model.ref, ref2=ref), "success")
                             return redirect(url_for(".detail", vid=vid))
                     else:
                         text = upload.read().decode("utf-8")
@@ -284,10 +327,17 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
                         with writing() as session:
                             row, created = rulesets.import_text(session, text, upload.filename, current_user.username)
                             vid, ref = row.id, row.ref
-                    flash(f"{'已导入' if created else '内容相同，未改变：'} {ref}", "success")
+                    flash(
+                        word(
+                            "views_versions.t40",
+                            value=word("views_versions.t43") if created else word("views_versions.t44"),
+                            ref=ref,
+                        ),
+                        "success",
+                    )
                     return redirect(url_for(".detail", vid=vid))
                 except UnicodeDecodeError:
-                    problems.append("文件不是 UTF-8 编码的文本")
+                    problems.append(word("views_versions.t41"))
                 except RulesetError as exc:
                     problems = [problem_text(p, content) for p in exc.problems]
                 except ServiceError as exc:

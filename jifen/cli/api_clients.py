@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from jifen.access import api_clients
 from jifen.cli import friendly_errors
-from jifen.db import get_db
-from jifen.services import api_clients
+from jifen.store.db import get_db
 
 api_clients_group = AppGroup("api-clients", help="API clients (outside systems) and their keys.")
 

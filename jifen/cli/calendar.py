@@ -7,9 +7,10 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
+from jifen.access import users
+from jifen.applications import workdays
 from jifen.cli import friendly_errors
-from jifen.db import get_db, get_session
-from jifen.services import users, workdays
+from jifen.store.db import get_db, get_session
 
 calendar_group = AppGroup(
     "calendar", help="Working days (holidays and make-up working days) and the bureau's corrections."

@@ -14,9 +14,9 @@ from engine import dumps
 from engine.canonical import plain_number
 from jifen.cli import friendly_errors
 from jifen.cli.score import jobs_option, parse_date_option, progress_bar
-from jifen.db import get_db
-from jifen.population import FileSource, PopulationError, Source, StoredSource
-from jifen.services import impact
+from jifen.standard import impact
+from jifen.standard.population import FileSource, PopulationError, Source, StoredSource
+from jifen.store.db import get_db
 
 
 class CutoffType(click.ParamType):

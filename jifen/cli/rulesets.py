@@ -13,16 +13,16 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from engine import RulesetError, dumps, load_file, run_cases
-from engine.describe import version_sentences
+from engine.describe import materials_sentence, version_sentences
 from engine.lint import counts, lint, report
+from jifen.access.users import get_user, require_role
 from jifen.cli import friendly_errors
 from jifen.cli.impact import impact_command
 from jifen.cli.score import parse_date_option
-from jifen.db import get_db
 from jifen.errors import ServiceError
-from jifen.files import ruleset_files
-from jifen.services import rulesets
-from jifen.services.users import get_user, require_role
+from jifen.standard import rulesets
+from jifen.standard.files import ruleset_files
+from jifen.store.db import get_db
 from jifen.workbook import comparison_workbook, is_workbook, read_workbook, version_workbook
 
 rulesets_group = AppGroup("rulesets", help="Ruleset versions: import, export, compare, publish.")
@@ -143,6 +143,9 @@ def show_command(version: str) -> None:
             click.echo(f"  {ind.code} {ind.name}{cap}  [{'、'.join(ind.departments)}]  {ind.reference}")
             for item in ind.items:
                 click.echo(f"    {item.code} {sentences[item.code]}")
+                materials = materials_sentence(item)
+                if materials:
+                    click.echo(f"      {materials}")
 
 
 @rulesets_group.command("diff")

@@ -11,10 +11,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from jifen.access import users
 from jifen.cli import friendly_errors
-from jifen.db import get_db
-from jifen.models import ROLES, User
-from jifen.services import users
+from jifen.store.db import get_db
+from jifen.store.models import ROLES, User
 
 users_group = AppGroup("users", help="Console users and their roles.")
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from jifen.services import drafts, rulesets
+from jifen.standard import drafts, rulesets
 from tests.admin.conftest import form_fields
 
 Fields = list[tuple[str, str]]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import drafts, rulesets
+from jifen.standard import drafts, rulesets
 from tests.admin.conftest import form_values
 from tests.conftest import RULESETS
 
@@ -156,8 +156,9 @@ def test_run_cases_update_expectation_then_publish(console: Any, db: Any) -> Non
     asked = console.post(f"/admin/versions/{vid}/publish", {"note": "备案租赁住房加分"}).get_data(as_text=True)
     assert "确认发布" in asked and "发布后" in asked  # nothing happens before the confirmation
     refused = console.post(f"/admin/versions/{vid}/publish", {"note": "备案租赁住房加分", "confirmed": "1"})
-    refusal = console.get(refused.headers["Location"]).get_data(as_text=True)
-    assert "不能发布：1 个测试用例未通过" in refusal
+    assert refused.status_code == 422  # asked again, with the reason and the note as typed
+    refusal = refused.get_data(as_text=True)
+    assert "不能发布：1 个测试用例未通过" in refusal and ">备案租赁住房加分</textarea>" in refusal
     assert ("测试用例“典型技术工人”：总分：预期 203.5，实际 205.5；类别“本市基础分指标”：预期 106.5，实际 108.5；"
             "指标项 T3 居住情况及住所：预期 32.5，实际 34.5") in refusal  # fmt: skip
     position = next(i for i, c in enumerate(_doc(db, vid)["cases"]) if c["name"] == "典型技术工人")
@@ -213,7 +214,7 @@ def test_try_it_compare_and_records(console: Any, db: Any, seeded: Any) -> None:
     compare = console.get("/admin/compare/?a=1&b=2").get_data(as_text=True)
     assert "新增" in compare and "T5-5" in compare and "个人纳税4000元" in compare
     assert "每满1个月得<ins>0.25</ins>分" in compare  # T2-2, the rate per month, read as its sentence
-    from jifen.services import api_clients
+    from jifen.access import api_clients
 
     with db.transaction() as s:
         _, key = api_clients.create_client(s, "sys", ["score", "read"], "admin")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from jifen.services import impact_jobs
+from jifen.standard import impact_jobs
 
 BASE = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2026-03-15"}
 
@@ -93,8 +93,8 @@ def test_a_run_on_an_uploaded_file(console: Any, seeded: Any) -> None:
 
 
 def test_a_run_on_the_stored_scores_of_a_year(console: Any, seeded: Any, db: Any) -> None:
-    from jifen.services import scores
-    from jifen.services.api_clients import Caller
+    from jifen.access.api_clients import Caller
+    from jifen.scoring import scores
 
     caller = Caller(None, "test", frozenset({"score"}))  # type: ignore[arg-type]
     with seeded.app_context(), db.factory() as session:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from tests.conftest import RULESETS
 
 
@@ -24,7 +24,8 @@ def test_every_role_reads_the_findings(console: Any, db: Any, role: str) -> None
     page = clean.get_data(as_text=True)
     assert "错误 0 个，警告 0 个，提示 0 个：未发现问题" in page
     noted = console.get(f"/admin/lint/{version_id(db, 'tongxiang/2025/1')}").get_data(as_text=True)
-    assert "提示 1 个" in noted and "unused_fact" in noted and "获见义勇为确认" in noted
+    assert "提示 1 个" in noted and "未使用的事实" in noted and "获见义勇为确认" in noted
+    assert "unused_fact" not in noted and "heroic_act" not in noted  # the check and the fact named in Chinese
 
 
 def test_a_draft_with_a_cap_below_its_points(console: Any, db: Any) -> None:
@@ -38,7 +39,8 @@ def test_a_draft_with_a_cap_below_its_points(console: Any, db: Any) -> None:
     detail = console.get(f"/admin/versions/{vid}").get_data(as_text=True)
     assert f"/admin/lint/{vid}" in detail
     page = console.get(f"/admin/lint/{vid}").get_data(as_text=True)
-    assert "警告" in page and "exceeds_cap" in page and "P1-1" in page
+    assert "警告" in page and "分值超过上限" in page and "P1-1" in page and "exceeds_cap" not in page
+    assert "高于指标P1（年龄）的上限10分" in page
     assert "出生日期：" in page  # the witness, by the facts' Chinese labels
 
 

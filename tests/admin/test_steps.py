@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from tests.admin.conftest import form_values
 
 
@@ -29,7 +29,7 @@ def test_publishing_asks_and_says_which_version_is_in_force_from_when(console: A
 
 
 def test_a_revision_published_mid_year_shows_what_it_replaces(console: Any, db: Any) -> None:
-    from jifen.services import drafts
+    from jifen.standard import drafts
 
     vid = _draft(db, year=2026)
     with db.transaction() as s:
@@ -46,7 +46,7 @@ def test_retiring_needs_a_reason_and_says_what_remains(console: Any, db: Any) ->
     page = console.post("/admin/versions/2/retire", {"note": ""}).get_data(as_text=True)
     assert "停用 tongxiang/2026/1" in page and "停用后" in page and "没有生效的版本" in page
     refused = console.post("/admin/versions/2/retire", {"note": " ", "confirmed": "1"})
-    assert "停用 tongxiang/2026/1 必须填写原因" in console.get(refused.headers["Location"]).get_data(as_text=True)
+    assert refused.status_code == 422 and "停用 tongxiang/2026/1 必须填写原因" in refused.get_data(as_text=True)
     done = console.post("/admin/versions/2/retire", {"note": "被2026年第2次修订取代", "confirmed": "1"})
     detail = console.get(done.headers["Location"]).get_data(as_text=True)
     assert "已停用 tongxiang/2026/1" in detail and "被2026年第2次修订取代" in detail
@@ -111,7 +111,7 @@ def test_try_it_shows_two_versions_side_by_side(console: Any, db: Any) -> None:
 
 
 def test_a_reviewed_result_becomes_the_expectation(console: Any, db: Any) -> None:
-    from jifen.services import drafts
+    from jifen.standard import drafts
 
     vid = _draft(db)
     with db.transaction() as s:
@@ -154,8 +154,8 @@ def test_an_editor_gets_404_for_a_part_that_is_not_there(console: Any, db: Any) 
 
 
 def test_the_audit_log_shows_what_changed_field_by_field(console: Any, db: Any) -> None:
-    from jifen.models import AuditEntry
-    from jifen.services import drafts
+    from jifen.standard import drafts
+    from jifen.store.models import AuditEntry
 
     vid = _draft(db)
     with db.transaction() as s:
@@ -185,3 +185,67 @@ def test_the_audit_log_filters_logins_apart(console: Any, db: Any) -> None:
     # filter 8 is 操作 不等于 (see AuditLogView.column_filters): everything but the logins
     changes = console.get("/admin/audit/?flt0_8=login").get_data(as_text=True)
     assert not cell.search(changes) and re.search(r">\s*导入\s*</td>", changes)
+
+
+def test_each_lint_warning_is_ticked_and_a_refusal_keeps_the_note_and_the_ticks(console: Any, db: Any) -> None:
+    import yaml
+
+    from tests.conftest import RULESETS
+
+    document = yaml.safe_load((RULESETS / "tongxiang-2026.yaml").read_text(encoding="utf-8"))
+    document.update(revision=2, status="draft")
+    document["facts"].append({"name": "x", "type": "number", "label": "测试事实", "min": 0})
+    taxes = next(i for i in document["indicators"] if i["code"] == "T7")  # two bands sharing 40: they add up there
+    taxes["items"] += [{"code": "X-1", "label": "第一档", "when": {"field": "x", "op": "<=", "value": 40}, "fixed": 1},
+                       {"code": "X-2", "label": "第二档", "when": {"field": "x", "op": ">=", "value": 40}, "fixed": 2}]  # fmt: skip
+    with db.transaction() as s:
+        row, _created = rulesets.import_text(s, yaml.safe_dump(document, allow_unicode=True), "x.yaml", "test")
+        vid = row.id
+    console.login("publisher")
+    url = f"/admin/versions/{vid}/publish"
+    page = console.post(url, {"note": "年龄上限调整"}).get_data(as_text=True)
+    assert "静态检查发现 1 个警告，发布前请逐项确认" in page
+    assert (
+        "已知悉：<strong>可能重复累加</strong>（T7：X-1、X-2）" in page and "（“测试事实” 40），两项分值会相加" in page
+    )
+    (key,) = re.findall(r'name="ack" id="ack-1" value="([^"]+)"', page)
+    form = form_values(page)
+    unticked = console.post(url, {**form, "note": "年龄上限调整，见说明"})
+    assert unticked.status_code == 422
+    again = unticked.get_data(as_text=True)
+    assert "还有 1 个静态检查警告没有勾选“已知悉”" in again and ">年龄上限调整，见说明</textarea>" in again
+    assert 'value="' + key + '" checked' not in again
+    with db.transaction() as s:
+        assert rulesets.get_version(s, vid).status == "draft"
+    no_note = console.post(url, {**form, "note": " ", "ack": key})
+    assert no_note.status_code == 422 and f'value="{key}" checked' in no_note.get_data(as_text=True)  # ticks kept
+    done = console.post(url, {**form, "note": "年龄上限调整", "ack": key})
+    assert done.status_code == 302
+    with db.transaction() as s:
+        published = rulesets.get_version(s, vid)
+        assert published.status == "published" and published.publish_note == "年龄上限调整"
+
+
+def test_the_audit_log_names_actors_fields_and_times_in_chinese(console: Any, db: Any) -> None:
+    from jifen.access import audit, users
+    from jifen.store.models import AuditEntry
+
+    vid = _draft(db)
+    with db.transaction() as s:
+        rulesets.publish(s, vid, users.get_user(s, "publisher"), "2027年度标准")
+        entry = s.query(AuditEntry).filter_by(action="publish").one()
+        audit.record(s, "import", "import", "version", object_ref="tongxiang/2099/1")
+        audit.record(s, "bootstrap", "create", "user", object_ref="admin", after={"role": "admin"})
+    console.login("auditor")
+    page = console.get(f"/admin/audit/details/?id={entry.id}").get_data(as_text=True)
+    changes = page[page.index('id="audit-changes"') : page.index('id="audit-record"')]
+    assert '<td>状态</td><td class="before">草稿</td><td class="after">已发布</td>' in changes
+    assert re.search(r'<td>发布时间</td><td class="before">（无）</td><td class="after">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</td>',
+                     changes)  # fmt: skip
+    record = page[page.index('id="audit-record"') :]
+    assert "<td>修改次数</td>" in record and "<td>内容指纹</td>" in record and "<td>创建人</td>" in record
+    for raw in ("lock_version", "content_hash", "published_at", "+00:00", '"status"'):
+        assert raw not in page, raw
+    listing = console.get("/admin/audit/").get_data(as_text=True)
+    assert "命令行导入" in listing and "系统初始化" in listing
+    assert ">import<" not in listing and ">bootstrap<" not in listing

@@ -268,8 +268,8 @@ def score_total(ref: str, facts: dict[str, Any]) -> Decimal:
 
 
 def test_stored_year_uses_the_current_score_of_each_chain(runner: Any, app: Any, db: Any) -> None:
-    from jifen.services import scores
-    from jifen.services.api_clients import Caller
+    from jifen.access.api_clients import Caller
+    from jifen.scoring import scores
 
     caller = Caller(None, "test", frozenset({"score"}))  # type: ignore[arg-type]
 

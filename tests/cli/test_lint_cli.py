@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from engine import dump_yaml, load_file, parse_document, to_document
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from tests.conftest import RULESETS
 
 SAMPLE_2026 = RULESETS / "tongxiang-2026.yaml"
@@ -64,7 +64,7 @@ def test_json_shape(runner: Any) -> None:
             "fields": ["heroic_act"],
             "params": {"field": "heroic_act", "label": "获见义勇为确认"},
             "message": {
-                "zh": "事实heroic_act（获见义勇为确认）没有被任何细则、资格条件或测试用例使用。",
+                "zh": "事实“获见义勇为确认”（公安局核查）没有被任何细则、资格条件或测试用例使用。",
                 "en": "Fact heroic_act (获见义勇为确认) is used by no item, eligibility requirement or test case.",
             },
             "witness": None,
@@ -78,7 +78,7 @@ def test_a_warning_shows_its_witness_and_exits_0(runner: Any, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert "0 error(s), 1 warning(s), 0 note(s)" in result.output
     assert "warning overlap  P1: P1-1, P1-2" in result.output
-    assert "指标P1的细则P1-1与P1-2不在同一“不累加”组" in result.output
+    assert "指标P1（年龄）的细则P1-1与P1-2不在同一“不累加”组" in result.output
     assert "witness (confirmed by scoring on 2026-01-01): age 41; " in result.output
     assert '"birth_date":"1985-01-01"' in result.output
 
@@ -127,7 +127,7 @@ def test_publishing_refuses_lint_errors(runner: Any, seeded: Any, db: Any) -> No
     result = runner.invoke(args=["rulesets", "publish", ref, "--note", "2027年度标准", "--user", "publisher"])
     assert result.exit_code == 1
     assert "cannot be published: 1 lint error(s)" in result.output
-    assert "unreachable (P3: P3-3): 指标P3的细则P3-3永远不会得分" in result.output
+    assert "unreachable (P3: P3-3): 指标P3（职业技能）的细则P3-3永远不会得分" in result.output
     with db.transaction() as s:
         assert rulesets.get_version(s, ref).status == "draft"
 
@@ -138,7 +138,10 @@ def test_publishing_needs_each_warning_acknowledged_in_the_note(runner: Any, see
     refused = runner.invoke(args=[*publish, "2027年度标准"])
     assert refused.exit_code == 1
     assert "1 lint warning(s) not acknowledged; name each code in the note, e.g. 已知悉 exceeds_cap" in refused.output
-    assert "exceeds_cap (T5: T5-5): 指标T5的细则T5-5最多可得25分，高于T5的上限20分" in refused.output
+    assert (
+        "exceeds_cap (T5: T5-5): 指标T5（表彰奖励）的细则T5-5最多可得25分，高于指标T5（表彰奖励）的上限20分"
+        in refused.output
+    )
     published = runner.invoke(args=[*publish, "2027年度标准；已知悉 exceeds_cap：见义勇为按20分计"])
     assert published.exit_code == 0, published.output
     with db.transaction() as s:

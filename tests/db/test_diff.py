@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 
 
 def test_2025_to_2026_shows_exactly_the_four_scoring_differences(seeded: Any, db: Any) -> None:
@@ -21,6 +21,7 @@ def test_2025_to_2026_shows_exactly_the_four_scoring_differences(seeded: Any, db
     assert attrs["T2-2"] == {
         "label": ("在本市累计缴存住房公积金，每满1个月得0.2分", "在本市累计缴存住房公积金，每满1个月得0.25分"),
         "per_unit.rate": (0.2, 0.25),
+        "materials": (None, ["住房公积金缴存证明（住房公积金桐乡分中心出具）"]),
     }
     assert attrs["T7-1"]["per_unit.unit"] == (2000, 1000)
     assert attrs["T8-4"]["per_unit.rate"] == (3, 5)
@@ -32,11 +33,16 @@ def test_2025_to_2026_shows_exactly_the_four_scoring_differences(seeded: Any, db
         ]
         == "每单位分值"
     )
-    # besides them: the identity, and test cases that follow from them
+    # besides them: the identity, test cases that follow from them, and the proof materials 2026 lists per item
     others = {(c["object"], c["change"]) for c in result["changes"] if not c["affects_points"]}
-    assert others == {("version", "changed"), ("case", "changed")}
+    assert others == {("version", "changed"), ("case", "changed"), ("item", "changed")}
     version = next(c for c in result["changes"] if c["object"] == "version")
-    assert {a["attribute"] for a in version["attributes"]} == {"year", "effective_from", "title"}
+    assert {a["attribute"] for a in version["attributes"]} == {"year", "effective_from", "title", "description"}
+    materials = [c for c in result["changes"] if c["object"] == "item" and not c["affects_points"]]
+    assert {a["attribute"] for c in materials for a in c["attributes"]} == {"materials"}
+    assert {a["attribute_label"] for c in materials for a in c["attributes"]} == {"证明材料"}
+    t3_2 = next(a for c in materials if c["code"] == "T3-2" for a in c["attributes"])
+    assert (t3_2["before"], t3_2["after"]) == (None, ["不动产权证书（或房屋所有权证、土地使用证）"])
 
 
 def test_case_impact_lists_each_case_under_both_versions(seeded: Any, db: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from tests.conftest import PASSWORD
 from tests.e2e.browser import Visit
 

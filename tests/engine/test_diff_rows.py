@@ -44,8 +44,12 @@ def test_a_changed_item_reads_as_its_sentence_in_both_versions(versions: dict[in
 def test_an_added_or_removed_object_reads_on_one_side_only(versions: dict[int, RulesetVersion]) -> None:
     a, b = versions[2025], versions[2026]
     [hero] = [r for r in change_rows(a, b, diff_versions(a, b)["changes"]) if r.code == "T5-5"]
-    assert [(line.before, line.after) for line in hero.lines] == [(None, "当获见义勇为确认时，得20分")]
+    assert [(line.before, line.after) for line in hero.lines] == [
+        (None, "当获见义勇为确认时，得20分"),
+        (None, "证明材料：见义勇为确认书"),
+    ]
     [gone] = [r for r in change_rows(b, a, diff_versions(b, a)["changes"]) if r.code == "T5-5"]
     assert gone.change == "removed" and [(line.before, line.after) for line in gone.lines] == [
-        ("当获见义勇为确认时，得20分", None)
+        ("当获见义勇为确认时，得20分", None),
+        ("证明材料：见义勇为确认书", None),
     ]

@@ -223,7 +223,8 @@ def test_unreachable_is_an_error_and_explains_without_a_witness() -> None:
         "skill_level == 7."
     )
     assert finding.message("zh") == (
-        "指标P3的细则P3-3永远不会得分：在事实的取值范围内（skill_level 1–5），没有申请人能满足 skill_level == 7。"
+        "指标P3（职业技能）的细则P3-3永远不会得分：在事实的取值范围内（“职业资格或职业技能等级（1级最高，5级最低）” 1–5），"
+        "没有申请人能满足“职业资格或职业技能等级（1级最高，5级最低）为7”。"
     )
 
 
