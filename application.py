@@ -8,7 +8,7 @@ from flask import Flask
 
 import admin
 import api
-from jifen import requestid, security
+from jifen import requestid, security, unit_of_work
 from jifen.cli import register_commands
 from jifen.config import Config
 from jifen.store.db import Database, Timeouts
@@ -24,7 +24,9 @@ def create_app(config: Any = None) -> Flask:
         app.config.from_object(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    Database(app.config["DATABASE_URL"], Timeouts.from_config(app.config)).init_app(app)
+    database = Database(app.config["DATABASE_URL"], Timeouts.from_config(app.config))
+    database.init_app(app)
+    unit_of_work.init_app(app, database)
     security.init_app(app)
     requestid.init_app(app)
     register_commands(app)

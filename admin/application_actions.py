@@ -13,14 +13,13 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from admin.application_words import STATE_NAMES, VOID_REASON_NAMES
-from admin.forms import writing
 from engine.model import FactField
-from jifen import applications
+from jifen import applications, unit_of_work
 from jifen.applications import Actor, Context, references, workdays
 from jifen.errors import NotFound, ServiceError
 from jifen.scoring import compiled
-from jifen.store.db import get_session
 from jifen.store.models import Application, User
+from jifen.unit_of_work import get_session
 
 
 def today() -> dt.date:
@@ -63,7 +62,7 @@ def catalogue(session: Session, app: Application) -> Mapping[str, FactField]:
 def run(change: Callable[[Context], Application]) -> Application:
     """Run one transition as the logged-in user in its own write transaction, committed here."""
     who = actor()
-    with writing() as session:
+    with unit_of_work.current().write() as session:
         return change(Context(session, who, today(), workdays.load(session)))
 
 

@@ -24,11 +24,11 @@ from api.auth import current_caller, require
 from api.errors import ApiError
 from api.http import json_body, json_response
 from api.openapi import doc
-from jifen import applications
+from jifen import applications, unit_of_work
 from jifen.applications import Actor, Context, references, views, workdays
 from jifen.errors import CodedError, NotFound
-from jifen.store.db import begin_write, get_db, get_session
 from jifen.store.models import Application
+from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("applications", __name__)
@@ -69,17 +69,9 @@ def _answer(application: Application) -> Response:
 
 def _transition(change: Callable[[Context], Application]) -> Response:
     """Run one transition in its own write transaction, committed here; answer the application as it is then."""
-    session = get_session()
-    session.commit()  # end the reads of the request so far (the key's lookup)
-    with get_db().writing():
-        begin_write(session)
-        try:
-            context = Context(session, Actor.of_client(current_caller()), today(), workdays.load(session))
-            application = change(context)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with unit_of_work.current().write() as session:
+        context = Context(session, Actor.of_client(current_caller()), today(), workdays.load(session))
+        application = change(context)
     return _answer(application)
 
 

@@ -10,7 +10,7 @@ from flask import g, request
 
 from api.errors import ApiError
 from jifen.access.api_clients import Caller, authenticate
-from jifen.store.db import get_session
+from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 

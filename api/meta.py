@@ -16,8 +16,9 @@ from api.openapi import build_spec, doc
 from api.schemas import MAX_BATCH, HealthSchema
 from engine import RulesetError
 from engine.schema import json_schema
+from jifen import unit_of_work
 from jifen.standard import rulesets
-from jifen.store.db import get_db, get_session
+from jifen.unit_of_work import get_session
 
 bp = Blueprint("meta", __name__, template_folder="templates")
 
@@ -88,5 +89,5 @@ def api_json(value: Any) -> str:
      responses={200: ("Healthy", HealthSchema)})  # fmt: skip
 def healthz() -> Response:
     """200 if a write would succeed now; otherwise DatabaseUnavailable, answered 503 (within the health timeout)."""
-    get_db().check_writable()
+    unit_of_work.current().database.check_writable()
     return json_response({"status": "ok", "database": "ok"})

@@ -24,8 +24,8 @@ from engine import to_document
 from engine.describe import version_sentences
 from jifen.errors import NotFound
 from jifen.standard import rulesets
-from jifen.store.db import get_session
 from jifen.store.models import Ruleset, RulesetVersionRow
+from jifen.unit_of_work import get_session
 
 bp = Blueprint("versions", __name__)
 _in_force_schema = InForceQuerySchema()

@@ -33,7 +33,7 @@ from engine import dumps
 from jifen import applications
 from jifen.applications import lists, views, workdays
 from jifen.errors import CodedError
-from jifen.store.db import get_session
+from jifen.unit_of_work import get_session
 
 PER_PAGE = 50
 

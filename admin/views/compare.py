@@ -15,8 +15,8 @@ from admin.views.versions import _message, download
 from admin.words import word
 from jifen.errors import NotFound, NoVersionInForce, ServiceError
 from jifen.standard import rulesets
-from jifen.store.db import get_session
 from jifen.store.models import RulesetVersionRow
+from jifen.unit_of_work import get_session
 from jifen.workbook import comparison_workbook
 from jifen.workbook.compare import CHANGE_NAMES, marked_lines, shown
 from jifen.workbook.layout import STATUS_NAMES

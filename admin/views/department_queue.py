@@ -34,8 +34,8 @@ from jifen import applications
 from jifen.applications import views
 from jifen.errors import CodedError, ServiceError
 from jifen.scoring import claims
-from jifen.store.db import get_session
 from jifen.store.models import Application, ScoreRow, VerificationTask
+from jifen.unit_of_work import get_session
 
 CHOICES = ("confirm", "correct", "reject")
 _INTEGER = re.compile(r"[+-]?\d{1,30}")
@@ -63,6 +63,48 @@ def _input_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value_text(value, None)
+
+
+def _verified(tasks: list[VerificationTask], facts_of: Mapping[str, FactField], form: Mapping[str, str],
+              ) -> tuple[dict[str, list[str]], dict[str, Any]]:  # fmt: skip
+    """What the department found for each fact it checks (as claimed, refused, or corrected to a value), and the
+    problems of what was chosen or typed, by fact."""
+    errors: dict[str, list[str]] = {}
+    verified: dict[str, Any] = {}
+    for task in tasks:
+        for name, claimed in task.claims.items():
+            choice = form.get(f"choice_{name}", "confirm")
+            raw = form.get(f"value_{name}", "")
+            if choice == "correct" and control_problem(raw):
+                errors.setdefault(name, []).append(control_problem(raw) or "")
+            elif choice == "correct" and not raw.strip():
+                errors.setdefault(name, []).append(word("views_department_queue.t3"))
+            elif choice not in CHOICES:
+                errors.setdefault(name, []).append(word("views_department_queue.t4"))
+            verified[name] = {"confirm": claimed, "reject": None}.get(choice, form_value(facts_of.get(name), raw))
+    return errors, verified
+
+
+def _verify(app: Application, department: str | None, verified: dict[str, Any], note: str,
+            facts_of: Mapping[str, FactField], errors: dict[str, list[str]], general: list[str],
+            ) -> Application | None:  # fmt: skip
+    """Record the department's findings; None when they are refused (the reasons put in ``errors``/``general``)."""
+    ref, year = app.application_ref, app.year
+    try:
+        done: Application = run(lambda ctx: applications.verify(ctx, ref, year, department or "", verified, note))
+    except CodedError as exc:
+        general.append(problem_text(exc, problem_params(app, department)))
+        for path in exc.errors:
+            name = path.removeprefix("facts.")
+            if path.startswith("facts.") and name in verified:
+                errors.setdefault(name, []).append(fact_problem(facts_of.get(name), verified[name], True))
+            elif path.startswith("facts."):
+                general.append(f"{label(facts_of, name)}：{fact_problem(facts_of.get(name), None, False)}")
+        return None
+    except ServiceError as exc:
+        general.append(word("views_department_queue.t6", _message=_message(exc)))
+        return None
+    return done
 
 
 class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -104,51 +146,19 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         department = department_of_user()
         tasks = self._open_tasks(app, department)
         if not tasks:
-            flash(f"{application_ref} 本轮{KIND_NAMES[views.ROUND_NAMES[app.round]]}已完成", "info")
-            flash(
-                word(
-                    "views_department_queue.t2",
-                    application_ref=application_ref,
-                    KIND_NAMES=KIND_NAMES[views.ROUND_NAMES[app.round]],
-                ),
-                "info",
-            )
+            kind = KIND_NAMES[views.ROUND_NAMES[app.round]]
+            flash(word("views_department_queue.t2", application_ref=application_ref, KIND_NAMES=kind), "info")
             return redirect(url_for(".index"))
         facts_of = catalogue(get_session(), app)
         form = request.form if request.method == "POST" else {}
-        errors: dict[str, list[str]] = {}
-        verified: dict[str, Any] = {}
-        for task in tasks:
-            for name, claimed in task.claims.items():
-                choice = form.get(f"choice_{name}", "confirm")
-                raw = form.get(f"value_{name}", "")
-                if choice == "correct" and control_problem(raw):
-                    errors.setdefault(name, []).append(control_problem(raw) or "")
-                elif choice == "correct" and not raw.strip():
-                    errors.setdefault(name, []).append(word("views_department_queue.t3"))
-                elif choice not in CHOICES:
-                    errors.setdefault(name, []).append(word("views_department_queue.t4"))
-                verified[name] = {"confirm": claimed, "reject": None}.get(choice, form_value(facts_of.get(name), raw))
+        errors, verified = _verified(tasks, facts_of, form)
         general: list[str] = []
         note = form.get("note", "").strip()
         if control_problem(note):
             general.append(word("views_department_queue.t5", control_problem=control_problem(note)))
         if request.method == "POST" and not errors and not general:
-            try:
-                done = run(
-                    lambda ctx: applications.verify(ctx, application_ref, year, department or "", verified, note)
-                )
-            except CodedError as exc:
-                general.append(problem_text(exc, problem_params(app, department)))
-                for path in exc.errors:
-                    name = path.removeprefix("facts.")
-                    if path.startswith("facts.") and name in verified:
-                        errors.setdefault(name, []).append(fact_problem(facts_of.get(name), verified[name], True))
-                    elif path.startswith("facts."):
-                        general.append(f"{label(facts_of, name)}：{fact_problem(facts_of.get(name), None, False)}")
-            except ServiceError as exc:
-                general.append(word("views_department_queue.t6", _message=_message(exc)))
-            else:
+            done = _verify(app, department, verified, note, facts_of, errors, general)
+            if done is not None:
                 flash(self._done_message(done), "success")
                 return redirect(url_for(".index"))
         return self._render_task(app, tasks, facts_of, form, errors, general)

@@ -12,7 +12,7 @@ from flask_login import current_user
 from admin.auth import RoleMixin
 from jifen.errors import NoVersionInForce
 from jifen.standard import rulesets
-from jifen.store.db import get_session
+from jifen.unit_of_work import get_session
 
 
 class HomeView(RoleMixin, AdminIndexView):  # type: ignore[misc]

@@ -22,9 +22,10 @@ from admin.auth import RoleMixin
 from admin.charts import change_bars, histogram_chart
 from admin.views.versions import _message
 from admin.words import word
+from jifen import unit_of_work
 from jifen.errors import ServiceError
 from jifen.standard import impact, impact_jobs, rulesets
-from jifen.store.db import get_db, get_session
+from jifen.unit_of_work import get_session
 from jifen.workbook import MIMETYPE
 from jifen.workbook.impact import DIRECTION_NAMES, SIDE_NAMES, number, signed, summary_rows
 
@@ -132,7 +133,7 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             "population": population,
             "user": current_user.username,
         }
-        return impact_jobs.start(jobs_root(), job_request, get_db().url, upload if kind == "file" else None)
+        return impact_jobs.start(jobs_root(), job_request, unit_of_work.current().database.url, upload if kind == "file" else None)
 
     @expose("/jobs/<job_id>")
     def job(self, job_id: str) -> Any:

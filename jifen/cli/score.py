@@ -17,11 +17,11 @@ from flask.cli import with_appcontext
 
 from engine.batch import Entry, score_chunk, start_scoring
 from engine.facts import Invalid, parse_date
+from jifen import unit_of_work
 from jifen.cli import friendly_errors
 from jifen.parallel import chunked, ordered_map, usable_cores
 from jifen.scoring import compiled
 from jifen.standard.population import FileSource, PopulationError
-from jifen.store.db import get_db
 
 
 def parse_date_option(value: str | None, hint: str = "--date") -> dt.date | None:
@@ -89,8 +89,8 @@ def score_command(
     command exits 1 after scoring the rest.
     """
     on = parse_date_option(date_text) or dt.date.today()
-    db = get_db()
-    with db.factory() as session:
+    uow = unit_of_work.current()
+    with uow.read() as session:
         version = compiled.select_version(session, year, on, pinned)
         model = compiled.model_for(session, version)
     source = FileSource(input_file)

@@ -25,8 +25,8 @@ from jifen.access.api_clients import Caller
 from jifen.errors import ChainConflict, IdempotencyKeyReused, NotFound, Refused, ServiceError
 from jifen.scoring import compiled
 from jifen.scoring.compiled import VersionRef
-from jifen.store.db import begin_write, get_db
 from jifen.store.models import RulesetVersionRow, ScoreRow
+from jifen.store.unit_of_work import UnitOfWork
 
 
 class FieldErrors(Refused):
@@ -135,17 +135,18 @@ def prepare(session: Session, request: ScoreRequest, caller: Caller) -> Pending:
     return Pending(request, row, result_json)
 
 
-def score(session: Session, request: ScoreRequest, caller: Caller) -> Scored:
+def score(uow: UnitOfWork, request: ScoreRequest, caller: Caller) -> Scored:
     """Score one application and store it (unless a dry run) in its own short write transaction.
 
     A retry with an idempotency key already stored answers the stored score again without scoring.
     """
+    session = uow.session
     if request.dry_run:
         return dry_run(session, request)
     replayed = replay(session, request, caller)
     if replayed is not None:
         return replayed
-    outcome = store(session, [prepare(session, request, caller)])[0]
+    outcome = store(uow, [prepare(session, request, caller)])[0]
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
@@ -200,8 +201,8 @@ def _answer(row: Mapping[str, Any], result_json: bytes) -> bytes:
     return dumps_bytes(head)[:-1] + b"," + result_json[1:]
 
 
-def store(session: Session, pendings: list[Pending]) -> list[Scored | ServiceError]:
-    """Store scored requests in ONE transaction, each in its place in its chain, and commit.
+def store(uow: UnitOfWork, pendings: list[Pending]) -> list[Scored | ServiceError]:
+    """Store scored requests in ONE write transaction of ``uow``, each in its place in its chain, and commit.
 
     Each item gets its own outcome: stored (or replayed), or the refusal of that item alone (already
     scored, stale supersedes, reused key). A failure of the server or the database raises and stores
@@ -210,17 +211,13 @@ def store(session: Session, pendings: list[Pending]) -> list[Scored | ServiceErr
     """
     order = sorted(range(len(pendings)), key=lambda k: (pendings[k].request.application_ref, pendings[k].request.year))
     for attempt in range(_STORE_ATTEMPTS):
-        session.commit()  # end the reads: the write transaction below is as short as it can be
         try:
-            with get_db().writing():
-                begin_write(session)
+            with uow.write() as session:  # the reads are ended first: the write is as short as it can be
                 outcomes: list[Scored | ServiceError | None] = [None] * len(pendings)
                 for k in order:
                     outcomes[k] = _store_one(session, pendings[k])
-                session.commit()
-                return [o for o in outcomes if o is not None]
+            return [o for o in outcomes if o is not None]
         except OperationalError as exc:
-            session.rollback()
             if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt == _STORE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy.exc
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -244,10 +244,26 @@ class Database:
             self.session.registry.clear()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in a write transaction: committed on success, rolled back on error."""
-        with self.writing(), self.factory() as session, session.begin():
+    def write_transaction(self, session: Session) -> Iterator[Session]:
+        """``session`` in a write transaction of its own: committed at the end, rolled back on error.
+
+        What the session read before is ended first, so that the write transaction is as short as it can be
+        and reads what is committed when it begins; on SQLite it holds the writer lock and begins IMMEDIATE.
+        """
+        session.commit()
+        with self.writing():
             begin_write(session)
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A new session in a write transaction (for scripts and tests; the service uses its unit of work)."""
+        with self.factory() as session, self.write_transaction(session):
             yield session
 
     def check_writable(self) -> None:
@@ -306,11 +322,6 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options=WRITE)
 
 
-def get_db(app: Flask | None = None) -> Database:
-    """The database of ``app`` (default: the current application)."""
-    return (app or current_app).extensions["jifen.db"]  # type: ignore[no-any-return]
-
-
-def get_session() -> Session:
-    """The request's (or CLI command's) session."""
-    return get_db().session()
+def get_db(app: Flask) -> Database:
+    """The database of ``app``."""
+    return app.extensions["jifen.db"]  # type: ignore[no-any-return]

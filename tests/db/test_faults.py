@@ -408,7 +408,7 @@ def test_postgres_frozen_before_the_request_ends_does_not_hold_its_answer(
     pg: tuple[ThrowawayPostgres, str], pg_app: Any
 ) -> None:
     """The request's session is closed (its read transaction rolled back) within the connect timeout, quietly."""
-    from jifen.store.db import get_session
+    from jifen.unit_of_work import get_session
 
     server = pg[0]
     context = pg_app.app_context()
