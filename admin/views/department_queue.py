@@ -24,11 +24,11 @@ from admin.application_words import (
     fact_problem,
     label,
     problem_text,
-    value_text,
 )
 from admin.auth import RoleMixin
 from admin.views.versions import _message
 from admin.words import word
+from engine.describe import value_text
 from engine.model import FactField
 from jifen import applications
 from jifen.applications import views
@@ -62,7 +62,49 @@ def form_value(field: FactField | None, raw: str) -> Any:
 def _input_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else value_text(None, value)
+    return value_text(value, None)
+
+
+def _verified(tasks: list[VerificationTask], facts_of: Mapping[str, FactField], form: Mapping[str, str],
+              ) -> tuple[dict[str, list[str]], dict[str, Any]]:  # fmt: skip
+    """What the department found for each fact it checks (as claimed, refused, or corrected to a value), and the
+    problems of what was chosen or typed, by fact."""
+    errors: dict[str, list[str]] = {}
+    verified: dict[str, Any] = {}
+    for task in tasks:
+        for name, claimed in task.claims.items():
+            choice = form.get(f"choice_{name}", "confirm")
+            raw = form.get(f"value_{name}", "")
+            if choice == "correct" and control_problem(raw):
+                errors.setdefault(name, []).append(control_problem(raw) or "")
+            elif choice == "correct" and not raw.strip():
+                errors.setdefault(name, []).append(word("views_department_queue.t3"))
+            elif choice not in CHOICES:
+                errors.setdefault(name, []).append(word("views_department_queue.t4"))
+            verified[name] = {"confirm": claimed, "reject": None}.get(choice, form_value(facts_of.get(name), raw))
+    return errors, verified
+
+
+def _verify(app: Application, department: str | None, verified: dict[str, Any], note: str,
+            facts_of: Mapping[str, FactField], errors: dict[str, list[str]], general: list[str],
+            ) -> Application | None:  # fmt: skip
+    """Record the department's findings; None when they are refused (the reasons put in ``errors``/``general``)."""
+    ref, year = app.application_ref, app.year
+    try:
+        done: Application = run(lambda ctx: applications.verify(ctx, ref, year, department or "", verified, note))
+    except CodedError as exc:
+        general.append(problem_text(exc, problem_params(app, department)))
+        for path in exc.errors:
+            name = path.removeprefix("facts.")
+            if path.startswith("facts.") and name in verified:
+                errors.setdefault(name, []).append(fact_problem(facts_of.get(name), verified[name], True))
+            elif path.startswith("facts."):
+                general.append(f"{label(facts_of, name)}：{fact_problem(facts_of.get(name), None, False)}")
+        return None
+    except ServiceError as exc:
+        general.append(word("views_department_queue.t6", _message=_message(exc)))
+        return None
+    return done
 
 
 class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -83,7 +125,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
             facts = catalogue(session, app)
             task["received_on"] = app.received_on
             task["claims_text"] = [
-                (label(facts, n), value_text(facts.get(n), v) if v is not None else word("views_department_queue.t1"))
+                (label(facts, n), value_text(v, facts.get(n)) if v is not None else word("views_department_queue.t1"))
                 for n, v in task["claims"].items()
             ]
             task["overdue_days"] = (day - task["due"]).days if task["overdue"] else 0
@@ -104,51 +146,19 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         department = department_of_user()
         tasks = self._open_tasks(app, department)
         if not tasks:
-            flash(f"{application_ref} 本轮{KIND_NAMES[views.ROUND_NAMES[app.round]]}已完成", "info")
-            flash(
-                word(
-                    "views_department_queue.t2",
-                    application_ref=application_ref,
-                    KIND_NAMES=KIND_NAMES[views.ROUND_NAMES[app.round]],
-                ),
-                "info",
-            )
+            kind = KIND_NAMES[views.ROUND_NAMES[app.round]]
+            flash(word("views_department_queue.t2", application_ref=application_ref, KIND_NAMES=kind), "info")
             return redirect(url_for(".index"))
         facts_of = catalogue(get_session(), app)
         form = request.form if request.method == "POST" else {}
-        errors: dict[str, list[str]] = {}
-        verified: dict[str, Any] = {}
-        for task in tasks:
-            for name, claimed in task.claims.items():
-                choice = form.get(f"choice_{name}", "confirm")
-                raw = form.get(f"value_{name}", "")
-                if choice == "correct" and control_problem(raw):
-                    errors.setdefault(name, []).append(control_problem(raw) or "")
-                elif choice == "correct" and not raw.strip():
-                    errors.setdefault(name, []).append(word("views_department_queue.t3"))
-                elif choice not in CHOICES:
-                    errors.setdefault(name, []).append(word("views_department_queue.t4"))
-                verified[name] = {"confirm": claimed, "reject": None}.get(choice, form_value(facts_of.get(name), raw))
+        errors, verified = _verified(tasks, facts_of, form)
         general: list[str] = []
         note = form.get("note", "").strip()
         if control_problem(note):
             general.append(word("views_department_queue.t5", control_problem=control_problem(note)))
         if request.method == "POST" and not errors and not general:
-            try:
-                done = run(
-                    lambda ctx: applications.verify(ctx, application_ref, year, department or "", verified, note)
-                )
-            except CodedError as exc:
-                general.append(problem_text(exc, problem_params(app, department)))
-                for path in exc.errors:
-                    name = path.removeprefix("facts.")
-                    if path.startswith("facts.") and name in verified:
-                        errors.setdefault(name, []).append(fact_problem(facts_of.get(name), verified[name], True))
-                    elif path.startswith("facts."):
-                        general.append(f"{label(facts_of, name)}：{fact_problem(facts_of.get(name), None, False)}")
-            except ServiceError as exc:
-                general.append(word("views_department_queue.t6", _message=_message(exc)))
-            else:
+            done = _verify(app, department, verified, note, facts_of, errors, general)
+            if done is not None:
                 flash(self._done_message(done), "success")
                 return redirect(url_for(".index"))
         return self._render_task(app, tasks, facts_of, form, errors, general)
@@ -182,7 +192,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         text = word("views_department_queue.t10", application_ref=app.application_ref)
         if app.state in ("scored", "published") and app.score_id:
             total = get_session().get(ScoreRow, app.score_id)
-            points = value_text(None, total.total) if total is not None else "—"
+            points = value_text(total.total, None, "—") if total is not None else "—"
             text += word("views_department_queue.t11", points=points, STATE_NAMES=STATE_NAMES[app.state])
         else:
             pending = [t.department for t in app.tasks if t.round == app.round and t.status == "open"]
@@ -215,7 +225,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                     ]
                 rows.append({
                     "name": name, "label": label(facts_of, name), "unit": task.department, "claimed": claimed,
-                    "claimed_text": value_text(field, claimed), "choice": form.get(f"choice_{name}", "confirm"),
+                    "claimed_text": value_text(claimed, field, "—"), "choice": form.get(f"choice_{name}", "confirm"),
                     "value": form.get(f"value_{name}", _input_text(claimed)), "options": options,
                     "type": field.type if field else "string", "help": expected_text(field) if field else "",
                     "required": bool(field and field.required), "errors": errors.get(name, []),

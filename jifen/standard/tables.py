@@ -2,12 +2,12 @@
 
 A row holds an item's code and name, one cell per condition column (an operator and a value; numbers and dates
 have a second pair, for ranges such as 41至54周岁), how the rows' conditions combine (all or any), the points
-(fixed, or per unit of a numeric fact, with its unit and base), the item's cap, its 不累加 group and its legal
-reference. An item whose condition a table cannot show (nested groups, two clauses on one option field) keeps
-its condition as it is, shown as a sentence.
+(fixed, or per unit of a numeric fact, with its unit and base), the item's cap, its 不累加分组, its legal
+reference and its 证明材料 (one per line). An item whose condition a table cannot show (nested groups, two
+clauses on one option field) keeps its condition as it is, shown as a sentence.
 
 The table turns into the indicator's items for the document and back; the engine's loader judges the result,
-and its problems are put on the cells they concern (``cell_of``). A row left unchanged gives back exactly the
+and its problems are put on the cells they concern (``table_edits.cell_of``). A row left unchanged gives back exactly the
 item it came from, so saving a table nobody changed changes nothing.
 """
 
@@ -16,14 +16,25 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from admin.forms import clause_value, flat_clauses, number, put_optional, split_list, text
-from admin.problems import form_input
 from engine.describe import value_text
 from engine.model import LIST_OPERATORS, NUMERIC_TYPES, PRESENCE_OPERATORS, FactField
+from engine.schema import INDICATOR, ITEM
+from jifen.standard.form_values import (
+    clause_value,
+    field_text,
+    field_value,
+    flat_clauses,
+    number,
+    part_values,
+    put_optional,
+    read_part,
+    shown,
+    text,
+)
 
 Catalogue = Mapping[str, FactField]
 
@@ -38,6 +49,7 @@ OPS_BY_TYPE = {
 }
 CELL_OPS = {"": "不限", "==": "等于", "!=": "不等于", ">=": "≥", ">": "＞", "<=": "≤", "<": "＜", "in": "属于",
             "not_in": "不属于", "exists": "已填写", "not_exists": "未填写"}  # fmt: skip
+_MATERIALS = ITEM.field("materials")
 BLANK_ROWS = 2  # empty rows below the items, for adding rows without JavaScript
 MAX_ROWS = 500  # a table with more rows is refused, never cut short
 MAX_COLUMNS = 40
@@ -71,16 +83,21 @@ class Row:
     cap: str = ""
     group: str = ""
     reference: str = ""
+    materials: str = ""  # 证明材料, one per line
 
     def is_blank(self) -> bool:
         """An empty row, left out; a row loaded from an item never is (it is removed with 删除, not by emptying)."""
         typed = (self.key, self.code, self.label, self.points, self.unit_field, self.unit, self.offset, self.cap,
-                 self.group, self.reference, self.complex)  # fmt: skip
+                 self.group, self.reference, self.materials, self.complex)  # fmt: skip
         return not any(typed) and not any(op for slots_ in self.cells.values() for op, _ in slots_)
 
 
 class FormData(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
+    """A sent form: its input names, one value of an input, every value of a multiple select."""
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def get(self, key: str) -> str | None: ...
 
     def getlist(self, key: str) -> list[str]: ...
 
@@ -140,11 +157,6 @@ def _cells(
     return mode, cells, False
 
 
-def shown(value: Any) -> str:
-    """A document value in a text input: "" for none."""
-    return "" if value is None else str(value)
-
-
 def rows_of(items: Sequence[Any], columns: Sequence[str], catalogue: Catalogue) -> list[Row]:
     rows = []
     for i, item in enumerate(x for x in items if isinstance(x, dict)):
@@ -158,7 +170,7 @@ def rows_of(items: Sequence[Any], columns: Sequence[str], catalogue: Catalogue) 
             points=shown((per_unit or {}).get("rate") if per_unit is not None else item.get("fixed")),
             unit_field=shown((per_unit or {}).get("field")), unit=shown((per_unit or {}).get("unit")),
             offset=shown((per_unit or {}).get("offset")), cap=shown(item.get("cap")), group=shown(item.get("group")),
-            reference=shown(item.get("reference")),
+            reference=shown(item.get("reference")), materials=field_text(ITEM, _MATERIALS, item.get("materials")),
         ))  # fmt: skip
     return rows
 
@@ -214,7 +226,7 @@ def rows_from_form(form: FormData, columns: Sequence[str], catalogue: Catalogue)
             kind="per_unit" if form.get(p + "kind") == "per_unit" else "fixed", points=text(form.get(p + "points")),
             unit_field=text(form.get(p + "unit_field")), unit=text(form.get(p + "unit")),
             offset=text(form.get(p + "offset")), cap=text(form.get(p + "cap")), group=text(form.get(p + "group")),
-            reference=text(form.get(p + "reference")),
+            reference=text(form.get(p + "reference")), materials=text(form.get(p + "materials")),
         ))  # fmt: skip
     return rows
 
@@ -260,7 +272,7 @@ def _same_condition(a: Any, b: Any) -> bool:
         shape = mode if len(clauses) > 1 or "field" not in when else "one"
         return shape, sorted(json.dumps(_unordered(c), sort_keys=True, default=str) for c in clauses)
 
-    return key(a) == key(b)
+    return bool(key(a) == key(b))
 
 
 def _condition(row: Row, catalogue: Catalogue, columns: Sequence[str]) -> tuple[dict[str, Any] | None, Places]:
@@ -331,6 +343,7 @@ def items_from_rows(rows: Sequence[Row], current: Sequence[Any], columns: Sequen
         put_optional(item, "cap", number(row.cap))
         put_optional(item, "group", row.group)
         put_optional(item, "reference", row.reference)
+        put_optional(item, "materials", field_value(ITEM, _MATERIALS, row.materials))
         built.items.append(item)
         built.rows.append(row)
         built.places.append(places)
@@ -344,109 +357,29 @@ HEADER_KEYS = ("name", "category", "cap", "departments", "reference")
 
 def indicator_values(ind: Mapping[str, Any]) -> dict[str, str]:
     """An indicator's code, name, category, cap, departments and reference as a form shows them."""
-    return {"code": shown(ind.get("code")), "name": shown(ind.get("name")), "category": shown(ind.get("category")),
-            "cap": shown(ind.get("cap")), "departments": "、".join(str(d) for d in ind.get("departments") or []),
-            "reference": shown(ind.get("reference"))}  # fmt: skip
+    return part_values(INDICATOR, ind, ("code", *HEADER_KEYS))
 
 
 def indicator_from(values: Mapping[str, Any], current: Mapping[str, Any], items: Any) -> dict[str, Any]:
     """The indicator those inputs describe (its code kept once it has one), with ``items`` (None: none yet)."""
-    ind: dict[str, Any] = {"code": current.get("code") or text(values.get("code")), "name": text(values.get("name")),
-                           "category": text(values.get("category"))}  # fmt: skip
-    put_optional(ind, "cap", number(values.get("cap")))
-    ind["departments"] = split_list(values.get("departments"))
-    ind["reference"] = text(values.get("reference"))
+    ind: dict[str, Any] = {"code": current.get("code") or text(values.get("code"))}
+    ind |= read_part(INDICATOR, values, HEADER_KEYS)
     if items is not None:
         ind["items"] = items
     return ind
 
 
-# -- two people on one indicator ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Merged:
-    """The indicator with this person's changes and another's (made since this person loaded it) put together."""
-
-    indicator: dict[str, Any]
-    origins: list[int | None]  # for each item: its place among this person's items, None when it is the other's
-    conflicts: list[str]  # header keys and item codes both changed differently
-
-
-def merge(loaded: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]) -> Merged:
-    """A three-way merge of an indicator, per header field and per item (by code): a part only one side changed
-    takes that side's version; a part both changed differently is a conflict (this person's version is kept)."""
-    out: dict[str, Any] = {"code": theirs.get("code", mine.get("code"))}
-    conflicts: list[str] = []
-    for key in HEADER_KEYS:
-        old, my, their = loaded.get(key), mine.get(key), theirs.get(key)
-        value = their if my == old else my
-        if my != old and their not in (old, my):
-            conflicts.append(key)
-        if value is not None:
-            out[key] = value
-
-    def by_code(ind: dict[str, Any]) -> dict[Any, dict[str, Any]]:
-        return {i.get("code"): i for i in ind.get("items") or [] if isinstance(i, dict)}
-
-    old_items, their_items = by_code(loaded), by_code(theirs)
-    mine_items = [i for i in mine.get("items") or [] if isinstance(i, dict)]
-    items: list[dict[str, Any]] = []
-    origins: list[int | None] = []
-    for n, item in enumerate(mine_items):
-        code = item.get("code")
-        old, their = old_items.get(code), their_items.get(code)
-        if old is not None and item == old:  # unchanged here: as the other left it (or gone, if they removed it)
-            if their is not None:
-                items.append(their)
-                origins.append(None)
-            continue
-        if their != old and their != item:
-            conflicts.append(str(code))
-        items.append(item)
-        origins.append(n)
-    mine_codes = {i.get("code") for i in mine_items}
-    for code, their in their_items.items():
-        if code in mine_codes:
-            continue
-        old = old_items.get(code)
-        if old is None or their != old:  # added by the other, or changed by them and removed here
-            if old is not None:
-                conflicts.append(str(code))
-            items.append(their)
-            origins.append(None)
-    out["items"] = items
-    return Merged({k: out[k] for k in ("code", *HEADER_KEYS, "items") if k in out}, origins, conflicts)
-
-
-# -- problems on cells --------------------------------------------------------------------------------------------
-
-_ITEM_INPUTS = {"fixed": "points", "rate": "points", "points_kind": "kind"}
-
-
-def cell_of(relative: str, row: Row, places: Places) -> str:
-    """The input of row ``row`` a problem belongs to, from its path inside the item (``per_unit.rate`` → ``r3_points``,
-    ``when.all[1].value`` → the cell of the row's second clause)."""
-    name = form_input("item", relative)
-    if name.startswith("clause_"):
-        if row.complex:
-            name = "complex"
-        else:
-            n = int(name.removeprefix("clause_"))
-            column, slot = places[n] if n < len(places) else (places[0] if places else ("", 0))
-            name = f"c_{column}_{slot}" if column else "code"
-    return f"r{row.i}_{_ITEM_INPUTS.get(name, name)}"
-
-
 def groups_offered(rows: Sequence[Row]) -> list[tuple[str, str]]:
-    """The 不累加 groups a row may join: the indicator's groups by number (「不累加组1」), then a few new ones."""
+    """The groups a row may join: the indicator's groups by number (「不累加分组1」, the schema's label), then a few
+    new ones."""
+    word = ITEM.field("group").label
     used = list(dict.fromkeys(r.group for r in rows if r.group))
-    offered = [(code, f"不累加组{n}") for n, code in enumerate(used, 1)]
+    offered = [(code, f"{word}{n}") for n, code in enumerate(used, 1)]
     n, k = len(used), 0
     while k < GROUP_SLOTS:
         n += 1
         code = f"g{n}"
         if code not in used:
-            offered.append((code, f"不累加组{n}（新）"))
+            offered.append((code, f"{word}{n}（新）"))
             k += 1
     return offered
