@@ -16,8 +16,8 @@ from admin.application_words import (
     day_text,
     label,
     local_time,
-    value_text,
 )
+from engine.describe import value_text
 from engine.facts import Invalid
 from engine.model import FactField
 from jifen.scoring import claims
@@ -33,7 +33,7 @@ def version_text(version: Any) -> str:
 
 
 def _facts_text(catalogue: Catalogue, facts: Mapping[str, Any]) -> str:
-    return "；".join(f"{label(catalogue, n)}：{value_text(catalogue.get(n), v)}" for n, v in facts.items()) or "—"
+    return "；".join(f"{label(catalogue, n)}：{value_text(v, catalogue.get(n), '—')}" for n, v in facts.items()) or "—"
 
 
 def _tasks_text(catalogue: Catalogue, tasks: Mapping[str, Any]) -> list[str]:
@@ -48,8 +48,8 @@ def _result_rows(catalogue: Catalogue, results: Mapping[str, Any]) -> list[dict[
     return [
         {
             "label": label(catalogue, name),
-            "claimed": value_text(catalogue.get(name), r.get("claimed")),
-            "verified": value_text(catalogue.get(name), r.get("verified")),
+            "claimed": value_text(r.get("claimed"), catalogue.get(name), "—"),
+            "verified": value_text(r.get("verified"), catalogue.get(name), "—"),
             "outcome": r.get("outcome", ""),
             "outcome_name": _name(OUTCOME_NAMES, r.get("outcome", "")),
         }
@@ -79,8 +79,8 @@ def _supplemented(catalogue: Catalogue, c: Changes, _sections: Sections) -> list
     lines = [f"补充日期 {day_text(c.get('received_on'))}"]
     for name, value in c.get("facts", {}).items():
         field = catalogue.get(name)
-        after = "撤回" if value is None else value_text(field, value)
-        lines.append(f"{label(catalogue, name)}：{value_text(field, before.get(name))} → {after}")
+        after = "撤回" if value is None else value_text(value, field)
+        lines.append(f"{label(catalogue, name)}：{value_text(before.get(name), field, '—')} → {after}")
     return lines + ["重新核查：" + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
 
 
@@ -105,7 +105,7 @@ def _extended(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[st
 def _scored(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
     eligible = "具备申请资格" if c.get("eligible") else "不具备申请资格"
     lines = [
-        f"总分 {value_text(None, c.get('total'))} 分，{eligible}；版本 {version_text(c.get('version'))}，"
+        f"总分 {value_text(c.get('total'), None, '—')} 分，{eligible}；版本 {version_text(c.get('version'))}，"
         f"按 {day_text(c.get('as_of'))} 计算",
         "计分所用事实：" + _facts_text(catalogue, c.get("facts", {})),
     ]
@@ -215,12 +215,14 @@ def score_chain(catalogue: Catalogue, history: Mapping[str, Any]) -> list[dict[s
             if outcome == claims.NONE:
                 continue
             rows.append({
-                "label": label(catalogue, name), "claimed": value_text(field, claimed.get(name)),
-                "verified": value_text(field, facts.get(name)), "outcome": outcome,
+                "label": label(catalogue, name), "claimed": value_text(claimed.get(name), field, "—"),
+                "verified": value_text(facts.get(name), field, "—"), "outcome": outcome,
                 "outcome_name": OUTCOME_NAMES.get(outcome, "按申报（无需部门核查）"),
                 "department": (field.department if field else None) or "—",
             })  # fmt: skip
-        derived = [(label(catalogue, n), value_text(catalogue.get(n), v)) for n, v in score.get("derived", {}).items()]
+        derived = [
+            (label(catalogue, n), value_text(v, catalogue.get(n), "—")) for n, v in score.get("derived", {}).items()
+        ]
         chain.append({**score, "version_text": version_text(score.get("version")), "rows": rows, "derived": derived,
                       "created": local_time(score.get("created_at"))})  # fmt: skip
     return chain
