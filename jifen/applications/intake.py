@@ -148,7 +148,7 @@ def supplement(
     version = check_claims(ctx.session, application_ref, year, merged, app.received_on)
     touched = {version.catalogue[n].department for n in facts if n in version.catalogue}
     planned = claims.plan(version, merged)
-    existing = {t.department: t for t in tasks_of(ctx, app, VERIFICATION)}
+    existing: dict[str | None, Any] = {t.department: t for t in tasks_of(ctx, app, VERIFICATION)}
     due = ctx.calendar.add_workdays(day, REVIEW_DAYS)
     reopened = []
     for unit in sorted(touched | (planned.keys() - existing.keys()), key=str):
