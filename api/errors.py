@@ -115,11 +115,6 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
                500: "internal_error", 503: "database_unavailable"}  # fmt: skip
 
 
-def codes_for(status: int) -> list[str]:
-    """The codes answered with ``status``, in the order of ``PROBLEMS``."""
-    return [code for code, problem in PROBLEMS.items() if problem.status == status and code != "http_error"]
-
-
 class ApiError(Exception):
     """An error answered as it is: status, machine code, human message, field errors, extension members."""
 
@@ -161,6 +156,17 @@ def problem_body(
     return body
 
 
+# the services' errors that carry no code of their own, by kind (the first that matches)
+_BY_KIND: tuple[tuple[type[Exception], int, str], ...] = (
+    (IdempotencyKeyReused, 422, "idempotency_key_reused"),
+    (NoVersionInForce, 409, "no_version_in_force"),
+    (NotFound, 404, "not_found"),
+    (PermissionDenied, 403, "forbidden"),
+    (Conflict, 409, "conflict"),
+    (Refused, 422, "refused"),
+)
+
+
 def as_api_error(exc: Exception) -> ApiError:
     """Map the errors of the services and the engine to API errors (shared by single and batch scoring)."""
     if isinstance(exc, ApiError):
@@ -176,18 +182,9 @@ def as_api_error(exc: Exception) -> ApiError:
         # a service's refusal that carries its own code (and perhaps field errors)
         errors = getattr(exc, "errors", None)
         return ApiError(exc.status, code, getattr(exc, "message", str(exc)), errors or None)
-    if isinstance(exc, IdempotencyKeyReused):
-        return ApiError(422, "idempotency_key_reused", str(exc))
-    if isinstance(exc, NoVersionInForce):
-        return ApiError(409, "no_version_in_force", str(exc))
-    if isinstance(exc, NotFound):
-        return ApiError(404, "not_found", str(exc))
-    if isinstance(exc, PermissionDenied):
-        return ApiError(403, "forbidden", str(exc))
-    if isinstance(exc, Conflict):
-        return ApiError(409, "conflict", str(exc))
-    if isinstance(exc, Refused):
-        return ApiError(422, "refused", str(exc))
+    for kind, status, kind_code in _BY_KIND:
+        if isinstance(exc, kind):
+            return ApiError(status, kind_code, str(exc))
     if isinstance(exc, RulesetError):
         return ApiError(422, "invalid_version", f"the version is not valid: {exc.report()}")
     if isinstance(exc, ServiceError):

@@ -29,7 +29,7 @@ from api.schemas import (
     VerifySchema,
 )
 from jifen import unit_of_work
-from jifen.scoring import scores
+from jifen.scoring import scores, stored_scores
 from jifen.unit_of_work import get_session
 
 bp = Blueprint("scores", __name__)
@@ -129,21 +129,7 @@ def create_batch() -> Response:
         raise ApiError(413, "batch_too_large", f"{len(applications)} applications in one batch; at most {MAX_BATCH}")
     data = _batch_schema.load(body)
     uow = unit_of_work.current()
-    outcomes: list[dict[str, Any] | None] = []
-    pending: list[tuple[int, scores.Pending]] = []
-    for index, item in enumerate(data["applications"]):
-        ref = item.get("application_ref") if isinstance(item, dict) else None
-        ref = ref if isinstance(ref, str) else None
-        try:
-            scored = _score_item(item, data["dry_run"])
-        except Exception as exc:
-            outcomes.append(_refused(index, ref, exc))
-            continue
-        if isinstance(scored, scores.Pending):
-            pending.append((index, scored))
-            outcomes.append(None)  # filled in once stored
-        else:
-            outcomes.append(_outcome(index, ref, scored))
+    outcomes, pending = _score_items(data["applications"], data["dry_run"])
     if pending:
         for (index, item), stored in zip(pending, scores.store(uow, [p for _i, p in pending])):
             ref = item.request.application_ref
@@ -159,6 +145,28 @@ def create_batch() -> Response:
             "failed": sum("code" in o for o in results),
         }
     )
+
+
+def _score_items(
+    items: list[Any], dry_run: bool
+) -> tuple[list[dict[str, Any] | None], list[tuple[int, scores.Pending]]]:
+    """Each application's outcome (None for those still to be stored), and those to store, with their places."""
+    outcomes: list[dict[str, Any] | None] = []
+    pending: list[tuple[int, scores.Pending]] = []
+    for index, item in enumerate(items):
+        ref = item.get("application_ref") if isinstance(item, dict) else None
+        ref = ref if isinstance(ref, str) else None
+        try:
+            scored = _score_item(item, dry_run)
+        except Exception as exc:
+            outcomes.append(_refused(index, ref, exc))
+            continue
+        if isinstance(scored, scores.Pending):
+            pending.append((index, scored))
+            outcomes.append(None)  # filled in once stored
+        else:
+            outcomes.append(_outcome(index, ref, scored))
+    return outcomes, pending
 
 
 def _score_item(item: Any, dry_run: bool) -> scores.Scored | scores.Pending:
@@ -198,8 +206,10 @@ def _refused(index: int, ref: str | None, exc: Exception) -> dict[str, Any]:
 @require("read")
 def get_score(score_id: uuid.UUID) -> Response:
     session = get_session()
-    record = scores.get(session, str(score_id))
-    return json_response({**scores.view(record), **scores.chain(session, record), "facts": json.loads(record.facts)})
+    record = stored_scores.get(session, str(score_id))
+    return json_response(
+        {**stored_scores.view(record), **stored_scores.chain(session, record), "facts": json.loads(record.facts)}
+    )
 
 
 @bp.get("/scores")
@@ -208,7 +218,7 @@ def get_score(score_id: uuid.UUID) -> Response:
 @require("read")
 def list_scores() -> Response:
     query = _list_schema.load(request.args.to_dict())
-    result = scores.list_scores(
+    result = stored_scores.list_scores(
         get_session(), query["application_ref"], query.get("year"), query["page"], query["per_page"]
     )
     return json_response(result)
@@ -220,4 +230,4 @@ def list_scores() -> Response:
      errors=("not_found", "refused", "engine_failure"))  # fmt: skip
 @require("read")
 def verify_score(score_id: uuid.UUID) -> Response:
-    return json_response(scores.verify(get_session(), str(score_id)))
+    return json_response(stored_scores.verify(get_session(), str(score_id)))

@@ -21,7 +21,7 @@ from engine.describe import value_text
 from jifen import unit_of_work
 from jifen.access import api_clients, departments, users
 from jifen.errors import ServiceError
-from jifen.scoring import scores
+from jifen.scoring import stored_scores
 from jifen.standard import rulesets
 from jifen.store.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
 from jifen.unit_of_work import get_session
@@ -88,7 +88,7 @@ class ScoresView(_ReadOnly):
     @requires("auditor", "admin")
     def verify(self, score_id: str) -> Any:
         try:
-            verdict = scores.verify(get_session(), score_id)
+            verdict = stored_scores.verify(get_session(), score_id)
         except ServiceError:
             abort(404)
         if verdict["reproduced"]:

@@ -91,12 +91,11 @@ def _ruleset(session: Session, code: str) -> Ruleset:
 
 
 def _existing(session: Session, code: str, year: int, revision: int) -> RulesetVersionRow | None:
-    row: RulesetVersionRow | None = session.scalar(
+    return session.scalar(
         query_versions().where(
             Ruleset.code == code, RulesetVersionRow.year == year, RulesetVersionRow.revision == revision
         )
     )
-    return row
 
 
 def _insert_draft(

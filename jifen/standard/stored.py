@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import Problem, RulesetError, RulesetVersion, canonical_json, dump_yaml, parse_document
@@ -42,7 +42,7 @@ def parse_ref(ref: str) -> tuple[str, int, int]:
     return match["code"], int(match["year"]), int(match["revision"])
 
 
-def query_versions() -> Any:
+def query_versions() -> Select[tuple[RulesetVersionRow]]:
     return select(RulesetVersionRow).join(Ruleset).options(selectinload(RulesetVersionRow.ruleset))
 
 
