@@ -33,9 +33,9 @@ def _time(_view: Any, _context: Any, model: Any, name: str) -> str:
 
 
 def _named(names: dict[str, str]) -> Any:
-    def formatter(_view: Any, _context: Any, model: Any, name: str) -> str:
-        value = getattr(model, name)
-        return names.get(value, value)
+    def formatter(_view: Any, _context: Any, model: Any, name: str) -> str | None:
+        value: str | None = getattr(model, name)
+        return names.get(value, value) if value is not None else None
 
     return formatter
 
