@@ -5,22 +5,20 @@ the API calls (``jifen.applications``)."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
 from admin.application_words import STATE_NAMES, VOID_REASON_NAMES
 from engine.model import FactField
 from jifen import applications, unit_of_work
-from jifen.applications import Actor, Context, workdays
+from jifen.access import users
+from jifen.applications import Actor, Application, Context, references, workdays
 from jifen.errors import NotFound, ServiceError
 from jifen.scoring import compiled
-from jifen.store.models import Application, User
-from jifen.unit_of_work import get_session
+from jifen.unit_of_work import Session, get_session
 
 
 def today() -> dt.date:
@@ -31,7 +29,7 @@ def today() -> dt.date:
 
 def department_of_user() -> str | None:
     """The department the logged-in user works for (users of the role ``department`` only)."""
-    user = get_session().get(User, current_user.user_id)
+    user = users.find_user(get_session(), current_user.user_id)
     return user.department if user is not None else None
 
 
@@ -42,8 +40,7 @@ def actor() -> Actor:
 def application_or_404(application_ref: str, year: int) -> Application:
     """The application named by a console URL; 404 for one that does not exist or that no reference could be
     (a NUL would fail in PostgreSQL, a huge year overflow its integer column)."""
-    visible = all(unicodedata.category(c) not in {"Cc", "Cf", "Cs", "Zl", "Zp"} for c in application_ref)
-    if not (1 <= len(application_ref) <= 64 and visible and application_ref.strip() and 2000 <= year <= 2100):
+    if not references.can_name(application_ref, year):
         abort(404)
     try:
         return applications.find(get_session(), application_ref, year)

@@ -3,7 +3,7 @@ its chain beside the claims and verified facts that produced it. Built from ``ap
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from admin.application_words import (
@@ -16,8 +16,8 @@ from admin.application_words import (
     day_text,
     label,
     local_time,
-    value_text,
 )
+from engine.describe import value_text
 from engine.facts import Invalid
 from engine.model import FactField
 from jifen.scoring import claims
@@ -33,7 +33,7 @@ def version_text(version: Any) -> str:
 
 
 def _facts_text(catalogue: Catalogue, facts: Mapping[str, Any]) -> str:
-    return "；".join(f"{label(catalogue, n)}：{value_text(catalogue.get(n), v)}" for n, v in facts.items()) or "—"
+    return "；".join(f"{label(catalogue, n)}：{value_text(v, catalogue.get(n), '—')}" for n, v in facts.items()) or "—"
 
 
 def _tasks_text(catalogue: Catalogue, tasks: Mapping[str, Any]) -> list[str]:
@@ -48,67 +48,110 @@ def _result_rows(catalogue: Catalogue, results: Mapping[str, Any]) -> list[dict[
     return [
         {
             "label": label(catalogue, name),
-            "claimed": value_text(catalogue.get(name), r.get("claimed")),
-            "verified": value_text(catalogue.get(name), r.get("verified")),
+            "claimed": value_text(r.get("claimed"), catalogue.get(name), "—"),
+            "verified": value_text(r.get("verified"), catalogue.get(name), "—"),
             "outcome": r.get("outcome", ""),
-            "outcome_name": OUTCOME_NAMES.get(r.get("outcome", ""), r.get("outcome", "")),
+            "outcome_name": _name(OUTCOME_NAMES, r.get("outcome", "")),
         }
         for name, r in results.items()
     ]
 
 
-def _lines(catalogue: Catalogue, action: str, c: Mapping[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+def _name(names: Mapping[str, str], code: Any) -> Any:
+    """The Chinese name of a code, or the code itself when it has none."""
+    return names.get(code, code) if isinstance(code, str) else code
+
+
+Changes = Mapping[str, Any]
+Sections = list[dict[str, Any]]
+
+
+def _received(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    return [
+        f"{_name(CHANNEL_NAMES, c.get('channel'))}，受理日期 {day_text(c.get('received_on'))}，适用版本 {c.get('version')}",
+        "申报事实：" + _facts_text(catalogue, c.get("claimed_facts", {})),
+        *("核查任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))),
+    ]
+
+
+def _supplemented(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    before = c.get("claims_before", {})
+    lines = [f"补充日期 {day_text(c.get('received_on'))}"]
+    for name, value in c.get("facts", {}).items():
+        field = catalogue.get(name)
+        after = "撤回" if value is None else value_text(value, field)
+        lines.append(f"{label(catalogue, name)}：{value_text(before.get(name), field, '—')} → {after}")
+    return lines + ["重新核查：" + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
+
+
+def _verified(catalogue: Catalogue, c: Changes, sections: Sections) -> list[str]:
+    for unit, task in c.get("tasks", {}).items():
+        late = "（逾期完成）" if task.get("late") else ""
+        sections.append({
+            "title": f"{unit}：应于 {day_text(task.get('due'))} 前完成{late}",
+            "rows": _result_rows(catalogue, task.get("results", {})),
+        })  # fmt: skip
+    return [f"说明：{c['note']}"] if c.get("note") else []
+
+
+def _extended(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    lines = [f"理由：{c.get('reason', '')}"]
+    for unit, task in c.get("tasks", {}).items():
+        late = "（在原期限之后申请）" if task.get("late") else ""
+        lines.append(f"{unit}：期限由 {day_text(task.get('due_before'))} 延至 {day_text(task.get('due'))}{late}")
+    return lines
+
+
+def _scored(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    eligible = "具备申请资格" if c.get("eligible") else "不具备申请资格"
+    lines = [
+        f"总分 {value_text(c.get('total'), None, '—')} 分，{eligible}；版本 {version_text(c.get('version'))}，"
+        f"按 {day_text(c.get('as_of'))} 计算",
+        "计分所用事实：" + _facts_text(catalogue, c.get("facts", {})),
+    ]
+    return lines + ([f"取代积分记录 {c['supersedes']}"] if c.get("supersedes") else [])
+
+
+def _published(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    return [f"公示日期 {day_text(c.get('published_on'))}，异议期至 {day_text(c.get('objection_deadline'))}"]
+
+
+def _objected(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    return [
+        f"提出日期 {day_text(c.get('filed_on'))}",
+        "有异议的事实（申请人主张）：" + _facts_text(catalogue, c.get("facts", {})),
+        *("复核任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))),
+    ]
+
+
+def _republished(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    return [f"复核结果公布日期 {day_text(c.get('published_on'))}，为最终结果"]
+
+
+def _voided(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    lines = [f"{_name(VOID_REASON_NAMES, c.get('reason'))}，自 {day_text(c.get('date'))} 起积分作废"]
+    return lines + (["取消的任务：" + "、".join(c["cancelled_tasks"])] if c.get("cancelled_tasks") else [])
+
+
+_CHANGE_LINES: dict[str, Callable[[Catalogue, Changes, Sections], list[str]]] = {
+    "received": _received,
+    "supplemented": _supplemented,
+    "verified": _verified,
+    "re_reviewed": _verified,
+    "extended": _extended,
+    "scored": _scored,
+    "published": _published,
+    "objected": _objected,
+    "republished": _republished,
+    "voided": _voided,
+}
+
+
+def _lines(catalogue: Catalogue, action: str, c: Changes) -> tuple[list[str], Sections]:
     """What an event changed, as lines of text, and (for a verification) its results per department."""
-    lines: list[str] = []
-    sections: list[dict[str, Any]] = []
-    if action == "received":
-        lines.append(f"{CHANNEL_NAMES.get(c.get('channel'), c.get('channel'))}，受理日期 {day_text(c.get('received_on'))}，"
-                     f"适用版本 {c.get('version')}")  # fmt: skip
-        lines.append("申报事实：" + _facts_text(catalogue, c.get("claimed_facts", {})))
-        lines += ["核查任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
-    elif action == "supplemented":
-        before = c.get("claims_before", {})
-        lines.append(f"补充日期 {day_text(c.get('received_on'))}")
-        for name, value in c.get("facts", {}).items():
-            field = catalogue.get(name)
-            after = "撤回" if value is None else value_text(field, value)
-            lines.append(f"{label(catalogue, name)}：{value_text(field, before.get(name))} → {after}")
-        lines += ["重新核查：" + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
-    elif action in ("verified", "re_reviewed"):
-        for unit, task in c.get("tasks", {}).items():
-            late = "（逾期完成）" if task.get("late") else ""
-            sections.append({
-                "title": f"{unit}：应于 {day_text(task.get('due'))} 前完成{late}",
-                "rows": _result_rows(catalogue, task.get("results", {})),
-            })  # fmt: skip
-        if c.get("note"):
-            lines.append(f"说明：{c['note']}")
-    elif action == "extended":
-        lines.append(f"理由：{c.get('reason', '')}")
-        for unit, task in c.get("tasks", {}).items():
-            late = "（在原期限之后申请）" if task.get("late") else ""
-            lines.append(f"{unit}：期限由 {day_text(task.get('due_before'))} 延至 {day_text(task.get('due'))}{late}")
-    elif action == "scored":
-        eligible = "具备申请资格" if c.get("eligible") else "不具备申请资格"
-        lines.append(f"总分 {value_text(None, c.get('total'))} 分，{eligible}；版本 {version_text(c.get('version'))}，"
-                     f"按 {day_text(c.get('as_of'))} 计算")  # fmt: skip
-        lines.append("计分所用事实：" + _facts_text(catalogue, c.get("facts", {})))
-        if c.get("supersedes"):
-            lines.append(f"取代积分记录 {c['supersedes']}")
-    elif action == "published":
-        lines.append(f"公示日期 {day_text(c.get('published_on'))}，异议期至 {day_text(c.get('objection_deadline'))}")
-    elif action == "objected":
-        lines.append(f"提出日期 {day_text(c.get('filed_on'))}")
-        lines.append("有异议的事实（申请人主张）：" + _facts_text(catalogue, c.get("facts", {})))
-        lines += ["复核任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
-    elif action == "republished":
-        lines.append(f"复核结果公布日期 {day_text(c.get('published_on'))}，为最终结果")
-    elif action == "voided":
-        lines.append(
-            f"{VOID_REASON_NAMES.get(c.get('reason'), c.get('reason'))}，自 {day_text(c.get('date'))} 起积分作废"
-        )
-        if c.get("cancelled_tasks"):
-            lines.append("取消的任务：" + "、".join(c["cancelled_tasks"]))
+    sections: Sections = []
+    describe = _CHANGE_LINES.get(action)
+    lines = describe(catalogue, c, sections) if describe else []
     return lines, sections
 
 
@@ -120,7 +163,7 @@ def timeline(catalogue: Catalogue, events: list[Mapping[str, Any]]) -> list[dict
         who = f"{actor['name']}（{ACTOR_KIND_NAMES.get(actor['kind'], actor['kind'])}"
         who += f"，{actor['department']}）" if actor.get("department") else "）"
         lines, sections = _lines(catalogue, event["action"], event.get("changes") or {})
-        before = STATE_NAMES.get(event.get("state_before"), "") if event.get("state_before") else "—"
+        before = STATE_NAMES.get(event["state_before"], "") if event.get("state_before") else "—"
         entries.append({
             "id": event.get("id"), "at": local_time(event["at"]), "action": event["action"],
             "action_name": ACTION_NAMES.get(event["action"], event["action"]), "who": who,
@@ -172,12 +215,14 @@ def score_chain(catalogue: Catalogue, history: Mapping[str, Any]) -> list[dict[s
             if outcome == claims.NONE:
                 continue
             rows.append({
-                "label": label(catalogue, name), "claimed": value_text(field, claimed.get(name)),
-                "verified": value_text(field, facts.get(name)), "outcome": outcome,
+                "label": label(catalogue, name), "claimed": value_text(claimed.get(name), field, "—"),
+                "verified": value_text(facts.get(name), field, "—"), "outcome": outcome,
                 "outcome_name": OUTCOME_NAMES.get(outcome, "按申报（无需部门核查）"),
                 "department": (field.department if field else None) or "—",
             })  # fmt: skip
-        derived = [(label(catalogue, n), value_text(catalogue.get(n), v)) for n, v in score.get("derived", {}).items()]
+        derived = [
+            (label(catalogue, n), value_text(v, catalogue.get(n), "—")) for n, v in score.get("derived", {}).items()
+        ]
         chain.append({**score, "version_text": version_text(score.get("version")), "rows": rows, "derived": derived,
                       "created": local_time(score.get("created_at"))})  # fmt: skip
     return chain

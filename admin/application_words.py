@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from admin import clock
-from engine import describe
 from engine.canonical import plain_number
+from engine.describe import value_text
 from engine.model import FactField
 from jifen.errors import CodedError
 from jifen.scoring import claims
@@ -82,11 +82,6 @@ def problem_text(exc: CodedError, params: Mapping[str, Any] | None = None) -> st
     return template.format_map(_Params({"code": exc.code, **(params or {})}))
 
 
-def value_text(field: FactField | None, value: Any) -> str:
-    """A fact's value as a clerk reads it (engine.describe.value_text), — when there is none."""
-    return describe.value_text(value, field, "—")
-
-
 def label(catalogue: Mapping[str, FactField], name: str) -> str:
     field = catalogue.get(name)
     return field.label if field is not None else name
@@ -114,7 +109,7 @@ def fact_problem(field: FactField | None, value: Any, sent: bool) -> str:
     if value is None and field.required:
         return "必填事实不能为“未能证实”，请填写核实的值。"
     if value is not None and claims.check_value(field, value) is not None:
-        return f"应为{expected_text(field)}；填写的是“{value_text(None, value)}”。"
+        return f"应为{expected_text(field)}；填写的是“{value_text(value, None, '—')}”。"
     return f"该事实由{field.department or '其他部门'}核查，不属于本部门的任务。"
 
 

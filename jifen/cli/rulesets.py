@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from flask import current_app
@@ -17,7 +18,7 @@ from engine.describe import materials_sentence, version_sentences
 from engine.lint import counts, lint, report
 from jifen import unit_of_work
 from jifen.access.users import get_user, require_role
-from jifen.cli import friendly_errors
+from jifen.cli.errors import friendly_errors
 from jifen.cli.impact import impact_command
 from jifen.cli.score import parse_date_option
 from jifen.errors import ServiceError
@@ -25,10 +26,12 @@ from jifen.standard import rulesets
 from jifen.standard.files import ruleset_files
 from jifen.workbook import comparison_workbook, is_workbook, read_workbook, version_workbook
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 rulesets_group = AppGroup("rulesets", help="Ruleset versions: import, export, compare, publish.")
 
 
-def _user_option(required: bool = True) -> Any:
+def _user_option(required: bool = True) -> Callable[[F], F]:
     return click.option(
         "--user",
         "username",
