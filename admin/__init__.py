@@ -27,7 +27,7 @@ from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
 from engine.canonical import plain_number
 from jifen.security import csp_nonce
-from jifen.store.db import get_db
+from jifen.unit_of_work import model_view_session
 
 LOCALE = "zh_Hans_CN"
 
@@ -73,7 +73,7 @@ def init_app(app: Flask) -> None:
     console.add_view(ApplicationsView(name="申请办理", endpoint="applications", url="/admin/applications"))
     console.add_view(CalendarView(name="工作日历", endpoint="calendar", url="/admin/calendar"))
     console.add_view(DepartmentQueueView(name="待核查任务", endpoint="queue", url="/admin/queue"))
-    session = get_db(app).session
+    session = model_view_session(app)
     console.add_view(ScoresView(session, name="积分记录", endpoint="scores", url="/admin/scores", category="记录"))
     console.add_view(AuditLogView(session, name="审计日志", endpoint="audit", url="/admin/audit", category="记录"))
     console.add_view(UsersView(name="用户", endpoint="users", url="/admin/users", category="系统管理"))

@@ -24,7 +24,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy.exc
 from flask import Blueprint, Response, current_app, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -45,7 +44,7 @@ from jifen.errors import (
 )
 from jifen.requestid import current_request_id
 from jifen.scoring.scores import FieldErrors
-from jifen.store import dbfaults
+from jifen.unit_of_work import RETRY_AFTER, UNAVAILABLE, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +155,8 @@ def problem_body(
     return body
 
 
-# the services' errors that carry no code of their own, by kind (the first that matches)
-_BY_KIND: tuple[tuple[type[Exception], int, str], ...] = (
+# The services' refusals that carry no code of their own, each answered with its status and code
+_REFUSALS: tuple[tuple[type[ServiceError], int, str], ...] = (
     (IdempotencyKeyReused, 422, "idempotency_key_reused"),
     (NoVersionInForce, 409, "no_version_in_force"),
     (NotFound, 404, "not_found"),
@@ -182,9 +181,9 @@ def as_api_error(exc: Exception) -> ApiError:
         # a service's refusal that carries its own code (and perhaps field errors)
         errors = getattr(exc, "errors", None)
         return ApiError(exc.status, code, getattr(exc, "message", str(exc)), errors or None)
-    for kind, status, kind_code in _BY_KIND:
+    for kind, status, refusal in _REFUSALS:
         if isinstance(exc, kind):
-            return ApiError(status, kind_code, str(exc))
+            return ApiError(status, refusal, str(exc))
     if isinstance(exc, RulesetError):
         return ApiError(422, "invalid_version", f"the version is not valid: {exc.report()}")
     if isinstance(exc, ServiceError):
@@ -225,9 +224,9 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _database_unavailable(exc: Exception) -> Response:
-    message = str(exc) if isinstance(exc, dbfaults.DatabaseUnavailable) else "the database is busy; try again later"
+    message = str(exc) if isinstance(exc, DatabaseUnavailable) else "the database is busy; try again later"
     response = problem_response(ApiError(503, "database_unavailable", message))
-    response.headers["Retry-After"] = str(dbfaults.RETRY_AFTER)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
 
@@ -244,8 +243,7 @@ def register_error_handlers(blueprint: Blueprint) -> None:
     failures: tuple[type[Exception], ...] = (ValidationError, ServiceError, EngineError)
     for kind in failures:
         blueprint.register_error_handler(kind, _service_error)
-    unavailable: tuple[type[Exception], ...] = (dbfaults.DatabaseUnavailable, sqlalchemy.exc.TimeoutError)
-    for kind in unavailable:
+    for kind in UNAVAILABLE:
         blueprint.register_error_handler(kind, _database_unavailable)
     blueprint.register_error_handler(HTTPException, _http_error)
     blueprint.register_error_handler(Exception, _unexpected)

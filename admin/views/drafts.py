@@ -38,7 +38,7 @@ from jifen.standard import drafts, rulesets
 from jifen.standard import part_forms as forms
 from jifen.standard.drafts import DraftProblems, EditConflict, FactInUse, Part
 from jifen.standard.form_values import CLAUSE_ROWS, parse_facts
-from jifen.store.models import RulesetVersionRow
+from jifen.standard.stored import RulesetVersionRow
 
 OP_NAMES = {"==": word("views_drafts.t1"), "!=": word("views_drafts.t2"), "<": word("views_drafts.t3"), "<=": word("views_drafts.t4"), ">": word("views_drafts.t5"), ">=": word("views_drafts.t6"), "in": word("views_drafts.t7"),
             "not_in": word("views_drafts.t8"), "exists": word("views_drafts.t9"), "not_exists": word("views_drafts.t10")}  # fmt: skip

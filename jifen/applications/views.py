@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from jifen.applications.state import RE_REVIEW, VERIFICATION, find
 from jifen.errors import NoVersionInForce
-from jifen.scoring import claims, scores, stored_scores
+from jifen.scoring import claims, records, scores
 from jifen.store.models import Application, ApplicationEvent, ScoreRow, VerificationTask
 
 ROUND_NAMES = {VERIFICATION: "verification", RE_REVIEW: "re_review"}
@@ -95,7 +95,7 @@ def view(session: Session, app: Application, today: dt.date) -> dict[str, Any]:
         "objection_filed_on": app.objection_filed_on,
         "republished_on": app.republished_on,
         "provisional": _provisional(session, app),
-        "score": None if current is None else {**stored_scores.view(current), **stored_scores.chain(session, current)},
+        "score": None if current is None else {**records.view(current), **records.chain(session, current)},
         "valid": valid,
         "invalid_reason": why,
         "valid_until": dt.date(app.year, 12, 31),
@@ -140,7 +140,7 @@ def history(session: Session, application_ref: str, year: int, today: dt.date) -
         "events": [event_view(e) | {"id": e.id} for e in events],
         "scores": [
             {
-                **stored_scores.summary(row, later.get(row.id)),
+                **records.summary(row, later.get(row.id)),
                 "facts": json.loads(row.facts),
                 "derived": json.loads(row.derived),
                 "scored_by_event": produced_by.get(row.id),
@@ -173,3 +173,15 @@ def overdue(session: Session, today: dt.date) -> list[dict[str, Any]]:
     """Every open task past its due date, by department, the longest overdue first."""
     tasks = [t for t in _open_tasks(session, today) if t["overdue"]]
     return sorted(tasks, key=lambda t: (t["department"], t["due"], t["application_ref"]))
+
+
+def applications_named(session: Session, refs: set[str]) -> dict[tuple[str, int], Application]:
+    """The applications with these references, by (reference, year)."""
+    query = select(Application).where(Application.application_ref.in_(refs))
+    return {(a.application_ref, a.year): a for a in session.scalars(query)}
+
+
+def score_total(session: Session, app: Application) -> Any:
+    """The total of the application's current score, or None before it is scored."""
+    record = session.get(ScoreRow, app.score_id) if app.score_id else None
+    return record.total if record is not None else None

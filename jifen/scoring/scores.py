@@ -1,4 +1,4 @@
-"""Scoring requests: score under the version in force (or a pinned one), store, fetch, list, verify.
+"""Scoring requests: score under the version in force (or a pinned one), and store (read back: ``records``).
 
 A stored score keeps its facts, derived facts and result as the JSON text that was answered, so that an
 auditor reads back exactly what the requesting system received.
@@ -24,7 +24,7 @@ from jifen.access.api_clients import Caller
 from jifen.errors import ChainConflict, IdempotencyKeyReused, NotFound, Refused, ServiceError
 from jifen.scoring import compiled
 from jifen.scoring.compiled import VersionRef
-from jifen.store.models import ScoreRow
+from jifen.store.models import ScoreRow as ScoreRow  # the type of the answers, named here for the faces
 from jifen.store.unit_of_work import UnitOfWork
 
 

@@ -1,5 +1,5 @@
-"""Stored scores as they are read: one with its chain, an application's scores a page at a time, and a stored
-score re-evaluated under its stored version (does it still come out the same?)."""
+"""Stored scores read back: one by id with its chain, an application's a page at a time, and one verified again
+under its stored version."""
 
 from __future__ import annotations
 
