@@ -28,7 +28,7 @@ from jifen.applications.state import (
 from jifen.applications.verification import conclude_if_done
 from jifen.errors import CodedError
 from jifen.scoring import claims
-from jifen.store.models import Application, ScoreRow
+from jifen.store.models import Application, ScoreRow, VerificationTask
 
 
 def receive(
@@ -148,7 +148,7 @@ def supplement(
     version = check_claims(ctx.session, application_ref, year, merged, app.received_on)
     touched = {version.catalogue[n].department for n in facts if n in version.catalogue}
     planned = claims.plan(version, merged)
-    existing = {t.department: t for t in tasks_of(ctx, app, VERIFICATION)}
+    existing: dict[str | None, VerificationTask] = {t.department: t for t in tasks_of(ctx, app, VERIFICATION)}
     due = ctx.calendar.add_workdays(day, REVIEW_DAYS)
     reopened = []
     for unit in sorted(touched | (planned.keys() - existing.keys()), key=str):
