@@ -151,6 +151,7 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             "admin/impact/job.html",
             job=job,
             report=report,
+            field_name=_field_names(job.request.get("version")) if report and report["errors"] else None,
             charts=charts,
             summary=summary_rows(report) if report else [],
             sides=SIDE_NAMES,
@@ -169,3 +170,19 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         report = job.report() or {}
         name = f"impact-{report['version']['ref']}-vs-{report['base']['ref']}".replace("/", "-") + ".xlsx"
         return send_file(job.workbook, mimetype=MIMETYPE, as_attachment=True, download_name=name)
+
+
+def _field_names(vid: Any) -> Any:
+    """How an error names what it is about: a fact by its label, an entry that cannot be read as such."""
+    try:
+        catalogue = impact.load_version(get_session(), int(vid)).catalogue
+    except Exception:  # the version may have been deleted since: the paths as they are
+        catalogue = {}
+
+    def name(path: str) -> str:
+        if path == "input":
+            return word("views_impact.entry")
+        field = catalogue.get(path.removeprefix("facts."))
+        return field.label if field is not None and path.startswith("facts.") else path
+
+    return name

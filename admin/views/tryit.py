@@ -95,9 +95,12 @@ def _side_by_side(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for x in a[key]:
             seen.add(x["code"])
             y = points_b.get(x["code"])
-            out.append({"code": x["code"], "name": x["name"], "a": x["points"], "b": y["points"] if y else None})
+            out.append({"code": x["code"], "name": x["name"], "a": x["points"], "b": y["points"] if y else None,
+                        "category": key == "categories"})  # fmt: skip
         out += [
-            {"code": y["code"], "name": y["name"], "a": None, "b": y["points"]} for y in b[key] if y["code"] not in seen
+            {"code": y["code"], "name": y["name"], "a": None, "b": y["points"], "category": key == "categories"}
+            for y in b[key]
+            if y["code"] not in seen
         ]
     for line in out:
         line["delta"] = line["b"] - line["a"] if line["a"] is not None and line["b"] is not None else None
