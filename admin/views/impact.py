@@ -93,31 +93,31 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         try:
             on = dt.date.fromisoformat(form.get("date", ""))
         except ValueError:
-            errors["date"] = word("views_impact.t1")
+            errors["date"] = word("views_impact.date_invalid")
         try:
             cutoffs = _cutoffs(form.get("cutoffs", ""))
         except InvalidOperation:
-            errors["cutoffs"] = word("views_impact.t2")
+            errors["cutoffs"] = word("views_impact.cutoffs_invalid")
         kind = form.get("kind")
         upload = request.files.get("population")
         population: dict[str, Any] = {}
         if kind == "stored":
             year = form.get("year", type=int)
             if year is None or not 2000 <= year <= 2100:
-                errors["year"] = word("views_impact.t3")
+                errors["year"] = word("views_impact.year_missing")
             population = {"kind": "stored", "year": year}
         elif kind == "file":
             if upload is None or not upload.filename:
-                errors["population"] = word("views_impact.t4")
+                errors["population"] = word("views_impact.file_missing")
             population = {"kind": "file", "name": upload.filename if upload else ""}
         else:
-            errors["kind"] = word("views_impact.t5")
+            errors["kind"] = word("views_impact.choose_population")
         chosen: dict[str, Any] = {}
         for key in ("version", "base"):
             vid = form.get(key, type=int)
             try:
                 if vid is None:
-                    raise ServiceError(word("views_impact.t6"))
+                    raise ServiceError(word("views_impact.choose_version"))
                 # a draft that does not validate is refused here, with its problems in Chinese
                 chosen[f"{key}_ref"] = impact.load_version(session, vid).ref
                 chosen[key] = vid
@@ -165,7 +165,7 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
     def workbook(self, job_id: str) -> Any:
         job = impact_jobs.load(jobs_root(), job_id)
         if job is None or job.workbook is None:
-            flash(word("views_impact.t7"), "error")
+            flash(word("views_impact.report_not_ready"), "error")
             return redirect(url_for(".job", job_id=job_id) if job else url_for(".index"))
         report = job.report() or {}
         name = f"impact-{report['version']['ref']}-vs-{report['base']['ref']}".replace("/", "-") + ".xlsx"

@@ -66,7 +66,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         items = [x for x in current.get("items") or [] if isinstance(x, dict)]
         if request.method == "GET":
             if len(items) + table.BLANK_ROWS > table.MAX_ROWS:
-                flash(word("views_tables.t1", len=len(items), MAX_ROWS=table.MAX_ROWS), "error")
+                flash(word("views_tables.too_many_items", len=len(items), MAX_ROWS=table.MAX_ROWS), "error")
             columns = table.columns_of(items, catalogue)
             rows = table.rows_of(items, columns, catalogue)
             rows += table.blank_rows(len(rows))
@@ -76,7 +76,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             return self._page(row, doc, part, header, columns, rows)
         form = request.form
         if table.rows_sent(form) > table.MAX_ROWS:  # never save a table cut short
-            flash(word("views_tables.t2", MAX_ROWS=table.MAX_ROWS), "error")
+            flash(word("views_tables.too_many_rows", MAX_ROWS=table.MAX_ROWS), "error")
             return redirect(request.url)
         columns = table.columns_from_form(form, catalogue)
         rows = table.rows_from_form(form, columns, catalogue)
@@ -87,19 +87,19 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         if form.get("step") in ("add_column", "add_row"):  # without JavaScript: the page again, nothing saved
             if form.get("step") == "add_row" and len(rows) < table.MAX_ROWS:
                 rows += table.blank_rows(len(rows), 1)
-                flash(word("views_tables.t3"), "info")
+                flash(word("views_tables.row_added"), "info")
             elif (
                 form.get("step") == "add_column" and columns and columns[-1] not in text(form.get("columns")).split(",")
             ):
-                flash(word("views_tables.t4", label=catalogue[columns[-1]].label), "info")
+                flash(word("views_tables.column_added", label=catalogue[columns[-1]].label), "info")
             else:
-                flash(word("views_tables.t5"), "info")
+                flash(word("views_tables.nothing_to_add"), "info")
             return self._page(row, doc, part, header, columns, rows)
         built = table.items_from_rows(rows, items, columns, catalogue)
         indicator = table.indicator_from(header, current, built.items)
         origins: list[int | None] = list(range(len(built.items)))
         code = indicator.get("code")
-        what = word("views_tables.t6", code=code)
+        what = word("views_tables.what", code=code)
         base = header["base"] if part is not None else None
         loaded = _loaded(header["loaded"])
         merged_note = ""
@@ -116,11 +116,11 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
                 if key not in merged.conflicts:
                     header[key] = table.indicator_values(merged.indicator)[key]
             if merged.conflicts:
-                named = "、".join(_HEADER_NAMES.get(c, word("views_tables.t7", c=c)) for c in merged.conflicts)
-                flash(word("views_tables.t8", named=named), "error")  # fmt: skip
+                named = "、".join(_HEADER_NAMES.get(c, word("views_tables.item", c=c)) for c in merged.conflicts)
+                flash(word("views_tables.merged_conflict", named=named), "error")  # fmt: skip
                 return self._page(row, doc, part, header, columns, shown, conflict=changes)
             indicator, origins = merged.indicator, merged.origins
-            merged_note = word("views_tables.t9") + "；".join(f"{w} {v}" for w, v in changes)
+            merged_note = word("views_tables.merged_kept") + "；".join(f"{w} {v}" for w, v in changes)
 
         def apply(d: dict[str, Any]) -> Part | None:
             if part is None:
@@ -136,17 +136,17 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             changes = _changes(fresh, _loaded(header["loaded"]), exc.current)
             header["base"] = exc.token
             header["loaded"] = json.dumps(exc.current, ensure_ascii=False) if exc.current is not None else ""
-            flash(word("views_tables.t10"),
+            flash(word("views_tables.changed_meanwhile"),
                   "error")  # fmt: skip
             return self._page(row, fresh, part, header, columns, rows, conflict=changes)
         except DraftProblems as exc:
             errors, general = _on_cells(exc, built, origins)
-            flash(word("views_tables.t11", len=len(exc.problems)), "error")
+            flash(word("views_tables.problems", len=len(exc.problems)), "error")
             return self._page(row, doc, part, header, columns, shown, errors, general)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return self._page(row, doc, part, header, columns, shown)
-        flash(word("views_tables.t12", what=what, merged_note=merged_note), "success")
+        flash(word("views_tables.saved", what=what, merged_note=merged_note), "success")
         return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
 
     def _page(self, row: Any, doc: dict[str, Any], part: Part | None, header: dict[str, Any], columns: list[str],
@@ -165,10 +165,10 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         )  # fmt: skip
 
 
-_CELL_NAMES = {"code": word("views_tables.t13"), "label": word("views_tables.t14"), "kind": word("views_tables.t15"), "points": word("views_tables.t16"), "unit_field": word("views_tables.t17"), "unit": word("views_tables.t18"),
-               "offset": word("views_tables.t19"), "cap": word("views_tables.t20"), "group": word("views_tables.t21"), "reference": word("views_tables.t22"), "complex": word("views_tables.t23")}  # fmt: skip
-_HEADER_NAMES = {"code": word("views_tables.t24"), "name": word("views_tables.t25"), "category": word("views_tables.t26"), "cap": word("views_tables.t27"), "departments": word("views_tables.t28"),
-                 "reference": word("views_tables.t29"), "rows": word("views_tables.t30")}  # fmt: skip
+_CELL_NAMES = {"code": word("views_tables.cell_code"), "label": word("views_tables.cell_label"), "kind": word("views_tables.cell_kind"), "points": word("views_tables.cell_points"), "unit_field": word("views_tables.cell_unit_field"), "unit": word("views_tables.cell_unit"),
+               "offset": word("views_tables.cell_offset"), "cap": word("views_tables.cell_cap"), "group": word("views_tables.cell_group"), "reference": word("views_tables.cell_reference"), "complex": word("views_tables.cell_complex")}  # fmt: skip
+_HEADER_NAMES = {"code": word("views_tables.header_code"), "name": word("views_tables.header_name"), "category": word("views_tables.header_category"), "cap": word("views_tables.header_cap"), "departments": word("views_tables.header_departments"),
+                 "reference": word("views_tables.header_reference"), "rows": word("views_tables.header_rows")}  # fmt: skip
 _CELL = re.compile(r"r(\d+)_(.+)$")
 
 
@@ -181,7 +181,8 @@ def _summary(errors: dict[str, list[str]], rows: list[table.Row], catalogue: dic
         found = _CELL.match(name)
         if not found or int(found.group(1)) not in position:
             lines += [
-                word("views_tables.t31", get=_HEADER_NAMES.get(name, word("views_tables.t40")), t=t) for t in texts
+                word("views_tables.header_problem", get=_HEADER_NAMES.get(name, word("views_tables.indicator")), t=t)
+                for t in texts
             ]
             continue
         i, cell = int(found.group(1)), found.group(2)
@@ -189,11 +190,13 @@ def _summary(errors: dict[str, list[str]], rows: list[table.Row], catalogue: dic
             field, _, slot = cell[2:].rpartition("_")
             f = catalogue.get(field)
             column = word(
-                "views_tables.t32", field=f.label if f else field, value=int(slot) + 1 if slot.isdigit() else ""
+                "views_tables.condition_column",
+                field=f.label if f else field,
+                value=int(slot) + 1 if slot.isdigit() else "",
             )
         else:
             column = _CELL_NAMES.get(cell, cell)
-        where = word("views_tables.t33", position=position[i]) + (f"（{codes[i]}）" if codes[i] else "")
+        where = word("views_tables.row", position=position[i]) + (f"（{codes[i]}）" if codes[i] else "")
         lines += [f"{where} · {column}：{t}" for t in texts]
     return lines
 
@@ -277,9 +280,9 @@ def _changes(doc: dict[str, Any], loaded: dict[str, Any] | None, now: Any) -> li
                 (
                     WORDS.get(key, key),
                     word(
-                        "views_tables.t34",
-                        value=shown[0] or word("views_tables.t39"),
-                        value2=shown[1] or word("views_tables.t39"),
+                        "views_tables.change",
+                        value=shown[0] or word("views_tables.empty"),
+                        value2=shown[1] or word("views_tables.empty"),
                     ),
                 )
             )
@@ -291,23 +294,27 @@ def _changes(doc: dict[str, Any], loaded: dict[str, Any] | None, now: Any) -> li
         if old_items.get(code) == new_items.get(code):
             continue
         label = (new_items.get(code) or old_items.get(code) or {}).get("label", "")
-        was = old_sentences.get(str(code), word("views_tables.t35") if code not in old_items else "")
-        is_ = new_sentences.get(str(code), word("views_tables.t36") if code not in new_items else "")
+        was = old_sentences.get(str(code), word("views_tables.no_such_item") if code not in old_items else "")
+        is_ = new_sentences.get(str(code), word("views_tables.deleted") if code not in new_items else "")
         if was and was == is_:  # the same in words: say which fields changed
             old, new = old_items.get(code) or {}, new_items.get(code) or {}
             for key in dict.fromkeys([*old, *new]):
                 if old.get(key) != new.get(key):
                     lines.append(
                         (
-                            word("views_tables.t37", code=code, get=WORDS.get(key, key)),
+                            word("views_tables.item_field", code=code, get=WORDS.get(key, key)),
                             f"{_plain(old.get(key))} → {_plain(new.get(key))}",
                         )
                     )
             continue
         lines.append(
             (
-                word("views_tables.t38", code=code, label=label),
-                word("views_tables.t34", value=was or word("views_tables.t41"), value2=is_ or word("views_tables.t42")),
+                word("views_tables.item_named", code=code, label=label),
+                word(
+                    "views_tables.change",
+                    value=was or word("views_tables.old_content"),
+                    value2=is_ or word("views_tables.new_content"),
+                ),
             )
         )
     return lines
@@ -315,5 +322,5 @@ def _changes(doc: dict[str, Any], loaded: dict[str, Any] | None, now: Any) -> li
 
 def _plain(value: Any) -> str:
     if value is None:
-        return word("views_tables.t39")
+        return word("views_tables.empty")
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

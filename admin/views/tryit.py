@@ -62,7 +62,7 @@ class TryItView(RoleMixin, BaseView):  # type: ignore[misc]
             try:
                 as_of = dt.date.fromisoformat(request.form["as_of"])
             except ValueError:
-                errors["as_of"] = [word("views_tryit.t1")]
+                errors["as_of"] = [word("views_tryit.date_invalid")]
         catalogue = list(read_catalogue(rulesets.document(row))) if row is not None else []
         catalogue_b = list(read_catalogue(rulesets.document(other))) if other is not None else []
         asked = {f.name for f in catalogue}
@@ -88,7 +88,7 @@ def _side_by_side(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not all("result" in a for a in answers):
         return []
     a, b = (answer["result"] for answer in answers)
-    out = [{"code": "total", "name": word("views_tryit.t2"), "a": a["total"], "b": b["total"], "total": True}]
+    out = [{"code": "total", "name": word("views_tryit.total"), "a": a["total"], "b": b["total"], "total": True}]
     for key in ("categories", "indicators"):
         points_b = {x["code"]: x for x in b[key]}
         seen = set()

@@ -59,6 +59,19 @@ _PHOTOGRAPHED: set[str] = set()  # the kinds of page already photographed by an 
 # window and if so which elements (outside any box that scrolls or clips them) stick out
 _INSPECT = """() => {
   const visible = (e) => e.tagName === 'TITLE' || e.checkVisibility();
+  // every text the page shows, a line per text node, but identifiers shown as such (<code>, <pre>: a fact's
+  // name where it is edited, a record as sent)
+  const shownText = () => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const lines = [];
+    while (walker.nextNode()) {
+      const parent = walker.currentNode.parentElement;
+      if (!parent || parent.closest('code, pre, script, style, textarea, svg') || !parent.checkVisibility()) continue;
+      const text = walker.currentNode.textContent.trim();
+      if (text) lines.push(text);
+    }
+    return lines.join('\\n');
+  };
   const messages = [...document.querySelectorAll(arguments_selector)].filter(visible)
     .map((e) => (e.tagName === 'TITLE' ? e.textContent : e.innerText).trim());
   const titles = [...document.querySelectorAll('title')].filter((t) => !t.closest('svg')).length;
@@ -79,7 +92,7 @@ _INSPECT = """() => {
   return {messages, titles, scrollWidth: document.documentElement.scrollWidth, width, offenders, markup,
           error: !!document.querySelector('#error-title'), nav: !!document.querySelector('nav.navbar'),
           errorPage: document.querySelector('#error-title') ? document.body.innerText : '',
-          body: document.body.innerText};
+          body: shownText()};
 }""".replace("arguments_selector", repr(MESSAGES))
 
 
