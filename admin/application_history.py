@@ -18,6 +18,7 @@ from admin.application_words import (
     local_time,
     value_text,
 )
+from admin.words import word
 from engine.facts import Invalid
 from engine.model import FactField
 from jifen.services import claims
@@ -38,8 +39,12 @@ def _facts_text(catalogue: Catalogue, facts: Mapping[str, Any]) -> str:
 
 def _tasks_text(catalogue: Catalogue, tasks: Mapping[str, Any]) -> list[str]:
     return [
-        f"{unit}：{'、'.join(label(catalogue, n) for n in task.get('facts', [])) or '（无事实）'}，"
-        f"{day_text(task.get('due'))}前完成"
+        word(
+            "application_history.t1",
+            unit=unit,
+            value="、".join(label(catalogue, n) for n in task.get("facts", [])) or word("application_history.t27"),
+            day_text=day_text(task.get("due")),
+        )
         for unit, task in tasks.items()
     ]
 
@@ -62,53 +67,69 @@ def _lines(catalogue: Catalogue, action: str, c: Mapping[str, Any]) -> tuple[lis
     lines: list[str] = []
     sections: list[dict[str, Any]] = []
     if action == "received":
-        lines.append(f"{CHANNEL_NAMES.get(c.get('channel'), c.get('channel'))}，受理日期 {day_text(c.get('received_on'))}，"
-                     f"适用版本 {c.get('version')}")  # fmt: skip
-        lines.append("申报事实：" + _facts_text(catalogue, c.get("claimed_facts", {})))
-        lines += ["核查任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
+        lines.append(word("application_history.t2", get=CHANNEL_NAMES.get(c.get('channel'), c.get('channel')), day_text=day_text(c.get('received_on')), get2=c.get('version')))  # fmt: skip
+        lines.append(word("application_history.t3") + _facts_text(catalogue, c.get("claimed_facts", {})))
+        lines += [word("application_history.t4") + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
     elif action == "supplemented":
         before = c.get("claims_before", {})
-        lines.append(f"补充日期 {day_text(c.get('received_on'))}")
+        lines.append(word("application_history.t5", day_text=day_text(c.get("received_on"))))
         for name, value in c.get("facts", {}).items():
             field = catalogue.get(name)
-            after = "撤回" if value is None else value_text(field, value)
+            after = word("application_history.t6") if value is None else value_text(field, value)
             lines.append(f"{label(catalogue, name)}：{value_text(field, before.get(name))} → {after}")
-        lines += ["重新核查：" + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
+        lines += [word("application_history.t7") + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
     elif action in ("verified", "re_reviewed"):
         for unit, task in c.get("tasks", {}).items():
-            late = "（逾期完成）" if task.get("late") else ""
+            late = word("application_history.t8") if task.get("late") else ""
             sections.append({
-                "title": f"{unit}：应于 {day_text(task.get('due'))} 前完成{late}",
+                "title": word("application_history.t9", unit=unit, day_text=day_text(task.get('due')), late=late),
                 "rows": _result_rows(catalogue, task.get("results", {})),
             })  # fmt: skip
         if c.get("note"):
-            lines.append(f"说明：{c['note']}")
+            lines.append(word("application_history.t10", c=c["note"]))
     elif action == "extended":
-        lines.append(f"理由：{c.get('reason', '')}")
+        lines.append(word("application_history.t11", get=c.get("reason", "")))
         for unit, task in c.get("tasks", {}).items():
-            late = "（在原期限之后申请）" if task.get("late") else ""
-            lines.append(f"{unit}：期限由 {day_text(task.get('due_before'))} 延至 {day_text(task.get('due'))}{late}")
+            late = word("application_history.t12") if task.get("late") else ""
+            lines.append(
+                word(
+                    "application_history.t13",
+                    unit=unit,
+                    day_text=day_text(task.get("due_before")),
+                    day_text2=day_text(task.get("due")),
+                    late=late,
+                )
+            )
     elif action == "scored":
-        eligible = "具备申请资格" if c.get("eligible") else "不具备申请资格"
-        lines.append(f"总分 {value_text(None, c.get('total'))} 分，{eligible}；版本 {version_text(c.get('version'))}，"
-                     f"按 {day_text(c.get('as_of'))} 计算")  # fmt: skip
-        lines.append("计分所用事实：" + _facts_text(catalogue, c.get("facts", {})))
+        eligible = word("application_history.t14") if c.get("eligible") else word("application_history.t15")
+        lines.append(word("application_history.t16", value_text=value_text(None, c.get('total')), eligible=eligible, version_text=version_text(c.get('version')), day_text=day_text(c.get('as_of'))))  # fmt: skip
+        lines.append(word("application_history.t17") + _facts_text(catalogue, c.get("facts", {})))
         if c.get("supersedes"):
-            lines.append(f"取代积分记录 {c['supersedes']}")
+            lines.append(word("application_history.t18", c=c["supersedes"]))
     elif action == "published":
-        lines.append(f"公示日期 {day_text(c.get('published_on'))}，异议期至 {day_text(c.get('objection_deadline'))}")
+        lines.append(
+            word(
+                "application_history.t19",
+                day_text=day_text(c.get("published_on")),
+                day_text2=day_text(c.get("objection_deadline")),
+            )
+        )
     elif action == "objected":
-        lines.append(f"提出日期 {day_text(c.get('filed_on'))}")
-        lines.append("有异议的事实（申请人主张）：" + _facts_text(catalogue, c.get("facts", {})))
-        lines += ["复核任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
+        lines.append(word("application_history.t20", day_text=day_text(c.get("filed_on"))))
+        lines.append(word("application_history.t21") + _facts_text(catalogue, c.get("facts", {})))
+        lines += [word("application_history.t22") + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
     elif action == "republished":
-        lines.append(f"复核结果公布日期 {day_text(c.get('published_on'))}，为最终结果")
+        lines.append(word("application_history.t23", day_text=day_text(c.get("published_on"))))
     elif action == "voided":
         lines.append(
-            f"{VOID_REASON_NAMES.get(c.get('reason'), c.get('reason'))}，自 {day_text(c.get('date'))} 起积分作废"
+            word(
+                "application_history.t24",
+                get=VOID_REASON_NAMES.get(c.get("reason"), c.get("reason")),
+                day_text=day_text(c.get("date")),
+            )
         )
         if c.get("cancelled_tasks"):
-            lines.append("取消的任务：" + "、".join(c["cancelled_tasks"]))
+            lines.append(word("application_history.t25") + "、".join(c["cancelled_tasks"]))
     return lines, sections
 
 
@@ -174,7 +195,7 @@ def score_chain(catalogue: Catalogue, history: Mapping[str, Any]) -> list[dict[s
             rows.append({
                 "label": label(catalogue, name), "claimed": value_text(field, claimed.get(name)),
                 "verified": value_text(field, facts.get(name)), "outcome": outcome,
-                "outcome_name": OUTCOME_NAMES.get(outcome, "按申报（无需部门核查）"),
+                "outcome_name": OUTCOME_NAMES.get(outcome, word("application_history.t26")),
                 "department": (field.department if field else None) or "—",
             })  # fmt: skip
         derived = [(label(catalogue, n), value_text(catalogue.get(n), v)) for n, v in score.get("derived", {}).items()]

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from admin.forms import clause_value, flat_clauses, number, put_optional, split_list, text, value_text
 from admin.problems import form_input
+from admin.words import names, word
 from engine.model import LIST_OPERATORS, NUMERIC_TYPES, PRESENCE_OPERATORS, FactField
 
 Catalogue = Mapping[str, FactField]
@@ -35,8 +36,7 @@ OPS_BY_TYPE = {
     "bool": ("", "==", "!=", "exists", "not_exists"),
     "string": ("", "==", "!=", "in", "not_in", "exists", "not_exists"),
 }
-CELL_OPS = {"": "不限", "==": "等于", "!=": "不等于", ">=": "≥", ">": "＞", "<=": "≤", "<": "＜", "in": "属于",
-            "not_in": "不属于", "exists": "已填写", "not_exists": "未填写"}  # fmt: skip
+CELL_OPS = names("decision_table_cell_ops")
 BLANK_ROWS = 2  # empty rows below the items, for adding rows without JavaScript
 MAX_ROWS = 500  # a table with more rows is refused, never cut short
 MAX_COLUMNS = 40
@@ -440,12 +440,12 @@ def cell_of(relative: str, row: Row, places: Places) -> str:
 def groups_offered(rows: Sequence[Row]) -> list[tuple[str, str]]:
     """The 不累加 groups a row may join: the indicator's groups by number (「不累加组1」), then a few new ones."""
     used = list(dict.fromkeys(r.group for r in rows if r.group))
-    offered = [(code, f"不累加组{n}") for n, code in enumerate(used, 1)]
+    offered = [(code, word("decision_table.group", n=n)) for n, code in enumerate(used, 1)]
     n, k = len(used), 0
     while k < GROUP_SLOTS:
         n += 1
         code = f"g{n}"
         if code not in used:
-            offered.append((code, f"不累加组{n}（新）"))
+            offered.append((code, word("decision_table.new_group", n=n)))
             k += 1
     return offered

@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from admin.words import names, word
 from engine.model import LIST_OPERATORS, PRESENCE_OPERATORS, FactField
 from jifen.db import begin_write, get_db, get_session
 
-TYPE_NAMES = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
+TYPE_NAMES = names("forms_type_names")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
 
@@ -35,7 +36,7 @@ def fact_inputs(
         if f.type == "enum":
             options = enum_options(f)
         elif f.type == "bool":
-            options = [("true", "是"), ("false", "否")]
+            options = [("true", word("forms.yes")), ("false", word("forms.no"))]
         raw = values.get(f.name, "")
         inputs.append({
             "name": f.name, "label": f.label, "type": f.type, "type_name": TYPE_NAMES[f.type], "required": f.required,
@@ -70,7 +71,7 @@ def typed_value(field: FactField, raw: str) -> Any:
     """A value typed into a form as the JSON value of ``field``'s type, when it plainly is one; else the text."""
     text = raw.strip()
     if field.type == "bool":
-        return {"true": True, "是": True, "false": False, "否": False}.get(text, text)
+        return {"true": True, word("forms.yes"): True, "false": False, word("forms.no"): False}.get(text, text)
     if field.type == "int":
         return int(text) if _INTEGER.fullmatch(text) and len(text) <= 40 else text
     if field.type == "number":
@@ -164,7 +165,7 @@ def value_text(value: Any, field: FactField | None) -> str:
     if isinstance(value, list):
         return "、".join(value_text(v, field) for v in value)
     if value is True or value is False:
-        return "是" if value else "否"
+        return word("forms.yes") if value else word("forms.no")
     if value is None:
         return ""
     if field is not None and field.type == "enum" and value in field.values and field.value_labels:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from admin.words import names, word
 from engine import Problem
 
 # loader path inside a part → the form input it comes from (the longest match wins; "" is the part itself)
@@ -33,16 +34,7 @@ _OPTION = re.compile(r"(values|value_labels)\[(\d+)\]")
 _CASE_INPUT = {"facts": "fact_", "expected.categories": "exp_cat_", "expected.indicators": "exp_ind_"}
 
 # words of a loader path, for the problems shown above a form or on the version's page
-WORDS = {"title": "标题", "effective_from": "生效日期", "legal_basis": "政策依据", "description": "说明", "sample": "样例标准",
-         "ruleset": "指标体系", "year": "年度", "revision": "修订号", "status": "状态", "facts": "申请事实",
-         "eligibility": "资格条件", "categories": "类别", "indicators": "指标项", "items": "赋分细则", "cases": "测试用例",
-         "when": "条件", "field": "字段", "op": "运算符", "value": "值", "cap": "上限", "fixed": "固定分值",
-         "per_unit": "按单位计分", "rate": "每单位分值", "unit": "单位", "offset": "基础分", "label": "名称", "code": "编号",
-         "name": "名称", "group": "不累加分组", "reference": "政策依据", "expected": "预期结果", "total": "总分",
-         "category": "所属类别", "departments": "责任部门", "department": "责任部门", "kind": "计分方向",
-         "reason": "不满足时的说明", "type": "类型", "required": "必填", "values": "可选值", "value_labels": "可选值名称",
-         "min": "最小值", "max": "最大值", "derived": "计算方式", "as_of": "评分日期", "eligible": "具备申请资格",
-         "all": "全部条件", "any": "任一条件", "source": "来源字段", "at": "计算日期", "function": "计算方法"}  # fmt: skip
+WORDS = names("problem_places_words")
 
 
 def message(p: Problem, doc: dict[str, Any] | None = None) -> str:
@@ -113,7 +105,9 @@ def location(path: str, doc: dict[str, Any]) -> str:
     if not path:
         return ""
     if path.startswith("line "):  # a YAML syntax error: "line 3, column 5"
-        return path.replace("line ", "第", 1).replace(", column ", "行第") + "列"
+        return path.replace("line ", word("problem_places.t1"), 1).replace(
+            ", column ", word("problem_places.t2")
+        ) + word("problem_places.t3")
     labels = (
         {f.get("name"): f.get("label") for f in doc.get("facts", []) if isinstance(f, dict)}
         if isinstance(doc, dict)
@@ -127,7 +121,7 @@ def location(path: str, doc: dict[str, Any]) -> str:
         if index is not None:
             node = _at(node.get(key) if isinstance(node, dict) else None, int(index))
             parts.append(_object(key, int(index), node))
-        elif previous == "facts" and parts and parts[-2:-1] and parts[-2].startswith("测试用例"):
+        elif previous == "facts" and parts and parts[-2:-1] and parts[-2].startswith(word("problem_places.t4")):
             parts.append(f"“{labels.get(key) or key}”")  # a fact of a test case
             node = None
         else:
@@ -141,19 +135,23 @@ def _object(key: str, index: int, obj: dict[str, Any]) -> str:
     n = index + 1
     code, name = obj.get("code"), obj.get("name") or obj.get("label")
     if key == "indicators":
-        return f"指标项 {code or f'第{n}项'}{' ' + name if isinstance(name, str) else ''}"
+        return word(
+            "problem_places.t5",
+            value=code or word("problem_places.t17", n=n),
+            value2=" " + name if isinstance(name, str) else "",
+        )
     if key == "items":
-        return f"第{n}个细则{f'（{code}）' if isinstance(code, str) else ''}"
+        return word("problem_places.t6", n=n, value=f"（{code}）" if isinstance(code, str) else "")
     if key == "categories":
-        return f"类别“{name}”" if isinstance(name, str) else f"第{n}个类别"
+        return word("problem_places.t7", name=name) if isinstance(name, str) else word("problem_places.t8", n=n)
     if key == "facts":
-        return f"事实字段“{obj.get('label') or obj.get('name') or n}”"
+        return word("problem_places.t9", n=obj.get("label") or obj.get("name") or n)
     if key == "eligibility":
-        return f"资格条件 {code}" if isinstance(code, str) else f"第{n}个资格条件"
+        return word("problem_places.t10", code=code) if isinstance(code, str) else word("problem_places.t11", n=n)
     if key == "cases":
-        return f"测试用例“{name}”" if isinstance(name, str) else f"第{n}个测试用例"
+        return word("problem_places.t12", name=name) if isinstance(name, str) else word("problem_places.t13", n=n)
     if key in ("all", "any"):
-        return f"第{n}个条件"
+        return word("problem_places.t14", n=n)
     if key in ("values", "value_labels"):
-        return f"第{n}个{WORDS[key]}"
-    return f"{WORDS.get(key, key)}第{n}项"
+        return word("problem_places.t15", n=n, WORDS=WORDS[key])
+    return word("problem_places.t16", get=WORDS.get(key, key), n=n)
