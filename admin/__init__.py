@@ -27,8 +27,8 @@ from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
 from admin.words import word
 from engine.canonical import plain_number
-from jifen.db import get_db
 from jifen.security import csp_nonce
+from jifen.store.db import get_db
 
 LOCALE = "zh_Hans_CN"
 

@@ -1,6 +1,6 @@
 """How the console's application pages reach the service: today's date in China, who acts, one lookup-or-404,
 the version's fact catalogue, and a transition run in its own write transaction — the same service functions
-the API calls (``jifen.services.applications``)."""
+the API calls (``jifen.applications``)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from admin.application_words import STATE_NAMES, VOID_REASON_NAMES
-from admin.forms import writing
 from engine.model import FactField
-from jifen.db import get_session
+from jifen import applications, unit_of_work
+from jifen.applications import Actor, Context, workdays
 from jifen.errors import NotFound, ServiceError
-from jifen.models import Application, User
-from jifen.services import applications, scoring, workdays
-from jifen.services.applications import Actor, Context
+from jifen.scoring import compiled
+from jifen.store.models import Application, User
+from jifen.unit_of_work import get_session
 
 
 def today() -> dt.date:
@@ -55,8 +55,8 @@ def catalogue(session: Session, app: Application) -> Mapping[str, FactField]:
     """The fact catalogue of the version the application is scored under (its labels, options, departments);
     empty when no version is in force any more, so that a page still shows the facts by their names."""
     try:
-        ref = scoring.select_version(session, app.year, app.received_on)
-        return scoring.compiled_for(session, ref).version.catalogue
+        ref = compiled.select_version(session, app.year, app.received_on)
+        return compiled.compiled_for(session, ref).version.catalogue
     except ServiceError:
         return {}
 
@@ -64,7 +64,7 @@ def catalogue(session: Session, app: Application) -> Mapping[str, FactField]:
 def run(change: Callable[[Context], Application]) -> Application:
     """Run one transition as the logged-in user in its own write transaction, committed here."""
     who = actor()
-    with writing() as session:
+    with unit_of_work.current().write() as session:
         return change(Context(session, who, today(), workdays.load(session)))
 
 

@@ -21,7 +21,7 @@ from admin.application_words import (
 from admin.words import word
 from engine.facts import Invalid
 from engine.model import FactField
-from jifen.services import claims
+from jifen.scoring import claims
 
 Catalogue = Mapping[str, FactField]
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from admin import clock
 from admin.words import names, word
+from engine import describe
 from engine.canonical import plain_number
 from engine.model import FactField
 from jifen.errors import CodedError
-from jifen.services import claims
+from jifen.scoring import claims
 
 STATE_NAMES = names("application_words_state_names")
 STATE_BADGES = {"verifying": "info", "scored": "warning", "published": "success", "re_reviewing": "primary",
@@ -54,16 +54,8 @@ def problem_text(exc: CodedError, params: Mapping[str, Any] | None = None) -> st
 
 
 def value_text(field: FactField | None, value: Any) -> str:
-    """A fact's value as a clerk reads it: 是/否, an option by its Chinese label, a number without trailing zeros."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return word("application_words.t7") if value else word("application_words.t8")
-    if field is not None and field.type == "enum" and value in field.values and field.value_labels:
-        return field.value_labels[field.values.index(value)]
-    if isinstance(value, (int, Decimal, float)):
-        return str(plain_number(Decimal(str(value))))
-    return str(value)
+    """A fact's value as a clerk reads it (engine.describe.value_text), — when there is none."""
+    return describe.value_text(value, field, "—")
 
 
 def label(catalogue: Mapping[str, FactField], name: str) -> str:

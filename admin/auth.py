@@ -14,13 +14,13 @@ from urllib.parse import urlparse
 from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
-from admin.forms import writing
 from admin.words import word
-from jifen.db import get_session
+from jifen import unit_of_work
+from jifen.access import audit, logins, users
 from jifen.messages import ROLE_ZH
-from jifen.models import User
 from jifen.security import cookies_secure
-from jifen.services import audit, logins, users
+from jifen.store.models import User
+from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_NAMES = ROLE_ZH  # the roles in Chinese, from the message catalogue
@@ -127,7 +127,7 @@ def login() -> Any:
     try:
         if (wait := logins.wait(session, name, address, now)) > 0:
             raise logins.Throttled(wait)
-        with writing() as session:
+        with unit_of_work.current().write() as session:
             logins.reserve(session, name, address, now)
     except logins.Throttled as exc:
         seconds = max(1, math.ceil(exc.wait))
@@ -136,7 +136,7 @@ def login() -> Any:
         response.headers["Retry-After"] = str(seconds)
         return response
     user = users.authenticate(session, name, password)
-    with writing() as session:
+    with unit_of_work.current().write() as session:
         if user is None:
             ref = name if users.valid_username(name) else word("auth.invalid_name")
             audit.record(session, ref, "login_failed", "user", object_ref=ref)
@@ -153,7 +153,7 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     if current_user.is_authenticated:  # every session of this user ends, copied cookies included
-        with writing() as session:
+        with unit_of_work.current().write() as session:
             users.end_sessions(session, current_user.user_id)
     logout_user()
     flash(word("auth.logged_out"), "info")

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from api.fields import ApiSchema
 from api.schemas import application_ref_field
-from jifen.services.applications import CHANNELS, VOID_REASONS
+from jifen.applications import CHANNELS, VOID_REASONS
 
 DATES = validate.Range(dt.date(2000, 1, 1), dt.date(2100, 12, 31), error="must be between 2000-01-01 and 2100-12-31")
 REQUIRED = {"required": "required field is missing", "null": "must not be null"}

@@ -25,11 +25,11 @@ from api.auth import current_caller, require
 from api.errors import ApiError
 from api.http import json_body, json_response
 from api.openapi import doc
-from jifen.db import begin_write, get_db, get_session
+from jifen import applications, unit_of_work
+from jifen.applications import Actor, Context, views, workdays
 from jifen.errors import CodedError, NotFound
-from jifen.models import Application
-from jifen.services import application_views, applications, workdays
-from jifen.services.applications import Actor, Context
+from jifen.store.models import Application
+from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("applications", __name__)
@@ -66,22 +66,14 @@ def _checked_path(application_ref: str, year: int) -> None:
 
 
 def _answer(application: Application) -> Response:
-    return json_response(application_views.view(get_session(), application, today()))
+    return json_response(views.view(get_session(), application, today()))
 
 
 def _transition(change: Callable[[Context], Application]) -> Response:
     """Run one transition in its own write transaction, committed here; answer the application as it is then."""
-    session = get_session()
-    session.commit()  # end the reads of the request so far (the key's lookup)
-    with get_db().writing():
-        begin_write(session)
-        try:
-            context = Context(session, Actor.of_client(current_caller()), today(), workdays.load(session))
-            application = change(context)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with unit_of_work.current().write() as session:
+        context = Context(session, Actor.of_client(current_caller()), today(), workdays.load(session))
+        application = change(context)
     return _answer(application)
 
 
@@ -133,7 +125,7 @@ def get_application(application_ref: str, year: int) -> Response:
 @require(*READERS)
 def get_history(application_ref: str, year: int) -> Response:
     _checked_path(application_ref, year)
-    return json_response(application_views.history(get_session(), application_ref, year, today()))
+    return json_response(views.history(get_session(), application_ref, year, today()))
 
 
 def _operation(path: str, summary: str, scope: str, schema: type, call: Callable[..., Application]) -> None:

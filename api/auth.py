@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from api.errors import ApiError
-from jifen.db import get_session
-from jifen.services.api_clients import Caller, authenticate
+from jifen.access.api_clients import Caller, authenticate
+from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 

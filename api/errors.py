@@ -33,7 +33,6 @@ from werkzeug.exceptions import NotFound as WerkzeugNotFound
 from api.http import problem_json
 from api.schemas import flatten_errors
 from engine import EngineError, RulesetError
-from jifen import dbfaults
 from jifen.errors import (
     ChainConflict,
     Conflict,
@@ -45,7 +44,8 @@ from jifen.errors import (
     ServiceError,
 )
 from jifen.requestid import current_request_id
-from jifen.services.scores import FieldErrors
+from jifen.scoring.scores import FieldErrors
+from jifen.store import dbfaults
 
 log = logging.getLogger(__name__)
 

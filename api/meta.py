@@ -15,8 +15,10 @@ from api.http import conditional, json_response
 from api.openapi import build_spec, doc
 from api.schemas import MAX_BATCH, HealthSchema
 from engine import RulesetError
-from jifen.db import get_db, get_session
-from jifen.services import rulesets
+from engine.schema import json_schema
+from jifen import unit_of_work
+from jifen.standard import rulesets
+from jifen.unit_of_work import get_session
 
 bp = Blueprint("meta", __name__, template_folder="templates")
 
@@ -47,6 +49,12 @@ def document() -> dict[str, Any]:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     return conditional(json_response(document()))
+
+
+@bp.get("/schemas/ruleset.json")
+def ruleset_schema() -> Response:
+    """The JSON Schema of a ruleset version's document (engine.schema), public like the reference."""
+    return conditional(json_response(json_schema(), mimetype="application/schema+json"))
 
 
 @bp.get("/docs")
@@ -81,5 +89,5 @@ def api_json(value: Any) -> str:
      responses={200: ("Healthy", HealthSchema)})  # fmt: skip
 def healthz() -> Response:
     """200 if a write would succeed now; otherwise DatabaseUnavailable, answered 503 (within the health timeout)."""
-    get_db().check_writable()
+    unit_of_work.current().database.check_writable()
     return json_response({"status": "ok", "database": "ok"})

@@ -23,7 +23,7 @@ from marshmallow import Schema, fields
 from api.catalogue import facts_schema, schema_name
 from api.errors import PROBLEMS
 from api.schemas import AnyOf, BatchItemSchema, ProblemSchema
-from api.version_schemas import AllConditionsSchema, AnyConditionsSchema, ClauseSchema, Ref
+from api.version_schemas import Ref, document_components
 from engine import RulesetVersion
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -284,16 +284,8 @@ def build_spec(
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Problem", schema=ProblemSchema)
     spec.components.schema("BatchItem", schema=BatchItemSchema)
-    spec.components.schema("Clause", schema=ClauseSchema)
-    spec.components.schema("AllConditions", schema=AllConditionsSchema)
-    spec.components.schema("AnyConditions", schema=AnyConditionsSchema)
-    spec.components.schema(
-        "Condition",
-        component={
-            "description": "A condition: on one fact, or all / any of a list of conditions (nestable)",
-            "anyOf": [{"$ref": f"#/components/schemas/{n}"} for n in ("Clause", "AllConditions", "AnyConditions")],
-        },
-    )
+    for name, component in document_components().items():
+        spec.components.schema(name, component=component)
     by_ruleset: dict[str, list[RulesetVersion]] = {}
     for version in catalogues:
         by_ruleset.setdefault(version.ruleset, []).append(version)

@@ -28,8 +28,9 @@ from api.schemas import (
     StoredScoreSchema,
     VerifySchema,
 )
-from jifen.db import get_session
-from jifen.services import scores
+from jifen import unit_of_work
+from jifen.scoring import scores
+from jifen.unit_of_work import get_session
 
 bp = Blueprint("scores", __name__)
 _request_schema = ScoreRequestSchema()
@@ -101,9 +102,9 @@ def _stored_response(scored: scores.Scored) -> Response:
 def create_score() -> Response:
     key = _idempotency_key()
     request_ = _score_request(_request_schema.load(json_body()), idempotency_key=key)
-    session = get_session()
-    scored = scores.score(session, request_, current_caller())
-    session.commit()
+    uow = unit_of_work.current()
+    scored = scores.score(uow, request_, current_caller())
+    uow.session.commit()  # a dry run's reads end here
     if request_.dry_run:
         return raw_json_response(scored.body, 200)
     return _stored_response(scored)
@@ -127,7 +128,7 @@ def create_batch() -> Response:
     if isinstance(applications, list) and len(applications) > MAX_BATCH:
         raise ApiError(413, "batch_too_large", f"{len(applications)} applications in one batch; at most {MAX_BATCH}")
     data = _batch_schema.load(body)
-    session = get_session()
+    uow = unit_of_work.current()
     outcomes: list[dict[str, Any] | None] = []
     pending: list[tuple[int, scores.Pending]] = []
     for index, item in enumerate(data["applications"]):
@@ -144,12 +145,12 @@ def create_batch() -> Response:
         else:
             outcomes.append(_outcome(index, ref, scored))
     if pending:
-        for (index, item), stored in zip(pending, scores.store(session, [p for _i, p in pending])):
+        for (index, item), stored in zip(pending, scores.store(uow, [p for _i, p in pending])):
             ref = item.request.application_ref
             outcomes[index] = (
                 _refused(index, ref, stored) if isinstance(stored, Exception) else _outcome(index, ref, stored)
             )
-    session.commit()
+    uow.session.commit()
     results = [o for o in outcomes if o is not None]
     return json_response(
         {
@@ -167,7 +168,8 @@ def _score_item(item: Any, dry_run: bool) -> scores.Scored | scores.Pending:
             422, "invalid_fields", "an application must be a JSON object", {"_schema": ["expected an object"]}
         )
     request_ = _score_request(_item_schema.load(item), dry_run=dry_run)
-    session, caller = get_session(), current_caller()
+    uow, caller = unit_of_work.current(), current_caller()
+    session = uow.session
     if request_.dry_run:
         return scores.dry_run(session, request_)
     replayed = scores.replay(session, request_, caller)

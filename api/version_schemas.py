@@ -1,8 +1,8 @@
 """The answers about ruleset versions: lists, a whole version in the ruleset file format, the differences.
 
 A version's ``document`` is the mapping a ruleset file holds (engine.canonical.to_document, the loader's
-input); ``tests/api/test_document_types.py`` holds the sample rulesets and real differences to these schemas,
-key for key (unknown keys are refused, always-present ones are required).
+input). Its shape is declared once, in engine.schema: the document's components are that schema's JSON Schema,
+which is also served on its own (``RULESET_SCHEMA_URL``), so that a field added there appears here unedited.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from engine.diff import ATTRIBUTE_LABELS, OBJECT_LABELS
-from engine.model import CATEGORY_KINDS, DERIVATIONS, FIELD_TYPES, OPERATORS, STATUSES
+from engine.model import STATUSES
+from engine.schema import JSON_SCHEMA_ID, json_schema
+
+RULESET_SCHEMA_URL = JSON_SCHEMA_ID  # where GET serves engine.schema.json_schema()
 
 
 class VersionSummarySchema(Schema):
@@ -54,148 +57,84 @@ class RulesetListSchema(Schema):
     items = fields.List(fields.Nested(RulesetSchema), required=True)
 
 
-# -- the ruleset file format --------------------------------------------------------------------------------
+# -- the ruleset file format: generated from engine.schema --------------------------------------------------
+
+# The components' names in the OpenAPI document, kept from when they were written by hand so that generated
+# clients keep their class names; a part the schema gains is named after it (``per_unit`` → ``PerUnit``).
+COMPONENT_NAMES = {
+    "version": "RulesetDocument",
+    "fact": "FactDefinition",
+    "expected": "Expectation",
+    "case": "TestCase",
+}
+_DEFS = "#/$defs/"
+
+
+def component_name(part: str) -> str:
+    return COMPONENT_NAMES.get(part) or "".join(word.title() for word in part.split("_"))
+
+
+def document_components() -> dict[str, dict[str, Any]]:
+    """Each part of a version's document as an OpenAPI component: the ``$defs`` of the JSON Schema served at
+    ``RULESET_SCHEMA_URL``, under the names above, referring to each other as components."""
+    components: dict[str, dict[str, Any]] = {}
+    for name, part in json_schema()["$defs"].items():
+        components[component_name(name)] = _as_component(part)
+        components.update(_lift_choices(name, components[component_name(name)]))
+    components["RulesetDocument"]["externalDocs"] = {
+        "description": "The same document as a JSON Schema (draft 2020-12), to check a ruleset file with",
+        "url": RULESET_SCHEMA_URL,
+    }
+    return components
+
+
+def _as_component(node: Any) -> Any:
+    """``node`` with its references to ``$defs`` made references to the document's components, and its titles
+    labels."""
+    if isinstance(node, list):
+        return [_as_component(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    # a title is what client generators name a class after: the Chinese label goes to x-label instead
+    out = {("x-label" if key == "title" else key): _as_component(value) for key, value in node.items()}
+    if isinstance(node.get("properties"), dict):  # names of properties, not keywords (a version has a title)
+        out["properties"] = {key: _as_component(value) for key, value in node["properties"].items()}
+    ref = out.get("$ref")
+    if isinstance(ref, str) and ref.startswith(_DEFS):
+        out["$ref"] = "#/components/schemas/" + component_name(ref.removeprefix(_DEFS))
+    return out
+
+
+def _lift_choices(name: str, component: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The objects written inline among ``component``'s choices, made components of their own (named after their
+    required keys: a condition's ``{all: […]}`` is ``AllConditions``), as client generators want a choice of
+    named types; ``component`` is changed in place."""
+    lifted: dict[str, dict[str, Any]] = {}
+    if "properties" in component and "oneOf" in component:
+        # an object's rule between its own keys (an item scores by fixed or per_unit): the same constraint under
+        # allOf, where generators read the object as the object it is, not as a choice of types
+        component.setdefault("allOf", []).append({"oneOf": component.pop("oneOf")})
+    for choice in ("oneOf", "anyOf"):
+        for index, option in enumerate(component.get(choice, ())):
+            if option.get("type") == "object" and option.get("required"):
+                option_name = component_name("_".join([*option["required"], name])) + "s"
+                lifted[option_name] = option
+                component[choice][index] = {"$ref": f"#/components/schemas/{option_name}"}
+    return lifted
 
 
 class Ref(fields.Field):
-    """A value of another component schema, by reference (for the recursive Condition)."""
+    """A value of another component schema, by reference (a version's document)."""
 
-    def __init__(self, name: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.name = name
-
-
-def _number(**kwargs: Any) -> fields.Decimal:
-    """An exact number, written as a JSON number."""
-    return fields.Decimal(as_string=False, **kwargs)
-
-
-class DerivationSchema(Schema):
-    function = fields.String(required=True, validate=validate.OneOf(DERIVATIONS))
-    source = fields.String(required=True, metadata={"description": "The fact it is computed from"})
-    at = fields.String(required=True, metadata={"description": "The date fact it is computed at"})
-
-
-class FactDefinitionSchema(Schema):
-    """A field of the fact catalogue: what ``facts`` may hold under the version."""
-
-    name = fields.String(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
-    label = fields.String(required=True, metadata={"description": "Chinese label"})
-    required = fields.Boolean(metadata={"description": "Present (true) when the fact must be sent"})
-    values = fields.List(fields.String(), metadata={"description": "enum: the allowed values"})
-    value_labels = fields.List(fields.String(), metadata={"description": "enum: each value's Chinese label"})
-    min = _number()
-    max = _number()
-    derived = fields.Nested(DerivationSchema, metadata={"description": "Computed, never sent (e.g. age)"})
-    department = fields.String(metadata={"description": "The department that vouches for it"})
-    description = fields.String()
-
-
-class ClauseSchema(Schema):
-    """A condition on one fact: ``{field, op, value}`` (no value for exists and not_exists)."""
-
-    field = fields.String(required=True)
-    op = fields.String(required=True, validate=validate.OneOf(OPERATORS))
-    value = fields.Raw(metadata={"description": "A value of the fact's type, or a list of them for in and not_in"})
-
-
-class AllConditionsSchema(Schema):
-    """Holds when every one of its conditions holds."""
-
-    all = fields.List(Ref("Condition"), required=True)
-
-
-class AnyConditionsSchema(Schema):
-    """Holds when at least one of its conditions holds."""
-
-    any = fields.List(Ref("Condition"), required=True)
-
-
-class RequirementSchema(Schema):
-    code = fields.String(required=True)
-    when = Ref("Condition", required=True)
-    reason = fields.String(required=True, metadata={"description": "Why an application is not eligible without it"})
-
-
-class CategorySchema(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(CATEGORY_KINDS))
-    cap = _number()
-
-
-class PerUnitSchema(Schema):
-    """``offset + rate × floor(value / unit)`` of a numeric fact."""
-
-    field = fields.String(required=True)
-    rate = _number(required=True)
-    unit = _number(metadata={"description": "Default 1"})
-    offset = _number(metadata={"description": "Default 0"})
-
-
-class ItemSchema(Schema):
-    """An item: a condition and its points, fixed or per unit."""
-
-    code = fields.String(required=True)
-    label = fields.String(required=True)
-    when = Ref("Condition")
-    fixed = _number(metadata={"description": "Fixed points (or per_unit)"})
-    per_unit = fields.Nested(PerUnitSchema)
-    cap = _number()
-    group = fields.String(metadata={"description": "Exclusive group (本项不累加): only its highest fired item counts"})
-    reference = fields.String()
-
-
-class IndicatorSchema(Schema):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    category = fields.String(required=True)
-    cap = _number()
-    departments = fields.List(fields.String(), required=True)
-    reference = fields.String(required=True, metadata={"description": "The clause or table row it implements"})
-    items = fields.List(fields.Nested(ItemSchema), required=True)
-
-
-class ExpectationSchema(Schema):
-    eligible = fields.Boolean()
-    total = _number()
-    categories = fields.Dict(keys=fields.String(), values=_number())
-    indicators = fields.Dict(keys=fields.String(), values=_number())
-
-
-class TestCaseSchema(Schema):
-    """A test case of the version: facts in, expected results out (all must pass before publishing)."""
-
-    name = fields.String(required=True)
-    as_of = fields.Date()
-    facts = fields.Dict(required=True)
-    expected = fields.Nested(ExpectationSchema, required=True)
-
-
-class RulesetDocumentSchema(Schema):
-    """A version in the ruleset file format (rulesets/*.yaml)."""
-
-    ruleset = fields.String(required=True)
-    year = fields.Integer(required=True)
-    revision = fields.Integer(required=True)
-    effective_from = fields.Date(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
-    title = fields.String(required=True)
-    sample = fields.Boolean(metadata={"description": "Present (true) for a sample standard"})
-    legal_basis = fields.String()
-    description = fields.String()
-    facts = fields.List(fields.Nested(FactDefinitionSchema), required=True)
-    eligibility = fields.List(fields.Nested(RequirementSchema), required=True)
-    categories = fields.List(fields.Nested(CategorySchema), required=True)
-    indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
-    cases = fields.List(fields.Nested(TestCaseSchema), required=True)
 
 
 class VersionDetailSchema(VersionSummarySchema):
     """A whole version: catalogue, eligibility, categories, indicators with their items, test cases."""
 
-    document = fields.Nested(RulesetDocumentSchema, required=True)
+    document = Ref("RulesetDocument", required=True, metadata={"description": "The version in the ruleset file format"})
     sentences = fields.Dict(
         keys=fields.String(),
         values=fields.String(),

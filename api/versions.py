@@ -22,10 +22,10 @@ from api.version_schemas import (
 )
 from engine import to_document
 from engine.describe import version_sentences
-from jifen.db import get_session
 from jifen.errors import NotFound
-from jifen.models import Ruleset, RulesetVersionRow
-from jifen.services import rulesets
+from jifen.standard import rulesets
+from jifen.store.models import Ruleset, RulesetVersionRow
+from jifen.unit_of_work import get_session
 
 bp = Blueprint("versions", __name__)
 _in_force_schema = InForceQuerySchema()

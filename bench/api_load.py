@@ -137,7 +137,7 @@ def check_chains(url: str) -> str:
     from sqlalchemy import text
 
     from jifen.config import database_url
-    from jifen.db import make_engine
+    from jifen.store.db import make_engine
 
     engine = make_engine(database_url(url))
     with engine.connect() as conn:

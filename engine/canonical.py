@@ -40,6 +40,19 @@ def plain_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def number_text(value: int | float | Decimal) -> str:
+    """A number as a person reads and compares it: exact, without trailing zeros or an exponent.
+
+    >>> number_text(Decimal("40.50")), number_text(20.0), number_text(Decimal("1E+2")), number_text(Decimal("-0"))
+    ('40.5', '20', '100', '0')
+    """
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        return str(value)
+    text = format(number.normalize(), "f")
+    return "0" if text == "-0" else text
+
+
 class _Flow(dict):  # type: ignore[type-arg]
     """A mapping written on one line in YAML (conditions, expectations)."""
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from engine.canonical import plain_number
+from engine.canonical import number_text
 from engine.model import (
     Category,
     Clause,
@@ -27,7 +27,7 @@ from engine.model import (
     Requirement,
     RulesetVersion,
 )
-from engine.schema import ITEM
+from engine.schema import ITEM, choice_names
 
 _OPS = {"==": "为", "!=": "不为", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 # units a label may end with, in brackets (「志愿服务时长（小时）」) or as its last words (「…月数」)
@@ -35,11 +35,6 @@ _UNITS = ("元", "万元", "小时", "件", "次", "周岁", "岁", "个月", "�
 _COUNTED = ("次", "件", "项", "人")  # 「每次」, not 「每满1次」
 _BRACKETED = re.compile(r"^(?P<name>.+?)[（(](?P<unit>[^（）()]+)[）)]$")
 _SUFFIXES = (("月数", "个月"), ("次数", "次"), ("天数", "天"), ("年数", "年"), ("人数", "人"))
-
-
-def number_text(value: Decimal) -> str:
-    """``Decimal('0.50') -> '0.5'``, ``Decimal('20') -> '20'``."""
-    return str(plain_number(value))
 
 
 def name_and_unit(field: FactField | None, fallback: str = "") -> tuple[str, str]:
@@ -62,13 +57,20 @@ def name_and_unit(field: FactField | None, fallback: str = "") -> tuple[str, str
     return label, ""
 
 
-def value_text(value: Any, field: FactField | None) -> str:
-    """A condition value as a reader sees it: enum labels, 是/否, plain numbers."""
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, Decimal):
+def value_text(value: Any, field: FactField | None, absent: str = "") -> str:
+    """A fact's value as a person reads it: 是/否, an option by its Chinese label, a number without trailing zeros,
+    a date as YYYY-MM-DD, a list joined with 、, and ``absent`` for none.
+
+    >>> value_text([True, Decimal("0.50")], None), value_text(None, None, "—")
+    ('是、0.5', '—')
+    """
+    if value is None:
+        return absent
+    if isinstance(value, list | tuple):
+        return "、".join(value_text(v, field, absent) for v in value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float | Decimal):
         return number_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -80,26 +82,34 @@ def value_text(value: Any, field: FactField | None) -> str:
 def _clause(cond: Clause, fields: Mapping[str, FactField]) -> str:
     field = fields.get(cond.field)
     label = field.label if field else cond.field
-    if cond.op == "exists":
-        return f"已填写{label}"
-    if cond.op == "not_exists":
-        return f"未填写{label}"
+    if cond.op in ("exists", "not_exists"):
+        return f"{'已' if cond.op == 'exists' else '未'}填写{label}"
     if cond.op in ("in", "not_in"):
-        listing = "、".join(value_text(v, field) for v in cond.value)  # type: ignore[union-attr]
-        return f"{label}{'为' if cond.op == 'in' else '不为'}{listing}{'之一' if cond.op == 'in' else '中任一'}"
+        return _listing(cond, field, label)
     if field is not None and field.type == "bool" and cond.op in ("==", "!="):
         holds = (cond.value is True) == (cond.op == "==")
         return label if holds else f"无“{label}”情形"
     if cond.op in ("<", "<=", ">", ">=") and field is not None and field.type in ("int", "number"):
-        name, unit = name_and_unit(field)
-        shown = f"{value_text(cond.value, field)}{unit}"
-        # 「年龄40周岁及以下」 reads, but a bare number after a name does not: 「…等级（1级最高，5级最低）为2及以下」
-        be = "" if unit else "为"
-        return {"<=": f"{name}{be}{shown}及以下", ">=": f"{name}{be}{shown}及以上", "<": f"{name}不满{shown}",
-                ">": f"{name}超过{shown}"}[cond.op]  # fmt: skip
+        return _bound(cond, field)
     op = _OPS[cond.op]
     value = value_text(cond.value, field)
     return f"{label}{op}{value}" if op in ("为", "不为") else f"{label} {op} {value}"
+
+
+def _listing(cond: Clause, field: FactField | None, label: str) -> str:
+    """「文化程度为大学本科、硕士研究生之一」, 「…不为…中任一」."""
+    listing = "、".join(value_text(v, field) for v in cond.value)  # type: ignore[union-attr]
+    return f"{label}为{listing}之一" if cond.op == "in" else f"{label}不为{listing}中任一"
+
+
+def _bound(cond: Clause, field: FactField) -> str:
+    """A number compared with a bound: 「年龄40周岁及以下」, 「…等级（1级最高，5级最低）为2及以下」."""
+    name, unit = name_and_unit(field)
+    shown = f"{value_text(cond.value, field)}{unit}"
+    # 「年龄40周岁及以下」 reads, but a bare number after a name does not: 「…等级（1级最高，5级最低）为2及以下」
+    be = "" if unit else "为"
+    return {"<=": f"{name}{be}{shown}及以下", ">=": f"{name}{be}{shown}及以上", "<": f"{name}不满{shown}",
+            ">": f"{name}超过{shown}"}[cond.op]  # fmt: skip
 
 
 def _range(clauses: Sequence[Condition], fields: Mapping[str, FactField]) -> tuple[str, list[Condition]] | None:
@@ -218,7 +228,7 @@ def version_sentences(version: RulesetVersion) -> dict[str, str]:
 
 # -- the other parts of a version, for reading a comparison ---------------------------------------------------------
 
-_TYPE_WORDS = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
+_TYPE_WORDS = choice_names("fact", "type")
 _DERIVATIONS = {"full_years": "周岁"}
 
 

@@ -301,26 +301,36 @@ def change_rows(a: RulesetVersion, b: RulesetVersion, changes: Sequence[Mapping[
     rows = []
     for change in changes:
         kind, code = change["object"], change["code"]
-        old, new = _find(a, kind, code), _find(b, kind, code)
-        parts = _PARTS[kind]
-        if change["change"] == "changed":
-            changed = {attr["attribute"] for attr in change["attributes"]}
-            lines = [Line(p.key, p.text(old, a, "（无）"), p.text(new, b, "（无）"))
-                     for p in parts if p.title is None or p.attributes & changed]  # fmt: skip
-            covered = frozenset().union(*(p.attributes for p in parts))
-            lines += [Line(attr["attribute"], _raw(attr, "before"), _raw(attr, "after"))
-                      for attr in change["attributes"] if attr["attribute"] not in covered]  # fmt: skip
-        elif change["change"] == "added":
-            lines = [Line(p.key, None, text) for p in parts if not p.name and (text := p.text(new, b))]
-        else:
-            lines = [Line(p.key, text, None) for p in parts if not p.name and (text := p.text(old, a))]
         side = a if change["change"] == "removed" else b
         rows.append(ChangeRow(
             change=change["change"], object=kind, object_label=change["object_label"], code=code,
             label=change["label"], parent=change["parent"], parent_label=_parent_label(kind, change["parent"], side),
-            affects_points=change["affects_points"], lines=tuple(lines),
+            affects_points=change["affects_points"], lines=tuple(_change_lines(a, b, change)),
         ))  # fmt: skip
     return rows
+
+
+def _change_lines(a: RulesetVersion, b: RulesetVersion, change: Mapping[str, Any]) -> list[Line]:
+    """The lines of one change: a changed object's rule and changed lines; an added or removed one's on one side."""
+    kind, code = change["object"], change["code"]
+    old, new = _find(a, kind, code), _find(b, kind, code)
+    parts = _PARTS[kind]
+    if change["change"] == "added":
+        return [Line(p.key, None, text) for p in parts if not p.name and (text := p.text(new, b))]
+    if change["change"] == "removed":
+        return [Line(p.key, text, None) for p in parts if not p.name and (text := p.text(old, a))]
+    return _changed_lines(a, b, change, old, new)
+
+
+def _changed_lines(a: RulesetVersion, b: RulesetVersion, change: Mapping[str, Any], old: Any, new: Any) -> list[Line]:
+    parts = _PARTS[change["object"]]
+    changed = {attr["attribute"] for attr in change["attributes"]}
+    lines = [Line(p.key, p.text(old, a, "（无）"), p.text(new, b, "（无）"))
+             for p in parts if p.title is None or p.attributes & changed]  # fmt: skip
+    covered = frozenset().union(*(p.attributes for p in parts))
+    lines += [Line(attr["attribute"], _raw(attr, "before"), _raw(attr, "after"))
+              for attr in change["attributes"] if attr["attribute"] not in covered]  # fmt: skip
+    return lines
 
 
 def _raw(attribute: Mapping[str, Any], side: str) -> str:

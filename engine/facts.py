@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from engine.canonical import number_text
 from engine.errors import CodedProblem, FactsError, coded
 from engine.model import FactField, FactValue
 from engine.problems import render, sent_en
@@ -43,10 +44,6 @@ class Invalid(ValueError):
 Converter = Callable[[Any], FactValue]
 
 
-def _number_text(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
 def _range_check(field: FactField) -> Callable[[Any], None]:
     low, high = field.min, field.max
 
@@ -54,9 +51,9 @@ def _range_check(field: FactField) -> Callable[[Any], None]:
         if not -LIMIT <= value <= LIMIT:
             raise Invalid("fact_out_of_range", low=-LIMIT, high=LIMIT, sent=value)
         if low is not None and value < low:
-            raise Invalid("fact_below_min", min=_number_text(low), sent=value)
+            raise Invalid("fact_below_min", min=number_text(low), sent=value)
         if high is not None and value > high:
-            raise Invalid("fact_above_max", max=_number_text(high), sent=value)
+            raise Invalid("fact_above_max", max=number_text(high), sent=value)
 
     return check
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from engine.canonical import number_text
 from engine.describe import condition_sentence
 from engine.describe import value_text as value_words
 from engine.model import Clause, Condition, RulesetVersion
 from engine.regions import Space
-from engine.valuesets import FieldSet, Numbers, Options, number_text
+from engine.valuesets import FieldSet, Numbers, Options
 from engine.witness import Witness
 
 Severity = Literal["error", "warning", "info"]

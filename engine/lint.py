@@ -16,13 +16,14 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from engine.canonical import number_text
 from engine.errors import FactsError
 from engine.evaluator import _item_condition as engine_condition  # reason about exactly what the engine compiles
 from engine.evaluator import compile_version
 from engine.findings import CHECKS, SEVERITIES, Check, Chinese, Finding, Language, Severity, condition_text
 from engine.model import Clause, Condition, Fixed, Group, Indicator, Item, PerUnit, RulesetVersion
 from engine.regions import MAX_BOXES, Box, Space, TooComplex
-from engine.valuesets import FieldSet, Numbers, number_text
+from engine.valuesets import FieldSet, Numbers
 from engine.witness import Witness, WitnessBuilder
 
 __all__ = ["CHECKS", "SEVERITIES", "Check", "Finding", "Language", "Severity", "condition_text", "counts", "lint",

@@ -251,15 +251,7 @@ def _item(
     m, v = r.part(node, path, ITEM)
     codes.append((v.get("code"), join(path, "code")))
     when = read_condition(r, m["when"], join(path, "when"), catalogue) if "when" in m else None
-    points: PointsRule | None = None
-    if ("fixed" in m) == ("per_unit" in m):
-        r.add(path, "one_points_rule")
-    elif "fixed" in m:
-        points = Fixed(v["fixed"]) if v.get("fixed") is not None else None
-        if "when" not in m:
-            r.add(join(path, "when"), "fixed_needs_condition")
-    else:
-        points = _per_unit(r, m["per_unit"], join(path, "per_unit"), catalogue)
+    points = _points_rule(r, m, v, path, catalogue)
     cap = v.get("cap")
     if cap is not None and indicator_cap is not None and cap > indicator_cap:
         r.add(join(path, "cap"), "over_indicator_cap", cap=indicator_cap)
@@ -269,6 +261,20 @@ def _item(
             v.get("materials") or (),
         )  # fmt: skip
     return None
+
+
+def _points_rule(
+    r: Reader, m: Mapping[str, Any], v: Mapping[str, Any], path: str, catalogue: dict[str, FactField]
+) -> PointsRule | None:
+    """An item's way to score: fixed points (which need a condition) or points per unit, exactly one."""
+    if ("fixed" in m) == ("per_unit" in m):
+        r.add(path, "one_points_rule")
+        return None
+    if "per_unit" in m:
+        return _per_unit(r, m["per_unit"], join(path, "per_unit"), catalogue)
+    if "when" not in m:
+        r.add(join(path, "when"), "fixed_needs_condition")
+    return Fixed(v["fixed"]) if v.get("fixed") is not None else None
 
 
 def _per_unit(r: Reader, node: Any, path: str, catalogue: dict[str, FactField]) -> PerUnit | None:

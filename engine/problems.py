@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from engine.schema import choice_names
+
 # code → (English, Chinese)
 TEXTS: dict[str, tuple[str, str]] = {
     # the shape of a document
@@ -159,7 +161,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 _OPS_ZH = {"==": "等于", "!=": "不等于", "<": "小于", "<=": "小于等于", ">": "大于", ">=": "大于等于", "in": "属于",
            "not_in": "不属于", "exists": "已填写", "not_exists": "未填写"}  # fmt: skip
-_TYPES_ZH = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
+_TYPES_ZH = choice_names("fact", "type")
 _KINDS_ZH = {"add": "加分", "deduct": "扣分"}
 _SHOWN = 40  # characters of a long value shown in a sentence
 
@@ -222,24 +224,30 @@ def found_zh(value: Any) -> str:
     return _cut(str(value))
 
 
+# found values, shown per language: what was found (got), what a client sent (sent), a name looked up (quoted)
+_FOUND: dict[str, tuple[Callable[[Any], str], Callable[[Any], str]]] = {
+    "got": (found_en, found_zh),
+    "sent": (sent_en, found_zh),
+    "quoted": (lambda v: repr(v) if isinstance(v, str) else found_en(v), found_zh),
+}
+# codes shown by their Chinese names in Chinese
+_NAMED_ZH = {"op": _OPS_ZH, "type": _TYPES_ZH, "kind": _KINDS_ZH}
+
+
 def _show(key: str, value: Any, language: str, place: Callable[[str], str] | None) -> Any:
     zh = language == "zh"
-    if key == "got":
-        return found_zh(value) if zh else found_en(value)
-    if key == "sent":
-        return found_zh(value) if zh else sent_en(value)
-    if key == "quoted":  # a name that was looked up: 'agee', or what stood there instead
-        return found_zh(value) if zh else repr(value) if isinstance(value, str) else found_en(value)
+    if key in _FOUND:
+        return _FOUND[key][zh](value)
     if key.endswith("_at") and zh and place is not None and isinstance(value, str):
         return place(value)
-    if zh and key == "op":
-        return _OPS_ZH.get(value, value)
-    if zh and key == "type":
-        return _TYPES_ZH.get(value, value)
-    if zh and key == "kind":
-        return _KINDS_ZH.get(value, value)
+    if zh and key in _NAMED_ZH:
+        return _NAMED_ZH[key].get(value, value)
     if isinstance(value, (list, tuple)):
         return ("、" if zh else ", ").join(_show("item", v, language, place) for v in value)
+    return _plain(value, zh)
+
+
+def _plain(value: Any, zh: bool) -> Any:
     if value is True or value is False:
         return ("是" if value else "否") if zh else str(value).lower()
     if isinstance(value, Decimal):

@@ -18,6 +18,7 @@ stays in the loader.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -262,6 +263,16 @@ def label(part: str, key: str, language: str = "zh") -> str:
     return f.zh if language == "zh" else f.en
 
 
+def choice_names(part: str, key: str) -> dict[str, str]:
+    """A choice field's values with their Chinese names.
+
+    >>> choice_names("fact", "type")["enum"]
+    '选项'
+    """
+    f = PARTS[part].field(key)
+    return dict(zip(f.choices, f.choice_labels or f.choices))
+
+
 def field_labels(language: str = "zh") -> dict[str, str]:
     """Every field key of the document with its label (the first part that declares a key names it)."""
     out: dict[str, str] = {}
@@ -363,38 +374,26 @@ def _list(entry: dict[str, Any], f: Field) -> dict[str, Any]:
     return out
 
 
+_KIND_SCHEMAS: dict[str, Callable[[Field], dict[str, Any]]] = {
+    "identifier": _text, "code": _text, "text": _text, "note": _text,
+    "integer": lambda f: {"type": "integer", "minimum": int(f.low or 0), "maximum": int(f.high or MAX_MAGNITUDE)},
+    "boolean": lambda f: {"type": "boolean"},
+    "number": _number, "points": _number,
+    "date": lambda f: {"type": "string", "format": "date"},
+    "choice": lambda f: {"enum": list(f.choices)},
+    "texts": lambda f: _list({"type": "string", "minLength": 1, "maxLength": f.entry_limit or LABEL_MAX}, f),
+    "names": lambda f: _list({"type": "string", "pattern": f"^{NAME_PATTERN}$", "maxLength": NAME_MAX}, f),
+    "condition": lambda f: {"$ref": "#/$defs/condition"},
+    "part": lambda f: {"$ref": f"#/$defs/{f.part}"},
+    "parts": lambda f: _list({"$ref": f"#/$defs/{f.part}"}, f),
+    "scores": lambda f: {"type": "object", "additionalProperties": {"type": "number"}},
+    "facts": lambda f: {"type": "object"},
+    "value": lambda f: {},  # a clause's value: one value of the field's type, or a list of them
+}  # fmt: skip
+
+
 def _field_schema(f: Field) -> dict[str, Any]:
-    out: dict[str, Any]
-    if f.kind in _TEXT_KINDS:
-        out = _text(f)
-    elif f.kind == "integer":
-        out = {"type": "integer", "minimum": int(f.low or 0), "maximum": int(f.high or MAX_MAGNITUDE)}
-    elif f.kind == "boolean":
-        out = {"type": "boolean"}
-    elif f.kind in ("number", "points"):
-        out = _number(f)
-    elif f.kind == "date":
-        out = {"type": "string", "format": "date"}
-    elif f.kind == "choice":
-        out = {"enum": list(f.choices)}
-    elif f.kind == "texts":
-        entry = {"type": "string", "minLength": 1, "maxLength": f.entry_limit or LABEL_MAX}
-        out = _list(entry, f)
-    elif f.kind == "names":
-        out = _list({"type": "string", "pattern": f"^{NAME_PATTERN}$", "maxLength": NAME_MAX}, f)
-    elif f.kind == "condition":
-        out = {"$ref": "#/$defs/condition"}
-    elif f.kind == "part":
-        out = {"$ref": f"#/$defs/{f.part}"}
-    elif f.kind == "parts":
-        out = _list({"$ref": f"#/$defs/{f.part}"}, f)
-    elif f.kind == "scores":
-        out = {"type": "object", "additionalProperties": {"type": "number"}}
-    elif f.kind == "facts":
-        out = {"type": "object"}
-    else:  # a clause's value: one value of the field's type, or a list of them
-        out = {}
+    out = _KIND_SCHEMAS[f.kind](f)
     if f.nullable:
         out = {"anyOf": [out, {"type": "null"}]}
-    out = {"title": f.zh, "description": f"{f.en}" + (f". {f.help}" if f.help else ""), **out}
-    return out
+    return {"title": f.zh, "description": f"{f.en}" + (f". {f.help}" if f.help else ""), **out}

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from engine.canonical import number_text
+
 _STEPS = (Decimal(1), Decimal("0.5"), Decimal("0.1"), Decimal("0.01"))
 
 
@@ -22,12 +24,6 @@ def _floor(value: Decimal) -> Decimal:
 
 def _ceil(value: Decimal) -> Decimal:
     return value.to_integral_value(rounding=ROUND_CEILING)
-
-
-def number_text(value: Decimal) -> str:
-    """``Decimal('40.50') -> '40.5'``; never exponent notation."""
-    text = format(value.normalize(), "f")
-    return "0" if text == "-0" else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,29 +103,42 @@ class WitnessBuilder:
             born_set = box.get(how.source, space.universe[how.source])
             if age_set.absent and born_set.absent:
                 continue  # neither the date of birth nor the age: leave both out
-            at_set = box.get(how.at, space.universe.get(how.at))
-            on = self.reference
-            if at_set is not None:
-                if Decimal(on.toordinal()) in at_set.values:
-                    facts[how.at] = on.isoformat()
-                elif at_set.present:
-                    picked = at_set.values.pick(None) if isinstance(at_set.values, Numbers) else None
-                    if picked is None:
-                        return None
-                    on = dt.date.fromordinal(int(picked))
-                    facts[how.at] = on.isoformat()
-                # else the application date is left out and the scoring date stands in for it
+            on = self._counted_on(how.at, box, facts)
+            if on is None:
+                return None
             as_of = on
             born = self._birth(name, age_set, born_set, on, constrained=name in box)
             if born is None:
                 return None
             facts[how.source] = born.isoformat()
             derived[name] = full_years(born, on)
-        for name in coupled - facts.keys():  # a date of birth or of application that no age needed
-            value = self._value(name, box.get(name, space.universe[name]))
+        self._fill(coupled - facts.keys(), box, facts)  # a date of birth or of application that no age needed
+        return Witness(facts, as_of, derived)
+
+    def _fill(self, names: set[str], box: Box, facts: dict[str, Any]) -> None:
+        """A value the box allows for each of ``names`` (none for a field it leaves absent)."""
+        for name in names:
+            value = self._value(name, box.get(name, self.space.universe[name]))
             if value is not None:
                 facts[name] = value
-        return Witness(facts, as_of, derived)
+
+    def _counted_on(self, at: str, box: Box, facts: dict[str, Any]) -> dt.date | None:
+        """The date an age is counted on: an application date the box allows (put in ``facts``), else the scoring
+        date; None when the box allows no date at all."""
+        at_set = box.get(at, self.space.universe.get(at))
+        on = self.reference
+        if at_set is None:
+            return on
+        if Decimal(on.toordinal()) in at_set.values:
+            facts[at] = on.isoformat()
+        elif at_set.present:
+            picked = at_set.values.pick(None) if isinstance(at_set.values, Numbers) else None
+            if picked is None:
+                return None
+            on = dt.date.fromordinal(int(picked))
+            facts[at] = on.isoformat()
+        # else the application date is left out and the scoring date stands in for it
+        return on
 
     def _birth(self, name: str, ages: FieldSet, births: FieldSet, on: dt.date, constrained: bool) -> dt.date | None:
         """A date of birth that gives an age in ``ages`` on ``on``, itself in ``births``."""

@@ -1,33 +1,5 @@
-"""The application: configuration, services and command-line interface around the scoring engine."""
+"""The service layer around the scoring engine, grouped by what it serves: the standard (``jifen.standard``),
+scoring and stored scores (``jifen.scoring``), applications and their calendar (``jifen.applications``), access
+(``jifen.access``) and the database (``jifen.store``); the command-line interface in ``jifen.cli``.
 
-from __future__ import annotations
-
-from typing import Any
-
-from flask import Flask
-
-
-def create_app(config: Any = None) -> Flask:
-    """Build the Flask application; ``config`` is a Config object or a mapping of overrides."""
-    import admin
-    import api
-    from jifen import requestid, security
-    from jifen.cli import register_commands
-    from jifen.config import Config
-    from jifen.db import Database, Timeouts
-
-    app = Flask(__name__, instance_relative_config=False)
-    app.config.from_object(Config())
-    if isinstance(config, dict):
-        app.config.update(config)
-    elif config is not None:
-        app.config.from_object(config)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-
-    Database(app.config["DATABASE_URL"], Timeouts.from_config(app.config)).init_app(app)
-    security.init_app(app)
-    requestid.init_app(app)
-    register_commands(app)
-    api.init_app(app)
-    admin.init_app(app)
-    return app
+The application itself is composed in the top-level module ``application``, which nothing here imports."""

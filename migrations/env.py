@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from jifen.models import Base
+from jifen.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,7 +15,7 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from jifen import create_app
+    from application import create_app
 
     return str(create_app().config["DATABASE_URL"])
 
@@ -42,7 +42,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    from jifen.db import make_engine
+    from jifen.store.db import make_engine
 
     engine = make_engine(_url())
     with engine.connect() as conn:

@@ -42,7 +42,7 @@ def versions() -> dict[int, RulesetVersion]:
 
 
 # PostgreSQL runs with two roles, as in production: the schema's owner migrates (and empties the database between
-# tests); the app under test connects as the service role, which gets only jifen.migrate.PRIVILEGES.
+# tests); the app under test connects as the service role, which gets only jifen.store.migrate.PRIVILEGES.
 # Without JIFEN_TEST_APP_DATABASE_URL the owner plays both parts.
 TEST_DATABASE_URL = database_url(os.environ.get("JIFEN_TEST_DATABASE_URL", ""))
 TEST_APP_DATABASE_URL = database_url(os.environ.get("JIFEN_TEST_APP_DATABASE_URL", "")) or TEST_DATABASE_URL
@@ -50,7 +50,7 @@ ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
 
 OWNER_ROLE, APP_ROLE = (make_url(u).username if u else None for u in (TEST_DATABASE_URL, TEST_APP_DATABASE_URL))
-# the role granted jifen.migrate.PRIVILEGES after migrating; None when one role does both
+# the role granted jifen.store.migrate.PRIVILEGES after migrating; None when one role does both
 SERVICE_ROLE = APP_ROLE if ON_POSTGRES and APP_ROLE != OWNER_ROLE else None
 
 
@@ -67,8 +67,8 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     for the app, as the service role)."""
     from sqlalchemy import text
 
-    from jifen.db import make_engine
-    from jifen.migrate import upgrade
+    from jifen.store.db import make_engine
+    from jifen.store.migrate import upgrade
 
     if ON_POSTGRES:
         engine = make_engine(TEST_DATABASE_URL)
@@ -87,8 +87,8 @@ def empty_postgres() -> None:
     """Empty every table of the PostgreSQL test database (as its owner)."""
     from sqlalchemy import text
 
-    from jifen.db import make_engine
-    from jifen.models import Base
+    from jifen.store.db import make_engine
+    from jifen.store.models import Base
 
     engine = make_engine(TEST_DATABASE_URL)  # the owner: the service role may neither truncate nor alter
     names = [t.name for t in Base.metadata.sorted_tables]
@@ -119,7 +119,7 @@ def database_url(_migrated: str, tmp_path: Path) -> Iterator[str]:
 def owner_engine(database_url: str) -> Iterator[Any]:
     """An engine connected as the schema's owner, for what the service role may not do (on SQLite: the test's
     database file)."""
-    from jifen.db import make_engine
+    from jifen.store.db import make_engine
 
     engine = make_engine(TEST_DATABASE_URL if ON_POSTGRES else database_url)
     yield engine
@@ -128,7 +128,7 @@ def owner_engine(database_url: str) -> Iterator[Any]:
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from jifen import create_app
+    from application import create_app
     from jifen.config import TestConfig
 
     monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path / "instance"))
@@ -139,11 +139,11 @@ def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("JIFEN_USER", raising=False)
     app = create_app(TestConfig())
-    from jifen.services.scoring import published_cache
+    from jifen.scoring.compiled import published_cache
 
     published_cache.clear()
     yield app
-    from jifen.db import get_db
+    from jifen.store.db import get_db
 
     get_db(app).session.remove()
     get_db(app).engine.dispose()
@@ -151,7 +151,7 @@ def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
 
 @pytest.fixture
 def db(app: Any) -> Any:
-    from jifen.db import get_db
+    from jifen.store.db import get_db
 
     return get_db(app)
 
@@ -172,8 +172,8 @@ PASSWORD = "Tong-xiang-2026"
 
 def seed(db: Any, password_hash: str) -> None:
     """Import the sample rulesets and add one user per role (named after the role)."""
-    from jifen.models import ROLES, User
-    from jifen.services import rulesets
+    from jifen.standard import rulesets
+    from jifen.store.models import ROLES, User
 
     with db.transaction() as s:
         for path in sorted(RULESETS.glob("*.yaml")):
@@ -193,7 +193,7 @@ def _seeded_template(_migrated: str, _password_hash: str, tmp_path_factory: pyte
     """SQLite: a migrated and seeded database file to copy for each test that needs one."""
     if ON_POSTGRES:
         return None
-    from jifen.db import Database
+    from jifen.store.db import Database
 
     path = tmp_path_factory.mktemp("seeded") / "seeded.db"
     shutil.copyfile(_migrated, path)
@@ -222,8 +222,8 @@ def database_at(revision: str, tmp_path: Path) -> Iterator[str]:
 
     from sqlalchemy import text
 
-    from jifen.db import make_engine
-    from jifen.migrate import upgrade
+    from jifen.store.db import make_engine
+    from jifen.store.migrate import upgrade
 
     if not ON_POSTGRES:
         url = f"sqlite:///{tmp_path / f'at-{revision}.db'}"

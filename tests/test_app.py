@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from jifen import create_app
+from application import create_app
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -155,7 +155,7 @@ def test_python_range_is_pyprojects() -> None:
 
 
 def test_score_on_a_database_that_is_not_set_up_says_what_to_run(tmp_path: Path, monkeypatch: Any) -> None:
-    from jifen import create_app
+    from application import create_app
     from jifen.config import TestConfig
 
     monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path / "instance"))

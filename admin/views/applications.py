@@ -30,9 +30,10 @@ from admin.application_words import (
 from admin.auth import RoleMixin, allowed, requires
 from admin.words import word
 from engine import dumps
-from jifen.db import get_session
+from jifen import applications
+from jifen.applications import lists, views, workdays
 from jifen.errors import CodedError
-from jifen.services import application_lists, application_views, applications, workdays
+from jifen.unit_of_work import get_session
 
 PER_PAGE = 50
 
@@ -48,18 +49,18 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/")
     def index(self) -> Any:
         session, day = get_session(), today()
-        overdue = application_views.overdue(session, day)
+        overdue = views.overdue(session, day)
         for task in overdue:
             task["overdue_days"] = (day - task["due"]).days
         by_department = [(unit, list(tasks)) for unit, tasks in groupby(overdue, key=lambda t: t["department"])]
         return self.render(
             "admin/applications/dashboard.html",
             today=day,
-            counts=application_lists.counts_by_state(session),
+            counts=lists.counts_by_state(session),
             overdue=overdue,
             by_department=by_department,
-            objections=application_lists.open_objections(session, day),
-            in_window=application_lists.in_objection_window(session, day),
+            objections=lists.open_objections(session, day),
+            in_window=lists.in_objection_window(session, day),
             calendar_years=calendar_years(workdays.load(session), day),
             package=workdays.PACKAGE,
             states=STATE_NAMES,
@@ -74,7 +75,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         state = state if state in STATE_NAMES else ""
         search = "".join(c for c in request.args.get("q", "") if c.isprintable()).strip()[:64]
         number = max(1, min(request.args.get("page", 1, type=int) or 1, 10_000))
-        rows, total = application_lists.page(get_session(), state or None, search, number, PER_PAGE)
+        rows, total = lists.page(get_session(), state or None, search, number, PER_PAGE)
         return self.render("admin/applications/list.html", rows=rows, total=total, state=state, search=search,
                            page=number, pages=max(1, -(-total // PER_PAGE)), states=STATE_NAMES, badges=STATE_BADGES,
                            channels=CHANNEL_NAMES)  # fmt: skip
@@ -88,7 +89,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         app = application_or_404(application_ref, year)
         session, day = get_session(), today()
         facts = catalogue(session, app)
-        history = application_views.history(session, application_ref, year, day)
+        history = views.history(session, application_ref, year, day)
         view = history["application"]
         for task in view["tasks"]:
             task["facts_text"] = "、".join(label(facts, n) for n in task["facts"]) or word("views_applications.none")
@@ -145,7 +146,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
     def export(self, year: int, application_ref: str) -> Any:
         """The history as the API and ``flask applications history`` give it (JSON), as a download."""
         application_or_404(application_ref, year)
-        history = application_views.history(get_session(), application_ref, year, today())
+        history = views.history(get_session(), application_ref, year, today())
         name = f"history-{application_ref}-{year}".replace("/", "-") + ".json"
         response = Response(dumps(history, indent=2) + "\n", mimetype="application/json")
         response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"

@@ -14,12 +14,12 @@ from flask_login import current_user
 from admin.application_actions import today
 from admin.application_words import CALENDAR_KIND_NAMES, control_problem, day_text, local_time
 from admin.auth import RoleMixin, allowed, requires
-from admin.forms import writing
 from admin.views.versions import _message
 from admin.words import word
-from jifen.db import get_session
+from jifen import unit_of_work
+from jifen.applications import workdays
 from jifen.errors import NotFound, ServiceError
-from jifen.services import workdays
+from jifen.unit_of_work import get_session
 
 NOTE_LENGTH = 200  # calendar_days.note
 EDITORS = ("publisher", "admin")
@@ -108,7 +108,7 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
         if not errors:
             assert first is not None
             try:
-                with writing() as session:
+                with unit_of_work.current().write() as session:
                     added = workdays.add_entries(session, first, last, values["kind"], values["note"],
                                                  current_user.username)  # fmt: skip
             except ServiceError as exc:
@@ -135,7 +135,7 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
             flash(word("views_calendar.invalid_day"), "error")
             return redirect(url_for(".index"))
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 workdays.remove_entries(session, day, None, current_user.username)
         except NotFound:
             flash(word("views_calendar.no_entry", day=day), "error")

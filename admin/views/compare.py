@@ -13,10 +13,10 @@ from admin.application_actions import today
 from admin.auth import RoleMixin
 from admin.views.versions import _message, download
 from admin.words import word
-from jifen.db import get_session
 from jifen.errors import NotFound, NoVersionInForce, ServiceError
-from jifen.models import RulesetVersionRow
-from jifen.services import rulesets
+from jifen.standard import rulesets
+from jifen.store.models import RulesetVersionRow
+from jifen.unit_of_work import get_session
 from jifen.workbook import comparison_workbook
 from jifen.workbook.compare import CHANGE_NAMES, marked_lines, shown
 from jifen.workbook.layout import STATUS_NAMES

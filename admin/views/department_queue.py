@@ -30,10 +30,12 @@ from admin.auth import RoleMixin
 from admin.views.versions import _message
 from admin.words import word
 from engine.model import FactField
-from jifen.db import get_session
+from jifen import applications
+from jifen.applications import views
 from jifen.errors import CodedError, ServiceError
-from jifen.models import Application, ScoreRow, VerificationTask
-from jifen.services import application_views, applications, claims
+from jifen.scoring import claims
+from jifen.store.models import Application, ScoreRow, VerificationTask
+from jifen.unit_of_work import get_session
 
 CHOICES = ("confirm", "correct", "reject")
 _INTEGER = re.compile(r"[+-]?\d{1,30}")
@@ -63,13 +65,55 @@ def _input_text(value: Any) -> str:
     return "" if value is None else value_text(None, value)
 
 
+def _verified(tasks: list[VerificationTask], facts_of: Mapping[str, FactField], form: Mapping[str, str],
+              ) -> tuple[dict[str, list[str]], dict[str, Any]]:  # fmt: skip
+    """What the department found for each fact it checks (as claimed, refused, or corrected to a value), and the
+    problems of what was chosen or typed, by fact."""
+    errors: dict[str, list[str]] = {}
+    verified: dict[str, Any] = {}
+    for task in tasks:
+        for name, claimed in task.claims.items():
+            choice = form.get(f"choice_{name}", "confirm")
+            raw = form.get(f"value_{name}", "")
+            if choice == "correct" and control_problem(raw):
+                errors.setdefault(name, []).append(control_problem(raw) or "")
+            elif choice == "correct" and not raw.strip():
+                errors.setdefault(name, []).append(word("views_department_queue.corrected_needs_value"))
+            elif choice not in CHOICES:
+                errors.setdefault(name, []).append(word("views_department_queue.choose_outcome"))
+            verified[name] = {"confirm": claimed, "reject": None}.get(choice, form_value(facts_of.get(name), raw))
+    return errors, verified
+
+
+def _verify(app: Application, department: str | None, verified: dict[str, Any], note: str,
+            facts_of: Mapping[str, FactField], errors: dict[str, list[str]], general: list[str],
+            ) -> Application | None:  # fmt: skip
+    """Record the department's findings; None when they are refused (the reasons put in ``errors``/``general``)."""
+    ref, year = app.application_ref, app.year
+    try:
+        done: Application = run(lambda ctx: applications.verify(ctx, ref, year, department or "", verified, note))
+    except CodedError as exc:
+        general.append(problem_text(exc, problem_params(app, department)))
+        for path in exc.errors:
+            name = path.removeprefix("facts.")
+            if path.startswith("facts.") and name in verified:
+                errors.setdefault(name, []).append(fact_problem(facts_of.get(name), verified[name], True))
+            elif path.startswith("facts."):
+                general.append(f"{label(facts_of, name)}：{fact_problem(facts_of.get(name), None, False)}")
+        return None
+    except ServiceError as exc:
+        general.append(word("views_department_queue.not_done", _message=_message(exc)))
+        return None
+    return done
+
+
 class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
     roles = ("department",)
 
     @expose("/")
     def index(self) -> Any:
         department, session, day = department_of_user(), get_session(), today()
-        tasks = application_views.queue(session, department, day) if department else []
+        tasks = views.queue(session, department, day) if department else []
         apps = {
             (a.application_ref, a.year): a
             for a in session.scalars(
@@ -105,50 +149,19 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         department = department_of_user()
         tasks = self._open_tasks(app, department)
         if not tasks:
-            flash(
-                word(
-                    "views_department_queue.round_done",
-                    application_ref=application_ref,
-                    KIND_NAMES=KIND_NAMES[application_views.ROUND_NAMES[app.round]],
-                ),
-                "info",
-            )
+            kind = KIND_NAMES[views.ROUND_NAMES[app.round]]
+            flash(word("views_department_queue.round_done", application_ref=application_ref, KIND_NAMES=kind), "info")
             return redirect(url_for(".index"))
         facts_of = catalogue(get_session(), app)
         form = request.form if request.method == "POST" else {}
-        errors: dict[str, list[str]] = {}
-        verified: dict[str, Any] = {}
-        for task in tasks:
-            for name, claimed in task.claims.items():
-                choice = form.get(f"choice_{name}", "confirm")
-                raw = form.get(f"value_{name}", "")
-                if choice == "correct" and control_problem(raw):
-                    errors.setdefault(name, []).append(control_problem(raw) or "")
-                elif choice == "correct" and not raw.strip():
-                    errors.setdefault(name, []).append(word("views_department_queue.corrected_needs_value"))
-                elif choice not in CHOICES:
-                    errors.setdefault(name, []).append(word("views_department_queue.choose_outcome"))
-                verified[name] = {"confirm": claimed, "reject": None}.get(choice, form_value(facts_of.get(name), raw))
+        errors, verified = _verified(tasks, facts_of, form)
         general: list[str] = []
         note = form.get("note", "").strip()
         if control_problem(note):
             general.append(word("views_department_queue.note_problem", control_problem=control_problem(note)))
         if request.method == "POST" and not errors and not general:
-            try:
-                done = run(
-                    lambda ctx: applications.verify(ctx, application_ref, year, department or "", verified, note)
-                )
-            except CodedError as exc:
-                general.append(problem_text(exc, problem_params(app, department)))
-                for path in exc.errors:
-                    name = path.removeprefix("facts.")
-                    if path.startswith("facts.") and name in verified:
-                        errors.setdefault(name, []).append(fact_problem(facts_of.get(name), verified[name], True))
-                    elif path.startswith("facts."):
-                        general.append(f"{label(facts_of, name)}：{fact_problem(facts_of.get(name), None, False)}")
-            except ServiceError as exc:
-                general.append(word("views_department_queue.not_done", _message=_message(exc)))
-            else:
+            done = _verify(app, department, verified, note, facts_of, errors, general)
+            if done is not None:
                 flash(self._done_message(done), "success")
                 return redirect(url_for(".index"))
         return self._render_task(app, tasks, facts_of, form, errors, general)
@@ -222,7 +235,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                     "type": field.type if field else "string", "help": expected_text(field) if field else "",
                     "required": bool(field and field.required), "errors": errors.get(name, []),
                 })  # fmt: skip
-        kind = KIND_NAMES[application_views.ROUND_NAMES[app.round]]
+        kind = KIND_NAMES[views.ROUND_NAMES[app.round]]
         return self.render("admin/applications/task.html", app=app, tasks=tasks, rows=rows, kind=kind,
                            general=general, note=form.get("note", ""), extension_errors=extension_errors or [],
                            reason=reason, today=day, day_text=day_text,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,19 +22,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from admin.auth import RoleMixin, requires
-from admin.decision_table import indicator_from, indicator_values, shown
-from admin.forms import (
-    CLAUSE_ROWS,
-    TYPE_NAMES,
-    condition_from_form,
-    condition_values,
-    fact_inputs,
-    number,
-    parse_facts,
-    put_optional,
-    text,
-    writing,
-)
+from admin.forms import TYPE_NAMES, fact_inputs
 from admin.problems import WORDS, described, on_inputs
 from admin.views.versions import STATUS_NAMES, _message, version_or_404
 from admin.words import word
@@ -43,11 +30,15 @@ from engine import FactsError, RulesetError, compile_version
 from engine.canonical import plain_number
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
+from engine.schema import ITEM
+from jifen import unit_of_work
 from jifen.errors import ServiceError
 from jifen.messages import KIND_ZH
-from jifen.models import RulesetVersionRow
-from jifen.services import drafts, rulesets
-from jifen.services.drafts import DraftProblems, EditConflict, FactInUse, Part
+from jifen.standard import drafts, rulesets
+from jifen.standard import part_forms as forms
+from jifen.standard.drafts import DraftProblems, EditConflict, FactInUse, Part
+from jifen.standard.form_values import CLAUSE_ROWS, parse_facts
+from jifen.store.models import RulesetVersionRow
 
 OP_NAMES = {"==": word("views_drafts.op_eq"), "!=": word("views_drafts.op_ne"), "<": word("views_drafts.op_lt"), "<=": word("views_drafts.op_le"), ">": word("views_drafts.op_gt"), ">=": word("views_drafts.op_ge"), "in": word("views_drafts.op_in"),
             "not_in": word("views_drafts.op_not_in"), "exists": word("views_drafts.op_exists"), "not_exists": word("views_drafts.op_not_exists")}  # fmt: skip
@@ -56,8 +47,8 @@ PART_NAMES = {
     **KIND_ZH,
     "table": word("views_drafts.indicator"),
 }  # kinds of parts in Chinese, from the message catalogue
-OPTION_ROWS = 3  # empty rows for new options below a field's options
-MAX_OPTIONS = 200
+# the item's fields by their schema labels, and their help, for the item forms
+ITEM_LABELS = {f.key: f.label for f in ITEM.fields} | {f"{f.key}_help": f.help for f in ITEM.fields}
 
 
 def _draft(vid: int) -> RulesetVersionRow:
@@ -81,7 +72,7 @@ def _shown(obj: Any) -> list[tuple[str, str]]:
         if key == "items":
             continue
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        lines.append((WORDS.get(key, key), shown))
+        lines.append((WORDS.get(str(key), str(key)), shown))
     return lines
 
 
@@ -90,15 +81,15 @@ Catalogue = Mapping[str, FactField]
 
 @dataclass
 class _Form:
-    """One form of a part: how to show it (``values``), how to make its JSON (``build``) and where it goes."""
+    """One form of a part: the service's reading of it (``part``), its page and what else the page needs."""
 
-    kind: str
+    part: forms.PartForm
     template: str
-    values: Callable[[dict[str, Any], Catalogue], dict[str, Any]]  # the part's JSON → the form's values
-    # (form values, the part's JSON or {} for a new one) → the part's new JSON
-    build: Callable[[dict[str, Any], dict[str, Any], Catalogue], dict[str, Any]]
-    prefix: str = ""
     context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.part.kind
 
 
 class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -118,7 +109,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             form.template, row=row, doc=doc, part=part, values=values, errors=errors or {}, general=general or [],
             conflict=_shown(conflict) if conflict is not None else None, fields=catalogue,
             numeric=[f for f in catalogue if f.type in NUMERIC_TYPES], ops=OP_NAMES, rows=range(CLAUSE_ROWS),
-            types=TYPE_NAMES, kinds=KIND_NAMES, **form.context,
+            types=TYPE_NAMES, kinds=KIND_NAMES, labels=ITEM_LABELS, **form.context,
         )  # fmt: skip
 
     def _edit(self, vid: int, form: _Form, part: Part | None, what: str, done: Callable[[Part | None], str],
@@ -131,11 +122,11 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             abort(404)
         catalogue = {f.name: f for f in _catalogue(doc)}
         if request.method == "GET":
-            values = form.values(copy.deepcopy(current), catalogue)
+            values = form.part.values(copy.deepcopy(current), catalogue)
             values["base"] = drafts.token(doc, part) if part is not None else ""
             return self._page(form, row, doc, part, values)
         values = dict(request.form)
-        obj = form.build(values, copy.deepcopy(current), catalogue)
+        obj = form.part.build(values, copy.deepcopy(current), catalogue)
         name = obj.get("name" if form.kind in ("fact", "case") else "code")
         what = what or f"{PART_NAMES[form.kind]} {name}"
 
@@ -145,7 +136,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             return drafts.put(d, part, obj)
 
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 _, after = drafts.edit(session, vid, current_user.username, what, part or (form.kind, ""),
                                        values.get("base") if part is not None else None, apply)  # fmt: skip
         except EditConflict as exc:
@@ -156,7 +147,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             )
             return self._page(form, row, doc, part, values, conflict=exc.current if exc.current is not None else {})
         except DraftProblems as exc:
-            errors, general = on_inputs(exc.problems, exc.document, form.kind, exc.where, form.prefix)
+            errors, general = on_inputs(exc.problems, exc.document, form.kind, exc.where, form.part.prefix)
             flash(word("views_drafts.problems", len=len(exc.problems)), "error")
             return self._page(form, row, doc, part, values, errors, general)
         except ServiceError as exc:
@@ -173,7 +164,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             (change or (lambda doc: drafts.remove(doc, part)))(d)
 
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 drafts.edit(session, vid, current_user.username, what, part, request.form.get("base"), apply)
         except FactInUse as exc:
             users = "、".join(f"{PART_NAMES[kind]} {key}" for kind, key in exc.users)
@@ -380,197 +371,39 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
         )
 
 
-# -- the forms -------------------------------------------------------------------------------------------------
+# -- the forms' pages -------------------------------------------------------------------------------------------
 
 
 def _meta_form() -> _Form:
-    def values(meta: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
-        return {"title": meta.get("title", ""), "effective_from": str(meta.get("effective_from", "")),
-                "legal_basis": meta.get("legal_basis", ""), "description": meta.get("description", ""),
-                "sample": "true" if meta.get("sample") else "false"}  # fmt: skip
-
-    def build(form: dict[str, Any], _current: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
-        meta: dict[str, Any] = {"title": text(form.get("title")), "effective_from": text(form.get("effective_from"))}
-        put_optional(meta, "legal_basis", text(form.get("legal_basis")))
-        put_optional(meta, "description", text(form.get("description")))
-        if form.get("sample") == "true":
-            meta["sample"] = True
-        return meta
-
-    return _Form("meta", "admin/versions/edit_meta.html", values, build)
+    return _Form(forms.meta_form(), "admin/versions/edit_meta.html")
 
 
 def _category_form() -> _Form:
-    def values(cat: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
-        return {"code": cat.get("code", ""), "name": cat.get("name", ""), "kind": cat.get("kind", "add"),
-                "cap": shown(cat.get("cap"))}  # fmt: skip
-
-    def build(form: dict[str, Any], current: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
-        cat = {"code": current.get("code") or text(form.get("code")), "name": text(form.get("name")),
-               "kind": form.get("kind")}  # fmt: skip
-        put_optional(cat, "cap", number(form.get("cap")))
-        return cat
-
-    return _Form("category", "admin/versions/edit_category.html", values, build)
+    return _Form(forms.category_form(), "admin/versions/edit_category.html")
 
 
 def _requirement_form() -> _Form:
-    def values(req: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
-        return {"code": req.get("code", ""), "reason": req.get("reason", ""),
-                **condition_values(req.get("when"), catalogue)}  # fmt: skip
-
-    def build(form: dict[str, Any], current: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
-        when = current.get("when") if form.get("nested") == "True" else condition_from_form(form, catalogue)
-        return {"code": current.get("code") or text(form.get("code")), "when": when, "reason": text(form.get("reason"))}
-
-    return _Form("requirement", "admin/versions/edit_requirement.html", values, build)
+    return _Form(forms.requirement_form(), "admin/versions/edit_requirement.html")
 
 
 def _indicator_form(new: bool = False) -> _Form:
-    def values(ind: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
-        out: dict[str, Any] = indicator_values(ind)
-        if new:
-            out["category"] = request.args.get("category", "")
-            out.update(_item_values({}, catalogue, "item_"))
-        return out
-
-    def build(form: dict[str, Any], current: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
-        items = [_build_item(form, {}, catalogue, "item_")] if new else current.get("items")
-        return indicator_from(form, current, items)
-
     template = "admin/versions/new_indicator.html" if new else "admin/versions/edit_indicator.html"
-    return _Form("indicator", template, values, build, prefix="")
+    return _Form(forms.indicator_form(new, request.args.get("category", "")), template)
 
 
 def _item_form(indicator: dict[str, Any]) -> _Form:
-    return _Form("item", "admin/versions/edit_item.html", _item_values, _build_item, context={"ind": indicator})
+    return _Form(forms.item_form(), "admin/versions/edit_item.html", {"ind": indicator})
+
+
+def _fact_form(new: bool = False) -> _Form:
+    return _Form(forms.fact_form(new), "admin/versions/edit_fact.html", {"new": new, "option_rows": forms.option_rows})
+
+
+def _case_form(name: str | None) -> _Form:
+    context = {"fact_inputs": fact_inputs, "values_facts": forms.case_facts, "errors_facts": forms.case_facts}
+    return _Form(forms.case_form(name), "admin/versions/edit_case.html", context)
 
 
 def _plain(value: Any) -> str:
     """A result's points as a form shows them: 205.5, not 205.50."""
     return str(plain_number(Decimal(str(value))))
-
-
-def _item_values(item: dict[str, Any], catalogue: Catalogue, prefix: str = "") -> dict[str, Any]:
-    per_unit = item.get("per_unit") if isinstance(item.get("per_unit"), dict) else None
-    values = {"code": item.get("code", ""), "label": item.get("label", ""), "points_kind": "per_unit" if per_unit else "fixed",
-              "fixed": shown(item.get("fixed")), "unit_field": (per_unit or {}).get("field", ""),
-              "rate": shown((per_unit or {}).get("rate")), "unit": shown((per_unit or {}).get("unit")),
-              "offset": shown((per_unit or {}).get("offset")), "cap": shown(item.get("cap")), "group": item.get("group", ""),
-              "reference": item.get("reference", "")}  # fmt: skip
-    out = {prefix + k: v for k, v in values.items()}
-    out.update(condition_values(item.get("when"), catalogue, prefix))
-    return out
-
-
-def _build_item(
-    form: dict[str, Any], current: dict[str, Any], catalogue: Catalogue, prefix: str = ""
-) -> dict[str, Any]:
-    def get(key: str) -> Any:
-        return form.get(prefix + key)
-
-    item: dict[str, Any] = {"code": text(get("code")), "label": text(get("label"))}
-    when = current.get("when") if get("nested") == "True" else condition_from_form(form, catalogue, prefix)
-    if when is not None:
-        item["when"] = when
-    if get("points_kind") == "per_unit":
-        rule: dict[str, Any] = {"field": text(get("unit_field")) or None, "rate": number(get("rate"))}
-        put_optional(rule, "unit", number(get("unit")))
-        put_optional(rule, "offset", number(get("offset")))
-        item["per_unit"] = rule
-    else:
-        item["fixed"] = number(get("fixed"))
-    put_optional(item, "cap", number(get("cap")))
-    put_optional(item, "group", text(get("group")))
-    put_optional(item, "reference", text(get("reference")))
-    return item
-
-
-def _fact_form(new: bool = False) -> _Form:
-    def values(fact: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
-        out = {"name": fact.get("name", ""), "type": fact.get("type", "int"), "label": fact.get("label", ""),
-               "required": "true" if fact.get("required") else "false", "department": fact.get("department", ""),
-               "description": fact.get("description", ""), "min": shown(fact.get("min")), "max": shown(fact.get("max"))}  # fmt: skip
-        options = fact.get("values") or []
-        labels = fact.get("value_labels") or []
-        for i, value in enumerate(options):
-            out[f"value_{i}"] = value
-            out[f"label_{i}"] = labels[i] if i < len(labels) else ""
-        out["derived"] = fact.get("derived")
-        return out
-
-    def build(form: dict[str, Any], current: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
-        kind = form.get("type") if new or "type" in form else current.get("type")
-        fact: dict[str, Any] = {"name": current.get("name") or text(form.get("name")), "type": kind,
-                                "label": text(form.get("label"))}  # fmt: skip
-        if form.get("required") == "true":
-            fact["required"] = True
-        if kind == "enum":
-            rows = [(text(form.get(f"value_{i}")), text(form.get(f"label_{i}"))) for i in _option_rows(form)]
-            rows = [(v, lab) for v, lab in rows if v or lab]
-            fact["values"] = [v for v, _ in rows]
-            if any(lab for _, lab in rows):
-                fact["value_labels"] = [lab for _, lab in rows]
-        if kind in NUMERIC_TYPES:
-            put_optional(fact, "min", number(form.get("min")))
-            put_optional(fact, "max", number(form.get("max")))
-        if current.get("derived") is not None:
-            fact["derived"] = current["derived"]
-        put_optional(fact, "department", text(form.get("department")))
-        put_optional(fact, "description", text(form.get("description")))
-        return fact
-
-    def option_rows(values: dict[str, Any]) -> range:
-        """The option rows to show: those the form holds, then a few empty ones (a bounded number)."""
-        used = _option_rows(values)
-        return range(min((used[-1] + 1 if used else 0) + OPTION_ROWS, MAX_OPTIONS))
-
-    return _Form(
-        "fact", "admin/versions/edit_fact.html", values, build, context={"new": new, "option_rows": option_rows}
-    )
-
-
-def _option_rows(form: dict[str, Any]) -> list[int]:
-    """The numbers of the option rows a fact form sent (value_0, label_0, …), in order."""
-    found = (re.fullmatch(r"(?:value|label)_(\d{1,3})", key) for key in form)
-    return sorted({int(m.group(1)) for m in found if m and int(m.group(1)) < MAX_OPTIONS})
-
-
-def _case_form(name: str | None) -> _Form:
-    def values(case: dict[str, Any], _c: Catalogue) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": case.get("name", ""), "as_of": shown(case.get("as_of"))}
-        if name is not None:
-            out["key"] = name
-        for key, value in (case.get("facts") or {}).items():
-            out[f"fact_{key}"] = ("true" if value else "false") if isinstance(value, bool) else shown(value)
-        exp = case.get("expected") or {}
-        out["exp_eligible"] = "" if exp.get("eligible") is None else ("true" if exp["eligible"] else "false")
-        out["exp_total"] = shown(exp.get("total"))
-        out.update({f"exp_cat_{k}": shown(v) for k, v in (exp.get("categories") or {}).items()})
-        out.update({f"exp_ind_{k}": shown(v) for k, v in (exp.get("indicators") or {}).items()})
-        return out
-
-    def build(form: dict[str, Any], _current: dict[str, Any], catalogue: Catalogue) -> dict[str, Any]:
-        case: dict[str, Any] = {"name": text(form.get("name"))}
-        put_optional(case, "as_of", text(form.get("as_of")))
-        case["facts"] = parse_facts(list(catalogue.values()), form)
-        expected: dict[str, Any] = {}
-        if form.get("exp_eligible") in ("true", "false"):
-            expected["eligible"] = form["exp_eligible"] == "true"
-        put_optional(expected, "total", number(form.get("exp_total")))
-        for key, short in (("categories", "cat"), ("indicators", "ind")):
-            part = {
-                k[len(f"exp_{short}_") :]: number(v)
-                for k, v in form.items()
-                if k.startswith(f"exp_{short}_") and text(v)
-            }
-            if part:
-                expected[key] = part
-        case["expected"] = expected
-        return case
-
-    def facts_of(values: dict[str, Any]) -> dict[str, Any]:
-        return {k.removeprefix("fact_"): v for k, v in values.items() if k.startswith("fact_")}
-
-    context = {"fact_inputs": fact_inputs, "values_facts": facts_of, "errors_facts": facts_of}
-    return _Form("case", "admin/versions/edit_case.html", values, build, context=context)

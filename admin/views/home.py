@@ -10,9 +10,9 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from admin.auth import RoleMixin
-from jifen.db import get_session
 from jifen.errors import NoVersionInForce
-from jifen.services import rulesets
+from jifen.standard import rulesets
+from jifen.unit_of_work import get_session
 
 
 class HomeView(RoleMixin, AdminIndexView):  # type: ignore[misc]

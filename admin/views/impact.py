@@ -1,6 +1,6 @@
 """影响分析: what a version (a draft or any other) does to a population, against a base version.
 
-The analysis runs in a background process (``jifen.services.impact_jobs``); the page starts it, then shows
+The analysis runs in a background process (``jifen.standard.impact_jobs``); the page starts it, then shows
 its progress (the page reloads itself) and its report, with charts drawn here as SVG and the workbook the
 job wrote.
 """
@@ -22,9 +22,10 @@ from admin.auth import RoleMixin
 from admin.charts import change_bars, histogram_chart
 from admin.views.versions import _message
 from admin.words import word
-from jifen.db import get_db, get_session
+from jifen import unit_of_work
 from jifen.errors import ServiceError
-from jifen.services import impact, impact_jobs, rulesets
+from jifen.standard import impact, impact_jobs, rulesets
+from jifen.unit_of_work import get_session
 from jifen.workbook import MIMETYPE
 from jifen.workbook.impact import DIRECTION_NAMES, SIDE_NAMES, number, signed, summary_rows
 
@@ -132,7 +133,9 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             "population": population,
             "user": current_user.username,
         }
-        return impact_jobs.start(jobs_root(), job_request, get_db().url, upload if kind == "file" else None)
+        return impact_jobs.start(
+            jobs_root(), job_request, unit_of_work.current().database.url, upload if kind == "file" else None
+        )
 
     @expose("/jobs/<job_id>")
     def job(self, job_id: str) -> Any:

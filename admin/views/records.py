@@ -15,14 +15,16 @@ from sqlalchemy import select
 from admin.audit_text import ACTION_NAMES, OBJECT_NAMES, actor_name, changes
 from admin.auth import ROLE_NAMES, RoleMixin, requires
 from admin.clock import local_time
-from admin.forms import writing
 from admin.views.versions import _message
 from admin.words import word
 from engine.describe import value_text
-from jifen.db import get_session
+from jifen import unit_of_work
+from jifen.access import api_clients, departments, users
 from jifen.errors import ServiceError
-from jifen.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
-from jifen.services import api_clients, departments, rulesets, scores, users
+from jifen.scoring import scores
+from jifen.standard import rulesets
+from jifen.store.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
+from jifen.unit_of_work import get_session
 
 
 def _time(_view: Any, _context: Any, model: Any, name: str) -> str:
@@ -158,7 +160,7 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
     def index(self) -> Any:
         if request.method == "POST":
             try:
-                with writing() as session:
+                with unit_of_work.current().write() as session:
                     users.create_user(session, request.form.get("username", "").strip(), request.form.get("role", ""),
                                       request.form.get("password", ""), actor=current_user.username,
                                       department=request.form.get("department") or None)  # fmt: skip
@@ -178,7 +180,7 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:user_id>/active", methods=["POST"])
     @requires("admin")
     def toggle(self, user_id: int) -> Any:
-        with writing() as session:
+        with unit_of_work.current().write() as session:
             user = session.get(User, user_id)
             if user is None:
                 abort(404)
@@ -198,7 +200,7 @@ class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]
         if request.method == "POST":
             scopes = request.form.getlist("scope")
             try:
-                with writing() as session:
+                with unit_of_work.current().write() as session:
                     _client, key = api_clients.create_client(
                         session, request.form.get("name", "").strip(), scopes, current_user.username
                     )
@@ -212,7 +214,7 @@ class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]
     @requires("admin")
     def revoke(self, name: str) -> Any:
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 api_clients.revoke_client(session, name, current_user.username)
             flash(word("views_records.client_revoked", name=name), "success")
         except ServiceError as exc:

@@ -15,17 +15,17 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from admin.auth import RoleMixin, requires
-from admin.forms import writing
 from admin.problems import described
 from admin.words import names, word
 from engine import Problem, RulesetError, RulesetVersion, run_cases
 from engine.describe import condition_sentence, version_sentences
 from engine.lint import lint
-from jifen.db import get_session
+from jifen import unit_of_work
+from jifen.access.users import get_user
 from jifen.errors import Conflict, ImmutableVersion, NotFound, PermissionDenied, ServiceError
-from jifen.models import RulesetVersionRow
-from jifen.services import rulesets
-from jifen.services.users import get_user
+from jifen.standard import rulesets
+from jifen.store.models import RulesetVersionRow
+from jifen.unit_of_work import get_session
 from jifen.workbook import MIMETYPE, CellProblem, is_workbook, read_workbook, version_workbook
 
 STATUS_NAMES = {
@@ -163,7 +163,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
                 timelines=[], hidden={"year": target}, note=None, button=word("views_versions.clone_button"), back=url_for(".detail", vid=vid),
             )  # fmt: skip
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 new = rulesets.clone(session, vid, current_user.username, year=target)
                 new_id, ref = new.id, new.ref
         except ServiceError as exc:
@@ -208,7 +208,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
                 row, note, warnings, ticked, word("views_versions.tick_each", count=len(pending))
             )
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 user = get_user(session, current_user.username)
                 done = rulesets.publish(session, vid, user, note, acknowledged={f["code"] for f in warnings})
                 flash(word("views_versions.published", ref=done.ref, effective_from=done.effective_from), "success")
@@ -235,7 +235,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         note = request.form.get("note", "")
         if request.form.get("confirmed") == "1":
             try:
-                with writing() as session:
+                with unit_of_work.current().write() as session:
                     done = rulesets.retire(session, vid, get_user(session, current_user.username), note)
                     flash(word("views_versions.retired", ref=done.ref), "success")
                 return redirect(url_for(".detail", vid=vid))
@@ -271,7 +271,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
     @requires("editor")
     def delete(self, vid: int) -> Any:
         try:
-            with writing() as session:
+            with unit_of_work.current().write() as session:
                 rulesets.delete_draft(session, vid, current_user.username)
         except ServiceError as exc:
             flash(_message(exc), "error")
@@ -315,7 +315,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
                 try:
                     if is_workbook(upload.filename):  # a workbook comes back from circulation as a draft
                         model = read_workbook(upload.read(), upload.filename)
-                        with writing() as session:
+                        with unit_of_work.current().write() as session:
                             row, created = rulesets.import_draft(session, model, upload.filename, current_user.username)
                             vid, ref = row.id, row.ref
                         if created and ref != model.ref:
@@ -324,7 +324,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
                     else:
                         text = upload.read().decode("utf-8")
                         content = _read_yaml(text)
-                        with writing() as session:
+                        with unit_of_work.current().write() as session:
                             row, created = rulesets.import_text(session, text, upload.filename, current_user.username)
                             vid, ref = row.id, row.ref
                     flash(

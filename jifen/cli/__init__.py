@@ -12,8 +12,8 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from engine import EngineError, RulesetError
-from jifen.dbfaults import DatabaseUnavailable
 from jifen.errors import ServiceError
+from jifen.store.dbfaults import DatabaseUnavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +25,7 @@ def register_commands(app: Flask) -> None:
     from jifen.cli.rulesets import rulesets_group
     from jifen.cli.score import score_command
     from jifen.cli.users import users_group
-    from jifen.migrate import db_group
+    from jifen.store.migrate import db_group
 
     for command in (
         score_command,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from jifen import unit_of_work
+from jifen.access import api_clients
 from jifen.cli import friendly_errors
-from jifen.db import get_db
-from jifen.services import api_clients
 
 api_clients_group = AppGroup("api-clients", help="API clients (outside systems) and their keys.")
 
@@ -25,7 +25,7 @@ api_clients_group = AppGroup("api-clients", help="API clients (outside systems) 
 @friendly_errors
 def create_command(name: str, scopes: str, department: str | None) -> None:
     """Create client NAME and print its key (shown this once; only a hash is kept)."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         client, key = api_clients.create_client(
             session, name, [s.strip() for s in scopes.split(",") if s.strip()], "cli", department
         )
@@ -39,6 +39,6 @@ def create_command(name: str, scopes: str, department: str | None) -> None:
 @friendly_errors
 def revoke_command(name: str) -> None:
     """Revoke client NAME's key."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         api_clients.revoke_client(session, name, "cli")
     click.echo(f"revoked API client {name}")

@@ -8,10 +8,9 @@ import click
 from flask.cli import AppGroup
 
 from engine import dumps
+from jifen.applications import china_today, views
 from jifen.cli import friendly_errors
-from jifen.db import get_session
-from jifen.services import application_views
-from jifen.services.applications import china_today
+from jifen.unit_of_work import get_session
 
 applications_group = AppGroup("applications", help="Applications: overdue verification tasks, and their history.")
 
@@ -24,7 +23,7 @@ applications_group = AppGroup("applications", help="Applications: overdue verifi
 def history_command(application_ref: str, year: int, out: Path | None) -> None:
     """Export APPLICATION_REF's history in YEAR: every event (who, when, what changed) and each score of its chain
     with the verified facts that produced it."""
-    text = dumps(application_views.history(get_session(), application_ref, year, china_today()), indent=2) + "\n"
+    text = dumps(views.history(get_session(), application_ref, year, china_today()), indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
         return
@@ -38,9 +37,7 @@ def history_command(application_ref: str, year: int, out: Path | None) -> None:
 def overdue_command(department: str | None) -> None:
     """List every verification task past its due date (today in China), by department; or one department's queue."""
     session, today = get_session(), china_today()
-    tasks = (
-        application_views.queue(session, department, today) if department else application_views.overdue(session, today)
-    )
+    tasks = views.queue(session, department, today) if department else views.overdue(session, today)
     for task in tasks:
         late = f"overdue since {task['due']}" if task["overdue"] else f"due {task['due']}"
         click.echo(f"{task['department']}\t{task['application_ref']}\t{task['year']}\t{task['kind']}\t{late}")

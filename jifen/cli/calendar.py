@@ -7,9 +7,11 @@ import datetime as dt
 import click
 from flask.cli import AppGroup
 
+from jifen import unit_of_work
+from jifen.access import users
+from jifen.applications import workdays
 from jifen.cli import friendly_errors
-from jifen.db import get_db, get_session
-from jifen.services import users, workdays
+from jifen.unit_of_work import get_session
 
 calendar_group = AppGroup(
     "calendar", help="Working days (holidays and make-up working days) and the bureau's corrections."
@@ -72,7 +74,7 @@ def deadline_command(day: dt.datetime, n: int) -> None:
 def add_command(day: dt.datetime, last: dt.datetime | None, kind: str, note: str, username: str) -> None:
     """Declare DAY (to --to) a holiday or a working day, overriding the package's data; a year the package does not
     cover counts as covered once it has a holiday here (enter its whole notice)."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         users.require_role(users.get_user(session, username), *CALENDAR_ROLES)
         rows = workdays.add_entries(session, _day(day), last and _day(last), kind, note, username)
     click.echo(f"{len(rows)} day(s) set to {kind}: {rows[0].day.isoformat()} … {rows[-1].day.isoformat()}")
@@ -85,7 +87,7 @@ def add_command(day: dt.datetime, last: dt.datetime | None, kind: str, note: str
 @friendly_errors
 def remove_command(day: dt.datetime, last: dt.datetime | None, username: str) -> None:
     """Remove the bureau's entries of DAY (to --to): the package's data applies again."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         users.require_role(users.get_user(session, username), *CALENDAR_ROLES)
         count = workdays.remove_entries(session, _day(day), last and _day(last), username)
     click.echo(f"{count} entr{'y' if count == 1 else 'ies'} removed")

@@ -12,11 +12,11 @@ from flask.cli import with_appcontext
 
 from engine import dumps
 from engine.canonical import plain_number
+from jifen import unit_of_work
 from jifen.cli import friendly_errors
 from jifen.cli.score import jobs_option, parse_date_option, progress_bar
-from jifen.db import get_db
-from jifen.population import FileSource, PopulationError, Source, StoredSource
-from jifen.services import impact
+from jifen.standard import impact
+from jifen.standard.population import FileSource, PopulationError, Source, StoredSource
 
 
 class CutoffType(click.ParamType):
@@ -78,13 +78,13 @@ def impact_command(
     if (population_file is None) == (stored_year is None):
         raise click.UsageError("give the population: either --population FILE or --stored-year YEAR")
     on = parse_date_option(date_text) or dt.date.today()
-    db = get_db()
-    with db.factory() as session:
+    uow = unit_of_work.current()
+    with uow.read() as session:
         new = impact.load_version(session, version)
         base = impact.load_version(session, base_ref)
     source: Source
     if stored_year is not None:
-        source = StoredSource(db.factory, stored_year)
+        source = StoredSource(uow.database.factory, stored_year)
     else:
         assert population_file is not None
         source = FileSource(population_file)

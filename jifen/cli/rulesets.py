@@ -15,14 +15,14 @@ from flask.cli import AppGroup
 from engine import RulesetError, dumps, load_file, run_cases
 from engine.describe import materials_sentence, version_sentences
 from engine.lint import counts, lint, report
+from jifen import unit_of_work
+from jifen.access.users import get_user, require_role
 from jifen.cli import friendly_errors
 from jifen.cli.impact import impact_command
 from jifen.cli.score import parse_date_option
-from jifen.db import get_db
 from jifen.errors import ServiceError
-from jifen.files import ruleset_files
-from jifen.services import rulesets
-from jifen.services.users import get_user, require_role
+from jifen.standard import rulesets
+from jifen.standard.files import ruleset_files
 from jifen.workbook import comparison_workbook, is_workbook, read_workbook, version_workbook
 
 rulesets_group = AppGroup("rulesets", help="Ruleset versions: import, export, compare, publish.")
@@ -54,7 +54,7 @@ def import_command(paths: tuple[Path, ...], username: str | None) -> None:
         try:
             if isinstance(content, bytes):
                 model = read_workbook(content, path.name)
-            with get_db().transaction() as session:
+            with unit_of_work.current().write() as session:
                 if isinstance(content, bytes):
                     row, created = rulesets.import_draft(session, model, path.name, username or "import")
                 else:
@@ -91,12 +91,12 @@ def export_command(version: str, out: Path | None, file_format: str | None) -> N
     if file_format == "xlsx" or (file_format is None and out is not None and is_workbook(out.name)):
         if out is None:
             raise click.UsageError("an Excel workbook needs --out FILE.xlsx")
-        with get_db().transaction() as session:
+        with unit_of_work.current().write() as session:
             model = rulesets.export_model(rulesets.get_version(session, version))
         out.write_bytes(version_workbook(model))
         click.echo(f"wrote {out}", err=True)
         return
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         text = rulesets.export_yaml(rulesets.get_version(session, version))
     if out is None:
         click.echo(text, nl=False)
@@ -111,7 +111,7 @@ def export_command(version: str, out: Path | None, file_format: str | None) -> N
 @click.option("--status", type=click.Choice(["draft", "published", "retired"]))
 def list_command(as_json: bool, year: int | None, status: str | None) -> None:
     """List versions: reference, status, effective date, content hash."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         rows = [rulesets.describe(r) for r in rulesets.list_versions(session, year=year, status=status)]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
@@ -128,7 +128,7 @@ def list_command(as_json: bool, year: int | None, status: str | None) -> None:
 @friendly_errors
 def show_command(version: str) -> None:
     """Show VERSION as a readable table: category → indicator → item."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         row = rulesets.get_version(session, version)
         info = rulesets.describe(row)
         model = rulesets.load_model(row)
@@ -161,12 +161,12 @@ def diff_command(a: str, b: str, as_json: bool, file_format: str, out: Path | No
         raise click.UsageError("an Excel workbook needs --out FILE.xlsx")
     if file_format == "xlsx" and out is not None:
         # the console's workbook: each change before → after in sentences, the differing parts marked
-        with get_db().transaction() as session:
+        with unit_of_work.current().write() as session:
             result, rows = rulesets.compare(session, a, b)
         out.write_bytes(comparison_workbook(result, rows))
         click.echo(f"wrote {out}", err=True)
         return
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         result = rulesets.diff(session, a, b)
     if as_json or file_format == "json":
         click.echo(dumps(result, indent=1))
@@ -199,7 +199,7 @@ def _short(value: Any) -> str:
 @friendly_errors
 def clone_command(version: str, year: int | None, username: str) -> None:
     """Clone VERSION into a new draft."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         require_role(get_user(session, username), "editor")
         row = rulesets.clone(session, version, username, year=year)
         click.echo(f"created draft {row.ref} from {version} ({row.content_hash})")
@@ -217,7 +217,7 @@ def clone_command(version: str, year: int | None, username: str) -> None:
 @friendly_errors
 def publish_command(version: str, note: str, username: str) -> None:
     """Publish a draft (publisher role; valid; all test cases passing; no lint error; lint warnings acknowledged)."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         row = rulesets.publish(session, version, get_user(session, username), note)
         click.echo(f"published {row.ref} ({row.content_hash}), in force from {row.effective_from}")
 
@@ -231,7 +231,7 @@ def publish_command(version: str, note: str, username: str) -> None:
 @friendly_errors
 def retire_command(version: str, reason: str, username: str) -> None:
     """Retire a published version, saying why."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         row = rulesets.retire(session, version, get_user(session, username), reason)
         click.echo(f"retired {row.ref}")
 
@@ -244,7 +244,7 @@ def retire_command(version: str, reason: str, username: str) -> None:
 def in_force_command(year: int, date_text: str | None, ruleset: str) -> None:
     """Which version is in force for YEAR on DATE."""
     on = parse_date_option(date_text) or dt.date.today()
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         row = rulesets.in_force(session, year, on, ruleset)
         click.echo(f"{row.ref} {row.content_hash} (effective from {row.effective_from})")
 
@@ -292,7 +292,7 @@ def lint_command(target: str, as_json: bool) -> None:
     elif path.suffix in (".yaml", ".yml"):
         raise click.ClickException(f"no such file: {target}")
     else:
-        with get_db().transaction() as session:
+        with unit_of_work.current().write() as session:
             model = rulesets.load_model(rulesets.get_version(session, target))
     findings = lint(model)
     tally = counts(findings)

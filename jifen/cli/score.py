@@ -17,11 +17,11 @@ from flask.cli import with_appcontext
 
 from engine.batch import Entry, score_chunk, start_scoring
 from engine.facts import Invalid, parse_date
+from jifen import unit_of_work
 from jifen.cli import friendly_errors
-from jifen.db import get_db
 from jifen.parallel import chunked, ordered_map, usable_cores
-from jifen.population import FileSource, PopulationError
-from jifen.services import scoring
+from jifen.scoring import compiled
+from jifen.standard.population import FileSource, PopulationError
 
 
 def parse_date_option(value: str | None, hint: str = "--date") -> dt.date | None:
@@ -89,10 +89,10 @@ def score_command(
     command exits 1 after scoring the rest.
     """
     on = parse_date_option(date_text) or dt.date.today()
-    db = get_db()
-    with db.factory() as session:
-        version = scoring.select_version(session, year, on, pinned)
-        model = scoring.model_for(session, version)
+    uow = unit_of_work.current()
+    with uow.read() as session:
+        version = compiled.select_version(session, year, on, pinned)
+        model = compiled.model_for(session, version)
     source = FileSource(input_file)
     sys.stdout.flush()
     out = sys.stdout.buffer  # the results are UTF-8 already

@@ -11,10 +11,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from jifen import unit_of_work
+from jifen.access import users
 from jifen.cli import friendly_errors
-from jifen.db import get_db
-from jifen.models import ROLES, User
-from jifen.services import users
+from jifen.store.models import ROLES, User
 
 users_group = AppGroup("users", help="Console users and their roles.")
 
@@ -31,7 +31,7 @@ def create_command(name: str, role: str, department: str | None) -> None:
     password = os.environ.get("NEW_USER_PASSWORD")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         users.create_user(session, name, role, password, actor="cli", department=department)
     click.echo(f"created user {name} ({role}{', ' + department if department else ''})")
 
@@ -40,7 +40,7 @@ def create_command(name: str, role: str, department: str | None) -> None:
 @friendly_errors
 def bootstrap_command() -> None:
     """Create an 'admin' user with a generated password when there are no users yet (first start)."""
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         if session.scalar(select(func.count()).select_from(User)):
             click.echo("users exist already; nothing to do")
             return
@@ -60,6 +60,6 @@ def set_password_command(name: str) -> None:
     password = os.environ.get("NEW_USER_PASSWORD")
     if password is None:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    with get_db().transaction() as session:
+    with unit_of_work.current().write() as session:
         users.set_password(session, users.get_user(session, name), password, actor="cli")
     click.echo(f"password of {name} changed; their console sessions have ended")

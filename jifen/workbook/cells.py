@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.canonical import plain_number
+from engine.canonical import number_text, plain_number
+from engine.schema import LABEL_MAX, Field
 
 ABSENT = object()  # the document leaves this key out (no cap, no reference, not required…)
 
@@ -24,16 +25,6 @@ class Unreadable(Exception):
     def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)
         self.code, self.params = code, params
-
-
-def number_text(value: int | float | Decimal) -> str:
-    """``20.0 -> '20'``, ``0.25 -> '0.25'``: a number as a person compares it."""
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        return str(value)
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number.normalize(), "f")
 
 
 def normal(value: Any) -> str:
@@ -95,7 +86,7 @@ def _bounded(number: Decimal, value: Any) -> Decimal:
 
 
 def cap(value: Any) -> Any:
-    """A cap: a number, or empty for none."""
+    """A number such as a cap: empty for none."""
     if normal(value) == "":
         return ABSENT
     number = decimal(value)
@@ -104,9 +95,18 @@ def cap(value: Any) -> Any:
     return _plain(_bounded(number, value))
 
 
-def listing(value: Any) -> Any:
-    """Departments: 「公安局、法院」, 「公安局，法院」, one per line…"""
-    return [part.strip() for part in re.split(r"[、,，;；\n]", normal(value)) if part.strip()]
+def entries(value: Any, f: Field, joiner: str = "\n") -> Any:
+    """A list: one entry a line (Alt+Enter), or short names such as departments in 「公安局、法院」, 「公安局，法院」 or
+    one per line; within the field's limits (how many, how long each)."""
+    separators = r"\n" if joiner == "\n" else r"[、,，;；\n]"
+    found = [part.strip() for part in re.split(separators, normal(value)) if part.strip()]
+    if f.limit is not None and len(found) > f.limit:
+        raise Unreadable("too_many_entries", label=f.zh, label_en=f.en, limit=f.limit, count=len(found))
+    longest = f.entry_limit or LABEL_MAX
+    for n, entry in enumerate(found, start=1):
+        if len(entry) > longest:
+            raise Unreadable("entry_too_long", label=f.zh, label_en=f.en, n=n, limit=longest, length=len(entry))
+    return found if found or f.required else ABSENT
 
 
 def yes_no(value: Any) -> Any:
@@ -183,3 +183,16 @@ def _field(label: str, fields: Mapping[str, set[str]], catalogue_sheet: str) -> 
 
 
 Reader = Callable[[Any], Any]
+
+
+def reader(f: Field, joiner: str = "\n") -> Reader:
+    """How a cell of field ``f`` is read back (the kinds of layout.READABLE_KINDS)."""
+    if f.kind in ("points", "number"):
+        return cap
+    if f.kind == "boolean":
+        return yes_no
+    if f.kind == "date":
+        return date
+    if f.kind == "texts":
+        return lambda value: entries(value, f, joiner)
+    return text if f.required else optional_text

@@ -13,6 +13,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
+from openpyxl.styles.colors import Color
 
 from engine.canonical import plain_number
 from engine.diff import ChangeRow
@@ -21,6 +22,7 @@ from jifen.workbook.layout import (
     FIRST_ROW,
     IMPACT_COLUMNS,
     Column,
+    first_sheet,
     start_sheet,
     write_row,
 )
@@ -119,8 +121,8 @@ SENTENCE_COLUMNS = (
     Column("after", "修改后（B）", 50),
 )
 _FONT = "宋体"
-_GONE = InlineFont(rFont=_FONT, sz=11, b=True, color="C00000", strike=True)
-_NEW = InlineFont(rFont=_FONT, sz=11, b=True, color="00703C", u="single")
+_GONE = InlineFont(rFont=_FONT, sz=11, b=True, color=Color("C00000"), strike=True)
+_NEW = InlineFont(rFont=_FONT, sz=11, b=True, color=Color("00703C"), u="single")
 
 
 def _rich(lines: list[Runs], font: InlineFont) -> CellRichText | None:
@@ -152,8 +154,7 @@ def comparison_workbook(result: dict[str, Any], rows: Sequence[ChangeRow]) -> by
     title = f"版本对比：{a['ref']} → {b['ref']}"
     line = f"A {a['ref']} {a['content_hash']}　B {b['ref']} {b['content_hash']}"
     book = Workbook()
-    ws = book.active
-    ws.title = "结构差异"
+    ws = first_sheet(book, "结构差异")
     start_sheet(ws, [title, line, f"结构差异 {len(result['changes'])} 处；标 ★ 的可能改变得分；"
                                   "修改前后不同之处以红、绿粗体标出。"], SENTENCE_COLUMNS)  # fmt: skip
     row = FIRST_ROW

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
 from engine.canonical import plain_number
-from jifen.workbook.layout import CHANGED_FILL, FIRST_ROW, STATUS_NAMES, Column, start_sheet, write_row
+from jifen.workbook.layout import CHANGED_FILL, FIRST_ROW, STATUS_NAMES, Column, first_sheet, start_sheet, write_row
 
 SIDE_NAMES = {"base": "基准版本", "version": "新版本", "input": "输入"}
 DIRECTION_NAMES = {"up": "升至线上", "down": "降至线下"}
@@ -97,8 +97,7 @@ def impact_workbook(report: dict[str, Any], translate: Callable[[str], str] = st
     title = f"影响分析：{report['version']['ref']} 对比 {report['base']['ref']}"
     line = f"评分日期 {report['date']}　申请人群 {report['population']}"
     book = Workbook()
-    ws = book.active
-    ws.title = "概要"
+    ws = first_sheet(book, "概要")
     start_sheet(ws, [title, line, "每份申请分别按两个版本评分；不具备申请资格的按0分计。"], SUMMARY_COLUMNS)
     for row, (label, value) in enumerate(summary_rows(report), start=FIRST_ROW):
         write_row(ws, row, SUMMARY_COLUMNS, {"label": label, "value": value})

@@ -6,6 +6,7 @@ passed on in its own words, moved to the cell its value came from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +81,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "expected a number below {limit}, got {got!r}",
         "数字应小于 {limit}，填写的是“{got}”",
     ),
+    "too_many_entries": (
+        "{label_en}: at most {limit} entries (one a line), got {count}",
+        "{label}最多填写 {limit} 项（每项一行），现有 {count} 项",
+    ),
+    "entry_too_long": (
+        "{label_en}: entry {n} has {length} characters; each may have at most {limit}",
+        "{label}第 {n} 项有 {length} 个字，每项最多 {limit} 个字",
+    ),
     "not_yes_no": (
         "expected 是 or 否 (or empty for 否), got {got!r}",
         "应为“是”或“否”（留空即“否”），填写的是“{got}”",
@@ -122,7 +131,7 @@ class CellProblem(Problem):
     zh_message: str = ""
     code: str = ""
 
-    def text(self, language: str) -> str:
+    def text(self, language: str = "en", place: Callable[[str], str] | None = None) -> str:
         return self.zh_message if language == "zh" and self.zh_message else self.message
 
 

@@ -8,32 +8,35 @@ value, so that an untouched workbook reads back to the same content hash.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine import RulesetVersion, dumps, to_document
-from engine.describe import condition_sentence, number_text, points_sentence, value_text
+from engine.canonical import number_text
+from engine.describe import condition_sentence, points_sentence, value_text
 from engine.model import Category, FactField, Fixed, TestCase
+from engine.schema import CATEGORY, ITEM, REQUIREMENT, VERSION
 from jifen.errors import Refused
 from jifen.workbook.layout import (
-    CASE_COLUMNS,
     CASES_SHEET,
-    CATEGORY_COLUMNS,
-    COVER_COLUMNS,
     COVER_SHEET,
-    FACT_COLUMNS,
     FACTS_SHEET,
     FIRST_ROW,
     FORMAT,
     FORMAT_VERSION,
     INDEX_SHEET,
     KIND_NAMES,
+    META_LINES,
+    META_SHOWN,
     RESERVED_SHEETS,
+    SHEET_COLUMNS,
     STATUS_NAMES,
     TYPE_NAMES,
     Column,
+    field_values,
     header_texts,
     sheet_title,
     start_sheet,
@@ -51,16 +54,11 @@ def _machine(kind: str, data: Any, shown: dict[str, Any], **extra: Any) -> str:
     return text
 
 
-def _row(ws: Worksheet, row: int, columns: tuple[Column, ...], values: dict[str, Any], kind: str, data: Any,
-         *, group: bool = False, **extra: Any) -> None:  # fmt: skip
-    shown = write_row(ws, row, columns, values, group=group)
-    ws.cell(row=row, column=len(columns), value=_machine(kind, data, shown, **extra))
-
-
 def category_caption(cat: Category) -> str:
     cap = f"类别上限 {number_text(cat.cap)} 分" if cat.cap is not None else "不设上限"
     how = "各指标得分相加" if cat.kind == "add" else "以下分值从总分中扣除"
-    return f"{cat.name}（{KIND_NAMES[cat.kind]}，{cap}）：{how}；同一指标内“不累加分组”相同的细则只计最高一项。"
+    group = ITEM.field("group").zh
+    return f"{cat.name}（{KIND_NAMES[cat.kind]}，{cap}）：{how}；同一指标内“{group}”相同的细则只计最高一项。"
 
 
 def type_text(f: FactField, catalogue: dict[str, FactField]) -> str:
@@ -109,105 +107,116 @@ def expected_text(case: TestCase, version: RulesetVersion) -> str:
 
 def version_workbook(version: RulesetVersion) -> bytes:
     """The workbook of ``version`` (.xlsx bytes): cover, one sheet per category, the fact catalogue, the cases."""
-    doc = to_document(version)
-    catalogue = version.catalogue
     book = Workbook()
-    cover = book.active
-    cover.title = COVER_SHEET
-
-    def header(caption: str) -> list[str]:
-        return header_texts(version.title, version.ref, version.status, version.effective_from,
-                            version.content_hash, caption)  # fmt: skip
-
     sheets: list[dict[str, Any]] = []
-
-    # -- cover: the version's own fields, the categories, the eligibility requirements
-    lines = header("版本信息、指标类别和申请资格条件。白底单元格可修改；标“不读取”的内容只作说明。")
-    start_sheet(cover, lines, COVER_COLUMNS)
-    sheets.append({"name": COVER_SHEET, "kind": "cover", "header": lines})
-    meta = [
-        ("title", "标题", version.title),
-        ("ref", "版本（不读取）", version.ref),
-        ("status", "状态（不读取）", f"{STATUS_NAMES.get(version.status, version.status)}（导出时；导入后为草稿）"),
-        ("effective_from", "生效日期", version.effective_from),
-        ("sample", "样例标准", "是" if version.sample else "否"),
-        ("legal_basis", "政策依据", version.legal_basis),
-        ("description", "说明", version.description),
-        ("content_hash", "内容指纹（不读取）", version.content_hash),
-    ]
-    row = FIRST_ROW
-    for key, topic, value in meta:
-        _row(cover, row, COVER_COLUMNS, {"topic": topic, "content": value}, "meta", doc.get(key), key=key)
-        row += 1
-    for cat, cat_doc in zip(version.categories, doc["categories"]):
-        values: dict[str, Any] = {"topic": "指标类别", "code": cat.code, "content": cat.name, "detail": KIND_NAMES[cat.kind],
-                  "cap": cat.cap}  # fmt: skip
-        _row(cover, row, COVER_COLUMNS, values, "category", cat_doc, group=False)
-        row += 1
-    for req, req_doc in zip(version.eligibility, doc["eligibility"]):
-        values = {"topic": "申请资格条件（内容为不符合时的原因）", "code": req.code, "content": req.reason,
-                  "detail": "须满足：" + condition_sentence(req.when, catalogue)}  # fmt: skip
-        _row(cover, row, COVER_COLUMNS, values, "requirement", req_doc)
-        row += 1
-
-    # -- one sheet per category: an indicator row, then its items
-    titles = list(RESERVED_SHEETS)
-    for cat in version.categories:
-        title = sheet_title(cat.name, titles)
-        titles.append(title)
-        ws = book.create_sheet(title)
-        lines = header(category_caption(cat))
-        start_sheet(ws, lines, CATEGORY_COLUMNS)
-        sheets.append({"name": title, "kind": "category", "category": cat.code, "header": lines})
-        row = FIRST_ROW
-        for ind, ind_doc in zip(version.indicators, doc["indicators"]):
-            if ind.category != cat.code:
-                continue
-            values = {"code": ind.code, "indicator": ind.name, "cap": ind.cap,
-                      "departments": "、".join(ind.departments), "reference": ind.reference}  # fmt: skip
-            data = {k: v for k, v in ind_doc.items() if k not in ("items", "category")}
-            _row(ws, row, CATEGORY_COLUMNS, values, "indicator", data, group=True)
-            row += 1
-            for item, item_doc in zip(ind.items, ind_doc["items"]):
-                points: Any = item.points.points if isinstance(item.points, Fixed) else points_sentence(item, catalogue)
-                values = {"code": item.code, "item": item.label, "points": points, "cap": item.cap,
-                          "group": item.group, "reference": item.reference,
-                          "condition": condition_sentence(item.when, catalogue) if item.when is not None else None}  # fmt: skip
-                _row(ws, row, CATEGORY_COLUMNS, values, "item", item_doc)
-                row += 1
-
-    # -- the fact catalogue
-    ws = book.create_sheet(FACTS_SHEET)
-    lines = header("事实目录：申请人信息字段。条件和测试用例按“字段”引用；名称、必填、责任部门和说明可修改。")
-    start_sheet(ws, lines, FACT_COLUMNS)
-    sheets.append({"name": FACTS_SHEET, "kind": "facts", "header": lines})
-    for row, (f, f_doc) in enumerate(zip(version.facts, doc["facts"]), start=FIRST_ROW):
-        values = {"name": f.name, "label": f.label, "type": type_text(f, catalogue), "range": range_text(f),
-                  "required": "是" if f.required else None, "department": f.department,
-                  "description": f.description}  # fmt: skip
-        _row(ws, row, FACT_COLUMNS, values, "fact", f_doc)
-
-    # -- the test cases
-    ws = book.create_sheet(CASES_SHEET)
-    lines = header("测试用例：申请事实及预期结果（发布前须全部通过）。用例名称可修改，其余内容请在管理后台修改。")
-    start_sheet(ws, lines, CASE_COLUMNS)
-    sheets.append({"name": CASES_SHEET, "kind": "cases", "header": lines})
-    for row, (case, case_doc) in enumerate(zip(version.cases, doc["cases"]), start=FIRST_ROW):
-        values = {"name": case.name, "as_of": case.as_of, "facts": facts_text(case, catalogue),
-                  "expected": expected_text(case, version)}  # fmt: skip
-        _row(ws, row, CASE_COLUMNS, values, "case", case_doc)
-
+    _Sheets(version, book, sheets).write()
     # -- the hidden index: what this workbook is, and where each part lives
     index = book.create_sheet(INDEX_SHEET)
     index.sheet_state = "hidden"
     index["A1"], index["B1"] = FORMAT, "此工作表供系统读取，请勿修改。"
     index["A2"] = FORMAT_VERSION
-    identity = {k: doc[k] for k in ("ruleset", "year", "revision")}
     index["A3"] = dumps({
-        **identity, "status": version.status, "content_hash": version.content_hash, "sheets": sheets,
+        "ruleset": version.ruleset, "year": version.year, "revision": version.revision, "status": version.status,
+        "content_hash": version.content_hash, "sheets": sheets,
         "indicator_categories": [ind.category for ind in version.indicators],
     })  # fmt: skip
-
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+class _Table:
+    """A sheet being written: each row shows its object's fields by the columns of the sheet's kind of table."""
+
+    def __init__(self, ws: Worksheet, columns: Sequence[Column]) -> None:
+        self.ws, self.columns, self.next = ws, columns, FIRST_ROW
+
+    def add(self, kind: str, data: Any, shown: dict[str, Any], *, group: bool = False, **extra: Any) -> None:
+        """A row of ``kind`` for the document's object ``data``; ``shown`` gives what the composite cells show."""
+        values = {**field_values(self.columns, kind, data if isinstance(data, dict) else {}), **shown}
+        written = write_row(self.ws, self.next, self.columns, values, group=group)
+        self.ws.cell(row=self.next, column=len(self.columns), value=_machine(kind, data, written, **extra))
+        self.next += 1
+
+
+class _Sheets:
+    """The visible sheets of one version's workbook; each sheet's entry of the index is added to ``sheets``."""
+
+    def __init__(self, version: RulesetVersion, book: Workbook, sheets: list[dict[str, Any]]) -> None:
+        self.version, self.book, self.sheets = version, book, sheets
+        self.doc = to_document(version)
+        self.catalogue = version.catalogue
+
+    def write(self) -> None:
+        self.cover()
+        titles = list(RESERVED_SHEETS)
+        for cat in self.version.categories:
+            title = sheet_title(cat.name, titles)
+            titles.append(title)
+            self.category(title, cat)
+        self.facts()
+        self.cases()
+
+    def start(self, title: str, kind: str, caption: str, **extra: Any) -> _Table:
+        ws: Worksheet = self.book.create_sheet(title)
+        v = self.version
+        lines = header_texts(v.title, v.ref, v.status, v.effective_from, v.content_hash, caption)
+        columns = SHEET_COLUMNS[kind]
+        start_sheet(ws, lines, columns)
+        self.sheets.append({"name": title, "kind": kind, **extra, "header": lines,
+                            "columns": [c.header for c in columns]})  # fmt: skip
+        return _Table(ws, columns)
+
+    def cover(self) -> None:
+        """The version's own fields, the categories, the eligibility requirements."""
+        del self.book[self.book.sheetnames[0]]  # the empty sheet a new workbook starts with
+        out = self.start(
+            COVER_SHEET, "cover", "版本信息、指标类别和申请资格条件。白底单元格可修改；标“不读取”的内容只作说明。"
+        )
+        v, doc = self.version, self.doc
+        shown = {"ref": v.ref, "status": f"{STATUS_NAMES.get(v.status, v.status)}（导出时；导入后为草稿）",
+                 "sample": "是" if v.sample else "否", "content_hash": v.content_hash}  # fmt: skip
+        for key in META_LINES:
+            topic = META_SHOWN.get(key) or VERSION.field(key).zh
+            value = shown[key] if key in shown else getattr(v, key)
+            out.add("meta", doc.get(key), {"topic": topic, "content": value}, key=key)
+        for cat_doc in doc["categories"]:
+            out.add("category", cat_doc, {"topic": CATEGORY.zh})
+        topic = f"{REQUIREMENT.zh}（内容为{REQUIREMENT.field('reason').zh}）"
+        for req, req_doc in zip(v.eligibility, doc["eligibility"]):
+            out.add(
+                "requirement",
+                req_doc,
+                {"topic": topic, "detail": "须满足：" + condition_sentence(req.when, self.catalogue)},
+            )
+
+    def category(self, title: str, cat: Category) -> None:
+        """An indicator row, then its items, for each indicator of the category."""
+        out = self.start(title, "category", category_caption(cat), category=cat.code)
+        for ind, ind_doc in zip(self.version.indicators, self.doc["indicators"]):
+            if ind.category != cat.code:
+                continue
+            out.add("indicator", {k: v for k, v in ind_doc.items() if k not in ("items", "category")}, {}, group=True)
+            for item, item_doc in zip(ind.items, ind_doc["items"]):
+                points = item.points.points if isinstance(item.points, Fixed) else points_sentence(item, self.catalogue)
+                condition = condition_sentence(item.when, self.catalogue) if item.when is not None else None
+                out.add("item", item_doc, {"points": points, "condition": condition})
+
+    def facts(self) -> None:
+        out = self.start(
+            FACTS_SHEET,
+            "facts",
+            "事实目录：申请人信息字段。条件和测试用例按“字段”引用；名称、必填、责任部门和说明可修改。",
+        )
+        for f, f_doc in zip(self.version.facts, self.doc["facts"]):
+            out.add("fact", f_doc, {"type": type_text(f, self.catalogue), "range": range_text(f)})
+
+    def cases(self) -> None:
+        out = self.start(
+            CASES_SHEET,
+            "cases",
+            "测试用例：申请事实及预期结果（发布前须全部通过）。用例名称可修改，其余内容请在管理后台修改。",
+        )
+        for case, case_doc in zip(self.version.cases, self.doc["cases"]):
+            shown = {"facts": facts_text(case, self.catalogue), "expected": expected_text(case, self.version)}
+            out.add("case", case_doc, shown)

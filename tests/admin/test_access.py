@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 
 ROLES = ("editor", "publisher", "auditor", "admin")
 # page → roles that may open it
@@ -144,7 +144,7 @@ def test_no_page_loads_anything_from_elsewhere(console: Any) -> None:
 def test_the_admin_creates_a_department_user_and_reads_refusals_in_chinese(console: Any, db: Any) -> None:
     from html import unescape
 
-    from jifen.models import User
+    from jifen.store.models import User
 
     console.login("admin")
     page = console.get("/admin/users/").get_data(as_text=True)

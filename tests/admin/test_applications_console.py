@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jifen.models import Application, ApplicationEvent, VerificationTask
-from jifen.services import applications, users, workdays
-from jifen.services.applications import Actor, Context
+from jifen import applications
+from jifen.access import users
+from jifen.applications import Actor, Context, workdays
+from jifen.store.models import Application, ApplicationEvent, VerificationTask
 from tests.admin.conftest import Console
 from tests.conftest import PASSWORD
 
@@ -441,7 +442,8 @@ def test_every_refusal_of_an_applications_life_has_a_chinese_text() -> None:
 
     from admin.application_words import PROBLEMS
 
-    source = (Path(__file__).parents[2] / "jifen" / "services" / "applications.py").read_text(encoding="utf-8")
+    package = Path(__file__).parents[2] / "jifen" / "applications"
+    source = "".join(path.read_text(encoding="utf-8") for path in sorted(package.glob("*.py")))
     codes = set(re.findall(r'refused\(\s*\d{3},\s*"(\w+)"', source)) | {"invalid_fields", "no_calendar_data"}
     assert len(codes) >= 15
     assert sorted(codes - set(PROBLEMS)) == []

@@ -10,7 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from jifen.workbook.compare import marks
 from tests.admin.conftest import form_values
 
@@ -210,7 +210,11 @@ def test_the_workbook_carries_the_same_sentences_with_the_marks(console: Any, db
     marked = [(block.text, block.font.color.rgb) for block in rent[6].value if not isinstance(block, str)]
     assert marked == [("12", "0000703C")]
     assert rows["T5-6"][5].value is None and str(rows["T5-6"][6].value) == "技能竞赛获奖每次得5分，本项最高10分"
-    assert str(rows["T6-4"][5].value) == "慈善捐赠金额每满1000元得1分，本项最高5分" and rows["T6-4"][6].value is None
+    assert (
+        str(rows["T6-4"][5].value)
+        == "慈善捐赠金额每满1000元得1分，本项最高5分\n证明材料：慈善总会或红十字会出具的公益事业捐赠票据"
+    )
+    assert rows["T6-4"][6].value is None
 
 
 def test_marks_compare_numbers_whole() -> None:

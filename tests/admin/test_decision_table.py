@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from jifen.services import drafts, rulesets
+from jifen.standard import drafts, rulesets
 from tests.admin.conftest import form_fields
 
 Fields = list[tuple[str, str]]
@@ -77,7 +77,7 @@ def test_rows_columns_and_ranges_as_the_clerk_reads_them(console: Any, draft: in
     assert "年龄为41至54周岁" in html  # the row's meaning in words
     p2 = console.get(f"/admin/tables/{draft}/P2").get_data(as_text=True)
     # options by their Chinese names, groups by number, never codes
-    assert "大学本科" in p2 and ">不累加组1<" in p2
+    assert "大学本科" in p2 and ">不累加分组1<" in p2
     assert ">doctor<" not in p2 and ">education<" not in p2
 
 
@@ -254,28 +254,6 @@ def test_only_editors_and_only_drafts(console: Any, db: Any, draft: int) -> None
     assert console.get(f"/admin/tables/{published}/T3").status_code == 302
     assert console.get(f"/admin/tables/{draft}/NOPE").status_code == 404
     assert console.get(f"/admin/tables/{draft}/T3?x=1").status_code == 200
-
-
-def test_merge_part_by_part() -> None:
-    from admin.decision_table import merge
-
-    a, b, c, d = ({"code": k, "fixed": n} for k, n in (("A", 1), ("B", 2), ("C", 3), ("D", 4)))
-    loaded = {"code": "X", "name": "n", "cap": 5, "items": [a, b, c]}
-    # here: B changed, C removed; there: A removed, D added, name changed
-    mine = {"code": "X", "name": "n", "cap": 5, "items": [a, {**b, "fixed": 20}]}
-    theirs = {"code": "X", "name": "N", "cap": 5, "items": [b, c, d]}
-    merged = merge(loaded, mine, theirs)
-    assert merged.conflicts == []
-    assert merged.indicator == {"code": "X", "name": "N", "cap": 5, "items": [{**b, "fixed": 20}, d]}
-    assert merged.origins == [1, None]
-    # both changed B, differently; here C removed while there it changed; both changed the cap
-    theirs = {"code": "X", "name": "n", "cap": 6, "items": [a, {**b, "fixed": 30}, {**c, "fixed": 33}]}
-    mine = {"code": "X", "name": "n", "cap": 7, "items": [a, {**b, "fixed": 20}]}
-    merged = merge(loaded, mine, theirs)
-    assert merged.conflicts == ["cap", "B", "C"]
-    assert merged.indicator["items"] == [a, {**b, "fixed": 20}, {**c, "fixed": 33}]
-    # the same change on both sides is no conflict
-    assert merge(loaded, mine, {**mine}).conflicts == []
 
 
 ENGLISH = re.compile(r"\b[A-Za-z]{3,}\s+[A-Za-z]{3,}\b")  # two English words in a row

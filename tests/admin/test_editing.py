@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import drafts, rulesets
+from jifen.standard import drafts, rulesets
 from tests.admin.conftest import form_values
 from tests.conftest import RULESETS
 
@@ -214,7 +214,7 @@ def test_try_it_compare_and_records(console: Any, db: Any, seeded: Any) -> None:
     compare = console.get("/admin/compare/?a=1&b=2").get_data(as_text=True)
     assert "新增" in compare and "T5-5" in compare and "个人纳税4000元" in compare
     assert "每满1个月得<ins>0.25</ins>分" in compare  # T2-2, the rate per month, read as its sentence
-    from jifen.services import api_clients
+    from jifen.access import api_clients
 
     with db.transaction() as s:
         _, key = api_clients.create_client(s, "sys", ["score", "read"], "admin")

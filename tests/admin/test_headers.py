@@ -113,7 +113,7 @@ def test_the_login_page_warns_when_the_cookie_cannot_be_kept(console: Any) -> No
 
 
 def test_an_unknown_secure_cookie_mode_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    from jifen import create_app
+    from application import create_app
 
     monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path))
     monkeypatch.setenv("JIFEN_SECURE_COOKIES", "maybe")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from tests.admin.conftest import form_values
 
 HOSTILE = ["1e309", "100000000000000000000", "-0.001", "长" * 3000, "", "<script>alert(1)</script>", "\x00", "  "]

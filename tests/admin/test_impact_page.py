@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from jifen.services import impact_jobs
+from jifen.standard import impact_jobs
 
 BASE = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2026-03-15"}
 
@@ -93,14 +93,15 @@ def test_a_run_on_an_uploaded_file(console: Any, seeded: Any) -> None:
 
 
 def test_a_run_on_the_stored_scores_of_a_year(console: Any, seeded: Any, db: Any) -> None:
-    from jifen.services import scores
-    from jifen.services.api_clients import Caller
+    from jifen import unit_of_work
+    from jifen.access.api_clients import Caller
+    from jifen.scoring import scores
 
     caller = Caller(None, "test", frozenset({"score"}))  # type: ignore[arg-type]
-    with seeded.app_context(), db.factory() as session:
+    with seeded.app_context():
         for k in range(3):
             request = scores.ScoreRequest(f"S-{k}", 2026, {**BASE, "income_tax_paid": 3000}, as_of=dt.date(2026, 3, 1))
-            scores.score(session, request, caller)
+            scores.score(unit_of_work.current(), request, caller)
     console.login("auditor")
     job = wait_for(seeded, start(console, kind="stored", year="2026"))
     assert job.state == "done", job.progress

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from tests.conftest import RULESETS
 
 

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
-from jifen.models import AuditEntry, LoginAttempt, User
-from jifen.services import logins
+from jifen.access import logins
+from jifen.store.models import AuditEntry, LoginAttempt, User
 from tests.conftest import PASSWORD
 
 NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
@@ -46,7 +46,7 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
             counted["ok" if ok else "failed"] += 1
         return ok
 
-    monkeypatch.setattr("jifen.services.users.check_password_hash", check)
+    monkeypatch.setattr("jifen.access.users.check_password_hash", check)
     return counted
 
 
@@ -200,7 +200,7 @@ def test_the_address_behind_a_proxy(console: Any, clock: Any) -> None:
 def test_proxy_count_takes_the_address_from_the_proxy(
     database_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jifen import create_app
+    from application import create_app
     from jifen.config import TestConfig
 
     monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path / "instance"))
@@ -212,7 +212,7 @@ def test_proxy_count_takes_the_address_from_the_proxy(
     client.post(
         "/admin/login", data={"username": "nobody", "password": "x"}, headers={"X-Forwarded-For": "203.0.113.9"}
     )
-    from jifen.db import get_db
+    from jifen.store.db import get_db
 
     with get_db(app).factory() as s:
         assert s.scalars(select(LoginAttempt.key).where(LoginAttempt.key.startswith("addr:"))).all() == [

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jifen.models import AuditEntry, LoginAttempt, User
-from jifen.services import rulesets
+from jifen.standard import rulesets
+from jifen.store.models import AuditEntry, LoginAttempt, User
 from tests.conftest import PASSWORD
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jifen.models import AuditEntry, User
+from jifen.store.models import AuditEntry, User
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "Wu-zhen-2027-new"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from tests.admin.conftest import form_values
 
 
@@ -29,7 +29,7 @@ def test_publishing_asks_and_says_which_version_is_in_force_from_when(console: A
 
 
 def test_a_revision_published_mid_year_shows_what_it_replaces(console: Any, db: Any) -> None:
-    from jifen.services import drafts
+    from jifen.standard import drafts
 
     vid = _draft(db, year=2026)
     with db.transaction() as s:
@@ -113,7 +113,7 @@ def test_try_it_shows_two_versions_side_by_side(console: Any, db: Any) -> None:
 
 
 def test_a_reviewed_result_becomes_the_expectation(console: Any, db: Any) -> None:
-    from jifen.services import drafts
+    from jifen.standard import drafts
 
     vid = _draft(db)
     with db.transaction() as s:
@@ -156,8 +156,8 @@ def test_an_editor_gets_404_for_a_part_that_is_not_there(console: Any, db: Any) 
 
 
 def test_the_audit_log_shows_what_changed_field_by_field(console: Any, db: Any) -> None:
-    from jifen.models import AuditEntry
-    from jifen.services import drafts
+    from jifen.standard import drafts
+    from jifen.store.models import AuditEntry
 
     vid = _draft(db)
     with db.transaction() as s:
@@ -229,8 +229,8 @@ def test_each_lint_warning_is_ticked_and_a_refusal_keeps_the_note_and_the_ticks(
 
 
 def test_the_audit_log_names_actors_fields_and_times_in_chinese(console: Any, db: Any) -> None:
-    from jifen.models import AuditEntry
-    from jifen.services import audit, users
+    from jifen.access import audit, users
+    from jifen.store.models import AuditEntry
 
     vid = _draft(db)
     with db.transaction() as s:

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from engine import load_file
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from jifen.workbook import MIMETYPE, read_workbook
 from tests.conftest import RULESETS
 
@@ -105,3 +105,18 @@ def test_a_comparison_downloads_as_a_workbook(console: Any, db: Any, role: str) 
     assert {"T2-2", "T5-5", "T7-1", "T8-4"} <= set(codes)
     missing = console.get(f"/admin/compare/export.xlsx?a={a}&b=99999")
     assert missing.status_code == 302 and "/admin/compare/?a=" in missing.headers["Location"]
+
+
+def test_materials_over_the_limit_are_refused_in_chinese_at_their_cell(console: Any, db: Any) -> None:
+    vid = version_id(db, "tongxiang/2026/1")
+    console.login("editor")
+    book = openpyxl.load_workbook(io.BytesIO(console.get(f"/admin/versions/{vid}/export.xlsx").data))
+    base = book["本市基础分指标"]
+    at = next(c for c in range(1, base.max_column + 1) if base.cell(4, c).value == "证明材料")
+    row = next(r for r in range(5, base.max_row + 1) if base.cell(r, 1).value == "T2-1")
+    base.cell(row, at).value = "\n".join(f"缴费证明{k}" for k in range(21))
+    out = io.BytesIO()
+    book.save(out)
+    page = upload(console, out.getvalue(), "materials.xlsx").get_data(as_text=True)
+    letter = openpyxl.utils.get_column_letter(at)
+    assert f"<li>本市基础分指标!{letter}{row}：证明材料最多填写 20 项（每项一行），现有 21 项</li>" in page

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import api_clients
+from jifen.access import api_clients
 
 
 @pytest.fixture

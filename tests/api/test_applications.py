@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import api_clients
+from jifen.access import api_clients
 
 APPLICANT = {
     "permit_valid": True,
@@ -312,7 +312,7 @@ def test_the_whole_life(api: Any, seeded: Any, keys: dict[str, dict[str, str]]) 
 
 
 def _reader(seeded: Any) -> dict[str, str]:
-    from jifen.db import get_db
+    from jifen.store.db import get_db
 
     return _key(get_db(seeded), "reader", ["read"])
 
@@ -380,21 +380,21 @@ def test_history_export_cli(api: Any, runner: Any, tmp_path: Any) -> None:
 
 
 def test_department_queue_and_overdue_tasks(api: Any, db: Any, runner: Any) -> None:
-    from jifen.services import application_views
+    from jifen.applications import views
 
     api.receive("TX-Q1", received_on="2025-03-03")  # due 24 March
     api.receive("TX-Q2")  # due 20 February
     api.verify("TX-Q1", "教育局")
     with db.factory() as s:
-        queue = application_views.queue(s, "人力社保局", dt.date(2025, 3, 1))
+        queue = views.queue(s, "人力社保局", dt.date(2025, 3, 1))
         assert [(t["application_ref"], t["due"], t["overdue"]) for t in queue] == [
             ("TX-Q2", dt.date(2025, 2, 20), True),
             ("TX-Q1", dt.date(2025, 3, 24), False),
         ]
-        assert [t["application_ref"] for t in application_views.queue(s, "教育局", dt.date(2025, 3, 1))] == ["TX-Q2"]
-        overdue = application_views.overdue(s, dt.date(2025, 3, 1))
+        assert [t["application_ref"] for t in views.queue(s, "教育局", dt.date(2025, 3, 1))] == ["TX-Q2"]
+        overdue = views.overdue(s, dt.date(2025, 3, 1))
         assert {t["application_ref"] for t in overdue} == {"TX-Q2"} and len(overdue) == len(DEPARTMENTS)
-        assert application_views.overdue(s, dt.date(2025, 2, 20)) == []
+        assert views.overdue(s, dt.date(2025, 2, 20)) == []
     listed = runner.invoke(args=["applications", "overdue"])  # today's real date: every open task of 2025 is late
     assert listed.exit_code == 0 and len(listed.stdout.splitlines()) == 2 * len(DEPARTMENTS) - 1
     mine = runner.invoke(args=["applications", "overdue", "--department", "人力社保局"])
@@ -407,7 +407,8 @@ def test_every_code_of_an_applications_life_is_in_the_catalogue() -> None:
 
     from api.errors import PROBLEMS
 
-    source = (Path(__file__).parents[2] / "jifen" / "services" / "applications.py").read_text(encoding="utf-8")
+    package = Path(__file__).parents[2] / "jifen" / "applications"
+    source = "".join(path.read_text(encoding="utf-8") for path in sorted(package.glob("*.py")))
     codes = set(re.findall(r'refused\(\s*(\d{3}),\s*"(\w+)"', source))
     assert len(codes) >= 15
     for status, code in codes:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import api_clients
+from jifen.access import api_clients
 
 BODY = {
     "application_ref": "A",
@@ -47,7 +47,7 @@ def test_revoked_key_stops_working(client: Any, db: Any, headers: dict[str, str]
 def test_keys_are_stored_only_as_hashes(db: Any, seeded: Any) -> None:
     from sqlalchemy import select
 
-    from jifen.models import ApiClient
+    from jifen.store.models import ApiClient
 
     with db.transaction() as s:
         _client, key = api_clients.create_client(s, "hashing", ["read"], "admin")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import api_clients
+from jifen.access import api_clients
 from tests.servers import call, gunicorn
 
 HERE = Path(__file__).resolve().parent

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from jifen.services import rulesets
-from jifen.services.users import get_user
+from jifen.access.users import get_user
+from jifen.standard import rulesets
 from tests.api.problems import check
 
 BODY = {

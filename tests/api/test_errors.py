@@ -159,7 +159,7 @@ def test_query_errors_are_422(client: Any, headers: dict[str, str]) -> None:
 def test_an_unexpected_failure_is_a_json_500(
     app: Any, client: Any, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jifen.services import scores
+    from jifen.scoring import scores
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk on fire")

@@ -31,7 +31,7 @@ def stored(db: Any) -> int:
     """How many scores are stored."""
     from sqlalchemy import func, select
 
-    from jifen.models import ScoreRow
+    from jifen.store.models import ScoreRow
 
     with db.transaction() as s:
         return s.scalar(select(func.count()).select_from(ScoreRow))  # type: ignore[no-any-return]
@@ -349,7 +349,7 @@ def test_an_error_echoing_a_lone_surrogate_is_still_json(
     app: Any, client: Any, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jifen.errors import NotFound
-    from jifen.services import scores
+    from jifen.scoring import scores
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise NotFound("no stored score \ud800")

@@ -105,8 +105,8 @@ def test_document_names_and_describes_everything(client: Any) -> None:
 
 
 def test_document_version_follows_the_document(client: Any, db: Any) -> None:
-    from jifen.services import rulesets
-    from jifen.services.users import get_user
+    from jifen.access.users import get_user
+    from jifen.standard import rulesets
 
     before = client.get("/api/v1/openapi.json").json
     assert client.get("/api/v1/openapi.json").json["info"]["version"] == before["info"]["version"]

@@ -170,7 +170,7 @@ def test_a_batch_item_reusing_a_key_for_another_request(client: Any, headers: di
 def test_a_server_failure_during_a_batch_stores_nothing(
     client: Any, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jifen.services import scores
+    from jifen.scoring import scores
 
     real = scores._check_chain
     seen: list[str] = []

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
-from jifen.services import api_clients
+from jifen.access import api_clients
 
 SETTINGS = settings(
     max_examples=30,
@@ -32,7 +32,7 @@ SETTINGS = settings(
 @pytest.fixture
 def reset(db: Any, seeded: Any, database_url: str, _seeded_template: str | None, _password_hash: str) -> Any:
     """Put the database back as seeded and make a key with every scope of the fuzzed operations; the key."""
-    from jifen.services.scoring import published_cache
+    from jifen.scoring.compiled import published_cache
     from tests.conftest import empty_postgres, seed
 
     def fresh(first: bool = False) -> str:

@@ -191,7 +191,7 @@ def test_pinned_version(client: Any, headers: dict[str, str]) -> None:
 
 
 def test_drafts_score_only_as_dry_runs(client: Any, headers: dict[str, str], db: Any) -> None:
-    from jifen.services import rulesets
+    from jifen.standard import rulesets
 
     with db.transaction() as s:
         rulesets.clone(s, "tongxiang/2026/1", "editor", year=2027)
@@ -207,7 +207,7 @@ def test_stored_scores_are_immutable(client: Any, headers: dict[str, str], db: A
     from sqlalchemy.exc import DatabaseError
 
     from jifen.errors import ImmutableRecord
-    from jifen.models import ScoreRow
+    from jifen.store.models import ScoreRow
 
     created = client.post(
         "/api/v1/scores", json={"application_ref": "I-1", "year": 2026, "facts": BASE}, headers=headers

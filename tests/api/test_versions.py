@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jifen.services import drafts, rulesets
-from jifen.services.users import get_user
+from jifen.access.users import get_user
+from jifen.standard import drafts, rulesets
 
 
 def test_rulesets_and_their_versions(client: Any, headers: dict[str, str]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jifen.models import ApiClient, User
+from jifen.store.models import ApiClient, User
 
 
 def test_verify_clients_are_bound_to_a_known_department(runner: Any, seeded: Any, db: Any) -> None:

@@ -268,15 +268,16 @@ def score_total(ref: str, facts: dict[str, Any]) -> Decimal:
 
 
 def test_stored_year_uses_the_current_score_of_each_chain(runner: Any, app: Any, db: Any) -> None:
-    from jifen.services import scores
-    from jifen.services.api_clients import Caller
+    from jifen import unit_of_work
+    from jifen.access.api_clients import Caller
+    from jifen.scoring import scores
 
     caller = Caller(None, "test", frozenset({"score"}))  # type: ignore[arg-type]
 
     def store(ref: str, year: int, facts: dict[str, Any], supersedes: str | None = None) -> str:
-        with app.app_context(), db.factory() as session:
+        with app.app_context():
             request = scores.ScoreRequest(ref, year, facts, as_of=dt.date(year, 3, 15), supersedes=supersedes)
-            stored = scores.score(session, request, caller)
+            stored = scores.score(unit_of_work.current(), request, caller)
             assert stored.stored_id is not None
             return stored.stored_id
 

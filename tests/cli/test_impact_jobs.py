@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from jifen.services import impact_jobs
+from jifen.standard import impact_jobs
 
 
 def _job(root: Path, n: int, state: str, pid: int | None = None) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from engine import dump_yaml, load_file, parse_document, to_document
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from tests.conftest import RULESETS
 
 SAMPLE_2026 = RULESETS / "tongxiang-2026.yaml"

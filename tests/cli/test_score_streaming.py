@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from engine import batch
-from jifen import population
-from jifen.population import FileSource, PopulationError
+from jifen.standard import population
+from jifen.standard.population import FileSource, PopulationError
 
 BASE = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2026-03-15"}
 

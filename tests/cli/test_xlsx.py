@@ -255,20 +255,20 @@ def test_hand_damaged_workbook_names_every_cell(runner: Any, tmp_path: Path) -> 
     ("damage", "message"),
     [
         (lambda b: b.remove(b["本市加分指标"]), "missing sheet '本市加分指标' (a category); restore it from the exported workbook"),
-        (lambda b: b[BASE].delete_cols(6), f"{BASE}!A4:I4: missing column '上限' in the header row 4; restore it from the "
+        (lambda b: b[BASE].delete_cols(6), f"{BASE}!A4:J4: missing column '上限' in the header row 4; restore it from the "
          "exported workbook"),
         (lambda b: b.remove(b["_jifen"]), "not a ruleset workbook exported by this service (its hidden sheet '_jifen' is "
          "missing or damaged); export one with `flask rulesets export VERSION --format xlsx`"),
         (lambda b: b["_jifen"].__setitem__("A3", "{}"), "_jifen!A3: not a ruleset workbook exported by this service"),
         (lambda b: b[BASE].__setitem__("A1", "征求意见稿"), f"{BASE}!A1: the sheet's header line was changed"),
-        (lambda b: b[BASE].__setitem__("J6", "{broken"), f"{BASE}!J6: the machine data of this row is damaged (not the "
+        (lambda b: b[BASE].__setitem__("K6", "{broken"), f"{BASE}!K6: the machine data of this row is damaged (not the "
          "JSON this service writes)"),
-        (lambda b: b[BASE].__setitem__("J6", None), f"{BASE}!A6: this row was not exported (it has no machine data in "
-         "column J): add an item in the console"),
-        (lambda b: [b[BASE].cell(6, c).__setattr__("value", None) for c in range(1, 10)], f"{BASE}!A6: the cells of this "
+        (lambda b: b[BASE].__setitem__("K6", None), f"{BASE}!A6: this row was not exported (it has no machine data in "
+         "column K): add an item in the console"),
+        (lambda b: [b[BASE].cell(6, c).__setattr__("value", None) for c in range(1, 11)], f"{BASE}!A6: the cells of this "
          "row were emptied but its machine data remains; to remove an item, delete the whole row"),
         (lambda b: b[BASE].delete_rows(5), f"{BASE}!A5: item row before any indicator row"),
-        (lambda b: b["事实目录"].__setitem__("H5", b[BASE]["J6"].value), "事实目录!A5: this row holds an item, which does "
+        (lambda b: b["事实目录"].__setitem__("H5", b[BASE]["K6"].value), "事实目录!A5: this row holds an item, which does "
          "not belong on this sheet"),
         (lambda b: b["事实目录"].delete_rows(find(b["事实目录"], "heroic_act")), "本市加分指标!D18 (field): unknown "
          "field 'heroic_act' (not in the fact catalogue)"),
@@ -298,7 +298,7 @@ def test_what_is_not_a_workbook(runner: Any, tmp_path: Path) -> None:
 def test_every_problem_has_both_texts() -> None:
     params = {"detail": "x", "limit": 1, "sheet": "s", "found": 2, "expected": "e", "header": "h", "row": 4,
               "cover": "c", "column": "J", "shows": "s", "shows_zh": "s", "hint": "h", "hint_zh": "h", "got": "g",
-              "label": "l", "names": "a、b"}  # fmt: skip
+              "label": "l", "names": "a、b", "label_en": "l", "count": 21, "n": 2, "length": 201}  # fmt: skip
     for code in TEXTS:
         p = problem(code, "S!A1", **params, what="item", row_kind="item")
         assert p.message and p.zh_message and p.code == code and p.message != p.zh_message
@@ -350,23 +350,27 @@ def test_diff_downloads_as_the_consoles_workbook_in_sentences(runner: Any, tmp_p
     assert book.sheetnames == ["结构差异", "测试用例影响"]
     ws = book["结构差异"]
     assert ws["A1"].value == "版本对比：tongxiang/2025/1 → tongxiang/2026/1"
-    assert ws["A3"].value == "结构差异 21 处；标 ★ 的可能改变得分；修改前后不同之处以红、绿粗体标出。"
+    assert ws["A3"].value == "结构差异 68 处；标 ★ 的可能改变得分；修改前后不同之处以红、绿粗体标出。"
     assert [c.value for c in ws[4]] == ["影响得分", "变化", "对象", "编号", "名称", "修改前（A）", "修改后（B）"]
     rows = {r[3].value: r for r in ws.iter_rows(min_row=5)}
-    assert len(rows) == ws.max_row - 4 == 21  # one row per change
+    assert len(rows) == ws.max_row - 4 == 68  # one row per change (47 of them: the materials 2026 lists)
     tax = rows["T7-1"]
     assert [c.value for c in tax[:5]] == ["★", "修改", "赋分细则", "T7-1",
                                           "上一年度在本市缴纳个人所得税每满1000元得1分（属 T7 个人纳税）"]  # fmt: skip
     assert str(tax[5].value) == "上一年度在本市缴纳个人所得税每满2000元得1分，本项最高20分\n" \
-                                "名称：上一年度在本市缴纳个人所得税每满2000元得1分"  # fmt: skip
+                                "名称：上一年度在本市缴纳个人所得税每满2000元得1分\n证明材料：（无）"  # fmt: skip
     assert str(tax[6].value) == "上一年度在本市缴纳个人所得税每满1000元得1分，本项最高20分\n" \
-                                "名称：上一年度在本市缴纳个人所得税每满1000元得1分"  # fmt: skip
+                                "名称：上一年度在本市缴纳个人所得税每满1000元得1分\n" \
+                                "证明材料：个人所得税纳税记录（可在个人所得税APP开具）"  # fmt: skip
     gone = [(b.text, b.font.color.rgb, b.font.strike) for b in tax[5].value if not isinstance(b, str)]
     new = [(b.text, b.font.color.rgb, b.font.u) for b in tax[6].value if not isinstance(b, str)]
-    assert gone == [("2000", "00C00000", True)] * 2 and new == [("1000", "0000703C", "single")] * 2
+    assert gone == [("2000", "00C00000", True)] * 2 + [("（无", "00C00000", True)]
+    assert new == [("1000", "0000703C", "single")] * 2 + [
+        ("个人所得税纳税记录（可在个人所得税APP开具", "0000703C", "single")
+    ]
     hero = rows["T5-5"]
     assert [c.value for c in hero[:6]] == ["★", "新增", "赋分细则", "T5-5", "获见义勇为确认（属 T5 表彰奖励）", None]
-    assert str(hero[6].value) == "当获见义勇为确认时，得20分"
+    assert str(hero[6].value) == "当获见义勇为确认时，得20分\n证明材料：见义勇为确认书"
     assert ws.print_title_rows == "$1:$4" and ws.page_setup.orientation == "landscape"
     impact = [[c.value for c in r] for r in book["测试用例影响"].iter_rows(min_row=5)]
     assert ["个人纳税4000元", "A", 22, 24, 2] in impact

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from jifen.models import Application, ApplicationEvent, ScoreRow, VerificationTask
-from jifen.services import api_clients
+from jifen.access import api_clients
+from jifen.store.models import Application, ApplicationEvent, ScoreRow, VerificationTask
 from tests.api.test_applications import APPLICANT, CONFIRMED, DEPARTMENTS
 from tests.conftest import ON_POSTGRES, SERVICE_ROLE, race
 

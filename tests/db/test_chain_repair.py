@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from jifen.db import make_engine
-from jifen.migrate import upgrade
+from jifen.store.db import make_engine
+from jifen.store.migrate import upgrade
 from tests.conftest import ROOT, database_at
 
 _spec = importlib.util.spec_from_file_location("m0005", ROOT / "migrations" / "versions" / "0005_score_chains.py")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jifen.models import User
+from jifen.store.models import User
 
 
 def test_clone_publish_retire_in_force(seeded: Any, runner: Any) -> None:

@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 
 
 def test_2025_to_2026_shows_exactly_the_four_scoring_differences(seeded: Any, db: Any) -> None:

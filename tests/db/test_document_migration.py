@@ -19,8 +19,8 @@ from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from engine import load_file, parse_document
-from jifen.db import make_engine
-from jifen.migrate import upgrade
+from jifen.store.db import make_engine
+from jifen.store.migrate import upgrade
 from tests.conftest import RULESETS, database_at
 
 ROWS = json.loads((Path(__file__).parent / "data" / "content_0007.json").read_text(encoding="utf-8"))
@@ -139,7 +139,7 @@ def test_a_hash_that_does_not_come_back_stops_the_migration(at_0007: str) -> Non
 def test_the_downgrade_refuses(at_0007: str) -> None:
     from alembic import command
 
-    from jifen.migrate import alembic_config
+    from jifen.store.migrate import alembic_config
 
     upgrade(at_0007, "0008")
     with pytest.raises(NotImplementedError, match="one-way"):

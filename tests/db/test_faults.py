@@ -40,9 +40,9 @@ def _score(ref: str) -> dict[str, Any]:
 
 def _prepare(url: str, password_hash: str) -> str:
     """Migrate and seed the database at ``url``; the key of an API client with both scopes."""
-    from jifen.db import Database
-    from jifen.migrate import upgrade
-    from jifen.services import api_clients
+    from jifen.access import api_clients
+    from jifen.store.db import Database
+    from jifen.store.migrate import upgrade
 
     upgrade(url)
     database = Database(url)
@@ -75,9 +75,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory, _password_hash: st
 
 
 def _app(url: str, instance: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from jifen import create_app
-    from jifen.services import api_clients
-    from jifen.services.scoring import published_cache
+    from application import create_app
+    from jifen.access import api_clients
+    from jifen.scoring.compiled import published_cache
 
     monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(instance))
     monkeypatch.delenv("SECRET_KEY", raising=False)
@@ -94,7 +94,7 @@ def sqlite_app(sqlite_template: tuple[Path, str], tmp_path: Path, monkeypatch: p
     app.config["test.db_path"] = path
     app.config["test.headers"] = {"Authorization": f"Bearer {sqlite_template[1]}"}
     yield app
-    from jifen.db import get_db
+    from jifen.store.db import get_db
 
     get_db(app).engine.dispose()
 
@@ -195,8 +195,8 @@ def _console_answers_503(app: Any) -> None:
 
 def test_bugs_are_not_outages(sqlite_app: Any) -> None:
     """Errors that a retry cannot fix stay what they are, and a 500."""
-    from jifen.db import get_db
-    from jifen.models import User
+    from jifen.store.db import get_db
+    from jifen.store.models import User
 
     database = get_db(sqlite_app)
     with pytest.raises(OperationalError, match="no such table"), database.engine.connect() as connection:
@@ -313,7 +313,7 @@ def pg_app(pg: tuple[ThrowawayPostgres, str], tmp_path: Path, monkeypatch: pytes
     app = _app(server.url("jifen").replace("postgresql://", "postgresql+psycopg://"), tmp_path / "i", monkeypatch)
     app.config["test.headers"] = {"Authorization": f"Bearer {key}"}
     yield app
-    from jifen.db import get_db
+    from jifen.store.db import get_db
 
     get_db(app).engine.dispose()
 
@@ -383,8 +383,8 @@ def test_postgres_frozen_during_a_transaction_gives_up_after_the_statement_timeo
     pg: tuple[ThrowawayPostgres, str], pg_app: Any
 ) -> None:
     """A frozen server never sends statement_timeout's error: the client's own deadline closes the connection."""
-    from jifen.db import get_db
-    from jifen.dbfaults import DatabaseUnavailable
+    from jifen.store.db import get_db
+    from jifen.store.dbfaults import DatabaseUnavailable
 
     server, engine = pg[0], get_db(pg_app).engine
     with engine.connect() as connection:
@@ -408,7 +408,7 @@ def test_postgres_frozen_before_the_request_ends_does_not_hold_its_answer(
     pg: tuple[ThrowawayPostgres, str], pg_app: Any
 ) -> None:
     """The request's session is closed (its read transaction rolled back) within the connect timeout, quietly."""
-    from jifen.db import get_session
+    from jifen.unit_of_work import get_session
 
     server = pg[0]
     context = pg_app.app_context()

@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from engine import to_document
+from jifen.access.users import get_user
 from jifen.errors import ImmutableVersion
-from jifen.services import drafts, rulesets
-from jifen.services.users import get_user
+from jifen.standard import drafts, rulesets
 
 REF = "tongxiang/2026/1"
 

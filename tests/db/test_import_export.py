@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from engine import RulesetError, load_file
 from jifen.errors import Conflict, Refused
-from jifen.models import AuditEntry
-from jifen.services import rulesets
+from jifen.standard import rulesets
+from jifen.store.models import AuditEntry
 from tests.conftest import RULESETS
 
 FILES = sorted(RULESETS.glob("*.yaml"))

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from jifen.services import api_clients
+from jifen.access import api_clients
 from tests.conftest import ON_POSTGRES, ROOT
 
 BASE = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2026-03-15"}

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import to_document
+from jifen.access.users import get_user
 from jifen.errors import Conflict, NotFound, NoVersionInForce, PermissionDenied, Refused
-from jifen.models import AuditEntry
-from jifen.services import drafts, rulesets
-from jifen.services.users import get_user
+from jifen.standard import drafts, rulesets
+from jifen.store.models import AuditEntry
 
 
 def users(s: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from jifen.models import Base
+from jifen.store.models import Base
 
 
 def test_models_and_migrations_agree(db: Any) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jifen.models import ScoreRow
-from jifen.services import api_clients
+from jifen.access import api_clients
+from jifen.store.models import ScoreRow
 from tests.conftest import race
 
 BASE = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "application_date": "2026-03-15"}

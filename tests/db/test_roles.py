@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from jifen.migrate import PRIVILEGES
-from jifen.models import Base
-from jifen.services import api_clients
+from jifen.access import api_clients
+from jifen.store.migrate import PRIVILEGES
+from jifen.store.models import Base
 from tests.conftest import ON_POSTGRES, OWNER_ROLE, SERVICE_ROLE
 
 needs_postgres = pytest.mark.skipif(not ON_POSTGRES, reason="needs PostgreSQL: set JIFEN_TEST_DATABASE_URL")
@@ -30,7 +30,7 @@ INSUFFICIENT_PRIVILEGE = "42501"
 
 def test_every_table_of_the_models_has_its_privileges() -> None:
     tables = set(Base.metadata.tables)
-    assert tables - PRIVILEGES.keys() == set(), "add the new table to jifen.migrate.PRIVILEGES"
+    assert tables - PRIVILEGES.keys() == set(), "add the new table to jifen.store.migrate.PRIVILEGES"
     assert PRIVILEGES.keys() - tables == {"alembic_version"}, "a table in PRIVILEGES that the models do not have"
     for table, privileges in PRIVILEGES.items():
         assert "SELECT" in privileges and set(privileges) <= {"SELECT", "INSERT", "UPDATE", "DELETE"}, table

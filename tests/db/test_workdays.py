@@ -11,10 +11,10 @@ from typing import Any
 import chinese_calendar
 import pytest
 
+from jifen.applications import workdays
+from jifen.applications.workdays import Calendar
 from jifen.errors import NoCalendarData, NotFound, Refused
-from jifen.models import AuditEntry
-from jifen.services import workdays
-from jifen.services.workdays import Calendar
+from jifen.store.models import AuditEntry
 
 D = dt.date
 PACKAGE = Calendar()

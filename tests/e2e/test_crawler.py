@@ -21,9 +21,10 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from jifen.models import ROLES, User
-from jifen.services import applications, rulesets, workdays
-from jifen.services.applications import Actor, Context
+from jifen import applications
+from jifen.applications import Actor, Context, workdays
+from jifen.standard import rulesets
+from jifen.store.models import ROLES, User
 from tests.e2e.browser import SHOTS, Visit
 
 pytestmark = pytest.mark.browser

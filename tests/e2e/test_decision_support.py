@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from jifen.workbook import read_workbook
 from tests.e2e.browser import Visit
 

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from jifen.services import applications, users, workdays
-from jifen.services.applications import Actor, Context
+from jifen import applications
+from jifen.access import users
+from jifen.applications import Actor, Context, workdays
 from tests.conftest import PASSWORD
 from tests.e2e.browser import Visit
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from jifen.services import api_clients, rulesets
+from jifen.access import api_clients
+from jifen.standard import rulesets
 from tests.e2e.browser import Visit
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jifen.services import rulesets
+from jifen.standard import rulesets
 from tests.conftest import PASSWORD
 from tests.e2e.browser import Visit
 
@@ -187,7 +187,7 @@ def test_the_table_without_javascript(server: str, browser: Any, db: Any) -> Non
     page.select_option("[name=r5_c_education_op0]", "==")
     page.select_option("[name=r5_c_education_v0]", label="初中及以下")
     page.fill("[name=r5_points]", "2")
-    page.select_option("[name=r5_group]", label="不累加组1")
+    page.select_option("[name=r5_group]", label="不累加分组1")
     page.fill("[name=r5_order]", "9")
     page.click("button:has-text('保存整个指标项')")
     page.wait_for_selector("text=已保存：指标项 P2（表格）")

@@ -1,0 +1,35 @@
+"""The composition root: builds the Flask application from the service layer and its faces (API, console, CLI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+import admin
+import api
+from jifen import requestid, security, unit_of_work
+from jifen.cli import register_commands
+from jifen.config import Config
+from jifen.store.db import Database, Timeouts
+
+
+def create_app(config: Any = None) -> Flask:
+    """Build the Flask application; ``config`` is a Config object or a mapping of overrides."""
+    app = Flask("jifen", instance_relative_config=False)
+    app.config.from_object(Config())
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    database = Database(app.config["DATABASE_URL"], Timeouts.from_config(app.config))
+    database.init_app(app)
+    unit_of_work.init_app(app, database)
+    security.init_app(app)
+    requestid.init_app(app)
+    register_commands(app)
+    api.init_app(app)
+    admin.init_app(app)
+    return app

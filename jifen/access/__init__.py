@@ -1,0 +1,1 @@
+"""Who may do what: users and roles, API keys, login throttling, departments, and the audit log."""

@@ -1,0 +1,37 @@
+"""The audit log: who changed what, when, with before and after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine import to_plain
+from jifen.store.models import AuditEntry
+
+
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    object_type: str,
+    *,
+    object_id: int | None = None,
+    object_ref: str = "",
+    before: Any = None,
+    after: Any = None,
+    note: str | None = None,
+) -> AuditEntry:
+    """Add an audit entry to the session (committed with the change it describes)."""
+    entry = AuditEntry(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_ref=object_ref,
+        before=to_plain(before) if before is not None else None,
+        after=to_plain(after) if after is not None else None,
+        note=note,
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,184 @@
+"""Receiving an application and the applicant's one supplement before publication (policy §四(一), §四(二))."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from jifen.applications.state import (
+    CHANNELS,
+    REVIEW_DAYS,
+    VERIFICATION,
+    Context,
+    check_claims,
+    field_error,
+    locked,
+    not_after_today,
+    not_before,
+    open_task,
+    record,
+    refused,
+    tasks_of,
+    version_of,
+)
+from jifen.applications.verification import conclude_if_done
+from jifen.errors import CodedError
+from jifen.scoring import claims
+from jifen.store.models import Application, ScoreRow
+
+
+def receive(
+    ctx: Context, application_ref: str, year: int, received_on: dt.date, channel: str, facts: Mapping[str, Any]
+) -> Application:
+    """A new application: state ``verifying``, one task per department concerned, each due in 15 working days."""
+    if channel not in CHANNELS:
+        raise field_error("channel", f"must be one of: {', '.join(CHANNELS)}; got {channel!r}")
+    not_after_today(ctx, "received_on", received_on)
+    if received_on.year != year:
+        raise field_error(
+            "received_on",
+            f"{received_on.isoformat()} is not in {year}: an application is for the "
+            "year it is received in (积分有效期为申请当年)",
+        )
+    session = ctx.session
+    if (
+        session.scalar(
+            select(Application.id).where(Application.application_ref == application_ref, Application.year == year)
+        )
+        is not None
+    ):
+        raise _exists(application_ref, year)
+    head = session.scalar(select(ScoreRow.id).where(ScoreRow.application_ref == application_ref, ScoreRow.year == year))
+    if head is not None:
+        raise refused(
+            409,
+            "already_scored",
+            f"{application_ref} already has a score for {year} ({head}) stored "
+            "outside an application; use a new application_ref",
+        )
+    version = check_claims(session, application_ref, year, dict(facts), received_on)
+    app = Application(
+        application_ref=application_ref,
+        year=year,
+        channel=channel,
+        state="verifying",
+        received_on=received_on,
+        claimed_facts=dict(facts),
+        round=VERIFICATION,
+        created_by=ctx.actor.name[:64],
+    )
+    try:
+        with session.begin_nested():  # a concurrent receipt of the same application commits first: 409, not 500
+            session.add(app)
+            session.flush()
+    except IntegrityError:
+        raise _exists(application_ref, year) from None
+    tasks = [
+        open_task(ctx, app, unit, fact_claims, received_on, VERIFICATION, REVIEW_DAYS)
+        for unit, fact_claims in claims.plan(version, facts).items()
+    ]
+    record(
+        ctx,
+        app,
+        "received",
+        None,
+        {
+            "channel": channel,
+            "received_on": received_on,
+            "claimed_facts": dict(facts),
+            "version": version.ref,
+            "tasks": {t.department: {"facts": list(t.claims), "due": t.due} for t in tasks},
+        },
+    )
+    return app
+
+
+def _exists(application_ref: str, year: int) -> CodedError:
+    return refused(409, "application_exists", f"application {application_ref} for {year} has been received already")
+
+
+def supplement(
+    ctx: Context, application_ref: str, year: int, facts: Mapping[str, Any], received_on: dt.date | None = None
+) -> Application:
+    """The applicant's one supplement before publication: its facts replace the claims (null withdraws one), and
+    the tasks of their departments are opened again, due 15 working days after the supplement."""
+    app = locked(ctx, application_ref, year)
+    if app.state not in ("verifying", "scored"):
+        raise refused(
+            409,
+            "supplement_closed",
+            f"the result of {application_ref} was published on "
+            f"{app.published_on}: materials can be supplemented only before publication; "
+            "dispute the result with an objection instead",
+        )
+    if app.supplemented_on is not None:
+        raise refused(
+            409,
+            "supplement_used",
+            f"{application_ref} was supplemented on {app.supplemented_on}: "
+            "an applicant may supplement materials once (§四(一))",
+        )
+    day = received_on or ctx.today
+    not_after_today(ctx, "received_on", day)
+    not_before("received_on", day, app.received_on, "the application's receipt")
+    if not facts:
+        raise field_error("facts", "give at least one fact to supplement")
+    version = version_of(ctx.session, app)
+    unverified = [
+        n
+        for n in facts
+        if n in version.catalogue
+        and not claims.verifiable(version.catalogue[n])
+        and version.catalogue[n].derived is None
+    ]
+    if unverified:
+        raise refused(
+            422,
+            "invalid_fields",
+            "no department verifies these facts: they cannot be supplemented",
+            {f"facts.{n}": ["no department verifies this fact: it cannot be supplemented"] for n in unverified},
+        )
+    before = dict(app.claimed_facts)
+    merged = {**before, **facts}
+    merged = {name: value for name, value in merged.items() if value is not None}
+    version = check_claims(ctx.session, application_ref, year, merged, app.received_on)
+    touched = {version.catalogue[n].department for n in facts if n in version.catalogue}
+    planned = claims.plan(version, merged)
+    existing = {t.department: t for t in tasks_of(ctx, app, VERIFICATION)}
+    due = ctx.calendar.add_workdays(day, REVIEW_DAYS)
+    reopened = []
+    for unit in sorted(touched | (planned.keys() - existing.keys()), key=str):
+        task = existing.get(unit)
+        if unit not in planned:  # every claim of the department withdrawn: nothing left for it to verify
+            if task is not None and task.status == "open":
+                task.claims, task.results, task.status = {}, {}, "done"
+                task.done_on, task.done_by, task.note = day, ctx.actor.name[:64], "已无需要核查的内容"
+            continue
+        if task is None:
+            task = open_task(ctx, app, unit, planned[unit], day, VERIFICATION, REVIEW_DAYS)
+        else:
+            task.claims = planned[unit]
+            task.due = max(task.due, due)
+            task.results = task.done_on = task.done_by = task.note = None
+            task.status = "open"
+        reopened.append(task)
+    app.claimed_facts, app.supplemented_on = merged, day
+    state, app.state = app.state, "verifying"
+    record(
+        ctx,
+        app,
+        "supplemented",
+        state,
+        {
+            "received_on": day,
+            "facts": dict(facts),
+            "claims_before": before,
+            "reopened": {t.department: {"facts": list(t.claims), "due": t.due} for t in reopened},
+        },
+    )
+    conclude_if_done(ctx, app, version)  # a supplement that only withdrew claims may leave nothing to verify
+    return app

@@ -1,0 +1,415 @@
+"""Scoring requests: score under the version in force (or a pinned one), store, fetch, list, verify.
+
+A stored score keeps its facts, derived facts and result as the JSON text that was answered, so that an
+auditor reads back exactly what the requesting system received.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from engine import FactsError, dumps
+from engine.result import dumps_bytes
+from jifen.access.api_clients import Caller
+from jifen.errors import ChainConflict, IdempotencyKeyReused, NotFound, Refused, ServiceError
+from jifen.scoring import compiled
+from jifen.scoring.compiled import VersionRef
+from jifen.store.models import RulesetVersionRow, ScoreRow
+from jifen.store.unit_of_work import UnitOfWork
+
+
+class FieldErrors(Refused):
+    """The request's fields are wrong; ``errors`` maps each field path to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__("the request has invalid fields", [f"{k}: {', '.join(v)}" for k, v in errors.items()])
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRequest:
+    application_ref: str
+    year: int
+    facts: Any
+    as_of: dt.date | None = None
+    version: str | None = None
+    dry_run: bool = False
+    # a re-review names the score it replaces; the first score of an application and year names none
+    supersedes: str | None = None
+    idempotency_key: str | None = None
+
+    def fingerprint(self) -> str:
+        """sha256 of what the request asks for: a retry with the same idempotency key must ask the same."""
+        asked = {
+            "application_ref": self.application_ref,
+            "year": self.year,
+            "facts": self.facts,
+            "as_of": self.as_of,
+            "version": self.version,
+            "supersedes": self.supersedes,
+        }
+        return hashlib.sha256(orjson.dumps(asked, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """The answer to a scoring request, as JSON bytes ready to send (and, unless a dry run, as stored)."""
+
+    body: bytes
+    stored_id: str | None
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A request scored and ready to be stored: the row without its place in the chain."""
+
+    request: ScoreRequest
+    row: dict[str, Any]
+    result_json: bytes
+
+
+def _version_for(session: Session, request: ScoreRequest, as_of: dt.date) -> VersionRef:
+    try:
+        version = compiled.select_version(session, request.year, as_of, request.version)
+    except NotFound as exc:  # only a pinned version can be missing: a field of the request
+        raise FieldErrors({"version": [str(exc)]}) from None
+    if version.year != request.year:
+        raise FieldErrors({"version": [f"{version.ref} is a version for {version.year}, not {request.year}"]})
+    if version.status == "draft" and not request.dry_run:
+        raise FieldErrors(
+            {"version": [f"{version.ref} is a draft: score under it with dry_run only (nothing is stored)"]}
+        )
+    return version
+
+
+def evaluate(session: Session, request: ScoreRequest) -> tuple[VersionRef, dict[str, Any]]:
+    """The version used and the engine's result; FieldErrors for facts that do not fit its catalogue."""
+    as_of = request.as_of or dt.date.today()
+    version = _version_for(session, request, as_of)
+    try:
+        result = compiled.score(session, version, request.facts, as_of)
+    except FactsError as exc:
+        raise FieldErrors({("facts" if k == "facts" else f"facts.{k}"): v for k, v in exc.errors.items()}) from None
+    result["version"]["id"] = version.id
+    return version, result
+
+
+def dry_run(session: Session, request: ScoreRequest) -> Scored:
+    """Score without storing anything."""
+    _version, result = evaluate(session, request)
+    return Scored(dumps_bytes({"application_ref": request.application_ref, "dry_run": True, **result}), None)
+
+
+def prepare(session: Session, request: ScoreRequest, caller: Caller) -> Pending:
+    """Score a request that is to be stored; FieldErrors and the like when it cannot be scored."""
+    version, result = evaluate(session, request)
+    result_json = dumps_bytes(result)
+    row = {
+        "application_ref": request.application_ref,
+        "year": request.year,
+        "as_of": dt.date.fromisoformat(result["as_of"]),
+        "version_id": version.id,
+        "content_hash": version.content_hash,
+        "facts": dumps(request.facts),
+        "derived": dumps(result["derived"]),
+        "result": result_json.decode("utf-8"),
+        "total": result["total"],
+        "eligible": result["eligible"],
+        "client_id": caller.id,
+        "client_name": caller.name,
+        "idempotency_key": request.idempotency_key,
+        "request_hash": request.fingerprint() if request.idempotency_key else None,
+    }
+    return Pending(request, row, result_json)
+
+
+def score(uow: UnitOfWork, request: ScoreRequest, caller: Caller) -> Scored:
+    """Score one application and store it (unless a dry run) in its own short write transaction.
+
+    A retry with an idempotency key already stored answers the stored score again without scoring.
+    """
+    session = uow.session
+    if request.dry_run:
+        return dry_run(session, request)
+    replayed = replay(session, request, caller)
+    if replayed is not None:
+        return replayed
+    outcome = store(uow, [prepare(session, request, caller)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+_SCORES = ScoreRow.__table__
+_INSERT = _SCORES.insert()
+# The current score of an application and year: the last place of its chain (复核 supersedes it).
+_HEAD = (
+    select(_SCORES.c.id, _SCORES.c.seq)
+    .where(_SCORES.c.application_ref == bindparam("application_ref"), _SCORES.c.year == bindparam("year"))
+    .order_by(_SCORES.c.seq.desc())
+    .limit(1)
+)
+_BY_KEY = select(_SCORES).where(
+    _SCORES.c.client_id == bindparam("client_id"), _SCORES.c.idempotency_key == bindparam("key")
+)
+_OWNER = select(_SCORES.c.application_ref, _SCORES.c.year).where(_SCORES.c.id == bindparam("id"))
+# PostgreSQL: a deadlock or serialization failure ends the transaction; it is safe to try it again
+_RETRYABLE = {"40P01", "40001"}
+_STORE_ATTEMPTS = 3
+
+
+def replay(session: Session, request: ScoreRequest, caller: Caller) -> Scored | None:
+    """The stored answer to an earlier request with the same idempotency key, if there is one."""
+    if not request.idempotency_key:
+        return None
+    return _replayed(session.connection(), request, caller.id)
+
+
+def _replayed(connection: Connection, request: ScoreRequest, client_id: int | None) -> Scored | None:
+    stored = connection.execute(_BY_KEY, {"client_id": client_id, "key": request.idempotency_key}).first()
+    if stored is None:
+        return None
+    if stored.request_hash != request.fingerprint():
+        raise IdempotencyKeyReused(
+            f"the idempotency key {request.idempotency_key!r} already stored score {stored.id} "
+            "for a different request; use a new key for a new request"
+        )
+    return Scored(_answer(stored._mapping, stored.result.encode("utf-8")), stored.id, replayed=True)
+
+
+def _answer(row: Mapping[str, Any], result_json: bytes) -> bytes:
+    """The 201 body of a stored score: its storage fields in front of the result, serialized once."""
+    head = {
+        "id": row["id"],
+        "created_at": row["created_at"],
+        "application_ref": row["application_ref"],
+        "client": row["client_name"],
+        "supersedes": row["supersedes_id"],
+    }
+    return dumps_bytes(head)[:-1] + b"," + result_json[1:]
+
+
+def store(uow: UnitOfWork, pendings: list[Pending]) -> list[Scored | ServiceError]:
+    """Store scored requests in ONE write transaction of ``uow``, each in its place in its chain, and commit.
+
+    Each item gets its own outcome: stored (or replayed), or the refusal of that item alone (already
+    scored, stale supersedes, reused key). A failure of the server or the database raises and stores
+    nothing. Items are written in (application_ref, year) order so that concurrent batches take the
+    database's locks in one order and cannot deadlock one another on the chain index.
+    """
+    order = sorted(range(len(pendings)), key=lambda k: (pendings[k].request.application_ref, pendings[k].request.year))
+    for attempt in range(_STORE_ATTEMPTS):
+        try:
+            with uow.write() as session:  # the reads are ended first: the write is as short as it can be
+                outcomes: list[Scored | ServiceError | None] = [None] * len(pendings)
+                for k in order:
+                    outcomes[k] = _store_one(session, pendings[k])
+            return [o for o in outcomes if o is not None]
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt == _STORE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def store_within(session: Session, pending: Pending) -> Scored:
+    """Store one scored request in the caller's write transaction, which the caller commits.
+
+    For a change that must be committed together with its score or not at all (an application becoming
+    ``scored`` with the score of its verified facts). Raises the chain's refusal (ChainConflict, reused key).
+    """
+    outcome = _store_one(session, pending)
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    return outcome
+
+
+def _store_one(session: Session, pending: Pending) -> Scored | ServiceError:
+    request, client_id = pending.request, pending.row["client_id"]
+    try:
+        with session.begin_nested():
+            connection = session.connection()
+            if request.idempotency_key and (replayed := _replayed(connection, request, client_id)) is not None:
+                return replayed
+            head = _head_or_replay(connection, request, client_id)
+            if isinstance(head, Scored):
+                return head
+            row = {
+                **pending.row,
+                "id": str(uuid.uuid4()),
+                "created_at": dt.datetime.now(dt.UTC),
+                "seq": 1 if head is None else head.seq + 1,
+                "supersedes_id": None if head is None else head.id,
+            }
+            connection.execute(_INSERT, row)
+    except ServiceError as exc:
+        return exc
+    except IntegrityError as exc:
+        # another transaction took this place in the chain (or this key) first; it has committed by now
+        try:
+            answer = _head_or_replay(session.connection(), request, client_id)
+        except ServiceError as refusal:
+            return refusal
+        if isinstance(answer, Scored):
+            return answer
+        raise exc  # nothing explains the violation: a fault, not a refusal
+    return Scored(_answer(row, pending.result_json), row["id"])
+
+
+def _head_or_replay(connection: Connection, request: ScoreRequest, client_id: int | None) -> Any:
+    """The application's current score if the request may supersede it; the earlier answer if another request
+    with the same idempotency key stored it; else the chain's refusal (ChainConflict, FieldErrors)."""
+    head = connection.execute(_HEAD, {"application_ref": request.application_ref, "year": request.year}).first()
+    try:
+        _check_chain(connection, request, head)
+    except ChainConflict:
+        # On PostgreSQL a concurrent request with the same key may have committed between the key lookup and
+        # the head read: whatever the head read saw committed, this lookup sees too.
+        if request.idempotency_key and (replayed := _replayed(connection, request, client_id)) is not None:
+            return replayed
+        raise
+    return head
+
+
+def _check_chain(connection: Connection, request: ScoreRequest, head: Any) -> None:
+    """Refuse a score that does not continue the application's chain at its current end."""
+    ref, year = request.application_ref, request.year
+    if request.supersedes is None:
+        if head is not None:
+            raise ChainConflict(
+                "already_scored",
+                f"application {ref} already has a score for {year} ({head.id}); "
+                "a re-review must name the score it replaces in 'supersedes'",
+                head.id,
+            )
+        return
+    if head is not None and request.supersedes == head.id:
+        return
+    owner = connection.execute(_OWNER, {"id": request.supersedes}).first()
+    if owner is None or (owner.application_ref, owner.year) != (ref, year):
+        raise FieldErrors({"supersedes": [f"no stored score {request.supersedes} of application {ref} in {year}"]})
+    raise ChainConflict(
+        "stale_supersedes",
+        f"score {request.supersedes} has been superseded; the current score of {ref} in {year} is {head.id}",
+        head.id,
+    )
+
+
+def view(record: ScoreRow) -> dict[str, Any]:
+    """A stored score as the API shows it: the result plus its storage fields."""
+    return {
+        "id": record.id,
+        "created_at": record.created_at.isoformat(),
+        "application_ref": record.application_ref,
+        "client": record.client_name,
+        **json.loads(record.result),
+    }
+
+
+def get(session: Session, score_id: str) -> ScoreRow:
+    record = session.get(ScoreRow, score_id) if _is_uuid(score_id) else None
+    if record is None:
+        raise NotFound(f"no stored score {score_id}")
+    return record
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def chain(session: Session, record: ScoreRow) -> dict[str, Any]:
+    """What a score supersedes and what supersedes it."""
+    later = session.scalar(select(ScoreRow.id).where(ScoreRow.supersedes_id == record.id))
+    return {"supersedes": record.supersedes_id, "superseded_by": later}
+
+
+def summary(record: ScoreRow, superseded_by: str | None) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "created_at": record.created_at.isoformat(),
+        "application_ref": record.application_ref,
+        "year": record.year,
+        "as_of": record.as_of.isoformat(),
+        "total": record.total,
+        "eligible": record.eligible,
+        "version": json.loads(record.result)["version"],
+        "client": record.client_name,
+        "supersedes": record.supersedes_id,
+        "superseded_by": superseded_by,
+    }
+
+
+def list_scores(session: Session, application_ref: str, year: int | None, page: int, per_page: int) -> dict[str, Any]:
+    """Scores of an application (and year), newest first, a page at a time; the chain shows re-reviews."""
+    conditions = [ScoreRow.application_ref == application_ref]
+    if year is not None:
+        conditions.append(ScoreRow.year == year)
+    total = session.scalar(select(func.count()).select_from(ScoreRow).where(*conditions)) or 0
+    records = list(
+        session.scalars(
+            select(ScoreRow)
+            .where(*conditions)
+            .order_by(ScoreRow.year.desc(), ScoreRow.seq.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    ids = [r.id for r in records]
+    rows = session.execute(select(ScoreRow.supersedes_id, ScoreRow.id).where(ScoreRow.supersedes_id.in_(ids)))
+    later = {earlier: newer for earlier, newer in rows}
+    return {"items": [summary(r, later.get(r.id)) for r in records], "page": page, "per_page": per_page, "total": total}
+
+
+def verify(session: Session, score_id: str) -> dict[str, Any]:
+    """Re-evaluate a stored score's facts under its stored version and compare with what was stored."""
+    record = get(session, score_id)
+    version = session.get(RulesetVersionRow, record.version_id)
+    assert version is not None
+    stored = json.loads(record.result)
+    problems: list[str] = []
+    if version.content_hash != record.content_hash:
+        problems.append(
+            f"the version's content hash is now {version.content_hash}, the score used {record.content_hash}"
+        )
+    try:
+        result = compiled.score(session, version, json.loads(record.facts), record.as_of)
+    except FactsError as exc:
+        problems.append(f"the stored facts no longer validate: {exc}")
+        result = None
+    if result is not None:
+        result["version"]["id"] = version.id
+        problems += _differences(stored, json.loads(dumps_bytes(result)))
+    return {
+        "id": record.id,
+        "reproduced": not problems,
+        "version": stored["version"],
+        "stored_total": record.total,
+        "recomputed_total": None if result is None else result["total"],
+        "differences": problems,
+    }
+
+
+def _differences(stored: Any, again: Any, path: str = "") -> list[str]:
+    if isinstance(stored, dict) and isinstance(again, dict):
+        out: list[str] = []
+        for key in list(stored) + [k for k in again if k not in stored]:
+            out += _differences(stored.get(key), again.get(key), f"{path}.{key}" if path else key)
+        return out
+    if isinstance(stored, list) and isinstance(again, list) and len(stored) == len(again):
+        return [d for i, (a, b) in enumerate(zip(stored, again)) for d in _differences(a, b, f"{path}[{i}]")]
+    return [] if dumps(stored) == dumps(again) else [f"{path}: stored {dumps(stored)}, now {dumps(again)}"]

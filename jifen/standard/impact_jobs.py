@@ -1,0 +1,248 @@
+"""Impact analyses for the console, each run in a background process, with its progress and report in files.
+
+A job is a directory ``<root>/<id>``: ``request.json`` (what was asked, by whom), ``population.upload`` (an
+uploaded population), ``progress.json`` (state, how far, the process id), ``report.json`` and ``report.xlsx``
+once done, ``job.log`` (the process's output), ``pid``. The console starts a job with ``start`` and reads it with
+``load``; the work runs in ``python -m jifen.standard.impact_jobs DIR``, a process of its own at a lower
+priority, so that no thread of the server scores a population and the server keeps answering while it runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from engine import dumps
+from jifen.config import PROJECT_ROOT
+
+DATABASE_ENV = "JIFEN_IMPACT_DATABASE_URL"
+_ID = re.compile(r"[0-9a-f]{32}")
+_PROGRESS_EVERY = 0.5  # seconds between writes of progress.json
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A job as the console shows it."""
+
+    id: str
+    directory: Path
+    request: dict[str, Any]
+    progress: dict[str, Any]
+
+    @property
+    def state(self) -> str:
+        """queued, running, done or failed (a process that vanished without a word has failed)."""
+        state = str(self.progress.get("state", "queued"))
+        pid = self.pid
+        if pid is None and state == "queued":
+            return state  # started this instant: its process id is being written
+        if state in ("queued", "running") and not _alive(pid):
+            return "failed"
+        return state
+
+    @property
+    def pid(self) -> int | None:
+        """The job's process (written by the process itself, or by ``start`` before it has begun)."""
+        pid = self.progress.get("pid")
+        if isinstance(pid, int):
+            return pid
+        try:
+            return int((self.directory / "pid").read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            return None
+
+    @property
+    def fraction(self) -> float | None:
+        done, total = self.progress.get("done"), self.progress.get("total")
+        return min(1.0, done / total) if done is not None and total else None
+
+    def report(self) -> dict[str, Any] | None:
+        path = self.directory / "report.json"
+        if self.state != "done" or not path.exists():
+            return None
+        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        return loaded
+
+    @property
+    def workbook(self) -> Path | None:
+        path = self.directory / "report.xlsx"
+        return path if self.state == "done" and path.exists() else None
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a child of this process that has exited but not been waited for is a zombie, not alive
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return True
+
+
+def _write_json(path: Path, value: Any) -> None:
+    """Write a file whole or not at all: a reader never sees half of it."""
+    partial = path.with_suffix(".partial")
+    partial.write_text(dumps(value), encoding="utf-8")
+    os.replace(partial, path)
+
+
+KEEP = 50  # finished jobs kept (their reports and uploaded populations); older ones are removed
+
+
+def prune(root: Path, keep: int = KEEP) -> list[str]:
+    """Remove the files of finished jobs beyond the ``keep`` newest (a job still queued or running stays, and so
+    does a directory that is not a job's); returns the ids removed."""
+    if not root.is_dir():
+        return []
+    jobs = [job for d in root.iterdir() if (job := load(root, d.name)) is not None]
+    jobs.sort(key=lambda job: str(job.request.get("created_at", "")), reverse=True)
+    removed = []
+    for job in jobs[keep:]:
+        if job.state in ("done", "failed"):
+            shutil.rmtree(job.directory, ignore_errors=True)
+            removed.append(job.id)
+    return removed
+
+
+def start(root: Path, request: dict[str, Any], database_url: str, upload: IO[bytes] | None = None) -> str:
+    """Create a job and start its process (after removing the oldest finished jobs); returns its id.
+
+    ``request``: ``version``, ``base`` (ids), ``date`` (ISO), ``cutoffs`` (numbers), ``population``
+    (``{"kind": "stored", "year": Y}`` or ``{"kind": "file", "name": …}`` with ``upload``), ``user``.
+    """
+    prune(root, KEEP - 1)
+    job_id = uuid.uuid4().hex
+    directory = root / job_id
+    directory.mkdir(parents=True)
+    if upload is not None:
+        with (directory / "population.upload").open("wb") as out:
+            while block := upload.read(1 << 20):
+                out.write(block)
+    _write_json(directory / "request.json", {**request, "created_at": dt.datetime.now(dt.UTC).isoformat()})
+    _write_json(directory / "progress.json", {"state": "queued"})
+    with (directory / "job.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jifen.standard.impact_jobs", str(directory)],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, DATABASE_ENV: database_url},
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # not in the server's process group: a signal to the server is not its
+        )
+    # not in progress.json: the process may already be writing that (a job's files have one writer each)
+    (directory / "pid").write_text(str(process.pid), encoding="ascii")
+    return job_id
+
+
+def load(root: Path, job_id: str) -> Job | None:
+    """The job with this id, or None (no such job, or not an id)."""
+    if not _ID.fullmatch(job_id):
+        return None
+    directory = root / job_id
+    try:
+        request = json.loads((directory / "request.json").read_text(encoding="utf-8"))
+        progress = json.loads((directory / "progress.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return Job(job_id, directory, request, progress)
+
+
+def recent(root: Path, limit: int = 20) -> list[Job]:
+    """The latest jobs, newest first."""
+    if not root.is_dir():
+        return []
+    found = [job for d in root.iterdir() if (job := load(root, d.name)) is not None]
+    found.sort(key=lambda job: str(job.request.get("created_at", "")), reverse=True)
+    return found[:limit]
+
+
+# -- in the job's own process -----------------------------------------------------------------------------
+
+
+def _progress_writer(path: Path, pid: int) -> Callable[[int, int | None], None]:
+    last = 0.0
+
+    def write(done: int, total: int | None) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= _PROGRESS_EVERY:
+            last = now
+            _write_json(path, {"state": "running", "pid": pid, "done": done, "total": total})
+
+    return write
+
+
+def run(directory: Path) -> int:
+    """Do the job in ``directory``: the report, then its workbook; a failure is written down, not raised."""
+    from jifen.messages import chinese
+    from jifen.parallel import usable_cores
+    from jifen.standard import impact
+    from jifen.standard.population import FileSource, PopulationError, Source, StoredSource
+    from jifen.store.db import Database
+    from jifen.workbook.impact import impact_workbook
+
+    progress_path = directory / "progress.json"
+    pid = os.getpid()
+    _write_json(progress_path, {"state": "running", "pid": pid, "done": 0, "total": None})
+    database = Database(os.environ[DATABASE_ENV])
+    try:
+        request = json.loads((directory / "request.json").read_text(encoding="utf-8"))
+        with database.factory() as session:
+            version = impact.load_version(session, request["version"])
+            base = impact.load_version(session, request["base"])
+        population = request["population"]
+        upload = directory / "population.upload"
+        with upload.open("rb") if population["kind"] == "file" else contextlib.nullcontext() as stream:
+            source: Source
+            if stream is not None:
+                source = FileSource(stream, population.get("name") or "上传文件")
+            else:
+                year = int(population["year"])  # the console's report names it in Chinese
+                source = StoredSource(database.factory, year, f"{year} 年已存储的积分（各申请的当前积分）")
+            report = impact.analyse(
+                base,
+                version,
+                source,
+                dt.date.fromisoformat(request["date"]),
+                [Decimal(str(c)) for c in request.get("cutoffs", [])],
+                jobs=usable_cores(),
+                progress=_progress_writer(progress_path, pid),
+            )
+        _write_json(directory / "report.json", report)
+        (directory / "report.xlsx").write_bytes(impact_workbook(report))
+    except PopulationError as exc:
+        _write_json(progress_path, {"state": "failed", "pid": pid, "message": f"上传的文件不是有效的 JSON 数组：{exc}"})
+        return 1
+    except Exception as exc:  # written for the page to show; the traceback goes to job.log
+        traceback.print_exc()
+        _write_json(progress_path, {"state": "failed", "pid": pid, "message": chinese(exc)})
+        return 1
+    finally:
+        database.engine.dispose()
+    _write_json(progress_path, {"state": "done", "pid": pid})
+    return 0
+
+
+if __name__ == "__main__":
+    os.nice(10)  # the service's requests come first; the workers inherit the lower priority
+    sys.exit(run(Path(sys.argv[1])))

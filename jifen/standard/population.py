@@ -1,0 +1,200 @@
+"""Populations of applications, read as a stream: ``score``'s input files, or the current stored scores of a year.
+
+A population is a sequence of *entries* (``engine.batch.Entry``): the JSON text of one
+``{"application_ref": …, "facts": {…}}`` each, not yet parsed, so that the parent process only splits the
+input and the worker processes parse and score. Memory stays bounded by the size of one entry and the read
+buffer, whatever the population's size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import os
+import re
+from collections.abc import Iterator
+from stat import S_ISREG
+from typing import IO, Any
+
+import orjson
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from engine.batch import Entry
+from jifen.store.models import ScoreRow
+
+READ_SIZE = 1 << 20
+_SPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER_TAIL = re.compile(r"[0-9.eE+-]*")
+
+
+class PopulationError(Exception):
+    """The input as a whole cannot be read (a JSON array that breaks off or is malformed)."""
+
+
+class Source:
+    """Where a population comes from, read once; ``done`` and ``total`` measure progress in one unit (bytes of
+    a file, or entries), ``total`` being None when unknown (a pipe)."""
+
+    description = ""
+    done = 0
+    total: int | None = None
+
+    def __iter__(self) -> Iterator[Entry]:
+        raise NotImplementedError
+
+
+class FileSource(Source):
+    """A JSON array or JSON Lines of entries (``score``'s input format), from a binary stream."""
+
+    def __init__(self, stream: IO[bytes], description: str = "") -> None:
+        self._stream = stream
+        self.description = description or getattr(stream, "name", "") or "stdin"
+        self.total = _size(stream)
+
+    def __iter__(self) -> Iterator[Entry]:
+        first, line = b"", 1
+        for raw in self._lines():
+            if raw.strip():
+                first = raw
+                break
+            line += 1
+        if not first:
+            return
+        if first.lstrip().startswith(b"["):
+            yield from self._array(first, line)
+            return
+        position = 1
+        yield position, line, first, None
+        for raw in self._lines():
+            line += 1
+            if raw.strip():
+                position += 1
+                yield position, line, raw, None
+
+    def _lines(self) -> Iterator[bytes]:
+        for raw in self._stream:
+            self.done += len(raw)
+            yield raw
+
+    def _array(self, first: bytes, first_line: int) -> Iterator[Entry]:
+        """The elements of one JSON array, each as its text, found with the C scanner without keeping the array."""
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+
+        def decode(data: bytes, final: bool = False) -> str:
+            try:
+                return utf8.decode(data, final)
+            except UnicodeDecodeError:
+                raise PopulationError("the input is not valid UTF-8") from None
+
+        scan = json.JSONDecoder().raw_decode
+        buf = decode(first)
+        pos = buf.index("[") + 1
+        line = first_line
+        eof = False
+
+        def more() -> bool:
+            nonlocal buf, pos, line, eof
+            if eof:
+                return False
+            chunk = self._stream.read(READ_SIZE)
+            self.done += len(chunk)
+            eof = not chunk
+            line += buf.count("\n", 0, pos)
+            buf = buf[pos:] + decode(chunk, eof)
+            pos = 0
+            return True
+
+        def skip_space() -> str:
+            nonlocal pos
+            while True:
+                pos = _SPACE.match(buf, pos).end()  # type: ignore[union-attr]
+                if pos < len(buf) or not more():
+                    return buf[pos] if pos < len(buf) else ""
+
+        position = 0
+        expect_value = True  # right after "[" a "]" may come instead; after "," a value must
+        while True:
+            char = skip_space()
+            if position and not expect_value:
+                if char == ",":
+                    pos += 1
+                    expect_value = True
+                    continue
+                if char == "]":
+                    break
+                raise PopulationError(_broken(char, "',' or ']'", line + buf.count("\n", 0, pos)))
+            if char == "]" and position == 0:
+                break
+            while True:
+                try:
+                    _value, end = scan(buf, pos)
+                    if eof or _NUMBER_TAIL.fullmatch(buf, end) is None:
+                        break  # else a number at the end of the buffer ("-0.", "1e") may go on in the next chunk
+                except json.JSONDecodeError as exc:
+                    if eof:
+                        raise PopulationError(f"{exc.msg} at line {line + exc.lineno - 1} column {exc.colno}") from None
+                if not more():
+                    break
+            position += 1
+            start_line = line + buf.count("\n", 0, pos)
+            yield position, start_line, buf[pos:end], None
+            pos = end
+            expect_value = False
+        pos += 1
+        if skip_space():
+            raise PopulationError(_broken(buf[pos], "nothing after the array", line + buf.count("\n", 0, pos)))
+
+
+def _broken(found: str, expected: str, line: int) -> str:
+    return f"expected {expected} at line {line}, found {found!r}" if found else f"the array breaks off at line {line}"
+
+
+def _size(stream: IO[bytes]) -> int | None:
+    try:
+        stat = os.fstat(stream.fileno())
+    except (OSError, AttributeError, ValueError):
+        return None
+    return stat.st_size if S_ISREG(stat.st_mode) and stat.st_size else None
+
+
+class StoredSource(Source):
+    """The facts of the current scores of a year (a score is current when no other score supersedes it), by
+    application reference, read a page at a time in short transactions."""
+
+    PAGE = 2000
+
+    def __init__(self, factory: sessionmaker[Session], year: int, description: str = "") -> None:
+        self._factory = factory
+        self.year = year
+        self.description = description or f"stored scores of {year} (current)"
+        with factory() as session:
+            self.total = session.scalar(select(func.count()).select_from(_current(year).subquery()))
+
+    def __iter__(self) -> Iterator[Entry]:
+        last: str | None = None
+        position = 0
+        while True:
+            query = _current(self.year).order_by(ScoreRow.application_ref).limit(self.PAGE)
+            if last is not None:
+                query = query.where(ScoreRow.application_ref > last)
+            with self._factory() as session:
+                rows = session.execute(query).all()
+            for ref, facts in rows:
+                position += 1
+                self.done += 1
+                yield (
+                    position,
+                    position,
+                    b'{"application_ref":%s,"facts":%s}' % (orjson.dumps(ref), facts.encode()),
+                    None,
+                )
+            if len(rows) < self.PAGE:
+                return
+            last = rows[-1][0]
+
+
+def _current(year: int) -> Any:
+    later = aliased(ScoreRow)
+    superseded = exists().where(later.supersedes_id == ScoreRow.id)
+    return select(ScoreRow.application_ref, ScoreRow.facts).where(ScoreRow.year == year, ~superseded)

@@ -1,0 +1,1 @@
+"""The database: engine and sessions, the models, the guards that keep stored records immutable, migrations."""

@@ -1,0 +1,230 @@
+"""Alembic driven from the application (``flask --app wsgi db upgrade`` and friends), and the service role's
+privileges on PostgreSQL (``flask --app wsgi db grant ROLE``).
+
+On PostgreSQL two roles share the database: the *owner* owns the schema and runs the migrations; the
+*service role* is what the running service connects as, with only the privileges below. Owning a table is
+what lets a role ``TRUNCATE``, ``ALTER``, ``DROP`` it or disable its triggers, so the service role owns
+nothing and the triggers that keep published versions and stored scores unchanged bind it for good.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+from alembic import command
+from alembic.config import Config
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import Connection, make_url, text
+
+from jifen.config import PROJECT_ROOT, database_url
+
+MIGRATIONS = PROJECT_ROOT / "migrations"
+
+READ = ("SELECT",)
+APPEND = ("SELECT", "INSERT")
+EDIT = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+# What the service (API, console and the CLI commands other than ``db``) does to each table, and nothing more.
+# Every table of the models must be here (tests/db/test_roles.py checks it): a table missing from this map is
+# one the service cannot read at all. TRUNCATE, REFERENCES and TRIGGER are never granted.
+PRIVILEGES: dict[str, tuple[str, ...]] = {
+    # a ruleset's code is added by its first import, never renamed or removed
+    "rulesets": APPEND,
+    # drafts are created, edited (their document), published, retired and deleted; the triggers refuse the rest
+    "ruleset_versions": EDIT,
+    # created by the CLI; a new password, deactivation and ending all sessions (session_epoch) update them; never
+    # deleted (the audit names them)
+    "users": ("SELECT", "INSERT", "UPDATE"),
+    # throttling counters: upserted per attempt, deleted after a successful login and when old (services/logins.py)
+    "login_attempts": EDIT,
+    # created, then revoked; never deleted (stored scores name them)
+    "api_clients": ("SELECT", "INSERT", "UPDATE"),
+    # append-only records
+    "audit_log": APPEND,
+    "scores": APPEND,
+    # every transition of an application (the triggers refuse UPDATE and DELETE to the owner too)
+    "application_events": APPEND,
+    # an application and its tasks change state (verified, extended, reopened, published, voided) but are never
+    # deleted: the events and the scores name them
+    "applications": ("SELECT", "INSERT", "UPDATE"),
+    "verification_tasks": ("SELECT", "INSERT", "UPDATE"),
+    # the bureau's holiday corrections: added, changed and removed (each change is in the audit log)
+    "calendar_days": EDIT,
+    # UPDATE for the health check's probe (``SET version_num = version_num``, rolled back): proof of a writable
+    # database that needs no table of its own
+    "alembic_version": ("SELECT", "UPDATE"),
+}
+
+
+class GrantError(click.ClickException):
+    """The privileges could not be granted as asked (wrong role, wrong connection, wrong database)."""
+
+
+def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
+    """An Alembic configuration for ``url`` (or an open connection), without an alembic.ini."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def grant(connection: Connection, role: str) -> dict[str, tuple[str, ...]]:
+    """Give ``role`` exactly the privileges of ``PRIVILEGES`` on the tables that exist; returns what it granted.
+
+    Runs as the schema's owner, inside the caller's transaction. Whatever the role held before on the schema's
+    tables and sequences is revoked first, so that running it again after a change of the map leaves exactly
+    the map. A sequence gets USAGE (``nextval``) when its table gets INSERT.
+    """
+    if connection.dialect.name != "postgresql":
+        raise GrantError(f"{connection.dialect.name} has no roles: privileges exist only on PostgreSQL")
+    foreign = connection.scalars(
+        text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND NOT pg_has_role(current_user, tableowner, 'USAGE') ORDER BY tablename"
+        )
+    ).all()
+    if foreign:
+        raise GrantError(
+            f"{connection.scalar(text('SELECT current_user'))} does not own {', '.join(foreign)}: run this as the "
+            "role that runs the migrations (JIFEN_MIGRATION_DATABASE_URL)"
+        )
+    found = connection.execute(
+        text("SELECT rolsuper, pg_has_role(:role, current_user, 'MEMBER') FROM pg_roles WHERE rolname = :role"),
+        {"role": role},
+    ).first()
+    if found is None:
+        raise GrantError(f"no role {role!r}: create it first (see the README, PostgreSQL)")
+    if found[0] or found[1]:
+        raise GrantError(
+            f"{role!r} is {'a superuser' if found[0] else 'the owner or a member of it'}: it would keep the "
+            "owner's rights (TRUNCATE, ALTER, disabling triggers); the service needs a role of its own"
+        )
+    tables = set(connection.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
+    sequences = connection.execute(
+        text(
+            "SELECT t.relname, s.relname FROM pg_class s "
+            "JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype IN ('a', 'i') "
+            "JOIN pg_class t ON t.oid = d.refobjid "
+            "JOIN pg_namespace n ON n.oid = s.relnamespace WHERE s.relkind = 'S' AND n.nspname = current_schema()"
+        )
+    ).all()
+    quote = connection.dialect.identifier_preparer.quote
+    who = quote(role)
+    schema = quote(connection.scalar(text("SELECT current_schema()")))
+    for statement in (
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {who}",
+        f"REVOKE CREATE ON SCHEMA {schema} FROM {who}",
+        f"GRANT USAGE ON SCHEMA {schema} TO {who}",
+    ):
+        connection.execute(text(statement))
+    granted = {table: privileges for table, privileges in PRIVILEGES.items() if table in tables}
+    for table, privileges in granted.items():
+        connection.execute(text(f"GRANT {', '.join(privileges)} ON TABLE {quote(table)} TO {who}"))
+    for table, sequence in sequences:
+        if "INSERT" in granted.get(table, ()):
+            connection.execute(text(f"GRANT USAGE ON SEQUENCE {quote(sequence)} TO {who}"))
+    return granted
+
+
+def upgrade(url: str, revision: str = "head", service_role: str | None = None) -> None:
+    """Bring the database at ``url`` to ``revision``; then grant ``service_role`` its privileges, if given.
+
+    With a service role the migrations and the grants run in one transaction: a new table and the service's
+    privileges on it appear together, or neither does.
+    """
+    if not service_role:
+        command.upgrade(alembic_config(url), revision)
+        return
+    from jifen.store.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection=connection), revision)
+            grant(connection, service_role)
+    finally:
+        engine.dispose()
+
+
+# The owner's URL and the service role are read here from the environment, not in Config: the running
+# service never needs the owner's password, so it is kept out of the application's configuration.
+
+
+def migration_url() -> str:
+    """The owner's URL (``JIFEN_MIGRATION_DATABASE_URL``), else the service's own ``DATABASE_URL``."""
+    return database_url(os.environ.get("JIFEN_MIGRATION_DATABASE_URL", "")) or current_app.config["DATABASE_URL"]
+
+
+def service_role() -> str | None:
+    """The role to grant after migrating: ``JIFEN_DB_SERVICE_ROLE``, else the user of ``DATABASE_URL`` when the
+    migrations connect as another user; None when one role does both (or on SQLite)."""
+    named = os.environ.get("JIFEN_DB_SERVICE_ROLE", "").strip()
+    if named:
+        return named
+    owner, service = make_url(migration_url()), make_url(current_app.config["DATABASE_URL"])
+    if service.get_backend_name() == "postgresql" and service.username and service.username != owner.username:
+        return service.username
+    return None
+
+
+def _where(url: str) -> str:
+    return url.split("@")[-1]
+
+
+db_group = AppGroup("db", help="Database schema (Alembic migrations) and the service role's privileges.")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade_command(revision: str) -> None:
+    """Bring the database to REVISION (default: the newest schema), then grant the service role its privileges."""
+    url, role = migration_url(), service_role()
+    upgrade(url, revision, role)
+    click.echo(f"database at {revision}: {_where(url)}")
+    if role:
+        click.echo(f"privileges of {role} granted")
+
+
+@db_group.command("grant")
+@click.argument("role")
+def grant_command(role: str) -> None:
+    """Grant ROLE (the service's database role) exactly the privileges the service needs, and revoke the rest."""
+    from jifen.store.db import make_engine
+
+    engine = make_engine(migration_url())
+    try:
+        with engine.begin() as connection:
+            granted = grant(connection, role)
+    finally:
+        engine.dispose()
+    for table, privileges in sorted(granted.items()):
+        click.echo(f"{table}: {', '.join(privileges)}")
+    click.echo(f"privileges of {role} granted on {len(granted)} tables")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def downgrade_command(revision: str) -> None:
+    """Take the database back to REVISION."""
+    command.downgrade(alembic_config(migration_url()), revision)
+
+
+@db_group.command("current")
+def current_command() -> None:
+    """Show the database's schema revision."""
+    command.current(alembic_config(migration_url()))
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate", is_flag=True)
+def revision_command(message: str, autogenerate: bool) -> None:
+    """Create a migration (compare the models with the database when --autogenerate)."""
+    command.revision(alembic_config(migration_url()), message=message, autogenerate=autogenerate)
