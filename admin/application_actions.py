@@ -5,7 +5,6 @@ the API calls (``jifen.applications``)."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 from admin.application_words import STATE_NAMES, VOID_REASON_NAMES
 from engine.model import FactField
 from jifen import applications, unit_of_work
-from jifen.applications import Actor, Context, workdays
+from jifen.applications import Actor, Context, references, workdays
 from jifen.errors import NotFound, ServiceError
 from jifen.scoring import compiled
 from jifen.store.models import Application, User
@@ -42,8 +41,7 @@ def actor() -> Actor:
 def application_or_404(application_ref: str, year: int) -> Application:
     """The application named by a console URL; 404 for one that does not exist or that no reference could be
     (a NUL would fail in PostgreSQL, a huge year overflow its integer column)."""
-    visible = all(unicodedata.category(c) not in {"Cc", "Cf", "Cs", "Zl", "Zp"} for c in application_ref)
-    if not (1 <= len(application_ref) <= 64 and visible and application_ref.strip() and 2000 <= year <= 2100):
+    if not references.can_name(application_ref, year):
         abort(404)
     try:
         return applications.find(get_session(), application_ref, year)

@@ -16,9 +16,9 @@ from admin.application_words import (
     day_text,
     label,
     local_time,
-    value_text,
 )
 from admin.words import word
+from engine.describe import value_text
 from engine.facts import Invalid
 from engine.model import FactField
 from jifen.scoring import claims
@@ -34,7 +34,7 @@ def version_text(version: Any) -> str:
 
 
 def _facts_text(catalogue: Catalogue, facts: Mapping[str, Any]) -> str:
-    return "；".join(f"{label(catalogue, n)}：{value_text(catalogue.get(n), v)}" for n, v in facts.items()) or "—"
+    return "；".join(f"{label(catalogue, n)}：{value_text(v, catalogue.get(n), '—')}" for n, v in facts.items()) or "—"
 
 
 def _tasks_text(catalogue: Catalogue, tasks: Mapping[str, Any]) -> list[str]:
@@ -53,8 +53,8 @@ def _result_rows(catalogue: Catalogue, results: Mapping[str, Any]) -> list[dict[
     return [
         {
             "label": label(catalogue, name),
-            "claimed": value_text(catalogue.get(name), r.get("claimed")),
-            "verified": value_text(catalogue.get(name), r.get("verified")),
+            "claimed": value_text(r.get("claimed"), catalogue.get(name), "—"),
+            "verified": value_text(r.get("verified"), catalogue.get(name), "—"),
             "outcome": r.get("outcome", ""),
             "outcome_name": OUTCOME_NAMES.get(r.get("outcome", ""), r.get("outcome", "")),
         }
@@ -75,8 +75,8 @@ def _lines(catalogue: Catalogue, action: str, c: Mapping[str, Any]) -> tuple[lis
         lines.append(word("application_history.t5", day_text=day_text(c.get("received_on"))))
         for name, value in c.get("facts", {}).items():
             field = catalogue.get(name)
-            after = word("application_history.t6") if value is None else value_text(field, value)
-            lines.append(f"{label(catalogue, name)}：{value_text(field, before.get(name))} → {after}")
+            after = word("application_history.t6") if value is None else value_text(value, field)
+            lines.append(f"{label(catalogue, name)}：{value_text(before.get(name), field, '—')} → {after}")
         lines += [word("application_history.t7") + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
     elif action in ("verified", "re_reviewed"):
         for unit, task in c.get("tasks", {}).items():
@@ -102,7 +102,7 @@ def _lines(catalogue: Catalogue, action: str, c: Mapping[str, Any]) -> tuple[lis
             )
     elif action == "scored":
         eligible = word("application_history.t14") if c.get("eligible") else word("application_history.t15")
-        lines.append(word("application_history.t16", value_text=value_text(None, c.get('total')), eligible=eligible, version_text=version_text(c.get('version')), day_text=day_text(c.get('as_of'))))  # fmt: skip
+        lines.append(word("application_history.t16", value_text=value_text(c.get('total'), None, '—'), eligible=eligible, version_text=version_text(c.get('version')), day_text=day_text(c.get('as_of'))))  # fmt: skip
         lines.append(word("application_history.t17") + _facts_text(catalogue, c.get("facts", {})))
         if c.get("supersedes"):
             lines.append(word("application_history.t18", c=c["supersedes"]))
@@ -193,12 +193,14 @@ def score_chain(catalogue: Catalogue, history: Mapping[str, Any]) -> list[dict[s
             if outcome == claims.NONE:
                 continue
             rows.append({
-                "label": label(catalogue, name), "claimed": value_text(field, claimed.get(name)),
-                "verified": value_text(field, facts.get(name)), "outcome": outcome,
+                "label": label(catalogue, name), "claimed": value_text(claimed.get(name), field, "—"),
+                "verified": value_text(facts.get(name), field, "—"), "outcome": outcome,
                 "outcome_name": OUTCOME_NAMES.get(outcome, word("application_history.t26")),
                 "department": (field.department if field else None) or "—",
             })  # fmt: skip
-        derived = [(label(catalogue, n), value_text(catalogue.get(n), v)) for n, v in score.get("derived", {}).items()]
+        derived = [
+            (label(catalogue, n), value_text(v, catalogue.get(n), "—")) for n, v in score.get("derived", {}).items()
+        ]
         chain.append({**score, "version_text": version_text(score.get("version")), "rows": rows, "derived": derived,
                       "created": local_time(score.get("created_at"))})  # fmt: skip
     return chain

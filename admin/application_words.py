@@ -11,8 +11,8 @@ from typing import Any
 
 from admin import clock
 from admin.words import names, word
-from engine import describe
 from engine.canonical import plain_number
+from engine.describe import value_text
 from engine.model import FactField
 from jifen.errors import CodedError
 from jifen.scoring import claims
@@ -53,11 +53,6 @@ def problem_text(exc: CodedError, params: Mapping[str, Any] | None = None) -> st
     return template.format_map(_Params({"code": exc.code, **(params or {})}))
 
 
-def value_text(field: FactField | None, value: Any) -> str:
-    """A fact's value as a clerk reads it (engine.describe.value_text), — when there is none."""
-    return describe.value_text(value, field, "—")
-
-
 def label(catalogue: Mapping[str, FactField], name: str) -> str:
     field = catalogue.get(name)
     return field.label if field is not None else name
@@ -85,7 +80,9 @@ def fact_problem(field: FactField | None, value: Any, sent: bool) -> str:
     if value is None and field.required:
         return word("application_words.t14")
     if value is not None and claims.check_value(field, value) is not None:
-        return word("application_words.t15", expected_text=expected_text(field), value_text=value_text(None, value))
+        return word(
+            "application_words.t15", expected_text=expected_text(field), value_text=value_text(value, None, "—")
+        )
     return word("application_words.t16", value=field.department or word("application_words.t19"))
 
 

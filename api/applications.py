@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,7 +25,7 @@ from api.errors import ApiError
 from api.http import json_body, json_response
 from api.openapi import doc
 from jifen import applications, unit_of_work
-from jifen.applications import Actor, Context, views, workdays
+from jifen.applications import Actor, Context, references, views, workdays
 from jifen.errors import CodedError, NotFound
 from jifen.store.models import Application
 from jifen.unit_of_work import get_session
@@ -60,8 +59,7 @@ def _coded(view: F) -> F:
 def _checked_path(application_ref: str, year: int) -> None:
     """A path that cannot name an application is a 404 before any query (a NUL would fail in PostgreSQL, a huge
     year overflow its integer column)."""
-    visible = all(unicodedata.category(c) not in {"Cc", "Cf", "Cs", "Zl", "Zp"} for c in application_ref)
-    if not (1 <= len(application_ref) <= 64 and visible and application_ref.strip() and 2000 <= year <= 2100):
+    if not references.can_name(application_ref, year):
         raise NotFound(f"no application {application_ref!r} for {year}")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -13,6 +12,7 @@ from api import fields as f
 from api.fields import ApiSchema
 from api.results import schema_of
 from engine.result import ScoreResult, VersionIdentity
+from jifen.applications import references
 
 MAX_BATCH = 1000
 # Revisions (and pages) are bounded like the INTEGER columns they are compared with: a larger number would make
@@ -20,20 +20,7 @@ MAX_BATCH = 1000
 MAX_INT32 = 2**31 - 1
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 20, 100
 _REF = r"[a-z][a-z0-9_]*/\d{4}/\d+"
-# Control (Cc), format (Cf: bidirectional overrides, zero-width characters) and line/paragraph separators, and
-# surrogates (Cs), which are not characters: a reference must read the same everywhere it is shown or stored.
-_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 YEARS = f.Range(2000, 2100)
-
-
-def _check_application_ref(value: str) -> None:
-    if value and not value.strip():  # an empty one is told by its length
-        raise ValidationError("must not be blank")
-    for position, char in enumerate(value, start=1):
-        if unicodedata.category(char) in _INVISIBLE:
-            raise ValidationError(
-                f"must not contain control, format or separator characters: U+{ord(char):04X} at position {position}"
-            )
 
 
 def _check_revision(value: str) -> None:
@@ -42,9 +29,23 @@ def _check_revision(value: str) -> None:
         raise ValidationError(f"the revision must be between 1 and {MAX_INT32}")
 
 
+class ApplicationRef(validate.Length):
+    """An application's reference, checked by its one rule (jifen.applications.references); a Length to the
+    document, which shows its limits."""
+
+    def __init__(self) -> None:
+        super().__init__(1, references.MAX_LENGTH)
+
+    def __call__(self, value: Any) -> Any:
+        problems = references.reference_problems(value)
+        if problems:
+            raise ValidationError(problems)
+        return value
+
+
 def application_ref_field(**kwargs: Any) -> f.String:
-    """An application reference: 1–64 visible characters, not blank (the same rule wherever one is read)."""
-    return f.String(validate=[f.Length(1, 64), _check_application_ref], **kwargs)
+    """An application reference: 1–64 visible characters, not blank."""
+    return f.String(validate=ApplicationRef(), **kwargs)
 
 
 def _not_empty(value: list[Any]) -> None:

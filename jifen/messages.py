@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import RulesetError
 from jifen.errors import Refused, ServiceError
 
 # code → (English, Chinese)
@@ -197,8 +198,6 @@ def case_reason(name: str, mismatches: list[Any]) -> Message:
 def chinese(exc: BaseException) -> str:
     """An error in Chinese for a page that reports it later (a background job's failure): a catalogued refusal or
     the engine's problems in their Chinese, anything else as a failure of the system."""
-    from engine import RulesetError
-
     if isinstance(exc, RulesetError):
         return "；".join(f"{p.path}：{p.text('zh')}" if p.path else p.text("zh") for p in exc.problems)
     said = getattr(exc, "said", None)

@@ -49,9 +49,95 @@ TEST_APP_DATABASE_URL = database_url(os.environ.get("JIFEN_TEST_APP_DATABASE_URL
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
 
+def in_schema(url: str, schema: str) -> str:
+    """``url`` with ``schema`` as the search path of its connections (the tables are made and found there), and as
+    their application name (so that a test looking at pg_stat_activity sees only its own connections)."""
+    parsed = make_url(url)
+    query = {**parsed.query, "options": f"-csearch_path={schema}", "application_name": schema}
+    return parsed.update_query_dict(query).render_as_string(hide_password=False)
+
+
+# Under pytest-xdist each worker has a schema of its own in the PostgreSQL test database (SQLite files are per test
+# anyway); without workers the tests use the public schema.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+TEST_SCHEMA = f"worker_{WORKER}" if ON_POSTGRES and WORKER else "public"
+if TEST_SCHEMA != "public":
+    TEST_DATABASE_URL = in_schema(TEST_DATABASE_URL, TEST_SCHEMA)
+    TEST_APP_DATABASE_URL = in_schema(TEST_APP_DATABASE_URL, TEST_SCHEMA)
+
+
 OWNER_ROLE, APP_ROLE = (make_url(u).username if u else None for u in (TEST_DATABASE_URL, TEST_APP_DATABASE_URL))
 # the role granted jifen.store.migrate.PRIVILEGES after migrating; None when one role does both
 SERVICE_ROLE = APP_ROLE if ON_POSTGRES and APP_ROLE != OWNER_ROLE else None
+
+
+# The fixtures that reach the test database: a test that requests one of them (directly or through another fixture)
+# is marked ``database`` at collection, so the PostgreSQL pass of .ci/run runs only those (``-m database``); the
+# others (the engine, pure modules, the CLI without a database, throwaway servers of their own) cannot differ
+# between the two databases and run once, in the SQLite pass.
+DATABASE_FIXTURES = frozenset({"_migrated", "database_url", "database_at"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)
+
+
+def _cache_url_builders() -> None:
+    """Reuse werkzeug's compiled URL builders across the apps the tests create.
+
+    Most of ``create_app`` is werkzeug compiling Python source for each URL rule's builder (about 100 rules); the
+    suite creates an app per test, each compiling the same code again. The builder is a function of the rule's
+    parsed parts only (the converters are reached through the rule it is bound to), so one compiled function per
+    rule serves every app. Rules with defaults (folded into the code as constants) are compiled as usual.
+    """
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "cached", False):
+        return
+    builders: dict[tuple[Any, ...], Any] = {}
+
+    def cached(self: Rule, append_unknown: bool = True) -> Any:
+        if self.defaults:
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    cached.cached = True  # type: ignore[attr-defined]
+    Rule._compile_builder = cached  # type: ignore[method-assign]
+
+
+def _share_compiled_templates() -> None:
+    """Let every app the tests create share its compiled Jinja templates (Jinja's bytecode cache, kept in memory).
+
+    Each app has an environment of its own, which would parse and compile every template it renders again; the
+    bytecode is keyed by the template's name and a checksum of its source, so a changed template compiles anew.
+    """
+    from flask import Flask
+    from jinja2 import BytecodeCache
+    from jinja2.bccache import Bucket
+
+    class SharedBytecode(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, bytes] = {}
+
+        def load_bytecode(self, bucket: Bucket) -> None:
+            if bucket.key in self.code:
+                bucket.bytecode_from_string(self.code[bucket.key])
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            self.code[bucket.key] = bucket.bytecode_to_string()
+
+    if "bytecode_cache" not in Flask.jinja_options:
+        Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedBytecode()}
+
+
+_cache_url_builders()
+_share_compiled_templates()
 
 
 def pytest_report_header() -> str:
@@ -73,8 +159,8 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     if ON_POSTGRES:
         engine = make_engine(TEST_DATABASE_URL)
         with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {TEST_SCHEMA} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {TEST_SCHEMA}"))
         engine.dispose()
         upgrade(TEST_DATABASE_URL, service_role=SERVICE_ROLE)
         return TEST_APP_DATABASE_URL
@@ -185,7 +271,9 @@ def seed(db: Any, password_hash: str) -> None:
 def _password_hash() -> str:
     from werkzeug.security import generate_password_hash
 
-    return generate_password_hash(PASSWORD)  # once: hashing is slow on purpose
+    # scrypt at a low cost: the seeded users log in many times a test, and a check at the product's cost takes
+    # ~0.1 s (users created through the service or the CLI still get the product's cost)
+    return generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
 
 
 @pytest.fixture(scope="session")
@@ -214,8 +302,15 @@ def seeded(app: Any, db: Any, database_url: str, _seeded_template: str | None, _
     return app
 
 
+@pytest.fixture
+def database_at() -> Any:
+    """``database_at(revision, tmp_path)``: a context manager giving a database migrated only to ``revision`` (to
+    test a later migration); a fixture, so that the tests using it are marked ``database``."""
+    return _database_at
+
+
 @contextmanager
-def database_at(revision: str, tmp_path: Path) -> Iterator[str]:
+def _database_at(revision: str, tmp_path: Path) -> Iterator[str]:
     """A database migrated only to ``revision`` (to test a later migration): a file, or on PostgreSQL a schema of
     its own in the test database, dropped afterwards."""
     import uuid
@@ -234,8 +329,7 @@ def database_at(revision: str, tmp_path: Path) -> Iterator[str]:
     engine = make_engine(TEST_DATABASE_URL)
     with engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in TEST_DATABASE_URL else "?"
-    url = f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{schema}"
+    url = in_schema(TEST_DATABASE_URL, schema)
     try:
         upgrade(url, revision)
         yield url

@@ -24,11 +24,11 @@ from admin.application_words import (
     fact_problem,
     label,
     problem_text,
-    value_text,
 )
 from admin.auth import RoleMixin
 from admin.views.versions import _message
 from admin.words import word
+from engine.describe import value_text
 from engine.model import FactField
 from jifen import applications
 from jifen.applications import views
@@ -62,7 +62,7 @@ def form_value(field: FactField | None, raw: str) -> Any:
 def _input_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else value_text(None, value)
+    return value_text(value, None)
 
 
 def _verified(tasks: list[VerificationTask], facts_of: Mapping[str, FactField], form: Mapping[str, str],
@@ -125,10 +125,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
             facts = catalogue(session, app)
             task["received_on"] = app.received_on
             task["claims_text"] = [
-                (
-                    label(facts, n),
-                    value_text(facts.get(n), v) if v is not None else word("views_department_queue.not_claimed"),
-                )
+                (label(facts, n), value_text(v, facts.get(n)) if v is not None else word("views_department_queue.not_claimed"))
                 for n, v in task["claims"].items()
             ]
             task["overdue_days"] = (day - task["due"]).days if task["overdue"] else 0
@@ -197,7 +194,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         text = word("views_department_queue.submitted", application_ref=app.application_ref)
         if app.state in ("scored", "published") and app.score_id:
             total = get_session().get(ScoreRow, app.score_id)
-            points = value_text(None, total.total) if total is not None else "—"
+            points = value_text(total.total, None, "—") if total is not None else "—"
             text += word("views_department_queue.all_done_scored", points=points, STATE_NAMES=STATE_NAMES[app.state])
         else:
             pending = [t.department for t in app.tasks if t.round == app.round and t.status == "open"]
@@ -230,7 +227,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                     ]
                 rows.append({
                     "name": name, "label": label(facts_of, name), "unit": task.department, "claimed": claimed,
-                    "claimed_text": value_text(field, claimed), "choice": form.get(f"choice_{name}", "confirm"),
+                    "claimed_text": value_text(claimed, field, "—"), "choice": form.get(f"choice_{name}", "confirm"),
                     "value": form.get(f"value_{name}", _input_text(claimed)), "options": options,
                     "type": field.type if field else "string", "help": expected_text(field) if field else "",
                     "required": bool(field and field.required), "errors": errors.get(name, []),

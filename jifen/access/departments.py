@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from engine import RulesetError
 from jifen.errors import Refused
 from jifen.messages import refusal, say
+from jifen.standard import stored
 from jifen.store.models import RulesetVersionRow
 
 _SEPARATORS = re.compile(r"[、，,;；/／]")
@@ -27,12 +28,10 @@ def members(unit: str) -> tuple[str, ...]:
 
 def known(session: Session) -> list[str]:
     """Every department that some version's fact catalogue names, sorted (a draft that does not load is skipped)."""
-    from jifen.standard import rulesets  # here: rulesets imports users, which imports this module
-
     names: set[str] = set()
     for row in session.scalars(select(RulesetVersionRow)):
         try:
-            catalogue = rulesets.load_model(row).facts
+            catalogue = stored.load_model(row).facts
         except RulesetError:
             continue
         names.update(name for field in catalogue if field.department for name in members(field.department))

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from jifen import unit_of_work
 from jifen.access import api_clients
-from jifen.cli import friendly_errors
+from jifen.cli.errors import friendly_errors
 
 api_clients_group = AppGroup("api-clients", help="API clients (outside systems) and their keys.")
 

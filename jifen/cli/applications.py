@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from engine import dumps
 from jifen.applications import china_today, views
-from jifen.cli import friendly_errors
+from jifen.cli.errors import friendly_errors
 from jifen.unit_of_work import get_session
 
 applications_group = AppGroup("applications", help="Applications: overdue verification tasks, and their history.")

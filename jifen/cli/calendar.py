@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from jifen import unit_of_work
 from jifen.access import users
 from jifen.applications import workdays
-from jifen.cli import friendly_errors
+from jifen.cli.errors import friendly_errors
 from jifen.unit_of_work import get_session
 
 calendar_group = AppGroup(

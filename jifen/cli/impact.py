@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from engine import dumps
 from engine.canonical import plain_number
 from jifen import unit_of_work
-from jifen.cli import friendly_errors
+from jifen.cli.errors import friendly_errors
 from jifen.cli.score import jobs_option, parse_date_option, progress_bar
 from jifen.standard import impact
 from jifen.standard.population import FileSource, PopulationError, Source, StoredSource

@@ -17,7 +17,7 @@ from engine.describe import materials_sentence, version_sentences
 from engine.lint import counts, lint, report
 from jifen import unit_of_work
 from jifen.access.users import get_user, require_role
-from jifen.cli import friendly_errors
+from jifen.cli.errors import friendly_errors
 from jifen.cli.impact import impact_command
 from jifen.cli.score import parse_date_option
 from jifen.errors import ServiceError

@@ -18,7 +18,7 @@ from flask.cli import with_appcontext
 from engine.batch import Entry, score_chunk, start_scoring
 from engine.facts import Invalid, parse_date
 from jifen import unit_of_work
-from jifen.cli import friendly_errors
+from jifen.cli.errors import friendly_errors
 from jifen.parallel import chunked, ordered_map, usable_cores
 from jifen.scoring import compiled
 from jifen.standard.population import FileSource, PopulationError

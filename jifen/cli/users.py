@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from jifen import unit_of_work
 from jifen.access import users
-from jifen.cli import friendly_errors
+from jifen.cli.errors import friendly_errors
 from jifen.store.models import ROLES, User
 
 users_group = AppGroup("users", help="Console users and their roles.")

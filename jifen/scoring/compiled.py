@@ -21,7 +21,7 @@ from engine.evaluator import compiled_if_cached
 from engine.selection import in_force
 from jifen.errors import NotFound, NoVersionInForce, Refused
 from jifen.messages import refusal
-from jifen.standard import rulesets
+from jifen.standard import stored
 from jifen.store.models import Ruleset, RulesetVersionRow
 
 
@@ -80,12 +80,12 @@ published_cache = _PublishedCache()
 
 
 def select_version(
-    session: Session, year: int | None, on: dt.date, ref: str | None = None, ruleset: str = rulesets.DEFAULT_RULESET
+    session: Session, year: int | None, on: dt.date, ref: str | None = None, ruleset: str = stored.DEFAULT_RULESET
 ) -> VersionRef:
     """A pinned version, or the one in force for ``year`` on ``on``."""
     query = select(*_COLUMNS).join(Ruleset, Ruleset.id == RulesetVersionRow.ruleset_id)
     if ref:
-        code, pinned_year, revision = rulesets.parse_ref(ref)
+        code, pinned_year, revision = stored.parse_ref(ref)
         query = query.where(
             Ruleset.code == code, RulesetVersionRow.year == pinned_year, RulesetVersionRow.revision == revision
         )
@@ -114,7 +114,7 @@ def model_for(session: Session, version: VersionRef | RulesetVersionRow) -> Rule
     row = version if isinstance(version, RulesetVersionRow) else session.get(RulesetVersionRow, version.id)
     assert row is not None
     try:
-        return rulesets.load_model(row)
+        return stored.load_model(row)
     except RulesetError as exc:
         raise refusal(Refused, "not_valid_score", ref=row.ref, reasons=exc.problems) from None
 

@@ -23,7 +23,7 @@ from engine import Problem, RulesetError, parse_document
 from jifen.access import audit
 from jifen.errors import Conflict, ImmutableVersion, Refused
 from jifen.messages import Message, refusal, say
-from jifen.standard import rulesets
+from jifen.standard import stored
 from jifen.standard.editing import (
     DOCUMENT,
     LISTS,
@@ -96,10 +96,10 @@ def edit(
     ``base`` is the part's token when the form was loaded (None: not checked); ``expected_lock`` the draft's
     edit counter (None: not checked). EditConflict when either moved, DraftProblems when the result is not valid.
     """
-    row = rulesets.get_version(session, ref)
+    row = stored.get_version(session, ref)
     if row.status != "draft":
         raise refusal(ImmutableVersion, "only_drafts_edit", ref=row.ref, status=row.status)
-    doc = rulesets.document(row)
+    doc = stored.document(row)
     now = token(doc, part)
     if (base is not None and base != now) or (expected_lock is not None and expected_lock != row.lock_version):
         raise EditConflict(say("changed_meanwhile", ref=row.ref, what=what), locate(doc, part)[1], now)
@@ -112,9 +112,9 @@ def edit(
         before = _problems(doc, row.ref)
         if not before or len(exc.problems) > len(before):
             raise DraftProblems(row.ref, exc.problems, where, changed) from None
-        rulesets.store_invalid(row, changed)
+        stored.store_invalid(row, changed)
     else:
-        rulesets.store_model(row, model)
+        stored.store_model(row, model)
     row.updated_at = dt.datetime.now(dt.UTC)
     try:
         session.flush()
@@ -130,7 +130,7 @@ def replace_document(
     session: Session, ref: str | int, document: Any, expected_lock: int, actor: str
 ) -> RulesetVersionRow:
     """Replace a draft's whole content (a ruleset document); its identity must stay as it is."""
-    row = rulesets.get_version(session, ref)
+    row = stored.get_version(session, ref)
     if isinstance(document, dict):
         named = (document.get("ruleset"), document.get("year"), document.get("revision"))
         if named != (row.ruleset.code, row.year, row.revision):

@@ -28,6 +28,12 @@ from typing import IO, Any
 
 from engine import dumps
 from jifen.config import PROJECT_ROOT
+from jifen.messages import chinese
+from jifen.parallel import usable_cores
+from jifen.standard import impact
+from jifen.standard.population import FileSource, PopulationError, Source, StoredSource
+from jifen.store.db import Database
+from jifen.workbook.impact import impact_workbook
 
 DATABASE_ENV = "JIFEN_IMPACT_DATABASE_URL"
 _ID = re.compile(r"[0-9a-f]{32}")
@@ -194,13 +200,6 @@ def _progress_writer(path: Path, pid: int) -> Callable[[int, int | None], None]:
 
 def run(directory: Path) -> int:
     """Do the job in ``directory``: the report, then its workbook; a failure is written down, not raised."""
-    from jifen.messages import chinese
-    from jifen.parallel import usable_cores
-    from jifen.standard import impact
-    from jifen.standard.population import FileSource, PopulationError, Source, StoredSource
-    from jifen.store.db import Database
-    from jifen.workbook.impact import impact_workbook
-
     progress_path = directory / "progress.json"
     pid = os.getpid()
     _write_json(progress_path, {"state": "running", "pid": pid, "done": 0, "total": None})

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import hashlib
 import json
-import re
 from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from engine import (
     FactsError,
-    Problem,
     RulesetError,
     RulesetVersion,
-    canonical_json,
     compile_version,
-    dump_yaml,
-    parse_document,
     parse_yaml,
     run_cases,
     to_document,
@@ -33,147 +26,59 @@ from engine.lint import lint, unacknowledged
 from engine.selection import in_force as select_in_force
 from jifen.access import audit
 from jifen.access.users import require_role
-from jifen.errors import Conflict, ImmutableVersion, NotFound, NoVersionInForce, Refused
+from jifen.errors import Conflict, ImmutableVersion, NoVersionInForce, Refused
 from jifen.messages import case_reason, lint_reason, refusal, say
+from jifen.scoring.compiled import published_cache
+from jifen.standard import drafts
+
+# A version as stored, named here too: the standard's services are called as rulesets.get_version(…) and so on.
+from jifen.standard.stored import (
+    DEFAULT_RULESET as DEFAULT_RULESET,
+)
+from jifen.standard.stored import (
+    MAX_ID as MAX_ID,
+)
+from jifen.standard.stored import (
+    describe as describe,
+)
+from jifen.standard.stored import (
+    document as document,
+)
+from jifen.standard.stored import (
+    export_model as export_model,
+)
+from jifen.standard.stored import (
+    export_yaml as export_yaml,
+)
+from jifen.standard.stored import (
+    get_version as get_version,
+)
+from jifen.standard.stored import (
+    list_versions as list_versions,
+)
+from jifen.standard.stored import (
+    load_model as load_model,
+)
+from jifen.standard.stored import (
+    parse_ref as parse_ref,
+)
+from jifen.standard.stored import (
+    query_versions,
+)
+from jifen.standard.stored import (
+    store_invalid as store_invalid,
+)
+from jifen.standard.stored import (
+    store_model as store_model,
+)
+from jifen.standard.stored import (
+    validate as validate,
+)
 from jifen.store.models import Ruleset, RulesetVersionRow, User
-
-DEFAULT_RULESET = "tongxiang"
-_REF = re.compile(r"(?P<code>[a-z][a-z0-9_]*)/(?P<year>\d{4})/(?P<revision>\d+)")
-# Revisions and ids are 32-bit INTEGER columns: a larger number names no version, and must not reach the driver
-# (SQLite and psycopg fail on it instead of finding nothing).
-MAX_ID = 2**31 - 1
-
-
-def _in_range(digits: str) -> bool:
-    return len(digits) <= 10 and int(digits) <= MAX_ID
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def parse_ref(ref: str) -> tuple[str, int, int]:
-    """``tongxiang/2026/1`` → ``("tongxiang", 2026, 1)``."""
-    match = _REF.fullmatch(ref.strip())
-    if match is None:
-        raise refusal(Refused, "not_a_reference", given=ref, reasons=[say("write_reference")])
-    if not _in_range(match["revision"]):
-        raise refusal(NotFound, "no_version", ref=ref.strip()[:100])
-    return match["code"], int(match["year"]), int(match["revision"])
-
-
-def _query() -> Any:
-    return select(RulesetVersionRow).join(Ruleset).options(selectinload(RulesetVersionRow.ruleset))
-
-
-def get_version(session: Session, ref: str | int) -> RulesetVersionRow:
-    """A version by reference (``tongxiang/2026/1``) or database id."""
-    if isinstance(ref, int):
-        row = session.get(RulesetVersionRow, ref) if abs(ref) <= MAX_ID else None
-    elif ref.isascii() and ref.isdigit():
-        row = session.get(RulesetVersionRow, int(ref)) if _in_range(ref) else None
-    else:
-        code, year, revision = parse_ref(ref)
-        row = session.scalar(
-            _query().where(Ruleset.code == code, RulesetVersionRow.year == year, RulesetVersionRow.revision == revision)
-        )
-    if row is None:
-        raise refusal(NotFound, "no_version", ref=ref)
-    return row
-
-
-def list_versions(
-    session: Session, ruleset: str | None = None, year: int | None = None, status: str | None = None
-) -> list[RulesetVersionRow]:
-    """Versions, newest year first, then revision."""
-    query = _query()
-    if ruleset:
-        query = query.where(Ruleset.code == ruleset)
-    if year:
-        query = query.where(RulesetVersionRow.year == year)
-    if status:
-        query = query.where(RulesetVersionRow.status == status)
-    order = (Ruleset.code, RulesetVersionRow.year.desc(), RulesetVersionRow.revision.desc())
-    return list(session.scalars(query.order_by(*order)))
-
-
-def describe(row: RulesetVersionRow) -> dict[str, Any]:
-    """A version's identity and lifecycle, as shown in lists."""
-    return {
-        "id": row.id,
-        "ref": row.ref,
-        "ruleset": row.ruleset.code,
-        "year": row.year,
-        "revision": row.revision,
-        "status": row.status,
-        "effective_from": row.effective_from.isoformat(),
-        "title": row.title,
-        "content_hash": row.content_hash,
-        "lock_version": row.lock_version,
-        "created_by": row.created_by,
-        "published_at": row.published_at.isoformat() if row.published_at else None,
-        "published_by": row.published_by,
-        "publish_note": row.publish_note,
-        "retired_at": row.retired_at.isoformat() if row.retired_at else None,
-        "retired_by": row.retired_by,
-    }
-
-
-# -- content ---------------------------------------------------------------------------------------------
-# A version's content is its document: the canonical JSON of engine.canonical, read by the engine's loader. It is
-# written here only, by store_model, from a model the loader accepted (drafts.py edits drafts the same way).
-
-
-def document(row: RulesetVersionRow) -> dict[str, Any]:
-    """The version's content as the loader's document (without ``status``): a fresh copy, free to change."""
-    doc = json.loads(row.document)
-    assert isinstance(doc, dict)
-    return doc
-
-
-def load_model(row: RulesetVersionRow) -> RulesetVersion:
-    """The version as the engine's model; RulesetError lists every problem of an invalid draft."""
-    return parse_document({**document(row), "status": row.status}, row.ref)
-
-
-def validate(row: RulesetVersionRow) -> list[Problem]:
-    """Every problem of the version (empty when it is valid)."""
-    try:
-        load_model(row)
-    except RulesetError as exc:
-        return exc.problems
-    return []
-
-
-def store_model(row: RulesetVersionRow, model: RulesetVersion) -> None:
-    """Make ``model`` the content of ``row``: its canonical document and hash, and the title and date lists show."""
-    row.document = canonical_json(model)
-    row.content_hash = model.content_hash
-    row.title = model.title
-    row.effective_from = model.effective_from
-
-
-def store_invalid(row: RulesetVersionRow, doc: dict[str, Any]) -> None:
-    """Keep a draft that is not valid (one from before drafts had to be) as it is, with a fingerprint of its text."""
-    row.document = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    row.content_hash = "sha256:" + hashlib.sha256(row.document.encode("utf-8")).hexdigest()
-    if isinstance(doc.get("title"), str) and 0 < len(doc["title"]) <= 300:
-        row.title = doc["title"]
-    with contextlib.suppress(ValueError):
-        row.effective_from = dt.date.fromisoformat(str(doc.get("effective_from")))
-
-
-def export_model(row: RulesetVersionRow) -> RulesetVersion:
-    """The version's content for a file (YAML or workbook); refused for an invalid draft, with its problems."""
-    try:
-        return load_model(row)
-    except RulesetError as exc:
-        raise refusal(Refused, "not_valid_export", ref=row.ref, reasons=exc.problems) from None
-
-
-def export_yaml(row: RulesetVersionRow) -> str:
-    """The version as a ruleset file (canonical YAML); refused for an invalid draft, with its problems."""
-    return dump_yaml(export_model(row))
 
 
 def _ruleset(session: Session, code: str) -> Ruleset:
@@ -187,7 +92,9 @@ def _ruleset(session: Session, code: str) -> Ruleset:
 
 def _existing(session: Session, code: str, year: int, revision: int) -> RulesetVersionRow | None:
     return session.scalar(
-        _query().where(Ruleset.code == code, RulesetVersionRow.year == year, RulesetVersionRow.revision == revision)
+        query_versions().where(
+            Ruleset.code == code, RulesetVersionRow.year == year, RulesetVersionRow.revision == revision
+        )
     )
 
 
@@ -295,16 +202,12 @@ def clone(session: Session, ref: str | int, actor: str, year: int | None = None)
 
 def save_draft(session: Session, ref: str | int, document: Any, expected_lock: int, actor: str) -> RulesetVersionRow:
     """Replace a draft's whole content with ``document`` (a ruleset document or model); see ``drafts.edit``."""
-    from jifen.standard import drafts
-
     doc = to_document(document) if isinstance(document, RulesetVersion) else document
     return drafts.replace_document(session, ref, doc, expected_lock, actor)
 
 
 def _published_changed(session: Session) -> None:
     """Scoring in this process must see the change as soon as it is committed (see scoring.published_cache)."""
-    from jifen.scoring.compiled import published_cache
-
     published_cache.clear()  # now, so that nothing reads the old list while the transaction is open
     event.listen(session, "after_commit", lambda _s: published_cache.clear(), once=True)
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from engine import dumps
-from jifen.store import dbfaults
+from jifen.store import dbfaults, guards
 from jifen.store.dbfaults import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -203,7 +203,6 @@ class Database:
 
     def __init__(self, url: str, timeouts: Timeouts | None = None) -> None:
         """``timeouts``: the application's (Config's DB_* settings); without, the defaults."""
-        from jifen.store import guards
 
         self.url = url
         self.timeouts = timeouts or Timeouts()

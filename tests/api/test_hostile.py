@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from api.http import MAX_DEPTH, MAX_NUMBER_CHARS
+from api.errors import ApiError
+from api.http import MAX_DEPTH, MAX_NUMBER_CHARS, parse_json
 from api.schemas import MAX_INT32
 from tests.api.problems import check
 
@@ -37,6 +38,16 @@ def stored(db: Any) -> int:
         return s.scalar(select(func.count()).select_from(ScoreRow))  # type: ignore[no-any-return]
 
 
+def refused(text: str, status: int, code: str) -> dict[str, Any]:
+    """The problem detail the JSON reader (api.http.parse_json, which every body goes through) refuses ``text``
+    with; ``test_the_readers_refusals_are_answered`` shows they are answered as they are."""
+    with pytest.raises(ApiError) as caught:
+        parse_json(text.encode())
+    error = caught.value
+    assert (error.status, error.code) == (status, code)
+    return error.body()
+
+
 # -- depth ---------------------------------------------------------------------------------------------------
 
 
@@ -50,8 +61,8 @@ def stored(db: Any) -> int:
     ],
     ids=["arrays-10000", "objects-10000", "arrays-1000", "one-level-too-deep"],
 )
-def test_nesting_beyond_the_bound_is_400(client: Any, headers: dict[str, str], text: str) -> None:
-    body = check(post(client, headers, text), 400, "json_too_deep")
+def test_nesting_beyond_the_bound_is_400(text: str) -> None:
+    body = refused(text, 400, "json_too_deep")
     assert str(MAX_DEPTH) in body["message"]
 
 
@@ -95,16 +106,14 @@ def test_nesting_at_the_bound_reaches_the_field_checks(client: Any, headers: dic
         "-1e309",
     ],
 )
-def test_numbers_out_of_range_are_400(client: Any, headers: dict[str, str], text: str, fragment: str) -> None:
-    body = check(post(client, headers, text), 400, "number_out_of_range")
+def test_numbers_out_of_range_are_400(text: str, fragment: str) -> None:
+    body = refused(text, 400, "number_out_of_range")
     assert fragment in body["message"]
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
-def test_non_numbers_are_malformed_json(client: Any, headers: dict[str, str], literal: str) -> None:
-    check(
-        post(client, headers, request_text(facts=FACTS_TEXT + f', "donation_amount": {literal}')), 400, "malformed_json"
-    )
+def test_non_numbers_are_malformed_json(literal: str) -> None:
+    refused(request_text(facts=FACTS_TEXT + f', "donation_amount": {literal}'), 400, "malformed_json")
 
 
 def test_a_long_integer_within_the_bound_gets_its_field_error(client: Any, headers: dict[str, str]) -> None:
@@ -128,8 +137,8 @@ def test_a_long_integer_within_the_bound_gets_its_field_error(client: Any, heade
     ],
     ids=["ref-high", "ref-low", "ref-unpaired", "fact-key", "fact-value"],
 )
-def test_lone_surrogates_are_400(client: Any, headers: dict[str, str], text: str) -> None:
-    body = check(post(client, headers, text), 400, "invalid_character")
+def test_lone_surrogates_are_400(text: str) -> None:
+    body = refused(text, 400, "invalid_character")
     assert "surrogate" in body["message"] and "line 1 column" in body["message"]
 
 
@@ -149,13 +158,9 @@ def test_lone_surrogates_in_a_batch_item_are_400(client: Any, headers: dict[str,
     ],
     ids=["ref", "fact-value", "fact-key", "batch-item", "batch-list"],
 )
-def test_nul_characters_are_400_naming_the_field(
-    db: Any, client: Any, headers: dict[str, str], text: str, path: str, problem: str
-) -> None:
-    url = BATCH if text.startswith('{"applications"') else URL
-    body = check(post(client, headers, text, url), 400, "invalid_character")
+def test_nul_characters_are_400_naming_the_field(text: str, path: str, problem: str) -> None:
+    body = refused(text, 400, "invalid_character")
     assert list(body["errors"]) == [path] and problem in body["errors"][path][0]
-    assert stored(db) == 0
 
 
 def test_a_valid_surrogate_pair_is_a_character(client: Any, headers: dict[str, str]) -> None:
@@ -167,25 +172,41 @@ def test_a_valid_surrogate_pair_is_a_character(client: Any, headers: dict[str, s
 
 
 @pytest.mark.parametrize(
-    ("text", "url", "errors"),
+    ("text", "errors"),
     [
-        (request_text(facts=FACTS_TEXT + ', "birth_date": "1960-01-01"'), URL, ["facts.birth_date"]),
-        (request_text(extra=', "year": 2025'), URL, ["year"]),
+        (request_text(facts=FACTS_TEXT + ', "birth_date": "1960-01-01"'), ["facts.birth_date"]),
+        (request_text(extra=', "year": 2025'), ["year"]),
         (
             '{"applications": [' + request_text(facts=FACTS_TEXT + ', "permit_valid": false') + "]}",
-            BATCH,
             ["applications.0.facts.permit_valid"],
         ),
-        ('{"applications": [], "applications": []}', BATCH, ["applications"]),
+        ('{"applications": [], "applications": []}', ["applications"]),
     ],
     ids=["fact", "top-level", "batch-item-fact", "batch"],
 )
-def test_duplicate_keys_are_400_naming_the_key(
-    db: Any, client: Any, headers: dict[str, str], text: str, url: str, errors: list[str]
-) -> None:
-    body = check(post(client, headers, text, url), 400, "duplicate_key")
+def test_duplicate_keys_are_400_naming_the_key(text: str, errors: list[str]) -> None:
+    body = refused(text, 400, "duplicate_key")
     assert list(body["errors"]) == errors
     assert json.dumps(errors[0].rpartition(".")[2]) in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "url", "code"),
+    [
+        (request_text(facts=FACTS_TEXT + ', "x": ' + "[" * MAX_DEPTH + "]" * MAX_DEPTH), URL, "json_too_deep"),
+        (request_text(facts=FACTS_TEXT + ', "donation_amount": 1e309'), URL, "number_out_of_range"),
+        (request_text(facts=FACTS_TEXT + ', "donation_amount": NaN'), URL, "malformed_json"),
+        ('{"applications": [' + request_text(ref='"\\u0000"') + "]}", BATCH, "invalid_character"),
+        ('{"applications": [' + request_text(facts=FACTS_TEXT + ', "permit_valid": false') + "]}", BATCH,
+         "duplicate_key"),
+    ],
+    ids=["depth", "number", "non-number", "nul", "duplicate"],
+)  # fmt: skip
+def test_the_readers_refusals_are_answered(
+    db: Any, client: Any, headers: dict[str, str], text: str, url: str, code: str
+) -> None:
+    """What the reader refuses is answered as its problem, and nothing is stored."""
+    assert check(post(client, headers, text, url), 400, code) == refused(text, 400, code)
     assert stored(db) == 0
 
 

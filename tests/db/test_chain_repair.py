@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from jifen.store.db import make_engine
 from jifen.store.migrate import upgrade
-from tests.conftest import ROOT, database_at
+from tests.conftest import ROOT
 
 _spec = importlib.util.spec_from_file_location("m0005", ROOT / "migrations" / "versions" / "0005_score_chains.py")
 assert _spec is not None and _spec.loader is not None
@@ -56,7 +56,7 @@ def test_forked_segments_are_joined_in_order_of_their_first_score() -> None:
 
 
 @pytest.fixture
-def old_schema_url(tmp_path: Path) -> Iterator[str]:
+def old_schema_url(database_at: Any, tmp_path: Path) -> Iterator[str]:
     """A database at migration 0004 (before chains had places): a file, or a schema of its own on PostgreSQL."""
     with database_at("0004", tmp_path) as url:
         yield url

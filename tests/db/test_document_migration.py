@@ -21,7 +21,7 @@ from sqlalchemy.exc import DatabaseError
 from engine import load_file, parse_document
 from jifen.store.db import make_engine
 from jifen.store.migrate import upgrade
-from tests.conftest import RULESETS, database_at
+from tests.conftest import RULESETS
 
 ROWS = json.loads((Path(__file__).parent / "data" / "content_0007.json").read_text(encoding="utf-8"))
 CONTENT_TABLES = ("fact_fields", "requirements", "categories", "indicators", "items", "condition_nodes", "test_cases")
@@ -40,7 +40,7 @@ def _value(value: Any) -> Any:
 
 
 @pytest.fixture
-def at_0007(tmp_path: Path) -> Iterator[str]:
+def at_0007(database_at: Any, tmp_path: Path) -> Iterator[str]:
     """A database at migration 0007: a file, or a schema of its own on PostgreSQL."""
     with database_at("0007", tmp_path) as url:
         yield url

@@ -72,7 +72,8 @@ def _in_write_transaction(db: Any, database_url: str) -> bool:
                 conn.execute(
                     text(
                         "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-                        "AND datname = current_database() AND backend_xid IS NOT NULL"
+                        "AND datname = current_database() AND application_name = current_setting('application_name') "
+                        "AND backend_xid IS NOT NULL"
                     )
                 ).scalar()
             )

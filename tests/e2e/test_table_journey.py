@@ -66,6 +66,7 @@ def test_a_year_in_the_console_with_the_decision_table(server: str, browser: Any
     page.fill("[name=r1_points]", "1")
     page.select_option("[name=r1_unit_field]", label="无偿献血次数")
     page.fill("[name=r1_cap]", "3")
+    page.fill("[name=r1_materials]", "无偿献血证\n献血记录查询结果")  # 证明材料, one a line
     page.click("#dt-add-row")  # a row added in place
     page.wait_for_selector("[name=r2_code]")
     page.fill("[name=r2_code]", "B9-0")
@@ -73,6 +74,7 @@ def test_a_year_in_the_console_with_the_decision_table(server: str, browser: Any
     page.select_option("[name=r2_c_dwelling_op0]", "==")
     page.select_option("[name=r2_c_dwelling_v0]", label="单位集体宿舍")
     page.fill("[name=r2_points]", "0.5")
+    page.fill("[name=r2_materials]", "单位集体宿舍证明")  # in a row the page's script added
     page.locator("tr[data-row='2'] button[title='上移']").click()
     page.locator("tr[data-row='2'] button[title='上移']").click()
     editor.shot("table-01-new-indicator-1280")
@@ -91,6 +93,9 @@ def test_a_year_in_the_console_with_the_decision_table(server: str, browser: Any
     assert [i["code"] for i in b9["items"]] == ["B9-0", "B9-1", "B9-2"]
     assert b9["items"][1]["when"] == {"field": "dwelling", "op": "==", "value": "other"}
     assert b9["items"][2]["per_unit"] == {"field": "blood_donations", "rate": 1} and b9["items"][2]["cap"] == 3
+    assert b9["items"][2]["materials"] == ["无偿献血证", "献血记录查询结果"]
+    assert b9["items"][0]["materials"] == ["单位集体宿舍证明"] and "materials" not in b9["items"][1]
+    assert page.input_value("[name=r2_materials]") == "无偿献血证\n献血记录查询结果"  # loaded again as saved
     assert "无偿献血每次得1分，本项最高3分" in page.inner_text("#decision-table")  # the saved rows in words
     assert _no_page_scroll(editor)
 
