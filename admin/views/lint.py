@@ -7,10 +7,10 @@ from typing import Any
 from flask import redirect, url_for
 from flask_admin import BaseView, expose
 
-from admin.application_words import value_text
 from admin.auth import RoleMixin
 from admin.views.versions import loaded, version_or_404
 from admin.words import names
+from engine.describe import value_text
 from engine.lint import counts, lint
 
 
@@ -37,5 +37,5 @@ class LintView(RoleMixin, BaseView):  # type: ignore[misc]
             severity_names=names("lint_severities"),
             check_names=names("lint_checks"),
             label=lambda name: catalogue[name].label if name in catalogue else name,
-            value=lambda name, value: value_text(catalogue.get(name), value),
+            value=lambda name, value: value_text(value, catalogue.get(name)),
         )
