@@ -28,7 +28,7 @@ from admin.views.versions import VersionsView
 from admin.words import word
 from engine.canonical import plain_number
 from jifen.security import csp_nonce
-from jifen.store.db import get_db
+from jifen.unit_of_work import model_view_session
 
 LOCALE = "zh_Hans_CN"
 
@@ -76,7 +76,7 @@ def init_app(app: Flask) -> None:
     )
     console.add_view(CalendarView(name=word("console.calendar"), endpoint="calendar", url="/admin/calendar"))
     console.add_view(DepartmentQueueView(name=word("console.queue"), endpoint="queue", url="/admin/queue"))
-    session = get_db(app).session
+    session = model_view_session(app)
     console.add_view(
         ScoresView(
             session,

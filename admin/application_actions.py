@@ -10,16 +10,15 @@ from typing import Any
 
 from flask import abort, current_app
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
 from admin.application_words import STATE_NAMES, VOID_REASON_NAMES
 from engine.model import FactField
 from jifen import applications, unit_of_work
-from jifen.applications import Actor, Context, references, workdays
+from jifen.access import users
+from jifen.applications import Actor, Application, Context, references, workdays
 from jifen.errors import NotFound, ServiceError
 from jifen.scoring import compiled
-from jifen.store.models import Application, User
-from jifen.unit_of_work import get_session
+from jifen.unit_of_work import Session, get_session
 
 
 def today() -> dt.date:
@@ -30,7 +29,7 @@ def today() -> dt.date:
 
 def department_of_user() -> str | None:
     """The department the logged-in user works for (users of the role ``department`` only)."""
-    user = get_session().get(User, current_user.user_id)
+    user = users.find_user(get_session(), current_user.user_id)
     return user.department if user is not None else None
 
 

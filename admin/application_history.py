@@ -3,7 +3,7 @@ its chain beside the claims and verified facts that produced it. Built from ``ap
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from admin.application_words import (
@@ -56,80 +56,137 @@ def _result_rows(catalogue: Catalogue, results: Mapping[str, Any]) -> list[dict[
             "claimed": value_text(r.get("claimed"), catalogue.get(name), "—"),
             "verified": value_text(r.get("verified"), catalogue.get(name), "—"),
             "outcome": r.get("outcome", ""),
-            "outcome_name": OUTCOME_NAMES.get(r.get("outcome", ""), r.get("outcome", "")),
+            "outcome_name": _name(OUTCOME_NAMES, r.get("outcome", "")),
         }
         for name, r in results.items()
     ]
 
 
-def _lines(catalogue: Catalogue, action: str, c: Mapping[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+def _name(names: Mapping[str, str], code: Any) -> Any:
+    """The Chinese name of a code, or the code itself when it has none."""
+    return names.get(code, code) if isinstance(code, str) else code
+
+
+Changes = Mapping[str, Any]
+Sections = list[dict[str, Any]]
+
+
+def _received(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    return [
+        word(
+            "application_history.t28",
+            _name=_name(CHANNEL_NAMES, c.get("channel")),
+            day_text=day_text(c.get("received_on")),
+            get=c.get("version"),
+        ),
+        word("application_history.t3") + _facts_text(catalogue, c.get("claimed_facts", {})),
+        *(word("application_history.t4") + t for t in _tasks_text(catalogue, c.get("tasks", {}))),
+    ]
+
+
+def _supplemented(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    before = c.get("claims_before", {})
+    lines = [word("application_history.t5", day_text=day_text(c.get("received_on")))]
+    for name, value in c.get("facts", {}).items():
+        field = catalogue.get(name)
+        after = word("application_history.t6") if value is None else value_text(value, field)
+        lines.append(f"{label(catalogue, name)}：{value_text(before.get(name), field, '—')} → {after}")
+    return lines + [word("application_history.t7") + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
+
+
+def _verified(catalogue: Catalogue, c: Changes, sections: Sections) -> list[str]:
+    for unit, task in c.get("tasks", {}).items():
+        late = word("application_history.t8") if task.get("late") else ""
+        sections.append({
+            "title": word("application_history.t9", unit=unit, day_text=day_text(task.get('due')), late=late),
+            "rows": _result_rows(catalogue, task.get("results", {})),
+        })  # fmt: skip
+    return [word("application_history.t10", c=c["note"])] if c.get("note") else []
+
+
+def _extended(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    lines = [word("application_history.t11", get=c.get("reason", ""))]
+    for unit, task in c.get("tasks", {}).items():
+        late = word("application_history.t12") if task.get("late") else ""
+        lines.append(
+            word(
+                "application_history.t13",
+                unit=unit,
+                day_text=day_text(task.get("due_before")),
+                day_text2=day_text(task.get("due")),
+                late=late,
+            )
+        )
+    return lines
+
+
+def _scored(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    eligible = word("application_history.t14") if c.get("eligible") else word("application_history.t15")
+    lines = [
+        word(
+            "application_history.t16",
+            value_text=value_text(c.get("total"), None, "—"),
+            eligible=eligible,
+            version_text=version_text(c.get("version")),
+            day_text=day_text(c.get("as_of")),
+        ),
+        word("application_history.t17") + _facts_text(catalogue, c.get("facts", {})),
+    ]
+    return lines + ([word("application_history.t18", c=c["supersedes"])] if c.get("supersedes") else [])
+
+
+def _published(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    return [
+        word(
+            "application_history.t19",
+            day_text=day_text(c.get("published_on")),
+            day_text2=day_text(c.get("objection_deadline")),
+        )
+    ]
+
+
+def _objected(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    return [
+        word("application_history.t20", day_text=day_text(c.get("filed_on"))),
+        word("application_history.t21") + _facts_text(catalogue, c.get("facts", {})),
+        *(word("application_history.t22") + t for t in _tasks_text(catalogue, c.get("tasks", {}))),
+    ]
+
+
+def _republished(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    return [word("application_history.t23", day_text=day_text(c.get("published_on")))]
+
+
+def _voided(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
+    lines = [
+        word(
+            "application_history.t29", _name=_name(VOID_REASON_NAMES, c.get("reason")), day_text=day_text(c.get("date"))
+        )
+    ]
+    return lines + (
+        [word("application_history.t25") + "、".join(c["cancelled_tasks"])] if c.get("cancelled_tasks") else []
+    )
+
+
+_CHANGE_LINES: dict[str, Callable[[Catalogue, Changes, Sections], list[str]]] = {
+    "received": _received,
+    "supplemented": _supplemented,
+    "verified": _verified,
+    "re_reviewed": _verified,
+    "extended": _extended,
+    "scored": _scored,
+    "published": _published,
+    "objected": _objected,
+    "republished": _republished,
+    "voided": _voided,
+}
+
+
+def _lines(catalogue: Catalogue, action: str, c: Changes) -> tuple[list[str], Sections]:
     """What an event changed, as lines of text, and (for a verification) its results per department."""
-    lines: list[str] = []
-    sections: list[dict[str, Any]] = []
-    if action == "received":
-        lines.append(word("application_history.t2", get=CHANNEL_NAMES.get(c.get('channel'), c.get('channel')), day_text=day_text(c.get('received_on')), get2=c.get('version')))  # fmt: skip
-        lines.append(word("application_history.t3") + _facts_text(catalogue, c.get("claimed_facts", {})))
-        lines += [word("application_history.t4") + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
-    elif action == "supplemented":
-        before = c.get("claims_before", {})
-        lines.append(word("application_history.t5", day_text=day_text(c.get("received_on"))))
-        for name, value in c.get("facts", {}).items():
-            field = catalogue.get(name)
-            after = word("application_history.t6") if value is None else value_text(value, field)
-            lines.append(f"{label(catalogue, name)}：{value_text(before.get(name), field, '—')} → {after}")
-        lines += [word("application_history.t7") + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
-    elif action in ("verified", "re_reviewed"):
-        for unit, task in c.get("tasks", {}).items():
-            late = word("application_history.t8") if task.get("late") else ""
-            sections.append({
-                "title": word("application_history.t9", unit=unit, day_text=day_text(task.get('due')), late=late),
-                "rows": _result_rows(catalogue, task.get("results", {})),
-            })  # fmt: skip
-        if c.get("note"):
-            lines.append(word("application_history.t10", c=c["note"]))
-    elif action == "extended":
-        lines.append(word("application_history.t11", get=c.get("reason", "")))
-        for unit, task in c.get("tasks", {}).items():
-            late = word("application_history.t12") if task.get("late") else ""
-            lines.append(
-                word(
-                    "application_history.t13",
-                    unit=unit,
-                    day_text=day_text(task.get("due_before")),
-                    day_text2=day_text(task.get("due")),
-                    late=late,
-                )
-            )
-    elif action == "scored":
-        eligible = word("application_history.t14") if c.get("eligible") else word("application_history.t15")
-        lines.append(word("application_history.t16", value_text=value_text(c.get('total'), None, '—'), eligible=eligible, version_text=version_text(c.get('version')), day_text=day_text(c.get('as_of'))))  # fmt: skip
-        lines.append(word("application_history.t17") + _facts_text(catalogue, c.get("facts", {})))
-        if c.get("supersedes"):
-            lines.append(word("application_history.t18", c=c["supersedes"]))
-    elif action == "published":
-        lines.append(
-            word(
-                "application_history.t19",
-                day_text=day_text(c.get("published_on")),
-                day_text2=day_text(c.get("objection_deadline")),
-            )
-        )
-    elif action == "objected":
-        lines.append(word("application_history.t20", day_text=day_text(c.get("filed_on"))))
-        lines.append(word("application_history.t21") + _facts_text(catalogue, c.get("facts", {})))
-        lines += [word("application_history.t22") + t for t in _tasks_text(catalogue, c.get("tasks", {}))]
-    elif action == "republished":
-        lines.append(word("application_history.t23", day_text=day_text(c.get("published_on"))))
-    elif action == "voided":
-        lines.append(
-            word(
-                "application_history.t24",
-                get=VOID_REASON_NAMES.get(c.get("reason"), c.get("reason")),
-                day_text=day_text(c.get("date")),
-            )
-        )
-        if c.get("cancelled_tasks"):
-            lines.append(word("application_history.t25") + "、".join(c["cancelled_tasks"]))
+    sections: Sections = []
+    describe = _CHANGE_LINES.get(action)
+    lines = describe(catalogue, c, sections) if describe else []
     return lines, sections
 
 
@@ -141,7 +198,7 @@ def timeline(catalogue: Catalogue, events: list[Mapping[str, Any]]) -> list[dict
         who = f"{actor['name']}（{ACTOR_KIND_NAMES.get(actor['kind'], actor['kind'])}"
         who += f"，{actor['department']}）" if actor.get("department") else "）"
         lines, sections = _lines(catalogue, event["action"], event.get("changes") or {})
-        before = STATE_NAMES.get(event.get("state_before"), "") if event.get("state_before") else "—"
+        before = STATE_NAMES.get(event["state_before"], "") if event.get("state_before") else "—"
         entries.append({
             "id": event.get("id"), "at": local_time(event["at"]), "action": event["action"],
             "action_name": ACTION_NAMES.get(event["action"], event["action"]), "who": who,

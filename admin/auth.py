@@ -17,9 +17,9 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from admin.words import word
 from jifen import unit_of_work
 from jifen.access import audit, logins, users
+from jifen.access.users import User
 from jifen.messages import ROLE_ZH
 from jifen.security import cookies_secure
-from jifen.store.models import User
 from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,7 +54,7 @@ class ConsoleUser(UserMixin):  # type: ignore[misc]
 @login_manager.user_loader
 def _load(session_id: str) -> ConsoleUser | None:
     match = _SESSION_ID.fullmatch(session_id)
-    user = get_session().get(User, int(match[1])) if match else None
+    user = users.find_user(get_session(), int(match[1])) if match else None
     if user is None or not user.active or match is None or user.session_epoch != int(match[2]):
         return None
     return ConsoleUser(user)

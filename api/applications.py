@@ -25,9 +25,8 @@ from api.errors import ApiError
 from api.http import json_body, json_response
 from api.openapi import doc
 from jifen import applications, unit_of_work
-from jifen.applications import Actor, Context, references, views, workdays
+from jifen.applications import Actor, Application, Context, references, views, workdays
 from jifen.errors import CodedError, NotFound
-from jifen.store.models import Application
 from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -24,7 +24,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy.exc
 from flask import Blueprint, Response, current_app, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -45,7 +44,7 @@ from jifen.errors import (
 )
 from jifen.requestid import current_request_id
 from jifen.scoring.scores import FieldErrors
-from jifen.store import dbfaults
+from jifen.unit_of_work import RETRY_AFTER, UNAVAILABLE, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -228,9 +227,9 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _database_unavailable(exc: Exception) -> Response:
-    message = str(exc) if isinstance(exc, dbfaults.DatabaseUnavailable) else "the database is busy; try again later"
+    message = str(exc) if isinstance(exc, DatabaseUnavailable) else "the database is busy; try again later"
     response = problem_response(ApiError(503, "database_unavailable", message))
-    response.headers["Retry-After"] = str(dbfaults.RETRY_AFTER)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
 
@@ -247,8 +246,7 @@ def register_error_handlers(blueprint: Blueprint) -> None:
     failures: tuple[type[Exception], ...] = (ValidationError, ServiceError, EngineError)
     for kind in failures:
         blueprint.register_error_handler(kind, _service_error)
-    unavailable: tuple[type[Exception], ...] = (dbfaults.DatabaseUnavailable, sqlalchemy.exc.TimeoutError)
-    for kind in unavailable:
+    for kind in UNAVAILABLE:
         blueprint.register_error_handler(kind, _database_unavailable)
     blueprint.register_error_handler(HTTPException, _http_error)
     blueprint.register_error_handler(Exception, _unexpected)

@@ -12,13 +12,12 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from api.errors import PROBLEMS, problem_body
 from engine import FactsError, RulesetVersion, compile_version
 from engine.result import dumps_bytes
 from jifen.scoring.scores import ScoreRequest, dry_run
 from jifen.standard import rulesets
+from jifen.unit_of_work import Session
 
 EXAMPLE_ID = "3f1c2b1e-5a4d-4c3b-9e8f-1a2b3c4d5e6f"
 EXAMPLE_CLIENT = "intake"

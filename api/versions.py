@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, request
-from sqlalchemy import func, select
 
 from api.auth import require
 from api.http import conditional, json_response
@@ -23,8 +22,8 @@ from api.version_schemas import (
 from engine import to_document
 from engine.describe import version_sentences
 from jifen.errors import NotFound
-from jifen.standard import rulesets
-from jifen.store.models import Ruleset, RulesetVersionRow
+from jifen.standard import rulesets, stored
+from jifen.standard.stored import RulesetVersionRow
 from jifen.unit_of_work import get_session
 
 bp = Blueprint("versions", __name__)
@@ -56,15 +55,9 @@ def _ref(code: str, year: int, revision: int) -> str:
 @doc("Rulesets and their published versions", tag="versions", responses={200: ("Rulesets", RulesetListSchema)})
 @require("read")
 def list_rulesets() -> Response:
-    session = get_session()
-    rows = session.execute(
-        select(Ruleset.code, func.count(RulesetVersionRow.id)).join(RulesetVersionRow).group_by(Ruleset.code)
-    )
-    counts = {code: count for code, count in rows}
-    items = []
-    for code in sorted(counts):
-        published = [r.ref for r in rulesets.list_versions(session, ruleset=code, status="published")]
-        items.append({"code": code, "versions": counts[code], "published": published})
+    items = [
+        {"code": r.code, "versions": r.versions, "published": r.published} for r in stored.overview(get_session())
+    ]
     return json_response({"items": items})
 
 

@@ -154,6 +154,16 @@ def check_chains(url: str) -> str:
     return f"scores stored: {total}; longest chain: {longest}; broken links: {broken}"
 
 
+def wait_until_up(base: str) -> None:
+    """Until the server answers its health check (at most about ten seconds)."""
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
@@ -183,12 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     database = "PostgreSQL " + url.split("@")[-1] if args.database_url else f"SQLite {work / 'bench.db'}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_up(base)
         wrk(base, "dry", key, 2, args.workers * 2, work)  # warm every worker: the first score compiles the version
         print(
             f"command: python bench/api_load.py --duration {args.duration} --concurrency {args.concurrency} "

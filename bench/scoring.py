@@ -126,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  {summary(full_rates)}   target ≥ 10,000/s")
 
+    return against_zen(version, apps, full_rates, args.repeat)
+
+
+def against_zen(version: RulesetVersion, apps: list[dict[str, Any]], full_rates: list[float], repeat: int) -> int:
+    """Matching the provincial table with durable_rules and with zen-engine, on the same applications."""
     # -- 2. matching the provincial table: durable_rules vs zen-engine, same applications --------------------
     provincial = compile_version(provincial_only(version))
     typed = [provincial.validate(a, ON)[0] for a in apps]
@@ -163,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             engine.evaluate("provincial", c)
 
     ours_rates, zen_rates = [], []
-    for _ in range(args.repeat):  # interleaved, so that a noisy moment hits both
+    for _ in range(repeat):  # interleaved, so that a noisy moment hits both
         ours_rates.append(rate(run_ours, len(typed)))
         zen_rates.append(rate(run_zen, len(contexts)))
     ratio = statistics.median(ours_rates) / statistics.median(zen_rates)

@@ -146,31 +146,9 @@ def services_reaching_current_app() -> list[str]:
     ]
 
 
-# Faces that still import the store, to be emptied: a file leaves this list when its queries become services.
-NOT_YET = frozenset(
-    {
-        "admin/__init__.py",
-        "admin/application_actions.py",
-        "admin/auth.py",
-        "admin/views/compare.py",
-        "admin/views/department_queue.py",
-        "admin/views/drafts.py",
-        "admin/views/records.py",
-        "admin/views/tryit.py",
-        "admin/views/versions.py",
-        "api/applications.py",
-        "api/errors.py",
-        "api/examples.py",
-        "api/versions.py",
-    }
-)
-
-
 def test_the_faces_import_nothing_of_the_store() -> None:
     """admin/ and api/ ask services; SQLAlchemy, the models and the database modules are the services' own."""
-    files = {place.partition(":")[0] for place in faces_reaching_the_store()}
-    assert sorted(files - NOT_YET) == []
-    assert sorted(NOT_YET - files) == [], "no longer imports the store: remove it from NOT_YET"
+    assert faces_reaching_the_store() == []
 
 
 def test_nothing_under_the_service_layer_imports_a_face() -> None:

@@ -48,6 +48,26 @@ def _source_text(source: str | None) -> str:
     return ""
 
 
+def _entry_errors(first: dt.date | None, last: dt.date | None, values: dict[str, str]) -> dict[str, str]:
+    """What is wrong with a calendar entry as typed, by field."""
+    errors: dict[str, str] = {}
+    if first is None:
+        errors["first"] = word("views_calendar.first_missing")
+    if last is None:
+        errors["last"] = word("views_calendar.last_invalid")
+    elif first is not None and last < first:
+        errors["last"] = word("views_calendar.last_before_first")
+    elif first is not None and (last - first).days > 366:
+        errors["last"] = word("views_calendar.at_most_a_year")
+    if values["kind"] not in workdays.KINDS:
+        errors["kind"] = word("views_calendar.choose_kind")
+    if len(values["note"]) > NOTE_LENGTH:
+        errors["note"] = word("views_calendar.note_too_long", NOTE_LENGTH=NOTE_LENGTH)
+    elif control_problem(values["note"]):
+        errors["note"] = word("views_calendar.note_problem", control_problem=control_problem(values["note"]))
+    return errors
+
+
 class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
     roles = ("publisher", "auditor", "admin")
 
@@ -88,23 +108,9 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
     def add(self) -> Any:
         form = request.form
         values = {k: form.get(k, "").strip() for k in ("first", "last", "kind", "note", "year")}
-        errors: dict[str, str] = {}
         first = _date(values["first"])
         last = _date(values["last"]) if values["last"] else first
-        if first is None:
-            errors["first"] = word("views_calendar.first_missing")
-        if last is None:
-            errors["last"] = word("views_calendar.last_invalid")
-        elif first is not None and last < first:
-            errors["last"] = word("views_calendar.last_before_first")
-        elif first is not None and (last - first).days > 366:
-            errors["last"] = word("views_calendar.at_most_a_year")
-        if values["kind"] not in workdays.KINDS:
-            errors["kind"] = word("views_calendar.choose_kind")
-        if len(values["note"]) > NOTE_LENGTH:
-            errors["note"] = word("views_calendar.note_too_long", NOTE_LENGTH=NOTE_LENGTH)
-        elif control_problem(values["note"]):
-            errors["note"] = word("views_calendar.note_problem", control_problem=control_problem(values["note"]))
+        errors = _entry_errors(first, last, values)
         if not errors:
             assert first is not None
             try:

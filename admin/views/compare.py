@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from sqlalchemy.orm import Session
 
 from admin.application_actions import today
 from admin.auth import RoleMixin
@@ -15,8 +14,8 @@ from admin.views.versions import _message, download
 from admin.words import word
 from jifen.errors import NotFound, NoVersionInForce, ServiceError
 from jifen.standard import rulesets
-from jifen.store.models import RulesetVersionRow
-from jifen.unit_of_work import get_session
+from jifen.standard.stored import RulesetVersionRow
+from jifen.unit_of_work import Session, get_session
 from jifen.workbook import comparison_workbook
 from jifen.workbook.compare import CHANGE_NAMES, marked_lines, shown
 from jifen.workbook.layout import STATUS_NAMES

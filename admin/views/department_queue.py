@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
-from sqlalchemy import select
 
 from admin.application_actions import application_or_404, catalogue, department_of_user, problem_params, run, today
 from admin.application_words import (
@@ -31,10 +30,9 @@ from admin.words import word
 from engine.describe import value_text
 from engine.model import FactField
 from jifen import applications
-from jifen.applications import views
+from jifen.applications import Application, VerificationTask, views
 from jifen.errors import CodedError, ServiceError
 from jifen.scoring import claims
-from jifen.store.models import Application, ScoreRow, VerificationTask
 from jifen.unit_of_work import get_session
 
 CHOICES = ("confirm", "correct", "reject")
@@ -114,18 +112,16 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
     def index(self) -> Any:
         department, session, day = department_of_user(), get_session(), today()
         tasks = views.queue(session, department, day) if department else []
-        apps = {
-            (a.application_ref, a.year): a
-            for a in session.scalars(
-                select(Application).where(Application.application_ref.in_({t["application_ref"] for t in tasks}))
-            )
-        }
+        apps = views.applications_named(session, {t["application_ref"] for t in tasks})
         for task in tasks:
             app = apps[(task["application_ref"], task["year"])]
             facts = catalogue(session, app)
             task["received_on"] = app.received_on
             task["claims_text"] = [
-                (label(facts, n), value_text(v, facts.get(n)) if v is not None else word("views_department_queue.not_claimed"))
+                (
+                    label(facts, n),
+                    value_text(v, facts.get(n)) if v is not None else word("views_department_queue.not_claimed"),
+                )
                 for n, v in task["claims"].items()
             ]
             task["overdue_days"] = (day - task["due"]).days if task["overdue"] else 0
@@ -193,8 +189,8 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
     def _done_message(self, app: Application) -> str:
         text = word("views_department_queue.submitted", application_ref=app.application_ref)
         if app.state in ("scored", "published") and app.score_id:
-            total = get_session().get(ScoreRow, app.score_id)
-            points = value_text(total.total, None, "—") if total is not None else "—"
+            total = views.score_total(get_session(), app)
+            points = value_text(total, None, "—") if total is not None else "—"
             text += word("views_department_queue.all_done_scored", points=points, STATE_NAMES=STATE_NAMES[app.state])
         else:
             pending = [t.department for t in app.tasks if t.round == app.round and t.status == "open"]

@@ -38,7 +38,7 @@ from jifen.standard import drafts, rulesets
 from jifen.standard import part_forms as forms
 from jifen.standard.drafts import DraftProblems, EditConflict, FactInUse, Part
 from jifen.standard.form_values import CLAUSE_ROWS, parse_facts
-from jifen.store.models import RulesetVersionRow
+from jifen.standard.stored import RulesetVersionRow
 
 OP_NAMES = {"==": word("views_drafts.op_eq"), "!=": word("views_drafts.op_ne"), "<": word("views_drafts.op_lt"), "<=": word("views_drafts.op_le"), ">": word("views_drafts.op_gt"), ">=": word("views_drafts.op_ge"), "in": word("views_drafts.op_in"),
             "not_in": word("views_drafts.op_not_in"), "exists": word("views_drafts.op_exists"), "not_exists": word("views_drafts.op_not_exists")}  # fmt: skip

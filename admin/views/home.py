@@ -24,7 +24,7 @@ class HomeView(RoleMixin, AdminIndexView):  # type: ignore[misc]
             return redirect(url_for("queue.index"))
         session = get_session()
         today = dt.date.today()
-        in_force = []
+        in_force: list[tuple[int, Any]] = []  # (year, the version in force then, or None)
         for year in (today.year, today.year + 1):
             try:
                 in_force.append((year, rulesets.in_force(session, year, today)))

@@ -17,6 +17,7 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import FileStorage
 
 from admin.auth import RoleMixin
 from admin.charts import change_bars, histogram_chart
@@ -53,6 +54,21 @@ def _cutoffs(text: str) -> list[Decimal]:
                 raise InvalidOperation(part)
             found.append(value)
     return found
+
+
+def _population(form: Any, kind: str | None, upload: FileStorage | None, errors: dict[str, str]) -> dict[str, Any]:
+    """The population the form asks for (a stored year, or an uploaded file); what is wrong goes in ``errors``."""
+    if kind == "stored":
+        year = form.get("year", type=int)
+        if year is None or not 2000 <= year <= 2100:
+            errors["year"] = word("views_impact.year_missing")
+        return {"kind": "stored", "year": year}
+    if kind == "file":
+        if upload is None or not upload.filename:
+            errors["population"] = word("views_impact.file_missing")
+        return {"kind": "file", "name": upload.filename if upload else ""}
+    errors["kind"] = word("views_impact.choose_population")
+    return {}
 
 
 class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -101,18 +117,7 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             errors["cutoffs"] = word("views_impact.cutoffs_invalid")
         kind = form.get("kind")
         upload = request.files.get("population")
-        population: dict[str, Any] = {}
-        if kind == "stored":
-            year = form.get("year", type=int)
-            if year is None or not 2000 <= year <= 2100:
-                errors["year"] = word("views_impact.year_missing")
-            population = {"kind": "stored", "year": year}
-        elif kind == "file":
-            if upload is None or not upload.filename:
-                errors["population"] = word("views_impact.file_missing")
-            population = {"kind": "file", "name": upload.filename if upload else ""}
-        else:
-            errors["kind"] = word("views_impact.choose_population")
+        population = _population(form, kind, upload, errors)
         chosen: dict[str, Any] = {}
         for key in ("version", "base"):
             vid = form.get(key, type=int)
@@ -133,9 +138,8 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             "population": population,
             "user": current_user.username,
         }
-        return impact_jobs.start(
-            jobs_root(), job_request, unit_of_work.current().database.url, upload if kind == "file" else None
-        )
+        stream = upload.stream if kind == "file" and upload is not None else None
+        return impact_jobs.start(jobs_root(), job_request, unit_of_work.current().database.url, stream)
 
     @expose("/jobs/<job_id>")
     def job(self, job_id: str) -> Any:

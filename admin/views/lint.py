@@ -37,5 +37,5 @@ class LintView(RoleMixin, BaseView):  # type: ignore[misc]
             severity_names=names("lint_severities"),
             check_names=names("lint_checks"),
             label=lambda name: catalogue[name].label if name in catalogue else name,
-            value=lambda name, value: value_text(value, catalogue.get(name)),
+            value=lambda name, value: value_text(value, catalogue.get(name), "—"),
         )

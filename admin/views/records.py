@@ -10,7 +10,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView, filters
 from flask_login import current_user
-from sqlalchemy import select
 
 from admin.audit_text import ACTION_NAMES, OBJECT_NAMES, actor_name, changes
 from admin.auth import ROLE_NAMES, RoleMixin, requires
@@ -20,10 +19,12 @@ from admin.words import word
 from engine.describe import value_text
 from jifen import unit_of_work
 from jifen.access import api_clients, departments, users
+from jifen.access.audit import AuditEntry
+from jifen.access.users import ROLES
 from jifen.errors import ServiceError
 from jifen.scoring import scores
+from jifen.scoring.scores import ScoreRow
 from jifen.standard import rulesets
-from jifen.store.models import ROLES, ApiClient, AuditEntry, ScoreRow, User
 from jifen.unit_of_work import get_session
 
 
@@ -32,9 +33,9 @@ def _time(_view: Any, _context: Any, model: Any, name: str) -> str:
 
 
 def _named(names: dict[str, str]) -> Any:
-    def formatter(_view: Any, _context: Any, model: Any, name: str) -> str:
-        value = getattr(model, name)
-        return names.get(value, value)
+    def formatter(_view: Any, _context: Any, model: Any, name: str) -> str | None:
+        value: str | None = getattr(model, name)
+        return names.get(value, value) if value is not None else None
 
     return formatter
 
@@ -168,7 +169,7 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
                 return redirect(url_for(".index"))
             except ServiceError as exc:
                 flash(_message(exc), "error")
-        rows = list(get_session().scalars(select(User).order_by(User.username)))
+        rows = users.list_users(get_session())
         return self.render(
             "admin/users.html",
             rows=rows,
@@ -181,7 +182,7 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
     @requires("admin")
     def toggle(self, user_id: int) -> Any:
         with unit_of_work.current().write() as session:
-            user = session.get(User, user_id)
+            user = users.find_user(session, user_id)
             if user is None:
                 abort(404)
             if user.username == current_user.username:
@@ -207,7 +208,7 @@ class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]
                 flash(word("views_records.client_created"), "success")
             except ServiceError as exc:
                 flash(_message(exc), "error")
-        rows = list(get_session().scalars(select(ApiClient).order_by(ApiClient.name)))
+        rows = api_clients.list_clients(get_session())
         return self.render("admin/api_clients.html", rows=rows, key=key)
 
     @expose("/<name>/revoke", methods=["POST"])

@@ -23,7 +23,7 @@ from engine.model import FactField
 from jifen.errors import NoVersionInForce
 from jifen.standard import rulesets
 from jifen.standard.form_values import parse_facts
-from jifen.store.models import RulesetVersionRow
+from jifen.standard.stored import RulesetVersionRow
 from jifen.unit_of_work import get_session
 
 

@@ -24,7 +24,7 @@ from jifen import unit_of_work
 from jifen.access.users import get_user
 from jifen.errors import Conflict, ImmutableVersion, NotFound, PermissionDenied, ServiceError
 from jifen.standard import rulesets
-from jifen.store.models import RulesetVersionRow
+from jifen.standard.stored import RulesetVersionRow
 from jifen.unit_of_work import get_session
 from jifen.workbook import MIMETYPE, CellProblem, is_workbook, read_workbook, version_workbook
 

@@ -133,3 +133,8 @@ def authenticate(session: Session, key: str) -> Caller | None:
     )
     _cache.put(digest, caller)
     return caller
+
+
+def list_clients(session: Session) -> list[ApiClient]:
+    """Every API client, by name (revoked ones too)."""
+    return list(session.scalars(select(ApiClient).order_by(ApiClient.name)))

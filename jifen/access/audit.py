@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import to_plain
-from jifen.store.models import AuditEntry
+from jifen.store.models import AuditEntry as AuditEntry  # the type of the answers, named here for the faces
 
 
 def record(

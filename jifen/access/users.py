@@ -13,7 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from jifen.access import audit, departments
 from jifen.errors import Conflict, NotFound, PermissionDenied, Refused
 from jifen.messages import Message, refusal, say
-from jifen.store.models import ROLES, User
+from jifen.store.models import ROLES as ROLES
+from jifen.store.models import User as User  # the type of the answers, named here for the faces
 
 MIN_PASSWORD_LENGTH = 10
 _COMMON_FRAGMENTS = ("password", "passw0rd", "qwerty", "123456", "abcdef", "iloveyou", "admin")
@@ -118,3 +119,13 @@ def require_role(user: User, *roles: str) -> None:
     """Refuse unless ``user`` is active and has one of ``roles``."""
     if not user.active or user.role not in roles:
         raise refusal(PermissionDenied, "needs_role", user=user.username, role=user.role, roles=" or ".join(roles))
+
+
+def find_user(session: Session, user_id: int) -> User | None:
+    """The user with the database id ``user_id``, or None."""
+    return session.get(User, user_id)
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by name."""
+    return list(session.scalars(select(User).order_by(User.username)))

@@ -33,6 +33,7 @@ from jifen.applications.state import (
     refused,
 )
 from jifen.applications.verification import extend, verify
+from jifen.store.models import Application, VerificationTask
 
 __all__ = [
     "CHANNELS",
@@ -46,7 +47,9 @@ __all__ = [
     "VERIFICATION",
     "VOID_REASONS",
     "Actor",
+    "Application",
     "Context",
+    "VerificationTask",
     "china_today",
     "extend",
     "find",

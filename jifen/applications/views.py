@@ -173,3 +173,15 @@ def overdue(session: Session, today: dt.date) -> list[dict[str, Any]]:
     """Every open task past its due date, by department, the longest overdue first."""
     tasks = [t for t in _open_tasks(session, today) if t["overdue"]]
     return sorted(tasks, key=lambda t: (t["department"], t["due"], t["application_ref"]))
+
+
+def applications_named(session: Session, refs: set[str]) -> dict[tuple[str, int], Application]:
+    """The applications with these references, by (reference, year)."""
+    query = select(Application).where(Application.application_ref.in_(refs))
+    return {(a.application_ref, a.year): a for a in session.scalars(query)}
+
+
+def score_total(session: Session, app: Application) -> Any:
+    """The total of the application's current score, or None before it is scored."""
+    record = session.get(ScoreRow, app.score_id) if app.score_id else None
+    return record.total if record is not None else None

@@ -19,7 +19,7 @@ from jifen.standard import impact
 from jifen.standard.population import FileSource, PopulationError, Source, StoredSource
 
 
-class CutoffType(click.ParamType):
+class CutoffType(click.ParamType):  # type: ignore[type-arg]
     name = "POINTS"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Decimal:
@@ -116,6 +116,30 @@ def _signed(value: Any) -> str:
     return "+" + text if isinstance(value, Decimal) and value > 0 else text
 
 
+def _histogram(histogram: list[dict[str, Any]]) -> list[str]:
+    if not histogram:
+        return []
+    out = ["", f"{'totals':<12}{'base':>9}{'version':>9}"]
+    top = max(max(h["base"], h["version"]) for h in histogram) or 1
+    for h in histogram:
+        bars = "#" * round(20 * h["base"] / top)
+        out.append(
+            f"{h['label']:<12}{h['base']:>9}{h['version']:>9}  {bars:<20} {'*' * round(20 * h['version'] / top)}"
+        )
+    out.append(f"{'':<30}  {'# base':<20} * version")
+    return out
+
+
+def _cutoff(key: str, c: dict[str, Any]) -> list[str]:
+    out = ["", f"cutoff {key}: {c['up']} cross it up, {c['down']} down"]
+    for x in c["crossings"]:
+        moved = ", ".join(f"{m['code']} {_signed(m['change'])}" for m in x["indicators"]) or "-"
+        if x["eligible"]["base"] != x["eligible"]["version"]:
+            moved += f"; eligible {x['eligible']['base']} → {x['eligible']['version']}"
+        out.append(f"  {x['direction']:<5} {x['application_ref']}: {_n(x['base'])} → {_n(x['version'])}  ({moved})")
+    return out
+
+
 def render(report: dict[str, Any]) -> str:
     """The report as readable tables."""
     out: list[str] = []
@@ -136,16 +160,7 @@ def render(report: dict[str, Any]) -> str:
         f"change of the total (version − base): mean {_signed(d['mean'])}, median {_signed(d['median'])}, "
         f"min {_signed(d['min'])}, max {_signed(d['max'])}"
     )
-    if report["histogram"]:
-        out.append("")
-        out.append(f"{'totals':<12}{'base':>9}{'version':>9}")
-        top = max(max(h["base"], h["version"]) for h in report["histogram"]) or 1
-        for h in report["histogram"]:
-            bars = "#" * round(20 * h["base"] / top)
-            out.append(
-                f"{h['label']:<12}{h['base']:>9}{h['version']:>9}  {bars:<20} {'*' * round(20 * h['version'] / top)}"
-            )
-        out.append(f"{'':<30}  {'# base':<20} * version")
+    out += _histogram(report["histogram"])
     for title, key in (("category", "categories"), ("indicator", "indicators")):
         out.append("")
         out.append(f"{title:<34}{'changed':>9}{'sum':>12}{'mean':>9}{'mean_all':>10}")
@@ -155,13 +170,7 @@ def render(report: dict[str, Any]) -> str:
                 f"{label}{c['changed']:>9}{_signed(c['sum']):>12}{_signed(c['mean']):>9}{_signed(c['mean_all']):>10}"
             )
     for key, c in report["cutoffs"].items():
-        out.append("")
-        out.append(f"cutoff {key}: {c['up']} cross it up, {c['down']} down")
-        for x in c["crossings"]:
-            moved = ", ".join(f"{m['code']} {_signed(m['change'])}" for m in x["indicators"]) or "-"
-            if x["eligible"]["base"] != x["eligible"]["version"]:
-                moved += f"; eligible {x['eligible']['base']} → {x['eligible']['version']}"
-            out.append(f"  {x['direction']:<5} {x['application_ref']}: {_n(x['base'])} → {_n(x['version'])}  ({moved})")
+        out += _cutoff(key, c)
     if report["errors"]:
         out.append("")
         out.append(f"errors ({len(report['errors'])}): left out of every figure above")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from flask import current_app
@@ -25,10 +26,12 @@ from jifen.standard import rulesets
 from jifen.standard.files import ruleset_files
 from jifen.workbook import comparison_workbook, is_workbook, read_workbook, version_workbook
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 rulesets_group = AppGroup("rulesets", help="Ruleset versions: import, export, compare, publish.")
 
 
-def _user_option(required: bool = True) -> Any:
+def _user_option(required: bool = True) -> Callable[[F], F]:
     return click.option(
         "--user",
         "username",

@@ -25,7 +25,8 @@ from jifen.access.api_clients import Caller
 from jifen.errors import ChainConflict, IdempotencyKeyReused, NotFound, Refused, ServiceError
 from jifen.scoring import compiled
 from jifen.scoring.compiled import VersionRef
-from jifen.store.models import RulesetVersionRow, ScoreRow
+from jifen.store.models import RulesetVersionRow
+from jifen.store.models import ScoreRow as ScoreRow  # the type of the answers, named here for the faces
 from jifen.store.unit_of_work import UnitOfWork
 
 

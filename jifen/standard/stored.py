@@ -11,15 +11,19 @@ import datetime as dt
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import Problem, RulesetError, RulesetVersion, canonical_json, dump_yaml, parse_document
 from jifen.errors import NotFound, Refused
 from jifen.messages import refusal, say
-from jifen.store.models import Ruleset, RulesetVersionRow
+from jifen.store.models import Ruleset
+from jifen.store.models import (
+    RulesetVersionRow as RulesetVersionRow,  # the type of the answers, named here for the faces
+)
 
 DEFAULT_RULESET = "tongxiang"
 _REF = re.compile(r"(?P<code>[a-z][a-z0-9_]*)/(?P<year>\d{4})/(?P<revision>\d+)")
@@ -151,3 +155,23 @@ def export_model(row: RulesetVersionRow) -> RulesetVersion:
 def export_yaml(row: RulesetVersionRow) -> str:
     """The version as a ruleset file (canonical YAML); refused for an invalid draft, with its problems."""
     return dump_yaml(export_model(row))
+
+
+@dataclass(frozen=True, slots=True)
+class RulesetOverview:
+    """A ruleset: how many versions it has, and the references of its published ones (newest first)."""
+
+    code: str
+    versions: int
+    published: list[str]
+
+
+def overview(session: Session) -> list[RulesetOverview]:
+    """Every ruleset that has a version, by code."""
+    counts = session.execute(
+        select(Ruleset.code, func.count(RulesetVersionRow.id)).join(RulesetVersionRow).group_by(Ruleset.code)
+    )
+    return [
+        RulesetOverview(code, count, [r.ref for r in list_versions(session, ruleset=code, status="published")])
+        for code, count in sorted(counts)
+    ]

@@ -1,0 +1,9 @@
+from typing import Any
+
+from flask import Flask
+
+class Babel:
+    def __init__(self, app: Flask | None = None, **kwargs: Any) -> None: ...
+    def init_app(self, app: Flask, **kwargs: Any) -> None: ...
+
+def __getattr__(name: str) -> Any: ...
