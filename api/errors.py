@@ -160,6 +160,17 @@ def problem_body(
     return body
 
 
+# The services' refusals that carry no code of their own, each answered with its status and code
+_REFUSALS: tuple[tuple[type[ServiceError], int, str], ...] = (
+    (IdempotencyKeyReused, 422, "idempotency_key_reused"),
+    (NoVersionInForce, 409, "no_version_in_force"),
+    (NotFound, 404, "not_found"),
+    (PermissionDenied, 403, "forbidden"),
+    (Conflict, 409, "conflict"),
+    (Refused, 422, "refused"),
+)
+
+
 def as_api_error(exc: Exception) -> ApiError:
     """Map the errors of the services and the engine to API errors (shared by single and batch scoring)."""
     if isinstance(exc, ApiError):
@@ -175,18 +186,9 @@ def as_api_error(exc: Exception) -> ApiError:
         # a service's refusal that carries its own code (and perhaps field errors)
         errors = getattr(exc, "errors", None)
         return ApiError(exc.status, code, getattr(exc, "message", str(exc)), errors or None)
-    if isinstance(exc, IdempotencyKeyReused):
-        return ApiError(422, "idempotency_key_reused", str(exc))
-    if isinstance(exc, NoVersionInForce):
-        return ApiError(409, "no_version_in_force", str(exc))
-    if isinstance(exc, NotFound):
-        return ApiError(404, "not_found", str(exc))
-    if isinstance(exc, PermissionDenied):
-        return ApiError(403, "forbidden", str(exc))
-    if isinstance(exc, Conflict):
-        return ApiError(409, "conflict", str(exc))
-    if isinstance(exc, Refused):
-        return ApiError(422, "refused", str(exc))
+    for kind, status, refusal in _REFUSALS:
+        if isinstance(exc, kind):
+            return ApiError(status, refusal, str(exc))
     if isinstance(exc, RulesetError):
         return ApiError(422, "invalid_version", f"the version is not valid: {exc.report()}")
     if isinstance(exc, ServiceError):

@@ -29,7 +29,7 @@ from api.schemas import (
     VerifySchema,
 )
 from jifen import unit_of_work
-from jifen.scoring import scores
+from jifen.scoring import records, scores
 from jifen.unit_of_work import get_session
 
 bp = Blueprint("scores", __name__)
@@ -198,8 +198,8 @@ def _refused(index: int, ref: str | None, exc: Exception) -> dict[str, Any]:
 @require("read")
 def get_score(score_id: uuid.UUID) -> Response:
     session = get_session()
-    record = scores.get(session, str(score_id))
-    return json_response({**scores.view(record), **scores.chain(session, record), "facts": json.loads(record.facts)})
+    record = records.get(session, str(score_id))
+    return json_response({**records.view(record), **records.chain(session, record), "facts": json.loads(record.facts)})
 
 
 @bp.get("/scores")
@@ -208,7 +208,7 @@ def get_score(score_id: uuid.UUID) -> Response:
 @require("read")
 def list_scores() -> Response:
     query = _list_schema.load(request.args.to_dict())
-    result = scores.list_scores(
+    result = records.list_scores(
         get_session(), query["application_ref"], query.get("year"), query["page"], query["per_page"]
     )
     return json_response(result)
@@ -220,4 +220,4 @@ def list_scores() -> Response:
      errors=("not_found", "refused", "engine_failure"))  # fmt: skip
 @require("read")
 def verify_score(score_id: uuid.UUID) -> Response:
-    return json_response(scores.verify(get_session(), str(score_id)))
+    return json_response(records.verify(get_session(), str(score_id)))

@@ -5,6 +5,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -169,8 +170,8 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(template)
 
 
-def empty_postgres() -> None:
-    """Empty every table of the PostgreSQL test database (as its owner)."""
+def empty_postgres(snapshot: Snapshot | None = None) -> None:
+    """Empty every table of the PostgreSQL test database (as its owner); then fill them from ``snapshot``, if given."""
     from sqlalchemy import text
 
     from jifen.store.db import make_engine
@@ -178,15 +179,55 @@ def empty_postgres() -> None:
 
     engine = make_engine(TEST_DATABASE_URL)  # the owner: the service role may neither truncate nor alter
     names = [t.name for t in Base.metadata.sorted_tables]
-    tables = ", ".join(names)
     with engine.begin() as conn:
-        # the schema refuses TRUNCATE of stored scores and published content; its owner may lift that
+        # the schema refuses to delete stored scores and published content; its owner may lift that
         for name in names:
             conn.execute(text(f"ALTER TABLE {name} DISABLE TRIGGER USER"))
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # DELETE, children first, and the sequences restarted: as TRUNCATE … RESTART IDENTITY, five times faster on
+        # tables this small
+        for name in reversed(names):
+            conn.execute(text(f"DELETE FROM {name}"))
+        for sequence in conn.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")):
+            conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
+        if snapshot is not None:
+            for name in names:  # parents before children
+                conn.execute(text(f"INSERT INTO {name} OVERRIDING SYSTEM VALUE SELECT * FROM {snapshot.schema}.{name}"))
+            for sequence, value in snapshot.sequences:
+                conn.execute(text("SELECT setval(:sequence, :value)"), {"sequence": sequence, "value": value})
         for name in names:
             conn.execute(text(f"ALTER TABLE {name} ENABLE TRIGGER USER"))
     engine.dispose()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """PostgreSQL: a copy of every table of the test schema (in a schema of its own) and its sequences' values."""
+
+    schema: str
+    sequences: tuple[tuple[str, int], ...]
+
+
+def snapshot_postgres(schema: str) -> Snapshot:
+    """Copy every table of the PostgreSQL test schema, as it is now, into ``schema`` (made anew), as its owner."""
+    from sqlalchemy import text
+
+    from jifen.store.db import make_engine
+    from jifen.store.models import Base
+
+    engine = make_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        for table in Base.metadata.sorted_tables:
+            conn.execute(text(f"CREATE TABLE {schema}.{table.name} AS TABLE {table.name}"))
+        sequences = conn.execute(
+            text(
+                "SELECT sequencename, last_value FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        ).all()
+    engine.dispose()
+    return Snapshot(schema, tuple((str(name), int(value)) for name, value in sequences))
 
 
 @pytest.fixture
@@ -277,12 +318,17 @@ def _password_hash() -> str:
 
 
 @pytest.fixture(scope="session")
-def _seeded_template(_migrated: str, _password_hash: str, tmp_path_factory: pytest.TempPathFactory) -> str | None:
-    """SQLite: a migrated and seeded database file to copy for each test that needs one."""
-    if ON_POSTGRES:
-        return None
+def _seeded_template(_migrated: str, _password_hash: str, tmp_path_factory: pytest.TempPathFactory) -> str | Snapshot:
+    """A migrated and seeded database to copy for each test that needs one: a SQLite file, or on PostgreSQL a
+    snapshot of the seeded tables (restored in one transaction, much faster than importing the rulesets again)."""
     from jifen.store.db import Database
 
+    if ON_POSTGRES:
+        empty_postgres()
+        database = Database(_migrated)  # seeded by the service role, as a test would
+        seed(database, _password_hash)
+        database.engine.dispose()
+        return snapshot_postgres(f"{TEST_SCHEMA}_seeded")
     path = tmp_path_factory.mktemp("seeded") / "seeded.db"
     shutil.copyfile(_migrated, path)
     database = Database(f"sqlite:///{path}")
@@ -292,12 +338,12 @@ def _seeded_template(_migrated: str, _password_hash: str, tmp_path_factory: pyte
 
 
 @pytest.fixture
-def seeded(app: Any, db: Any, database_url: str, _seeded_template: str | None, _password_hash: str) -> Any:
+def seeded(app: Any, db: Any, database_url: str, _seeded_template: str | Snapshot) -> Any:
     """The app with the sample rulesets imported and one user per role (password ``PASSWORD``)."""
-    if _seeded_template is None:
-        seed(db, _password_hash)
+    db.engine.dispose()
+    if isinstance(_seeded_template, Snapshot):
+        empty_postgres(_seeded_template)
     else:
-        db.engine.dispose()
         shutil.copyfile(_seeded_template, database_url.removeprefix("sqlite:///"))
     return app
 

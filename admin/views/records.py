@@ -22,7 +22,7 @@ from jifen.access import api_clients, departments, users
 from jifen.access.audit import AuditEntry
 from jifen.access.users import ROLES
 from jifen.errors import ServiceError
-from jifen.scoring import scores
+from jifen.scoring import records
 from jifen.scoring.scores import ScoreRow
 from jifen.standard import rulesets
 from jifen.unit_of_work import get_session
@@ -89,7 +89,7 @@ class ScoresView(_ReadOnly):
     @requires("auditor", "admin")
     def verify(self, score_id: str) -> Any:
         try:
-            verdict = scores.verify(get_session(), score_id)
+            verdict = records.verify(get_session(), score_id)
         except ServiceError:
             abort(404)
         if verdict["reproduced"]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from jifen.applications.state import RE_REVIEW, VERIFICATION, find
 from jifen.errors import NoVersionInForce
-from jifen.scoring import claims, scores
+from jifen.scoring import claims, records, scores
 from jifen.store.models import Application, ApplicationEvent, ScoreRow, VerificationTask
 
 ROUND_NAMES = {VERIFICATION: "verification", RE_REVIEW: "re_review"}
@@ -95,7 +95,7 @@ def view(session: Session, app: Application, today: dt.date) -> dict[str, Any]:
         "objection_filed_on": app.objection_filed_on,
         "republished_on": app.republished_on,
         "provisional": _provisional(session, app),
-        "score": None if current is None else {**scores.view(current), **scores.chain(session, current)},
+        "score": None if current is None else {**records.view(current), **records.chain(session, current)},
         "valid": valid,
         "invalid_reason": why,
         "valid_until": dt.date(app.year, 12, 31),
@@ -140,7 +140,7 @@ def history(session: Session, application_ref: str, year: int, today: dt.date) -
         "events": [event_view(e) | {"id": e.id} for e in events],
         "scores": [
             {
-                **scores.summary(row, later.get(row.id)),
+                **records.summary(row, later.get(row.id)),
                 "facts": json.loads(row.facts),
                 "derived": json.loads(row.derived),
                 "scored_by_event": produced_by.get(row.id),

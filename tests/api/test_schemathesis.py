@@ -18,6 +18,7 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from jifen.access import api_clients
+from tests.conftest import Snapshot, empty_postgres
 
 SETTINGS = settings(
     max_examples=30,
@@ -30,18 +31,16 @@ SETTINGS = settings(
 
 
 @pytest.fixture
-def reset(db: Any, seeded: Any, database_url: str, _seeded_template: str | None, _password_hash: str) -> Any:
+def reset(db: Any, seeded: Any, database_url: str, _seeded_template: str | Snapshot) -> Any:
     """Put the database back as seeded and make a key with every scope of the fuzzed operations; the key."""
     from jifen.scoring.compiled import published_cache
-    from tests.conftest import empty_postgres, seed
 
     def fresh(first: bool = False) -> str:
         if not first:
             db.session.remove()
             db.engine.dispose()
-            if _seeded_template is None:
-                empty_postgres()
-                seed(db, _password_hash)
+            if isinstance(_seeded_template, Snapshot):
+                empty_postgres(_seeded_template)
             else:
                 shutil.copyfile(_seeded_template, database_url.removeprefix("sqlite:///"))
             published_cache.clear()
