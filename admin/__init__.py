@@ -25,6 +25,7 @@ from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersV
 from admin.views.tables import TablesView
 from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
+from admin.words import word
 from engine.canonical import plain_number
 from jifen.security import csp_nonce
 from jifen.unit_of_work import model_view_session
@@ -58,25 +59,46 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     console = Admin(
         app,
-        name="桐乡市居住证积分",
-        index_view=HomeView(name="首页", url="/admin", endpoint="admin"),
+        name=word("console.title"),
+        index_view=HomeView(name=word("console.home"), url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="admin/jifen_base.html"),
         csp_nonce_generator=csp_nonce,
     )
-    console.add_view(VersionsView(name="指标版本", endpoint="versions", url="/admin/versions"))
-    console.add_view(DraftsView(name="修改草稿", endpoint="drafts", url="/admin/drafts"))
-    console.add_view(TablesView(name="指标项表格", endpoint="tables", url="/admin/tables"))
-    console.add_view(CompareView(name="版本对比", endpoint="compare", url="/admin/compare"))
-    console.add_view(TryItView(name="试算", endpoint="tryit", url="/admin/tryit"))
-    console.add_view(ImpactView(name="影响分析", endpoint="impact", url="/admin/impact"))
-    console.add_view(LintView(name="静态检查", endpoint="lint", url="/admin/lint"))
-    console.add_view(ApplicationsView(name="申请办理", endpoint="applications", url="/admin/applications"))
-    console.add_view(CalendarView(name="工作日历", endpoint="calendar", url="/admin/calendar"))
-    console.add_view(DepartmentQueueView(name="待核查任务", endpoint="queue", url="/admin/queue"))
-    session = model_view_session(app)
-    console.add_view(ScoresView(session, name="积分记录", endpoint="scores", url="/admin/scores", category="记录"))
-    console.add_view(AuditLogView(session, name="审计日志", endpoint="audit", url="/admin/audit", category="记录"))
-    console.add_view(UsersView(name="用户", endpoint="users", url="/admin/users", category="系统管理"))
+    console.add_view(VersionsView(name=word("console.versions"), endpoint="versions", url="/admin/versions"))
+    console.add_view(DraftsView(name=word("console.drafts"), endpoint="drafts", url="/admin/drafts"))
+    console.add_view(TablesView(name=word("console.tables"), endpoint="tables", url="/admin/tables"))
+    console.add_view(CompareView(name=word("console.compare"), endpoint="compare", url="/admin/compare"))
+    console.add_view(TryItView(name=word("console.tryit"), endpoint="tryit", url="/admin/tryit"))
+    console.add_view(ImpactView(name=word("console.impact"), endpoint="impact", url="/admin/impact"))
+    console.add_view(LintView(name=word("console.lint"), endpoint="lint", url="/admin/lint"))
     console.add_view(
-        ApiClientsView(name="接口客户端", endpoint="api_clients", url="/admin/api-clients", category="系统管理")
+        ApplicationsView(name=word("console.applications"), endpoint="applications", url="/admin/applications")
+    )
+    console.add_view(CalendarView(name=word("console.calendar"), endpoint="calendar", url="/admin/calendar"))
+    console.add_view(DepartmentQueueView(name=word("console.queue"), endpoint="queue", url="/admin/queue"))
+    session = model_view_session(app)
+    console.add_view(
+        ScoresView(
+            session,
+            name=word("console.scores"),
+            endpoint="scores",
+            url="/admin/scores",
+            category=word("console.records"),
+        )
+    )
+    console.add_view(
+        AuditLogView(
+            session, name=word("console.audit"), endpoint="audit", url="/admin/audit", category=word("console.records")
+        )
+    )
+    console.add_view(
+        UsersView(name=word("console.users"), endpoint="users", url="/admin/users", category=word("console.system"))
+    )
+    console.add_view(
+        ApiClientsView(
+            name=word("console.api_clients"),
+            endpoint="api_clients",
+            url="/admin/api-clients",
+            category=word("console.system"),
+        )
     )

@@ -17,6 +17,7 @@ from admin.application_words import (
     label,
     local_time,
 )
+from admin.words import word
 from engine.describe import value_text
 from engine.facts import Invalid
 from engine.model import FactField
@@ -38,8 +39,12 @@ def _facts_text(catalogue: Catalogue, facts: Mapping[str, Any]) -> str:
 
 def _tasks_text(catalogue: Catalogue, tasks: Mapping[str, Any]) -> list[str]:
     return [
-        f"{unit}：{'、'.join(label(catalogue, n) for n in task.get('facts', [])) or '（无事实）'}，"
-        f"{day_text(task.get('due'))}前完成"
+        word(
+            "application_history.t1",
+            unit=unit,
+            value="、".join(label(catalogue, n) for n in task.get("facts", [])) or word("application_history.t27"),
+            day_text=day_text(task.get("due")),
+        )
         for unit, task in tasks.items()
     ]
 
@@ -68,69 +73,99 @@ Sections = list[dict[str, Any]]
 
 def _received(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
     return [
-        f"{_name(CHANNEL_NAMES, c.get('channel'))}，受理日期 {day_text(c.get('received_on'))}，适用版本 {c.get('version')}",
-        "申报事实：" + _facts_text(catalogue, c.get("claimed_facts", {})),
-        *("核查任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))),
+        word(
+            "application_history.t28",
+            _name=_name(CHANNEL_NAMES, c.get("channel")),
+            day_text=day_text(c.get("received_on")),
+            get=c.get("version"),
+        ),
+        word("application_history.t3") + _facts_text(catalogue, c.get("claimed_facts", {})),
+        *(word("application_history.t4") + t for t in _tasks_text(catalogue, c.get("tasks", {}))),
     ]
 
 
 def _supplemented(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
     before = c.get("claims_before", {})
-    lines = [f"补充日期 {day_text(c.get('received_on'))}"]
+    lines = [word("application_history.t5", day_text=day_text(c.get("received_on")))]
     for name, value in c.get("facts", {}).items():
         field = catalogue.get(name)
-        after = "撤回" if value is None else value_text(value, field)
+        after = word("application_history.t6") if value is None else value_text(value, field)
         lines.append(f"{label(catalogue, name)}：{value_text(before.get(name), field, '—')} → {after}")
-    return lines + ["重新核查：" + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
+    return lines + [word("application_history.t7") + t for t in _tasks_text(catalogue, c.get("reopened", {}))]
 
 
 def _verified(catalogue: Catalogue, c: Changes, sections: Sections) -> list[str]:
     for unit, task in c.get("tasks", {}).items():
-        late = "（逾期完成）" if task.get("late") else ""
+        late = word("application_history.t8") if task.get("late") else ""
         sections.append({
-            "title": f"{unit}：应于 {day_text(task.get('due'))} 前完成{late}",
+            "title": word("application_history.t9", unit=unit, day_text=day_text(task.get('due')), late=late),
             "rows": _result_rows(catalogue, task.get("results", {})),
         })  # fmt: skip
-    return [f"说明：{c['note']}"] if c.get("note") else []
+    return [word("application_history.t10", c=c["note"])] if c.get("note") else []
 
 
 def _extended(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
-    lines = [f"理由：{c.get('reason', '')}"]
+    lines = [word("application_history.t11", get=c.get("reason", ""))]
     for unit, task in c.get("tasks", {}).items():
-        late = "（在原期限之后申请）" if task.get("late") else ""
-        lines.append(f"{unit}：期限由 {day_text(task.get('due_before'))} 延至 {day_text(task.get('due'))}{late}")
+        late = word("application_history.t12") if task.get("late") else ""
+        lines.append(
+            word(
+                "application_history.t13",
+                unit=unit,
+                day_text=day_text(task.get("due_before")),
+                day_text2=day_text(task.get("due")),
+                late=late,
+            )
+        )
     return lines
 
 
 def _scored(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
-    eligible = "具备申请资格" if c.get("eligible") else "不具备申请资格"
+    eligible = word("application_history.t14") if c.get("eligible") else word("application_history.t15")
     lines = [
-        f"总分 {value_text(c.get('total'), None, '—')} 分，{eligible}；版本 {version_text(c.get('version'))}，"
-        f"按 {day_text(c.get('as_of'))} 计算",
-        "计分所用事实：" + _facts_text(catalogue, c.get("facts", {})),
+        word(
+            "application_history.t16",
+            value_text=value_text(c.get("total"), None, "—"),
+            eligible=eligible,
+            version_text=version_text(c.get("version")),
+            day_text=day_text(c.get("as_of")),
+        ),
+        word("application_history.t17") + _facts_text(catalogue, c.get("facts", {})),
     ]
-    return lines + ([f"取代积分记录 {c['supersedes']}"] if c.get("supersedes") else [])
+    return lines + ([word("application_history.t18", c=c["supersedes"])] if c.get("supersedes") else [])
 
 
 def _published(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
-    return [f"公示日期 {day_text(c.get('published_on'))}，异议期至 {day_text(c.get('objection_deadline'))}"]
+    return [
+        word(
+            "application_history.t19",
+            day_text=day_text(c.get("published_on")),
+            day_text2=day_text(c.get("objection_deadline")),
+        )
+    ]
 
 
 def _objected(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
     return [
-        f"提出日期 {day_text(c.get('filed_on'))}",
-        "有异议的事实（申请人主张）：" + _facts_text(catalogue, c.get("facts", {})),
-        *("复核任务：" + t for t in _tasks_text(catalogue, c.get("tasks", {}))),
+        word("application_history.t20", day_text=day_text(c.get("filed_on"))),
+        word("application_history.t21") + _facts_text(catalogue, c.get("facts", {})),
+        *(word("application_history.t22") + t for t in _tasks_text(catalogue, c.get("tasks", {}))),
     ]
 
 
 def _republished(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
-    return [f"复核结果公布日期 {day_text(c.get('published_on'))}，为最终结果"]
+    return [word("application_history.t23", day_text=day_text(c.get("published_on")))]
 
 
 def _voided(_catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:
-    lines = [f"{_name(VOID_REASON_NAMES, c.get('reason'))}，自 {day_text(c.get('date'))} 起积分作废"]
-    return lines + (["取消的任务：" + "、".join(c["cancelled_tasks"])] if c.get("cancelled_tasks") else [])
+    lines = [
+        word(
+            "application_history.t29", _name=_name(VOID_REASON_NAMES, c.get("reason")), day_text=day_text(c.get("date"))
+        )
+    ]
+    return lines + (
+        [word("application_history.t25") + "、".join(c["cancelled_tasks"])] if c.get("cancelled_tasks") else []
+    )
 
 
 _CHANGE_LINES: dict[str, Callable[[Catalogue, Changes, Sections], list[str]]] = {
@@ -217,7 +252,7 @@ def score_chain(catalogue: Catalogue, history: Mapping[str, Any]) -> list[dict[s
             rows.append({
                 "label": label(catalogue, name), "claimed": value_text(claimed.get(name), field, "—"),
                 "verified": value_text(facts.get(name), field, "—"), "outcome": outcome,
-                "outcome_name": OUTCOME_NAMES.get(outcome, "按申报（无需部门核查）"),
+                "outcome_name": OUTCOME_NAMES.get(outcome, word("application_history.t26")),
                 "department": (field.department if field else None) or "—",
             })  # fmt: skip
         derived = [

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 
+from admin.words import word
 from jifen import unit_of_work
 from jifen.access import audit, logins, users
 from jifen.access.users import User
@@ -62,7 +63,7 @@ def _load(session_id: str) -> ConsoleUser | None:
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录"
+    login_manager.login_message = word("auth.log_in_first")
     app.register_blueprint(bp)
 
 
@@ -130,20 +131,20 @@ def login() -> Any:
             logins.reserve(session, name, address, now)
     except logins.Throttled as exc:
         seconds = max(1, math.ceil(exc.wait))
-        flash(f"登录失败次数过多，请 {seconds} 秒后再试", "error")
+        flash(word("auth.throttled", seconds=seconds), "error")
         response = _login_page(429)
         response.headers["Retry-After"] = str(seconds)
         return response
     user = users.authenticate(session, name, password)
     with unit_of_work.current().write() as session:
         if user is None:
-            ref = name if users.valid_username(name) else "（无效用户名）"
+            ref = name if users.valid_username(name) else word("auth.invalid_name")
             audit.record(session, ref, "login_failed", "user", object_ref=ref)
         else:
             logins.succeeded(session, name, address, now)
             audit.record(session, name, "login", "user", object_id=user.id, object_ref=name)
     if user is None:
-        flash("用户名或密码错误", "error")
+        flash(word("auth.wrong_password"), "error")
         return _login_page(401)
     login_user(ConsoleUser(user))
     return redirect(_safe_next(request.form.get("next")))
@@ -155,5 +156,5 @@ def logout() -> Any:
         with unit_of_work.current().write() as session:
             users.end_sessions(session, current_user.user_id)
     logout_user()
-    flash("已退出登录", "info")
+    flash(word("auth.logged_out"), "info")
     return redirect(url_for("auth.login"))

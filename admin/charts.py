@@ -11,6 +11,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from admin.words import word
 from engine.canonical import plain_number
 
 BASE_COLOUR = "#3b6ea5"
@@ -36,12 +37,16 @@ def histogram_chart(bins: list[dict[str, Any]], width: int = 760, height: int = 
     peak = max(max(b["base"], b["version"]) for b in bins) or 1
     step = plot_w / len(bins)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="总分分布：基准版本与新版本" class="impact-chart">',
-        f'<rect x="{left}" y="6" width="12" height="12" fill="{BASE_COLOUR}" fill-opacity="0.55"/>'
-        f'<text x="{left + 16}" y="16" font-size="12">基准版本</text>'
-        f'<rect x="{left + 90}" y="6" width="12" height="12" fill="{VERSION_COLOUR}" fill-opacity="0.55"/>'
-        f'<text x="{left + 106}" y="16" font-size="12">新版本</text>',
+        word("charts.t1", width=width, height=height),
+        word(
+            "charts.t2",
+            left=left,
+            BASE_COLOUR=BASE_COLOUR,
+            value=left + 16,
+            value2=left + 90,
+            VERSION_COLOUR=VERSION_COLOUR,
+            value3=left + 106,
+        ),
     ]
     for k in range(5):  # horizontal grid and the count axis
         count = round(peak * k / 4)
@@ -55,17 +60,26 @@ def histogram_chart(bins: list[dict[str, Any]], width: int = 760, height: int = 
         x = left + i * step
         for key, colour in (("base", BASE_COLOUR), ("version", VERSION_COLOUR)):
             h = plot_h * b[key] / peak
-            name = "基准版本" if key == "base" else "新版本"
+            name = word("charts.t3") if key == "base" else word("charts.t4")
             parts.append(
-                f'<rect x="{x + 1:.1f}" y="{top + plot_h - h:.1f}" width="{max(step - 2, 1):.1f}" height="{h:.1f}" '
-                f'fill="{colour}" fill-opacity="0.55"><title>{escape(b["label"])} {name}：{b[key]} 人</title></rect>'
+                word(
+                    "charts.t5",
+                    value=x + 1,
+                    h=top + plot_h - h,
+                    max=max(step - 2, 1),
+                    h2=h,
+                    colour=colour,
+                    escape=escape(b["label"]),
+                    name=name,
+                    b=b[key],
+                )
             )
         if i % label_every == 0:
             parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" font-size="11">{b["from"]}</text>')
     parts.append(
-        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#888"/>'
-        f'<text x="{left + plot_w / 2:.0f}" y="{height - 6}" font-size="12" text-anchor="middle">总分（分）</text>'
-        "</svg>"
+        word(
+            "charts.t6", left=left, right=width - right, plot_h=top + plot_h, value=left + plot_w / 2, value2=height - 6
+        )
     )
     return Markup("".join(parts))
 
@@ -86,10 +100,9 @@ def change_bars(indicators: dict[str, dict[str, Any]], kinds: dict[str, str] | N
     half = (width - label_w - value_w) / 2 - 4
     peak = max(abs(c["sum"]) for _, c in rows) or Decimal(1)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="各指标项得分变化合计" class="impact-chart">',
+        word("charts.t7", width=width, height=height),
         f'<line x1="{mid:.1f}" x2="{mid:.1f}" y1="4" y2="{height - 24}" stroke="#888"/>',
-        f'<text x="{mid:.1f}" y="{height - 8}" font-size="11" text-anchor="middle">0（左：减少，右：增加）</text>',
+        word("charts.t8", mid=mid, value=height - 8),
     ]
     for i, (code, c) in enumerate(rows):
         y = 6 + i * row_h
@@ -101,9 +114,9 @@ def change_bars(indicators: dict[str, dict[str, Any]], kinds: dict[str, str] | N
         x = mid if total >= 0 else mid - size
         name = escape(f"{code} {c['name']}"[:14])
         detail = escape(
-            f"{code} {c['name']}：{c['changed']} 人得分变化，合计 {_signed(total)} 分"
-            + (f"，变化者人均 {_signed(c['mean'])} 分" if c["mean"] is not None else "")
-            + ("（减分项：正值为多扣分）" if deduct else "")
+            word("charts.t9", code=code, c=c["name"], c2=c["changed"], _signed=_signed(total))
+            + (word("charts.t10", _signed=_signed(c["mean"])) if c["mean"] is not None else "")
+            + (word("charts.t11") if deduct else "")
         )
         parts.append(f'<text x="0" y="{y + 14}" font-size="12">{name}</text>')
         if total:
@@ -112,8 +125,14 @@ def change_bars(indicators: dict[str, dict[str, Any]], kinds: dict[str, str] | N
                 f"<title>{detail}</title></rect>"
             )
         parts.append(
-            f'<text x="{width - value_w + 8}" y="{y + 14}" font-size="12">{escape(_signed(total))}'
-            f"（{c['changed']} 人）<title>{detail}</title></text>"
+            word(
+                "charts.t12",
+                value=width - value_w + 8,
+                value2=y + 14,
+                escape=escape(_signed(total)),
+                c=c["changed"],
+                detail=detail,
+            )
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from admin.words import names, word
 from engine.model import FactField
 
-TYPE_NAMES = {"bool": "是/否", "int": "整数", "number": "数字", "date": "日期", "enum": "选项", "string": "文字"}
+TYPE_NAMES = names("forms_type_names")
 
 
 def fact_inputs(
@@ -25,7 +26,7 @@ def fact_inputs(
         if f.type == "enum":
             options = enum_options(f)
         elif f.type == "bool":
-            options = [("true", "是"), ("false", "否")]
+            options = [("true", word("forms.yes")), ("false", word("forms.no"))]
         raw = values.get(f.name, "")
         inputs.append({
             "name": f.name, "label": f.label, "type": f.type, "type_name": TYPE_NAMES[f.type], "required": f.required,

@@ -92,7 +92,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         history = views.history(session, application_ref, year, day)
         view = history["application"]
         for task in view["tasks"]:
-            task["facts_text"] = "、".join(label(facts, n) for n in task["facts"]) or word("views_applications.t1")
+            task["facts_text"] = "、".join(label(facts, n) for n in task["facts"]) or word("views_applications.none")
             task["overdue_days"] = (day - task["due"]).days if task["overdue"] else 0
         return self.render(
             "admin/applications/detail.html",
@@ -123,17 +123,17 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         try:
             published_on = dt.date.fromisoformat(raw)
         except ValueError:
-            return self._detail(year, application_ref, [word("views_applications.t2")], raw)
+            return self._detail(year, application_ref, [word("views_applications.publish_date_missing")], raw)
         try:
             done = run(lambda ctx: applications.publish(ctx, application_ref, year, published_on))
         except CodedError as exc:
             message = problem_text(exc, problem_params(app, None))
             if "published_on" in exc.errors:
-                message = word("views_applications.t3", received_on=app.received_on, today=today())
+                message = word("views_applications.publish_date_range", received_on=app.received_on, today=today())
             return self._detail(year, application_ref, [message], raw)
         flash(
             word(
-                "views_applications.t4",
+                "views_applications.published",
                 application_ref=application_ref,
                 day_text=day_text(done.published_on),
                 day_text2=day_text(done.objection_deadline),

@@ -42,9 +42,9 @@ def _date(raw: str) -> dt.date | None:
 
 def _source_text(source: str | None) -> str:
     if source == workdays.PACKAGE:
-        return word("views_calendar.t1", PACKAGE=workdays.PACKAGE)
+        return word("views_calendar.state_council", PACKAGE=workdays.PACKAGE)
     if source is not None:
-        return word("views_calendar.t2")
+        return word("views_calendar.bureau_calendar")
     return ""
 
 
@@ -52,19 +52,19 @@ def _entry_errors(first: dt.date | None, last: dt.date | None, values: dict[str,
     """What is wrong with a calendar entry as typed, by field."""
     errors: dict[str, str] = {}
     if first is None:
-        errors["first"] = word("views_calendar.t3")
+        errors["first"] = word("views_calendar.first_missing")
     if last is None:
-        errors["last"] = word("views_calendar.t4")
+        errors["last"] = word("views_calendar.last_invalid")
     elif first is not None and last < first:
-        errors["last"] = word("views_calendar.t5")
+        errors["last"] = word("views_calendar.last_before_first")
     elif first is not None and (last - first).days > 366:
-        errors["last"] = word("views_calendar.t6")
+        errors["last"] = word("views_calendar.at_most_a_year")
     if values["kind"] not in workdays.KINDS:
-        errors["kind"] = word("views_calendar.t7")
+        errors["kind"] = word("views_calendar.choose_kind")
     if len(values["note"]) > NOTE_LENGTH:
-        errors["note"] = word("views_calendar.t8", NOTE_LENGTH=NOTE_LENGTH)
+        errors["note"] = word("views_calendar.note_too_long", NOTE_LENGTH=NOTE_LENGTH)
     elif control_problem(values["note"]):
-        errors["note"] = word("views_calendar.t9", control_problem=control_problem(values["note"]))
+        errors["note"] = word("views_calendar.note_problem", control_problem=control_problem(values["note"]))
     return errors
 
 
@@ -118,12 +118,12 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
                     added = workdays.add_entries(session, first, last, values["kind"], values["note"],
                                                  current_user.username)  # fmt: skip
             except ServiceError as exc:
-                errors["first"] = word("views_calendar.t10", _message=_message(exc))
+                errors["first"] = word("views_calendar.not_entered", _message=_message(exc))
             else:
-                span = f"{first}" if first == last else word("views_calendar.t11", first=first, last=last)
+                span = f"{first}" if first == last else word("views_calendar.span", first=first, last=last)
                 flash(
                     word(
-                        "views_calendar.t12",
+                        "views_calendar.entered",
                         len=len(added),
                         span=span,
                         CALENDAR_KIND_NAMES=CALENDAR_KIND_NAMES[values["kind"]],
@@ -138,13 +138,13 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
     def remove(self) -> Any:
         day = _date(request.form.get("day", ""))
         if day is None:
-            flash(word("views_calendar.t13"), "error")
+            flash(word("views_calendar.invalid_day"), "error")
             return redirect(url_for(".index"))
         try:
             with unit_of_work.current().write() as session:
                 workdays.remove_entries(session, day, None, current_user.username)
         except NotFound:
-            flash(word("views_calendar.t14", day=day), "error")
+            flash(word("views_calendar.no_entry", day=day), "error")
         else:
-            flash(word("views_calendar.t15", day_text=day_text(day)), "success")
+            flash(word("views_calendar.removed", day_text=day_text(day)), "success")
         return redirect(url_for(".index", year=day.year))

@@ -51,9 +51,9 @@ class CompareView(RoleMixin, BaseView):  # type: ignore[misc]
             if pair.a == pair.b:
                 ref = next((v.ref for v in versions if v.id == pair.a), None)
                 if ref is None:
-                    status, error = 404, word("views_compare.t1", a=pair.a)
+                    status, error = 404, word("views_compare.no_version", a=pair.a)
                 else:
-                    note = word("views_compare.t2", ref=ref)
+                    note = word("views_compare.same_version", ref=ref)
             else:
                 try:
                     result, rows = rulesets.compare(session, pair.a, pair.b)
@@ -92,7 +92,7 @@ def _version_id(name: str) -> int | None:
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_DIGITS:
         shown_raw = raw if len(raw) <= 20 else raw[:20] + "…"
-        raise BadChoice(word("views_compare.t3", upper=name.upper(), shown_raw=shown_raw))
+        raise BadChoice(word("views_compare.not_a_version", upper=name.upper(), shown_raw=shown_raw))
     return int(raw)
 
 
@@ -102,7 +102,7 @@ def _chosen(session: Session, versions: list[RulesetVersionRow]) -> Pair:
     if a is not None and b is not None:
         return Pair(a, b)
     if a is not None or b is not None:
-        return Pair(a, b, word("views_compare.t4"))
+        return Pair(a, b, word("views_compare.choose_both"))
     return _defaults(session, versions)
 
 
@@ -110,23 +110,27 @@ def _defaults(session: Session, versions: list[RulesetVersionRow]) -> Pair:
     """The version in force today (else the newest published one) against the newest draft (else the newest
     published version, when that is another one), with a sentence saying which these are."""
     if not versions:
-        return Pair(None, None, word("views_compare.t5"))
+        return Pair(None, None, word("views_compare.no_versions"))
     on = today()
     base = _in_force_today(session)
     published = [v for v in versions if v.status == "published"]
     if base is None and not published:
-        return Pair(None, None, word("views_compare.t6"))
-    said = word("views_compare.t7", isoformat=on.isoformat())
+        return Pair(None, None, word("views_compare.none_published"))
+    said = word("views_compare.in_force_today", isoformat=on.isoformat())
     if base is None:
-        base, said = published[0], word("views_compare.t8", isoformat=on.isoformat())
+        base, said = published[0], word("views_compare.none_in_force_today", isoformat=on.isoformat())
     same_ruleset = [v for v in versions if v.ruleset_id == base.ruleset_id]
     draft = next((v for v in same_ruleset if v.status == "draft"), None)
     if draft is not None:
-        return Pair(base.id, draft.id, word("views_compare.t9", said=said, ref=base.ref, ref2=draft.ref))
+        return Pair(
+            base.id, draft.id, word("views_compare.default_against_draft", said=said, ref=base.ref, ref2=draft.ref)
+        )
     newest = next(v for v in same_ruleset if v.status == "published")
     if newest.id != base.id:
-        return Pair(base.id, newest.id, word("views_compare.t10", said=said, ref=base.ref, ref2=newest.ref))
-    return Pair(base.id, None, word("views_compare.t11", said=said, ref=base.ref))  # fmt: skip
+        return Pair(
+            base.id, newest.id, word("views_compare.default_against_newest", said=said, ref=base.ref, ref2=newest.ref)
+        )
+    return Pair(base.id, None, word("views_compare.nothing_to_compare", said=said, ref=base.ref))  # fmt: skip
 
 
 def _in_force_today(session: Session) -> RulesetVersionRow | None:

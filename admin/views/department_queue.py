@@ -76,9 +76,9 @@ def _verified(tasks: list[VerificationTask], facts_of: Mapping[str, FactField], 
             if choice == "correct" and control_problem(raw):
                 errors.setdefault(name, []).append(control_problem(raw) or "")
             elif choice == "correct" and not raw.strip():
-                errors.setdefault(name, []).append(word("views_department_queue.t3"))
+                errors.setdefault(name, []).append(word("views_department_queue.corrected_needs_value"))
             elif choice not in CHOICES:
-                errors.setdefault(name, []).append(word("views_department_queue.t4"))
+                errors.setdefault(name, []).append(word("views_department_queue.choose_outcome"))
             verified[name] = {"confirm": claimed, "reject": None}.get(choice, form_value(facts_of.get(name), raw))
     return errors, verified
 
@@ -100,7 +100,7 @@ def _verify(app: Application, department: str | None, verified: dict[str, Any], 
                 general.append(f"{label(facts_of, name)}：{fact_problem(facts_of.get(name), None, False)}")
         return None
     except ServiceError as exc:
-        general.append(word("views_department_queue.t6", _message=_message(exc)))
+        general.append(word("views_department_queue.not_done", _message=_message(exc)))
         return None
     return done
 
@@ -118,7 +118,10 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
             facts = catalogue(session, app)
             task["received_on"] = app.received_on
             task["claims_text"] = [
-                (label(facts, n), value_text(v, facts.get(n)) if v is not None else word("views_department_queue.t1"))
+                (
+                    label(facts, n),
+                    value_text(v, facts.get(n)) if v is not None else word("views_department_queue.not_claimed"),
+                )
                 for n, v in task["claims"].items()
             ]
             task["overdue_days"] = (day - task["due"]).days if task["overdue"] else 0
@@ -140,7 +143,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         tasks = self._open_tasks(app, department)
         if not tasks:
             kind = KIND_NAMES[views.ROUND_NAMES[app.round]]
-            flash(word("views_department_queue.t2", application_ref=application_ref, KIND_NAMES=kind), "info")
+            flash(word("views_department_queue.round_done", application_ref=application_ref, KIND_NAMES=kind), "info")
             return redirect(url_for(".index"))
         facts_of = catalogue(get_session(), app)
         form = request.form if request.method == "POST" else {}
@@ -148,7 +151,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         general: list[str] = []
         note = form.get("note", "").strip()
         if control_problem(note):
-            general.append(word("views_department_queue.t5", control_problem=control_problem(note)))
+            general.append(word("views_department_queue.note_problem", control_problem=control_problem(note)))
         if request.method == "POST" and not errors and not general:
             done = _verify(app, department, verified, note, facts_of, errors, general)
             if done is not None:
@@ -166,9 +169,11 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         reason = request.form.get("reason", "").strip()
         extension_errors: list[str] = []
         if not reason:
-            extension_errors.append(word("views_department_queue.t7"))
+            extension_errors.append(word("views_department_queue.reason_missing"))
         elif control_problem(reason):
-            extension_errors.append(word("views_department_queue.t8", control_problem=control_problem(reason)))
+            extension_errors.append(
+                word("views_department_queue.reason_problem", control_problem=control_problem(reason))
+            )
         else:
             try:
                 extended = run(lambda ctx: applications.extend(ctx, application_ref, year, department or "", reason))
@@ -176,20 +181,20 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                 extension_errors.append(problem_text(exc, problem_params(app, department)))
             else:
                 dues = "、".join(day_text(t.due) for t in extended.tasks if t.round == extended.round and t.extended_on)
-                flash(word("views_department_queue.t9", application_ref=application_ref, dues=dues), "success")
+                flash(word("views_department_queue.extended", application_ref=application_ref, dues=dues), "success")
                 return redirect(url_for(".task", year=year, application_ref=application_ref))
         facts_of = catalogue(get_session(), app)
         return self._render_task(app, tasks, facts_of, {}, {}, [], extension_errors, reason)
 
     def _done_message(self, app: Application) -> str:
-        text = word("views_department_queue.t10", application_ref=app.application_ref)
+        text = word("views_department_queue.submitted", application_ref=app.application_ref)
         if app.state in ("scored", "published") and app.score_id:
             total = views.score_total(get_session(), app)
             points = value_text(total, None, "—") if total is not None else "—"
-            text += word("views_department_queue.t11", points=points, STATE_NAMES=STATE_NAMES[app.state])
+            text += word("views_department_queue.all_done_scored", points=points, STATE_NAMES=STATE_NAMES[app.state])
         else:
             pending = [t.department for t in app.tasks if t.round == app.round and t.status == "open"]
-            text += word("views_department_queue.t12", join="、".join(pending))
+            text += word("views_department_queue.still_pending", join="、".join(pending))
         return text
 
     def _render_task(
@@ -213,8 +218,8 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
                     options = list(zip(field.values, field.value_labels or field.values))
                 elif field is not None and field.type == "bool":
                     options = [
-                        ("true", word("views_department_queue.t13")),
-                        ("false", word("views_department_queue.t14")),
+                        ("true", word("views_department_queue.yes")),
+                        ("false", word("views_department_queue.no")),
                     ]
                 rows.append({
                     "name": name, "label": label(facts_of, name), "unit": task.department, "claimed": claimed,

@@ -40,10 +40,13 @@ from jifen.standard.drafts import DraftProblems, EditConflict, FactInUse, Part
 from jifen.standard.form_values import CLAUSE_ROWS, parse_facts
 from jifen.standard.stored import RulesetVersionRow
 
-OP_NAMES = {"==": word("views_drafts.t1"), "!=": word("views_drafts.t2"), "<": word("views_drafts.t3"), "<=": word("views_drafts.t4"), ">": word("views_drafts.t5"), ">=": word("views_drafts.t6"), "in": word("views_drafts.t7"),
-            "not_in": word("views_drafts.t8"), "exists": word("views_drafts.t9"), "not_exists": word("views_drafts.t10")}  # fmt: skip
-KIND_NAMES = {"add": word("views_drafts.t11"), "deduct": word("views_drafts.t12")}
-PART_NAMES = {**KIND_ZH, "table": word("views_drafts.t13")}  # kinds of parts in Chinese, from the message catalogue
+OP_NAMES = {"==": word("views_drafts.op_eq"), "!=": word("views_drafts.op_ne"), "<": word("views_drafts.op_lt"), "<=": word("views_drafts.op_le"), ">": word("views_drafts.op_gt"), ">=": word("views_drafts.op_ge"), "in": word("views_drafts.op_in"),
+            "not_in": word("views_drafts.op_not_in"), "exists": word("views_drafts.op_exists"), "not_exists": word("views_drafts.op_not_exists")}  # fmt: skip
+KIND_NAMES = {"add": word("views_drafts.kind_add"), "deduct": word("views_drafts.kind_deduct")}
+PART_NAMES = {
+    **KIND_ZH,
+    "table": word("views_drafts.indicator"),
+}  # kinds of parts in Chinese, from the message catalogue
 # the item's fields by their schema labels, and their help, for the item forms
 ITEM_LABELS = {f.key: f.label for f in ITEM.fields} | {f"{f.key}_help": f.help for f in ITEM.fields}
 
@@ -51,7 +54,7 @@ ITEM_LABELS = {f.key: f.label for f in ITEM.fields} | {f"{f.key}_help": f.help f
 def _draft(vid: int) -> RulesetVersionRow:
     row = version_or_404(vid)
     if row.status != "draft":
-        flash(word("views_drafts.t14", ref=row.ref, STATUS_NAMES=STATUS_NAMES[row.status]), "error")
+        flash(word("views_drafts.not_a_draft", ref=row.ref, STATUS_NAMES=STATUS_NAMES[row.status]), "error")
         abort(redirect(url_for("versions.detail", vid=vid)))
     return row
 
@@ -139,18 +142,18 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
         except EditConflict as exc:
             values["base"] = exc.token
             flash(
-                word("views_drafts.t15"),
+                word("views_drafts.changed_meanwhile"),
                 "error",
             )
             return self._page(form, row, doc, part, values, conflict=exc.current if exc.current is not None else {})
         except DraftProblems as exc:
             errors, general = on_inputs(exc.problems, exc.document, form.kind, exc.where, form.part.prefix)
-            flash(word("views_drafts.t16", len=len(exc.problems)), "error")
+            flash(word("views_drafts.problems", len=len(exc.problems)), "error")
             return self._page(form, row, doc, part, values, errors, general)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return self._page(form, row, doc, part, values)
-        flash(word("views_drafts.t17", what=what), "success")
+        flash(word("views_drafts.saved", what=what), "success")
         return redirect(done(after))
 
     def _remove(self, vid: int, part: Part, what: str, back: str, change: Callable[[dict[str, Any]], None] | None = None,
@@ -165,18 +168,21 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
                 drafts.edit(session, vid, current_user.username, what, part, request.form.get("base"), apply)
         except FactInUse as exc:
             users = "、".join(f"{PART_NAMES[kind]} {key}" for kind, key in exc.users)
-            flash(word("views_drafts.t18", name=exc.name, users=users), "error")
+            flash(word("views_drafts.fact_in_use", name=exc.name, users=users), "error")
             return redirect(back)
         except EditConflict:
-            flash(word("views_drafts.t19"), "error")
+            flash(word("views_drafts.changed_not_removed"), "error")
             return redirect(back)
         except DraftProblems as exc:
-            flash(word("views_drafts.t20") + "；".join(described(p, exc.document) for p in exc.problems), "error")
+            flash(
+                word("views_drafts.removal_breaks") + "；".join(described(p, exc.document) for p in exc.problems),
+                "error",
+            )
             return redirect(back)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return redirect(back)
-        flash(word("views_drafts.t21", what=what), "success")
+        flash(word("views_drafts.removed", what=what), "success")
         return redirect(url_for("versions.detail", vid=vid))
 
     # -- the version's information --------------------------------------------------------------------------
@@ -185,7 +191,11 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @requires("editor")
     def edit_meta(self, vid: int) -> Any:
         return self._edit(
-            vid, _meta_form(), drafts.META, word("views_drafts.t22"), lambda _: url_for("versions.detail", vid=vid)
+            vid,
+            _meta_form(),
+            drafts.META,
+            word("views_drafts.version_information"),
+            lambda _: url_for("versions.detail", vid=vid),
         )
 
     # -- categories and eligibility ---------------------------------------------------------------------------
@@ -207,7 +217,10 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @requires("editor")
     def delete_category(self, vid: int, code: str) -> Any:
         return self._remove(
-            vid, ("category", code), word("views_drafts.t23", code=code), url_for(".edit_category", vid=vid, code=code)
+            vid,
+            ("category", code),
+            word("views_drafts.remove_category", code=code),
+            url_for(".edit_category", vid=vid, code=code),
         )
 
     @expose("/<int:vid>/eligibility/<code>", methods=["GET", "POST"])
@@ -225,7 +238,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/eligibility/<code>/delete", methods=["POST"])
     @requires("editor")
     def delete_requirement(self, vid: int, code: str) -> Any:
-        return self._remove(vid, ("requirement", code), word("views_drafts.t24", code=code),
+        return self._remove(vid, ("requirement", code), word("views_drafts.remove_requirement", code=code),
                             url_for(".edit_requirement", vid=vid, code=code))  # fmt: skip
 
     # -- indicators and items ------------------------------------------------------------------------------
@@ -247,7 +260,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/indicators/<code>/delete", methods=["POST"])
     @requires("editor")
     def delete_indicator(self, vid: int, code: str) -> Any:
-        return self._remove(vid, ("indicator", code), word("views_drafts.t25", code=code),
+        return self._remove(vid, ("indicator", code), word("views_drafts.remove_indicator", code=code),
                             url_for(".edit_indicator", vid=vid, code=code))  # fmt: skip
 
     @expose("/<int:vid>/items/<code>", methods=["GET", "POST"])
@@ -269,7 +282,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @requires("editor")
     def delete_item(self, vid: int, code: str) -> Any:
         return self._remove(
-            vid, ("item", code), word("views_drafts.t26", code=code), url_for(".edit_item", vid=vid, code=code)
+            vid, ("item", code), word("views_drafts.remove_item", code=code), url_for(".edit_item", vid=vid, code=code)
         )
 
     def _indicator_of(self, vid: int, item_code: str) -> dict[str, Any]:
@@ -296,7 +309,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/facts/<field>/delete", methods=["POST"])
     @requires("editor")
     def delete_fact(self, vid: int, field: str) -> Any:
-        return self._remove(vid, ("fact", field), word("views_drafts.t27", field=field), url_for(".edit_fact", vid=vid, field=field),
+        return self._remove(vid, ("fact", field), word("views_drafts.remove_fact", field=field), url_for(".edit_fact", vid=vid, field=field),
                             lambda doc: drafts.remove_fact(doc, field))  # fmt: skip
 
     # -- test cases ------------------------------------------------------------------------------------------
@@ -337,23 +350,25 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             as_of = dt.date.fromisoformat(values["as_of"]) if values.get("as_of") else None
             result = compile_version(model).score(parse_facts(list(catalogue.values()), values), as_of=as_of)
         except (RulesetError, ValueError):
-            flash(word("views_drafts.t28"), "error")
+            flash(word("views_drafts.cannot_score"), "error")
             return self._page(form, row, doc, part, dict(request.form))
         except FactsError as exc:
             errors = {f"fact_{k}": v for k, v in exc.texts("zh").items()}
-            flash(word("views_drafts.t29"), "error")
+            flash(word("views_drafts.facts_invalid"), "error")
             return self._page(form, row, doc, part, dict(request.form), errors)
         values.update({"exp_eligible": "true" if result["eligible"] else "false", "exp_total": _plain(result["total"])})
         values.update({f"exp_cat_{c['code']}": _plain(c["points"]) for c in result["categories"]})
         values.update({f"exp_ind_{i['code']}": _plain(i["points"]) for i in result["indicators"]})
-        flash(word("views_drafts.t30"), "success")
+        flash(word("views_drafts.expectations_filled"), "success")
         return self._page(form, row, doc, part, values)
 
     @expose("/<int:vid>/cases/<int:pos>/delete", methods=["POST"])
     @requires("editor")
     def delete_case(self, vid: int, pos: int) -> Any:
         part = self._case_part(vid, pos)
-        return self._remove(vid, part, word("views_drafts.t31", part=part[1]), url_for("versions.cases", vid=vid))
+        return self._remove(
+            vid, part, word("views_drafts.remove_case", part=part[1]), url_for("versions.cases", vid=vid)
+        )
 
 
 # -- the forms' pages -------------------------------------------------------------------------------------------

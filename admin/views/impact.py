@@ -61,13 +61,13 @@ def _population(form: Any, kind: str | None, upload: FileStorage | None, errors:
     if kind == "stored":
         year = form.get("year", type=int)
         if year is None or not 2000 <= year <= 2100:
-            errors["year"] = word("views_impact.t3")
+            errors["year"] = word("views_impact.year_missing")
         return {"kind": "stored", "year": year}
     if kind == "file":
         if upload is None or not upload.filename:
-            errors["population"] = word("views_impact.t4")
+            errors["population"] = word("views_impact.file_missing")
         return {"kind": "file", "name": upload.filename if upload else ""}
-    errors["kind"] = word("views_impact.t5")
+    errors["kind"] = word("views_impact.choose_population")
     return {}
 
 
@@ -110,11 +110,11 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         try:
             on = dt.date.fromisoformat(form.get("date", ""))
         except ValueError:
-            errors["date"] = word("views_impact.t1")
+            errors["date"] = word("views_impact.date_invalid")
         try:
             cutoffs = _cutoffs(form.get("cutoffs", ""))
         except InvalidOperation:
-            errors["cutoffs"] = word("views_impact.t2")
+            errors["cutoffs"] = word("views_impact.cutoffs_invalid")
         kind = form.get("kind")
         upload = request.files.get("population")
         population = _population(form, kind, upload, errors)
@@ -123,7 +123,7 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             vid = form.get(key, type=int)
             try:
                 if vid is None:
-                    raise ServiceError(word("views_impact.t6"))
+                    raise ServiceError(word("views_impact.choose_version"))
                 # a draft that does not validate is refused here, with its problems in Chinese
                 chosen[f"{key}_ref"] = impact.load_version(session, vid).ref
                 chosen[key] = vid
@@ -158,6 +158,7 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             "admin/impact/job.html",
             job=job,
             report=report,
+            field_name=_field_names(job.request.get("version")) if report and report["errors"] else None,
             charts=charts,
             summary=summary_rows(report) if report else [],
             sides=SIDE_NAMES,
@@ -171,8 +172,24 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
     def workbook(self, job_id: str) -> Any:
         job = impact_jobs.load(jobs_root(), job_id)
         if job is None or job.workbook is None:
-            flash(word("views_impact.t7"), "error")
+            flash(word("views_impact.report_not_ready"), "error")
             return redirect(url_for(".job", job_id=job_id) if job else url_for(".index"))
         report = job.report() or {}
         name = f"impact-{report['version']['ref']}-vs-{report['base']['ref']}".replace("/", "-") + ".xlsx"
         return send_file(job.workbook, mimetype=MIMETYPE, as_attachment=True, download_name=name)
+
+
+def _field_names(vid: Any) -> Any:
+    """How an error names what it is about: a fact by its label, an entry that cannot be read as such."""
+    try:
+        catalogue = impact.load_version(get_session(), int(vid)).catalogue
+    except Exception:  # the version may have been deleted since: the paths as they are
+        catalogue = {}
+
+    def name(path: str) -> str:
+        if path == "input":
+            return word("views_impact.entry")
+        field = catalogue.get(path.removeprefix("facts."))
+        return field.label if field is not None and path.startswith("facts.") else path
+
+    return name

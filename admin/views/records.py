@@ -71,13 +71,13 @@ class ScoresView(_ReadOnly):
         "client_name",
         "supersedes_id",
     )
-    column_labels = {"created_at": word("views_records.t23"), "application_ref": word("views_records.t24"), "year": word("views_records.t25"), "total": word("views_records.t26"), "eligible": word("views_records.t27"),
-                     "content_hash": word("views_records.t28"), "client_name": word("views_records.t19"), "supersedes_id": word("views_records.t29"), "version_id": word("views_records.t30"),
-                     "id": word("views_records.t31"), "as_of": word("views_records.t32")}  # fmt: skip
+    column_labels = {"created_at": word("views_records.time"), "application_ref": word("views_records.application_ref"), "year": word("views_records.year"), "total": word("views_records.total"), "eligible": word("views_records.eligible"),
+                     "content_hash": word("views_records.content_hash"), "client_name": word("views_records.api_client"), "supersedes_id": word("views_records.supersedes"), "version_id": word("views_records.version"),
+                     "id": word("views_records.record_id"), "as_of": word("views_records.as_of")}  # fmt: skip
     column_searchable_list = ("application_ref",)
     column_filters = ("year", "version_id", "eligible", "client_name",
-                      filters.DateTimeGreaterFilter(ScoreRow.created_at, word("views_records.t33")),
-                      filters.DateTimeSmallerFilter(ScoreRow.created_at, word("views_records.t34")))  # fmt: skip
+                      filters.DateTimeGreaterFilter(ScoreRow.created_at, word("views_records.time_after")),
+                      filters.DateTimeSmallerFilter(ScoreRow.created_at, word("views_records.time_before")))  # fmt: skip
     column_default_sort = ("created_at", True)
     details_template = "admin/score_details.html"
     column_formatters = {"content_hash": lambda v, c, m, p: m.content_hash[:19] + "…", "created_at": _time}
@@ -93,9 +93,9 @@ class ScoresView(_ReadOnly):
         except ServiceError:
             abort(404)
         if verdict["reproduced"]:
-            flash(word("views_records.t35"), "success")
+            flash(word("views_records.verified"), "success")
         else:
-            flash(word("views_records.t36") + "；".join(verdict["differences"]), "error")
+            flash(word("views_records.not_verified") + "；".join(verdict["differences"]), "error")
         return redirect(url_for(".details_view", id=score_id))
 
     def render(self, template: str, **kwargs: Any) -> Any:
@@ -111,16 +111,16 @@ class AuditLogView(_ReadOnly):
     """Who changed what, when; before and after side by side."""
 
     column_list = ("at", "actor", "action", "object_type", "object_ref", "note")
-    column_labels = {"at": word("views_records.t23"), "actor": word("views_records.t37"), "action": word("views_records.t38"), "object_type": word("views_records.t39"), "object_ref": word("views_records.t40"), "note": word("views_records.t41"),
-                     "before": word("views_records.t42"), "after": word("views_records.t43"), "object_id": word("views_records.t44")}  # fmt: skip
+    column_labels = {"at": word("views_records.time"), "actor": word("views_records.actor"), "action": word("views_records.action"), "object_type": word("views_records.object_type"), "object_ref": word("views_records.object"), "note": word("views_records.note"),
+                     "before": word("views_records.before"), "after": word("views_records.after"), "object_id": word("views_records.object_id")}  # fmt: skip
     # by user, action (logins apart from changes), kind of object, version (its reference) and time
     column_filters = ("actor",
-                      filters.FilterEqual(AuditEntry.action, word("views_records.t38"), options=list(ACTION_NAMES.items())),
-                      filters.FilterNotEqual(AuditEntry.action, word("views_records.t38"), options=list(ACTION_NAMES.items())),
-                      filters.FilterEqual(AuditEntry.object_type, word("views_records.t39"), options=list(OBJECT_NAMES.items())),
+                      filters.FilterEqual(AuditEntry.action, word("views_records.action"), options=list(ACTION_NAMES.items())),
+                      filters.FilterNotEqual(AuditEntry.action, word("views_records.action"), options=list(ACTION_NAMES.items())),
+                      filters.FilterEqual(AuditEntry.object_type, word("views_records.object_type"), options=list(OBJECT_NAMES.items())),
                       "object_ref",
-                      filters.DateTimeGreaterFilter(AuditEntry.at, word("views_records.t33")),
-                      filters.DateTimeSmallerFilter(AuditEntry.at, word("views_records.t34")))  # fmt: skip
+                      filters.DateTimeGreaterFilter(AuditEntry.at, word("views_records.time_after")),
+                      filters.DateTimeSmallerFilter(AuditEntry.at, word("views_records.time_before")))  # fmt: skip
     column_searchable_list = ("object_ref", "actor")
     column_default_sort = ("at", True)
     details_template = "admin/audit_details.html"
@@ -149,7 +149,7 @@ def _fact_rows(score: ScoreRow, facts: Any) -> list[tuple[str, str, str]]:
     rows = []
     for name, value in facts.items() if isinstance(facts, dict) else []:
         field = catalogue.get(name)
-        shown = value_text(value, field) if value is not None else word("views_records.t51")
+        shown = value_text(value, field) if value is not None else word("views_records.not_given")
         rows.append((field.label if field else name, shown, json.dumps(value, ensure_ascii=False)))
     return rows
 
@@ -165,7 +165,7 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
                     users.create_user(session, request.form.get("username", "").strip(), request.form.get("role", ""),
                                       request.form.get("password", ""), actor=current_user.username,
                                       department=request.form.get("department") or None)  # fmt: skip
-                flash(word("views_records.t52"), "success")
+                flash(word("views_records.user_created"), "success")
                 return redirect(url_for(".index"))
             except ServiceError as exc:
                 flash(_message(exc), "error")
@@ -186,7 +186,7 @@ class UsersView(RoleMixin, BaseView):  # type: ignore[misc]
             if user is None:
                 abort(404)
             if user.username == current_user.username:
-                flash(word("views_records.t53"), "error")
+                flash(word("views_records.not_yourself"), "error")
                 return redirect(url_for(".index"))
             users.set_active(session, user, not user.active, actor=current_user.username)
         return redirect(url_for(".index"))
@@ -205,7 +205,7 @@ class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]
                     _client, key = api_clients.create_client(
                         session, request.form.get("name", "").strip(), scopes, current_user.username
                     )
-                flash(word("views_records.t54"), "success")
+                flash(word("views_records.client_created"), "success")
             except ServiceError as exc:
                 flash(_message(exc), "error")
         rows = api_clients.list_clients(get_session())
@@ -217,7 +217,7 @@ class ApiClientsView(RoleMixin, BaseView):  # type: ignore[misc]
         try:
             with unit_of_work.current().write() as session:
                 api_clients.revoke_client(session, name, current_user.username)
-            flash(word("views_records.t55", name=name), "success")
+            flash(word("views_records.client_revoked", name=name), "success")
         except ServiceError as exc:
             flash(_message(exc), "error")
         return redirect(url_for(".index"))

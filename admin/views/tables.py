@@ -63,7 +63,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         if request.method == "GET":
             return self._show(row, doc, part, current)
         if table.rows_sent(request.form) > table.MAX_ROWS:  # never save a table cut short
-            flash(word("views_tables.t2", MAX_ROWS=table.MAX_ROWS), "error")
+            flash(word("views_tables.too_many_rows", MAX_ROWS=table.MAX_ROWS), "error")
             return redirect(request.url)
         catalogue = {f.name: f for f in read_catalogue(doc)}
         sent = _sent(current, catalogue)
@@ -72,7 +72,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         token = drafts.token(doc, part) if part is not None else None
         merged = edits.submit(sent, doc, current, token, catalogue)
         if merged.conflicts:
-            flash(word("views_tables.t8", named=edits.conflict_names(merged.conflicts)), "error")
+            flash(word("views_tables.merged_conflict", named=edits.conflict_names(merged.conflicts)), "error")
             return self._page(row, doc, part, merged.header, merged.columns, merged.rows, conflict=merged.changes)
         return self._save(vid, row, doc, part, sent, merged)
 
@@ -81,7 +81,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         catalogue = {f.name: f for f in read_catalogue(doc)}
         items = [x for x in current.get("items") or [] if isinstance(x, dict)]
         if len(items) + table.BLANK_ROWS > table.MAX_ROWS:
-            flash(word("views_tables.t1", len=len(items), MAX_ROWS=table.MAX_ROWS), "error")
+            flash(word("views_tables.too_many_items", len=len(items), MAX_ROWS=table.MAX_ROWS), "error")
         columns = table.columns_of(items, catalogue)
         rows = table.rows_of(items, columns, catalogue)
         header = table.indicator_values(current)
@@ -95,20 +95,20 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         rows, columns = sent.rows, sent.columns
         if request.form.get("step") == "add_row" and len(rows) < table.MAX_ROWS:
             rows += table.blank_rows(len(rows), 1)
-            flash(word("views_tables.t3"), "info")
+            flash(word("views_tables.row_added"), "info")
         elif (
             request.form.get("step") == "add_column"
             and columns
             and columns[-1] not in text(request.form.get("columns")).split(",")
         ):
-            flash(word("views_tables.t4", label=catalogue[columns[-1]].label), "info")
+            flash(word("views_tables.column_added", label=catalogue[columns[-1]].label), "info")
         else:
-            flash(word("views_tables.t5"), "info")
+            flash(word("views_tables.nothing_to_add"), "info")
         return self._page(row, doc, part, sent.header, columns, rows)
 
     def _save(self, vid: int, row: Any, doc: dict[str, Any], part: Part | None, sent: edits.Submission,
               merged: edits.Submission) -> Any:  # fmt: skip
-        what = word("views_tables.t6", code=merged.indicator.get("code"))
+        what = word("views_tables.what", code=merged.indicator.get("code"))
         indicator = merged.indicator
 
         def apply(d: dict[str, Any]) -> Part | None:
@@ -124,17 +124,21 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
                 "base": exc.token, "loaded": json.dumps(exc.current, ensure_ascii=False) if exc.current is not None else ""
             }  # fmt: skip
             changes = edits.changes(fresh, edits.loaded_indicator(merged.header["loaded"]), exc.current)
-            flash(word("views_tables.t10"), "error")
+            flash(word("views_tables.changed_meanwhile"), "error")
             return self._page(row, fresh, part, header, merged.columns, sent.rows, conflict=changes)
         except DraftProblems as exc:
             errors, general = edits.on_cells(exc.problems, exc.document, exc.where, merged.built, merged.origins)
-            flash(word("views_tables.t11", len=len(exc.problems)), "error")
+            flash(word("views_tables.problems", len=len(exc.problems)), "error")
             return self._page(row, doc, part, merged.header, merged.columns, merged.rows, errors, general)
         except ServiceError as exc:
             flash(_message(exc), "error")
             return self._page(row, doc, part, merged.header, merged.columns, merged.rows)
-        note = word("views_tables.t9") + "；".join(f"{w} {v}" for w, v in merged.changes or []) if merged.merged else ""
-        flash(word("views_tables.t12", what=what, merged_note=note), "success")
+        note = (
+            word("views_tables.merged_kept") + "；".join(f"{w} {v}" for w, v in merged.changes or [])
+            if merged.merged
+            else ""
+        )
+        flash(word("views_tables.saved", what=what, merged_note=note), "success")
         return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
 
     def _page(self, row: Any, doc: dict[str, Any], part: Part | None, header: dict[str, Any], columns: list[str],

@@ -89,7 +89,7 @@ def _as_of(today: dt.date, errors: dict[str, list[str]]) -> dt.date:
     try:
         return dt.date.fromisoformat(request.form["as_of"])
     except ValueError:
-        errors["as_of"] = [word("views_tryit.t1")]
+        errors["as_of"] = [word("views_tryit.date_invalid")]
         return today
 
 
@@ -114,16 +114,19 @@ def _side_by_side(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not all("result" in a for a in answers):
         return []
     a, b = (answer["result"] for answer in answers)
-    out = [{"code": "total", "name": word("views_tryit.t2"), "a": a["total"], "b": b["total"], "total": True}]
+    out = [{"code": "total", "name": word("views_tryit.total"), "a": a["total"], "b": b["total"], "total": True}]
     for key in ("categories", "indicators"):
         points_b = {x["code"]: x for x in b[key]}
         seen = set()
         for x in a[key]:
             seen.add(x["code"])
             y = points_b.get(x["code"])
-            out.append({"code": x["code"], "name": x["name"], "a": x["points"], "b": y["points"] if y else None})
+            out.append({"code": x["code"], "name": x["name"], "a": x["points"], "b": y["points"] if y else None,
+                        "category": key == "categories"})  # fmt: skip
         out += [
-            {"code": y["code"], "name": y["name"], "a": None, "b": y["points"]} for y in b[key] if y["code"] not in seen
+            {"code": y["code"], "name": y["name"], "a": None, "b": y["points"], "category": key == "categories"}
+            for y in b[key]
+            if y["code"] not in seen
         ]
     for line in out:
         line["delta"] = line["b"] - line["a"] if line["a"] is not None and line["b"] is not None else None

@@ -30,15 +30,15 @@ from jifen.unit_of_work import get_session
 from jifen.workbook import MIMETYPE, CellProblem, is_workbook, read_workbook, version_workbook
 
 STATUS_NAMES = {
-    "draft": word("views_versions.t1"),
-    "published": word("views_versions.t2"),
-    "retired": word("views_versions.t3"),
+    "draft": word("views_versions.draft"),
+    "published": word("views_versions.published_status"),
+    "retired": word("views_versions.retired_status"),
 }
 
 
 # what a refusal from outside the catalogue (jifen/messages.py) says, by its kind
-_GENERIC = ((PermissionDenied, word("views_versions.t4")), (NotFound, word("views_versions.t5")),
-            (ImmutableVersion, word("views_versions.t6")), (Conflict, word("views_versions.t7")))  # fmt: skip
+_GENERIC = ((PermissionDenied, word("views_versions.not_permitted")), (NotFound, word("views_versions.not_found")),
+            (ImmutableVersion, word("views_versions.immutable")), (Conflict, word("views_versions.conflict")))  # fmt: skip
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -51,7 +51,7 @@ def _message(exc: Exception, doc: dict[str, Any] | None = None) -> str:
         text = str(exc).split("\n")[0]
         if _CJK.search(text):  # a service that words its refusals in Chinese itself
             return text
-        return next((zh for kind, zh in _GENERIC if isinstance(exc, kind)), word("views_versions.t8"))
+        return next((zh for kind, zh in _GENERIC if isinstance(exc, kind)), word("views_versions.not_done"))
     why = [described(w, doc) if isinstance(w, Problem) else w.text("zh") for w in getattr(exc, "why", [])]
     return said.text("zh") + ("：" + "；".join(why) if why else "")
 
@@ -60,9 +60,9 @@ def problem_text(p: Problem, doc: Any = None) -> str:
     """A problem of an imported file in Chinese: a workbook's at its cell (「本市基础分指标!F12」), a YAML file's at
     its place in ``doc``, the file's content as read."""
     if isinstance(p, CellProblem):
-        return word("views_versions.t9", value=p.path or word("views_versions.t42"), text=p.text("zh"))
+        return word("views_versions.at_cell", value=p.path or word("views_versions.file"), text=p.text("zh"))
     text = described(p, doc if isinstance(doc, dict) else None)
-    return text if p.path else word("views_versions.t10", text=text)
+    return text if p.path else word("views_versions.in_file", text=text)
 
 
 def _read_yaml(text: str) -> Any:
@@ -77,10 +77,10 @@ def range_text(fact: dict[str, Any]) -> str:
     """A catalogue field's range in words: 「1至5」, 「不小于0」, 「不大于100」."""
     low, high = fact.get("min"), fact.get("max")
     if low is not None and high is not None:
-        return word("views_versions.t11", low=low, high=high)
+        return word("views_versions.range", low=low, high=high)
     if low is not None:
-        return word("views_versions.t12", low=low)
-    return word("views_versions.t13", high=high) if high is not None else ""
+        return word("views_versions.at_least", low=low)
+    return word("views_versions.at_most", high=high) if high is not None else ""
 
 
 def lint_warnings(row: RulesetVersionRow) -> list[dict[str, str]]:
@@ -152,16 +152,16 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         row = version_or_404(vid)
         target = row.year if typed == "" else int(typed) if re.fullmatch(r"-?\d{1,9}", typed) else 0
         if not 2000 <= target <= 2100:
-            flash(word("views_versions.t14", value=request.form.get("year", "")[:10]), "error")
+            flash(word("views_versions.year_invalid", value=request.form.get("year", "")[:10]), "error")
             return redirect(url_for(".detail", vid=vid))
         published = rulesets.list_versions(get_session(), ruleset=row.ruleset.code, year=target, status="published")
         if published and request.form.get("confirmed") != "1":
             refs = "、".join(v.ref for v in published)
             return self.render(
-                "admin/versions/confirm.html", title=word("views_versions.t15", ref=row.ref, target=target), action=url_for(".clone", vid=vid),
-                lines=[word("views_versions.t16", target=target, refs=refs),
-                       word("views_versions.t17", target=target)],
-                timelines=[], hidden={"year": target}, note=None, button=word("views_versions.t18"), back=url_for(".detail", vid=vid),
+                "admin/versions/confirm.html", title=word("views_versions.clone_title", ref=row.ref, target=target), action=url_for(".clone", vid=vid),
+                lines=[word("views_versions.year_has_published", target=target, refs=refs),
+                       word("views_versions.clone_explained", target=target)],
+                timelines=[], hidden={"year": target}, note=None, button=word("views_versions.clone_button"), back=url_for(".detail", vid=vid),
             )  # fmt: skip
         try:
             with unit_of_work.current().write() as session:
@@ -170,7 +170,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         except ServiceError as exc:
             flash(_message(exc), "error")
             return redirect(url_for(".detail", vid=vid))
-        flash(word("views_versions.t19", ref=ref), "success")
+        flash(word("views_versions.draft_created", ref=ref), "success")
         return redirect(url_for(".detail", vid=new_id))
 
     @expose("/<int:vid>/validate")
@@ -178,9 +178,9 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         row = version_or_404(vid)
         _, problems = loaded(row)
         if problems:
-            flash(word("views_versions.t20", len=len(problems)) + "；".join(problems), "error")
+            flash(word("views_versions.problems_found", len=len(problems)) + "；".join(problems), "error")
         else:
-            flash(word("views_versions.t21", ref=row.ref), "success")
+            flash(word("views_versions.valid", ref=row.ref), "success")
         return redirect(url_for(".detail", vid=vid))
 
     @expose("/<int:vid>/cases")
@@ -277,7 +277,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         except ServiceError as exc:
             flash(_message(exc), "error")
             return redirect(url_for(".detail", vid=vid))
-        flash(word("views_versions.t37"), "success")
+        flash(word("views_versions.draft_deleted"), "success")
         return redirect(url_for(".index"))
 
     @expose("/<int:vid>/export")
@@ -311,7 +311,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
         if request.method == "POST":
             upload = request.files.get("file")
             if upload is None or not upload.filename:
-                problems.append(word("views_versions.t38"))
+                problems.append(word("views_versions.choose_file"))
             else:
                 try:
                     if is_workbook(upload.filename):  # a workbook comes back from circulation as a draft
@@ -320,7 +320,7 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
                             row, created = rulesets.import_draft(session, model, upload.filename, current_user.username)
                             vid, ref = row.id, row.ref
                         if created and ref != model.ref:
-                            flash(word("views_versions.t39", ref=model.ref, ref2=ref), "success")
+                            flash(word("views_versions.imported_as_new", ref=model.ref, ref2=ref), "success")
                             return redirect(url_for(".detail", vid=vid))
                     else:
                         text = upload.read().decode("utf-8")
@@ -330,15 +330,15 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
                             vid, ref = row.id, row.ref
                     flash(
                         word(
-                            "views_versions.t40",
-                            value=word("views_versions.t43") if created else word("views_versions.t44"),
+                            "views_versions.import_outcome",
+                            value=word("views_versions.imported") if created else word("views_versions.unchanged"),
                             ref=ref,
                         ),
                         "success",
                     )
                     return redirect(url_for(".detail", vid=vid))
                 except UnicodeDecodeError:
-                    problems.append(word("views_versions.t41"))
+                    problems.append(word("views_versions.not_utf8"))
                 except RulesetError as exc:
                     problems = [problem_text(p, content) for p in exc.problems]
                 except ServiceError as exc:

@@ -28,7 +28,7 @@ from jifen.applications.state import (
 from jifen.applications.verification import conclude_if_done
 from jifen.errors import CodedError
 from jifen.scoring import claims
-from jifen.store.models import Application, ScoreRow
+from jifen.store.models import Application, ScoreRow, VerificationTask
 
 
 def receive(
@@ -142,10 +142,10 @@ def _may_supplement(ctx: Context, app: Application, facts: Mapping[str, Any], da
 
 def _reopen(
     ctx: Context, app: Application, touched: set[str | None], planned: dict[str, dict[str, Any]], day: dt.date
-) -> list[Any]:
+) -> list[VerificationTask]:
     """Open again the verification tasks of the departments a supplement touched (or open new ones), due 15
     working days after it; close those left with nothing to verify. The tasks opened."""
-    existing: dict[str | None, Any] = {t.department: t for t in tasks_of(ctx, app, VERIFICATION)}
+    existing: dict[str | None, VerificationTask] = {t.department: t for t in tasks_of(ctx, app, VERIFICATION)}
     due = ctx.calendar.add_workdays(day, REVIEW_DAYS)
     reopened = []
     for unit in sorted(touched | (planned.keys() - existing.keys()), key=str):

@@ -216,7 +216,8 @@ def run(directory: Path) -> int:
             if stream is not None:
                 source = FileSource(stream, population.get("name") or "上传文件")
             else:
-                source = StoredSource(database.factory, int(population["year"]))
+                year = int(population["year"])  # the console's report names it in Chinese
+                source = StoredSource(database.factory, year, f"{year} 年已存储的积分（各申请的当前积分）")
             report = impact.analyse(
                 base,
                 version,

@@ -164,10 +164,10 @@ class StoredSource(Source):
 
     PAGE = 2000
 
-    def __init__(self, factory: sessionmaker[Session], year: int) -> None:
+    def __init__(self, factory: sessionmaker[Session], year: int, description: str = "") -> None:
         self._factory = factory
         self.year = year
-        self.description = f"stored scores of {year} (current)"
+        self.description = description or f"stored scores of {year} (current)"
         with factory() as session:
             self.total = session.scalar(select(func.count()).select_from(_current(year).subquery()))
 

@@ -47,6 +47,7 @@ def parse_ref(ref: str) -> tuple[str, int, int]:
 
 
 def query_versions() -> Select[tuple[RulesetVersionRow]]:
+    """The versions with their ruleset loaded, to be narrowed and ordered."""
     return select(RulesetVersionRow).join(Ruleset).options(selectinload(RulesetVersionRow.ruleset))
 
 

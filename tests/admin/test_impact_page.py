@@ -107,6 +107,8 @@ def test_a_run_on_the_stored_scores_of_a_year(console: Any, seeded: Any, db: Any
     assert job.state == "done", job.progress
     report = job.report()
     assert report is not None and report["applications"] == 3 and report["indicators"]["T7"]["changed"] == 3
+    page = console.get(f"/admin/impact/jobs/{job.id}").get_data(as_text=True)
+    assert "2026 年已存储的积分（各申请的当前积分）" in page and "stored scores" not in page
 
 
 def test_form_errors_in_chinese(console: Any) -> None:
@@ -162,3 +164,15 @@ def test_a_job_whose_process_vanished_has_failed(console: Any, seeded: Any) -> N
     console.login("editor")
     html = console.get(f"/admin/impact/jobs/{job_id}").get_data(as_text=True)
     assert "分析失败：后台进程意外退出" in html and 'http-equiv="refresh"' not in html
+
+
+def test_errors_name_facts_by_their_labels_and_an_unreadable_entry_as_such(console: Any, seeded: Any) -> None:
+    lines = [json.dumps({"application_ref": "G-1", "facts": {**BASE, "income_tax_paid": "很多"}}, ensure_ascii=False),
+             "{not json"]  # fmt: skip
+    console.login("editor")
+    job_id = start(console, population=(io.BytesIO(("\n".join(lines) + "\n").encode()), "坏.jsonl"))
+    assert wait_for(seeded, job_id).state == "done"
+    html = console.get(f"/admin/impact/jobs/{job_id}").get_data(as_text=True)
+    table = html[html.index('id="impact-errors"') :]
+    assert "上一年度在本市缴纳个人所得税（元）：" in table and "申请内容：" in table
+    assert "input：" not in table and "facts.income_tax_paid" not in table

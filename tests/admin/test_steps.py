@@ -108,6 +108,8 @@ def test_try_it_shows_two_versions_side_by_side(console: Any, db: Any) -> None:
     compare = page[page.index('id="tryit-compare"') :]
     row = compare[compare.index("T7 个人纳税") : compare.index("</tr>", compare.index("T7 个人纳税"))]
     assert ">2<" in row and ">4<" in row and "+2" in row
+    text = re.sub(r"<[^>]*>", " ", page)  # what the page shows: categories by their names, never their codes
+    assert "省级共性指标" in text and re.findall(r"(?<![\w-])(?:provincial|base|bonus|deduction)(?![\w-])", text) == []
 
 
 def test_a_reviewed_result_becomes_the_expectation(console: Any, db: Any) -> None:

@@ -44,6 +44,11 @@ ALLOWED = re.compile(
     r"[a-z_]+/\d{4}/\d+|\b[A-Z]{1,3}\d+(?:-\d+)*\b|sha256:[0-9a-f]*|[\w.-]+\.(?:yaml|yml|xlsx|csv|json)\b"
     r"|\b(?:YAML|Excel|JSON|API)\b"
 )
+# A code of the file's own in a clerk's page: a fact's or a check's name (invention_patents, exceeds_cap), a
+# category's code, a value as the program writes it (True, None, null).
+RAW_CODE = re.compile(
+    r"(?<![\w/.:-])(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+|True|False|None|null|provincial|base|bonus|deduction)(?![\w/.-])"
+)
 ENGLISH = re.compile(r"(?<![A-Za-z])[A-Za-z]{3,}(?:[\s,;:!?]+|\.\s+)[A-Za-z]{3,}(?![A-Za-z])")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TODAY = dt.date(2025, 10, 20)
@@ -55,6 +60,19 @@ _PHOTOGRAPHED: set[str] = set()  # the kinds of page already photographed by an 
 # window and if so which elements (outside any box that scrolls or clips them) stick out
 _INSPECT = """() => {
   const visible = (e) => e.tagName === 'TITLE' || e.checkVisibility();
+  // every text the page shows, a line per text node, but identifiers shown as such (<code>, <pre>: a fact's
+  // name where it is edited, a record as sent)
+  const shownText = () => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const lines = [];
+    while (walker.nextNode()) {
+      const parent = walker.currentNode.parentElement;
+      if (!parent || parent.closest('code, pre, script, style, textarea, svg') || !parent.checkVisibility()) continue;
+      const text = walker.currentNode.textContent.trim();
+      if (text) lines.push(text);
+    }
+    return lines.join('\\n');
+  };
   const messages = [...document.querySelectorAll(arguments_selector)].filter(visible)
     .map((e) => (e.tagName === 'TITLE' ? e.textContent : e.innerText).trim());
   const titles = [...document.querySelectorAll('title')].filter((t) => !t.closest('svg')).length;
@@ -74,13 +92,29 @@ _INSPECT = """() => {
   const markup = [...document.querySelectorAll('b')].some((b) => b.textContent === 'x');  // a typed <b>x</b>
   return {messages, titles, scrollWidth: document.documentElement.scrollWidth, width, offenders, markup,
           error: !!document.querySelector('#error-title'), nav: !!document.querySelector('nav.navbar'),
-          errorPage: document.querySelector('#error-title') ? document.body.innerText : ''};
+          errorPage: document.querySelector('#error-title') ? document.body.innerText : '',
+          body: shownText()};
 }""".replace("arguments_selector", repr(MESSAGES))
 
 
 def english(text: str) -> list[str]:
     """The runs of English words in ``text``, once the allowed tokens are taken out."""
     return ENGLISH.findall(ALLOWED.sub(" ", text))
+
+
+def raw_codes(text: str) -> list[str]:
+    """The file's own codes in ``text``, once the allowed tokens are taken out."""
+    return RAW_CODE.findall(ALLOWED.sub(" ", text))
+
+
+def test_raw_codes_are_found_and_words_spared() -> None:
+    assert raw_codes("事实 invention_patents 取值 True；类别 provincial 100 + base 150") == [
+        "invention_patents",
+        "True",
+        "provincial",
+        "base",
+    ]
+    assert raw_codes("已导入 tongxiang-2026.yaml，版本 tongxiang/2027/1，细则 T3-3，内容指纹 sha256:ab_cd") == []
 
 
 def test_english_finds_sentences_and_spares_the_allowed_tokens() -> None:
@@ -101,6 +135,7 @@ class Crawler:
         self.problems = problems
         self.role = ""
         self.statuses: list[int | None] = []
+        self.codes = True  # whether a code of the file's own is a problem (not where an editor edits the codes)
 
     def route(self, url: str) -> str:
         """The console's route for ``url``: the kind of page it is."""
@@ -139,6 +174,11 @@ class Crawler:
         for text in [*report["messages"], report["errorPage"]]:
             if runs := english(text):
                 found.append(f"English text {runs} in {text[:120]!r}")
+        for line in report["body"].splitlines():  # anywhere on the page: no English, no code of the file's own
+            if runs := english(line):
+                found.append(f"English text {runs} in {line[:120]!r}")
+            if self.codes and (codes := raw_codes(line)):
+                found.append(f"raw codes {codes} in {line[:120]!r}")
         if report["markup"]:
             found.append("the typed <b>x</b> became markup")
         if report["scrollWidth"] > report["width"]:
@@ -361,6 +401,7 @@ def test_hostile_values_in_every_draft_form(server: str, browser: Any, seeded: A
     visit.login("editor")
     problems: list[str] = []
     crawler = Crawler(visit, seeded, problems)
+    crawler.codes = False  # an editor's refusals name the codes that editor types (fact names, category codes)
     draft_page = f"{server}/admin/versions/{draft}"
     # one page of each of the draft's routes (one item of forty, one case of sixteen: the same form)
     within = (f"/admin/drafts/{draft}/", f"/admin/tables/{draft}/", f"/admin/versions/{draft}/cases")
