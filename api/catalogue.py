@@ -41,25 +41,30 @@ def enum_name(ruleset: str, field: str) -> str:
     return schema_name(ruleset).removeprefix("Facts") + "".join(part.title() for part in field.split("_"))
 
 
-def facts_schema(ruleset: str, versions: Sequence[RulesetVersion]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The JSON schema (OpenAPI 3.1) of ``facts`` under ``ruleset``'s published ``versions``, and the schemas of its
-    enum facts' values (by name)."""
-    ordered = sorted(versions, key=lambda v: (v.year, v.revision))
-    every_year = sorted({v.year for v in ordered})
+def _fields_by_name(ordered: list[RulesetVersion]) -> dict[str, list[tuple[int, FactField]]]:
+    """Each fact sent (not derived) with its field in each version (year, field; oldest first): in the order of the
+    latest version's catalogue, then any that it no longer has."""
     fields: dict[str, list[tuple[int, FactField]]] = {}
     for version in ordered:
         for field in version.facts:
             if field.derived is None:
                 fields.setdefault(field.name, []).append((version.year, field))
-    # fields in the order of the latest version's catalogue, then any that it no longer has
     order = [f.name for f in ordered[-1].facts if f.name in fields] + [
         n for n in fields if n not in ordered[-1].catalogue
     ]
+    return {name: fields[name] for name in order}
+
+
+def facts_schema(ruleset: str, versions: Sequence[RulesetVersion]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The JSON schema (OpenAPI 3.1) of ``facts`` under ``ruleset``'s published ``versions``, and the schemas of its
+    enum facts' values (by name)."""
+    ordered = sorted(versions, key=lambda v: (v.year, v.revision))
+    every_year = sorted({v.year for v in ordered})
+    fields = _fields_by_name(ordered)
     properties: dict[str, Any] = {}
     required = []
     options: dict[str, Any] = {}
-    for name in order:
-        held = fields[name]
+    for name, held in fields.items():
         prop = _property(held, every_year)
         if all(f.required for _y, f in held) and len(prop["x-years"]) == len(every_year):
             required.append(name)

@@ -114,11 +114,6 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
                500: "internal_error", 503: "database_unavailable"}  # fmt: skip
 
 
-def codes_for(status: int) -> list[str]:
-    """The codes answered with ``status``, in the order of ``PROBLEMS``."""
-    return [code for code, problem in PROBLEMS.items() if problem.status == status and code != "http_error"]
-
-
 class ApiError(Exception):
     """An error answered as it is: status, machine code, human message, field errors, extension members."""
 

@@ -196,19 +196,8 @@ def _error_responses(meta: dict[str, Any], scoped: bool, method: str) -> dict[in
     return dict(sorted(statuses.items()))
 
 
-def _operation(rule: Any, view: Any, meta: dict[str, Any], method: str) -> dict[str, Any]:
-    path, params = _path_params(rule.rule)
-    scope = getattr(view, "api_security", None)
-    operation: dict[str, Any] = {
-        "operationId": OPERATION_IDS.get(rule.endpoint) or _camel(rule.endpoint.rpartition(".")[2]),
-        "summary": meta["summary"],
-        "tags": [meta["tag"]],
-    }
-    notes = [meta["description"]] if meta["description"] else []
-    if scope:
-        notes.append(f"Needs the scope `{scope}`.")
-    if notes:
-        operation["description"] = " ".join(notes)
+def _parameters(params: list[dict[str, Any]], meta: dict[str, Any]) -> list[dict[str, Any]]:
+    """An operation's parameters: its path's, its request headers, If-None-Match when conditional, its query."""
     parameters = list(params)
     for name, header in meta["headers"].items():
         parameters.append({"in": "header", "name": name, **header})
@@ -219,10 +208,11 @@ def _operation(rule: Any, view: Any, meta: dict[str, Any], method: str) -> dict[
         })  # fmt: skip
     if meta["query"] is not None:
         parameters.append({"in": "query", "schema": meta["query"]})
-    if parameters:
-        operation["parameters"] = parameters
-    if meta["body"] is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
+    return parameters
+
+
+def _success_responses(rule: Any, meta: dict[str, Any]) -> dict[str, Any]:
+    """An operation's answers other than its errors, with their headers, bodies and links."""
     responses: dict[str, Any] = {}
     for status, (text, schema) in sorted(meta["responses"].items()):
         headers = {"X-Request-ID": _HEADER_REQUEST_ID, **_RESPONSE_HEADERS.get(status, {})}
@@ -239,6 +229,28 @@ def _operation(rule: Any, view: Any, meta: dict[str, Any], method: str) -> dict[
         }
     if rule.endpoint in LINKS:
         responses["201"]["links"] = LINKS[rule.endpoint]
+    return responses
+
+
+def _operation(rule: Any, view: Any, meta: dict[str, Any], method: str) -> dict[str, Any]:
+    path, params = _path_params(rule.rule)
+    scope = getattr(view, "api_security", None)
+    operation: dict[str, Any] = {
+        "operationId": OPERATION_IDS.get(rule.endpoint) or _camel(rule.endpoint.rpartition(".")[2]),
+        "summary": meta["summary"],
+        "tags": [meta["tag"]],
+    }
+    notes = [meta["description"]] if meta["description"] else []
+    if scope:
+        notes.append(f"Needs the scope `{scope}`.")
+    if notes:
+        operation["description"] = " ".join(notes)
+    parameters = _parameters(params, meta)
+    if parameters:
+        operation["parameters"] = parameters
+    if meta["body"] is not None:
+        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
+    responses = _success_responses(rule, meta)
     for status, codes in _error_responses(meta, bool(scope), method).items():
         text = STATUS_TEXT.get(status, "Refused")
         if codes:

@@ -129,21 +129,7 @@ def create_batch() -> Response:
         raise ApiError(413, "batch_too_large", f"{len(applications)} applications in one batch; at most {MAX_BATCH}")
     data = _batch_schema.load(body)
     uow = unit_of_work.current()
-    outcomes: list[dict[str, Any] | None] = []
-    pending: list[tuple[int, scores.Pending]] = []
-    for index, item in enumerate(data["applications"]):
-        ref = item.get("application_ref") if isinstance(item, dict) else None
-        ref = ref if isinstance(ref, str) else None
-        try:
-            scored = _score_item(item, data["dry_run"])
-        except Exception as exc:
-            outcomes.append(_refused(index, ref, exc))
-            continue
-        if isinstance(scored, scores.Pending):
-            pending.append((index, scored))
-            outcomes.append(None)  # filled in once stored
-        else:
-            outcomes.append(_outcome(index, ref, scored))
+    outcomes, pending = _score_items(data["applications"], data["dry_run"])
     if pending:
         for (index, item), stored in zip(pending, scores.store(uow, [p for _i, p in pending])):
             ref = item.request.application_ref
@@ -159,6 +145,28 @@ def create_batch() -> Response:
             "failed": sum("code" in o for o in results),
         }
     )
+
+
+def _score_items(
+    items: list[Any], dry_run: bool
+) -> tuple[list[dict[str, Any] | None], list[tuple[int, scores.Pending]]]:
+    """Each application's outcome (None for those still to be stored), and those to store, with their places."""
+    outcomes: list[dict[str, Any] | None] = []
+    pending: list[tuple[int, scores.Pending]] = []
+    for index, item in enumerate(items):
+        ref = item.get("application_ref") if isinstance(item, dict) else None
+        ref = ref if isinstance(ref, str) else None
+        try:
+            scored = _score_item(item, dry_run)
+        except Exception as exc:
+            outcomes.append(_refused(index, ref, exc))
+            continue
+        if isinstance(scored, scores.Pending):
+            pending.append((index, scored))
+            outcomes.append(None)  # filled in once stored
+        else:
+            outcomes.append(_outcome(index, ref, scored))
+    return outcomes, pending
 
 
 def _score_item(item: Any, dry_run: bool) -> scores.Scored | scores.Pending:

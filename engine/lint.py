@@ -212,18 +212,7 @@ class _Linter:
             for b in items[n + 1 :]:
                 if a.group is not None and a.group == b.group:
                     continue  # 本项不累加: only the highest counts, which is what a band table means
-                shared: dict[str, FieldSet] = {}
-                first: Box | None = None
-                for box_a in self.boxes[a.code]:
-                    for box_b in self.boxes[b.code]:
-                        common = box_a.keys() & box_b.keys()
-                        both = self.space.meet(box_a, box_b) if common else None
-                        if both is None:
-                            continue
-                        if first is None:
-                            first = both
-                        for name in common:
-                            shared[name] = shared[name] | both[name] if name in shared else both[name]
+                shared, first = self._shared(a, b)
                 if first is None:
                     continue
                 names = [n for n in _fields_of(engine_condition(a)) if n in shared]
@@ -232,6 +221,34 @@ class _Linter:
                 zh = {"indicator": self.zh.indicator(ind.code), "where": self.zh.ranges(names, shared)}
                 witness = self.witnesses.build(first)
                 yield Finding("overlap", ind.code, (a.code, b.code), tuple(names), params, witness, zh)
+
+    def _shared(self, a: Item, b: Item) -> tuple[dict[str, FieldSet], Box | None]:
+        """Where two items' conditions both hold, field by field, and the first such box (None: nowhere)."""
+        shared: dict[str, FieldSet] = {}
+        first: Box | None = None
+        for box_a in self.boxes[a.code]:
+            for box_b in self.boxes[b.code]:
+                common = box_a.keys() & box_b.keys()
+                both = self.space.meet(box_a, box_b) if common else None
+                if both is None:
+                    continue
+                if first is None:
+                    first = both
+                for name in common:
+                    shared[name] = shared[name] | both[name] if name in shared else both[name]
+        return shared, first
+
+    def _covered(self, bands: list[Item], name: str, integer: bool) -> Numbers:
+        """The values of a field that the bands' own conditions take."""
+        covered = Numbers([], integer)
+        for item in bands:
+            # a band's own condition: below its first full unit a per-unit band does not fire, but gives 0
+            for box in self._boxes(item.when) or []:
+                if name in box:
+                    values = box[name].values
+                    assert isinstance(values, Numbers)
+                    covered = covered | values
+        return covered
 
     def gaps(self, ind: Indicator) -> Iterator[Finding]:
         if any(item.code not in self.boxes for item in ind.items):
@@ -244,30 +261,25 @@ class _Linter:
             if len(bands) < 2:
                 continue
             assert isinstance(universe.values, Numbers)
-            covered = Numbers([], universe.values.integer)
-            for item in bands:
-                # a band's own condition: below its first full unit a per-unit band does not fire, but gives 0
-                for box in self._boxes(item.when) or []:
-                    if name in box:
-                        values = box[name].values
-                        assert isinstance(values, Numbers)
-                        covered = covered | values
-            uncovered = universe.values - covered
-            if uncovered.empty:
-                continue
-            value = uncovered.pick(None)
-            assert value is not None
-            must = {name: FieldSet(False, Numbers.point(value, uncovered.integer))}
-            everything = [box for item in ind.items for box in self.boxes[item.code]]
-            in_bands = [box for item in bands for box in self.boxes[item.code]]
-            witness = self.witnesses.build(must, everything) or self.witnesses.build(must, in_bands)
-            params = {"indicator": ind.code, "items": ", ".join(i.code for i in bands), "field": name,
-                      "values": self.space.describe(name, FieldSet(False, uncovered)),
-                      "range": self.space.describe(name, universe)}  # fmt: skip
-            zh = {"indicator": self.zh.indicator(ind.code), "items": "、".join(i.code for i in bands),
-                  "field": self.zh.label(name), "values": self.zh.values(name, FieldSet(False, uncovered)),
-                  "range": self.zh.values(name, universe)}  # fmt: skip
-            yield Finding("gap", ind.code, tuple(i.code for i in bands), (name,), params, witness, zh)
+            uncovered = universe.values - self._covered(bands, name, universe.values.integer)
+            if not uncovered.empty:
+                yield self._gap(ind, bands, name, uncovered)
+
+    def _gap(self, ind: Indicator, bands: list[Item], name: str, uncovered: Numbers) -> Finding:
+        universe = self.space.universe[name]
+        value = uncovered.pick(None)
+        assert value is not None
+        must = {name: FieldSet(False, Numbers.point(value, uncovered.integer))}
+        everything = [box for item in ind.items for box in self.boxes[item.code]]
+        in_bands = [box for item in bands for box in self.boxes[item.code]]
+        witness = self.witnesses.build(must, everything) or self.witnesses.build(must, in_bands)
+        params = {"indicator": ind.code, "items": ", ".join(i.code for i in bands), "field": name,
+                  "values": self.space.describe(name, FieldSet(False, uncovered)),
+                  "range": self.space.describe(name, universe)}  # fmt: skip
+        zh = {"indicator": self.zh.indicator(ind.code), "items": "、".join(i.code for i in bands),
+              "field": self.zh.label(name), "values": self.zh.values(name, FieldSet(False, uncovered)),
+              "range": self.zh.values(name, universe)}  # fmt: skip
+        return Finding("gap", ind.code, tuple(i.code for i in bands), (name,), params, witness, zh)
 
     def dead_branches(self, ind: Indicator) -> Iterator[Finding]:
         for item in ind.items:

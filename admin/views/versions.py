@@ -23,6 +23,7 @@ from engine.lint import lint
 from jifen import unit_of_work
 from jifen.access.users import get_user
 from jifen.errors import Conflict, ImmutableVersion, NotFound, PermissionDenied, ServiceError
+from jifen.messages import Message
 from jifen.standard import rulesets
 from jifen.standard.stored import RulesetVersionRow
 from jifen.unit_of_work import get_session
@@ -45,7 +46,7 @@ def _message(exc: Exception, doc: dict[str, Any] | None = None) -> str:
     """A service's refusal in Chinese, from the catalogues: its message and its reasons."""
     if isinstance(exc, RulesetError):
         return "；".join(described(p, doc) for p in exc.problems)
-    said = getattr(exc, "said", None)
+    said: Message | None = getattr(exc, "said", None)
     if said is None:
         text = str(exc).split("\n")[0]
         if _CJK.search(text):  # a service that words its refusals in Chinese itself

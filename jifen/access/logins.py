@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import ipaddress
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, case, delete, func, literal, null, or_, select, update
+from sqlalchemy import ColumnElement, Table, case, delete, func, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ ADDRESS_FREE_ATTEMPTS = 20  # failed logins from one client address (any names),
 MAX_WAIT = dt.timedelta(minutes=15)
 FORGET_AFTER = dt.timedelta(days=1)
 
-_TABLE = LoginAttempt.__table__
+_TABLE = cast(Table, LoginAttempt.__table__)  # a mapped class's table is typed as any FromClause
 
 
 class Throttled(Exception):

@@ -28,7 +28,7 @@ from jifen.applications.state import (
 from jifen.applications.verification import conclude_if_done
 from jifen.errors import CodedError
 from jifen.scoring import claims
-from jifen.store.models import Application, ScoreRow
+from jifen.store.models import Application, ScoreRow, VerificationTask
 
 
 def receive(
@@ -101,17 +101,14 @@ def _exists(application_ref: str, year: int) -> CodedError:
     return refused(409, "application_exists", f"application {application_ref} for {year} has been received already")
 
 
-def supplement(
-    ctx: Context, application_ref: str, year: int, facts: Mapping[str, Any], received_on: dt.date | None = None
-) -> Application:
-    """The applicant's one supplement before publication: its facts replace the claims (null withdraws one), and
-    the tasks of their departments are opened again, due 15 working days after the supplement."""
-    app = locked(ctx, application_ref, year)
+def _may_supplement(ctx: Context, app: Application, facts: Mapping[str, Any], day: dt.date) -> None:
+    """Refuse a supplement after publication, a second one, one dated wrongly, and one of facts no department
+    verifies."""
     if app.state not in ("verifying", "scored"):
         raise refused(
             409,
             "supplement_closed",
-            f"the result of {application_ref} was published on "
+            f"the result of {app.application_ref} was published on "
             f"{app.published_on}: materials can be supplemented only before publication; "
             "dispute the result with an objection instead",
         )
@@ -119,10 +116,9 @@ def supplement(
         raise refused(
             409,
             "supplement_used",
-            f"{application_ref} was supplemented on {app.supplemented_on}: "
+            f"{app.application_ref} was supplemented on {app.supplemented_on}: "
             "an applicant may supplement materials once (§四(一))",
         )
-    day = received_on or ctx.today
     not_after_today(ctx, "received_on", day)
     not_before("received_on", day, app.received_on, "the application's receipt")
     if not facts:
@@ -142,13 +138,14 @@ def supplement(
             "no department verifies these facts: they cannot be supplemented",
             {f"facts.{n}": ["no department verifies this fact: it cannot be supplemented"] for n in unverified},
         )
-    before = dict(app.claimed_facts)
-    merged = {**before, **facts}
-    merged = {name: value for name, value in merged.items() if value is not None}
-    version = check_claims(ctx.session, application_ref, year, merged, app.received_on)
-    touched = {version.catalogue[n].department for n in facts if n in version.catalogue}
-    planned = claims.plan(version, merged)
-    existing = {t.department: t for t in tasks_of(ctx, app, VERIFICATION)}
+
+
+def _reopen(
+    ctx: Context, app: Application, touched: set[str | None], planned: dict[str, dict[str, Any]], day: dt.date
+) -> list[VerificationTask]:
+    """Open again the verification tasks of the departments a supplement touched (or open new ones), due 15
+    working days after it; close those left with nothing to verify. The tasks opened."""
+    existing: dict[str | None, VerificationTask] = {t.department: t for t in tasks_of(ctx, app, VERIFICATION)}
     due = ctx.calendar.add_workdays(day, REVIEW_DAYS)
     reopened = []
     for unit in sorted(touched | (planned.keys() - existing.keys()), key=str):
@@ -166,6 +163,24 @@ def supplement(
             task.results = task.done_on = task.done_by = task.note = None
             task.status = "open"
         reopened.append(task)
+    return reopened
+
+
+def supplement(
+    ctx: Context, application_ref: str, year: int, facts: Mapping[str, Any], received_on: dt.date | None = None
+) -> Application:
+    """The applicant's one supplement before publication: its facts replace the claims (null withdraws one), and
+    the tasks of their departments are opened again, due 15 working days after the supplement."""
+    app = locked(ctx, application_ref, year)
+    day = received_on or ctx.today
+    _may_supplement(ctx, app, facts, day)
+    before = dict(app.claimed_facts)
+    merged = {**before, **facts}
+    merged = {name: value for name, value in merged.items() if value is not None}
+    version = check_claims(ctx.session, application_ref, year, merged, app.received_on)
+    touched = {version.catalogue[n].department for n in facts if n in version.catalogue}
+    planned = claims.plan(version, merged)
+    reopened = _reopen(ctx, app, touched, planned, day)
     app.claimed_facts, app.supplemented_on = merged, day
     state, app.state = app.state, "verifying"
     record(

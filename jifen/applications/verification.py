@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from engine.model import RulesetVersion
+from engine.model import FactField, RulesetVersion
 from jifen.applications.state import (
     EXTENSION_DAYS,
     RE_REVIEW,
@@ -61,34 +61,40 @@ def _department_tasks(ctx: Context, app: Application, department: str) -> list[V
     raise refused(409, "no_task", f"{app.application_ref} has no task for {department}")
 
 
-def verify(
-    ctx: Context, application_ref: str, year: int, department: str, facts: Mapping[str, Any], note: str = ""
-) -> Application:
-    """A department's verification of its facts: each with its verified value (null: not proven). When it was the
-    last open task, the application is scored from the verified facts and the score stored."""
-    department = _acting_department(ctx, department)
-    app = locked(ctx, application_ref, year)
-    tasks = _department_tasks(ctx, app, department)
-    version = version_of(ctx.session, app)
-    by_unit = {t.department: t for t in tasks}
+def _value_problem(field: FactField | None, value: Any, department: str, units: Collection[str]) -> str | None:
+    """What is wrong with a verified value (None: nothing), except a fact of another department."""
+    if field is None:
+        return "unknown field"
+    if field.derived is not None:
+        return f"is computed from {field.derived.source} and must not be sent"
+    if not field.department:
+        return "no department verifies this fact"
+    if field.department not in units:
+        return f"{department} has no open task for the facts of {field.department}"
+    if value is None and field.required:
+        return "a required fact cannot be 'not proven' (null): give the verified value"
+    return claims.check_value(field, value)
+
+
+def _other_department(field: FactField | None, department: str) -> str | None:
+    """The department that verifies a sent fact when it is not this one (None: this one's, or no one's)."""
+    if field is None or field.derived is not None or not field.department:
+        return None
+    return None if claims.serves(field.department, department) else field.department
+
+
+def _check_verification(version: RulesetVersion, tasks: list[Any], department: str, facts: Mapping[str, Any]) -> None:
+    """Refuse facts of another department (403), and unknown, computed, unexpected, invalid or missing ones (422)."""
+    units = {t.department for t in tasks}
     foreign: dict[str, list[str]] = {}
     invalid: dict[str, list[str]] = {}
     for name, value in facts.items():
         field = version.catalogue.get(name)
         path = f"facts.{name}"
-        if field is None:
-            invalid[path] = ["unknown field"]
-        elif field.derived is not None:
-            invalid[path] = [f"is computed from {field.derived.source} and must not be sent"]
-        elif not field.department:
-            invalid[path] = ["no department verifies this fact"]
-        elif not claims.serves(field.department, department):
-            foreign[path] = [f"verified by {field.department}, not by {department}"]
-        elif field.department not in by_unit:
-            invalid[path] = [f"{department} has no open task for the facts of {field.department}"]
-        elif value is None and field.required:
-            invalid[path] = ["a required fact cannot be 'not proven' (null): give the verified value"]
-        elif (problem := claims.check_value(field, value)) is not None:
+        if (other := _other_department(field, department)) is not None:
+            foreign[path] = [f"verified by {other}, not by {department}"]
+            continue
+        if (problem := _value_problem(field, value, department, units)) is not None:
             invalid[path] = [problem]
     if foreign:
         raise refused(403, "not_department_facts", f"{department} may verify only its own facts", foreign)
@@ -101,6 +107,18 @@ def verify(
                 ]
     if invalid:
         raise refused(422, "invalid_fields", "the verification has invalid fields", invalid)
+
+
+def verify(
+    ctx: Context, application_ref: str, year: int, department: str, facts: Mapping[str, Any], note: str = ""
+) -> Application:
+    """A department's verification of its facts: each with its verified value (null: not proven). When it was the
+    last open task, the application is scored from the verified facts and the score stored."""
+    department = _acting_department(ctx, department)
+    app = locked(ctx, application_ref, year)
+    tasks = _department_tasks(ctx, app, department)
+    version = version_of(ctx.session, app)
+    _check_verification(version, tasks, department, facts)
     results: dict[str, Any] = {}
     for task in tasks:
         task_claims = dict(task.claims)

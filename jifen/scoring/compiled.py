@@ -10,7 +10,7 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -95,7 +95,7 @@ def select_version(
         return VersionRef(*row)
     if year is None:
         raise Refused("no year given", ["give the scoring year (or pin a version)"])
-    key = (str(session.get_bind().url), ruleset, year)
+    key = (str(session.get_bind().engine.url), ruleset, year)
     published = published_cache.get(key)
     if published is None:
         query = query.where(
@@ -129,4 +129,5 @@ def compiled_for(session: Session, version: VersionRef | RulesetVersionRow) -> C
 
 def score(session: Session, version: VersionRef | RulesetVersionRow, facts: Any, as_of: dt.date) -> dict[str, Any]:
     """Score facts under a version (FactsError on bad facts)."""
-    return compiled_for(session, version).score(facts, as_of=as_of)
+    # a plain dict to the callers, who add what the store knows (the version's id)
+    return cast(dict[str, Any], compiled_for(session, version).score(facts, as_of=as_of))

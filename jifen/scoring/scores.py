@@ -11,10 +11,10 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -151,7 +151,7 @@ def score(uow: UnitOfWork, request: ScoreRequest, caller: Caller) -> Scored:
     return outcome
 
 
-_SCORES = ScoreRow.__table__
+_SCORES = cast(Table, ScoreRow.__table__)  # a mapped class's table is typed as any FromClause
 _INSERT = _SCORES.insert()
 # The current score of an application and year: the last place of its chain (复核 supersedes it).
 _HEAD = (
@@ -188,7 +188,7 @@ def _replayed(connection: Connection, request: ScoreRequest, client_id: int | No
     return Scored(_answer(stored._mapping, stored.result.encode("utf-8")), stored.id, replayed=True)
 
 
-def _answer(row: Mapping[str, Any], result_json: bytes) -> bytes:
+def _answer(row: Mapping[Any, Any], result_json: bytes) -> bytes:
     """The 201 body of a stored score: its storage fields in front of the result, serialized once."""
     head = {
         "id": row["id"],

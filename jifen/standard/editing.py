@@ -141,6 +141,14 @@ def _fields(cond: Any) -> Iterator[str]:
         yield cond["field"]
 
 
+def _item_uses(item: Any, name: str) -> bool:
+    """Whether an item's condition or per-unit points read fact ``name``."""
+    if not isinstance(item, dict):
+        return False
+    per_unit = item.get("per_unit")
+    return name in _fields(item.get("when")) or (isinstance(per_unit, dict) and per_unit.get("field") == name)
+
+
 def fact_users(doc: dict[str, Any], name: str) -> list[Part]:
     """Every part that uses fact ``name``: items (condition or points), requirements, derived facts, cases."""
     users: list[Part] = []
@@ -152,12 +160,7 @@ def fact_users(doc: dict[str, Any], name: str) -> list[Part]:
         if isinstance(req, dict) and name in _fields(req.get("when")):
             users.append(("requirement", str(req.get("code"))))
     for indicator in _list(doc, "indicators"):
-        for item in _list(indicator, "items"):
-            if not isinstance(item, dict):
-                continue
-            per_unit = item.get("per_unit")
-            if name in _fields(item.get("when")) or (isinstance(per_unit, dict) and per_unit.get("field") == name):
-                users.append(("item", str(item.get("code"))))
+        users += [("item", str(item.get("code"))) for item in _list(indicator, "items") if _item_uses(item, name)]
     for case in _list(doc, "cases"):
         facts = case.get("facts") if isinstance(case, dict) else None
         if isinstance(facts, dict) and name in facts:

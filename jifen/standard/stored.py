@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine import Problem, RulesetError, RulesetVersion, canonical_json, dump_yaml, parse_document
@@ -46,7 +46,8 @@ def parse_ref(ref: str) -> tuple[str, int, int]:
     return match["code"], int(match["year"]), int(match["revision"])
 
 
-def query_versions() -> Any:
+def query_versions() -> Select[tuple[RulesetVersionRow]]:
+    """The versions with their ruleset loaded, to be narrowed and ordered."""
     return select(RulesetVersionRow).join(Ruleset).options(selectinload(RulesetVersionRow.ruleset))
 
 

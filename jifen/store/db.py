@@ -107,7 +107,7 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
             connect = dbfaults.pg_connector(timeouts.connect, timeouts.statement, timeouts.lock)
             event.listen(engine, "do_connect", connect)
             # a pooled connection to a frozen server fails its ping after the connect timeout, not the statement one
-            engine.dialect.do_ping = dbfaults.ping_within(engine.dialect.do_ping, timeouts.connect)  # type: ignore[method-assign]
+            engine.dialect.do_ping = dbfaults.ping_within(engine.dialect.do_ping, timeouts.connect)  # type: ignore[method-assign,assignment]
     return engine
 
 

@@ -18,7 +18,6 @@ from jifen.store.db import make_engine
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
 
-READ = ("SELECT",)
 APPEND = ("SELECT", "INSERT")
 EDIT = ("SELECT", "INSERT", "UPDATE", "DELETE")
 

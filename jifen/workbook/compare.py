@@ -84,22 +84,24 @@ def marked_lines(row: ChangeRow) -> tuple[list[Runs], list[Runs]]:
     return before, after
 
 
+def _scalar(value: bool | str | Decimal | dt.date) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return str(plain_number(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 def shown(value: Any) -> str:
     """A before/after value of a comparison (``engine.diff``) as a reader sees it: 是/否, 、-lists, clauses."""
     if value is None:
         return "—"
     if isinstance(value, dict) and set(value) <= {"field", "op", "value"}:
         return " ".join(shown(value.get(k)) for k in ("field", "op", "value") if k in value)
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Decimal):
-        return str(plain_number(value))
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    if isinstance(value, bool | str | Decimal | dt.date):
+        return _scalar(value)
     if isinstance(value, dict):
         return "，".join(f"{_EXPECTED_NAMES.get(key, key)} {shown(item)}" for key, item in value.items()) or "（空）"
     if isinstance(value, list | tuple):

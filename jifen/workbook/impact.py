@@ -91,20 +91,10 @@ def summary_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def impact_workbook(report: dict[str, Any], translate: Callable[[str], str] = str) -> bytes:
-    """Five sheets: summary, distribution of totals (with a chart), changes per category and indicator, the
-    applications that cross each cutoff, and the errors; ``translate`` words the engine's messages."""
-    title = f"影响分析：{report['version']['ref']} 对比 {report['base']['ref']}"
-    line = f"评分日期 {report['date']}　申请人群 {report['population']}"
-    book = Workbook()
-    ws = first_sheet(book, "概要")
-    start_sheet(ws, [title, line, "每份申请分别按两个版本评分；不具备申请资格的按0分计。"], SUMMARY_COLUMNS)
-    for row, (label, value) in enumerate(summary_rows(report), start=FIRST_ROW):
-        write_row(ws, row, SUMMARY_COLUMNS, {"label": label, "value": value})
-
+def _histogram_sheet(book: Workbook, head: list[str], report: dict[str, Any]) -> None:
     hist = book.create_sheet("总分分布")
     start_sheet(
-        hist, [title, line, "每10分一段，含下限不含上限：[0,10) … [290,300)、[300,310)（即300分）。"], HISTOGRAM_COLUMNS
+        hist, [*head, "每10分一段，含下限不含上限：[0,10) … [290,300)、[300,310)（即300分）。"], HISTOGRAM_COLUMNS
     )
     last = FIRST_ROW - 1
     for last, h in enumerate(report["histogram"], start=FIRST_ROW):
@@ -119,9 +109,11 @@ def impact_workbook(report: dict[str, Any], translate: Callable[[str], str] = st
         chart.width, chart.height = 24, 10
         hist.add_chart(chart, "F4")
 
+
+def _changes_sheet(book: Workbook, head: list[str], report: dict[str, Any]) -> None:
     changes = book.create_sheet("指标变化")
     start_sheet(
-        changes, [title, line, "得分变化人数、变化合计；人均变化按得分变化者与全部已评分申请分别计算。"], CHANGE_COLUMNS
+        changes, [*head, "得分变化人数、变化合计；人均变化按得分变化者与全部已评分申请分别计算。"], CHANGE_COLUMNS
     )
     row = FIRST_ROW
     for kind, key in (("类别", "categories"), ("指标项", "indicators")):
@@ -132,9 +124,11 @@ def impact_workbook(report: dict[str, Any], translate: Callable[[str], str] = st
                     cell.fill = CHANGED_FILL
             row += 1
 
+
+def _crossings_sheet(book: Workbook, head: list[str], report: dict[str, Any]) -> None:
     crossings = book.create_sheet("跨越分数线")
     counts = "；".join(f"{k}分：升至线上 {c['up']} 人，降至线下 {c['down']} 人" for k, c in report["cutoffs"].items())
-    start_sheet(crossings, [title, line, counts or "未设分数线。"], CROSSING_COLUMNS)
+    start_sheet(crossings, [*head, counts or "未设分数线。"], CROSSING_COLUMNS)
     row = FIRST_ROW
     for c in report["cutoffs"].values():
         for x in c["crossings"]:
@@ -159,8 +153,10 @@ def impact_workbook(report: dict[str, Any], translate: Callable[[str], str] = st
             row += 1
     crossings.auto_filter.ref = f"A4:H{max(row - 1, 4)}"
 
+
+def _errors_sheet(book: Workbook, head: list[str], report: dict[str, Any], translate: Callable[[str], str]) -> None:
     errors = book.create_sheet("错误")
-    start_sheet(errors, [title, line, f"{len(report['errors'])} 份申请未能评分，未计入任何统计。"], ERROR_COLUMNS)
+    start_sheet(errors, [*head, f"{len(report['errors'])} 份申请未能评分，未计入任何统计。"], ERROR_COLUMNS)
     row = FIRST_ROW
     for e in report["errors"]:
         for side, fields in (e.get("reasons_zh") or e["reasons"]).items():
@@ -178,6 +174,22 @@ def impact_workbook(report: dict[str, Any], translate: Callable[[str], str] = st
                     },
                 )
                 row += 1
+
+
+def impact_workbook(report: dict[str, Any], translate: Callable[[str], str] = str) -> bytes:
+    """Five sheets: summary, distribution of totals (with a chart), changes per category and indicator, the
+    applications that cross each cutoff, and the errors; ``translate`` words the engine's messages."""
+    title = f"影响分析：{report['version']['ref']} 对比 {report['base']['ref']}"
+    line = f"评分日期 {report['date']}　申请人群 {report['population']}"
+    book = Workbook()
+    ws = first_sheet(book, "概要")
+    start_sheet(ws, [title, line, "每份申请分别按两个版本评分；不具备申请资格的按0分计。"], SUMMARY_COLUMNS)
+    for row, (label, value) in enumerate(summary_rows(report), start=FIRST_ROW):
+        write_row(ws, row, SUMMARY_COLUMNS, {"label": label, "value": value})
+    _histogram_sheet(book, [title, line], report)
+    _changes_sheet(book, [title, line], report)
+    _crossings_sheet(book, [title, line], report)
+    _errors_sheet(book, [title, line], report, translate)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -370,12 +370,12 @@ def test_an_error_echoing_a_lone_surrogate_is_still_json(
     app: Any, client: Any, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jifen.errors import NotFound
-    from jifen.scoring import scores
+    from jifen.scoring import records
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise NotFound("no stored score \ud800")
 
-    monkeypatch.setattr(scores, "get", refuse)
+    monkeypatch.setattr(records, "get", refuse)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     body = check(client.get(f"{URL}/00000000-0000-0000-0000-000000000000", headers=headers), 404, "not_found")
     assert body["message"] == "no stored score \\ud800"
