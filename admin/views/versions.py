@@ -53,7 +53,7 @@ def _message(exc: Exception, doc: dict[str, Any] | None = None) -> str:
             return text
         return next((zh for kind, zh in _GENERIC if isinstance(exc, kind)), word("views_versions.not_done"))
     why = [described(w, doc) if isinstance(w, Problem) else w.text("zh") for w in getattr(exc, "why", [])]
-    return said.text("zh") + ("：" + "；".join(why) if why else "")
+    return str(said.text("zh")) + ("：" + "；".join(why) if why else "")
 
 
 def problem_text(p: Problem, doc: Any = None) -> str:

@@ -80,6 +80,11 @@ def _versions(url: str) -> dict[str, dict[str, Any]]:
     return {f"{y}/{r}": {"status": s, "hash": h, "document": d} for y, r, s, h, d in found}
 
 
+# The snapshot was taken before the 2026 sample listed the proof materials of its items (and said so in its
+# description): its 2026/1 is the file as it was then.
+_AT_SNAPSHOT = {"2026/1": "sha256:fb4ac99b2bfb2871ee4dfceab41f4e67f20698c0745e77e466205910f0d7be3e"}
+
+
 def test_every_hash_is_kept_and_the_content_tables_go(at_0007: str) -> None:
     before = _load(at_0007)
     upgrade(at_0007, "0008")
@@ -95,7 +100,7 @@ def test_every_hash_is_kept_and_the_content_tables_go(at_0007: str) -> None:
         assert model.content_hash == version["hash"]
         assert "sha256:" + hashlib.sha256(version["document"].encode()).hexdigest() == version["hash"]
         if ref in files:
-            assert version["hash"] == files[ref]
+            assert version["hash"] == _AT_SNAPSHOT.get(ref, files[ref])
     invalid = json.loads(after["2025/2"]["document"])
     assert invalid["indicators"][0]["items"][0]["when"]["field"] == "agee"
     engine = make_engine(at_0007)
