@@ -1,19 +1,16 @@
 """Editing a draft in the console: one form per part of the version's document.
 
-Every form works the same way (``_Form``): it shows the part as it is in the document, turns what was typed into
-the part's new JSON, and asks ``drafts.edit`` to put it in and run the loader. The loader's problems come back on
-the inputs they concern; what was typed stays in the form. A form remembers the part's token, so that a save is
-refused only when someone else changed the same part meanwhile, and the refusal shows what they saved.
+Every form works the same way (``draft_forms.DraftForm``): it shows the part as it is in the document, turns what
+was typed into the part's new JSON, and asks ``drafts.edit`` to put it in and run the loader. The loader's problems
+come back on the inputs they concern; what was typed stays in the form. A form remembers the part's token, so that
+a save is refused only when someone else changed the same part meanwhile, and the refusal shows what they saved.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
@@ -22,33 +19,20 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from admin.auth import RoleMixin, requires
-from admin.forms import TYPE_NAMES, fact_inputs
-from admin.problems import WORDS, described, on_inputs
+from admin.forms import TYPE_NAMES
+from admin.problems import described, on_inputs
+from admin.views import draft_forms as pages
 from admin.views.versions import STATUS_NAMES, _message, version_or_404
 from admin.words import word
 from engine import FactsError, RulesetError, compile_version
-from engine.canonical import plain_number
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
-from engine.schema import ITEM
 from jifen import unit_of_work
 from jifen.errors import ServiceError
-from jifen.messages import KIND_ZH
 from jifen.standard import drafts, rulesets
-from jifen.standard import part_forms as forms
 from jifen.standard.drafts import DraftProblems, EditConflict, FactInUse, Part
 from jifen.standard.form_values import CLAUSE_ROWS, parse_facts
 from jifen.standard.stored import RulesetVersionRow
-
-OP_NAMES = {"==": word("views_drafts.op_eq"), "!=": word("views_drafts.op_ne"), "<": word("views_drafts.op_lt"), "<=": word("views_drafts.op_le"), ">": word("views_drafts.op_gt"), ">=": word("views_drafts.op_ge"), "in": word("views_drafts.op_in"),
-            "not_in": word("views_drafts.op_not_in"), "exists": word("views_drafts.op_exists"), "not_exists": word("views_drafts.op_not_exists")}  # fmt: skip
-KIND_NAMES = {"add": word("views_drafts.kind_add"), "deduct": word("views_drafts.kind_deduct")}
-PART_NAMES = {
-    **KIND_ZH,
-    "table": word("views_drafts.indicator"),
-}  # kinds of parts in Chinese, from the message catalogue
-# the item's fields by their schema labels, and their help, for the item forms
-ITEM_LABELS = {f.key: f.label for f in ITEM.fields} | {f"{f.key}_help": f.help for f in ITEM.fields}
 
 
 def _draft(vid: int) -> RulesetVersionRow:
@@ -63,35 +47,6 @@ def _catalogue(doc: dict[str, Any]) -> list[FactField]:
     return list(read_catalogue(doc))
 
 
-def _shown(obj: Any) -> list[tuple[str, str]]:
-    """A part as (what, value) lines, for showing what someone else saved."""
-    if not isinstance(obj, dict):
-        return []
-    lines = []
-    for key, value in obj.items():
-        if key == "items":
-            continue
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-        lines.append((WORDS.get(str(key), str(key)), shown))
-    return lines
-
-
-Catalogue = Mapping[str, FactField]
-
-
-@dataclass
-class _Form:
-    """One form of a part: the service's reading of it (``part``), its page and what else the page needs."""
-
-    part: forms.PartForm
-    template: str
-    context: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def kind(self) -> str:
-        return self.part.kind
-
-
 class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     """The draft editor's pages, under /admin/drafts/<id>/…; reached from the version's page, not the menu."""
 
@@ -102,17 +57,17 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     def index(self) -> Any:
         return redirect(url_for("versions.index", status="draft"))
 
-    def _page(self, form: _Form, row: RulesetVersionRow, doc: dict[str, Any], part: Part | None, values: dict[str, Any],
+    def _page(self, form: pages.DraftForm, row: RulesetVersionRow, doc: dict[str, Any], part: Part | None, values: dict[str, Any],
               errors: dict[str, list[str]] | None = None, general: list[str] | None = None, conflict: Any = None) -> Any:  # fmt: skip
         catalogue = _catalogue(doc)
         return self.render(
             form.template, row=row, doc=doc, part=part, values=values, errors=errors or {}, general=general or [],
-            conflict=_shown(conflict) if conflict is not None else None, fields=catalogue,
-            numeric=[f for f in catalogue if f.type in NUMERIC_TYPES], ops=OP_NAMES, rows=range(CLAUSE_ROWS),
-            types=TYPE_NAMES, kinds=KIND_NAMES, labels=ITEM_LABELS, **form.context,
+            conflict=pages.shown(conflict) if conflict is not None else None, fields=catalogue,
+            numeric=[f for f in catalogue if f.type in NUMERIC_TYPES], ops=pages.OP_NAMES, rows=range(CLAUSE_ROWS),
+            types=TYPE_NAMES, kinds=pages.KIND_NAMES, labels=pages.ITEM_LABELS, **form.context,
         )  # fmt: skip
 
-    def _edit(self, vid: int, form: _Form, part: Part | None, what: str, done: Callable[[Part | None], str],
+    def _edit(self, vid: int, form: pages.DraftForm, part: Part | None, what: str, done: Callable[[Part | None], str],
               indicator: str | None = None) -> Any:  # fmt: skip
         """GET: the form for ``part`` (None: a new one); POST: save it, or show the form again with its problems."""
         row = _draft(vid)
@@ -128,7 +83,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
         values = dict(request.form)
         obj = form.part.build(values, copy.deepcopy(current), catalogue)
         name = obj.get("name" if form.kind in ("fact", "case") else "code")
-        what = what or f"{PART_NAMES[form.kind]} {name}"
+        what = what or f"{pages.PART_NAMES[form.kind]} {name}"
 
         def apply(d: dict[str, Any]) -> Part | None:
             if part is None:
@@ -167,7 +122,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             with unit_of_work.current().write() as session:
                 drafts.edit(session, vid, current_user.username, what, part, request.form.get("base"), apply)
         except FactInUse as exc:
-            users = "、".join(f"{PART_NAMES[kind]} {key}" for kind, key in exc.users)
+            users = "、".join(f"{pages.PART_NAMES[kind]} {key}" for kind, key in exc.users)
             flash(word("views_drafts.fact_in_use", name=exc.name, users=users), "error")
             return redirect(back)
         except EditConflict:
@@ -192,7 +147,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     def edit_meta(self, vid: int) -> Any:
         return self._edit(
             vid,
-            _meta_form(),
+            pages.meta_form(),
             drafts.META,
             word("views_drafts.version_information"),
             lambda _: url_for("versions.detail", vid=vid),
@@ -203,14 +158,14 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/categories/<code>", methods=["GET", "POST"])
     @requires("editor")
     def edit_category(self, vid: int, code: str) -> Any:
-        return self._edit(vid, _category_form(), ("category", code), "",
+        return self._edit(vid, pages.category_form(), ("category", code), "",
                           lambda _: url_for("versions.detail", vid=vid) + "#categories")  # fmt: skip
 
     @expose("/<int:vid>/new/category", methods=["GET", "POST"])
     @requires("editor")
     def new_category(self, vid: int) -> Any:
         return self._edit(
-            vid, _category_form(), None, "", lambda _: url_for("versions.detail", vid=vid) + "#categories"
+            vid, pages.category_form(), None, "", lambda _: url_for("versions.detail", vid=vid) + "#categories"
         )
 
     @expose("/<int:vid>/categories/<code>/delete", methods=["POST"])
@@ -226,13 +181,13 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/eligibility/<code>", methods=["GET", "POST"])
     @requires("editor")
     def edit_requirement(self, vid: int, code: str) -> Any:
-        return self._edit(vid, _requirement_form(), ("requirement", code), "",
+        return self._edit(vid, pages.requirement_form(), ("requirement", code), "",
                           lambda _: url_for("versions.detail", vid=vid) + "#eligibility")  # fmt: skip
 
     @expose("/<int:vid>/new/requirement", methods=["GET", "POST"])
     @requires("editor")
     def new_requirement(self, vid: int) -> Any:
-        return self._edit(vid, _requirement_form(), None, "",
+        return self._edit(vid, pages.requirement_form(), None, "",
                           lambda _: url_for("versions.detail", vid=vid) + "#eligibility")  # fmt: skip
 
     @expose("/<int:vid>/eligibility/<code>/delete", methods=["POST"])
@@ -246,13 +201,13 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/indicators/<code>", methods=["GET", "POST"])
     @requires("editor")
     def edit_indicator(self, vid: int, code: str) -> Any:
-        return self._edit(vid, _indicator_form(), ("indicator", code), "",
+        return self._edit(vid, pages.indicator_form(), ("indicator", code), "",
                           lambda p: url_for("versions.detail", vid=vid) + f"#indicator-{p[1] if p else ''}")  # fmt: skip
 
     @expose("/<int:vid>/new/indicator", methods=["GET", "POST"])
     @requires("editor")
     def new_indicator(self, vid: int) -> Any:
-        form = _indicator_form(new=True)
+        form = pages.indicator_form(new=True)
         return self._edit(
             vid, form, None, "", lambda p: url_for("versions.detail", vid=vid) + f"#indicator-{p[1] if p else ''}"
         )
@@ -266,7 +221,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/<int:vid>/items/<code>", methods=["GET", "POST"])
     @requires("editor")
     def edit_item(self, vid: int, code: str) -> Any:
-        return self._edit(vid, _item_form(self._indicator_of(vid, code)), ("item", code), "",
+        return self._edit(vid, pages.item_form(self._indicator_of(vid, code)), ("item", code), "",
                           lambda p: url_for("versions.detail", vid=vid) + f"#item-{p[1] if p else ''}")  # fmt: skip
 
     @expose("/<int:vid>/indicators/<code>/new-item", methods=["GET", "POST"])
@@ -275,7 +230,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
         indicator = drafts.locate(rulesets.document(_draft(vid)), ("indicator", code))[1]
         if indicator is None:
             abort(404)
-        return self._edit(vid, _item_form(indicator), None, "",
+        return self._edit(vid, pages.item_form(indicator), None, "",
                           lambda p: url_for("versions.detail", vid=vid) + f"#item-{p[1] if p else ''}", indicator=code)  # fmt: skip
 
     @expose("/<int:vid>/items/<code>/delete", methods=["POST"])
@@ -298,13 +253,15 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     @requires("editor")
     def edit_fact(self, vid: int, field: str) -> Any:
         return self._edit(
-            vid, _fact_form(), ("fact", field), "", lambda _: url_for("versions.detail", vid=vid) + "#facts"
+            vid, pages.fact_form(), ("fact", field), "", lambda _: url_for("versions.detail", vid=vid) + "#facts"
         )
 
     @expose("/<int:vid>/new/fact", methods=["GET", "POST"])
     @requires("editor")
     def new_fact(self, vid: int) -> Any:
-        return self._edit(vid, _fact_form(new=True), None, "", lambda _: url_for("versions.detail", vid=vid) + "#facts")
+        return self._edit(
+            vid, pages.fact_form(new=True), None, "", lambda _: url_for("versions.detail", vid=vid) + "#facts"
+        )
 
     @expose("/<int:vid>/facts/<field>/delete", methods=["POST"])
     @requires("editor")
@@ -328,17 +285,17 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
     def edit_case(self, vid: int, pos: int) -> Any:
         part = self._case_part(vid, pos)
         if request.method == "POST" and request.form.get("action") == "adopt":
-            return self._adopt(vid, _case_form(part[1]), part)
-        return self._edit(vid, _case_form(part[1]), part, "", lambda _: url_for("versions.cases", vid=vid))
+            return self._adopt(vid, pages.case_form(part[1]), part)
+        return self._edit(vid, pages.case_form(part[1]), part, "", lambda _: url_for("versions.cases", vid=vid))
 
     @expose("/<int:vid>/new/case", methods=["GET", "POST"])
     @requires("editor")
     def new_case(self, vid: int) -> Any:
         if request.method == "POST" and request.form.get("action") == "adopt":
-            return self._adopt(vid, _case_form(None), None)
-        return self._edit(vid, _case_form(None), None, "", lambda _: url_for("versions.cases", vid=vid))
+            return self._adopt(vid, pages.case_form(None), None)
+        return self._edit(vid, pages.case_form(None), None, "", lambda _: url_for("versions.cases", vid=vid))
 
-    def _adopt(self, vid: int, form: _Form, part: Part | None) -> Any:
+    def _adopt(self, vid: int, form: pages.DraftForm, part: Part | None) -> Any:
         """以当前结果为预期: the case form again, its expectations filled from what the draft scores now (not saved:
         the clerk reviews them, then saves)."""
         row = _draft(vid)
@@ -356,9 +313,11 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             errors = {f"fact_{k}": v for k, v in exc.texts("zh").items()}
             flash(word("views_drafts.facts_invalid"), "error")
             return self._page(form, row, doc, part, dict(request.form), errors)
-        values.update({"exp_eligible": "true" if result["eligible"] else "false", "exp_total": _plain(result["total"])})
-        values.update({f"exp_cat_{c['code']}": _plain(c["points"]) for c in result["categories"]})
-        values.update({f"exp_ind_{i['code']}": _plain(i["points"]) for i in result["indicators"]})
+        values.update(
+            {"exp_eligible": "true" if result["eligible"] else "false", "exp_total": pages.plain(result["total"])}
+        )
+        values.update({f"exp_cat_{c['code']}": pages.plain(c["points"]) for c in result["categories"]})
+        values.update({f"exp_ind_{i['code']}": pages.plain(i["points"]) for i in result["indicators"]})
         flash(word("views_drafts.expectations_filled"), "success")
         return self._page(form, row, doc, part, values)
 
@@ -369,41 +328,3 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
         return self._remove(
             vid, part, word("views_drafts.remove_case", part=part[1]), url_for("versions.cases", vid=vid)
         )
-
-
-# -- the forms' pages -------------------------------------------------------------------------------------------
-
-
-def _meta_form() -> _Form:
-    return _Form(forms.meta_form(), "admin/versions/edit_meta.html")
-
-
-def _category_form() -> _Form:
-    return _Form(forms.category_form(), "admin/versions/edit_category.html")
-
-
-def _requirement_form() -> _Form:
-    return _Form(forms.requirement_form(), "admin/versions/edit_requirement.html")
-
-
-def _indicator_form(new: bool = False) -> _Form:
-    template = "admin/versions/new_indicator.html" if new else "admin/versions/edit_indicator.html"
-    return _Form(forms.indicator_form(new, request.args.get("category", "")), template)
-
-
-def _item_form(indicator: dict[str, Any]) -> _Form:
-    return _Form(forms.item_form(), "admin/versions/edit_item.html", {"ind": indicator})
-
-
-def _fact_form(new: bool = False) -> _Form:
-    return _Form(forms.fact_form(new), "admin/versions/edit_fact.html", {"new": new, "option_rows": forms.option_rows})
-
-
-def _case_form(name: str | None) -> _Form:
-    context = {"fact_inputs": fact_inputs, "values_facts": forms.case_facts, "errors_facts": forms.case_facts}
-    return _Form(forms.case_form(name), "admin/versions/edit_case.html", context)
-
-
-def _plain(value: Any) -> str:
-    """A result's points as a form shows them: 205.5, not 205.50."""
-    return str(plain_number(Decimal(str(value))))
