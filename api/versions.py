@@ -55,9 +55,7 @@ def _ref(code: str, year: int, revision: int) -> str:
 @doc("Rulesets and their published versions", tag="versions", responses={200: ("Rulesets", RulesetListSchema)})
 @require("read")
 def list_rulesets() -> Response:
-    items = [
-        {"code": r.code, "versions": r.versions, "published": r.published} for r in stored.overview(get_session())
-    ]
+    items = [{"code": r.code, "versions": r.versions, "published": r.published} for r in stored.overview(get_session())]
     return json_response({"items": items})
 
 

@@ -64,7 +64,9 @@ class Reader:
                 self.add(join(path, key), "missing")
         return {k: v for k, v in node.items() if k in known}
 
-    def part(self, node: Any, path: str, part: Part, skip: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+    def part(
+        self, node: Any, path: str, part: Part, skip: tuple[str, ...] = ()
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The part's mapping (known keys, raw) and its simple fields read: ``(raw, read)``.
 
         A field in ``read`` holds its value, or None where it was wrong (the problem is recorded); an absent

@@ -246,7 +246,8 @@ CASE = Part("case", "测试用例", "test case", (
 ), key="name")  # fmt: skip
 
 PARTS: dict[str, Part] = {
-    p.name: p for p in (VERSION, DERIVATION, FACT, REQUIREMENT, CATEGORY, INDICATOR, PER_UNIT, ITEM, CLAUSE, EXPECTED, CASE)
+    p.name: p
+    for p in (VERSION, DERIVATION, FACT, REQUIREMENT, CATEGORY, INDICATOR, PER_UNIT, ITEM, CLAUSE, EXPECTED, CASE)
 }
 
 

@@ -434,7 +434,9 @@ def test_bad_input_never_answers_5xx(console: Console, life: Any) -> None:
              "choice_local_insurance_months": "correct", "value_local_insurance_months": "1e999", "note": "\x00"}  # fmt: skip
     assert console.post("/admin/queue/2025/TX-B", weird).status_code == 200
     extend = console.post("/admin/queue/extend/2025/TX-B", {"reason": "\x00" * 3})
-    assert extend.status_code == 200 and "延期理由含有无法保存的控制字符，请删除后再提交。" in extend.get_data(as_text=True)
+    assert extend.status_code == 200 and "延期理由含有无法保存的控制字符，请删除后再提交。" in extend.get_data(
+        as_text=True
+    )
 
 
 def test_every_refusal_of_an_applications_life_has_a_chinese_text() -> None:

@@ -174,7 +174,9 @@ def test_unreachable_sqlite_answers_503_on_every_api_route_and_a_chinese_page_in
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             response = client.open(_sample(rule), method=method, json={}, headers=headers)
             where = (method, rule.rule, response.status_code, response.data[:200])
-            assert response.mimetype in ("application/json", "application/problem+json", "application/schema+json"), where
+            assert response.mimetype in ("application/json", "application/problem+json", "application/schema+json"), (
+                where
+            )
             if needs_key or response.status_code >= 500:  # a key is looked up in the database first
                 assert response.status_code == 503, where
                 _unavailable(response)

@@ -75,7 +75,10 @@ def test_cli_import_list_show_export(runner: Any, tmp_path: Path) -> None:
     shown = runner.invoke(args=["rulesets", "show", "tongxiang/2026/1"])
     assert shown.exit_code == 0, shown.output
     assert "P4-1 在浙江省累计缴纳社会保险每满1个月得0.5分" in shown.output
-    assert "    T3-2 当在本市的住所为自有产权住房时，得30分（与T3-3、T3-4不累加，只取最高）\n      证明材料：不动产权证书（或房屋所有权证、土地使用证）\n" in shown.output
+    assert (
+        "    T3-2 当在本市的住所为自有产权住房时，得30分（与T3-3、T3-4不累加，只取最高）\n      证明材料：不动产权证书（或房屋所有权证、土地使用证）\n"
+        in shown.output
+    )
     out = tmp_path / "out.yaml"
     exported = runner.invoke(args=["rulesets", "export", "tongxiang/2026/1", "--out", str(out)])
     assert exported.exit_code == 0 and out.read_text(encoding="utf-8") == FILES[1].read_text(encoding="utf-8")
