@@ -62,7 +62,11 @@ def server(seeded: Any, database_url: str, tmp_path: Path) -> Any:
             time.sleep(0.1)
     yield process, port
     process.terminate()
-    process.wait(timeout=30)
+    try:  # the master waits up to its graceful timeout (30 s) for the worker it started after the kill
+        process.wait(timeout=45)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _in_write_transaction(db: Any, database_url: str) -> bool:
