@@ -174,7 +174,7 @@ FACT = Part("fact", "事实字段", "fact", (
     Field("derived", "part", "计算方式", "derived", part="derivation"),
     Field("department", "text", "责任部门", "department", column="责任部门", wording=True, what="text"),
     Field("description", "note", "说明", "description", column="说明", wording=True),
-))  # fmt: skip
+), key="name")  # fmt: skip
 
 REQUIREMENT = Part("requirement", "申请资格条件", "eligibility requirement", (
     Field("code", "code", "编号", "code", required=True, what="a code", problem="bad_code"),

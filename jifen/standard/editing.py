@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from engine.schema import PARTS, VERSION
 from jifen.errors import Refused
 from jifen.messages import refusal, say
 
@@ -22,15 +23,10 @@ DOCUMENT: Part = ("document", "")
 META: Part = ("meta", "")
 # the version's information: what "修改版本信息" edits
 META_KEYS = ("title", "effective_from", "legal_basis", "description", "sample")
-# kind → (its list in the document, the key that names it)
-LISTS = {
-    "category": ("categories", "code"),
-    "requirement": ("eligibility", "code"),
-    "fact": ("facts", "name"),
-    "indicator": ("indicators", "code"),
-    "table": ("indicators", "code"),
-    "case": ("cases", "name"),
-}
+# kind → (its list in the document, the key that names it), as the schema declares them; a decision table is an
+# indicator edited whole
+LISTS = {f.part: (f.key, PARTS[f.part].key or "") for f in VERSION.fields if f.kind == "parts" and f.part}
+LISTS["table"] = LISTS["indicator"]
 
 
 class FactInUse(Refused):
