@@ -1,4 +1,5 @@
-"""The composition root: builds the Flask application from the service layer and its faces (API, console, CLI)."""
+"""The composition root: builds the Flask application from the service layer and its faces (API, console, public
+pages, CLI)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import Flask
 
 import admin
 import api
+import public
 from jifen import requestid, security, unit_of_work
 from jifen.cli import register_commands
 from jifen.config import Config
@@ -32,4 +34,5 @@ def create_app(config: Any = None) -> Flask:
     register_commands(app)
     api.init_app(app)
     admin.init_app(app)
+    public.init_app(app)
     return app

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -26,18 +23,10 @@ from admin.views.tables import TablesView
 from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
 from admin.words import word
-from engine.canonical import plain_number
 from jifen.security import csp_nonce
 from jifen.unit_of_work import model_view_session
 
 LOCALE = "zh_Hans_CN"
-
-
-def points_text(value: Any) -> str:
-    """Points as people write them: 20, 0.5, 187.25 (never 20.0)."""
-    if value is None:
-        return ""
-    return str(plain_number(Decimal(str(value))))
 
 
 csrf = CSRFProtect()
@@ -48,7 +37,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     app.config.update(WTF_CSRF_TIME_LIMIT=8 * 3600)  # cookie flags: jifen/security.py
     Babel(app, locale_selector=lambda: LOCALE, timezone_selector=lambda: "Asia/Shanghai")
-    app.jinja_env.filters["pts"] = points_text
+    app.jinja_env.filters["pts"] = words.points
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.globals["w"] = words.markup
     csrf.init_app(app)

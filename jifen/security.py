@@ -29,6 +29,11 @@ _CONSOLE_POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+# The public pages use no script of their own beyond the service's files, and no inline script or style at all.
+_PUBLIC_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def init_app(app: Flask) -> None:
@@ -98,6 +103,9 @@ def _protective_headers(response: Response) -> Response:
         headers["Content-Security-Policy"] = _CONSOLE_POLICY.format(nonce=csp_nonce())
         if not _static(request.endpoint):
             headers["Cache-Control"] = "no-store"
+    elif not path.startswith("/api/"):  # the public pages (public/), which set their own caching
+        headers["Content-Security-Policy"] = _PUBLIC_POLICY
+        headers["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FACES = ("admin", "api")
+FACES = ("admin", "api", "public")
 SERVICES = ("jifen.standard", "jifen.scoring", "jifen.applications", "jifen.access", "jifen.store")
 STORE = re.compile(r"(sqlalchemy|jifen\.store|jifen\.models|jifen\.db|jifen\.dbfaults)(\.|$)")
-FACE = re.compile(r"(admin|api|application|wsgi|flask_admin)(\.|$)")
+FACE = re.compile(r"(admin|api|public|application|wsgi|flask_admin)(\.|$)")
 
 
 def _module(path: Path) -> str:

@@ -45,6 +45,8 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     # deleted: the events and the scores name them
     "applications": ("SELECT", "INSERT", "UPDATE"),
     "verification_tasks": ("SELECT", "INSERT", "UPDATE"),
+    # the published application periods: added and removed by the centre (each change is in the audit log)
+    "application_periods": EDIT,
     # the bureau's holiday corrections: added, changed and removed (each change is in the audit log)
     "calendar_days": EDIT,
     # UPDATE for the health check's probe (``SET version_num = version_num``, rolled back): proof of a writable

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -228,6 +229,21 @@ class CalendarDay(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 
 
+class ApplicationPeriod(Base):
+    """A period in which new applications of a year are taken, as the centre publishes it (policy §四(一))."""
+
+    __tablename__ = "application_periods"
+    __table_args__ = (CheckConstraint("starts_on <= ends_on", name="starts_before_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+
+
 class Application(Base):
     """An application for one year, from receipt to its final score (services/applications.py)."""
 
@@ -255,6 +271,8 @@ class Application(Base):
     republished_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     voided_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     void_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # sha256 (hex) of the code printed on the receipt for the applicant's own lookup; the code itself is never kept
+    lookup_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)

@@ -1,5 +1,6 @@
-"""The console's words come from one catalogue (admin/words.toml): no Chinese written inline in a view or a template,
-every code a view or a template asks for exists, and every entry of the catalogue is asked for."""
+"""The console's and the public pages' words come from one catalogue (jifen/words/*.toml): no Chinese written inline
+in a view or a template, every code a view or a template asks for exists, and every entry of the catalogue is asked
+for."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from admin.words import WORDS, markup, names, word
 from engine.lint import CHECKS
 
 ROOT = Path(__file__).resolve().parents[2]
-VIEWS = sorted(p for p in (ROOT / "admin").rglob("*.py") if p.name != "words.py")  # the views and their helpers
-TEMPLATES = sorted((ROOT / "admin/templates").rglob("*.html"))
+FACES = ("admin", "public")
+# the views and their helpers
+VIEWS = sorted(p for face in FACES for p in (ROOT / face).rglob("*.py") if p.name != "words.py")
+TEMPLATES = sorted(p for face in FACES for p in (ROOT / face / "templates").rglob("*.html"))
 HAN = re.compile(r"[\u3400-\u9fff]")
 COMMENT = re.compile(r"\{#.*?#\}", re.S)
 CODE = re.compile(r"""\b(?:word|w|markup)\(\s*['"]([a-z0-9_.]+)['"]""")
@@ -48,20 +51,20 @@ def test_the_finder_finds_literals_and_spares_docstrings() -> None:
     assert inline_chinese(source) == ["line 3: '已保存'", "line 4: '共 '", "line 4: ' 项'"]
 
 
-@pytest.mark.parametrize("path", VIEWS, ids=lambda p: str(p.relative_to(ROOT / "admin")))
+@pytest.mark.parametrize("path", VIEWS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_chinese_inline_in_a_view(path: Path) -> None:
-    assert inline_chinese(path.read_text(encoding="utf-8")) == [], "put the words into admin/words.toml"
+    assert inline_chinese(path.read_text(encoding="utf-8")) == [], "put the words into jifen/words/*.toml"
 
 
-@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT / "admin/templates")))
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_chinese_inline_in_a_template(path: Path) -> None:
     text = COMMENT.sub("", path.read_text(encoding="utf-8"))
     lines = [f"line {n}: {line.strip()}" for n, line in enumerate(text.splitlines(), 1) if HAN.search(line)]
-    assert lines == [], "put the words into admin/words.toml and write {{ w('section.code') }}"
+    assert lines == [], "put the words into jifen/words/*.toml and write {{ w('section.code') }}"
 
 
 def _sources() -> str:
-    files = [*ROOT.joinpath("admin").rglob("*.py"), *TEMPLATES]
+    files = [*(p for face in FACES for p in ROOT.joinpath(face).rglob("*.py")), *TEMPLATES]
     return "\n".join(p.read_text(encoding="utf-8") for p in files)
 
 

@@ -1,0 +1,7 @@
+"""The public page lookup (routes registered on ``public.blueprint.bp``)."""
+
+from __future__ import annotations
+
+from public.blueprint import bp
+
+__all__ = ["bp"]
