@@ -101,7 +101,6 @@ def test_bootstrap_with_demo_creates_one_user_per_role_with_their_passwords_in_a
     from pathlib import Path
 
     from jifen.store.models import User
-
     from tests.conftest import RULESETS
 
     imported = runner.invoke(args=["rulesets", "import", *map(str, sorted(RULESETS.glob("*.yaml")))])
