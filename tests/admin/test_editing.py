@@ -226,6 +226,9 @@ def test_try_it_compare_and_records(console: Any, db: Any, seeded: Any) -> None:
     created = seeded.test_client().post("/api/v1/scores", json=body, headers={"Authorization": f"Bearer {key}"}).json
     listing = console.get("/admin/scores/?search=TX-77").get_data(as_text=True)
     assert "TX-77" in listing
+    assert (
+        f">{created['total']}<" in listing.replace(" ", "").replace("\n", "") and ".00<" not in listing
+    )  # 20, not 20.00
     details = console.get(f"/admin/scores/details/?id={created['id']}").get_data(as_text=True)
     assert "申请事实（原样）" in details and "P1 年龄" in details
     verified = console.post(f"/admin/scores/verify/{created['id']}")
