@@ -44,6 +44,10 @@ def test_edit_item_points_and_condition(console: Any, db: Any) -> None:
     form.update(fixed="18", mode="any", field_1="heroic_act", op_1="==", value_1="是")
     response = console.post(url, form)
     assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith("#item-T4-4")  # back to the item saved ...
+    landing = console.get(response.headers["Location"]).get_data(as_text=True)
+    flashed = landing[landing.index('<div class="flash-messages" role="status">') :].split("</div>")[0]
+    assert "已保存" in flashed  # ... with the message in the block the stylesheet keeps in view (sticky)
     item = _part(db, vid, "item", "T4-4")
     assert item["fixed"] == 18
     assert item["when"] == {"any": [{"field": "science_award", "op": "==", "value": "national"},
