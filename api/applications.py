@@ -86,7 +86,7 @@ def _context(session: Any) -> Context:
     tag="applications",
     body=ApplicationRequestSchema,
     responses={201: ("The application, verifying, with its lookup code and materials notice", ReceiptSchema)},
-    errors=(400, 409, 415, 422),
+    errors=(400, 409, 415, "invalid_fields", "outside_application_period"),
     description="The answer is the only one that carries the application's `lookup_code` (print it on the "
     "receipt): only a keyed hash of it is kept, and no other answer, log or audit entry shows it. A receipt sent "
     "again is refused (409 `application_exists`) and shows no code: when the first answer was lost, issue a new "
