@@ -50,7 +50,10 @@ class _Params(dict[str, Any]):
 def problem_text(exc: CodedError, params: Mapping[str, Any] | None = None) -> str:
     """The refusal in Chinese, by its code; placeholders come from ``params`` (what the page knows)."""
     template = PROBLEMS.get(exc.code, word("application_words.t6"))
-    return template.format_map(_Params({"code": exc.code, **(params or {})}))
+    carried = dict(getattr(exc, "params", {}))  # what the refusal itself names (the periods of the year…)
+    if "periods" in carried:
+        carried["periods"] = "、".join(period_text(p.starts_on, p.ends_on) for p in carried["periods"])
+    return template.format_map(_Params({"code": exc.code, **(params or {}), **carried}))
 
 
 def label(catalogue: Mapping[str, FactField], name: str) -> str:
@@ -97,6 +100,14 @@ def day_text(day: dt.date | str | None) -> str:
         return "—"
     date = dt.date.fromisoformat(day) if isinstance(day, str) else day
     return word("application_words.t17", isoformat=date.isoformat(), WEEKDAYS=WEEKDAYS[date.weekday()])
+
+
+def period_text(starts_on: dt.date, ends_on: dt.date) -> str:
+    """An application period as people write it: 2026年3月1日至3月31日 (one day: 2026年3月1日)."""
+    if starts_on == ends_on:
+        return word("periods_words.day", year=starts_on.year, month=starts_on.month, day=starts_on.day)
+    return word("periods_words.span", year=starts_on.year, month=starts_on.month, day=starts_on.day,
+                month2=ends_on.month, day2=ends_on.day)  # fmt: skip
 
 
 def control_problem(text: str) -> str | None:

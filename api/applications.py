@@ -80,7 +80,7 @@ def _transition(change: Callable[[Context], Application]) -> Response:
     tag="applications",
     body=ApplicationRequestSchema,
     responses={201: ("The application, verifying", ApplicationSchema)},
-    errors=(400, 409, 415, 422),
+    errors=(400, 409, 415, "invalid_fields", "outside_application_period"),
 )
 @require("apply")
 @_coded

@@ -99,6 +99,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "batch_too_large": ProblemType(413, "Batch too large", "More than 1,000 applications in one batch; nothing was scored or stored."),
     "unsupported_media_type": ProblemType(415, "Unsupported media type", "The body is not sent as `application/json`."),
     "invalid_fields": ProblemType(422, "Invalid fields", "Fields of the request (body, query or facts) are invalid; `errors` maps each field path to its messages."),
+    "outside_application_period": ProblemType(422, "Outside the application periods", "The year's application periods are published and `received_on` is in none of them; the detail and `errors.received_on` name the periods (GET /api/v1/application-periods). Supplements and objections are never refused for it."),
     "objection_window_closed": ProblemType(422, "Objection window closed", "The objection was filed after its deadline (3 days from publication, to the next working day)."),
     "idempotency_key_reused": ProblemType(422, "Idempotency key reused", "The `Idempotency-Key` already stored a score for a different request; use a new key for a new request."),
     "invalid_version": ProblemType(422, "Invalid version", "The ruleset version asked for is a draft that is not valid; the detail lists its problems."),

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from api import periods
 from api.errors import PROBLEMS, problem_body
 from engine import FactsError, RulesetVersion, compile_version
 from engine.result import dumps_bytes
@@ -70,6 +71,7 @@ def build(session: Session, published: list[RulesetVersion]) -> dict[str, Any]:
     """operationId → {"request"?, "responses": {status: body}} for the operations of scores, versions and meta."""
     tongxiang = sorted((v for v in published if v.ruleset == rulesets.DEFAULT_RULESET), key=lambda v: v.year)
     examples: dict[str, Any] = {"getHealth": {"responses": {200: {"status": "ok", "database": "ok"}}}}
+    examples["listApplicationPeriods"] = {"responses": {200: periods.EXAMPLE}}
     if not tongxiang:
         return examples
     latest = tongxiang[-1]
@@ -161,6 +163,8 @@ def _members(code: str) -> dict[str, Any]:
         return {"extra": {"current_id": EXAMPLE_ID}}
     if code == "invalid_fields":
         return {"errors": {"facts.insurance_months": ["expected a whole number, got 12.5"]}}
+    if code == "outside_application_period":
+        return {"errors": {"received_on": [DETAILS[code]]}}
     if code == "duplicate_key":
         return {"errors": {"facts.education": ["appears more than once in its object"]}}
     return {}
@@ -187,6 +191,8 @@ DETAILS = {
     "batch_too_large": "1001 applications in one batch; at most 1000",
     "unsupported_media_type": "send the body as application/json, not text/plain",
     "invalid_fields": "the request has invalid fields",
+    "outside_application_period": "2026-05-04 is outside the application periods of 2026 (2026-03-01 – 2026-03-31, "
+    "2026-09-01 – 2026-09-30): new applications are taken only within them",
     "idempotency_key_reused": "the idempotency key 'intake-TX-2026-000123-1' already stored score "
     "3f1c2b1e-5a4d-4c3b-9e8f-1a2b3c4d5e6f for a different request; use a new key for a new request",
     "internal_error": "an unexpected error occurred; it has been logged",

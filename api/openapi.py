@@ -36,6 +36,8 @@ TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "
     "publication, objection and re-review, void, and its history.",
     "meta": "Health of the service.",
+    "periods": "The application periods (申请与受理时间) of each year, as the centre publishes them: once a year has "
+    "periods, new applications of that year are received only within them.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "

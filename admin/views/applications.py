@@ -31,7 +31,7 @@ from admin.auth import RoleMixin, allowed, requires
 from admin.words import word
 from engine import dumps
 from jifen import applications
-from jifen.applications import lists, views, workdays
+from jifen.applications import lists, periods, views, workdays
 from jifen.errors import CodedError
 from jifen.unit_of_work import get_session
 
@@ -56,6 +56,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         return self.render(
             "admin/applications/dashboard.html",
             today=day,
+            periods_missing=periods.count(session, day.year) == 0,
             counts=lists.counts_by_state(session),
             overdue=overdue,
             by_department=by_department,

@@ -76,7 +76,13 @@ def _verified(tasks: list[VerificationTask], facts_of: Mapping[str, FactField], 
             if choice == "correct" and control_problem(raw):
                 errors.setdefault(name, []).append(control_problem(raw) or "")
             elif choice == "correct" and not raw.strip():
-                errors.setdefault(name, []).append(word("views_department_queue.corrected_needs_value"))
+                errors.setdefault(
+                    name, []
+                ).append(  # named after the radio chosen: 更正 a claim, 查有记录 an unclaimed fact
+                    word("views_department_queue.corrected_needs_value")
+                    if claimed is not None
+                    else word("views_department_queue.found_needs_value")
+                )
             elif choice not in CHOICES:
                 errors.setdefault(name, []).append(word("views_department_queue.choose_outcome"))
             verified[name] = {"confirm": claimed, "reject": None}.get(choice, form_value(facts_of.get(name), raw))

@@ -24,11 +24,16 @@ class HomeView(RoleMixin, AdminIndexView):  # type: ignore[misc]
             return redirect(url_for("queue.index"))
         session = get_session()
         today = dt.date.today()
-        in_force: list[tuple[int, Any]] = []  # (year, the version in force then, or None)
+        # (year, the version in force today or None, the published version that comes into force later or None)
+        in_force: list[tuple[int, Any, Any]] = []
         for year in (today.year, today.year + 1):
             try:
-                in_force.append((year, rulesets.in_force(session, year, today)))
+                current = rulesets.in_force(session, year, today)
             except NoVersionInForce:
-                in_force.append((year, None))
+                current = None
+            later = [
+                v for v in rulesets.list_versions(session, year=year, status="published") if v.effective_from > today
+            ]
+            in_force.append((year, current, min(later, key=lambda v: (v.effective_from, v.revision), default=None)))
         drafts = rulesets.list_versions(session, status="draft")
         return self.render("admin/home.html", in_force=in_force, drafts=drafts, today=today)

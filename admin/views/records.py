@@ -15,7 +15,7 @@ from admin.audit_text import ACTION_NAMES, OBJECT_NAMES, actor_name, changes
 from admin.auth import ROLE_NAMES, RoleMixin, requires
 from admin.clock import local_time
 from admin.views.versions import _message
-from admin.words import word
+from admin.words import points, word
 from engine.describe import value_text
 from jifen import unit_of_work
 from jifen.access import api_clients, departments, users
@@ -80,7 +80,9 @@ class ScoresView(_ReadOnly):
                       filters.DateTimeSmallerFilter(ScoreRow.created_at, word("views_records.time_before")))  # fmt: skip
     column_default_sort = ("created_at", True)
     details_template = "admin/score_details.html"
-    column_formatters = {"content_hash": lambda v, c, m, p: m.content_hash[:19] + "…", "created_at": _time}
+    # points as everywhere else in the console: 27, 187.5 (the column is NUMERIC(…, 2), which reads 27.00)
+    column_formatters = {"content_hash": lambda v, c, m, p: m.content_hash[:19] + "…", "created_at": _time,
+                         "total": lambda v, c, m, p: points(m.total)}  # fmt: skip
 
     def __init__(self, session: Any, **kwargs: Any) -> None:
         _model_view_init(self, ScoreRow, session, **kwargs)

@@ -17,7 +17,9 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+from admin.audit_text import actor_name
 from admin.auth import RoleMixin, requires
+from admin.clock import local_time
 from admin.forms import TYPE_NAMES, enum_options
 from admin.views.drafts import _draft
 from admin.views.versions import _message
@@ -26,12 +28,14 @@ from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES
 from engine.schema import ITEM
 from jifen import unit_of_work
+from jifen.access import audit
 from jifen.errors import ServiceError
 from jifen.standard import drafts, rulesets
 from jifen.standard import table_edits as edits
 from jifen.standard import tables as table
 from jifen.standard.drafts import DraftProblems, EditConflict, Part
 from jifen.standard.form_values import text
+from jifen.unit_of_work import get_session
 
 
 class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -72,7 +76,8 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
         token = drafts.token(doc, part) if part is not None else None
         merged = edits.submit(sent, doc, current, token, catalogue)
         if merged.conflicts:
-            flash(word("views_tables.merged_conflict", named=edits.conflict_names(merged.conflicts)), "error")
+            flash(word("views_tables.merged_conflict", who=_last_editor(vid), named=edits.conflict_names(merged.conflicts)),
+                  "error")  # fmt: skip
             return self._page(row, doc, part, merged.header, merged.columns, merged.rows, conflict=merged.changes)
         return self._save(vid, row, doc, part, sent, merged)
 
@@ -174,3 +179,13 @@ def _sent(current: dict[str, Any], catalogue: dict[str, Any]) -> edits.Submissio
     built = table.items_from_rows(rows, items, columns, catalogue)
     indicator = table.indicator_from(header, current, built.items)
     return edits.Submission(header, columns, rows, built, indicator, list(range(len(built.items))))
+
+
+def _last_editor(vid: int) -> str:
+    """Who changed the draft last, and when (「editor2（2026-12-07 14:03）」), for a refused concurrent save."""
+    entry = audit.last_change(get_session(), "version", vid)
+    if entry is None:
+        return word("views_tables.someone")
+    if entry.actor == current_user.username:  # the same person, in another tab or window
+        return word("views_tables.you_elsewhere", at=local_time(entry.at))
+    return word("views_tables.who", actor=actor_name(entry.actor), at=local_time(entry.at))

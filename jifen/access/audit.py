@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import to_plain
@@ -35,3 +36,13 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def last_change(session: Session, object_type: str, object_id: int) -> AuditEntry | None:
+    """The latest entry about one object (who changed it last, and when), or None."""
+    return session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()

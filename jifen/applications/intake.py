@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from jifen.applications import periods
 from jifen.applications.state import (
     CHANNELS,
     REVIEW_DAYS,
@@ -60,6 +61,7 @@ def receive(
             f"{application_ref} already has a score for {year} ({head}) stored "
             "outside an application; use a new application_ref",
         )
+    periods.check_receipt(session, year, received_on)  # once the year's periods are published, only within them
     version = check_claims(session, application_ref, year, dict(facts), received_on)
     app = Application(
         application_ref=application_ref,

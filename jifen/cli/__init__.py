@@ -8,6 +8,7 @@ from jifen.cli.api_clients import api_clients_group
 from jifen.cli.applications import applications_group
 from jifen.cli.calendar import calendar_group
 from jifen.cli.db import db_group
+from jifen.cli.periods import periods_group
 from jifen.cli.rulesets import rulesets_group
 from jifen.cli.score import score_command
 from jifen.cli.users import users_group
@@ -22,5 +23,6 @@ def register_commands(app: Flask) -> None:
         db_group,
         calendar_group,
         applications_group,
+        periods_group,
     ):
         app.cli.add_command(command)

@@ -194,6 +194,17 @@ def test_not_proven_and_records_found(console: Console, life: Any) -> None:
     assert results["criminal_records"]["outcome"] == "none"
 
 
+def test_a_record_found_without_its_value_is_asked_for_by_the_choice_made(console: Console, life: Any) -> None:
+    life.receive("TX-RF")
+    console.login("police")
+    form = _verify_form({"permit_valid": "confirm", "permit_endorsed": "confirm", "birth_date": "correct",
+                         "criminal_records": "confirm", "detentions": "correct", "drug_rehab": "confirm",
+                         "serious_traffic_violations": "confirm"})  # fmt: skip
+    text = _text(console.post("/admin/queue/2025/TX-RF", form))
+    assert "选择“查有记录”时，请填写查到的记录。" in text  # detentions: nothing was claimed
+    assert "选择“更正”时，请填写核实的值。" in text  # birth_date: a claim corrected
+
+
 def test_refusals_are_shown_in_chinese_on_the_form_with_the_typed_values_kept(console: Console, life: Any) -> None:
     life.receive("TX-E")
     console.login("hrss")

@@ -207,7 +207,10 @@ def test_a_conflict_keeps_the_typing_and_says_what_the_other_person_changed(cons
     before = content_hash(db, draft)
     refused = save(console, url, with_(second, **{f"{row}_cap": "10", "name": "我的名称"}))
     html = unescape(refused.get_data(as_text=True))
-    assert refused.status_code == 200 and "其他人已修改了这个指标项，其中 细则 T3-3 你们都改了" in html
+    assert refused.status_code == 200
+    assert re.search(
+        r"您在另一个页面中（\d{4}-\d\d-\d\d \d\d:\d\d）已修改了这个指标项，其中 细则 T3-3 两边都改了", html
+    )
     assert content_hash(db, draft) == before  # nothing saved
     assert "细则 T3-3" in html and "得10分" in html and "得12分" in html  # before → after, in words
     assert 'value="我的名称"' in html  # what this person typed is kept

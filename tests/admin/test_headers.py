@@ -119,3 +119,11 @@ def test_an_unknown_secure_cookie_mode_is_refused(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("JIFEN_SECURE_COOKIES", "maybe")
     with pytest.raises(ValueError, match="JIFEN_SECURE_COOKIES"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+
+
+def test_an_error_page_is_titled_by_its_error_not_by_the_home_page(console: Any) -> None:
+    response = _logged_in(console).get("/admin/versions/999999")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert "首页" not in title and "桐乡市居住证积分" in title

@@ -251,3 +251,17 @@ def test_the_audit_log_names_actors_fields_and_times_in_chinese(console: Any, db
     listing = console.get("/admin/audit/").get_data(as_text=True)
     assert "命令行导入" in listing and "系统初始化" in listing
     assert ">import<" not in listing and ">bootstrap<" not in listing
+
+
+def test_the_home_page_names_a_published_version_that_comes_into_force_later(console: Any, db: Any) -> None:
+    import datetime as dt
+
+    next_year = dt.date.today().year + 1
+    vid = _draft(db, year=next_year)
+    console.login("publisher")
+    form = form_values(console.post(f"/admin/versions/{vid}/publish", {"note": "新年度标准"}).get_data(as_text=True))
+    console.post(f"/admin/versions/{vid}/publish", {**form, "note": "新年度标准"})
+    home = console.get("/admin/").get_data(as_text=True)
+    row = home[home.index(f"<td>{next_year}</td>") :].split("</tr>")[0]
+    assert f"tongxiang/{next_year}/1" in row and f"已发布，尚未生效：自 {next_year}-01-01 起生效" in row
+    assert "没有生效的版本" not in row

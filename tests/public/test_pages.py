@@ -34,3 +34,12 @@ def test_public_pages_forbid_inline_scripts_and_foreign_sources(client: Any) -> 
 def test_the_pages_own_files_name_nothing_outside_the_service(client: Any) -> None:
     page = client.get("/").get_data(as_text=True) + client.get("/assets/public.css").get_data(as_text=True)
     assert "http://" not in page and "https://" not in page and "//" + "cdn" not in page
+
+
+def test_the_icon_is_served_by_the_service_and_named_by_both_layouts(client: Any, app: Any) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert icon.mimetype == "image/vnd.microsoft.icon"
+    assert '<link rel="icon" href="/favicon.ico">' in client.get("/").get_data(as_text=True)
+    login = client.get("/admin/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/favicon.ico">' in login
