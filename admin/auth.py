@@ -138,7 +138,7 @@ def login() -> Any:
     name = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     address, now, session = request.remote_addr, clock(), get_session()
-    # The attempt is counted before the password is checked, known name or not (see services/logins.py). One
+    # The attempt is counted before the password is checked, known name or not (see jifen/access/throttle.py). One
     # session, hence one pooled connection, serves the whole request: reads, then a write transaction of its own.
     try:
         if (wait := logins.wait(session, name, address, now)) > 0:
