@@ -50,6 +50,7 @@ def _state(response: Any) -> str:
 
 
 def test_the_form_posts_reference_year_and_code_and_works_without_a_csrf_token(seeded: Any) -> None:
+    assert seeded.config.get("WTF_CSRF_ENABLED", True)  # the console's CSRFProtect is on: the lookup is exempt
     page = seeded.test_client().get("/lookup")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
