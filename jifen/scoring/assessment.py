@@ -76,6 +76,7 @@ class Questionnaire:
     accepted: frozenset[str]  # facts an address may state: the questions and the reference dates
     asked: frozenset[str]  # the facts the form asks (the others accepted are kept as they came, hidden)
     catalogue: Mapping[str, FactField]
+    content_hash: str  # of the version asking
 
     @property
     def questions(self) -> Iterable[Question]:
@@ -151,7 +152,7 @@ def _build(version: RulesetVersion) -> Questionnaire:
             sections.append(Section(code, kind, titles.get(code, ""), tuple(questions)))
     accepted = frozenset(f.name for f in askable) | frozenset(n for n in reference_dates if n in catalogue)
     asked = frozenset(q.name for s in sections for q in s.questions)
-    return Questionnaire(tuple(sections), accepted, asked, catalogue)
+    return Questionnaire(tuple(sections), accepted, asked, catalogue, version.content_hash)
 
 
 _questionnaires: dict[str, Questionnaire] = {}

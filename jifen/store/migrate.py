@@ -45,6 +45,8 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     # deleted: the events and the scores name them
     "applications": ("SELECT", "INSERT", "UPDATE"),
     "verification_tasks": ("SELECT", "INSERT", "UPDATE"),
+    # typing kept across the end of a console session: replaced per user, deleted after use or a day
+    "kept_forms": EDIT,
     # the published application periods: added and removed by the centre (each change is in the audit log)
     "application_periods": EDIT,
     # the bureau's holiday corrections: added, changed and removed (each change is in the audit log)

@@ -330,3 +330,16 @@ class ApplicationEvent(Base):
     state_after: Mapped[str] = mapped_column(String(16))
     score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     changes: Mapped[Any] = mapped_column(JSON)
+
+
+class KeptForm(Base):
+    """What a console user typed into a form that arrived after their session had ended: kept for them to send
+    again after logging in (jifen/access/kept_forms.py). One per user; gone after a day."""
+
+    __tablename__ = "kept_forms"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, unique=True)
+    path: Mapped[str] = mapped_column(String(2000))
+    fields: Mapped[Any] = mapped_column(JSON)  # [[name, value], …] in the order sent (a name may repeat)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
