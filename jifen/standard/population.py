@@ -1,4 +1,5 @@
-"""Populations of applications, read as a stream: ``score``'s input files, or the current stored scores of a year.
+"""Populations of applications, read as a stream: ``score``'s input files, the current stored scores of a year, or
+the applications received for a year.
 
 A population is a sequence of *entries* (``engine.batch.Entry``): the JSON text of one
 ``{"application_ref": …, "facts": {…}}`` each, not yet parsed, so that the parent process only splits the
@@ -21,7 +22,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from engine.batch import Entry
-from jifen.store.models import ScoreRow
+from jifen.store.models import Application, ScoreRow
 
 READ_SIZE = 1 << 20
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -29,7 +30,32 @@ _NUMBER_TAIL = re.compile(r"[0-9.eE+-]*")
 
 
 class PopulationError(Exception):
-    """The input as a whole cannot be read (a JSON array that breaks off or is malformed)."""
+    """The input as a whole cannot be read (a JSON array that breaks off or is malformed, an Excel workbook, a file
+    that is not text); ``zh`` says it in Chinese when it is not about the JSON itself."""
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+
+XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
+
+
+def _not_json(first: bytes) -> None:
+    """Refuse a file that is not JSON text as a whole, rather than each of its lines."""
+    if first.lstrip().startswith(XLSX_MAGIC):
+        raise PopulationError(
+            "this is an Excel workbook (.xlsx), not JSON: upload it in the console's 影响分析 as a workbook of "
+            "applicants, or give applications as JSON Lines",
+            "上传的是 Excel 工作簿，不是 JSON 文件；请使用“申请人工作簿”模板填写（可在本页下载），或上传 JSON Lines 文件",
+        )
+    try:
+        first.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PopulationError(
+            "the file is not UTF-8 text: give applications as JSON Lines or a JSON array",
+            "上传的文件不是 UTF-8 编码的文本（JSON Lines 或 JSON 数组），也不是 Excel 工作簿（.xlsx）",
+        ) from None
 
 
 class Source:
@@ -61,6 +87,7 @@ class FileSource(Source):
             line += 1
         if not first:
             return
+        _not_json(first)
         if first.lstrip().startswith(b"["):
             yield from self._array(first, line)
             return
@@ -198,3 +225,43 @@ def _current(year: int) -> Any:
     later = aliased(ScoreRow)
     superseded = exists().where(later.supersedes_id == ScoreRow.id)
     return select(ScoreRow.application_ref, ScoreRow.facts).where(ScoreRow.year == year, ~superseded)
+
+
+class ApplicationsSource(Source):
+    """The applications received for a year (voided ones left out), by reference: the facts as verified (the
+    current score's) once scored, else as claimed; read a page at a time in short transactions."""
+
+    PAGE = 2000
+
+    def __init__(self, factory: sessionmaker[Session], year: int, description: str = "") -> None:
+        self._factory = factory
+        self.year = year
+        self.description = description or f"applications received for {year}"
+        with factory() as session:
+            self.total = session.scalar(select(func.count()).select_from(_received(year).subquery()))
+
+    def __iter__(self) -> Iterator[Entry]:
+        last: str | None = None
+        position = 0
+        while True:
+            query = _received(self.year).order_by(Application.application_ref).limit(self.PAGE)
+            if last is not None:
+                query = query.where(Application.application_ref > last)
+            with self._factory() as session:
+                rows = session.execute(query).all()
+            for ref, claimed, verified in rows:
+                position += 1
+                self.done += 1
+                facts = verified.encode() if verified is not None else orjson.dumps(claimed)
+                yield position, position, b'{"application_ref":%s,"facts":%s}' % (orjson.dumps(ref), facts), None
+            if len(rows) < self.PAGE:
+                return
+            last = rows[-1][0]
+
+
+def _received(year: int) -> Any:
+    return (
+        select(Application.application_ref, Application.claimed_facts, ScoreRow.facts)
+        .outerjoin(ScoreRow, ScoreRow.id == Application.score_id)
+        .where(Application.year == year, Application.state != "voided")
+    )
