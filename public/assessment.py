@@ -6,13 +6,17 @@ as a page of its own to print. Facts of a person: never stored, never kept by a 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, request, url_for
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from engine.facts import EARLIEST_DATE, LATEST_DATE
-from jifen import unit_of_work
+from engine.model import FactField
+from jifen import unit_of_work, words
 from jifen.scoring import assessment
 from jifen.words import word
 from public.blueprint import bp
@@ -67,12 +71,12 @@ def _assessment(args: MultiDict[str, str]) -> dict[str, Any]:
             year_error = word("public_assessment.year_missing", year=choice.year)
         page: dict[str, Any] = {"choice": choice, "today": day, "year_error": year_error, "result": None,
                                 "errors": {}, "texts": {}, "form": None, "notice": [],
-                                "date_range": (EARLIEST_DATE.isoformat(), LATEST_DATE.isoformat())}  # fmt: skip
+                                "fields": {}}  # fmt: skip
         if choice.version is None:
             return page
         form = assessment.questionnaire(assessment.model(session, choice.version))
         answers = assessment.read_answers(form, args.to_dict(flat=False))
-        page.update(form=form, texts=answers.texts, stated=answers.stated)
+        page.update(form=form, fields=fields(form), texts=answers.texts)
         if not answers.stated or year_error:
             return page
         outcome = assessment.assess(session, choice.version, answers.facts, day)
@@ -86,6 +90,7 @@ def _assessment(args: MultiDict[str, str]) -> dict[str, Any]:
             result=outcome.result,
             notice=outcome.materials,
             items=_item_labels(outcome.result),
+            caps=caps(form, outcome.result),
             assessment_url=f"{url_for('public.self_assessment')}?{query}",
             materials_url=f"{url_for('public.materials')}?{query}",
         )
@@ -95,3 +100,93 @@ def _assessment(args: MultiDict[str, str]) -> dict[str, Any]:
 def _item_labels(result: dict[str, Any]) -> dict[str, str]:
     """Each item's label by its code, to name what a material proves."""
     return {item["code"]: item["label"] for indicator in result["indicators"] for item in indicator["items"]}
+
+
+# -- the inputs of a version's questions, drawn once per version ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """What the form shows of one question whatever is typed: its label, hint, and the control's fixed parts."""
+
+    name: str
+    label: str
+    required: bool
+    mark: str  # what marks it required
+    hint: str
+    attributes: Markup  # the input's type, limits and ``required``
+    options: tuple[tuple[str, str], ...] = ()  # a select's (value, text), the blank one first
+
+
+def _hint(fact: FactField, indicators: tuple[str, ...]) -> str:
+    parts = [fact.description] if fact.description else []
+    low, high = (None if v is None else words.points(v) for v in (fact.min, fact.max))
+    if fact.type == "int":
+        if low is not None and high is not None:
+            parts.append(word("public_assessment.hint_int_range", min=low, max=high))
+        else:
+            parts.append(word("public_assessment.hint_int_min", min=low) if low else word("public_assessment.hint_int"))
+    elif fact.type == "number":
+        parts.append(
+            word("public_assessment.hint_number_min", min=low) if low else word("public_assessment.hint_number")
+        )
+    elif fact.type == "date":
+        parts.append(word("public_assessment.hint_date"))
+    if indicators:
+        parts.append(word("public_assessment.hint_readers", names="、".join(indicators)))
+    return " ".join(parts)
+
+
+def _attributes(fact: FactField) -> Markup:
+    limits = {"int": {"type": "number", "inputmode": "numeric", "step": "1"},
+              "number": {"type": "number", "inputmode": "decimal", "step": "any"},
+              "date": {"type": "date", "min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}}  # fmt: skip
+    attributes = dict(limits.get(fact.type, {"type": "text"})) if fact.type not in ("bool", "enum") else {}
+    if fact.type in ("int", "number"):
+        attributes.update({k: words.points(v) for k, v in (("min", fact.min), ("max", fact.max)) if v is not None})
+    text = "".join(f' {k}="{escape(v)}"' for k, v in attributes.items())
+    return Markup(text + (" required" if fact.required else ""))
+
+
+def _field(question: assessment.Question) -> Field:
+    fact = question.fact
+    options: tuple[tuple[str, str], ...] = ()
+    if fact.type in ("bool", "enum"):
+        blank = word("public_assessment.choose") if fact.required else word("public_assessment.not_stated")
+        choices = question.options if fact.type == "enum" else (
+            ("true", word("public_assessment.yes")), ("false", word("public_assessment.no")))  # fmt: skip
+        options = (("", blank), *choices)
+    return Field(fact.name, fact.label, fact.required, word("public_assessment.required"),
+                 _hint(fact, question.indicators), _attributes(fact), options)  # fmt: skip
+
+
+_fields: dict[str, dict[str, Field]] = {}
+_fields_lock = threading.Lock()
+
+
+def fields(form: assessment.Questionnaire) -> dict[str, Field]:
+    """The inputs of ``form``'s questions by fact name, drawn once per version per process."""
+    found = _fields.get(form.content_hash)
+    if found is None:
+        found = {q.name: _field(q) for q in form.questions}
+        with _fields_lock:
+            _fields[form.content_hash] = found
+    return found
+
+
+_caps: dict[str, dict[str, str]] = {}
+
+
+def caps(form: assessment.Questionnaire, result: dict[str, Any]) -> dict[str, str]:
+    """What the breakdown says of each category's and indicator's cap, worded once per version per process."""
+    found = _caps.get(form.content_hash)
+    if found is None:
+        found = {
+            part["code"]: word("public_assessment.deducted")
+            if part.get("kind") == "deduct"
+            else word("public_assessment.cap", cap=words.points(part["cap"]))
+            for part in (*result["categories"], *result["indicators"])
+            if part["cap"] is not None or part.get("kind") == "deduct"
+        }
+        _caps[form.content_hash] = found
+    return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.workbook import Workbook
@@ -51,13 +52,42 @@ Edit = tuple[tuple[str, ...], Callable[[Any], dict[str, Any]]]
 _FIRST_AT = re.compile(r"\(first at ([^)]+)\)")
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The version a workbook was exported from, as its hidden index names it: its identity, its status and content
+    hash then, and when it was exported (None for a workbook written before exports said so)."""
+
+    ruleset: str
+    year: int
+    revision: int
+    status: str
+    content_hash: str | None
+    exported_at: str | None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.ruleset}/{self.year}/{self.revision}"
+
+
 def read_workbook(data: bytes, source: str) -> RulesetVersion:
     """The version a workbook holds (as a draft); RulesetError lists every problem at its ``Sheet!A1`` cell."""
+    return read_with_origin(data, source)[0]
+
+
+def read_with_origin(data: bytes, source: str) -> tuple[RulesetVersion, Origin]:
+    """``read_workbook``, and the version the workbook was exported from."""
     reader = _Reader(source)
     try:
-        return reader.read(open_workbook(data, source))
+        version = reader.read(open_workbook(data, source))
     except Fatal:
         raise RulesetError(source, reader.problems.sorted()) from None
+    index = reader.index
+    status, content_hash, exported_at = (index.get(k) for k in ("status", "content_hash", "exported_at"))
+    origin = Origin(index["ruleset"], index["year"], index["revision"],
+                    status if status in ("draft", "published", "retired") else "published",
+                    content_hash if isinstance(content_hash, str) else None,
+                    exported_at if isinstance(exported_at, str) else None)  # fmt: skip
+    return version, origin
 
 
 def _one(f: Field, joiner: str) -> Edit:
@@ -84,6 +114,7 @@ class _Reader:
         self.problems = Problems()
         self.where: dict[str, Where] = {}
         self.format = 1
+        self.index: dict[str, Any] = {}
 
     def add(self, code: str, where: Where | None, **params: Any) -> None:
         self.problems.add(code, where, **params)
@@ -91,7 +122,7 @@ class _Reader:
     # -- the workbook -----------------------------------------------------------------------------------
 
     def read(self, book: Workbook) -> RulesetVersion:
-        index = read_index(book, self.problems)
+        index = self.index = read_index(book, self.problems)
         self.format = index["format"]
         tables = self._tables(book, index["sheets"])
         by_kind = {spec["kind"]: spec["name"] for spec in index["sheets"]}

@@ -7,6 +7,7 @@ value, so that an untouched workbook reads back to the same content hash.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from typing import Any
@@ -118,6 +119,7 @@ def version_workbook(version: RulesetVersion) -> bytes:
     index["A3"] = dumps({
         "ruleset": version.ruleset, "year": version.year, "revision": version.revision, "status": version.status,
         "content_hash": version.content_hash, "sheets": sheets,
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "indicator_categories": [ind.category for ind in version.indicators],
     })  # fmt: skip
     out = io.BytesIO()
