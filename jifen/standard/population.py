@@ -42,13 +42,15 @@ XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
 
 
 def _not_json(first: bytes) -> None:
-    """Refuse a file that is not JSON text as a whole, rather than each of its lines."""
+    """Refuse a file that is not JSON text as a whole (a workbook, a binary file), rather than each of its lines."""
     if first.lstrip().startswith(XLSX_MAGIC):
         raise PopulationError(
             "this is an Excel workbook (.xlsx), not JSON: upload it in the console's 影响分析 as a workbook of "
             "applicants, or give applications as JSON Lines",
             "上传的是 Excel 工作簿，不是 JSON 文件；请使用“申请人工作簿”模板填写（可在本页下载），或上传 JSON Lines 文件",
         )
+    if first.lstrip()[:1] in (b"{", b"["):
+        return  # JSON, perhaps with a bad line: that line is reported, the others are scored
     try:
         first.decode("utf-8")
     except UnicodeDecodeError:
@@ -106,71 +108,94 @@ class FileSource(Source):
 
     def _array(self, first: bytes, first_line: int) -> Iterator[Entry]:
         """The elements of one JSON array, each as its text, found with the C scanner without keeping the array."""
-        utf8 = codecs.getincrementaldecoder("utf-8")()
-
-        def decode(data: bytes, final: bool = False) -> str:
-            try:
-                return utf8.decode(data, final)
-            except UnicodeDecodeError:
-                raise PopulationError("the input is not valid UTF-8") from None
-
-        scan = json.JSONDecoder().raw_decode
-        buf = decode(first)
-        pos = buf.index("[") + 1
-        line = first_line
-        eof = False
-
-        def more() -> bool:
-            nonlocal buf, pos, line, eof
-            if eof:
-                return False
-            chunk = self._stream.read(READ_SIZE)
-            self.done += len(chunk)
-            eof = not chunk
-            line += buf.count("\n", 0, pos)
-            buf = buf[pos:] + decode(chunk, eof)
-            pos = 0
-            return True
-
-        def skip_space() -> str:
-            nonlocal pos
-            while True:
-                pos = _SPACE.match(buf, pos).end()  # type: ignore[union-attr]
-                if pos < len(buf) or not more():
-                    return buf[pos] if pos < len(buf) else ""
-
+        reader = _ArrayReader(self, first, first_line)
         position = 0
-        expect_value = True  # right after "[" a "]" may come instead; after "," a value must
-        while True:
-            char = skip_space()
-            if position and not expect_value:
-                if char == ",":
-                    pos += 1
-                    expect_value = True
-                    continue
-                if char == "]":
-                    break
-                raise PopulationError(_broken(char, "',' or ']'", line + buf.count("\n", 0, pos)))
-            if char == "]" and position == 0:
-                break
-            while True:
-                try:
-                    _value, end = scan(buf, pos)
-                    if eof or _NUMBER_TAIL.fullmatch(buf, end) is None:
-                        break  # else a number at the end of the buffer ("-0.", "1e") may go on in the next chunk
-                except json.JSONDecodeError as exc:
-                    if eof:
-                        raise PopulationError(f"{exc.msg} at line {line + exc.lineno - 1} column {exc.colno}") from None
-                if not more():
-                    break
+        while reader.next_element(position):
             position += 1
-            start_line = line + buf.count("\n", 0, pos)
-            yield position, start_line, buf[pos:end], None
-            pos = end
-            expect_value = False
-        pos += 1
-        if skip_space():
-            raise PopulationError(_broken(buf[pos], "nothing after the array", line + buf.count("\n", 0, pos)))
+            start_line, text = reader.element()
+            yield position, start_line, text, None
+        reader.end()
+
+    def read_chunk(self) -> bytes:
+        chunk = self._stream.read(READ_SIZE)
+        self.done += len(chunk)
+        return chunk
+
+
+class _ArrayReader:
+    """A JSON array read a chunk at a time: ``buf`` holds what is not consumed yet, from ``pos``; ``line`` is the
+    line of ``buf``'s start."""
+
+    def __init__(self, source: FileSource, first: bytes, first_line: int) -> None:
+        self._source = source
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self._scan = json.JSONDecoder().raw_decode
+        self.buf = self._decode(first)
+        self.pos = self.buf.index("[") + 1
+        self.line = first_line
+        self.eof = False
+
+    def _decode(self, data: bytes, final: bool = False) -> str:
+        try:
+            return self._utf8.decode(data, final)
+        except UnicodeDecodeError:
+            raise PopulationError("the input is not valid UTF-8") from None
+
+    def _here(self) -> int:
+        return self.line + self.buf.count("\n", 0, self.pos)
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self._source.read_chunk()
+        self.eof = not chunk
+        self.line = self._here()
+        self.buf = self.buf[self.pos :] + self._decode(chunk, self.eof)
+        self.pos = 0
+        return True
+
+    def _skip_space(self) -> str:
+        while True:
+            self.pos = _SPACE.match(self.buf, self.pos).end()  # type: ignore[union-attr]
+            if self.pos < len(self.buf) or not self._more():
+                return self.buf[self.pos] if self.pos < len(self.buf) else ""
+
+    def next_element(self, position: int) -> bool:
+        """Whether another element follows (after the ``position``-th), past its ``,``; False at the ``]``."""
+        char = self._skip_space()
+        if position == 0:
+            return char != "]"
+        if char == "]":
+            return False
+        if char != ",":
+            raise PopulationError(_broken(char, "',' or ']'", self._here()))
+        self.pos += 1
+        self._skip_space()
+        return True
+
+    def element(self) -> tuple[int, bytes | str]:
+        """The element at ``pos`` (its first line, its text), read on until it is whole."""
+        while True:
+            try:
+                _value, end = self._scan(self.buf, self.pos)
+                if self.eof or _NUMBER_TAIL.fullmatch(self.buf, end) is None:
+                    break  # else a number at the end of the buffer ("-0.", "1e") may go on in the next chunk
+            except json.JSONDecodeError as exc:
+                if self.eof:
+                    raise PopulationError(
+                        f"{exc.msg} at line {self.line + exc.lineno - 1} column {exc.colno}"
+                    ) from None
+            if not self._more():
+                break
+        start_line, text = self._here(), self.buf[self.pos : end]
+        self.pos = end
+        return start_line, text
+
+    def end(self) -> None:
+        """Past the closing ``]``: nothing but space may follow."""
+        self.pos += 1
+        if self._skip_space():
+            raise PopulationError(_broken(self.buf[self.pos], "nothing after the array", self._here()))
 
 
 def _broken(found: str, expected: str, line: int) -> str:
