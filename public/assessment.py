@@ -76,7 +76,7 @@ def _assessment(args: MultiDict[str, str]) -> dict[str, Any]:
             return page
         form = assessment.questionnaire(assessment.model(session, choice.version))
         answers = assessment.read_answers(form, args.to_dict(flat=False))
-        page.update(form=form, fields=fields(form), texts=answers.texts, stated=answers.stated)
+        page.update(form=form, fields=fields(form), texts=answers.texts)
         if not answers.stated or year_error:
             return page
         outcome = assessment.assess(session, choice.version, answers.facts, day)

@@ -122,37 +122,47 @@ def _reads(condition: Condition | None, points_field: str | None, derived: Mappi
     return {derived.get(name, name) for name in read}
 
 
-def _build(version: RulesetVersion) -> Questionnaire:
-    catalogue = version.catalogue
+def _homes(version: RulesetVersion) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Each fact's section (the first that reads it: the eligibility requirements, then the categories that add
+    points, then the records) and the names of the indicators that read it; a derived fact is its source's."""
     derived = {f.name: f.derived.source for f in version.facts if f.derived is not None}
-    reference_dates = {f.derived.at for f in version.facts if f.derived is not None}
-    askable = [f for f in version.facts if f.derived is None and f.name not in reference_dates]
-    kinds = {c.code: c.kind for c in version.categories}
-    home: dict[str, str] = {}  # fact → the section it is asked in: the first that reads it, additions first
+    deduct = {c.code for c in version.categories if c.kind == "deduct"}
+    home: dict[str, str] = {}
     readers: dict[str, list[str]] = {}
     for requirement in version.eligibility:
         for name in _reads(requirement.when, None, derived):
             home.setdefault(name, ELIGIBILITY)
-    ordered = sorted(version.indicators, key=lambda i: kinds.get(i.category) == "deduct")
-    for indicator in ordered:
-        section = RECORDS if kinds.get(indicator.category) == "deduct" else indicator.category
+    for indicator in sorted(version.indicators, key=lambda i: i.category in deduct):
+        section = RECORDS if indicator.category in deduct else indicator.category
         for item in indicator.items:
             per_unit = item.points.field if isinstance(item.points, PerUnit) else None
             for name in _reads(item.when, per_unit, derived):
                 home.setdefault(name, section)
                 if indicator.name not in readers.setdefault(name, []):
                     readers[name].append(indicator.name)
-    codes = [ELIGIBILITY, *(c.code for c in version.categories if c.kind != "deduct"), RECORDS, OTHER]
+    return home, readers
+
+
+def _sections(version: RulesetVersion, askable: list[FactField]) -> list[Section]:
+    home, readers = _homes(version)
     titles = {c.code: c.name for c in version.categories}
+    codes = [ELIGIBILITY, *(c.code for c in version.categories if c.kind != "deduct"), RECORDS, OTHER]
     sections = []
     for code in codes:
         questions = [Question(f, tuple(readers.get(f.name, ()))) for f in askable if home.get(f.name, OTHER) == code]
         if questions:
             kind = code if code in (ELIGIBILITY, RECORDS, OTHER) else "add"
             sections.append(Section(code, kind, titles.get(code, ""), tuple(questions)))
-    accepted = frozenset(f.name for f in askable) | frozenset(n for n in reference_dates if n in catalogue)
+    return sections
+
+
+def _build(version: RulesetVersion) -> Questionnaire:
+    reference_dates = {f.derived.at for f in version.facts if f.derived is not None}
+    askable = [f for f in version.facts if f.derived is None and f.name not in reference_dates]
+    sections = _sections(version, askable)
+    accepted = frozenset(f.name for f in askable) | (reference_dates & version.catalogue.keys())
     asked = frozenset(q.name for s in sections for q in s.questions)
-    return Questionnaire(tuple(sections), accepted, asked, catalogue, version.content_hash)
+    return Questionnaire(tuple(sections), frozenset(accepted), asked, version.catalogue, version.content_hash)
 
 
 _questionnaires: dict[str, Questionnaire] = {}

@@ -32,7 +32,7 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     # created by the CLI; a new password, deactivation and ending all sessions (session_epoch) update them; never
     # deleted (the audit names them)
     "users": ("SELECT", "INSERT", "UPDATE"),
-    # throttling counters: upserted per attempt, deleted after a successful login and when old (services/logins.py)
+    # throttling counters: upserted per attempt, deleted after a success and when old (jifen/access/throttle.py)
     "login_attempts": EDIT,
     # created, then revoked; never deleted (stored scores name them)
     "api_clients": ("SELECT", "INSERT", "UPDATE"),

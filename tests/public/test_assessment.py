@@ -287,6 +287,21 @@ def test_when_this_year_has_no_standard_yet_the_latest_is_used_and_said(client: 
     assert "2027年度的积分标准尚未公布" in page and "按2026年度积分标准" in page and _total(page) is not None
 
 
+def test_without_any_standard_published_the_page_says_so(app: Any) -> None:
+    response = app.test_client().get("/self-assessment?permit_valid=true")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "还没有公布的积分标准" in page and "<form" not in page
+
+
+def test_the_application_date_of_an_address_is_kept_and_used(client: Any) -> None:
+    _r, page = _page(client, {**BASE, "birth_date": "1986-03-15", "application_date": "2026-03-14"})
+    assert "年龄按 39 周岁计算" in page
+    assert '<input type="hidden" name="application_date" value="2026-03-14">' in page
+    _r, bad = _page(client, {**BASE, "application_date": "2026-02-30"})
+    summary = bad[bad.index('id="error-summary"') :]
+    assert "“application_date”（申请日期）：日期无效" in summary and _total(bad) is None
+
+
 # -- nothing stored, nothing logged ---------------------------------------------------------------------------------
 
 
