@@ -98,11 +98,11 @@ _INSPECT = """() => {
     .slice(0, 5).map(name);
   // a table cell squeezed to a character or two per line
   const squeezed = [...document.querySelectorAll('td, th')].filter((c) => {
-    const text = c.innerText.replace(/\s/g, '');
+    const text = c.innerText.replace(/\\s/g, '');
     const box = c.getBoundingClientRect();
     const size = parseFloat(getComputedStyle(c).fontSize);
     return c.checkVisibility() && text.length >= 3 && box.width < 2.6 * size && box.height > 2.5 * size;
-  }).slice(0, 5).map((c) => c.innerText.replace(/\s+/g, '').slice(0, 10));
+  }).slice(0, 5).map((c) => c.innerText.replace(/\\s+/g, '').slice(0, 10));
   const markup = [...document.querySelectorAll('b')].some((b) => b.textContent === 'x');  // a typed <b>x</b>
   return {messages, titles, scrollWidth: document.documentElement.scrollWidth, width, offenders, markup,
           unreachable, squeezed,
