@@ -26,6 +26,8 @@ accesslog = os.environ.get("JIFEN_ACCESS_LOG", "-") or None  # JIFEN_ACCESS_LOG=
 # gunicorn's combined format, then the answer's X-Request-ID (the caller's, or the one the service made up)
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
 errorlog = "-"
+# a self-assessment's address states a person's facts: its query is left out of the access log
+logger_class = "jifen.accesslog.PrivateQueryLogger"
 
 # what gunicorn refuses while reading a request, with the status the service answers it with
 _REFUSED = {http_errors.LimitRequestLine: 414, http_errors.LimitRequestHeaders: 431,

@@ -12,8 +12,11 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
+from admin import errors, kept
 from admin.words import word
 from jifen import unit_of_work
 from jifen.access import audit, logins, users
@@ -25,6 +28,7 @@ from jifen.unit_of_work import get_session
 F = TypeVar("F", bound=Callable[..., Any])
 ROLE_NAMES = ROLE_ZH  # the roles in Chinese, from the message catalogue
 _SESSION_ID = re.compile(r"([0-9]{1,18}):([0-9]{1,18})")
+_EXPIRED = "The CSRF token has expired."  # Flask-WTF's description of a token that was valid but is too old
 
 login_manager = LoginManager()
 bp = Blueprint("auth", __name__, url_prefix="/admin", template_folder="templates", static_folder="static",
@@ -65,6 +69,18 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = word("auth.log_in_first")
     app.register_blueprint(bp)
+    app.register_blueprint(kept.bp)
+    app.register_error_handler(CSRFError, _csrf_refused)
+
+
+def _csrf_refused(exc: CSRFError) -> Any:
+    """A form whose CSRF token has merely expired is kept and offered again; any other refusal stays a 400 (a form
+    with no valid token is not this user's typing)."""
+    if exc.description == _EXPIRED:
+        offer = kept.csrf_expired()
+        if offer is not None:
+            return offer
+    return errors.page(exc)
 
 
 def allowed(*roles: str) -> bool:
@@ -78,7 +94,7 @@ def requires(*roles: str) -> Callable[[F], F]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return redirect(url_for("auth.login", next=request.full_path))
+                return kept.to_login()
             if not current_user.has(*roles):
                 abort(403)
             return view(*args, **kwargs)
@@ -98,7 +114,7 @@ class RoleMixin:
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return redirect(url_for("auth.login", next=request.full_path))
+            return kept.to_login()
         abort(403)
 
 
@@ -122,7 +138,7 @@ def login() -> Any:
     name = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     address, now, session = request.remote_addr, clock(), get_session()
-    # The attempt is counted before the password is checked, known name or not (see services/logins.py). One
+    # The attempt is counted before the password is checked, known name or not (see jifen/access/throttle.py). One
     # session, hence one pooled connection, serves the whole request: reads, then a write transaction of its own.
     try:
         if (wait := logins.wait(session, name, address, now)) > 0:
@@ -146,15 +162,19 @@ def login() -> Any:
     if user is None:
         flash(word("auth.wrong_password"), "error")
         return _login_page(401)
+    cookie.pop(kept.FORMER_USER, None)
     login_user(ConsoleUser(user))
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    if current_user.is_authenticated:  # every session of this user ends, copied cookies included
+    former = current_user.user_id if current_user.is_authenticated else None
+    if former is not None:  # every session of this user ends, copied cookies included
         with unit_of_work.current().write() as session:
-            users.end_sessions(session, current_user.user_id)
+            users.end_sessions(session, former)
     logout_user()
+    if former is not None:  # a form this browser sends later (another tab) is kept for this user
+        cookie[kept.FORMER_USER] = former
     flash(word("auth.logged_out"), "info")
     return redirect(url_for("auth.login"))

@@ -157,6 +157,56 @@ class ApplicationSchema(Schema):
     today = fields.Date(metadata={"description": "The service's date (China), against which overdue is computed"})
 
 
+class MaterialSchema(Schema):
+    name = fields.String(required=True, metadata={"description": "The proof material (证明材料) to bring"})
+    items = fields.List(
+        fields.String(), required=True, metadata={"description": "The codes of the items this material proves"}
+    )
+
+
+class DepartmentMaterialsSchema(Schema):
+    department = fields.String(required=True, metadata={"description": "The department that checks the materials"})
+    materials = fields.List(fields.Nested(MaterialSchema), required=True)
+
+
+LOOKUP_CODE = (
+    "The applicant's lookup code for the public lookup (积分查询), 12 characters of 23456789ABCDEFGHJKMNPQRSTUVWXYZ "
+    "grouped by four (accepted with or without hyphens, in any case). Shown in this answer only: print it on the "
+    "receipt"
+)
+
+
+class ReceiptSchema(ApplicationSchema):
+    """The application as received, with what the window gives the applicant once: the lookup code and the
+    materials notice."""
+
+    lookup_code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"),
+        metadata={"description": LOOKUP_CODE, "example": "7KQM-WD4X-P9HT"},
+    )
+    materials_notice = fields.List(
+        fields.Nested(DepartmentMaterialsSchema),
+        required=True,
+        metadata={
+            "description": "一次性告知: for the claimed facts, every proof material of the items they fire under the "
+            "version in force on received_on, grouped by department, each material once"
+        },
+    )
+
+
+class LookupCodeSchema(Schema):
+    """A new lookup code; the application's old code no longer works."""
+
+    application_ref = fields.String(required=True)
+    year = fields.Integer(required=True)
+    lookup_code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"),
+        metadata={"description": LOOKUP_CODE, "example": "7KQM-WD4X-P9HT"},
+    )
+
+
 class HistorySchema(Schema):
     application = fields.Nested(ApplicationSchema)
     events = fields.List(fields.Dict(), metadata={"description": "Every transition: who, when, what changed"})

@@ -14,8 +14,10 @@ from api.application_schemas import (
     ApplicationSchema,
     ExtensionSchema,
     HistorySchema,
+    LookupCodeSchema,
     ObjectionSchema,
     PublishSchema,
+    ReceiptSchema,
     SupplementSchema,
     VerificationSchema,
     VoidSchema,
@@ -25,7 +27,7 @@ from api.errors import ApiError
 from api.http import json_body, json_response
 from api.openapi import doc
 from jifen import applications, unit_of_work
-from jifen.applications import Actor, Application, Context, references, views, workdays
+from jifen.applications import Actor, Application, Context, lookup, materials, references, views, workdays
 from jifen.errors import CodedError, NotFound
 from jifen.unit_of_work import get_session
 
@@ -69,32 +71,71 @@ def _answer(application: Application) -> Response:
 def _transition(change: Callable[[Context], Application]) -> Response:
     """Run one transition in its own write transaction, committed here; answer the application as it is then."""
     with unit_of_work.current().write() as session:
-        context = Context(session, Actor.of_client(current_caller()), today(), workdays.load(session))
-        application = change(context)
+        application = change(_context(session))
     return _answer(application)
+
+
+def _context(session: Any) -> Context:
+    return Context(session, Actor.of_client(current_caller()), today(), workdays.load(session))
 
 
 @bp.post("/applications")
 @doc(
-    "Receive an application: tasks for the departments concerned, due in 15 working days",
+    "Receive an application: tasks for the departments concerned, due in 15 working days; the applicant's lookup "
+    "code and the materials to bring",
     tag="applications",
     body=ApplicationRequestSchema,
-    responses={201: ("The application, verifying", ApplicationSchema)},
+    responses={201: ("The application, verifying, with its lookup code and materials notice", ReceiptSchema)},
     errors=(400, 409, 415, "invalid_fields", "outside_application_period"),
+    description="The answer is the only one that carries the application's `lookup_code` (print it on the "
+    "receipt): only a keyed hash of it is kept, and no other answer, log or audit entry shows it. A receipt sent "
+    "again is refused (409 `application_exists`) and shows no code: when the first answer was lost, issue a new "
+    "code with `POST /api/v1/applications/{application_ref}/{year}/lookup-code`, which ends the old one. "
+    "`materials_notice` lists, for the claimed facts, every proof material of the items they fire under the "
+    "version in force on `received_on`, grouped by the department that checks it, each material once "
+    "(一次性告知).",
 )
 @require("apply")
 @_coded
 def create_application() -> Response:
     data = ApplicationRequestSchema().load(json_body())
-    response = _transition(
-        lambda ctx: applications.receive(
-            ctx, data["application_ref"], data["year"], data["received_on"], data["channel"], data["facts"]
-        )
-    )
-    response.status_code = 201
+    secret = current_app.config["SECRET_KEY"]
+    with unit_of_work.current().write() as session:
+        application = applications.receive(
+            _context(session), data["application_ref"], data["year"], data["received_on"], data["channel"],
+            data["facts"],
+        )  # fmt: skip
+        code = lookup.issue(application, secret)
+    session = get_session()
+    body = views.view(session, application, today())
+    answer = {**body, "lookup_code": code, "materials_notice": materials.receipt_notice(session, application)}
+    response = json_response(answer, 201)
     response.headers["Location"] = url_for(
         "api.applications.get_application", application_ref=data["application_ref"], year=data["year"]
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post(PATH + "/lookup-code")
+@doc(
+    "Issue the applicant a new lookup code; the old one no longer works",
+    tag="applications",
+    responses={200: ("The new code, shown this once", LookupCodeSchema)},
+    errors=(404,),
+    description="For a lost receipt, or a receipt whose answer was lost. The application may be in any state. "
+    "The issue is recorded in the audit log (who, when, which application) without the code.",
+)
+@require("apply")
+@_coded
+def issue_lookup_code(application_ref: str, year: int) -> Response:
+    _checked_path(application_ref, year)
+    secret = current_app.config["SECRET_KEY"]
+    with unit_of_work.current().write() as session:
+        application, code = lookup.reissue(_context(session), application_ref, year, secret)
+        body = {"application_ref": application.application_ref, "year": application.year, "lookup_code": code}
+    response = json_response(body)
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

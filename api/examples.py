@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from api import periods
+from api import application_examples, periods
 from api.errors import PROBLEMS, problem_body
 from engine import FactsError, RulesetVersion, compile_version
 from engine.result import dumps_bytes
@@ -123,6 +123,7 @@ def build(session: Session, published: list[RulesetVersion]) -> dict[str, Any]:
                "recomputed_total": stored["total"], "differences": []}  # fmt: skip
     examples["verifyScore"] = {"responses": {200: verdict}}
     _versions(session, examples, tongxiang)
+    examples.update(application_examples.build(session, tongxiang, example_facts))
     return examples
 
 

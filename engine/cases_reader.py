@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from engine.bounds import most_total
 from engine.errors import CodedProblem, FactsError, Problem
 from engine.facts import FactsValidator
 from engine.model import Category, Expected, FactField, Indicator, TestCase
@@ -23,6 +24,7 @@ def read_cases(
 ) -> list[TestCase]:
     validator = FactsValidator(facts)
     known = {"categories": {c.code for c in categories}, "indicators": {i.code for i in indicators}}
+    most = most_total(categories)
     out: list[TestCase] = []
     names: list[tuple[str | None, str]] = []
     for i, raw in enumerate(node):
@@ -37,7 +39,7 @@ def read_cases(
             except FactsError as exc:
                 for field, found in exc.problems.items():
                     r.problems.extend(_moved(p, f"{path}.facts.{field}") for p in found)
-        expected = _expected(r, m["expected"], join(path, "expected"), known) if "expected" in m else None
+        expected = _expected(r, m["expected"], join(path, "expected"), known, most) if "expected" in m else None
         if v.get("name") and case_facts is not None and expected is not None:
             out.append(TestCase(v["name"], case_facts, expected, as_of))
     r.unique(names, "case name")
@@ -59,8 +61,12 @@ def _case_facts(r: Reader, node: Any, path: str) -> dict[str, object] | None:
     return {str(k): (v.isoformat() if isinstance(v, dt.date) else v) for k, v in node.items()}
 
 
-def _expected(r: Reader, node: Any, path: str, known: dict[str, set[str]]) -> Expected | None:
+def _expected(r: Reader, node: Any, path: str, known: dict[str, set[str]], most: Decimal) -> Expected | None:
+    """A case's expectation; its total no more than ``most``, what the version can give."""
     m, v = r.part(node, path, EXPECTED)
+    if v.get("total") is not None and v["total"] > most:
+        r.add(join(path, "total"), "expected_over_most", most=most, got=v["total"])
+        v["total"] = None
     parts: dict[str, dict[str, Decimal]] = {}
     for key, codes in known.items():
         parts[key] = _expected_points(r, m[key], join(path, key), codes) if key in m else {}

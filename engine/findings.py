@@ -84,6 +84,11 @@ CHECKS: dict[str, Check] = {
         "加分类别的上限合计为{total}分（{caps}），不等于办法规定的满分{expected}分。",
         "The caps of the add categories sum to {total} ({caps}), not to the policy's {expected} points.",
     ),
+    "label_mismatch": Check(
+        "warning",
+        "指标{indicator}的细则{item}的名称写的是{stated}，但它的规则是{actual}；名称与规则应当一致，请改正其中之一。",
+        "The label of item {item} of indicator {indicator} says {stated}, but its rule is {actual}; make them agree.",
+    ),
     "too_complex": Check(
         "warning",
         "{owner}的条件展开后超过{limit}种情形，未做静态检查。",

@@ -21,6 +21,7 @@ from engine.errors import FactsError
 from engine.evaluator import _item_condition as engine_condition  # reason about exactly what the engine compiles
 from engine.evaluator import compile_version
 from engine.findings import CHECKS, SEVERITIES, Check, Chinese, Finding, Language, Severity, condition_text
+from engine.labels import label_findings
 from engine.model import Clause, Condition, Fixed, Group, Indicator, Item, PerUnit, RulesetVersion
 from engine.regions import MAX_BOXES, Box, Space, TooComplex
 from engine.valuesets import FieldSet, Numbers
@@ -115,6 +116,7 @@ class _Linter:
             yield from self.dead_branches(ind)
             yield from self.exceeds_cap(ind)
         yield from self.category_caps()
+        yield from label_findings(self.version, self.zh)
         yield from self.unused_facts()
 
     def _boxes(self, cond: Condition | None) -> list[Box] | None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from engine.bounds import check_caps, check_per_unit, read_fixed
 from engine.cases_reader import read_cases
 from engine.conditions import read_condition
 from engine.errors import RulesetError, coded
@@ -193,13 +194,16 @@ def _requirements(r: Reader, node: Any, catalogue: dict[str, FactField]) -> list
 def _categories(r: Reader, node: Any) -> list[Category]:
     out: list[Category] = []
     codes: list[tuple[str | None, str]] = []
+    paths: dict[str, str] = {}
     for i, raw in enumerate(r.seq(node, "categories", allow_empty=False)):
         path = f"categories[{i}]"
         _, v = r.part(raw, path, CATEGORY)
         codes.append((v.get("code"), join(path, "code")))
         if v.get("code") and v.get("name") and v.get("kind"):
             out.append(Category(v["code"], v["name"], v["kind"], v.get("cap")))
+            paths.setdefault(v["code"], path)
     r.unique(codes, "category code")
+    check_caps(r, out, paths)
     return out
 
 
@@ -219,8 +223,9 @@ def _indicators(
         if cap is not None and parent is not None and parent.cap is not None and cap > parent.cap:
             r.add(join(path, "cap"), "over_category_cap", category=category, name=parent.name, cap=parent.cap)
         items = []
+        kind = parent.kind if parent is not None else None
         for j, raw_item in enumerate(r.seq(m.get("items"), join(path, "items"), allow_empty=False)):
-            item = _item(r, raw_item, f"{path}.items[{j}]", catalogue, cap, item_codes)
+            item = _item(r, raw_item, f"{path}.items[{j}]", catalogue, (cap, kind), item_codes)
             if item is not None:
                 items.append(item)
         if v.get("code") and v.get("name") and category and v.get("reference"):
@@ -245,13 +250,17 @@ def _item(
     node: Any,
     path: str,
     catalogue: dict[str, FactField],
-    indicator_cap: Decimal | None,
+    indicator: tuple[Decimal | None, str | None],
     codes: list[tuple[str | None, str]],
 ) -> Item | None:
-    m, v = r.part(node, path, ITEM)
+    """An item; ``indicator`` is its indicator's cap and the kind of its category (add, deduct; None: unknown)."""
+    indicator_cap, kind = indicator
+    m, v = r.part(node, path, ITEM, skip=("fixed",))
+    if "fixed" in m:
+        v["fixed"] = read_fixed(r, m["fixed"], join(path, "fixed"), kind)
     codes.append((v.get("code"), join(path, "code")))
     when = read_condition(r, m["when"], join(path, "when"), catalogue) if "when" in m else None
-    points = _points_rule(r, m, v, path, catalogue)
+    points = _points_rule(r, m, v, path, catalogue, kind)
     cap = v.get("cap")
     if cap is not None and indicator_cap is not None and cap > indicator_cap:
         r.add(join(path, "cap"), "over_indicator_cap", cap=indicator_cap)
@@ -264,14 +273,22 @@ def _item(
 
 
 def _points_rule(
-    r: Reader, m: Mapping[str, Any], v: Mapping[str, Any], path: str, catalogue: dict[str, FactField]
+    r: Reader,
+    m: Mapping[str, Any],
+    v: Mapping[str, Any],
+    path: str,
+    catalogue: dict[str, FactField],
+    kind: str | None,
 ) -> PointsRule | None:
     """An item's way to score: fixed points (which need a condition) or points per unit, exactly one."""
     if ("fixed" in m) == ("per_unit" in m):
         r.add(path, "one_points_rule")
         return None
     if "per_unit" in m:
-        return _per_unit(r, m["per_unit"], join(path, "per_unit"), catalogue)
+        rule = _per_unit(r, m["per_unit"], join(path, "per_unit"), catalogue)
+        if rule is not None and not check_per_unit(r, rule.rate, rule.offset, join(path, "per_unit"), kind):
+            return None
+        return rule
     if "when" not in m:
         r.add(join(path, "when"), "fixed_needs_condition")
     return Fixed(v["fixed"]) if v.get("fixed") is not None else None

@@ -97,6 +97,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unknown_category": ("unknown category {quoted} (expected one of: {expected})", "没有类别{quoted}"),
     "over_category_cap": ("exceeds the cap of category {category} ({cap})", "超过所属类别“{name}”的上限（{cap}分）"),
     "over_indicator_cap": ("exceeds the cap of its indicator ({cap})", "超过所属指标项的上限（{cap}分）"),
+    "negative_in_add": (
+        "points must not be negative in an adding category, got {got}",
+        "加分类别中的分值不能为负数，填写的是{got}",
+    ),
+    "negative_in_deduct": (
+        "a deduction is written as a positive amount in a deducting category, got {got}",
+        "减分类别中的扣分应填写为正数（扣5分就填5），填写的是{got}",
+    ),
+    "caps_over_total": (
+        "the caps of the adding categories sum to {total}, above the policy's total of {limit} points",
+        "加分类别的上限合计为{total}分，超过办法规定的总分{limit}分",
+    ),
     "one_points_rule": (
         "expected exactly one points rule: 'fixed' or 'per_unit'",
         "须且只能选择一种计分方式：固定分值或按单位计分",
@@ -114,19 +126,31 @@ TEXTS: dict[str, tuple[str, str]] = {
     "case_facts_not_mapping": ("expected a mapping of facts, got {got}", "申请事实应为字段与值的集合"),
     "points_not_mapping": ("expected a mapping of code to points, got {got}", "应为编号与分值的集合"),
     "unknown_code": ("unknown code (expected one of: {expected})", "没有编号为“{code}”的项"),
+    "expected_over_most": (
+        "expected at most {most}, the most this version can give (its adding categories' caps), got {got}",
+        "不能超过{most}分（此版本各加分类别上限之和，即能得到的最高分），填写的是{got}",
+    ),
     "nothing_expected": (
         "expected at least one of: eligible, total, categories, indicators",
         "请至少填写一项预期结果",
     ),
     "mismatch_eligible": ("eligible: expected {expected}, got {actual}", "申请资格：预期{expected}，实际{actual}"),
+    "mismatch_unmet": (
+        "eligible: expected {expected}, got {actual} (not met: {codes})",
+        "申请资格：预期{expected}，实际{actual}——未满足{unmet}",
+    ),
     "mismatch_total": ("total: expected {expected}, got {actual}", "总分：预期 {expected}，实际 {actual}"),
+    "mismatch_total_scored": (
+        "total: expected {expected}, got {actual} (scored: {scored_en})",
+        "总分：预期 {expected}，实际 {actual}——实际得分的指标项：{scored}",
+    ),
     "mismatch_category": (
         "categories.{code} ({name}): expected {expected}, got {actual}",
         "类别“{name}”：预期 {expected}，实际 {actual}",
     ),
     "mismatch_indicator": (
-        "indicators.{code} ({name}): expected {expected}, got {actual}",
-        "指标项 {code} {name}：预期 {expected}，实际 {actual}",
+        "indicators.{code} ({name}): expected {expected}, got {actual} ({counted_en})",
+        "指标项 {code} {name}：预期 {expected}，实际 {actual}（{counted}）",
     ),
     "missing_category": ("categories.{code}: not in this version", "类别 {code}：此版本中没有"),
     "missing_indicator": ("indicators.{code}: not in this version", "指标项 {code}：此版本中没有"),

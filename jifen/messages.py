@@ -33,6 +33,23 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{ref} 已存在且内容不同；请给文件使用新的修订号，或直接修改草稿",
     ),
     "no_new_revision": ("{ref} cannot get a new revision", "{ref} 不能再增加修订"),
+    "workbook_stale": (
+        "{source} was downloaded from {ref} before its last saves; importing it would undo them",
+        "{source} 下载后，草稿 {ref} 又被保存过；导入会撤销这些修改，因此未导入",
+    ),
+    "workbook_download_again": (
+        "download {ref} again and make the changes in that workbook, or import this one as a new draft",
+        "请重新下载 {ref} 的工作簿并在其中修改，或把此工作簿导入为新的草稿后用“版本对比”核对",
+    ),
+    "workbook_draft_moved": (
+        "{ref} was saved by someone else since the preview; look at the changes again",
+        "预览之后 {ref} 又被其他人保存过；请重新查看将要导入的修改",
+    ),
+    "workbook_imported": ("workbook {source}, downloaded from {ref}", "工作簿 {source}（从 {ref} 下载）"),
+    "workbook_merged": (
+        "workbook {source}, downloaded from {ref}, merged with the saves since",
+        "工作簿 {source}（从 {ref} 下载，已与下载后的保存合并）",
+    ),
     "at_most_999": ("a year has at most 999 revisions", "每个年度最多999个修订"),
     "year_out_of_range": ("year {year} is out of range", "年度 {year} 超出范围"),
     "years_allowed": ("a year from 2000 to 2100", "年度应在2000至2100之间"),

@@ -9,3 +9,10 @@ function selectCorrection(event) {
 }
 document.addEventListener("input", selectCorrection);
 document.addEventListener("change", selectCorrection);
+
+// <button data-print> prints the page (the materials notice); with scripts off the browser's own print does.
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});

@@ -10,10 +10,10 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, flash, redirect, request, url_for
+from flask import Response, current_app, flash, make_response, redirect, request, url_for
 from flask_admin import BaseView, expose
 
-from admin.application_actions import application_or_404, catalogue, problem_params, run, today
+from admin.application_actions import actor, application_or_404, catalogue, problem_params, run, today
 from admin.application_history import score_chain, timeline
 from admin.application_words import (
     CHANNEL_NAMES,
@@ -30,8 +30,8 @@ from admin.application_words import (
 from admin.auth import RoleMixin, allowed, requires
 from admin.words import word
 from engine import dumps
-from jifen import applications
-from jifen.applications import lists, views, workdays
+from jifen import applications, unit_of_work
+from jifen.applications import Context, lists, lookup, materials, periods, views, workdays
 from jifen.errors import CodedError
 from jifen.unit_of_work import get_session
 
@@ -56,6 +56,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         return self.render(
             "admin/applications/dashboard.html",
             today=day,
+            periods_missing=periods.count(session, day.year) == 0,
             counts=lists.counts_by_state(session),
             overdue=overdue,
             by_department=by_department,
@@ -85,7 +86,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         return self._detail(year, application_ref)
 
     def _detail(self, year: int, application_ref: str, publish_errors: list[str] | None = None,
-                published_on: str = "") -> Any:  # fmt: skip
+                published_on: str = "", issued_code: str | None = None) -> Any:  # fmt: skip
         app = application_or_404(application_ref, year)
         session, day = get_session(), today()
         facts = catalogue(session, app)
@@ -101,6 +102,9 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
             timeline=timeline(facts, history["events"]),
             chain=score_chain(facts, history),
             may_publish=allowed("publisher") and app.state == "scored",
+            may_issue_code=allowed("publisher", "admin"),
+            issued_code=issued_code,
+            notice=materials.labelled(session, app),
             may_see_scores=allowed("auditor", "admin"),
             publish_errors=publish_errors or [],
             published_on=published_on or day.isoformat(),
@@ -141,6 +145,27 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
             "success",
         )
         return redirect(url_for(".detail", year=year, application_ref=application_ref))
+
+    @expose("/lookup-code/<int:year>/<path:application_ref>", methods=["POST"])
+    @requires("publisher", "admin")
+    def lookup_code(self, year: int, application_ref: str) -> Any:
+        """A new lookup code for the applicant, shown on this answer only (never flashed: the session cookie is
+        readable by its holder's browser and kept); the old code no longer works."""
+        application_or_404(application_ref, year)
+        who, secret = actor(), current_app.config["SECRET_KEY"]
+        with unit_of_work.current().write() as session:
+            _app, code = lookup.reissue(Context(session, who, today(), workdays.load(session)), application_ref, year,
+                                        secret)  # fmt: skip
+        response = make_response(self._detail(year, application_ref, issued_code=code))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @expose("/notice/<int:year>/<path:application_ref>")
+    def notice(self, year: int, application_ref: str) -> Any:
+        """The one-time materials notice as a page of its own, to print on one A4 sheet."""
+        app = application_or_404(application_ref, year)
+        return self.render("admin/applications/notice.html", app=app,
+                           notice=materials.labelled(get_session(), app), today=today(), day_text=day_text)  # fmt: skip
 
     @expose("/export/<int:year>/<path:application_ref>")
     def export(self, year: int, application_ref: str) -> Any:

@@ -119,14 +119,16 @@ def _defaults(session: Session, versions: list[RulesetVersionRow]) -> Pair:
     said = word("views_compare.in_force_today", isoformat=on.isoformat())
     if base is None:
         base, said = published[0], word("views_compare.none_in_force_today", isoformat=on.isoformat())
-    same_ruleset = [v for v in versions if v.ruleset_id == base.ruleset_id]
-    draft = next((v for v in same_ruleset if v.status == "draft"), None)
-    if draft is not None:
+    # the newest later version (by year and revision): a draft left behind by a later publication is not it
+    later = (base.year, base.revision)
+    others = [v for v in versions if v.ruleset_id == base.ruleset_id and (v.year, v.revision) > later
+              and v.status != "retired"]  # fmt: skip
+    newest = max(others, key=lambda v: (v.year, v.revision), default=None)
+    if newest is not None and newest.status == "draft":
         return Pair(
-            base.id, draft.id, word("views_compare.default_against_draft", said=said, ref=base.ref, ref2=draft.ref)
+            base.id, newest.id, word("views_compare.default_against_draft", said=said, ref=base.ref, ref2=newest.ref)
         )
-    newest = next(v for v in same_ruleset if v.status == "published")
-    if newest.id != base.id:
+    if newest is not None:
         return Pair(
             base.id, newest.id, word("views_compare.default_against_newest", said=said, ref=base.ref, ref2=newest.ref)
         )

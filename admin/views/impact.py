@@ -8,10 +8,11 @@ job wrote.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
@@ -23,11 +24,13 @@ from admin.auth import RoleMixin
 from admin.charts import change_bars, histogram_chart
 from admin.views.versions import _message
 from admin.words import word
+from engine import RulesetVersion
 from jifen import unit_of_work
 from jifen.errors import ServiceError
 from jifen.standard import impact, impact_jobs, rulesets
 from jifen.unit_of_work import get_session
 from jifen.workbook import MIMETYPE
+from jifen.workbook.applicants import ApplicantsError, applicants_template, looks_like_xlsx, read_applicants
 from jifen.workbook.impact import DIRECTION_NAMES, SIDE_NAMES, number, signed, summary_rows
 
 # a population of 100,000 applications is about 40 MB of JSON Lines; the API's request limit is far smaller
@@ -57,18 +60,62 @@ def _cutoffs(text: str) -> list[Decimal]:
 
 
 def _population(form: Any, kind: str | None, upload: FileStorage | None, errors: dict[str, str]) -> dict[str, Any]:
-    """The population the form asks for (a stored year, or an uploaded file); what is wrong goes in ``errors``."""
-    if kind == "stored":
-        year = form.get("year", type=int)
+    """The population the form asks for (a stored year, the applications of a year, or an uploaded file); what is
+    wrong goes in ``errors``."""
+    if kind in ("stored", "applications"):
+        year = form.get("year" if kind == "stored" else "received_year", type=int)
         if year is None or not 2000 <= year <= 2100:
-            errors["year"] = word("views_impact.year_missing")
-        return {"kind": "stored", "year": year}
+            errors["year" if kind == "stored" else "received_year"] = word("views_impact.year_missing")
+        return {"kind": kind, "year": year}
     if kind == "file":
         if upload is None or not upload.filename:
             errors["population"] = word("views_impact.file_missing")
         return {"kind": "file", "name": upload.filename if upload else ""}
     errors["kind"] = word("views_impact.choose_population")
     return {}
+
+
+def _workbook_population(upload: FileStorage, models: list[RulesetVersion], errors: dict[str, str],
+                         cells: list[str]) -> IO[bytes] | None:  # fmt: skip
+    """An uploaded workbook of applicants as JSON Lines (its facts read by the two versions' catalogues), or None
+    with its problems by cell in ``cells``."""
+    try:
+        entries = read_applicants(upload.read(), [m.facts for m in models])
+    except ApplicantsError as exc:
+        errors["population"] = word("impact_form.workbook_refused", count=exc.count)
+        cells.extend(e.text("zh") for e in exc.errors)
+        return None
+    return io.BytesIO(b"\n".join(entries) + b"\n")
+
+
+def _chosen(session: Any, form: Any, errors: dict[str, str]) -> tuple[dict[str, Any], list[RulesetVersion]]:
+    """The two versions chosen (ids and references for the job, models to read a workbook by); never one twice."""
+    chosen: dict[str, Any] = {}
+    models: list[RulesetVersion] = []
+    for key in ("version", "base"):
+        vid = form.get(key, type=int)
+        try:
+            if vid is None:
+                raise ServiceError(word("views_impact.choose_version"))
+            # a draft that does not validate is refused here, with its problems in Chinese
+            models.append(impact.load_version(session, vid))
+            chosen[f"{key}_ref"], chosen[key] = models[-1].ref, vid
+        except ServiceError as exc:
+            errors[key] = _message(exc)
+    if chosen.get("version") is not None and chosen.get("version") == chosen.get("base"):
+        errors["base"] = word("impact_form.same_version", ref=chosen["version_ref"])
+    return chosen, models
+
+
+def _uploaded(upload: FileStorage, population: dict[str, Any], models: list[RulesetVersion], errors: dict[str, str],
+              cells: list[str]) -> tuple[IO[bytes] | None, dict[str, Any]]:  # fmt: skip
+    """An uploaded population as the job reads it: JSON as it is, a workbook of applicants read into JSON Lines."""
+    stream: IO[bytes] = upload.stream
+    if not looks_like_xlsx(stream.read(4)):
+        stream.seek(0)
+        return stream, population
+    stream.seek(0)
+    return _workbook_population(upload, models, errors, cells), {**population, "kind": "workbook"}
 
 
 class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
@@ -84,29 +131,30 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         versions = rulesets.list_versions(session)
         form = request.form if request.method == "POST" else request.args
         errors: dict[str, str] = {}
+        cells: list[str] = []
         if request.method == "POST":
-            started = self._start(session, form, errors)
+            started = self._start(session, form, errors, cells)
             if started is not None:
                 return redirect(url_for(".job", job_id=started))
-        published = [v for v in versions if v.status == "published"]
+        pair = impact.default_pair(session, dt.date.today())
+        this_year = str(dt.date.today().year)
         defaults = {
-            "version": form.get("version", type=int) or (versions[0].id if versions else None),
-            "base": form.get("base", type=int) or (published[0].id if published else None),
+            "version": form.get("version", type=int) or pair.version,
+            "base": form.get("base", type=int) or pair.base,
             "kind": form.get("kind", "stored"),
-            "year": form.get("year") or str(dt.date.today().year),
+            "year": form.get("year") or this_year,
+            "received_year": form.get("received_year") or this_year,
             "date": form.get("date") or dt.date.today().isoformat(),
             "cutoffs": form.get("cutoffs", ""),
         }
-        return self.render(
-            "admin/impact/index.html",
-            versions=versions,
-            values=defaults,
-            errors=errors,
-            jobs=impact_jobs.recent(jobs_root()),
-        )
+        note = None if "version" in form else _default_note(pair)
+        page = self.render("admin/impact/index.html", versions=versions, values=defaults, errors=errors, cells=cells,
+                           note=note, jobs=impact_jobs.recent(jobs_root()))  # fmt: skip
+        return page, 422 if errors else 200
 
-    def _start(self, session: Any, form: Any, errors: dict[str, str]) -> str | None:
-        """Check the form and start the job; its id, or None with ``errors`` filled in."""
+    def _start(self, session: Any, form: Any, errors: dict[str, str], cells: list[str]) -> str | None:
+        """Check the form and start the job; its id, or None with ``errors`` filled in (and a workbook's bad
+        cells in ``cells``)."""
         try:
             on = dt.date.fromisoformat(form.get("date", ""))
         except ValueError:
@@ -118,19 +166,14 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         kind = form.get("kind")
         upload = request.files.get("population")
         population = _population(form, kind, upload, errors)
-        chosen: dict[str, Any] = {}
-        for key in ("version", "base"):
-            vid = form.get(key, type=int)
-            try:
-                if vid is None:
-                    raise ServiceError(word("views_impact.choose_version"))
-                # a draft that does not validate is refused here, with its problems in Chinese
-                chosen[f"{key}_ref"] = impact.load_version(session, vid).ref
-                chosen[key] = vid
-            except ServiceError as exc:
-                errors[key] = _message(exc)
+        chosen, models = _chosen(session, form, errors)
         if errors:
             return None
+        stream: IO[bytes] | None = None
+        if kind == "file" and upload is not None:
+            stream, population = _uploaded(upload, population, models, errors, cells)
+            if stream is None:
+                return None
         job_request = {
             **chosen,
             "date": on.isoformat(),
@@ -138,8 +181,20 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             "population": population,
             "user": current_user.username,
         }
-        stream = upload.stream if kind == "file" and upload is not None else None
         return impact_jobs.start(jobs_root(), job_request, unit_of_work.current().database.url, stream)
+
+    @expose("/template.xlsx")
+    def template(self) -> Any:
+        """The workbook of applicants to fill in, with the columns of the chosen (new) version's fact catalogue."""
+        vid = request.args.get("version", type=int)
+        try:
+            model = impact.load_version(get_session(), vid if vid is not None else 0)
+        except ServiceError as exc:
+            flash(_message(exc), "error")
+            return redirect(url_for(".index"))
+        name = f"applicants-{model.ref.replace('/', '-')}.xlsx"
+        return send_file(io.BytesIO(applicants_template(model.facts, model.ref)), mimetype=MIMETYPE,
+                         as_attachment=True, download_name=name)  # fmt: skip
 
     @expose("/jobs/<job_id>")
     def job(self, job_id: str) -> Any:
@@ -177,6 +232,19 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         report = job.report() or {}
         name = f"impact-{report['version']['ref']}-vs-{report['base']['ref']}".replace("/", "-") + ".xlsx"
         return send_file(job.workbook, mimetype=MIMETYPE, as_attachment=True, download_name=name)
+
+
+def _default_note(pair: impact.DefaultPair) -> str | None:
+    """Why the form chose the two versions it shows."""
+    if pair.reason == "draft":
+        return word("impact_form.default_draft", version=pair.version_ref, base=pair.base_ref)
+    if pair.reason == "newest":
+        return word("impact_form.default_newest", version=pair.version_ref, base=pair.base_ref)
+    if pair.reason == "previous":
+        return word("impact_form.default_previous", version=pair.version_ref, base=pair.base_ref)
+    if pair.reason == "single":
+        return word("impact_form.default_single", version=pair.version_ref)
+    return None
 
 
 def _field_names(vid: Any) -> Any:

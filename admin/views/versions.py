@@ -9,68 +9,33 @@ import datetime as dt
 import re
 from typing import Any
 
-import yaml
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+from admin import validation as validation_words
 from admin.auth import RoleMixin, requires
-from admin.problems import described
+from admin.problems import described, refused_text
+from admin.views.imports import ImportsMixin
 from admin.words import names, word
-from engine import Problem, RulesetError, RulesetVersion, run_cases
+from engine import RulesetError, RulesetVersion, run_cases
 from engine.describe import condition_sentence, version_sentences
 from engine.lint import lint
 from jifen import unit_of_work
 from jifen.access.users import get_user
-from jifen.errors import Conflict, ImmutableVersion, NotFound, PermissionDenied, ServiceError
-from jifen.messages import Message
-from jifen.standard import rulesets
+from jifen.errors import NotFound, ServiceError
+from jifen.standard import rulesets, validation
 from jifen.standard.stored import RulesetVersionRow
 from jifen.unit_of_work import get_session
-from jifen.workbook import MIMETYPE, CellProblem, is_workbook, read_workbook, version_workbook
+from jifen.workbook import MIMETYPE, version_workbook
+
+_message = refused_text  # the other views say a refusal with this name
 
 STATUS_NAMES = {
     "draft": word("views_versions.draft"),
     "published": word("views_versions.published_status"),
     "retired": word("views_versions.retired_status"),
 }
-
-
-# what a refusal from outside the catalogue (jifen/messages.py) says, by its kind
-_GENERIC = ((PermissionDenied, word("views_versions.not_permitted")), (NotFound, word("views_versions.not_found")),
-            (ImmutableVersion, word("views_versions.immutable")), (Conflict, word("views_versions.conflict")))  # fmt: skip
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _message(exc: Exception, doc: dict[str, Any] | None = None) -> str:
-    """A service's refusal in Chinese, from the catalogues: its message and its reasons."""
-    if isinstance(exc, RulesetError):
-        return "；".join(described(p, doc) for p in exc.problems)
-    said: Message | None = getattr(exc, "said", None)
-    if said is None:
-        text = str(exc).split("\n")[0]
-        if _CJK.search(text):  # a service that words its refusals in Chinese itself
-            return text
-        return next((zh for kind, zh in _GENERIC if isinstance(exc, kind)), word("views_versions.not_done"))
-    why = [described(w, doc) if isinstance(w, Problem) else w.text("zh") for w in getattr(exc, "why", [])]
-    return str(said.text("zh")) + ("：" + "；".join(why) if why else "")
-
-
-def problem_text(p: Problem, doc: Any = None) -> str:
-    """A problem of an imported file in Chinese: a workbook's at its cell (「本市基础分指标!F12」), a YAML file's at
-    its place in ``doc``, the file's content as read."""
-    if isinstance(p, CellProblem):
-        return word("views_versions.at_cell", value=p.path or word("views_versions.file"), text=p.text("zh"))
-    text = described(p, doc if isinstance(doc, dict) else None)
-    return text if p.path else word("views_versions.in_file", text=text)
-
-
-def _read_yaml(text: str) -> Any:
-    """A YAML file's content, to name the places of its problems (None when it is not YAML at all)."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
 
 
 def range_text(fact: dict[str, Any]) -> str:
@@ -118,7 +83,7 @@ def loaded(row: RulesetVersionRow) -> tuple[RulesetVersion | None, list[str]]:
         return None, [described(p, doc) for p in exc.problems]
 
 
-class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
+class VersionsView(ImportsMixin, RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/")
     def index(self) -> Any:
         year = request.args.get("year", type=int)
@@ -175,13 +140,15 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
 
     @expose("/<int:vid>/validate")
     def validate(self, vid: int) -> Any:
+        """校验: structure, static checks and test cases in one sentence, then each in detail."""
         row = version_or_404(vid)
-        _, problems = loaded(row)
-        if problems:
-            flash(word("views_versions.problems_found", len=len(problems)) + "；".join(problems), "error")
-        else:
-            flash(word("views_versions.valid", ref=row.ref), "success")
-        return redirect(url_for(".detail", vid=vid))
+        verdict = validation.check(row)
+        doc = rulesets.document(row)
+        return self.render("admin/versions/validate.html", row=row, verdict=verdict,
+                           sentence=validation_words.sentence(row.ref, verdict),
+                           problems=[described(p, doc) for p in verdict.problems],
+                           shown=[f for f in verdict.findings if f.severity != "info"],
+                           check_names=names("lint_checks"), severity_names=names("lint_severities"))  # fmt: skip
 
     @expose("/<int:vid>/cases")
     def cases(self, vid: int) -> Any:
@@ -302,45 +269,3 @@ class VersionsView(RoleMixin, BaseView):  # type: ignore[misc]
             flash(_message(exc), "error")
             return redirect(url_for(".detail", vid=vid))
         return download(data, f"{row.ruleset.code}-{row.year}-r{row.revision}.xlsx")
-
-    @expose("/import", methods=["GET", "POST"])
-    @requires("editor")
-    def import_(self) -> Any:
-        problems: list[str] = []
-        content: Any = None
-        if request.method == "POST":
-            upload = request.files.get("file")
-            if upload is None or not upload.filename:
-                problems.append(word("views_versions.choose_file"))
-            else:
-                try:
-                    if is_workbook(upload.filename):  # a workbook comes back from circulation as a draft
-                        model = read_workbook(upload.read(), upload.filename)
-                        with unit_of_work.current().write() as session:
-                            row, created = rulesets.import_draft(session, model, upload.filename, current_user.username)
-                            vid, ref = row.id, row.ref
-                        if created and ref != model.ref:
-                            flash(word("views_versions.imported_as_new", ref=model.ref, ref2=ref), "success")
-                            return redirect(url_for(".detail", vid=vid))
-                    else:
-                        text = upload.read().decode("utf-8")
-                        content = _read_yaml(text)
-                        with unit_of_work.current().write() as session:
-                            row, created = rulesets.import_text(session, text, upload.filename, current_user.username)
-                            vid, ref = row.id, row.ref
-                    flash(
-                        word(
-                            "views_versions.import_outcome",
-                            value=word("views_versions.imported") if created else word("views_versions.unchanged"),
-                            ref=ref,
-                        ),
-                        "success",
-                    )
-                    return redirect(url_for(".detail", vid=vid))
-                except UnicodeDecodeError:
-                    problems.append(word("views_versions.not_utf8"))
-                except RulesetError as exc:
-                    problems = [problem_text(p, content) for p in exc.problems]
-                except ServiceError as exc:
-                    problems.append(_message(exc))
-        return self.render("admin/versions/import.html", problems=problems)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -10,13 +11,14 @@ from typing import IO, Any
 import click
 from flask.cli import with_appcontext
 
-from engine import dumps
+from engine import RulesetVersion, dumps
 from engine.canonical import plain_number
 from jifen import unit_of_work
 from jifen.cli.errors import friendly_errors
 from jifen.cli.score import jobs_option, parse_date_option, progress_bar
 from jifen.standard import impact
-from jifen.standard.population import FileSource, PopulationError, Source, StoredSource
+from jifen.standard.population import ApplicationsSource, FileSource, PopulationError, Source, StoredSource
+from jifen.workbook.applicants import ApplicantsError, looks_like_xlsx, read_applicants
 
 
 class CutoffType(click.ParamType):  # type: ignore[type-arg]
@@ -40,9 +42,16 @@ class CutoffType(click.ParamType):  # type: ignore[type-arg]
     "population_file",
     type=click.File("rb"),
     metavar="FILE",
-    help="Applications in `score`'s input format (JSON array or JSON Lines; '-' reads stdin).",
+    help="Applications in `score`'s input format (JSON array or JSON Lines; '-' reads stdin), or the console's "
+    "workbook of applicants (.xlsx).",
 )
 @click.option("--stored-year", type=int, metavar="YEAR", help="The facts of the current stored scores of YEAR.")
+@click.option(
+    "--applications-year",
+    type=int,
+    metavar="YEAR",
+    help="The applications received for YEAR (not voided): verified facts once scored, else as claimed.",
+)
 @click.option(
     "--date",
     "date_text",
@@ -65,6 +74,7 @@ def impact_command(
     base_ref: str,
     population_file: IO[bytes] | None,
     stored_year: int | None,
+    applications_year: int | None,
     date_text: str | None,
     cutoffs: tuple[Decimal, ...],
     as_json: bool,
@@ -75,8 +85,10 @@ def impact_command(
     Applications that either version refuses (e.g. a fact one of them does not know) are listed under
     errors and left out of every other figure. The README defines each figure.
     """
-    if (population_file is None) == (stored_year is None):
-        raise click.UsageError("give the population: either --population FILE or --stored-year YEAR")
+    if [population_file, stored_year, applications_year].count(None) != 2:
+        raise click.UsageError(
+            "give the population: either --population FILE or --stored-year YEAR (or --applications-year YEAR)"
+        )
     on = parse_date_option(date_text) or dt.date.today()
     uow = unit_of_work.current()
     with uow.read() as session:
@@ -85,18 +97,36 @@ def impact_command(
     source: Source
     if stored_year is not None:
         source = StoredSource(uow.database.factory, stored_year)
+    elif applications_year is not None:
+        source = ApplicationsSource(uow.database.factory, applications_year)
     else:
         assert population_file is not None
-        source = FileSource(population_file)
+        source = _file_source(population_file, [new, base])
     with progress_bar(source.total, "impact", show=not as_json) as bar:
         try:
             report = impact.analyse(base, new, source, on, cutoffs, jobs=jobs, progress=bar.to)
         except PopulationError as exc:
-            raise click.ClickException(f"the population is not a valid JSON array: {exc}") from None
+            raise click.ClickException(
+                str(exc) if exc.zh else f"the population is not a valid JSON array: {exc}"
+            ) from None
     if as_json:
         click.echo(dumps(report, indent=2))
     else:
         click.echo(render(report))
+
+
+def _file_source(stream: IO[bytes], versions: list[RulesetVersion]) -> Source:
+    """A population file: JSON as it streams, or a workbook of applicants read whole (every bad cell named)."""
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    if not looks_like_xlsx(head):
+        return FileSource(stream)
+    try:
+        entries = read_applicants(stream.read(), [v.facts for v in versions])
+    except ApplicantsError as exc:
+        lines = [e.text("en") for e in exc.errors]
+        more = f"\n(and {exc.count - len(lines)} more)" if exc.count > len(lines) else ""
+        raise click.ClickException(f"the workbook has {exc.count} problem(s):\n" + "\n".join(lines) + more) from None
+    return FileSource(io.BytesIO(b"\n".join(entries) + b"\n"), getattr(stream, "name", "") or "workbook")
 
 
 def _pad(text: str, width: int) -> str:

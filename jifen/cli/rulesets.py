@@ -22,9 +22,9 @@ from jifen.cli.errors import friendly_errors
 from jifen.cli.impact import impact_command
 from jifen.cli.score import parse_date_option
 from jifen.errors import ServiceError
-from jifen.standard import rulesets
+from jifen.standard import files, rulesets
 from jifen.standard.files import ruleset_files
-from jifen.workbook import comparison_workbook, is_workbook, read_workbook, version_workbook
+from jifen.workbook import comparison_workbook, is_workbook, read_with_origin, version_workbook
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +41,23 @@ def _user_option(required: bool = True) -> Callable[[F], F]:
     )
 
 
+def _import_workbook(session: Any, data: bytes, name: str, actor: str) -> str:
+    """Import a workbook as the console does, without its preview: it updates the draft it was downloaded from, or
+    becomes a new draft; a workbook older than its draft's last save is refused (jifen.standard.files)."""
+    model, origin = read_with_origin(data, name)
+    plan = files.plan_workbook(session, model, origin)
+    row, changed = files.apply_workbook(session, plan, actor, name)
+    verb = (
+        {"update": "updated  ", "merge": "merged   ", "new_draft": "imported "}.get(plan.kind, "unchanged")
+        if changed
+        else "unchanged"
+    )
+    line = f"{verb} {row.ref} ({row.status}) {row.content_hash}"
+    if plan.kind == "new_draft" and plan.target_ref is not None:
+        line += f" as a new revision: {plan.target_ref} has other content"
+    return line
+
+
 @rulesets_group.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_user_option(required=False)
@@ -55,16 +72,12 @@ def import_command(paths: tuple[Path, ...], username: str | None) -> None:
             failed += 1
             continue
         try:
-            if isinstance(content, bytes):
-                model = read_workbook(content, path.name)
             with unit_of_work.current().write() as session:
                 if isinstance(content, bytes):
-                    row, created = rulesets.import_draft(session, model, path.name, username or "import")
+                    line = _import_workbook(session, content, path.name, username or "import")
                 else:
                     row, created = rulesets.import_text(session, content, path.name, username or "import")
-                line = f"{'imported ' if created else 'unchanged'} {row.ref} ({row.status}) {row.content_hash}"
-                if isinstance(content, bytes) and created and row.ref != model.ref:
-                    line += f" as a new revision: {model.ref} has other content"
+                    line = f"{'imported ' if created else 'unchanged'} {row.ref} ({row.status}) {row.content_hash}"
         except RulesetError as exc:
             click.echo(f"FAIL {exc.report()}", err=True)
             failed += 1

@@ -31,7 +31,7 @@ from jifen.config import PROJECT_ROOT
 from jifen.messages import chinese
 from jifen.parallel import usable_cores
 from jifen.standard import impact
-from jifen.standard.population import FileSource, PopulationError, Source, StoredSource
+from jifen.standard.population import ApplicationsSource, FileSource, PopulationError, Source, StoredSource
 from jifen.store.db import Database
 from jifen.workbook.impact import impact_workbook
 
@@ -133,7 +133,8 @@ def start(root: Path, request: dict[str, Any], database_url: str, upload: IO[byt
     """Create a job and start its process (after removing the oldest finished jobs); returns its id.
 
     ``request``: ``version``, ``base`` (ids), ``date`` (ISO), ``cutoffs`` (numbers), ``population``
-    (``{"kind": "stored", "year": Y}`` or ``{"kind": "file", "name": …}`` with ``upload``), ``user``.
+    (``{"kind": "stored" or "applications", "year": Y}``, or ``{"kind": "file" or "workbook", "name": …}`` with
+    ``upload``, JSON Lines or a JSON array), ``user``.
     """
     prune(root, KEEP - 1)
     job_id = uuid.uuid4().hex
@@ -198,6 +199,19 @@ def _progress_writer(path: Path, pid: int) -> Callable[[int, int | None], None]:
     return write
 
 
+UPLOADED = ("file", "workbook")  # populations uploaded with the request: JSON, or a workbook read into JSON Lines
+
+
+def _source(population: dict[str, Any], stream: IO[bytes] | None, database: Database) -> Source:
+    """The population a job's request names (the descriptions are the console's report's, in Chinese)."""
+    if stream is not None:
+        return FileSource(stream, population.get("name") or "上传文件")
+    year = int(population["year"])
+    if population["kind"] == "applications":
+        return ApplicationsSource(database.factory, year, f"{year} 年度受理的申请（作废的除外）")
+    return StoredSource(database.factory, year, f"{year} 年已存储的积分（各申请的当前积分）")
+
+
 def run(directory: Path) -> int:
     """Do the job in ``directory``: the report, then its workbook; a failure is written down, not raised."""
     progress_path = directory / "progress.json"
@@ -211,13 +225,9 @@ def run(directory: Path) -> int:
             base = impact.load_version(session, request["base"])
         population = request["population"]
         upload = directory / "population.upload"
-        with upload.open("rb") if population["kind"] == "file" else contextlib.nullcontext() as stream:
-            source: Source
-            if stream is not None:
-                source = FileSource(stream, population.get("name") or "上传文件")
-            else:
-                year = int(population["year"])  # the console's report names it in Chinese
-                source = StoredSource(database.factory, year, f"{year} 年已存储的积分（各申请的当前积分）")
+        uploaded = population["kind"] in UPLOADED
+        with upload.open("rb") if uploaded else contextlib.nullcontext() as stream:
+            source = _source(population, stream, database)
             report = impact.analyse(
                 base,
                 version,
@@ -230,7 +240,8 @@ def run(directory: Path) -> int:
         _write_json(directory / "report.json", report)
         (directory / "report.xlsx").write_bytes(impact_workbook(report))
     except PopulationError as exc:
-        _write_json(progress_path, {"state": "failed", "pid": pid, "message": f"上传的文件不是有效的 JSON 数组：{exc}"})
+        message = exc.zh or f"上传的文件不是有效的 JSON 数组：{exc}"
+        _write_json(progress_path, {"state": "failed", "pid": pid, "message": message})
         return 1
     except Exception as exc:  # written for the page to show; the traceback goes to job.log
         traceback.print_exc()

@@ -148,31 +148,6 @@ def import_text(session: Session, text: str, source: str, actor: str) -> tuple[R
     return row, True
 
 
-def import_draft(session: Session, model: RulesetVersion, source: str, actor: str) -> tuple[RulesetVersionRow, bool]:
-    """Import a version as a draft whatever status it names (a workbook back from circulation); returns
-    ``(version, created)``.
-
-    The same content again is a no-op. When its reference is taken by other content, it becomes the next revision
-    of its year, as a clone does: an edited copy never replaces the version it was made from.
-    """
-    model = dataclasses.replace(model, status="draft")
-    existing = _existing(session, model.ruleset, model.year, model.revision)
-    if existing is not None:
-        siblings = list_versions(session, ruleset=model.ruleset, year=model.year)
-        for row in siblings:
-            if row.content_hash == dataclasses.replace(model, revision=row.revision).content_hash:
-                return row, False
-        revision = max(row.revision for row in siblings) + 1
-        if revision > 999:
-            raise refusal(Refused, "no_new_revision", ref=model.ref, reasons=[say("at_most_999")])
-        model = dataclasses.replace(model, revision=revision)
-    row = _insert_draft(session, model, actor, cloned_from=existing.id if existing is not None else None)
-    note = f"来自 {source}" + (f"（{existing.ref} 已有不同内容，作为新修订导入）" if existing else "")
-    audit.record(session, actor, "import", "version", object_id=row.id, object_ref=row.ref,
-                 after=describe(row), note=note)  # fmt: skip
-    return row, True
-
-
 def clone(session: Session, ref: str | int, actor: str, year: int | None = None) -> RulesetVersionRow:
     """A new draft with the content of ``ref``: for ``year`` (next year) or, by default, the next revision."""
     source = get_version(session, ref)

@@ -32,7 +32,7 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     # created by the CLI; a new password, deactivation and ending all sessions (session_epoch) update them; never
     # deleted (the audit names them)
     "users": ("SELECT", "INSERT", "UPDATE"),
-    # throttling counters: upserted per attempt, deleted after a successful login and when old (services/logins.py)
+    # throttling counters: upserted per attempt, deleted after a success and when old (jifen/access/throttle.py)
     "login_attempts": EDIT,
     # created, then revoked; never deleted (stored scores name them)
     "api_clients": ("SELECT", "INSERT", "UPDATE"),
@@ -45,6 +45,8 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     # deleted: the events and the scores name them
     "applications": ("SELECT", "INSERT", "UPDATE"),
     "verification_tasks": ("SELECT", "INSERT", "UPDATE"),
+    # typing kept across the end of a console session: replaced per user, deleted after use or a day
+    "kept_forms": EDIT,
     # the published application periods: added and removed by the centre (each change is in the audit log)
     "application_periods": EDIT,
     # the bureau's holiday corrections: added, changed and removed (each change is in the audit log)

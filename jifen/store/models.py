@@ -135,11 +135,13 @@ class User(Base):
 
 
 class LoginAttempt(Base):
-    """Console login attempts counted per user name and per client address (see services/logins.py)."""
+    """Attempts counted in the database: console logins per user name and client address, applicants' lookups per
+    reference and client address (see jifen/access/throttle.py)."""
 
     __tablename__ = "login_attempts"
 
-    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # "user:<name>" or "addr:<address>"
+    # "user:<name>", "addr:<address>", "lookup-ref:<year>:<reference>", "lookup-addr:<address>"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
     last_attempt: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -271,7 +273,8 @@ class Application(Base):
     republished_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     voided_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     void_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    # sha256 (hex) of the code printed on the receipt for the applicant's own lookup; the code itself is never kept
+    # HMAC-SHA256 (hex) of the code printed on the receipt for the applicant's own lookup, keyed by the service's
+    # secret (jifen/applications/lookup.py); the code itself is never kept
     lookup_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
@@ -330,3 +333,16 @@ class ApplicationEvent(Base):
     state_after: Mapped[str] = mapped_column(String(16))
     score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     changes: Mapped[Any] = mapped_column(JSON)
+
+
+class KeptForm(Base):
+    """What a console user typed into a form that arrived after their session had ended: kept for them to send
+    again after logging in (jifen/access/kept_forms.py). One per user; gone after a day."""
+
+    __tablename__ = "kept_forms"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, unique=True)
+    path: Mapped[str] = mapped_column(String(2000))
+    fields: Mapped[Any] = mapped_column(JSON)  # [[name, value], …] in the order sent (a name may repeat)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)

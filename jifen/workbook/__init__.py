@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from jifen.workbook.compare import comparison_workbook
 from jifen.workbook.problems import CellProblem
-from jifen.workbook.reader import read_workbook
+from jifen.workbook.reader import Origin, read_with_origin, read_workbook
 from jifen.workbook.writer import version_workbook
 
 SUFFIX = ".xlsx"
@@ -20,5 +20,5 @@ def is_workbook(filename: str) -> bool:
     return filename.lower().endswith(SUFFIX)
 
 
-__all__ = ["MIMETYPE", "SUFFIX", "CellProblem", "comparison_workbook", "is_workbook", "read_workbook",
-           "version_workbook"]  # fmt: skip
+__all__ = ["MIMETYPE", "SUFFIX", "CellProblem", "Origin", "comparison_workbook", "is_workbook", "read_with_origin",
+           "read_workbook", "version_workbook"]  # fmt: skip

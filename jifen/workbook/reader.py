@@ -11,8 +11,11 @@ values came from.
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from openpyxl.workbook import Workbook
@@ -22,10 +25,12 @@ from engine.schema import VERSION, Field
 from jifen.workbook import cells
 from jifen.workbook.cells import ABSENT, Unreadable, normal
 from jifen.workbook.layout import (
+    BASE_ROW,
     COVER_SHEET,
     HEADER_ROW,
     INDEX_SHEET,
     MACHINE,
+    MAX_BASE,
     META_LINES,
     META_SHOWN,
     SHEET_COLUMNS,
@@ -51,13 +56,43 @@ Edit = tuple[tuple[str, ...], Callable[[Any], dict[str, Any]]]
 _FIRST_AT = re.compile(r"\(first at ([^)]+)\)")
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The version a workbook was exported from, as its hidden index names it: its identity, its status and content
+    hash then, and when it was exported (None for a workbook written before exports said so)."""
+
+    ruleset: str
+    year: int
+    revision: int
+    status: str
+    content_hash: str | None
+    exported_at: str | None
+    base: str | None = None  # the content as exported (canonical JSON), when the workbook carries it
+
+    @property
+    def ref(self) -> str:
+        return f"{self.ruleset}/{self.year}/{self.revision}"
+
+
 def read_workbook(data: bytes, source: str) -> RulesetVersion:
     """The version a workbook holds (as a draft); RulesetError lists every problem at its ``Sheet!A1`` cell."""
+    return read_with_origin(data, source)[0]
+
+
+def read_with_origin(data: bytes, source: str) -> tuple[RulesetVersion, Origin]:
+    """``read_workbook``, and the version the workbook was exported from."""
     reader = _Reader(source)
     try:
-        return reader.read(open_workbook(data, source))
+        version = reader.read(open_workbook(data, source))
     except Fatal:
         raise RulesetError(source, reader.problems.sorted()) from None
+    index = reader.index
+    status, content_hash, exported_at = (index.get(k) for k in ("status", "content_hash", "exported_at"))
+    origin = Origin(index["ruleset"], index["year"], index["revision"],
+                    status if status in ("draft", "published", "retired") else "published",
+                    content_hash if isinstance(content_hash, str) else None,
+                    exported_at if isinstance(exported_at, str) else None, reader.base)  # fmt: skip
+    return version, origin
 
 
 def _one(f: Field, joiner: str) -> Edit:
@@ -84,6 +119,8 @@ class _Reader:
         self.problems = Problems()
         self.where: dict[str, Where] = {}
         self.format = 1
+        self.index: dict[str, Any] = {}
+        self.base: str | None = None
 
     def add(self, code: str, where: Where | None, **params: Any) -> None:
         self.problems.add(code, where, **params)
@@ -91,7 +128,8 @@ class _Reader:
     # -- the workbook -----------------------------------------------------------------------------------
 
     def read(self, book: Workbook) -> RulesetVersion:
-        index = read_index(book, self.problems)
+        index = self.index = read_index(book, self.problems)
+        self.base = _embedded_base(book)
         self.format = index["format"]
         tables = self._tables(book, index["sheets"])
         by_kind = {spec["kind"]: spec["name"] for spec in index["sheets"]}
@@ -282,6 +320,24 @@ class _Reader:
     def _cell_of(self, path: str) -> str:
         where, rest = self._locate(path)
         return address(where) if where and not rest else path
+
+
+def _embedded_base(book: Workbook) -> str | None:
+    """The content the workbook was exported with (packed in the hidden index from A4 down); None when it has none
+    or it is damaged (the import then cannot tell whose a change is, and says so)."""
+    ws = book[INDEX_SHEET]
+    chunks = []
+    for row in range(BASE_ROW, ws.max_row + 1):
+        value = ws.cell(row=row, column=1).value
+        if not isinstance(value, str) or not value:
+            break
+        chunks.append(value)
+    unpack = zlib.decompressobj()
+    try:
+        text = unpack.decompress(base64.b64decode("".join(chunks), validate=True), MAX_BASE)
+        return None if unpack.unconsumed_tail or not text else text.decode("utf-8")
+    except (ValueError, zlib.error):
+        return None
 
 
 def _in_exported_order(per_category: dict[str, list[Row]], exported: list[str]) -> list[Row]:

@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from jifen.access.users import get_user
 from jifen.standard import rulesets
 from jifen.workbook.compare import marks
 from tests.admin.conftest import form_values
@@ -129,12 +130,31 @@ def test_without_a_draft_it_opens_on_the_newest_published_or_says_why_not(consol
     page = console.get("/admin/compare/").get_data(as_text=True)
     assert (form_values(page)["a"], form_values(page)["b"]) == (
         str(version_id(db, "tongxiang/2025/1")), str(version_id(db, "tongxiang/2026/1")))  # fmt: skip
-    assert "没有草稿：默认对比今天（2025-06-01）生效的版本 tongxiang/2025/1 与最新发布的版本 tongxiang/2026/1。" in page
+    assert (
+        "没有比它更新的草稿：默认对比今天（2025-06-01）生效的版本 tongxiang/2025/1 与最新发布的版本 tongxiang/2026/1。"
+        in page
+    )
     assert 'id="change-item-T7-1"' in page
     console.app.config["TODAY"] = lambda: dt.date(2026, 6, 1)
     page = console.get("/admin/compare/").get_data(as_text=True)
-    assert "没有草稿，今天（2026-06-01）生效的版本 tongxiang/2026/1 也是最新发布的版本，没有默认可对比的版本。" in page
+    assert (
+        "没有更新的草稿，今天（2026-06-01）生效的版本 tongxiang/2026/1 也是最新的版本，没有默认可对比的版本。" in page
+    )
     assert 'id="diff-table"' not in page and form_values(page)["b"] == ""
+
+
+def test_a_draft_left_behind_by_a_later_publication_is_not_the_default(console: Any, db: Any) -> None:
+    console.app.config["TODAY"] = lambda: dt.date(2026, 6, 1)
+    with db.transaction() as s:
+        stale = rulesets.clone(s, "tongxiang/2026/1", "editor").id  # 2026/2, never finished
+    with db.transaction() as s:
+        newer = rulesets.clone(s, "tongxiang/2026/1", "editor", year=2027).id
+    with db.transaction() as s:
+        rulesets.publish(s, newer, get_user(s, "publisher"), "2027年度标准")
+    console.login("auditor")
+    page = console.get("/admin/compare/").get_data(as_text=True)
+    assert form_values(page)["b"] == str(newer) != str(stale)
+    assert "与最新发布的版本 tongxiang/2027/1" in page
 
 
 def test_a_version_against_itself_says_there_is_nothing_to_compare(console: Any, db: Any) -> None:

@@ -44,6 +44,10 @@ def test_edit_item_points_and_condition(console: Any, db: Any) -> None:
     form.update(fixed="18", mode="any", field_1="heroic_act", op_1="==", value_1="是")
     response = console.post(url, form)
     assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"].endswith("#item-T4-4")  # back to the item saved ...
+    landing = console.get(response.headers["Location"]).get_data(as_text=True)
+    flashed = landing[landing.index('<div class="flash-messages" role="status">') :].split("</div>")[0]
+    assert "已保存" in flashed  # ... with the message in the block the stylesheet keeps in view (sticky)
     item = _part(db, vid, "item", "T4-4")
     assert item["fixed"] == 18
     assert item["when"] == {"any": [{"field": "science_award", "op": "==", "value": "national"},
@@ -320,8 +324,14 @@ def test_categories_and_eligibility_are_edited(console: Any, db: Any) -> None:
     vid = _draft(db)
     console.login("editor")
     url = f"/admin/drafts/{vid}/categories/bonus"
-    assert console.post(url, _form(console, url, name="加分项目", cap="60")).status_code == 302
-    assert _part(db, vid, "category", "bonus") == {"code": "bonus", "name": "加分项目", "kind": "add", "cap": 60}
+    # the adding categories' caps may not sum over the measures' 300 points (100 + 150 + 60 would)
+    over = console.post(url, _form(console, url, name="加分项目", cap="60")).get_data(as_text=True)
+    assert "未保存" in over and "加分类别的上限合计为310分，超过办法规定的总分300分" in over
+    assert console.post(url, _form(console, url, name="加分项目", cap="50")).status_code == 302
+    assert _part(db, vid, "category", "bonus") == {"code": "bonus", "name": "加分项目", "kind": "add", "cap": 50}
+    deduction = f"/admin/drafts/{vid}/categories/deduction"
+    assert console.post(deduction, _form(console, deduction, cap="60")).status_code == 302
+    assert _part(db, vid, "category", "deduction")["cap"] == 60
     refused = console.post(url, _form(console, url, cap="301")).get_data(as_text=True)
     assert "未保存" in refused
     url = f"/admin/drafts/{vid}/new/requirement"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import openpyxl
@@ -25,6 +26,13 @@ def upload(console: Any, data: bytes, name: str) -> Any:
     return console.post(
         "/admin/versions/import", {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
     )
+
+
+def confirm(console: Any, preview: str) -> Any:
+    """Press the preview's button that saves the import."""
+    form = preview[preview.index('id="import-confirm"') :]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form[: form.index("</form>")]))
+    return console.post("/admin/versions/import/confirm", fields)
 
 
 @pytest.mark.parametrize("role", ["editor", "publisher", "auditor", "admin"])
@@ -51,11 +59,23 @@ def test_an_edited_workbook_comes_back_as_a_new_draft(console: Any, db: Any) -> 
     assert "导入 YAML 或 Excel" in console.get("/admin/versions/").get_data(as_text=True)
     page = console.get("/admin/versions/import").get_data(as_text=True)
     assert 'accept=".yaml,.yml,.xlsx"' in page
-    response = upload(console, out.getvalue(), "征求意见汇总.xlsx")
+    preview = upload(console, out.getvalue(), "征求意见汇总.xlsx")
+    assert preview.status_code == 200
+    shown = preview.get_data(as_text=True)
+    assert (
+        "此工作簿是从 tongxiang/2026/1 下载的，tongxiang/2026/1 现在已发布，不能再修改" in shown
+        and "新建草稿 tongxiang/2026/2" in shown
+    )
+    text = re.sub(r"<[^>]+>", "", shown)
+    assert "修改 2 处，其中 1 处（标 ★）可能改变得分" in text and "修订号：" in text
+    assert "上一年度在本市缴纳个人所得税每满2000元得1分，本项最高20分" in text
+    with db.transaction() as s:  # nothing is saved before the confirmation
+        assert [v.ref for v in rulesets.list_versions(s, year=2026)] == ["tongxiang/2026/1"]
+    response = confirm(console, shown)
     draft = version_id(db, "tongxiang/2026/2")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/admin/versions/{draft}")
     shown = console.get(response.headers["Location"]).get_data(as_text=True)
-    assert "tongxiang/2026/1 已有不同内容，工作簿已导入为新的草稿 tongxiang/2026/2" in shown
+    assert "已导入工作簿，新建草稿 tongxiang/2026/2" in shown
     assert "上一年度在本市缴纳个人所得税每满2000元得1分" in shown and "草稿" in shown
     again = upload(console, out.getvalue(), "again.xlsx")
     assert again.status_code == 302

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-APPLICATION_OPERATIONS = ("supplements", "verifications", "extensions", "publish", "objections", "void")
+APPLICATION_OPERATIONS = ("supplements", "verifications", "extensions", "publish", "objections", "void", "lookup-code")
 
 
 def test_document_lists_every_endpoint_and_the_fact_catalogues(client: Any) -> None:

@@ -35,6 +35,7 @@ def unreachable(doc: dict[str, Any]) -> None:
 
 def overlapping(doc: dict[str, Any]) -> None:
     item(doc, "P1-1")["when"] = {"field": "age", "op": "<=", "value": 41}
+    item(doc, "P1-1")["label"] = "年龄41周岁及以下"  # the label says so too: only the overlap is wrong
 
 
 def above_cap(doc: dict[str, Any]) -> None:

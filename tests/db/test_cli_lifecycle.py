@@ -89,5 +89,33 @@ def test_duplicate_user_and_unknown_role(app: Any, runner: Any) -> None:
 def test_bootstrap_creates_the_first_admin_once(app: Any, runner: Any, tmp_path: Any) -> None:
     first = runner.invoke(args=["users", "bootstrap"])
     assert first.exit_code == 0 and "created user 'admin'" in first.output
+    assert "users create NAME --role editor|publisher|auditor|department" in first.output  # how to add the others
     second = runner.invoke(args=["users", "bootstrap"])
     assert "nothing to do" in second.output
+
+
+def test_bootstrap_with_demo_creates_one_user_per_role_with_their_passwords_in_a_private_file(
+    app: Any, runner: Any, db: Any
+) -> None:
+    import stat
+    from pathlib import Path
+
+    from jifen.store.models import User
+    from tests.conftest import RULESETS
+
+    imported = runner.invoke(args=["rulesets", "import", *map(str, sorted(RULESETS.glob("*.yaml")))])
+    assert imported.exit_code == 0, imported.output  # as ./scripts/start does first: departments come from them
+    done = runner.invoke(args=["users", "bootstrap", "--demo"])
+    assert done.exit_code == 0, done.output
+    listing = Path(app.config["INSTANCE_DIR"]) / "demo-passwords"
+    assert stat.S_IMODE(listing.stat().st_mode) == 0o600 and str(listing) in done.output
+    rows = [line.split("\t") for line in listing.read_text(encoding="utf-8").splitlines()]
+    assert [(name, role) for name, role, _password in rows] == [
+        ("admin", "admin"), ("editor", "editor"), ("publisher", "publisher"), ("auditor", "auditor"),
+        ("police", "department")]  # fmt: skip
+    with db.transaction() as s:
+        police = s.query(User).filter_by(username="police").one()
+        assert police.department == "公安局"
+    app.config["WTF_CSRF_ENABLED"] = False  # CSRF itself is tested in tests/admin/test_security.py
+    login = app.test_client().post("/admin/login", data={"username": "publisher", "password": rows[2][2]})
+    assert login.status_code == 302

@@ -80,7 +80,10 @@ def impossible_requirement(doc: dict[str, Any]) -> None:
 
 # name → (edits, code, indicator, items, params that must hold)
 TRIGGERS: dict[str, tuple[tuple[Edit, ...], str, str | None, tuple[str, ...], dict[str, str]]] = {
-    "overlap": ((when("P1-1", clause("age", "<=", 41)),), "overlap", "P1", ("P1-1", "P1-2"), {"where": "age 41"}),
+    "overlap": (
+        (when("P1-1", clause("age", "<=", 41)), lambda d: item(d, "P1-1").update(label="年龄41周岁及以下")),
+        "overlap", "P1", ("P1-1", "P1-2"), {"where": "age 41"},
+    ),
     "overlap_decimal": (
         (bands("number", {"op": "<=", "value": 40}, {"op": ">=", "value": 40}),),
         "overlap", "T7", ("X-1", "X-2"), {"where": "x 40"},
@@ -122,9 +125,14 @@ TRIGGERS: dict[str, tuple[tuple[Edit, ...], str, str | None, tuple[str, ...], di
     ),
     "unbounded": ((uncapped,), "unbounded", "T7", ("T7-1",), {"field": "income_tax_paid", "category": "bonus"}),
     "category_caps": (
-        (lambda d: d["categories"][2].update(cap=60),), "category_caps", None, (), {"total": "310", "expected": "300"},
+        # under the total (over it the loader refuses the document: tests/engine/test_bounds.py)
+        (lambda d: d["categories"][2].pop("cap"),), "category_caps", None, (), {"total": "∞", "expected": "300"},
     ),
     "unused_fact": ((unused,), "unused_fact", None, (), {"field": "pet_count"}),
+    "label_mismatch": (
+        (lambda d: item(d, "T4-2")["per_unit"].update(rate=5),),
+        "label_mismatch", "T4", ("T4-2",), {"stated": "“每件得4分”"},
+    ),
     "dead_branch": (
         (lambda d: item(d, "P3-1")["when"]["any"].__setitem__(0, clause("skill_level", "<=", 0)),),
         "dead_branch", "P3", ("P3-1",), {"condition": "skill_level <= 0"},
@@ -200,6 +208,7 @@ def test_deductions_and_bounded_facts_are_not_unbounded() -> None:
     def skill_points(doc: dict[str, Any]) -> None:
         uncapped(doc)
         item(doc, "T7-1")["per_unit"] = {"field": "skill_level", "rate": 2}  # at most 10: skill_level is 1–5
+        item(doc, "T7-1")["label"] = "按职业技能等级计分"  # not 「每满1000元得1分」 any more
 
     assert codes(lint(edited(skill_points))) == ["category_caps"]
     # the bonus category's cap alone bounds the item
