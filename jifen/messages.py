@@ -46,6 +46,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "预览之后 {ref} 又被其他人保存过；请重新查看将要导入的修改",
     ),
     "workbook_imported": ("workbook {source}, downloaded from {ref}", "工作簿 {source}（从 {ref} 下载）"),
+    "workbook_merged": (
+        "workbook {source}, downloaded from {ref}, merged with the saves since",
+        "工作簿 {source}（从 {ref} 下载，已与下载后的保存合并）",
+    ),
     "at_most_999": ("a year has at most 999 revisions", "每个年度最多999个修订"),
     "year_out_of_range": ("year {year} is out of range", "年度 {year} 超出范围"),
     "years_allowed": ("a year from 2000 to 2100", "年度应在2000至2100之间"),

@@ -167,9 +167,11 @@ def words_of(version: RulesetVersion) -> tuple[CategoryView, ...]:
 
 def public_changes(previous: RulesetVersion, version: RulesetVersion) -> tuple[ChangeRow, ...]:
     """The console's comparison (``engine.diff``) of the previous year's version with this one, in sentences: the
-    changes of the rules an applicant is scored by."""
+    changes of the rules an applicant is scored by, those that can move a score first."""
     changes = [c for c in diff_versions(previous, version)["changes"] if c["object"] in PUBLIC_CHANGES]
-    return tuple(change_rows(previous, version, changes))
+    rows = change_rows(previous, version, changes)
+    # those that can move a score first (each part in document order): an applicant looks for them
+    return tuple(sorted(rows, key=lambda row: not row.affects_points))
 
 
 def content(session: Session, choice: Choice) -> StandardContent:

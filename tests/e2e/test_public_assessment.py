@@ -80,10 +80,11 @@ def test_fill_submit_see_the_total_and_print_what_to_bring(server: str, browser:
     (SHOTS / f"assessment-materials-{width}.pdf").write_bytes(pdf)
     context.close()
     assert outside == []
+    _check_with_scripts(browser, server, width)
 
 
-@pytest.mark.parametrize("width", [390, 1280])
-def test_the_pages_fit_and_pass_axe(server: str, browser: Any, width: int) -> None:
+def _check_with_scripts(browser: Any, server: str, width: int) -> None:
+    """The form, a result, a form with an error and the materials list fit the width and pass axe-core."""
     context, outside = _context(browser, server, width, scripts=True)
     page = context.new_page()
     query = "&".join(f"{k}={v}" for k, v in {**FACTS, "permit_valid": "true", "permit_endorsed": "true"}.items())

@@ -204,3 +204,11 @@ def test_a_request_for_a_page_already_rendered_costs_one_query(client: Any, db: 
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1, statements
+
+
+def test_changes_that_can_move_a_score_come_first(client: Any) -> None:
+    section = _page(client)
+    section = section[section.index('<section id="changes">') :]
+    rows = re.findall(r'<li class="change change-\w+" id="change-[^"]+">\s*<p>(.*?)</p>', section, re.S)
+    flags = ["可能影响得分" in row for row in rows]
+    assert any(flags) and flags == sorted(flags, reverse=True)
