@@ -168,3 +168,16 @@ def test_adopting_the_current_result_fills_only_what_the_form_accepts(console: A
     adopted = form_values(console.post(url, {**ordinary, "action": "adopt"}).get_data(as_text=True))
     assert adopted["exp_total"] not in ("", None)
     assert console.post(url, adopted).status_code == 302
+
+
+def test_the_lint_page_shows_a_label_that_says_one_thing_and_scores_another(console: Any, db: Any) -> None:
+    vid = _draft(db)
+    doc = _doc(db, vid)
+    _item(doc, "P1-2")["when"]["all"][1]["value"] = 55  # 「年龄41至54周岁」 while the condition says 41–55
+    _item(doc, "P1-3")["when"]["all"][0]["value"] = 56
+    _item(doc, "P1-3")["label"] = "年龄56至60周岁"
+    _store(db, vid, doc)
+    console.login("auditor")
+    page = unescape(console.get(f"/admin/lint/{vid}").get_data(as_text=True))
+    assert "名称与规则不符" in page and "P1：P1-2" in page
+    assert "“41至54周岁”" in page and "条件为年龄41至55周岁" in page
