@@ -30,6 +30,14 @@ FOUND = {
 }  # fmt: skip
 
 
+def _grave(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']}: {v['help']}" for v in found if v.get("impact") in ("serious", "critical")]
+
+
 def _keys(db: Any) -> dict[str, dict[str, str]]:
     def key(name: str, scopes: list[str], department: str | None = None) -> dict[str, str]:
         with db.transaction() as s:
@@ -66,8 +74,13 @@ def test_standard_self_assessment_materials_receipt_and_lookup(
     page = visit.page
     fits = "document.documentElement.scrollWidth <= window.innerWidth"
 
-    # the standard, from the front page
+    # the front page, and a page that does not exist, pass axe-core too
+    page.goto(f"{server}/no-such-page")
+    assert page.locator("h1").inner_text() == "没有找到这个页面" and not _grave(page)  # in the public layout
     page.goto(f"{server}/")
+    assert not _grave(page)
+
+    # the standard, from the front page
     page.click("main a[href='/standard']")
     page.wait_for_url(f"{server}/standard")
     assert "缴纳社保" in page.inner_text("main") and "证明材料" in page.inner_text("main")
