@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 import admin
 import api
 import public
+from admin import errors as console_errors
 from jifen import requestid, security, unit_of_work
 from jifen.cli import register_commands
 from jifen.config import Config
 from jifen.store.db import Database, Timeouts
+from public import errors as public_errors
 
 
 def create_app(config: Any = None) -> Flask:
@@ -37,4 +40,13 @@ def create_app(config: Any = None) -> Flask:
     public.init_app(app)
     # The applicant's lookup posts without a session (no cookie to ride on, nothing a forged post could gain)
     admin.csrf.exempt(public.lookup.lookup_answer)
+    app.register_error_handler(HTTPException, _error_page)
     return app
+
+
+def _error_page(exc: HTTPException) -> Response:
+    """An error outside every blueprint's routes (an address that matches nothing): the console's page under
+    /admin, the public pages' page everywhere else (the API answers its own, under /api)."""
+    if request.path == "/admin" or request.path.startswith("/admin/"):
+        return console_errors.page(exc)
+    return public_errors.page(exc)

@@ -8,7 +8,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from admin import auth, errors, words
+from admin import auth, words
 from admin.clock import local_time
 from admin.views.applications import ApplicationsView
 from admin.views.calendar import CalendarView
@@ -46,7 +46,6 @@ def init_app(app: Flask) -> None:
         if name == "api" or name.startswith("api."):
             csrf.exempt(blueprint)
     auth.init_app(app)
-    errors.init_app(app)
     console = Admin(
         app,
         name=word("console.title"),

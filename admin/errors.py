@@ -1,14 +1,14 @@
 """The console's error pages: a short page in Chinese for every HTTP error outside the API.
 
-Registered on the application because a path that matches no route belongs to no blueprint; the API's
-blueprint has its own handlers (problem details), which Flask asks first for everything under /api.
+The composition root (application.py) sends here the errors of addresses under /admin that match no route (such
+a path belongs to no blueprint); the API's blueprint has its own handlers (problem details), the public pages theirs.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, request
+from flask import Response, current_app, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
@@ -49,7 +49,3 @@ def page(exc: HTTPException) -> Response:
     if status == 405 and getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
     return response
-
-
-def init_app(app: Flask) -> None:
-    app.register_error_handler(HTTPException, page)

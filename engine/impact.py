@@ -5,7 +5,7 @@ parent can merge the shares in input order. Every figure is exact: totals and po
 deltas are kept as a count per distinct value (they have two decimals within a bounded range, so the
 counter stays small however large the population), which gives the exact median without a list.
 
-Definitions (the README repeats them for readers of the report):
+Definitions (docs/clerk/impact.md repeats them for readers of the report):
 
 - ``applications`` counts every entry of the population; ``errors`` lists those that either version refuses
   (or that cannot be read), each with the reasons; every other figure is over the ``scored`` rest.

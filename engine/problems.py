@@ -135,14 +135,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "请至少填写一项预期结果",
     ),
     "mismatch_eligible": ("eligible: expected {expected}, got {actual}", "申请资格：预期{expected}，实际{actual}"),
+    "mismatch_unmet": (
+        "eligible: expected {expected}, got {actual} (not met: {codes})",
+        "申请资格：预期{expected}，实际{actual}——未满足{unmet}",
+    ),
     "mismatch_total": ("total: expected {expected}, got {actual}", "总分：预期 {expected}，实际 {actual}"),
+    "mismatch_total_scored": (
+        "total: expected {expected}, got {actual} (scored: {scored_en})",
+        "总分：预期 {expected}，实际 {actual}——实际得分的指标项：{scored}",
+    ),
     "mismatch_category": (
         "categories.{code} ({name}): expected {expected}, got {actual}",
         "类别“{name}”：预期 {expected}，实际 {actual}",
     ),
     "mismatch_indicator": (
-        "indicators.{code} ({name}): expected {expected}, got {actual}",
-        "指标项 {code} {name}：预期 {expected}，实际 {actual}",
+        "indicators.{code} ({name}): expected {expected}, got {actual} ({counted_en})",
+        "指标项 {code} {name}：预期 {expected}，实际 {actual}（{counted}）",
     ),
     "missing_category": ("categories.{code}: not in this version", "类别 {code}：此版本中没有"),
     "missing_indicator": ("indicators.{code}: not in this version", "指标项 {code}：此版本中没有"),

@@ -46,6 +46,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "预览之后 {ref} 又被其他人保存过；请重新查看将要导入的修改",
     ),
     "workbook_imported": ("workbook {source}, downloaded from {ref}", "工作簿 {source}（从 {ref} 下载）"),
+    "workbook_merged": (
+        "workbook {source}, downloaded from {ref}, merged with the saves since",
+        "工作簿 {source}（从 {ref} 下载，已与下载后的保存合并）",
+    ),
     "at_most_999": ("a year has at most 999 revisions", "每个年度最多999个修订"),
     "year_out_of_range": ("year {year} is out of range", "年度 {year} 超出范围"),
     "years_allowed": ("a year from 2000 to 2100", "年度应在2000至2100之间"),
@@ -142,7 +146,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "只有具有 verify 权限的客户端属于某个部门",
     ),
     "add_verify_scope": ("add --scope verify", "请加上 verify 权限"),
-    "client_exists": ("API client {name!r} already exists", "接口客户端“{name}”已存在"),
+    "client_exists": (
+        "API client {name!r} already exists: `flask --app wsgi api-clients rotate {name}` gives it a new key (the old "
+        "one stops working), or choose another name",
+        "接口客户端“{name}”已存在：请换一个名称，或在命令行为它更换密钥（api-clients rotate {name}）",
+    ),
+    "client_name_revoked": (
+        "API client {name!r} was revoked on {date} and its name is kept for the records (its stored scores and "
+        "audit entries name it): create the client under another name, e.g. {name}-2",
+        "接口客户端“{name}”已于{date}吊销，其名称保留在记录中（已存储的评分和审计日志引用它）：请用其他名称创建，例如“{name}-2”",
+    ),
     "no_client": ("no API client {name!r}", "没有接口客户端“{name}”"),
     "client_revoked": ("API client {name!r} is already revoked", "接口客户端“{name}”已被吊销"),
 }  # fmt: skip

@@ -1,151 +1,30 @@
-"""The README works as written: its sample output is what the command prints, its files and commands exist, every
-configuration variable the code reads is in its table, and its Python range is pyproject's."""
+"""The README fits on a screen and works as written: the two commands first, the Python range pyproject's, its
+links lead to pages that exist, and every shell block of its five-minute tour, run twice in a row against a fresh
+instance, prints what the README shows under it."""
 
 from __future__ import annotations
 
-import json
+import os
 import re
+import subprocess
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import pytest
-from openapi_schema_validator import OAS31Validator
 
 from tests.conftest import ROOT
+from tests.servers import gunicorn
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-ELIDED = "\u2026elided\u2026"
+TOUR_HEADING = "## A five-minute tour"
+END = "@@jifen-tour-block-end@@"
 
 
-class Obj(list):  # type: ignore[type-arg]
-    """A JSON object as its (key, value) pairs, in order."""
-
-
-def _parse_all(text: str) -> list[Any]:
-    """Every JSON value in ``text``, one after another, objects as ``Obj`` (so that key order counts)."""
-    decoder = json.JSONDecoder(object_pairs_hook=Obj)
-    values, position = [], 0
-    text = text.strip()
-    while position < len(text):
-        value, end = decoder.raw_decode(text, position)
-        values.append(value)
-        position = end
-        while position < len(text) and text[position].isspace():
-            position += 1
-    return values
-
-
-def differences(sample: Any, actual: Any, path: str = "$") -> list[str]:
-    """Where ``actual`` differs from a README sample in which ``…`` stands for the rest of a list or a text."""
-    if isinstance(sample, Obj):
-        if not isinstance(actual, Obj):
-            return [f"{path}: an object in the sample"]
-        if [k for k, _v in sample] != [k for k, _v in actual]:
-            return [f"{path}: keys {[k for k, _ in sample]} in the sample, {[k for k, _ in actual]} printed"]
-        return [d for (k, s), (_k, a) in zip(sample, actual) for d in differences(s, a, f"{path}.{k}")]
-    if isinstance(sample, list):
-        if not isinstance(actual, list):
-            return [f"{path}: a list in the sample"]
-        elided = bool(sample) and sample[-1] == ELIDED
-        shown = sample[:-1] if elided else sample
-        if len(actual) < len(shown) or (not elided and len(actual) != len(shown)):
-            return [f"{path}: {len(shown)} entries in the sample, {len(actual)} printed"]
-        return [d for i, (s, a) in enumerate(zip(shown, actual)) for d in differences(s, a, f"{path}[{i}]")]
-    if isinstance(sample, str) and sample.endswith("…") and isinstance(actual, str):
-        return [] if actual.startswith(sample[:-1]) else [f"{path}: {sample!r} is not how {actual!r} begins"]
-    if sample != actual or type(sample) is not type(actual):
-        return [f"{path}: {sample!r} in the sample, {actual!r} printed"]
-    return []
-
-
-def _cli_sample() -> tuple[list[str], str]:
-    """The README's first `flask … score` command and the JSON sample shown for it."""
-    section = README.split("## Scoring from the command line", 1)[1]
-    command = re.search(r"^flask --app wsgi (score [^#\n]*?)\s*(#.*)?$", section, re.M)
-    sample = re.search(r"```json\n(.*?)```", section, re.S)
-    assert command and sample
-    return command.group(1).split(), sample.group(1)
-
-
-def test_the_cli_sample_is_what_the_command_prints(seeded: Any) -> None:
-    args, sample_text = _cli_sample()
-    result = seeded.test_cli_runner().invoke(args=[*args, "--jobs", "1"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    printed = _parse_all(result.output)
-    marked = re.sub(r"(?<=[\[,])\s*…\s*(?=[\],])", f' "{ELIDED}"', sample_text)
-    shown = _parse_all(marked)
-    assert len(shown) == len(printed) == 2
-    assert [d for s, a in zip(shown, printed) for d in differences(s, a)] == []
-
-
-def test_a_changed_result_fails_the_sample_check() -> None:
-    sample = _parse_all('{"a": 1, "b": [{"c": 2}, "' + ELIDED + '"], "h": "sha256:ab…"}')[0]
-    assert differences(sample, _parse_all('{"a": 1, "b": [{"c": 2}, {"c": 3}], "h": "sha256:abc"}')[0]) == []
-    assert differences(sample, _parse_all('{"b": [{"c": 2}], "a": 1, "h": "sha256:abc"}')[0])  # order
-    assert differences(sample, _parse_all('{"a": 1.5, "b": [{"c": 2}], "h": "sha256:abc"}')[0])  # a value
-    assert differences(sample, _parse_all('{"a": 1, "b": [], "h": "sha256:abc"}')[0])  # a shown entry gone
-
-
-def test_commands_and_files_exist(app: Any) -> None:
-    runner = app.test_cli_runner()
-    commands = set(re.findall(r"flask --app wsgi ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)", README))
-    assert len(commands) > 15
-    for command in sorted(commands):
-        words = command.split()
-        result = runner.invoke(args=[*words, "--help"])
-        if result.exit_code != 0 and len(words) == 2:  # the second word was an argument
-            result = runner.invoke(args=[words[0], "--help"])
-        assert result.exit_code == 0, (command, result.output)
-    files = set(re.findall(r"\b(examples/[\w./-]+\.(?:jsonl|json))\b", README))
-    assert {"examples/applications.jsonl", "examples/score.json", "examples/batch.json"} <= files
-    for name in files:
-        assert (ROOT / name).is_file(), name
-
-
-def test_example_bodies_fit_the_document(client_for_docs: Any) -> None:
-    document = client_for_docs.get("/api/v1/openapi.json").json
-
-    def errors(name: str, body: Any) -> list[str]:
-        validator = OAS31Validator({"$ref": f"#/components/schemas/{name}", "components": document["components"]})
-        return [e.message for e in validator.iter_errors(body)]
-
-    assert errors("ScoreRequest", json.loads((ROOT / "examples/score.json").read_text())) == []
-    assert errors("BatchRequest", json.loads((ROOT / "examples/batch.json").read_text())) == []
-    for line in (ROOT / "examples/applications.jsonl").read_text().splitlines():
-        entry = json.loads(line)
-        assert set(entry) == {"application_ref", "facts"} and errors("FactsTongxiang", entry["facts"]) == []
-
-
-@pytest.fixture
-def client_for_docs(seeded: Any) -> Any:
-    return seeded.test_client()
-
-
-def _variables_read_by_the_code() -> set[str]:
-    names: set[str] = set()
-    patterns = (
-        r"environ(?:\.get)?\(\s*[\"']([A-Z][A-Z0-9_]+)[\"']",
-        r"environ\[\s*[\"']([A-Z][A-Z0-9_]+)[\"']\s*\]",
-        r"envvar=[\"']([A-Z][A-Z0-9_]+)[\"']",
-        r"[\"'](JIFEN_[A-Z0-9_]+)[\"']",
-    )
-    sources = [ROOT / "wsgi.py", ROOT / "gunicorn.conf.py"]
-    for package in ("jifen", "api", "admin", "engine"):
-        sources += sorted((ROOT / package).rglob("*.py"))
-    for source in sources:
-        text = source.read_text(encoding="utf-8")
-        for pattern in patterns:
-            names.update(re.findall(pattern, text))
-    return names
-
-
-def test_every_configuration_variable_is_in_the_table() -> None:
-    table = README.split("## Configuration", 1)[1].split("\n### ", 1)[0]
-    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
-    read = _variables_read_by_the_code()
-    assert {"DATABASE_URL", "JIFEN_ACCESS_LOG", "JIFEN_MAX_BODY_BYTES"} <= read
-    assert read - documented == set()
+def test_it_fits_on_a_screen_and_starts_with_the_two_commands() -> None:
+    lines = README.splitlines()
+    assert len(lines) <= 150
+    first_block = README.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert [line.split()[0] for line in first_block] == ["./scripts/start", "./scripts/test"]
 
 
 def test_python_range_is_pyprojects() -> None:
@@ -154,14 +33,82 @@ def test_python_range_is_pyprojects() -> None:
     assert isinstance(pyproject["project"]["license"], str)  # an SPDX expression: setuptools warns on a table
 
 
-def test_score_on_a_database_that_is_not_set_up_says_what_to_run(tmp_path: Path, monkeypatch: Any) -> None:
-    from application import create_app
-    from jifen.config import TestConfig
+def test_its_links_lead_to_pages_that_exist() -> None:
+    links = re.findall(r"\]\((docs/[^)#]+)", README)
+    assert len(links) >= 15
+    assert [link for link in links if not (ROOT / link).is_file()] == []
 
-    monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path / "instance"))
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    app = create_app(TestConfig())
-    result = app.test_cli_runner().invoke(args=["score", "--year", "2026", "-"], input="[]")
-    assert result.exit_code == 1
-    assert "not set up" in result.output and "flask --app wsgi db upgrade" in result.output
-    assert "Traceback" not in result.output
+
+def tour_blocks(text: str = README) -> list[tuple[str, str | None]]:
+    """Each ```sh block of the tour with the ```text block right under it (its expected output), if any."""
+    tour = text.split(TOUR_HEADING, 1)[1].split("\n## ", 1)[0]
+    found = re.finditer(r"```sh\n(.*?)```\s*(?:```text\n(.*?)```)?", tour, re.S)
+    return [(m.group(1), m.group(2)) for m in found]
+
+
+def matches(expected: str, printed: str) -> bool:
+    """Whether ``printed`` is ``expected`` line for line, ``…`` in an expected line standing for any text."""
+    want = [line.rstrip() for line in expected.strip("\n").splitlines()]
+    got = [line.rstrip() for line in printed.strip("\n").splitlines()]
+    patterns = [re.compile(".*".join(re.escape(part) for part in line.split("…"))) for line in want]
+    return len(got) == len(want) and all(p.fullmatch(line) for p, line in zip(patterns, got))
+
+
+def test_the_output_check_sees_a_difference() -> None:
+    assert matches("a … b\n200", "a anything b\n200\n")
+    assert not matches("a … b\n200", "a anything b\n404")
+    assert not matches("a … b", "a x b\nan extra line")
+    assert len(tour_blocks()) >= 4 and all(expected for _block, expected in tour_blocks())
+
+
+def _fresh_instance(tmp: Path) -> dict[str, str]:
+    """An instance of its own, set up as ./scripts/start sets it up (migrated, samples imported, an admin)."""
+    env = {
+        **os.environ,
+        "JIFEN_INSTANCE_DIR": str(tmp / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp / 'instance' / 'jifen.db'}",
+        "JIFEN_ACCESS_LOG": "",
+    }
+    for name in ("FLASK_APP", "JIFEN_USER", "SECRET_KEY", "JIFEN_MIGRATION_DATABASE_URL", "VIRTUAL_ENV"):
+        env.pop(name, None)
+    setup = (
+        "import glob, sys\n"
+        "from application import create_app\n"
+        "runner = create_app().test_cli_runner()\n"
+        "for args in (['db', 'upgrade'], ['rulesets', 'import', *sorted(glob.glob('rulesets/*.yaml'))],\n"
+        "             ['users', 'bootstrap']):\n"
+        "    result = runner.invoke(args=args)\n"
+        "    if result.exit_code:\n"
+        "        sys.exit(result.output)\n"
+    )
+    done = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), "-c", setup], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return env
+
+
+@pytest.mark.skipif(not (ROOT / ".venv/bin/activate").is_file(), reason="the tour sources .venv (./scripts/setup)")
+def test_the_tour_runs_twice_as_shown(tmp_path: Path) -> None:
+    env = _fresh_instance(tmp_path)
+    blocks = tour_blocks()
+    with gunicorn({k: env[k] for k in ("JIFEN_INSTANCE_DIR", "DATABASE_URL")}, threads=2) as base:
+        port = base.rsplit(":", 1)[1]
+        script = "".join(
+            f"{block.replace('127.0.0.1:8000', f'127.0.0.1:{port}')}\necho {END}\n"
+            for block, _out in blocks
+            for _ in "12"
+        )
+        ran = subprocess.run(
+            ["bash", "-c", script + "exit 0\n"],
+            cwd=ROOT, env=env, capture_output=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            timeout=240,
+        )  # fmt: skip
+    printed = ran.stdout.split(f"{END}\n")
+    assert len(printed) == 2 * len(blocks) + 1, ran.stdout
+    wrong = [
+        f"block {i // 2 + 1}, run {i % 2 + 1}:\n{blocks[i // 2][0]}printed:\n{out}expected:\n{blocks[i // 2][1]}"
+        for i, out in enumerate(printed[:-1])
+        if blocks[i // 2][1] is not None and not matches(blocks[i // 2][1] or "", out)
+    ]
+    assert wrong == [], "\n".join(wrong)

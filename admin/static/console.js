@@ -24,3 +24,23 @@ document.addEventListener("click", function (event) {
 document.querySelectorAll(".navbar-toggler").forEach(function (button) {
   button.setAttribute("aria-label", "展开或收起导航");
 });
+// Phones: each cell of a table says which column it is in (console.css shows the rows one cell under another
+// below 576 px). Cells after a colspan keep no label rather than a wrong one.
+document.querySelectorAll("table.table").forEach(function (table) {
+  var heads = Array.prototype.map.call(table.querySelectorAll("thead tr:first-child > th"), function (th) {
+    return th.textContent.replace(/\s+/g, " ").trim();
+  });
+  if (!heads.length) {
+    return;
+  }
+  table.querySelectorAll("tbody > tr").forEach(function (row) {
+    var column = 0;
+    Array.prototype.forEach.call(row.children, function (cell) {
+      var span = cell.colSpan || 1;
+      if (span === 1 && heads[column] && !cell.hasAttribute("data-label")) {
+        cell.setAttribute("data-label", heads[column]);
+      }
+      column += span;
+    });
+  });
+});

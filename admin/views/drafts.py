@@ -21,10 +21,12 @@ from werkzeug.wrappers import Response
 from admin.auth import RoleMixin, requires
 from admin.forms import TYPE_NAMES
 from admin.problems import described, on_inputs
+from admin.validation import label_warnings
 from admin.views import draft_forms as pages
 from admin.views.versions import STATUS_NAMES, _message, version_or_404
 from admin.words import word
 from engine import FactsError, RulesetError, compile_version
+from engine.bounds import most_total
 from engine.loader import read_catalogue
 from engine.model import NUMERIC_TYPES, FactField
 from jifen import unit_of_work
@@ -109,6 +111,9 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             flash(_message(exc), "error")
             return self._page(form, row, doc, part, values)
         flash(word("views_drafts.saved", what=what), "success")
+        if form.kind in ("item", "indicator"):  # a label that no longer says what the rule scores
+            for warning in label_warnings(vid, **{form.kind: str(name)}):
+                flash(warning, "warning")
         return redirect(done(after))
 
     def _remove(self, vid: int, part: Part, what: str, back: str, change: Callable[[dict[str, Any]], None] | None = None,
@@ -313,9 +318,14 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             errors = {f"fact_{k}": v for k, v in exc.texts("zh").items()}
             flash(word("views_drafts.facts_invalid"), "error")
             return self._page(form, row, doc, part, dict(request.form), errors)
-        values.update(
-            {"exp_eligible": "true" if result["eligible"] else "false", "exp_total": pages.plain(result["total"])}
-        )
+        values["exp_eligible"] = "true" if result["eligible"] else "false"
+        most = most_total(model.categories)  # the case form refuses a total above it: never fill one in
+        if result["total"] <= most:
+            values["exp_total"] = pages.plain(result["total"])
+        else:
+            flash(
+                word("expectations.total_beyond", total=pages.plain(result["total"]), most=pages.plain(most)), "error"
+            )
         values.update({f"exp_cat_{c['code']}": pages.plain(c["points"]) for c in result["categories"]})
         values.update({f"exp_ind_{i['code']}": pages.plain(i["points"]) for i in result["indicators"]})
         flash(word("views_drafts.expectations_filled"), "success")

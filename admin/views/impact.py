@@ -88,6 +88,36 @@ def _workbook_population(upload: FileStorage, models: list[RulesetVersion], erro
     return io.BytesIO(b"\n".join(entries) + b"\n")
 
 
+def _chosen(session: Any, form: Any, errors: dict[str, str]) -> tuple[dict[str, Any], list[RulesetVersion]]:
+    """The two versions chosen (ids and references for the job, models to read a workbook by); never one twice."""
+    chosen: dict[str, Any] = {}
+    models: list[RulesetVersion] = []
+    for key in ("version", "base"):
+        vid = form.get(key, type=int)
+        try:
+            if vid is None:
+                raise ServiceError(word("views_impact.choose_version"))
+            # a draft that does not validate is refused here, with its problems in Chinese
+            models.append(impact.load_version(session, vid))
+            chosen[f"{key}_ref"], chosen[key] = models[-1].ref, vid
+        except ServiceError as exc:
+            errors[key] = _message(exc)
+    if chosen.get("version") is not None and chosen.get("version") == chosen.get("base"):
+        errors["base"] = word("impact_form.same_version", ref=chosen["version_ref"])
+    return chosen, models
+
+
+def _uploaded(upload: FileStorage, population: dict[str, Any], models: list[RulesetVersion], errors: dict[str, str],
+              cells: list[str]) -> tuple[IO[bytes] | None, dict[str, Any]]:  # fmt: skip
+    """An uploaded population as the job reads it: JSON as it is, a workbook of applicants read into JSON Lines."""
+    stream: IO[bytes] = upload.stream
+    if not looks_like_xlsx(stream.read(4)):
+        stream.seek(0)
+        return stream, population
+    stream.seek(0)
+    return _workbook_population(upload, models, errors, cells), {**population, "kind": "workbook"}
+
+
 class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
     roles = ("editor", "auditor")
 
@@ -136,31 +166,14 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         kind = form.get("kind")
         upload = request.files.get("population")
         population = _population(form, kind, upload, errors)
-        chosen: dict[str, Any] = {}
-        models: list[RulesetVersion] = []
-        for key in ("version", "base"):
-            vid = form.get(key, type=int)
-            try:
-                if vid is None:
-                    raise ServiceError(word("views_impact.choose_version"))
-                # a draft that does not validate is refused here, with its problems in Chinese
-                models.append(impact.load_version(session, vid))
-                chosen[f"{key}_ref"], chosen[key] = models[-1].ref, vid
-            except ServiceError as exc:
-                errors[key] = _message(exc)
-        if chosen.get("version") is not None and chosen.get("version") == chosen.get("base"):
-            errors["base"] = word("impact_form.same_version", ref=chosen["version_ref"])
+        chosen, models = _chosen(session, form, errors)
         if errors:
             return None
-        stream: IO[bytes] | None = upload.stream if kind == "file" and upload is not None else None
-        if stream is not None and upload is not None and looks_like_xlsx(stream.read(4)):
-            stream.seek(0)
-            stream = _workbook_population(upload, models, errors, cells)
+        stream: IO[bytes] | None = None
+        if kind == "file" and upload is not None:
+            stream, population = _uploaded(upload, population, models, errors, cells)
             if stream is None:
                 return None
-            population = {**population, "kind": "workbook"}
-        elif stream is not None:
-            stream.seek(0)
         job_request = {
             **chosen,
             "date": on.isoformat(),

@@ -24,14 +24,17 @@ from admin.problems import described
 from admin.problems import refused_text as _message
 from admin.words import word
 from engine import Problem, RulesetError, RulesetVersion
+from engine.schema import field_labels
 from jifen import unit_of_work
 from jifen.errors import ServiceError
+from jifen.messages import KIND_ZH
 from jifen.standard import files, rulesets
 from jifen.unit_of_work import get_session
 from jifen.workbook import CellProblem, Origin, is_workbook, read_with_origin
 from jifen.workbook.compare import CHANGE_NAMES, marked_lines
 from jifen.workbook.layout import STATUS_NAMES
 
+_LABELS = field_labels()
 KEEP_SECONDS = 24 * 3600  # an upload nobody confirmed is removed after a day
 _TOKEN_LENGTH = 32
 
@@ -82,6 +85,15 @@ def problem_text(p: Problem, doc: Any = None) -> str:
         return word("views_versions.at_cell", value=p.path or word("views_versions.file"), text=p.text("zh"))
     text = described(p, doc if isinstance(doc, dict) else None)
     return text if p.path else word("views_versions.in_file", text=text)
+
+
+def _part_name(kind: str, key: str) -> str:
+    """A part both the workbook and someone's save changed, as a clerk knows it: 「赋分细则 T7-1」, 「标题」."""
+    if kind == "meta":
+        return _LABELS.get(key, key)
+    if kind == "invalid":
+        return word("imports_preview.merge_invalid")
+    return f"{KIND_ZH.get(kind, kind)} {key}"
 
 
 def _read_yaml(text: str) -> Any:
@@ -152,8 +164,9 @@ class ImportsMixin:
                   "success")  # fmt: skip
             return redirect(url_for(".detail", vid=plan.target_id))
         saves = [{"actor": s.actor, "at": local_time(s.at.isoformat()), "note": s.note or ""} for s in plan.saves]
+        conflicts = [_part_name(kind, key) for kind, key in plan.conflicts]
         page = self.render("admin/versions/import_preview.html", plan=plan, token=token, filename=filename,
-                           as_new=as_new, error=error, saves=saves, names=CHANGE_NAMES, marked_lines=marked_lines,
+                           as_new=as_new, error=error, saves=saves, conflicts=conflicts, names=CHANGE_NAMES, marked_lines=marked_lines,
                            statuses=STATUS_NAMES)  # fmt: skip
         return page, 409 if error else 200
 
@@ -184,6 +197,8 @@ class ImportsMixin:
             flash(word("views_versions.import_outcome", value=word("views_versions.unchanged"), ref=ref), "success")
         elif plan.kind == "update":
             flash(word("imports_preview.updated", ref=ref), "success")
+        elif plan.kind == "merge":
+            flash(word("imports_preview.merged", ref=ref), "success")
         else:
             flash(word("imports_preview.created", ref=ref), "success")
         return redirect(url_for(".detail", vid=vid))

@@ -13,6 +13,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+from admin import validation as validation_words
 from admin.auth import RoleMixin, requires
 from admin.problems import described, refused_text
 from admin.views.imports import ImportsMixin
@@ -23,7 +24,7 @@ from engine.lint import lint
 from jifen import unit_of_work
 from jifen.access.users import get_user
 from jifen.errors import NotFound, ServiceError
-from jifen.standard import rulesets
+from jifen.standard import rulesets, validation
 from jifen.standard.stored import RulesetVersionRow
 from jifen.unit_of_work import get_session
 from jifen.workbook import MIMETYPE, version_workbook
@@ -139,13 +140,15 @@ class VersionsView(ImportsMixin, RoleMixin, BaseView):  # type: ignore[misc]
 
     @expose("/<int:vid>/validate")
     def validate(self, vid: int) -> Any:
+        """校验: structure, static checks and test cases in one sentence, then each in detail."""
         row = version_or_404(vid)
-        _, problems = loaded(row)
-        if problems:
-            flash(word("views_versions.problems_found", len=len(problems)) + "；".join(problems), "error")
-        else:
-            flash(word("views_versions.valid", ref=row.ref), "success")
-        return redirect(url_for(".detail", vid=vid))
+        verdict = validation.check(row)
+        doc = rulesets.document(row)
+        return self.render("admin/versions/validate.html", row=row, verdict=verdict,
+                           sentence=validation_words.sentence(row.ref, verdict),
+                           problems=[described(p, doc) for p in verdict.problems],
+                           shown=[f for f in verdict.findings if f.severity != "info"],
+                           check_names=names("lint_checks"), severity_names=names("lint_severities"))  # fmt: skip
 
     @expose("/<int:vid>/cases")
     def cases(self, vid: int) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jifen.access import audit, departments
-from jifen.errors import Conflict, NotFound, Refused
+from jifen.errors import Conflict, NotFound, Refused, ServiceError
 from jifen.messages import refusal, say
 from jifen.store.models import ApiClient
 
@@ -61,9 +61,12 @@ def create_client(
         department = departments.check(session, department)
     elif department is not None:
         raise refusal(Refused, "verify_scope_only", reasons=[say("add_verify_scope")])
-    if session.scalar(select(ApiClient).where(ApiClient.name == name)) is not None:
+    existing = session.scalar(select(ApiClient).where(ApiClient.name == name))
+    if existing is not None and not existing.active:
+        raise _revoked(existing)
+    if existing is not None:
         raise refusal(Conflict, "client_exists", name=name)
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = _new_key()
     client = ApiClient(
         name=name,
         key_prefix=key[:10],
@@ -76,6 +79,35 @@ def create_client(
     session.flush()
     audit.record(session, actor, "create", "api_client", object_id=client.id, object_ref=name,
                  after={"scopes": client.scopes, "key_prefix": client.key_prefix, "department": department})  # fmt: skip
+    return client, key
+
+
+def _new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def _revoked(client: ApiClient) -> ServiceError:
+    """A revoked client's name is never given again: its stored scores and audit entries go on naming it."""
+    when = client.revoked_at.date().isoformat() if client.revoked_at else "?"
+    return refusal(Conflict, "client_name_revoked", name=client.name, date=when)
+
+
+def rotate_client(session: Session, name: str, actor: str) -> tuple[ApiClient, str]:
+    """Give an active client a new key; the old one stops working (within ``CACHE_SECONDS`` in other processes).
+
+    Its scopes, department and stored scores stay as they are; the audit log keeps both key prefixes.
+    """
+    client = session.scalar(select(ApiClient).where(ApiClient.name == name))
+    if client is None:
+        raise refusal(NotFound, "no_client", name=name)
+    if not client.active:
+        raise _revoked(client)
+    key, before = _new_key(), client.key_prefix
+    client.key_prefix, client.key_hash = key[:10], _hash(key)
+    session.flush()
+    audit.record(session, actor, "rotate", "api_client", object_id=client.id, object_ref=name,
+                 before={"key_prefix": before}, after={"key_prefix": client.key_prefix})  # fmt: skip
+    _cache.clear()
     return client, key
 
 
@@ -133,6 +165,11 @@ def authenticate(session: Session, key: str) -> Caller | None:
     )
     _cache.put(digest, caller)
     return caller
+
+
+def find_client(session: Session, name: str) -> ApiClient | None:
+    """The client named ``name`` (revoked or not), or None."""
+    return session.scalar(select(ApiClient).where(ApiClient.name == name))
 
 
 def list_clients(session: Session) -> list[ApiClient]:

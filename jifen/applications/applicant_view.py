@@ -64,6 +64,7 @@ class Status:
     objection_open: bool
     objection_filed_on: dt.date | None
     re_review_due: dt.date | None
+    republished_on: dt.date | None
     valid_until: dt.date
     voided_on: dt.date | None
     void_reason: str | None
@@ -117,6 +118,7 @@ def status(session: Session, app: Application, today: dt.date) -> Status:
         ),
         objection_filed_on=app.objection_filed_on,
         re_review_due=seen["deadlines"]["re_review"],
+        republished_on=app.republished_on,
         valid_until=seen["valid_until"],
         voided_on=app.voided_on,
         void_reason=app.void_reason,

@@ -98,23 +98,27 @@ def reissue(ctx: Context, application_ref: str, year: int, secret: str | bytes) 
         "application",
         object_id=app.id,
         object_ref=f"{application_ref}/{year}",
-        after={"actor_kind": ctx.actor.kind, "replaced": True},
     )
     return app, code
 
 
 def find(session: Session, application_ref: str, year: int, code: str, secret: str | bytes) -> Application | None:
     """The application named by ``application_ref``/``year`` if ``code`` is its current code, else None — the
-    same work and the same answer for an unknown reference, a reference without a code and a wrong code."""
-    app = None
+    same work and the same answer for an unknown reference, a reference without a code and a wrong code: one
+    indexed read of the stored hash, one keyed hash, one constant-time comparison; the application itself is read
+    only once the code matched."""
+    row = None
     if can_name(application_ref, year):
-        app = session.scalar(
-            select(Application).where(Application.application_ref == application_ref, Application.year == year)
-        )
+        row = session.execute(
+            select(Application.id, Application.lookup_code_hash).where(
+                Application.application_ref == application_ref, Application.year == year
+            )
+        ).first()
     given = code_hash(secret, code)
-    stored = app.lookup_code_hash if app is not None and app.lookup_code_hash else _stand_in(secret)
-    matches = hmac.compare_digest(given, stored)
-    return app if matches and app is not None and app.lookup_code_hash else None
+    stored = row.lookup_code_hash if row is not None and row.lookup_code_hash else _stand_in(secret)
+    if not hmac.compare_digest(given, stored) or row is None:
+        return None
+    return session.get(Application, row.id)
 
 
 def _stand_in(secret: str | bytes) -> str:

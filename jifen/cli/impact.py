@@ -83,7 +83,7 @@ def impact_command(
     """Score a population under VERSION and under --base, and report who gains, who loses and why.
 
     Applications that either version refuses (e.g. a fact one of them does not know) are listed under
-    errors and left out of every other figure. The README defines each figure.
+    errors and left out of every other figure. docs/clerk/impact.md defines each figure.
     """
     if [population_file, stored_year, applications_year].count(None) != 2:
         raise click.UsageError(

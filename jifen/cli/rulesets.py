@@ -47,7 +47,11 @@ def _import_workbook(session: Any, data: bytes, name: str, actor: str) -> str:
     model, origin = read_with_origin(data, name)
     plan = files.plan_workbook(session, model, origin)
     row, changed = files.apply_workbook(session, plan, actor, name)
-    verb = {"update": "updated  ", "new_draft": "imported "}.get(plan.kind, "unchanged") if changed else "unchanged"
+    verb = (
+        {"update": "updated  ", "merge": "merged   ", "new_draft": "imported "}.get(plan.kind, "unchanged")
+        if changed
+        else "unchanged"
+    )
     line = f"{verb} {row.ref} ({row.status}) {row.content_hash}"
     if plan.kind == "new_draft" and plan.target_ref is not None:
         line += f" as a new revision: {plan.target_ref} has other content"

@@ -112,7 +112,8 @@ def score_command(
                 bar.to(done)
         except PopulationError as exc:
             out.flush()
-            raise click.ClickException(f"the input is not a valid JSON array: {exc}") from None
+            said = str(exc) if exc.zh else f"the input is not a valid JSON array: {exc}"
+            raise click.ClickException(said) from None
     out.flush()
     if failed:
         click.echo(f"{failed} of {count} application(s) had errors", err=True)

@@ -21,24 +21,27 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import RulesetError, RulesetVersion
+from engine import RulesetError, RulesetVersion, canonical_json, parse_document
 from engine.diff import ChangeRow, change_rows, diff_versions
 from jifen.access import audit
 from jifen.errors import Conflict, Refused
 from jifen.messages import refusal, say
 from jifen.standard import stored
+from jifen.standard.merging import Clash, merge
 from jifen.store.models import AuditEntry, Ruleset, RulesetVersionRow
 from jifen.workbook import Origin
 
-Kind = Literal["update", "stale", "new_draft", "unchanged"]
+Kind = Literal["update", "merge", "stale", "new_draft", "unchanged"]
 # the audit actions that change a draft's content
 _CHANGES = ("edit", "import", "clone")
 
@@ -62,10 +65,11 @@ class Save:
 class WorkbookPlan:
     """What importing a workbook would do.
 
-    ``model`` is the workbook's content under the identity it would be saved as; ``target`` the version concerned
-    (the draft it updates, the version it was exported from, the version with the same content), None for a new
-    draft of a version that no longer exists, and its status now; ``lock`` the draft's edit counter when planned; ``rows`` the changes
-    from ``target``'s content to the workbook's; ``saves`` (stale) the saves since the download.
+    ``model`` is the content it would save, under the identity it would be saved as; ``target`` the version
+    concerned (the draft it updates, the version it was exported from, the version with the same content), None for
+    a new draft of a version that no longer exists, and its status now; ``lock`` the draft's edit counter when
+    planned; ``rows`` the changes from ``target``'s content to ``model``; ``saves`` (merge, stale) the saves since
+    the download; ``conflicts`` (stale) the parts both the workbook and those saves changed.
     """
 
     kind: Kind
@@ -74,9 +78,10 @@ class WorkbookPlan:
     target_id: int | None
     target_ref: str | None
     target_status: str | None
-    lock: int | None
-    rows: list[ChangeRow]
-    saves: list[Save]
+    lock: int | None = None
+    rows: list[ChangeRow] = field(default_factory=list)
+    saves: list[Save] = field(default_factory=list)
+    conflicts: list[Clash] = field(default_factory=list)
 
     @property
     def affecting(self) -> int:
@@ -117,24 +122,62 @@ def plan_workbook(session: Session, model: RulesetVersion, origin: Origin, *, as
     model = dataclasses.replace(model, status="draft")
     source = _version(session, model.ruleset, model.year, model.revision)
     if source is not None and source.status == "draft" and not as_new:
-        if source.content_hash == model.content_hash:
-            return WorkbookPlan("unchanged", model, origin, source.id, source.ref, source.status, None, [], [])
-        kind: Kind = "update" if origin.status == "draft" and origin.content_hash == source.content_hash else "stale"
-        saves = _saves_since(session, source, origin.exported_at) if kind == "stale" else []
-        return WorkbookPlan(kind, model, origin, source.id, source.ref, source.status, source.lock_version,
-                            _changes(source, model), saves)  # fmt: skip
+        return _into_draft(session, model, origin, source)
     if source is None:  # the version it came from is gone: a draft under the identity it names
-        return WorkbookPlan("new_draft", model, origin, None, None, None, None, [], [])
+        return WorkbookPlan("new_draft", model, origin, None, None, None)
     siblings = stored.list_versions(session, ruleset=model.ruleset, year=model.year)
     for row in siblings:
         same = dataclasses.replace(model, revision=row.revision)
         if row.content_hash == same.content_hash:
-            return WorkbookPlan("unchanged", same, origin, row.id, row.ref, row.status, None, [], [])
+            return WorkbookPlan("unchanged", same, origin, row.id, row.ref, row.status)
     revision = max(row.revision for row in siblings) + 1
     if revision > 999:
         raise refusal(Refused, "no_new_revision", ref=model.ref, reasons=[say("at_most_999")])
     new = dataclasses.replace(model, revision=revision)
-    return WorkbookPlan("new_draft", new, origin, source.id, source.ref, source.status, None, _changes(source, new), [])
+    return WorkbookPlan("new_draft", new, origin, source.id, source.ref, source.status, rows=_changes(source, new))
+
+
+def _into_draft(session: Session, model: RulesetVersion, origin: Origin, source: RulesetVersionRow) -> WorkbookPlan:
+    """A workbook of the draft ``source``: unchanged, an update, a merge with the saves since, or stale."""
+    at = (source.id, source.ref, source.status, source.lock_version)
+    if source.content_hash == model.content_hash:
+        return WorkbookPlan("unchanged", model, origin, *at)
+    if origin.status == "draft" and origin.content_hash == source.content_hash:
+        return WorkbookPlan("update", model, origin, *at, rows=_changes(source, model))
+    saves = _saves_since(session, source, origin.exported_at)
+    merged, conflicts = _merged(origin, model, source)
+    if merged is not None and merged.content_hash == source.content_hash:
+        return WorkbookPlan("unchanged", merged, origin, *at)
+    if merged is not None:
+        return WorkbookPlan("merge", merged, origin, *at, rows=_changes(source, merged), saves=saves)
+    return WorkbookPlan("stale", model, origin, *at, rows=_changes(source, model), saves=saves, conflicts=conflicts)
+
+
+def _merged(
+    origin: Origin, model: RulesetVersion, source: RulesetVersionRow
+) -> tuple[RulesetVersion | None, list[Clash]]:
+    """The workbook's changes (from the content it was exported with) over the draft as saved since; None when
+    they cannot be told apart (a workbook without that content), when both changed a part (the conflicts), or when
+    the merged draft would not be valid (the conflict ``("invalid", "")``)."""
+    base = origin.base
+    if base is None or "sha256:" + hashlib.sha256(base.encode("utf-8")).hexdigest() != origin.content_hash:
+        return None, []
+    try:
+        theirs = stored.load_model(source)
+    except RulesetError:
+        return None, []
+    doc, conflicts = merge(json.loads(base), _plain(model), _plain(theirs))
+    if conflicts:
+        return None, conflicts
+    try:
+        return parse_document({**doc, "status": "draft"}, source.ref), []
+    except RulesetError:
+        return None, [("invalid", "")]
+
+
+def _plain(model: RulesetVersion) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(canonical_json(model))
+    return doc
 
 
 def moved(plan: WorkbookPlan) -> Exception:
@@ -150,8 +193,9 @@ def apply_workbook(session: Session, plan: WorkbookPlan, actor: str, filename: s
     if plan.kind == "stale":
         raise refusal(Conflict, "workbook_stale", ref=plan.origin.ref, source=filename,
                       reasons=[say("workbook_download_again", ref=plan.origin.ref)])  # fmt: skip
-    note = say("workbook_imported", source=filename, ref=plan.origin.ref).text("zh")
-    if plan.kind == "update":
+    note = say("workbook_merged" if plan.kind == "merge" else "workbook_imported", source=filename,
+               ref=plan.origin.ref).text("zh")  # fmt: skip
+    if plan.kind in ("update", "merge"):
         row = stored.get_version(session, plan.target_id or 0)
         if row.status != "draft" or row.lock_version != plan.lock:
             raise moved(plan)

@@ -89,23 +89,30 @@ def default_pair(session: Session, today: dt.date) -> DefaultPair:
     versions = rulesets.list_versions(session)
     if not versions:
         return DefaultPair(None, None, "none")
-    try:
-        in_force: RulesetVersionRow | None = rulesets.in_force(session, today.year, today)
-    except NoVersionInForce:
-        in_force = None
-    published = sorted((v for v in versions if v.status == "published"), key=_order, reverse=True)
-    base = in_force or (published[0] if published else None)
+    base = _in_force_or_newest(session, versions, today)
     if base is None:
         return DefaultPair(versions[0].id, None, "single", versions[0].ref)
-    same = [v for v in versions if v.ruleset_id == base.ruleset_id]
+    return _against(base, [v for v in versions if v.ruleset_id == base.ruleset_id])
+
+
+def _in_force_or_newest(
+    session: Session, versions: list[RulesetVersionRow], today: dt.date
+) -> RulesetVersionRow | None:
+    try:
+        return rulesets.in_force(session, today.year, today)
+    except NoVersionInForce:
+        return max((v for v in versions if v.status == "published"), key=_order, default=None)
+
+
+def _against(base: RulesetVersionRow, same: list[RulesetVersionRow]) -> DefaultPair:
+    """What to compare with ``base`` among the versions of its ruleset."""
     draft = max((v for v in same if v.status == "draft"), key=_order, default=None)
     if draft is not None:
         return DefaultPair(draft.id, base.id, "draft", draft.ref, base.ref)
-    newest = max((v for v in same if v.status == "published"), key=_order)
+    newest = max((v for v in same if v.status == "published"), key=_order, default=base)
     if newest.id != base.id:
         return DefaultPair(newest.id, base.id, "newest", newest.ref, base.ref)
-    older = [v for v in same if v.status != "draft" and _order(v) < _order(newest)]
-    previous = max(older, key=_order, default=None)
+    previous = max((v for v in same if v.status != "draft" and _order(v) < _order(newest)), key=_order, default=None)
     if previous is None:
         return DefaultPair(newest.id, None, "single", newest.ref)
     return DefaultPair(newest.id, previous.id, "previous", newest.ref, previous.ref)

@@ -45,8 +45,8 @@ def _not_json(first: bytes) -> None:
     """Refuse a file that is not JSON text as a whole (a workbook, a binary file), rather than each of its lines."""
     if first.lstrip().startswith(XLSX_MAGIC):
         raise PopulationError(
-            "this is an Excel workbook (.xlsx), not JSON: upload it in the console's 影响分析 as a workbook of "
-            "applicants, or give applications as JSON Lines",
+            "this is an Excel workbook (.xlsx), not JSON Lines or a JSON array (`rulesets impact --population` "
+            "reads the console's workbook of applicants)",
             "上传的是 Excel 工作簿，不是 JSON 文件；请使用“申请人工作簿”模板填写（可在本页下载），或上传 JSON Lines 文件",
         )
     if first.lstrip()[:1] in (b"{", b"["):

@@ -98,7 +98,7 @@ def grant(connection: Connection, role: str) -> dict[str, tuple[str, ...]]:
         {"role": role},
     ).first()
     if found is None:
-        raise GrantError(f"no role {role!r}: create it first (see the README, PostgreSQL)")
+        raise GrantError(f"no role {role!r}: create it first (see docs/operator/postgresql.md)")
     if found[0] or found[1]:
         raise GrantError(
             f"{role!r} is {'a superuser' if found[0] else 'the owner or a member of it'}: it would keep the "

@@ -27,6 +27,8 @@ FORMAT = "jifen-ruleset-workbook"
 # 2: the index lists each sheet's column headers, and rows' machine data names the cells by the fields' keys
 FORMAT_VERSION = 2
 INDEX_SHEET = "_jifen"  # hidden: the format marker and the version's identity
+BASE_ROW, BASE_CHUNK = 4, 32000  # the index's cells from A4 down: the exported content, packed
+MAX_BASE = 20 * 1024 * 1024  # unpacked, at most (a version's content is some 30 kB)
 COVER_SHEET = "版本说明"
 FACTS_SHEET = "事实目录"
 CASES_SHEET = "测试用例"

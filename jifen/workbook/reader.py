@@ -11,7 +11,9 @@ values came from.
 
 from __future__ import annotations
 
+import base64
 import re
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +25,12 @@ from engine.schema import VERSION, Field
 from jifen.workbook import cells
 from jifen.workbook.cells import ABSENT, Unreadable, normal
 from jifen.workbook.layout import (
+    BASE_ROW,
     COVER_SHEET,
     HEADER_ROW,
     INDEX_SHEET,
     MACHINE,
+    MAX_BASE,
     META_LINES,
     META_SHOWN,
     SHEET_COLUMNS,
@@ -63,6 +67,7 @@ class Origin:
     status: str
     content_hash: str | None
     exported_at: str | None
+    base: str | None = None  # the content as exported (canonical JSON), when the workbook carries it
 
     @property
     def ref(self) -> str:
@@ -86,7 +91,7 @@ def read_with_origin(data: bytes, source: str) -> tuple[RulesetVersion, Origin]:
     origin = Origin(index["ruleset"], index["year"], index["revision"],
                     status if status in ("draft", "published", "retired") else "published",
                     content_hash if isinstance(content_hash, str) else None,
-                    exported_at if isinstance(exported_at, str) else None)  # fmt: skip
+                    exported_at if isinstance(exported_at, str) else None, reader.base)  # fmt: skip
     return version, origin
 
 
@@ -115,6 +120,7 @@ class _Reader:
         self.where: dict[str, Where] = {}
         self.format = 1
         self.index: dict[str, Any] = {}
+        self.base: str | None = None
 
     def add(self, code: str, where: Where | None, **params: Any) -> None:
         self.problems.add(code, where, **params)
@@ -123,6 +129,7 @@ class _Reader:
 
     def read(self, book: Workbook) -> RulesetVersion:
         index = self.index = read_index(book, self.problems)
+        self.base = _embedded_base(book)
         self.format = index["format"]
         tables = self._tables(book, index["sheets"])
         by_kind = {spec["kind"]: spec["name"] for spec in index["sheets"]}
@@ -313,6 +320,24 @@ class _Reader:
     def _cell_of(self, path: str) -> str:
         where, rest = self._locate(path)
         return address(where) if where and not rest else path
+
+
+def _embedded_base(book: Workbook) -> str | None:
+    """The content the workbook was exported with (packed in the hidden index from A4 down); None when it has none
+    or it is damaged (the import then cannot tell whose a change is, and says so)."""
+    ws = book[INDEX_SHEET]
+    chunks = []
+    for row in range(BASE_ROW, ws.max_row + 1):
+        value = ws.cell(row=row, column=1).value
+        if not isinstance(value, str) or not value:
+            break
+        chunks.append(value)
+    unpack = zlib.decompressobj()
+    try:
+        text = unpack.decompress(base64.b64decode("".join(chunks), validate=True), MAX_BASE)
+        return None if unpack.unconsumed_tail or not text else text.decode("utf-8")
+    except (ValueError, zlib.error):
+        return None
 
 
 def _in_exported_order(per_category: dict[str, list[Row]], exported: list[str]) -> list[Row]:

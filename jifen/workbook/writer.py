@@ -7,21 +7,25 @@ value, so that an untouched workbook reads back to the same content hash.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from engine import RulesetVersion, dumps, to_document
+from engine import RulesetVersion, canonical_json, dumps, to_document
 from engine.canonical import number_text
 from engine.describe import condition_sentence, points_sentence, value_text
 from engine.model import Category, FactField, Fixed, TestCase
 from engine.schema import CATEGORY, ITEM, REQUIREMENT, VERSION
 from jifen.errors import Refused
 from jifen.workbook.layout import (
+    BASE_CHUNK,
+    BASE_ROW,
     CASES_SHEET,
     COVER_SHEET,
     FACTS_SHEET,
@@ -122,6 +126,10 @@ def version_workbook(version: RulesetVersion) -> bytes:
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "indicator_categories": [ind.category for ind in version.indicators],
     })  # fmt: skip
+    # the content as exported, so that an import after someone else's saves can tell their changes from the clerk's
+    packed = base64.b64encode(zlib.compress(canonical_json(version).encode("utf-8"), 9)).decode("ascii")
+    for row, start in enumerate(range(0, len(packed), BASE_CHUNK), start=BASE_ROW):
+        index.cell(row=row, column=1, value=packed[start : start + BASE_CHUNK])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -108,10 +108,42 @@ def test_the_same_workbook_again_changes_nothing(console: Any, db: Any) -> None:
     assert "内容相同，未改变： tongxiang/2026/2" in console.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_a_stale_workbook_is_refused_naming_who_saved_and_can_become_a_new_draft(console: Any, db: Any) -> None:
+def test_a_workbook_whose_changes_are_elsewhere_is_merged_with_the_saves_since(console: Any, db: Any) -> None:
     vid = draft_of_2026(db)
     console.login("editor")
     data = edited_workbook(console, vid)
+    save_title(db, vid, "桐乡市居住证积分指标标准（2026年度，第二稿）")
+    page = upload(console, data).get_data(as_text=True)
+    shown = text(page)
+    assert "下载此工作簿之后，草稿 tongxiang/2026/2 又被保存过（见下）" in shown and "已合并" in shown
+    assert "publisher" in shown  # who saved since
+    assert "修改 1 处" in shown and "第二稿" not in shown  # only the workbook's change; the title is kept
+    done = confirm(console, page)
+    assert done.status_code == 302
+    said = console.get(done.headers["Location"]).get_data(as_text=True)
+    assert "已导入工作簿并与下载后的保存合并，草稿 tongxiang/2026/2 已更新" in said
+    assert NEW_LABEL in label_of(db, "tongxiang/2026/2")
+    with db.transaction() as s:
+        assert rulesets.get_version(s, vid).title.endswith("第二稿）")
+        assert [v.ref for v in rulesets.list_versions(s, year=2026)] == ["tongxiang/2026/2", "tongxiang/2026/1"]
+
+
+def retitled(data: bytes, title: str, keep_base: bool = True) -> bytes:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    book["版本说明"]["C5"] = title
+    if not keep_base:  # a workbook exported before workbooks carried their exported content
+        book["_jifen"]["A4"] = None
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_stale_workbook_changing_what_was_saved_since_is_refused_and_can_become_a_new_draft(
+    console: Any, db: Any
+) -> None:
+    vid = draft_of_2026(db)
+    console.login("editor")
+    data = retitled(edited_workbook(console, vid), "征求意见稿")
     save_title(db, vid, "桐乡市居住证积分指标标准（2026年度，第二稿）")
     response = upload(console, data)
     assert response.status_code == 200
@@ -119,11 +151,10 @@ def test_a_stale_workbook_is_refused_naming_who_saved_and_can_become_a_new_draft
     shown = text(page)
     assert "未导入：下载此工作簿之后，草稿 tongxiang/2026/2 又被保存过" in shown
     assert "publisher" in shown  # who saved since
+    assert "工作簿和这些保存修改了同一处： 标题" in shown
     assert "第二稿" in shown  # saving the workbook would undo it: shown among the changes
     assert 'id="import-confirm"' not in page  # nothing to confirm
     assert f'href="/admin/versions/{vid}/export.xlsx" id="download-again"' in page
-    with db.transaction() as s:
-        assert rulesets.get_version(s, vid).title.endswith("第二稿）")
     # the way out: the workbook as a draft of its own, the draft left as it is
     done = confirm(console, page, "import-as-new-form")
     assert done.status_code == 302
@@ -133,6 +164,18 @@ def test_a_stale_workbook_is_refused_naming_who_saved_and_can_become_a_new_draft
     assert NEW_LABEL in label_of(db, "tongxiang/2026/3") and NEW_LABEL not in label_of(db, "tongxiang/2026/2")
     with db.transaction() as s:
         assert rulesets.get_version(s, vid).title.endswith("第二稿）")
+
+
+def test_a_stale_workbook_without_its_exported_content_is_refused(console: Any, db: Any) -> None:
+    vid = draft_of_2026(db)
+    console.login("editor")
+    data = retitled(edited_workbook(console, vid), "桐乡市居住证积分指标标准（2026年度，样例标准）", keep_base=False)
+    save_title(db, vid, "第二稿")
+    shown = text(upload(console, data).get_data(as_text=True))
+    assert "未导入：下载此工作簿之后，草稿 tongxiang/2026/2 又被保存过" in shown
+    assert "工作簿和这些保存修改了同一处" not in shown
+    with db.transaction() as s:
+        assert rulesets.get_version(s, vid).title == "第二稿"
 
 
 def rulesets_id(db: Any, ref: str) -> int:
@@ -148,7 +191,8 @@ def test_a_draft_saved_between_preview_and_confirmation_is_not_overwritten(conso
     refused = confirm(console, page)
     assert refused.status_code == 409
     shown = text(refused.get_data(as_text=True))
-    assert "未导入：下载此工作簿之后，草稿 tongxiang/2026/2 又被保存过" in shown
+    assert "预览之后 tongxiang/2026/2 又被其他人保存过；请重新查看将要导入的修改" in shown
+    assert "已合并" in shown  # the preview again, now merging with that save
     assert NEW_LABEL not in label_of(db, "tongxiang/2026/2")
     with db.transaction() as s:
         assert rulesets.get_version(s, vid).title == "第三稿"

@@ -124,3 +124,17 @@ def test_the_documented_examples_fit(seeded: Any) -> None:
     assert issue["operationId"] == "issueLookupCode" and "example" in issue["responses"]["200"]["content"][
         "application/json"]  # fmt: skip
     assert set(spec["components"]["schemas"]["LookupCode"]["required"]) == {"application_ref", "year", "lookup_code"}
+
+
+def test_the_receipt_example_is_what_the_service_answers(api: Any, clock: Clock, seeded: Any) -> None:
+    spec = seeded.test_client().get("/api/v1/openapi.json").json
+    create = spec["paths"]["/api/v1/applications"]["post"]
+    request = create["requestBody"]["content"]["application/json"]["example"]
+    example = create["responses"]["201"]["content"]["application/json"]["example"]
+    clock.today = dt.date.fromisoformat(example["today"])
+    answer = api.post("intake", "", request)
+    assert answer.status_code == 201, answer.json
+    assert GROUPED.fullmatch(answer.json["lookup_code"]) and GROUPED.fullmatch(example["lookup_code"])
+    assert {k: v for k, v in answer.json.items() if k != "lookup_code"} == {
+        k: v for k, v in example.items() if k != "lookup_code"
+    }

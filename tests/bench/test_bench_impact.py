@@ -21,7 +21,7 @@ def test_impact_benchmark_runs(capsys: pytest.CaptureFixture[str], tmp_path: Pat
     status = module.main(["--n", "600", "--jobs", "2", "--keep", str(tmp_path)])
     out = capsys.readouterr().out
     # 2: a target missed. Whether it is met depends on the machine's load; the benchmark's figures are read from
-    # its own runs (README, Benchmarks), never asserted by the suite.
+    # its own runs (docs/developer/benchmarks.md), never asserted by the suite.
     assert status in (0, 2), out
     assert "impact report: 600 applications" in out
     assert re.search(r"targets ≤ 15 s: (met|MISSED), ≤ \d+ MiB: (met|MISSED)", out), out

@@ -62,3 +62,11 @@ def test_the_applications_of_a_year_and_one_population_only(runner: Any) -> None
     assert json.loads(result.stdout)["applications"] == 0
     both = runner.invoke(args=[*ARGS, "--applications-year", "2026", "--stored-year", "2026"])
     assert both.exit_code == 2 and "(or --applications-year YEAR)" in both.output
+
+
+def test_score_refuses_a_workbook_as_a_whole(runner: Any, tmp_path: Path) -> None:
+    path = workbook(tmp_path, [[("申请编号", "C-1"), *PERSON]])
+    result = runner.invoke(args=["score", "--year", "2026", "--date", "2026-06-01", str(path)])
+    assert result.exit_code == 1
+    assert "this is an Excel workbook (.xlsx), not JSON Lines or a JSON array" in result.output
+    assert "not valid UTF-8" not in result.output

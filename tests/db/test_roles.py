@@ -1,7 +1,7 @@
 """The service's database role may do what the service needs and nothing else; the owner cannot TRUNCATE either.
 
 On PostgreSQL the app under test connects as the service role (JIFEN_TEST_APP_DATABASE_URL) and the owner
-(JIFEN_TEST_DATABASE_URL) migrates; see tests/conftest.py and the README's PostgreSQL section.
+(JIFEN_TEST_DATABASE_URL) migrates; see tests/conftest.py and docs/operator/postgresql.md.
 """
 
 from __future__ import annotations

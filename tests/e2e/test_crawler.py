@@ -2,7 +2,9 @@
 
 The crawler follows the links a user can click, breadth first from /admin/, and checks each page: no server
 error, a refusal is the console's Chinese error page, one title, no English sentences where users read messages,
-and a page as wide as the window (at 1,280 px, and at 390 px where the navigation folds behind its toggler).
+and a page as wide as the window (at 1,280 px, and at 390 px where the navigation folds behind its toggler), no
+control that only sideways scrolling reaches (the decision table excepted: an editor grid) and no table cell
+squeezed to a character or two per line.
 Each kind of page (one route of the console) is photographed at both widths in test-output/e2e/crawl/.
 """
 
@@ -89,8 +91,21 @@ _INSPECT = """() => {
   const wide = document.documentElement.scrollWidth > width;
   const offenders = wide ? [...document.body.querySelectorAll('*')]
     .filter((e) => e.getBoundingClientRect().right > width + 1 && !clipped(e)).slice(0, 5).map(name) : [];
+  // a control only sideways scrolling reaches (inside a box that scrolls), except in the decision table, an editor
+  // grid that scrolls by design
+  const unreachable = [...document.body.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea')]
+    .filter((e) => e.checkVisibility() && !e.closest('.decision-table') && e.getBoundingClientRect().right > width + 1)
+    .slice(0, 5).map(name);
+  // a table cell squeezed to a character or two per line
+  const squeezed = [...document.querySelectorAll('td, th')].filter((c) => {
+    const text = c.innerText.replace(/\\s/g, '');
+    const box = c.getBoundingClientRect();
+    const size = parseFloat(getComputedStyle(c).fontSize);
+    return c.checkVisibility() && text.length >= 3 && box.width < 2.6 * size && box.height > 2.5 * size;
+  }).slice(0, 5).map((c) => c.innerText.replace(/\\s+/g, '').slice(0, 10));
   const markup = [...document.querySelectorAll('b')].some((b) => b.textContent === 'x');  // a typed <b>x</b>
   return {messages, titles, scrollWidth: document.documentElement.scrollWidth, width, offenders, markup,
+          unreachable, squeezed,
           error: !!document.querySelector('#error-title'), nav: !!document.querySelector('nav.navbar'),
           errorPage: document.querySelector('#error-title') ? document.body.innerText : '',
           body: shownText()};
@@ -185,6 +200,10 @@ class Crawler:
             found.append(
                 f"{report['scrollWidth']} px wide in a {report['width']} px window ({', '.join(report['offenders'])})"
             )
+        if report["unreachable"]:
+            found.append(f"controls reachable only by scrolling sideways: {', '.join(report['unreachable'])}")
+        if report["squeezed"]:
+            found.append(f"table cells squeezed to a character or two per line: {report['squeezed']}")
         self.problems.extend(f"{where}: {p}" for p in found)
         return report
 

@@ -106,10 +106,12 @@ def test_a_failing_case_names_its_categories_and_indicators(versions: dict[int, 
     assert [m.text("zh") for m in outcome.mismatches] == [
         "总分：预期 203.5，实际 199.5",
         "类别“本市基础分指标”：预期 106.5，实际 102.5",
-        "指标项 T3 居住情况及住所：预期 32.5，实际 28.5",
+        # the items that decided the indicator, by code and label
+        "指标项 T3 居住情况及住所：预期 32.5，实际 28.5（计分的细则：T3-1“在本市居住登记后累计居住，每满1个月得0.25分”22.5分、"
+        "T3-3“居住在登记备案的租赁住房”6分）",
     ]
     assert [m.code for m in outcome.mismatches] == ["mismatch_total", "mismatch_category", "mismatch_indicator"]
     assert [str(m) for m in outcome.mismatches][1:] == [
         "categories.base (本市基础分指标): expected 106.5, got 102.5",
-        "indicators.T3 (居住情况及住所): expected 32.5, got 28.5",
+        "indicators.T3 (居住情况及住所): expected 32.5, got 28.5 (counted: T3-1 22.5, T3-3 6)",
     ]

@@ -88,6 +88,12 @@ def test_each_state_in_words_with_progress_score_objection_and_validity(
     assert api.post("intake", "/TX-Q1/2025/objections", body).status_code == 200
     reviewing = applicant.look("TX-Q1", code)
     assert _state(reviewing) == "re_reviewing:复核中" and "异议复核" in _text(reviewing)
+    assert "正在复核。复核办理期限：2025年10月17日" in _text(reviewing)  # 7 working days from 9 October
+
+    assert api.verify("TX-Q1", "人力社保局", {"insurance_months": 40}).status_code == 200
+    answered = applicant.look("TX-Q1", code)
+    assert _state(answered) == "published:已公布" and "复核结果已于 2025年10月20日 公布" in _text(answered)
+    assert "正在复核" not in _text(answered)
 
     assert api.post("intake", "/TX-Q1/2025/void", {"reason": "permit_cancelled", "date": "2025-10-18"}).status_code
     voided = applicant.look("TX-Q1", code)
