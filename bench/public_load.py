@@ -139,6 +139,19 @@ def check_pages(base: str, assessment: str, total: Decimal | None) -> tuple[str,
     return headers.get("ETag", ""), problems
 
 
+def report(name: str, r: dict[str, Any], ok: int) -> int:
+    """Print one page's figures; the number of its errors (answers other than ``ok``, socket errors)."""
+    statuses = {int(k): v for k, v in r["statuses"].items()}
+    bad = {k: v for k, v in statuses.items() if k != ok}
+    rps = r["requests"] / r["seconds"]
+    print(
+        f"{name:<30} {rps:>7.0f} req/s   p50 {r['p50']:6.1f} ms   p95 {r['p95']:6.1f} ms   "
+        f"p99 {r['p99']:6.1f} ms   max {r['max']:6.1f} ms   non-{ok}: {sum(bad.values())} {bad or ''}  "
+        f"socket errors: {r['socket_errors']}"
+    )
+    return sum(bad.values()) + int(r["socket_errors"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=10, help="seconds per page")
@@ -197,17 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         ):
             r = wrk(base, name.replace(" ", "_").replace("/", "").replace(",", ""), path, args.duration,
                     args.concurrency, work, tag)  # fmt: skip
-            statuses = {int(k): v for k, v in r["statuses"].items()}
-            bad = {k: v for k, v in statuses.items() if k != ok}
-            errors += sum(bad.values()) + int(r["socket_errors"])
-            rps = r["requests"] / r["seconds"]
+            errors += report(name, r, ok)
             if r["p99"] > TARGET_P99_MS:
                 missed.append(name)
-            print(
-                f"{name:<30} {rps:>7.0f} req/s   p50 {r['p50']:6.1f} ms   p95 {r['p95']:6.1f} ms   "
-                f"p99 {r['p99']:6.1f} ms   max {r['max']:6.1f} ms   non-{ok}: {sum(bad.values())} {bad or ''}  "
-                f"socket errors: {r['socket_errors']}"
-            )
         verdict = "met" if not missed else "NOT met by " + ", ".join(missed)
         print(f"\ntarget p99 ≤ {TARGET_P99_MS:.0f} ms: {verdict}")
         print(f"errors: {errors}")
