@@ -118,13 +118,21 @@ def applicants_template(catalogue: Sequence[FactField], ref: str) -> bytes:
                                    errorTitle=f.label, error="请从下拉列表中选择")  # fmt: skip
             ws.add_data_validation(check)
             check.add(f"{letter}2:{letter}{MAX_ROWS}")
-        elif f.type == "date":
-            for row in range(2, 202):  # the first rows formatted as dates; Excel carries the format on down
-                ws.cell(row=row, column=column).number_format = "yyyy-mm-dd"
+        elif f.type in _FORMATS:
+            _format(ws, column, _FORMATS[f.type])
+    _format(ws, 1, "@")  # references as typed: 000123 keeps its zeros
     _guide(book.create_sheet(GUIDE_SHEET), fields, ref)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+_FORMATS = {"date": "yyyy-mm-dd", "string": "@"}  # a date shown as one, a text kept as typed
+
+
+def _format(ws: Any, column: int, number_format: str) -> None:
+    for row in range(2, 502):  # the first rows formatted; Excel carries the format on down as rows are filled
+        ws.cell(row=row, column=column).number_format = number_format
 
 
 def _guide(ws: Any, fields: Sequence[FactField], ref: str) -> None:
