@@ -3,8 +3,12 @@ test cases together — 「结构无误；2个警告；3个测试用例未通过
 
 from __future__ import annotations
 
+from flask import flash
+
 from admin.words import word
-from jifen.standard.validation import Verdict
+from jifen.standard import rulesets
+from jifen.standard.validation import Verdict, label_mismatches
+from jifen.unit_of_work import get_session
 
 
 def summary(verdict: Verdict) -> str:
@@ -33,3 +37,17 @@ def sentence(ref: str, verdict: Verdict) -> str:
     if verdict.passed:
         return word("validation.passed", ref=ref, summary=summary(verdict))
     return word("validation.failed", ref=ref, summary=summary(verdict))
+
+
+def label_warnings(vid: int, indicator: str | None = None, item: str | None = None) -> list[str]:
+    """After a save: each label of the saved indicator or item that no longer says what its rule does, as a
+    sentence to show at once (「请注意：……」)."""
+    row = rulesets.get_version(get_session(), vid)
+    return [word("validation.label_warning", message=f.message("zh")) for f in label_mismatches(row, indicator, item)]
+
+
+def warn_stale_labels(vid: int, kind: str, code: str) -> None:
+    """After saving an item or an indicator: flash each of its labels that no longer says what its rule does."""
+    if kind in ("item", "indicator"):
+        for text in label_warnings(vid, **{kind: code}):
+            flash(text, "warning")

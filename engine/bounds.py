@@ -50,8 +50,14 @@ def check_caps(r: Reader, categories: Iterable[Category], paths: Mapping[str, st
 
 
 def read_fixed(r: Reader, node: Any, path: str, kind: str | None) -> Decimal | None:
-    """An item's fixed points; a negative amount named for what its category does (adds or deducts)."""
-    if kind in _NEGATIVE and isinstance(node, (int, float)) and not isinstance(node, bool) and node < 0:
+    """An item's fixed points; a negative amount named for what its category does (adds or deducts), anything else
+    outside the points' range or form as any number (``-1e309``: out of range)."""
+    if (
+        kind in _NEGATIVE
+        and isinstance(node, (int, float))
+        and not isinstance(node, bool)
+        and -int(POLICY_TOTAL) <= node < 0
+    ):
         r.add(path, _NEGATIVE[kind], got=node)
         return None
     value: Decimal | None = r.field(node, path, ITEM.field("fixed"))

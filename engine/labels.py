@@ -192,28 +192,31 @@ def _condition_bounds(
 ) -> dict[str, tuple[Decimal | None, Decimal | None]] | None:
     """The inclusive bounds the condition sets on each number fact, read where every clause must hold (an
     ``all`` group or a single clause); None when a number fact is bounded inside an ``any`` group."""
+    if cond is None:
+        return {}
+    if isinstance(cond, Clause):
+        return _clause_bounds(cond, catalogue)
+    if cond.mode == "any" and len(cond.conditions) > 1:
+        return None if any(_numeric(c, catalogue) for c in cond.conditions) else {}
     out: dict[str, tuple[Decimal | None, Decimal | None]] = {}
-    clauses = [cond] if isinstance(cond, Clause) else list(cond.conditions) if cond is not None else []
-    if cond is not None and not isinstance(cond, Clause) and cond.mode == "any" and len(clauses) > 1:
-        clauses = []
-        if any(_numeric(c, catalogue) for c in cond.conditions):
+    for child in cond.conditions:
+        nested = _condition_bounds(child, catalogue)
+        if nested is None:
             return None
-    for c in clauses:
-        if not isinstance(c, Clause):
-            nested = _condition_bounds(c, catalogue)
-            if nested is None:
-                return None
-            for name, (lo, hi) in nested.items():
-                out[name] = _meet(out.get(name, (None, None)), lo, hi)
-            continue
-        if not _numeric(c, catalogue) or c.op not in ("<", "<=", ">", ">=", "=="):
-            continue
-        value = Decimal(str(c.value))
-        integer = catalogue[c.field].type == "int"
-        lo = value + 1 if c.op == ">" and integer else value if c.op in (">", ">=", "==") else None
-        hi = value - 1 if c.op == "<" and integer else value if c.op in ("<", "<=", "==") else None
-        out[c.field] = _meet(out.get(c.field, (None, None)), lo, hi)
+        for name, (lo, hi) in nested.items():
+            out[name] = _meet(out.get(name, (None, None)), lo, hi)
     return out
+
+
+def _clause_bounds(c: Clause, catalogue: Mapping[str, FactField]) -> dict[str, tuple[Decimal | None, Decimal | None]]:
+    """``age >= 41`` → ``{"age": (41, None)}``; an open end of an int fact made inclusive (``> 60`` → 61)."""
+    if not _numeric(c, catalogue) or c.op not in ("<", "<=", ">", ">=", "=="):
+        return {}
+    value = Decimal(str(c.value))
+    step = 1 if catalogue[c.field].type == "int" else 0
+    lo = value + step if c.op == ">" else value if c.op in (">=", "==") else None
+    hi = value - step if c.op == "<" else value if c.op in ("<=", "==") else None
+    return {c.field: (lo, hi)}
 
 
 def _meet(held: tuple[Decimal | None, Decimal | None], lo: Decimal | None,

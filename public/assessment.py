@@ -89,7 +89,8 @@ def _assessment(args: MultiDict[str, str]) -> dict[str, Any]:
         page.update(
             result=outcome.result,
             notice=outcome.materials,
-            items=_item_labels(outcome.result),
+            proves=_proves(outcome),
+            by_category=_by_category(outcome.result),
             caps=caps(form, outcome.result),
             assessment_url=f"{url_for('public.self_assessment')}?{query}",
             materials_url=f"{url_for('public.materials')}?{query}",
@@ -97,9 +98,19 @@ def _assessment(args: MultiDict[str, str]) -> dict[str, Any]:
     return page
 
 
-def _item_labels(result: dict[str, Any]) -> dict[str, str]:
-    """Each item's label by its code, to name what a material proves."""
-    return {item["code"]: item["label"] for indicator in result["indicators"] for item in indicator["items"]}
+def _proves(outcome: assessment.Outcome) -> dict[str, str]:
+    """What each material proves: the labels of its items, by the material's name."""
+    assert outcome.result is not None
+    labels = {item["code"]: item["label"] for ind in outcome.result["indicators"] for item in ind["items"]}
+    return {m.name: "、".join(labels[code] for code in m.items) for group in outcome.materials for m in group.materials}
+
+
+def _by_category(result: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The result's indicators under their categories' codes, in the result's order."""
+    grouped: dict[str, list[dict[str, Any]]] = {c["code"]: [] for c in result["categories"]}
+    for indicator in result["indicators"]:
+        grouped.setdefault(indicator["category"], []).append(indicator)
+    return grouped
 
 
 # -- the inputs of a version's questions, drawn once per version ---------------------------------------------------

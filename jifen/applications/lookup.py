@@ -98,7 +98,6 @@ def reissue(ctx: Context, application_ref: str, year: int, secret: str | bytes) 
         "application",
         object_id=app.id,
         object_ref=f"{application_ref}/{year}",
-        after={"actor_kind": ctx.actor.kind, "replaced": True},
     )
     return app, code
 

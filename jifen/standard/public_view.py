@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.describe import materials_sentence, requirement_sentence, version_sentences
@@ -62,15 +62,18 @@ class Choice:
         return "|".join([*parts, str(following), ",".join(map(str, self.years)), "upcoming" if self.upcoming else ""])
 
 
+# built once: the query runs on every request for a public standard
+_PUBLISHED = (
+    select(RulesetVersionRow.id, RulesetVersionRow.year, RulesetVersionRow.revision, RulesetVersionRow.status,
+           RulesetVersionRow.effective_from, RulesetVersionRow.content_hash)
+    .join(Ruleset, Ruleset.id == RulesetVersionRow.ruleset_id)
+    .where(Ruleset.code == bindparam("ruleset"), RulesetVersionRow.status == "published")
+)  # fmt: skip
+
+
 def published(session: Session, ruleset: str = DEFAULT_RULESET) -> list[Published]:
     """Every published version of ``ruleset`` (one small query, no document read)."""
-    query = (
-        select(RulesetVersionRow.id, RulesetVersionRow.year, RulesetVersionRow.revision, RulesetVersionRow.status,
-               RulesetVersionRow.effective_from, RulesetVersionRow.content_hash)
-        .join(Ruleset, Ruleset.id == RulesetVersionRow.ruleset_id)
-        .where(Ruleset.code == ruleset, RulesetVersionRow.status == "published")
-    )  # fmt: skip
-    return [Published(*row) for row in session.execute(query)]
+    return [Published(*row) for row in session.connection().execute(_PUBLISHED, {"ruleset": ruleset})]
 
 
 def pick(versions: Iterable[Published], year: int, today: dt.date) -> Published | None:

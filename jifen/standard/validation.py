@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine import CaseOutcome, Problem, RulesetError, run_cases
+from engine.findings import Chinese
+from engine.labels import label_findings
 from engine.lint import Finding, counts, lint
+from engine.regions import Space
 from jifen.standard.stored import RulesetVersionRow, load_model
 
 
@@ -51,3 +54,17 @@ def check(row: RulesetVersionRow) -> Verdict:
     except RulesetError as exc:
         return Verdict(list(exc.problems), [], [])
     return Verdict([], lint(model), run_cases(model))
+
+
+def label_mismatches(row: RulesetVersionRow, indicator: str | None = None, item: str | None = None) -> list[Finding]:
+    """The labels that say one thing while their rule scores another, of one indicator or item (all: None) — what a
+    clerk who has just changed points or bounds is told at once, without the whole static check."""
+    try:
+        model = load_model(row)
+    except RulesetError:
+        return []
+    return [
+        f
+        for f in label_findings(model, Chinese(model, Space(model)))
+        if (indicator is None or f.indicator == indicator) and (item is None or item in f.items)
+    ]

@@ -168,3 +168,36 @@ def test_adopting_the_current_result_fills_only_what_the_form_accepts(console: A
     adopted = form_values(console.post(url, {**ordinary, "action": "adopt"}).get_data(as_text=True))
     assert adopted["exp_total"] not in ("", None)
     assert console.post(url, adopted).status_code == 302
+
+
+def test_the_lint_page_shows_a_label_that_says_one_thing_and_scores_another(console: Any, db: Any) -> None:
+    vid = _draft(db)
+    doc = _doc(db, vid)
+    _item(doc, "P1-2")["when"]["all"][1]["value"] = 55  # 「年龄41至54周岁」 while the condition says 41–55
+    _item(doc, "P1-3")["when"]["all"][0]["value"] = 56
+    _item(doc, "P1-3")["label"] = "年龄56至60周岁"
+    _store(db, vid, doc)
+    console.login("auditor")
+    page = unescape(console.get(f"/admin/lint/{vid}").get_data(as_text=True))
+    assert "名称与规则不符" in page and "P1：P1-2" in page
+    assert "“41至54周岁”" in page and "条件为年龄41至55周岁" in page
+
+
+def test_a_save_that_leaves_a_label_stale_warns_at_once(console: Any, db: Any) -> None:
+    vid = _draft(db)
+    console.login("editor")
+    url = f"/admin/drafts/{vid}/items/T4-2"
+    saved = console.post(url, _form(console, url, rate="5"), follow_redirects=True)
+    said = unescape(saved.get_data(as_text=True))
+    assert "请注意：指标T4（创新发明）的细则T4-2的名称写的是“每件得4分”，但它的规则是实用新型专利每件得5分" in said
+    url = f"/admin/tables/{vid}/T6"
+    fields = form_fields(console.get(url).get_data(as_text=True), "table-form")
+    row = next(k.split("_")[0] for k, v in fields if k.endswith("_code") and v == "T6-2")  # 无偿献血每次得2分
+    changed = [(k, v) for k, v in fields if k != f"{row}_points"] + [(f"{row}_points", "3")]
+    said = unescape(console.post(url, MultiDict(changed), follow_redirects=True).get_data(as_text=True))
+    assert "已保存" in said and "细则T6-2的名称写的是“每次得2分”，但它的规则是无偿献血每次得3分" in said
+    assert said.count("请注意：") == 1  # only the indicator saved is told (T4-2 is stale too)
+    # a save that leaves every label true says nothing of the kind
+    url = f"/admin/drafts/{vid}/items/T3-3"
+    quiet = unescape(console.post(url, _form(console, url, fixed="12"), follow_redirects=True).get_data(as_text=True))
+    assert "请注意" not in quiet

@@ -212,3 +212,24 @@ def test_changes_that_can_move_a_score_come_first(client: Any) -> None:
     rows = re.findall(r'<li class="change change-\w+" id="change-[^"]+">\s*<p>(.*?)</p>', section, re.S)
     flags = ["可能影响得分" in row for row in rows]
     assert any(flags) and flags == sorted(flags, reverse=True)
+
+
+def test_the_load_benchmark_s_assessment_address_gives_the_golden_total(client: Any) -> None:
+    """bench/public_load.py drives a filled-in assessment: its address must score the golden case it names."""
+    import importlib.util
+    import sys
+    from decimal import Decimal
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "public_load.py"
+    spec = importlib.util.spec_from_file_location("bench_public_load", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_public_load"] = module
+    spec.loader.exec_module(module)
+    name, facts, total = module.golden_case()
+    page = _page(client, module.assessment_path(facts))
+    shown = re.search(r'data-total="([^"]+)"', page)
+    assert shown is not None, name
+    if total is not None:
+        assert Decimal(shown[1]) == total, name
