@@ -3,6 +3,8 @@ test cases together — 「结构无误；2个警告；3个测试用例未通过
 
 from __future__ import annotations
 
+from flask import flash
+
 from admin.words import word
 from jifen.standard import rulesets
 from jifen.standard.validation import Verdict, label_mismatches
@@ -42,3 +44,10 @@ def label_warnings(vid: int, indicator: str | None = None, item: str | None = No
     sentence to show at once (「请注意：……」)."""
     row = rulesets.get_version(get_session(), vid)
     return [word("validation.label_warning", message=f.message("zh")) for f in label_mismatches(row, indicator, item)]
+
+
+def warn_stale_labels(vid: int, kind: str, code: str) -> None:
+    """After saving an item or an indicator: flash each of its labels that no longer says what its rule does."""
+    if kind in ("item", "indicator"):
+        for text in label_warnings(vid, **{kind: code}):
+            flash(text, "warning")

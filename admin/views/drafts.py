@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from admin.auth import RoleMixin, requires
 from admin.forms import TYPE_NAMES
 from admin.problems import described, on_inputs
-from admin.validation import label_warnings
+from admin.validation import warn_stale_labels
 from admin.views import draft_forms as pages
 from admin.views.versions import STATUS_NAMES, _message, version_or_404
 from admin.words import word
@@ -111,9 +111,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             flash(_message(exc), "error")
             return self._page(form, row, doc, part, values)
         flash(word("views_drafts.saved", what=what), "success")
-        if form.kind in ("item", "indicator"):  # a label that no longer says what the rule scores
-            for warning in label_warnings(vid, **{form.kind: str(name)}):
-                flash(warning, "warning")
+        warn_stale_labels(vid, form.kind, str(name))  # a label that no longer says what its rule scores
         return redirect(done(after))
 
     def _remove(self, vid: int, part: Part, what: str, back: str, change: Callable[[dict[str, Any]], None] | None = None,

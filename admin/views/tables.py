@@ -21,7 +21,7 @@ from admin.audit_text import actor_name
 from admin.auth import RoleMixin, requires
 from admin.clock import local_time
 from admin.forms import TYPE_NAMES, enum_options
-from admin.validation import label_warnings
+from admin.validation import warn_stale_labels
 from admin.views.drafts import _draft
 from admin.views.versions import _message
 from admin.words import word
@@ -145,8 +145,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             else ""
         )
         flash(word("views_tables.saved", what=what, merged_note=note), "success")
-        for warning in label_warnings(vid, indicator=str(merged.indicator.get("code"))):
-            flash(warning, "warning")  # a label that no longer says what its row scores
+        warn_stale_labels(vid, "indicator", str(merged.indicator.get("code")))  # a label no longer true to its row
         return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
 
     def _page(self, row: Any, doc: dict[str, Any], part: Part | None, header: dict[str, Any], columns: list[str],

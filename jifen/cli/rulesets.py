@@ -268,7 +268,8 @@ def in_force_command(year: int, date_text: str | None, ruleset: str) -> None:
 @rulesets_group.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def validate_command(paths: tuple[Path, ...]) -> None:
-    """Validate ruleset files and run their test cases (default: every file in rulesets/)."""
+    """Validate ruleset files, run their static checks and their test cases (default: every file in rulesets/);
+    a file fails on a problem, a static error or a failing case, and its line says all three."""
     files = list(paths) or ruleset_files(current_app.config["RULESETS_DIR"])
     if not files:
         raise click.ClickException(f"no ruleset files in {current_app.config['RULESETS_DIR']}")
@@ -282,11 +283,17 @@ def validate_command(paths: tuple[Path, ...]) -> None:
             continue
         outcomes = run_cases(version)
         failures = [o for o in outcomes if not o.passed]
-        bad += bool(failures)
+        findings = lint(version)
+        tally = counts(findings)
+        bad += bool(failures or tally["error"])
         click.echo(
-            f"{'FAIL' if failures else 'ok  '} {path.name}: {version.ref} ({version.status}) {version.content_hash}; "
+            f"{'FAIL' if failures or tally['error'] else 'ok  '} {path.name}: {version.ref} ({version.status}) "
+            f"{version.content_hash}; {tally['error']} static error(s), {tally['warning']} warning(s); "
             f"{len(outcomes) - len(failures)}/{len(outcomes)} test cases passed"
         )
+        for f in findings:
+            if f.severity != "info":
+                click.echo(f"       {f.severity} {f.code}  {f.where}: {f.message('en')}")
         for outcome in failures:
             click.echo(f"       case {outcome.name!r}:")
             for mismatch in outcome.mismatches:

@@ -58,6 +58,7 @@ def test_an_applicant_looks_up_their_points_with_the_receipts_code(
     page.click("#lookup-form button[type=submit]")
     assert "没有查到" in page.locator("#lookup-errors").inner_text()
     assert page.input_value("#application_ref") == "TX-B1" and page.input_value("#code") == ""
+    visit.shot(f"lookup-not-found-{width}{'' if scripts else '-noscript'}")
     page.fill("#code", code.lower().replace("-", " "))
     page.click("#lookup-form button[type=submit]")
     assert page.locator("#lookup-state").inner_text() == "已公布"

@@ -163,3 +163,22 @@ def test_attempts_are_limited_per_address(api: Any, applicant: Applicant, now: l
     assert applicant.look("TX-Q6", code, address="192.0.2.50").status_code == 200  # elsewhere it does not
     now[0] += lookup.throttle.MAX_WAIT
     assert applicant.look("TX-Q6", code).status_code == 200
+
+
+def test_twenty_parallel_guesses_check_exactly_the_free_ones(
+    api: Any, seeded: Any, now: list[dt.datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import race
+
+    api.receive("TX-Q7")
+    checked: list[str] = []
+    real = lookup.find
+    monkeypatch.setattr(lookup, "find", lambda *args: checked.append(args[3]) or real(*args))
+
+    def guess(client: Any, i: int) -> int:
+        data = {"application_ref": "TX-Q7", "year": "2025", "code": f"GUESS{i:07d}"}
+        return int(client.post("/lookup", data=data, environ_base={"REMOTE_ADDR": f"203.0.113.{i}"}).status_code)
+
+    statuses = race(seeded, 20, guess)
+    assert sorted(statuses) == [404] * lookup.REFERENCE_FREE_ATTEMPTS + [429] * (20 - lookup.REFERENCE_FREE_ATTEMPTS)
+    assert len(checked) == lookup.REFERENCE_FREE_ATTEMPTS  # a refused attempt never has its code checked
