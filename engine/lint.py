@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from engine.bounds import POLICY_TOTAL as POLICY_MAXIMUM  # policy §三: 100 + 150 + 50, the total's maximum
 from engine.canonical import number_text
 from engine.errors import FactsError
 from engine.evaluator import _item_condition as engine_condition  # reason about exactly what the engine compiles
@@ -29,9 +30,6 @@ from engine.witness import Witness, WitnessBuilder
 
 __all__ = ["CHECKS", "SEVERITIES", "Check", "Finding", "Language", "Severity", "condition_text", "counts", "lint",
            "report", "unacknowledged"]  # fmt: skip
-
-# Policy §三: provincial 100 + base 150 + bonus 50; the total's maximum.
-POLICY_MAXIMUM = Decimal(300)
 
 
 def lint(version: RulesetVersion, *, verify: bool = True) -> list[Finding]:

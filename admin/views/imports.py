@@ -158,7 +158,7 @@ class ImportsMixin:
         except ServiceError as exc:
             _forget(token)
             return self.render("admin/versions/import.html", problems=[_message(exc)])
-        if plan.kind == "unchanged" and error is None:
+        if plan.kind == "unchanged":
             _forget(token)
             flash(word("views_versions.import_outcome", value=word("views_versions.unchanged"), ref=plan.target_ref),
                   "success")  # fmt: skip
@@ -166,8 +166,8 @@ class ImportsMixin:
         saves = [{"actor": s.actor, "at": local_time(s.at.isoformat()), "note": s.note or ""} for s in plan.saves]
         conflicts = [_part_name(kind, key) for kind, key in plan.conflicts]
         page = self.render("admin/versions/import_preview.html", plan=plan, token=token, filename=filename,
-                           as_new=as_new, error=error, saves=saves, conflicts=conflicts, names=CHANGE_NAMES, marked_lines=marked_lines,
-                           statuses=STATUS_NAMES)  # fmt: skip
+                           as_new=as_new, error=error, saves=saves, conflicts=conflicts, names=CHANGE_NAMES,
+                           marked_lines=marked_lines, statuses=STATUS_NAMES)  # fmt: skip
         return page, 409 if error else 200
 
     @expose("/import/confirm", methods=["POST"])
@@ -186,7 +186,7 @@ class ImportsMixin:
         try:
             with unit_of_work.current().write() as session:
                 plan = files.plan_workbook(session, model, origin, as_new=as_new)
-                if plan.lock != lock:
+                if plan.kind in ("update", "merge") and plan.lock != lock:
                     raise files.moved(plan)
                 row, changed = files.apply_workbook(session, plan, current_user.username, filename)
                 vid, ref = row.id, row.ref
