@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, current_app, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
@@ -70,20 +71,20 @@ def _assessment(args: MultiDict[str, str]) -> dict[str, Any]:
         if choice.missing:
             year_error = word("public_assessment.year_missing", year=choice.year)
         page: dict[str, Any] = {"choice": choice, "today": day, "year_error": year_error, "result": None,
-                                "errors": {}, "texts": {}, "form": None, "notice": [],
-                                "fields": {}}  # fmt: skip
+                                "errors": {}, "texts": {}, "form": None, "notice": []}  # fmt: skip
         if choice.version is None:
             return page
         form = assessment.questionnaire(assessment.model(session, choice.version))
         answers = assessment.read_answers(form, args.to_dict(flat=False))
-        page.update(form=form, fields=fields(form), texts=answers.texts)
+        page.update(form=form, texts=answers.texts)
+        page["control"] = _control(form, answers.texts, {})
         if not answers.stated or year_error:
             return page
         outcome = assessment.assess(session, choice.version, answers.facts, day)
     errors = {name: list(messages) for name, messages in outcome.errors.items()}
     for name in answers.repeated:
         errors.setdefault(name, []).append(word("public_assessment.repeated"))
-    page["errors"] = errors
+    page.update(errors=errors, control=_control(form, answers.texts, errors))
     if not errors and outcome.result is not None:
         query = request.query_string.decode("utf-8", "replace")
         page.update(
@@ -91,6 +92,7 @@ def _assessment(args: MultiDict[str, str]) -> dict[str, Any]:
             notice=outcome.materials,
             proves=_proves(outcome),
             by_category=_by_category(outcome.result),
+            row=_row(form, caps(form, outcome.result)),
             caps=caps(form, outcome.result),
             assessment_url=f"{url_for('public.self_assessment')}?{query}",
             materials_url=f"{url_for('public.materials')}?{query}",
@@ -201,3 +203,71 @@ def caps(form: assessment.Questionnaire, result: dict[str, Any]) -> dict[str, st
         }
         _caps[form.content_hash] = found
     return found
+
+
+# A question's input depends on the version and on the value typed: drawn by the template once per pair and kept (an
+# input's value put between the two halves of its drawing with a placeholder); an input with errors is drawn anew.
+_PLACEHOLDER = "\x00"
+_drawn: dict[tuple[str, str, str], Markup | tuple[Markup, Markup]] = {}
+
+
+def _question_macro() -> Any:
+    return current_app.jinja_env.get_template("public/assessment_parts.html").module.question  # type: ignore[attr-defined]
+
+
+def _draw(form: assessment.Questionnaire, name: str, value: str) -> Markup:
+    field = fields(form)[name]
+    if field.options:
+        if value not in {code for code, _text in field.options}:
+            return Markup(_question_macro()(field, value, None))
+        key = (form.content_hash, name, value)
+        drawn = _drawn.get(key)
+        if drawn is None:
+            drawn = _drawn[key] = Markup(_question_macro()(field, value, None))
+        assert isinstance(drawn, Markup)
+        return drawn
+    key = (form.content_hash, name, _PLACEHOLDER)
+    halves = _drawn.get(key)
+    if halves is None:
+        before, after = str(_question_macro()(field, _PLACEHOLDER, None)).split(_PLACEHOLDER)
+        halves = _drawn[key] = (Markup(before), Markup(after))
+    assert isinstance(halves, tuple)
+    return halves[0] + escape(value) + halves[1]
+
+
+def _control(
+    form: assessment.Questionnaire, texts: dict[str, str], errors: dict[str, list[str]]
+) -> Callable[[str], Markup]:
+    """The form's ``control(name)``: a question's input with what was typed, and its errors if it has any."""
+
+    def control(name: str) -> Markup:
+        value = texts.get(name, "")
+        if errors.get(name):
+            return Markup(_question_macro()(fields(form)[name], value, errors[name]))
+        return _draw(form, name, value)
+
+    return control
+
+
+# An indicator's row in the breakdown depends on the version and on its own result only (its points and the items that
+# fired), which take few values: each drawn once and kept, up to _MOST_ROWS of them.
+_MOST_ROWS = 20_000
+_rows: dict[tuple[Any, ...], Markup] = {}
+
+
+def _row(form: assessment.Questionnaire, caps: dict[str, str]) -> Callable[[dict[str, Any], str], Markup]:
+    """The breakdown's ``row(indicator, kind)``: the indicator's row, drawn once per version and indicator result."""
+
+    def row(indicator: dict[str, Any], kind: str) -> Markup:
+        fired = tuple((i["code"], i["points"], i["counted"]) for i in indicator["items"] if i["fired"])
+        key = (form.content_hash, indicator["code"], kind, indicator["raw"], indicator["points"], fired)
+        drawn = _rows.get(key)
+        if drawn is None:
+            module: Any = current_app.jinja_env.get_template("public/assessment_parts.html").module
+            drawn = Markup(module.indicator_row(indicator, kind, caps))
+            if len(_rows) >= _MOST_ROWS:
+                _rows.clear()
+            _rows[key] = drawn
+        return drawn
+
+    return row

@@ -5,6 +5,7 @@ exist, every configuration variable the code reads is in the operator's table, e
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 from openapi_schema_validator import OAS31Validator
 
 from tests.conftest import ROOT
+from tests.pasting import fresh_instance, paste_twice, shell_blocks
 
 DOCS = ROOT / "docs"
 PAGES = {p.relative_to(DOCS).as_posix(): p.read_text(encoding="utf-8") for p in sorted(DOCS.rglob("*.md"))}
@@ -201,3 +203,20 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stderr
     html = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "fonts.googleapis.com" not in html and "googletagmanager" not in html
+
+
+# The pages whose examples go on from one another, in the order a newcomer reads them after the README's tour.
+READING_ORDER = ("integrator/api.md", "integrator/rereview.md", "integrator/applications.md", "integrator/lookup.md",
+                 "clerk/versions.md",
+                 "clerk/impact.md", "clerk/periods.md", "department.md")  # fmt: skip
+
+
+@pytest.mark.skipif(
+    os.environ.get("JIFEN_DOCS_EXAMPLES") != "1",
+    reason="about 3 minutes: set JIFEN_DOCS_EXAMPLES=1 (.ci/run does) to paste every example of the pages twice",
+)
+def test_every_example_pastes_twice_as_shown(tmp_path: Path) -> None:
+    tour = EVERYTHING.split("## A five-minute tour", 1)[1].split("\n## ", 1)[0]
+    blocks = shell_blocks(tour) + [b for page in READING_ORDER for b in shell_blocks(PAGES[page])]
+    assert sum(1 for _b, shown in blocks if shown) >= 10
+    assert paste_twice(blocks, fresh_instance(tmp_path, demo=True)) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from typing import Any
 
 import click
@@ -29,6 +30,12 @@ def _when(moment: dt.datetime | None) -> str | None:
         return None
     aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     return aware.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` columns of a terminal (a Chinese character takes two)."""
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - columns, 0)
 
 
 def _described(client: ApiClient) -> str:
@@ -118,6 +125,6 @@ def list_command(as_json: bool) -> None:
     click.echo(f"{'name':<20} {'scopes':<22} {'department':<12} {'created':<17} revoked")
     for r in rows:
         click.echo(
-            f"{r['name']:<20} {','.join(r['scopes']):<22} {r['department'] or '-':<12} {r['created']:<17} "
-            f"{r['revoked'] or '-'}"
+            f"{_pad(r['name'], 20)} {_pad(','.join(r['scopes']), 22)} {_pad(r['department'] or '-', 12)} "
+            f"{_pad(r['created'], 17)} {r['revoked'] or '-'}"
         )
