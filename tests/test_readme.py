@@ -5,6 +5,7 @@ instance, prints what the README shows under it."""
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -49,5 +50,6 @@ def test_the_output_check_sees_a_difference() -> None:
 
 
 @pytest.mark.skipif(not (ROOT / ".venv/bin/activate").is_file(), reason="the tour sources .venv (./scripts/setup)")
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the tour calls the API with curl")
 def test_the_tour_runs_twice_as_shown(tmp_path: Path) -> None:
     assert paste_twice(tour_blocks(), fresh_instance(tmp_path), timeout=240) == []
