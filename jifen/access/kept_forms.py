@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-
 from typing import Any
 
 from sqlalchemy import delete, select
