@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from jifen.store.models import KeptForm
@@ -26,9 +28,13 @@ def keep(session: Session, user_id: int, path: str, fields: Sequence[tuple[str, 
     offer them again, or None when there is nothing a console form would send."""
     if not fields or len(fields) > MAX_FIELDS or not path.startswith("/admin/"):
         return None
-    session.execute(delete(KeptForm).where((KeptForm.user_id == user_id) | (KeptForm.created_at < now - KEEP_FOR)))
+    session.execute(delete(KeptForm).where(KeptForm.created_at < now - KEEP_FOR))
     token = secrets.token_urlsafe(24)
-    session.add(KeptForm(token=token, user_id=user_id, path=path, fields=[list(f) for f in fields], created_at=now))
+    values = {"token": token, "user_id": user_id, "path": path, "fields": [list(f) for f in fields], "created_at": now}
+    # one upsert: two tabs of one user sending at once each replace the other's, neither fails on the unique user
+    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(KeptForm).values(**values)
+    session.execute(statement.on_conflict_do_update(index_elements=[KeptForm.user_id], set_=values))
     return token
 
 

@@ -131,3 +131,26 @@ def test_a_forged_form_without_a_valid_token_is_refused_not_kept(seeded: Any, db
     client.post("/admin/login", data={**form_values(page), "username": "editor", "password": PASSWORD})
     refused = client.post(f"/admin/drafts/{vid}/items/T4-4", data={"fixed": "1", "csrf_token": "forged"})
     assert refused.status_code == 400 and _kept_count(db) == 0
+
+
+def test_forms_kept_at_once_for_one_user_replace_each_other(app: Any, db: Any) -> None:
+    """Two tabs of one user whose forms arrive together (separate connections on PostgreSQL): the later wins."""
+    import datetime as dt
+    from concurrent.futures import ThreadPoolExecutor
+
+    from jifen.access import kept_forms
+
+    now = dt.datetime.now(dt.UTC)
+    with db.transaction() as s:
+        from jifen.access import users
+
+        user = users.create_user(s, "tabs", "editor", "Tong-xiang-2026", actor="test")
+        user_id = user.id
+
+    def keep(n: int) -> str | None:
+        with db.transaction() as s:
+            return kept_forms.keep(s, user_id, f"/admin/drafts/1/items/T{n}", [("fixed", str(n))], now)
+
+    with ThreadPoolExecutor(4) as pool:
+        tokens = list(pool.map(keep, range(8)))
+    assert all(tokens) and _kept_count(db) == 1
