@@ -74,3 +74,21 @@ def test_list_shows_clients_never_keys(runner: Any, seeded: Any) -> None:
     assert [r["name"] for r in rows] == ["bureau", "police"]
     assert set(rows[0]) == {"name", "scopes", "department", "created", "created_by", "revoked"}
     assert rows[0]["revoked"] is not None and rows[1]["revoked"] is None and rows[1]["department"] == "公安局"
+
+
+def test_the_console_is_told_the_same_in_chinese(seeded: Any, db: Any) -> None:
+    from jifen.errors import ServiceError
+    from jifen.messages import chinese
+
+    with db.transaction() as s:
+        api_clients.create_client(s, "window-1", ["apply"], "admin")
+        api_clients.revoke_client(s, "window-1", "admin")
+    for attempt in (lambda s: api_clients.create_client(s, "window-1", ["apply"], "admin"),
+                    lambda s: api_clients.rotate_client(s, "window-1", "admin")):  # fmt: skip
+        try:
+            with db.transaction() as s:
+                attempt(s)
+        except ServiceError as exc:
+            assert "接口客户端“window-1”已于" in chinese(exc) and "“window-1-2”" in chinese(exc)
+        else:
+            raise AssertionError("a revoked client was given a key")
