@@ -92,3 +92,12 @@ def test_the_console_is_told_the_same_in_chinese(seeded: Any, db: Any) -> None:
             assert "接口客户端“window-1”已于" in chinese(exc) and "“window-1-2”" in chinese(exc)
         else:
             raise AssertionError("a revoked client was given a key")
+
+
+def test_a_rotation_reads_in_chinese_in_the_audit_log() -> None:
+    from admin.audit_text import ACTION_NAMES, changes
+
+    assert ACTION_NAMES["rotate"] == "更换密钥"
+    assert changes({"key_prefix": "jf_aaaaaaa"}, {"key_prefix": "jf_bbbbbbb"}, "api_client") == [
+        ("密钥前缀", "jf_aaaaaaa", "jf_bbbbbbb")
+    ]
