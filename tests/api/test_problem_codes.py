@@ -60,10 +60,10 @@ def test_an_unregistered_code_is_still_a_problem_detail_and_is_logged(caplog: An
     assert ApiError(409, "no_such_code", "m", None, {"x": 1}).body()["x"] == 1  # the constructor others use
 
 
-def test_the_console_keeps_its_own_html_errors(client: Any) -> None:
-    for path in ("/admin/does-not-exist", "/nowhere"):
+def test_the_console_and_the_public_pages_keep_their_own_html_errors(client: Any) -> None:
+    for path, said in (("/admin/does-not-exist", "页面不存在"), ("/nowhere", "没有找到这个页面")):
         response = client.get(path)
         assert response.status_code == 404 and response.mimetype == "text/html", path
-        assert "页面不存在" in response.get_data(as_text=True)
+        assert said in response.get_data(as_text=True), path
     check(client.get("/api/v1/does-not-exist"), 404, "not_found")
     check(client.get("/api/nowhere"), 404, "not_found")
