@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -223,23 +222,21 @@ def read_answers(form: Questionnaire, args: Mapping[str, list[str]]) -> Answers:
 
 # -- the standard used ------------------------------------------------------------------------------------------
 
-_PUBLISHED_TTL = 1.0
-_published: dict[tuple[str, str], tuple[float, list[VersionRef]]] = {}
-
 
 def _published_versions(session: Session, ruleset: str) -> list[VersionRef]:
-    """Every published version of ``ruleset``, remembered for a second (as ``compiled.published_cache`` does)."""
-    key = (str(session.get_bind().engine.url), ruleset)
-    hit = _published.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
+    """Every published version of ``ruleset``, remembered briefly and forgotten on publication, as the versions of
+    one year are (``compiled.published_cache``, under the year None)."""
+    key = (str(session.get_bind().engine.url), ruleset, None)
+    hit = compiled.published_cache.get(key)
+    if hit is not None:
+        return hit
     query = (
         select(*compiled._COLUMNS)
         .join(Ruleset, Ruleset.id == RulesetVersionRow.ruleset_id)
         .where(Ruleset.code == ruleset, RulesetVersionRow.status == "published")
     )
     versions = [VersionRef(*row) for row in session.execute(query)]
-    _published[key] = (time.monotonic() + _PUBLISHED_TTL, versions)
+    compiled.published_cache.put(key, versions)
     return versions
 
 

@@ -49,7 +49,7 @@ _COLUMNS = (
 
 
 class _PublishedCache:
-    """The published versions of a (ruleset, year), remembered briefly by each process.
+    """The published versions of a (ruleset, year) — or of every year (year None) — remembered briefly by each process.
 
     Scoring asks which version is in force on every request; the answer changes only when a version is
     published or retired. This process forgets at once when it does that itself; other processes (gunicorn
@@ -60,14 +60,14 @@ class _PublishedCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str, int], tuple[float, list[VersionRef]]] = {}
+        self._entries: dict[tuple[str, str, int | None], tuple[float, list[VersionRef]]] = {}
 
-    def get(self, key: tuple[str, str, int]) -> list[VersionRef] | None:
+    def get(self, key: tuple[str, str, int | None]) -> list[VersionRef] | None:
         with self._lock:
             hit = self._entries.get(key)
         return hit[1] if hit is not None and hit[0] > time.monotonic() else None
 
-    def put(self, key: tuple[str, str, int], versions: list[VersionRef]) -> None:
+    def put(self, key: tuple[str, str, int | None], versions: list[VersionRef]) -> None:
         with self._lock:
             self._entries[key] = (time.monotonic() + self.TTL, versions)
 
