@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +67,18 @@ class Config:
         self.JSON_AS_ASCII = False
         # a batch of 1,000 applications is well under 4 MB; anything larger is refused with 413
         self.MAX_CONTENT_LENGTH = int(os.environ.get("JIFEN_MAX_BODY_BYTES", str(8 * 1024 * 1024)))
+        if os.environ.get("JIFEN_TODAY", "").strip():
+            self.TODAY = _fixed_day(os.environ["JIFEN_TODAY"].strip())
+
+
+def _fixed_day(text: str) -> Callable[[], dt.date]:
+    """JIFEN_TODAY: the day the application's life takes as today (receipts, deadlines, objections, the public
+    pages) — for a training instance or a documentation run on a day of the sample years; never in production."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"JIFEN_TODAY must be a date like 2026-06-01; got {text!r}") from None
+    return lambda: day
 
 
 class TestConfig(Config):

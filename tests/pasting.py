@@ -57,9 +57,31 @@ def fresh_instance(tmp: Path, *, demo: bool = False) -> dict[str, str]:
     return env
 
 
+# The examples receive applications "today" ($(date +%F)): they need a published standard in force and holiday data
+# for the weeks ahead, which the samples have for 2026. Pasted here on a day of 2026 — the shell's `date` (a shim
+# keeping the real time of day, so that references made of it stay new) and the service's clock (JIFEN_TODAY) — they
+# give the same answers whatever the real date.
+PASTE_DAY = "2026-06-01"
+_DATE_SHIM = """#!/bin/sh
+case " $* " in *" -d"*|*" --date"*|*" -r"*|*" -s"*) exec /usr/bin/date "$@";; esac
+exec /usr/bin/date -d "$JIFEN_TODAY $(/usr/bin/date +%T)" "$@"
+"""
+
+
+def with_fixed_day(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with JIFEN_TODAY set and a `date` shim first on the PATH (see PASTE_DAY)."""
+    shims = Path(env["JIFEN_INSTANCE_DIR"]).parent / "shims"
+    shims.mkdir(parents=True, exist_ok=True)
+    shim = shims / "date"
+    shim.write_text(_DATE_SHIM, encoding="utf-8")
+    shim.chmod(0o755)
+    return {**env, "JIFEN_TODAY": env.get("JIFEN_TODAY") or PASTE_DAY, "PATH": f"{shims}:{env.get('PATH', '')}"}
+
+
 def paste_twice(blocks: list[Block], env: dict[str, str], timeout: float = 600) -> list[str]:
     """Run each block twice in a row in one bash, the service up; what differs from the output shown, if anything."""
-    with gunicorn({k: env[k] for k in ("JIFEN_INSTANCE_DIR", "DATABASE_URL")}, threads=2) as base:
+    env = with_fixed_day(env)
+    with gunicorn({k: env[k] for k in ("JIFEN_INSTANCE_DIR", "DATABASE_URL", "JIFEN_TODAY")}, threads=2) as base:
         port = base.rsplit(":", 1)[1]
         script = "".join(
             f"{block.replace('127.0.0.1:8000', f'127.0.0.1:{port}')}\necho {END}\n"

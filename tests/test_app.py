@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from application import create_app
+from jifen.config import Config
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,6 +27,19 @@ def test_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     app = create_app()
     assert app.config["SECRET_KEY"] == "from-the-environment"
     assert app.config["DATABASE_URL"] == "postgresql+psycopg://example/db"
+
+
+def test_a_fixed_day_for_training_and_documentation_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("JIFEN_TODAY", raising=False)
+    assert not hasattr(Config(), "TODAY")  # unset: the real date
+    monkeypatch.setenv("JIFEN_TODAY", "2026-06-01")
+    assert Config().TODAY() == dt.date(2026, 6, 1)
+    monkeypatch.setenv("JIFEN_TODAY", "2026-13-01")
+    with pytest.raises(ValueError, match="JIFEN_TODAY must be a date like 2026-06-01; got '2026-13-01'"):
+        Config()
 
 
 def test_default_database_is_sqlite_under_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
