@@ -16,11 +16,11 @@ from typing import Any
 from flask import Response, current_app, request
 
 from jifen import unit_of_work
-from jifen.applications import applicant_view, china_today, lookup
+from jifen.applications import applicant_view, lookup
 from jifen.applications.state import CHINA
 from jifen.words import names, word
 from public.blueprint import bp
-from public.pages import private, render
+from public.pages import private, render, today
 
 REFERENCE_MAX = 64
 STATE_NAMES = names("public_lookup_states")
@@ -34,12 +34,6 @@ VOID_REASONS = names("public_lookup_void_reasons")
 def clock() -> dt.datetime:
     """Now (UTC), for the attempts' counters."""
     return dt.datetime.now(dt.UTC)
-
-
-def today() -> dt.date:
-    """Today in China; the application's ``TODAY`` setting (a callable) replaces the clock, as for the API."""
-    setting = current_app.config.get("TODAY")
-    return setting() if setting is not None else china_today()
 
 
 def day_text(day: dt.date | None) -> str:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 
+from jifen.applications import china_today
 from jifen.words import word
+
+
+def today() -> dt.date:
+    """Today in China; the application's ``TODAY`` setting (a callable, e.g. JIFEN_TODAY) replaces the clock, as
+    for the API."""
+    clock = current_app.config.get("TODAY")
+    return clock() if clock is not None else china_today()
+
 
 Crumb = tuple[str, str | None]  # (text, address; None for the page itself)
 

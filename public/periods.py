@@ -12,23 +12,16 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 
-from jifen import applications
 from jifen.applications import periods
 from jifen.unit_of_work import get_session
 from jifen.words import names, word
 from public.blueprint import bp
-from public.pages import cacheable, render
+from public.pages import cacheable, render, today
 
 MAX_AGE = 60  # seconds a browser or proxy may keep the page before asking again (with its ETag)
 STATES = names("periods_public_states")  # a period's state today: open, coming, ended
-
-
-def today() -> dt.date:
-    """Today in China; the application's ``TODAY`` setting (a callable) replaces the clock, as for the API."""
-    clock = current_app.config.get("TODAY")
-    return clock() if clock is not None else applications.china_today()
 
 
 def span_words(starts_on: dt.date, ends_on: dt.date) -> str:

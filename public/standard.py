@@ -8,22 +8,21 @@ published versions) and answers 304 when the client has the page already.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from flask import Response, current_app
+from flask import Response
 
 from engine import describe, diff
-from jifen import applications, words
+from jifen import words
 from jifen.standard import public_view
 from jifen.standard.public_view import Choice
 from jifen.unit_of_work import get_session
 from public.blueprint import bp
-from public.pages import cacheable, render
+from public.pages import cacheable, render, today
 
 MAX_AGE = 300  # seconds a browser or proxy may keep the page before asking again (with its ETag)
 _YEAR = re.compile(r"[1-9][0-9]{3}")
@@ -74,12 +73,6 @@ class RenderedPages:
 
 
 rendered = RenderedPages()
-
-
-def today() -> dt.date:
-    """Today in China; the application's ``TODAY`` setting (a callable) replaces the clock, as for the API."""
-    clock = current_app.config.get("TODAY")
-    return clock() if clock is not None else applications.china_today()
 
 
 @bp.get("/standard")
