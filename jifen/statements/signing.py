@@ -36,7 +36,7 @@ def signer_for(app: Flask) -> Signer:
     signer = app.extensions.get(EXTENSION)
     if signer is None:
         signer = app.extensions[EXTENSION] = Signer(app.config["ISSUER"], KeyStore(app.config["SIGNING_KEY_DIR"]))
-    return signer  # type: ignore[no-any-return]
+    return signer
 
 
 def sign(payload: dict[str, Any], kid: str, key: OKPKey) -> str:
