@@ -9,6 +9,7 @@ from jifen.cli.applications import applications_group
 from jifen.cli.backup import backup_command, restore_command
 from jifen.cli.calendar import calendar_group
 from jifen.cli.db import db_group
+from jifen.cli.issuers import issuers_group  # recognition of other cities' statements (issue 21)
 from jifen.cli.periods import periods_group
 from jifen.cli.rulesets import rulesets_group
 from jifen.cli.score import score_command
@@ -28,5 +29,6 @@ def register_commands(app: Flask) -> None:
         # backups (jifen/backup)
         backup_command,
         restore_command,
+        issuers_group,  # recognition of other cities' statements (issue 21)
     ):
         app.cli.add_command(command)
