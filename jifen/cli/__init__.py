@@ -6,6 +6,7 @@ from flask import Flask
 
 from jifen.cli.api_clients import api_clients_group
 from jifen.cli.applications import applications_group
+from jifen.cli.backup import backup_command, restore_command
 from jifen.cli.calendar import calendar_group
 from jifen.cli.db import db_group
 from jifen.cli.issuers import issuers_group  # recognition of other cities' statements (issue 21)
@@ -27,6 +28,9 @@ def register_commands(app: Flask) -> None:
         applications_group,
         periods_group,
         keys_group,  # signing keys (issue 21)
+        # backups (jifen/backup)
+        backup_command,
+        restore_command,
         issuers_group,  # recognition of other cities' statements (issue 21)
     ):
         app.cli.add_command(command)
