@@ -10,6 +10,7 @@ from jifen.cli.calendar import calendar_group
 from jifen.cli.db import db_group
 from jifen.cli.periods import periods_group
 from jifen.cli.rulesets import rulesets_group
+from jifen.cli.scenes import scenes_group  # scenes
 from jifen.cli.score import score_command
 from jifen.cli.users import users_group
 
@@ -24,5 +25,6 @@ def register_commands(app: Flask) -> None:
         calendar_group,
         applications_group,
         periods_group,
+        scenes_group,  # scenes
     ):
         app.cli.add_command(command)
