@@ -15,7 +15,7 @@ from jifen import unit_of_work
 from jifen.access import users
 from jifen.cli.errors import friendly_errors
 from jifen.scenes import definition, drafts, freezing, listing, whatif
-from jifen.store.models import Scene
+from jifen.store.scene_models import Scene
 from jifen.unit_of_work import get_session
 
 scenes_group = AppGroup("scenes", help="Scenes (场景): thresholds, quotas and the ranked lists of who is entitled.")
@@ -54,7 +54,7 @@ def create_command(path: Path, replace: bool, username: str) -> None:
     given = definition.read(_read_file(path))
     with unit_of_work.current().write() as session:
         users.require_role(users.get_user(session, username), *drafts.EDITING_ROLES)
-        existing = session.query(Scene).filter_by(code=given.code, year=given.year).one_or_none()
+        existing = drafts.find(session, given.code, given.year)
         if replace and existing is not None:
             scene = drafts.update(session, existing, given, username)
             said = "replaced"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from jifen.access import audit
 from jifen.errors import CodedError
 from jifen.scenes.definition import Definition
-from jifen.store.models import Scene
+from jifen.store.scene_models import Scene
 
 # who creates, edits and publishes scenes: the roles that publish the standard (as in the console)
 EDITING_ROLES = ("publisher", "admin")
@@ -35,9 +35,14 @@ def definition_of(scene: Scene) -> Definition:
     )
 
 
+def find(session: Session, code: str, year: int) -> Scene | None:
+    """The scene ``code`` of ``year``, or None."""
+    return session.scalar(select(Scene).where(Scene.code == code, Scene.year == year))
+
+
 def get(session: Session, code: str, year: int) -> Scene:
     """The scene ``code`` of ``year``; 404 ``scene_not_found``."""
-    scene = session.scalar(select(Scene).where(Scene.code == code, Scene.year == year))
+    scene = find(session, code, year)
     if scene is None:
         raise CodedError(404, "scene_not_found", f"no scene {code} for {year}")
     return scene

@@ -25,7 +25,8 @@ from jifen.scenes.definition import Definition
 from jifen.scenes.drafts import definition_of, not_published, ref
 from jifen.scenes.listing import compute, frozen
 from jifen.scenes.ranking import Candidate, Entry, Left, rank
-from jifen.store.models import Application, Scene, SceneEntry, ScoreRow
+from jifen.store.models import Application, ScoreRow
+from jifen.store.scene_models import Scene, SceneEntry
 
 _ENTRIES = cast(Table, SceneEntry.__table__)
 _CHUNK = 5000

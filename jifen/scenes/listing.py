@@ -16,7 +16,8 @@ from jifen.scenes import basis, reasons
 from jifen.scenes.definition import Definition
 from jifen.scenes.drafts import definition_of
 from jifen.scenes.ranking import RANKED, Entry, rank
-from jifen.store.models import Application, Scene, SceneEntry, ScoreRow
+from jifen.store.models import Application, ScoreRow
+from jifen.store.scene_models import Scene, SceneEntry
 
 
 @dataclass(frozen=True, slots=True)

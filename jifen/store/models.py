@@ -214,6 +214,9 @@ class ScoreRow(Base):
     # sha256 of the request as parsed (hex): a replay with the same key must be the same request
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    # recognition (issue 21): the other city's statement whose provincial points this score took over
+    # (recognised_statements.id); null when the provincial points were scored here. Not a foreign key, as score_id
+    recognition_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     version: Mapped[RulesetVersionRow] = relationship()
 
@@ -348,49 +351,35 @@ class KeptForm(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 
 
-# --- scenes (积分入学 and others): jifen/scenes/ ------------------------------------------------------------------
+# --- recognition of another city's provincial points (issue 21, item 5) ---------------------------------------
 
 
-class Scene(Base):
-    """A public service points entitle to (场景) in one year: a draft until published, then frozen with its list
-    (``SceneEntry``) and the list's hash (triggers, like published versions; jifen/scenes/)."""
+class TrustedIssuer(Base):
+    """Another city whose signed statements the bureau trusts: its issuer id and its public keys (a JWKS)."""
 
-    __tablename__ = "scenes"
-    __table_args__ = (UniqueConstraint("code", "year", name="uq_scenes_code_year"),)
+    __tablename__ = "trusted_issuers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(64))
-    year: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(200))
-    department: Mapped[str] = mapped_column(String(100), index=True)
-    cutoff_date: Mapped[dt.date] = mapped_column(Date)
-    threshold: Mapped[Decimal] = mapped_column(Points)
-    quota: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    ranking: Mapped[Any] = mapped_column(JSON)  # ["total", "category:base", "indicator:T3", "received_on"]
-    ties: Mapped[str] = mapped_column(String(16))  # admit_all | flag
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-    created_by: Mapped[str] = mapped_column(String(64))
+    issuer: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # the JWKS as JSON text, public keys only (jifen/statements/issuers.py checks it)
+    jwks: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    published_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # sha256:<hex> of the published list's canonical JSON, and that hash signed (jifen/scenes/freezing.py)
-    list_hash: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    signature: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class SceneEntry(Base):
-    """One applicant of a published scene's list, as it was published: in the basis or not, rank, outcome."""
+class RecognisedStatement(Base):
+    """Another city's statement an application carried at receipt, as verified then: its provincial points count."""
 
-    __tablename__ = "scene_entries"
-    __table_args__ = (UniqueConstraint("scene_id", "application_ref", name="uq_scene_entries_applicant"),)
+    __tablename__ = "recognised_statements"
 
-    scene_id: Mapped[int] = mapped_column(ForeignKey("scenes.id"), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1… in the list's order
-    application_ref: Mapped[str] = mapped_column(String(100))
-    score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    total: Mapped[Decimal | None] = mapped_column(Points, nullable=True)
-    rank: Mapped[int | None] = mapped_column(Integer, nullable=True)  # in the basis only
-    entitled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # None: a tie flagged for a decision
-    outcome: Mapped[str] = mapped_column(String(24))  # jifen/scenes/ranking.py OUTCOMES
-    params: Mapped[Any] = mapped_column(JSON)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    issuer: Mapped[str] = mapped_column(String(100))
+    kid: Mapped[str] = mapped_column(String(200))
+    jws: Mapped[str] = mapped_column(Text)
+    # the statement's payload as verified (JSON): what scoring and a score's verification apply
+    claims: Mapped[Any] = mapped_column(JSON)
+    recognised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)

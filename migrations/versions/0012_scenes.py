@@ -5,8 +5,8 @@ and what a tie at the last place does; ``scene_entries`` the list a scene had wh
 scene and its list never change: triggers refuse it whatever sends the SQL, as for published versions (0002) and
 stored scores (0003, 0005).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
