@@ -6,6 +6,7 @@ from flask import Flask
 
 from jifen.cli.api_clients import api_clients_group
 from jifen.cli.applications import applications_group
+from jifen.cli.backup import backup_command, restore_command
 from jifen.cli.calendar import calendar_group
 from jifen.cli.db import db_group
 from jifen.cli.issuers import issuers_group  # recognition of other cities' statements (issue 21)
@@ -26,6 +27,9 @@ def register_commands(app: Flask) -> None:
         calendar_group,
         applications_group,
         periods_group,
+        # backups (jifen/backup)
+        backup_command,
+        restore_command,
         issuers_group,  # recognition of other cities' statements (issue 21)
         scenes_group,  # scenes
     ):
