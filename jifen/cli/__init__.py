@@ -13,6 +13,7 @@ from jifen.cli.issuers import issuers_group  # recognition of other cities' stat
 from jifen.cli.keys import keys_group  # signing keys (issue 21)
 from jifen.cli.periods import periods_group
 from jifen.cli.rulesets import rulesets_group
+from jifen.cli.scenes import scenes_group  # scenes
 from jifen.cli.score import score_command
 from jifen.cli.users import users_group
 
@@ -32,5 +33,6 @@ def register_commands(app: Flask) -> None:
         backup_command,
         restore_command,
         issuers_group,  # recognition of other cities' statements (issue 21)
+        scenes_group,  # scenes
     ):
         app.cli.add_command(command)
