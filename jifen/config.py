@@ -67,6 +67,9 @@ class Config:
         self.JSON_AS_ASCII = False
         # a batch of 1,000 applications is well under 4 MB; anything larger is refused with 413
         self.MAX_CONTENT_LENGTH = int(os.environ.get("JIFEN_MAX_BODY_BYTES", str(8 * 1024 * 1024)))
+        # signed statements (issue 21): the issuer's id in every statement, and the directory of the signing keys
+        self.ISSUER = os.environ.get("JIFEN_ISSUER", "").strip() or "cn-zj-tongxiang"
+        self.SIGNING_KEY_DIR = os.environ.get("JIFEN_SIGNING_KEY_DIR", "").strip() or str(instance / "signing-keys")
         if os.environ.get("JIFEN_TODAY", "").strip():
             self.TODAY = _fixed_day(os.environ["JIFEN_TODAY"].strip())
 
