@@ -51,6 +51,10 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "application_periods": EDIT,
     # the bureau's holiday corrections: added, changed and removed (each change is in the audit log)
     "calendar_days": EDIT,
+    # scenes (jifen/scenes/): drafts are created, edited, published and deleted; the triggers refuse the rest. A
+    # published scene's list is written once, with its publication
+    "scenes": EDIT,
+    "scene_entries": APPEND,
     # UPDATE for the health check's probe (``SET version_num = version_num``, rolled back): proof of a writable
     # database that needs no table of its own
     "alembic_version": ("SELECT", "UPDATE"),
