@@ -82,6 +82,9 @@ class Config:
         # impact analyses: how many run at once (each uses every core), how many one user may have queued or running
         self.IMPACT_RUNNING = _count("JIFEN_IMPACT_RUNNING", 1)
         self.IMPACT_PER_USER = _count("JIFEN_IMPACT_PER_USER", 2)
+        # signed statements: the issuer's id in every statement, and the directory of the signing keys
+        self.ISSUER = os.environ.get("JIFEN_ISSUER", "").strip() or "cn-zj-tongxiang"
+        self.SIGNING_KEY_DIR = os.environ.get("JIFEN_SIGNING_KEY_DIR", "").strip() or str(instance / "signing-keys")
         if os.environ.get("JIFEN_TODAY", "").strip():
             self.TODAY = _fixed_day(os.environ["JIFEN_TODAY"].strip())
 
