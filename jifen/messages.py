@@ -22,6 +22,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "write_reference": ("write it as RULESET/YEAR/REVISION, e.g. tongxiang/2026/1", "版本号的写法如 tongxiang/2026/1"),
     "no_version": ("no ruleset version {ref}", "没有版本 {ref}"),
     "no_version_in_force": ("no version in force for {year} on {on}", "{year} 年在 {on} 没有生效的版本"),
+    # impact analyses waiting in line
+    "impact_user_limit": (
+        "you have {limit} impact analyses queued or running already; start another when one has finished",
+        "您已有 {limit} 个影响分析在排队或运行，请等其中一个完成后再开始新的分析",
+    ),
     # importing, exporting, cloning, comparing
     "not_valid_export": ("{ref} is not valid and cannot be exported", "{ref} 未通过校验，不能导出"),
     "not_valid_clone": ("{ref} is not valid and cannot be cloned", "{ref} 未通过校验，不能克隆"),
