@@ -214,6 +214,9 @@ class ScoreRow(Base):
     # sha256 of the request as parsed (hex): a replay with the same key must be the same request
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    # personal data (jifen/privacy/retention.py): the day the facts and derived values were erased ("{}" since);
+    # the one change a stored score admits, by trigger
+    facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     version: Mapped[RulesetVersionRow] = relationship()
 
@@ -279,6 +282,8 @@ class Application(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    # personal data (jifen/privacy/retention.py): the day the claims and verified values were erased
+    facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     tasks: Mapped[list[VerificationTask]] = relationship(
         back_populates="application", order_by="[VerificationTask.round, VerificationTask.id]"
@@ -333,6 +338,9 @@ class ApplicationEvent(Base):
     state_after: Mapped[str] = mapped_column(String(16))
     score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     changes: Mapped[Any] = mapped_column(JSON)
+    # personal data (jifen/privacy/retention.py): the day the fact values in ``changes`` were erased; the one change
+    # an event admits, by trigger
+    facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class KeptForm(Base):
@@ -346,3 +354,30 @@ class KeptForm(Base):
     path: Mapped[str] = mapped_column(String(2000))
     fields: Mapped[Any] = mapped_column(JSON)  # [[name, value], …] in the order sent (a name may repeat)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+# -- personal data (jifen/privacy) ------------------------------------------------------------------------------
+
+
+class FactsAccess(Base):
+    """One read of an applicant's facts: who, when, which application or score, through what, how much, why.
+
+    Append-only like the audit log: the service role may only insert and read these rows, triggers refuse the rest.
+    """
+
+    __tablename__ = "facts_access_log"
+    __table_args__ = (Index("ix_facts_access_log_application", "application_ref", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    actor_kind: Mapped[str] = mapped_column(String(8))  # user | client | cli
+    actor: Mapped[str] = mapped_column(String(64), index=True)
+    # a console user's role, or an API client's scopes ("read,facts")
+    role: Mapped[str] = mapped_column(String(64), default="")
+    department: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    application_ref: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    channel: Mapped[str] = mapped_column(String(32))  # jifen.privacy.log.CHANNELS
+    extent: Mapped[str] = mapped_column(String(8))  # full | masked | own
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
