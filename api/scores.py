@@ -215,7 +215,9 @@ def get_score(score_id: uuid.UUID) -> Response:
     lens = need.reading(unit_of_work.current(), reader, "api_score", record.application_ref, record.year,
                         score_id=record.id)  # fmt: skip
     facts = lens.facts(json.loads(record.facts))
-    return _facts_header(json_response({**records.view(record), **records.chain(session, record), "facts": facts}), lens)
+    return _facts_header(
+        json_response({**records.view(record), **records.chain(session, record), "facts": facts}), lens
+    )
 
 
 def _facts_header(response: Response, lens: need.Lens) -> Response:

@@ -3,15 +3,13 @@ privileges), searchable by applicant and by reader; an applicant's own record ex
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from jifen.privacy.reader import Reader
 from jifen.store.models import FactsAccess
-
-if TYPE_CHECKING:
-    from jifen.privacy.need import Reader
 
 # through what the facts were read
 CHANNELS = (

@@ -17,14 +17,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jifen.access.api_clients import Caller
 from jifen.privacy import log
+from jifen.privacy.reader import FULL, MASKED, NONE, OWN, Reader
 from jifen.privacy.sensitive import masked
 from jifen.scoring import claims
 from jifen.store.models import Application, VerificationTask
 from jifen.store.unit_of_work import UnitOfWork
 
-FULL, MASKED, OWN, NONE, ERASED = "full", "masked", "own", "none", "erased"
+ERASED = "erased"  # what retention leaves of the facts: their names, no values
+__all__ = ["FULL", "MASKED", "NONE", "OWN", "Lens", "Reader", "header", "own_facts", "reading"]
 # the keys of an answer whose value is {fact: value}, and those whose value is {fact: {claimed, verified, outcome}}
 FACT_MAPS = frozenset({"claimed_facts", "facts", "claims", "derived"})
 RESULT_MAPS = frozenset({"results"})
@@ -32,35 +33,6 @@ RESULT_MAPS = frozenset({"results"})
 RESULTS = frozenset({"score", "provisional", "result"})
 # the header an API answer carries when it leaves facts out (their fields are null), and its values
 FACTS_HEADER = "Jifen-Facts"
-
-
-@dataclass(frozen=True, slots=True)
-class Reader:
-    """Who reads: a console user (by role), an API client (by scopes) or the command line."""
-
-    kind: str  # user | client | cli
-    name: str
-    role: str = ""  # a user's role; a client's scopes joined with ","
-    department: str | None = None
-
-    @classmethod
-    def of_client(cls, caller: Caller) -> Reader:
-        return cls("client", caller.name, ",".join(sorted(caller.scopes)), caller.department)
-
-    def sight(self, detail: bool = False) -> str:
-        """How much this reader sees of facts: ``detail`` is a page or export whose every opening is logged."""
-        if self.kind == "cli":
-            return FULL
-        if self.kind == "user":
-            if self.role == "department":
-                return OWN
-            if self.role in ("auditor", "admin"):
-                return FULL if detail else MASKED
-            return MASKED if self.role == "publisher" else NONE
-        scopes = set(self.role.split(","))
-        if scopes & {"facts", "apply"}:
-            return FULL
-        return OWN if "verify" in scopes else NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +123,7 @@ def reading(
     """What ``reader`` sees of the facts of an application (or one of its scores) through ``channel``; a reading
     that shows any fact is logged, in a write of its own, before the answer is made."""
     sight = reader.sight(detail)
-    own = frozenset()
+    own: frozenset[str] = frozenset()
     if sight == OWN and year is not None:
         own = own_facts(uow.session, application_ref, year, reader.department)
     lens = Lens(sight, own)

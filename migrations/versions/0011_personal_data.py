@@ -63,9 +63,7 @@ def _sqlite_upgrade() -> None:
 
 
 def _frozen_function(name: str, table: str | None, message: str) -> None:
-    allowed = (
-        f"IF TG_OP = 'UPDATE' AND {_erasure(table, False)} THEN RETURN NEW; END IF;" if table is not None else ""
-    )
+    allowed = f"IF TG_OP = 'UPDATE' AND {_erasure(table, False)} THEN RETURN NEW; END IF;" if table is not None else ""
     op.execute(
         f"""
         CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
