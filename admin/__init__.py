@@ -18,6 +18,7 @@ from admin.views.department_queue import DepartmentQueueView
 from admin.views.drafts import DraftsView
 from admin.views.home import HomeView
 from admin.views.impact import ImpactView
+from admin.views.issuers import IssuersView
 from admin.views.lint import LintView
 from admin.views.periods import PeriodsView
 from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersView
@@ -66,6 +67,7 @@ def init_app(app: Flask) -> None:
     )
     console.add_view(CalendarView(name=word("console.calendar"), endpoint="calendar", url="/admin/calendar"))
     console.add_view(PeriodsView(name=word("periods_console.menu"), endpoint="periods", url="/admin/periods"))
+    console.add_view(IssuersView(name=word("issuers_console.menu"), endpoint="issuers", url="/admin/issuers"))
     console.add_view(DepartmentQueueView(name=word("console.queue"), endpoint="queue", url="/admin/queue"))
     session = model_view_session(app)
     console.add_view(

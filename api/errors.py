@@ -97,7 +97,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "no_calendar_data": ProblemType(409, "No calendar data", "A deadline falls in a year with no holiday data; the bureau adds the year with `flask calendar add`."),
     "payload_too_large": ProblemType(413, "Payload too large", "The body is larger than the service accepts (`JIFEN_MAX_BODY_BYTES`, default 8 MiB)."),
     "batch_too_large": ProblemType(413, "Batch too large", "More than 1,000 applications in one batch; nothing was scored or stored."),
-    "unsupported_media_type": ProblemType(415, "Unsupported media type", "The body is not sent as `application/json`."),
+    "unsupported_media_type": ProblemType(415, "Unsupported media type", "The body is not sent as `application/json` in UTF-8 (a declared `charset` other than UTF-8 is refused, not guessed at)."),
     "invalid_fields": ProblemType(422, "Invalid fields", "Fields of the request (body, query or facts) are invalid; `errors` maps each field path to its messages."),
     "outside_application_period": ProblemType(422, "Outside the application periods", "The year's application periods are published and `received_on` is in none of them; the detail and `errors.received_on` name the periods (GET /api/v1/application-periods). Supplements and objections are never refused for it."),
     "objection_window_closed": ProblemType(422, "Objection window closed", "The objection was filed after its deadline (3 days from publication, to the next working day)."),

@@ -158,6 +158,36 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "no_client": ("no API client {name!r}", "没有接口客户端“{name}”"),
     "client_revoked": ("API client {name!r} is already revoked", "接口客户端“{name}”已被吊销"),
+    # recognition of another city's provincial points: trusted issuers and the statements' refusals (issue 21)
+    "issuer_id_invalid": ("invalid issuer id {issuer!r}", "签发方标识“{issuer}”无效"),
+    "issuer_id_rule": (
+        "2–100 lowercase letters, digits, '.', '_' or '-', as the other city configures it (JIFEN_ISSUER), e.g. "
+        "cn-zj-hangzhou",
+        "2至100个小写字母、数字、点、下划线或连字符，与对方城市配置的标识（JIFEN_ISSUER）一致，如 cn-zj-hangzhou",
+    ),
+    "issuer_name_too_long": ("the name has more than {limit} characters", "名称最多{limit}个字"),
+    "issuer_exists": (
+        "issuer {issuer!r} is trusted already: `flask --app wsgi issuers update --issuer {issuer} --jwks FILE` "
+        "replaces its keys",
+        "签发方“{issuer}”已在信任列表中；如需更换公钥，请修改它",
+    ),
+    "no_issuer": ("no trusted issuer {issuer!r}", "信任列表中没有签发方“{issuer}”"),
+    "jwks_invalid": ("not a usable JWKS", "不是可用的公钥集（JWKS）"),
+    "jwks_too_large": ("the file is larger than {limit} bytes", "文件超过{limit}字节"),
+    "jwks_not_json": ("the file is not JSON", "文件不是JSON格式"),
+    "jwks_no_keys": (
+        'it is not a JSON object with a non-empty list "keys" (the other city\'s /.well-known/jwks.json)',
+        "文件中没有公钥列表“keys”（应为对方城市的 /.well-known/jwks.json）",
+    ),
+    "jwks_key_not_object": ("key {n} is not a JSON object", "第{n}个公钥不是JSON对象"),
+    "jwks_private_key": (
+        "key {n} holds private key material: ask the other city for its public JWKS",
+        "第{n}个公钥含有私钥内容：请向对方城市索取公开的公钥集",
+    ),
+    "jwks_not_ed25519": ("key {n} is not an Ed25519 key (kty OKP, crv Ed25519)", "第{n}个公钥不是Ed25519公钥"),
+    "jwks_no_kid": ("key {n} has no key id (kid)", "第{n}个公钥没有密钥标识（kid）"),
+    "jwks_bad_x": ("key {n} has no 32-byte public key (x)", "第{n}个公钥的公钥值（x）无效"),
+    "jwks_duplicate_kid": ("two keys have the same key id (kid)", "有两个公钥的密钥标识（kid）相同"),
 }  # fmt: skip
 
 STATUS_ZH = {"draft": "是草稿", "published": "已发布", "retired": "已停用"}

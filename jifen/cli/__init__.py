@@ -8,6 +8,7 @@ from jifen.cli.api_clients import api_clients_group
 from jifen.cli.applications import applications_group
 from jifen.cli.calendar import calendar_group
 from jifen.cli.db import db_group
+from jifen.cli.issuers import issuers_group  # recognition of other cities' statements (issue 21)
 from jifen.cli.periods import periods_group
 from jifen.cli.rulesets import rulesets_group
 from jifen.cli.score import score_command
@@ -24,5 +25,6 @@ def register_commands(app: Flask) -> None:
         calendar_group,
         applications_group,
         periods_group,
+        issuers_group,  # recognition of other cities' statements (issue 21)
     ):
         app.cli.add_command(command)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jifen.privacy.reader import Reader
-from jifen.store.models import FactsAccess
+from jifen.store.access_log import FactsAccess
 
 # through what the facts were read
 CHANNELS = (

@@ -214,9 +214,11 @@ class ScoreRow(Base):
     # sha256 of the request as parsed (hex): a replay with the same key must be the same request
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-    # personal data (jifen/privacy/retention.py): the day the facts and derived values were erased ("{}" since);
-    # the one change a stored score admits, by trigger
+    # personal data: the day retention erased facts and derived ("{}" since): the one change allowed, by trigger
     facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # recognition (issue 21): the other city's statement whose provincial points this score took over
+    # (recognised_statements.id); null when the provincial points were scored here. Not a foreign key, as score_id
+    recognition_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     version: Mapped[RulesetVersionRow] = relationship()
 
@@ -282,7 +284,7 @@ class Application(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-    # personal data (jifen/privacy/retention.py): the day the claims and verified values were erased
+    # personal data: the day retention erased the claims and verified values (jifen/privacy/retention.py)
     facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     tasks: Mapped[list[VerificationTask]] = relationship(
@@ -338,8 +340,7 @@ class ApplicationEvent(Base):
     state_after: Mapped[str] = mapped_column(String(16))
     score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     changes: Mapped[Any] = mapped_column(JSON)
-    # personal data (jifen/privacy/retention.py): the day the fact values in ``changes`` were erased; the one change
-    # an event admits, by trigger
+    # personal data: the day retention erased the fact values in ``changes``: the one change allowed, by trigger
     facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
@@ -356,28 +357,35 @@ class KeptForm(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 
 
-# -- personal data (jifen/privacy) ------------------------------------------------------------------------------
+# --- recognition of another city's provincial points (issue 21, item 5) ---------------------------------------
 
 
-class FactsAccess(Base):
-    """One read of an applicant's facts: who, when, which application or score, through what, how much, why.
+class TrustedIssuer(Base):
+    """Another city whose signed statements the bureau trusts: its issuer id and its public keys (a JWKS)."""
 
-    Append-only like the audit log: the service role may only insert and read these rows, triggers refuse the rest.
-    """
-
-    __tablename__ = "facts_access_log"
-    __table_args__ = (Index("ix_facts_access_log_application", "application_ref", "year"),)
+    __tablename__ = "trusted_issuers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-    actor_kind: Mapped[str] = mapped_column(String(8))  # user | client | cli
-    actor: Mapped[str] = mapped_column(String(64), index=True)
-    # a console user's role, or an API client's scopes ("read,facts")
-    role: Mapped[str] = mapped_column(String(64), default="")
-    department: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    application_ref: Mapped[str] = mapped_column(String(100))
-    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    channel: Mapped[str] = mapped_column(String(32))  # jifen.privacy.log.CHANNELS
-    extent: Mapped[str] = mapped_column(String(8))  # full | masked | own
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    issuer: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    # the JWKS as JSON text, public keys only (jifen/statements/issuers.py checks it)
+    jwks: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class RecognisedStatement(Base):
+    """Another city's statement an application carried at receipt, as verified then: its provincial points count."""
+
+    __tablename__ = "recognised_statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    issuer: Mapped[str] = mapped_column(String(100))
+    kid: Mapped[str] = mapped_column(String(200))
+    jws: Mapped[str] = mapped_column(Text)
+    # the statement's payload as verified (JSON): what scoring and a score's verification apply
+    claims: Mapped[Any] = mapped_column(JSON)
+    recognised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
