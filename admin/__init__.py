@@ -85,8 +85,12 @@ def init_app(app: Flask) -> None:
         )
     )
     console.add_view(  # personal data: the facts access log
-        AccessLogView(name=word("privacy_console.menu"), endpoint="access_log", url="/admin/access-log",
-                      category=word("console.records"))  # fmt: skip
+        AccessLogView(
+            name=word("privacy_console.menu"),
+            endpoint="access_log",
+            url="/admin/access-log",
+            category=word("console.records"),
+        )
     )
     console.add_view(
         UsersView(name=word("console.users"), endpoint="users", url="/admin/users", category=word("console.system"))

@@ -13,8 +13,8 @@ from flask_login import current_user
 
 from admin.audit_text import ACTION_NAMES, OBJECT_NAMES, actor_name, changes
 from admin.auth import ROLE_NAMES, RoleMixin, requires
-from admin.views.access_log import reading
 from admin.clock import local_time
+from admin.views.access_log import reading
 from admin.views.versions import _message
 from admin.words import points, word
 from engine.describe import value_text
