@@ -9,8 +9,8 @@ Stored scores and application events stay unchangeable but for one change, allow
 ``application_events.changes`` its values erased); every other column must stay as it is. On PostgreSQL the
 service role is granted UPDATE on those columns only (jifen/store/migrate.py ``COLUMN_UPDATES``).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
