@@ -35,11 +35,14 @@ TITLE = "jifen scoring API"
 TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "
     "publication, objection and re-review, void, and its history.",
+    "events": "The change feed: every event of the applications a key may see, after an opaque cursor, with long "
+    "polling (docs/integrator/tasks-and-feed.md).",
     "meta": "Health of the service.",
     "periods": "The application periods (申请与受理时间) of each year, as the centre publishes them: once a year has "
     "periods, new applications of that year are received only within them.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
+    "tasks": "The departments' task queue: the verification and re-review tasks of each department, overdue first.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
     "in the ruleset file format, and the differences between two.",
 }
