@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from admin import auth, words
 from admin.clock import local_time
+from admin.views.access_log import AccessLogView
 from admin.views.applications import ApplicationsView
 from admin.views.calendar import CalendarView
 from admin.views.compare import CompareView
@@ -17,6 +18,7 @@ from admin.views.department_queue import DepartmentQueueView
 from admin.views.drafts import DraftsView
 from admin.views.home import HomeView
 from admin.views.impact import ImpactView
+from admin.views.issuers import IssuersView
 from admin.views.lint import LintView
 from admin.views.periods import PeriodsView
 from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersView
@@ -65,6 +67,7 @@ def init_app(app: Flask) -> None:
     )
     console.add_view(CalendarView(name=word("console.calendar"), endpoint="calendar", url="/admin/calendar"))
     console.add_view(PeriodsView(name=word("periods_console.menu"), endpoint="periods", url="/admin/periods"))
+    console.add_view(IssuersView(name=word("issuers_console.menu"), endpoint="issuers", url="/admin/issuers"))
     console.add_view(DepartmentQueueView(name=word("console.queue"), endpoint="queue", url="/admin/queue"))
     session = model_view_session(app)
     console.add_view(
@@ -79,6 +82,14 @@ def init_app(app: Flask) -> None:
     console.add_view(
         AuditLogView(
             session, name=word("console.audit"), endpoint="audit", url="/admin/audit", category=word("console.records")
+        )
+    )
+    console.add_view(  # personal data: the facts access log
+        AccessLogView(
+            name=word("privacy_console.menu"),
+            endpoint="access_log",
+            url="/admin/access-log",
+            category=word("console.records"),
         )
     )
     console.add_view(

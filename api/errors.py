@@ -97,7 +97,7 @@ PROBLEMS: dict[str, ProblemType] = {
     "no_calendar_data": ProblemType(409, "No calendar data", "A deadline falls in a year with no holiday data; the bureau adds the year with `flask calendar add`."),
     "payload_too_large": ProblemType(413, "Payload too large", "The body is larger than the service accepts (`JIFEN_MAX_BODY_BYTES`, default 8 MiB)."),
     "batch_too_large": ProblemType(413, "Batch too large", "More than 1,000 applications in one batch; nothing was scored or stored."),
-    "unsupported_media_type": ProblemType(415, "Unsupported media type", "The body is not sent as `application/json`."),
+    "unsupported_media_type": ProblemType(415, "Unsupported media type", "The body is not sent as `application/json` in UTF-8 (a declared `charset` other than UTF-8 is refused, not guessed at)."),
     "invalid_fields": ProblemType(422, "Invalid fields", "Fields of the request (body, query or facts) are invalid; `errors` maps each field path to its messages."),
     "outside_application_period": ProblemType(422, "Outside the application periods", "The year's application periods are published and `received_on` is in none of them; the detail and `errors.received_on` name the periods (GET /api/v1/application-periods). Supplements and objections are never refused for it."),
     "objection_window_closed": ProblemType(422, "Objection window closed", "The objection was filed after its deadline (3 days from publication, to the next working day)."),
@@ -196,10 +196,36 @@ def as_api_error(exc: Exception) -> ApiError:
 
 
 def problem_response(error: ApiError) -> Response:
+    _check_declared(error.code)
     response = problem_json(error.body(), error.status)
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="jifen"'
     return response
+
+
+def _check_declared(code: str) -> None:
+    """Log an answered code that its operation does not declare (the contract tests fail on this warning)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    meta = getattr(view, "api_doc", None)
+    if meta is None or request.url_rule is None:
+        return
+    from api.openapi import declared_codes
+
+    scoped = getattr(view, "api_security", None) is not None
+    if code not in declared_codes(meta, scoped, request.url_rule.rule):
+        log.warning("UNDECLARED problem code %r answered by %s: add it to its @doc(errors=…)", code, request.endpoint)
+
+
+YEAR_PARAMETERS = ("year", "a_year", "b_year")
+
+
+def check_path_years(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A path's year out of 2000–2100 is refused like a body's (422 invalid_fields), before any query."""
+    for name in YEAR_PARAMETERS:
+        year = (values or {}).get(name)
+        if isinstance(year, int) and not 2000 <= year <= 2100:
+            raise ApiError(422, "invalid_fields", "the request has invalid fields",
+                           {name: [f"must be between 2000 and 2100, got {year}"]})  # fmt: skip
 
 
 def _service_error(exc: Exception) -> Response:

@@ -97,6 +97,10 @@ def json_body() -> dict[str, Any]:
         raise ApiError(
             415, "unsupported_media_type", f"send the body as application/json, not {request.mimetype or 'nothing'}"
         )
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
+        # JSON is UTF-8 (RFC 8259 §8.1): a body declared in another charset would be read as something it is not
+        raise ApiError(415, "unsupported_media_type", f"send the body in UTF-8, not charset={charset}")
     body = parse_json(_read_body())
     if not isinstance(body, dict):
         raise ApiError(400, "not_an_object", f"the body must be a JSON object, not {type(body).__name__}")

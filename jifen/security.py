@@ -96,6 +96,8 @@ def _protective_headers(response: Response) -> Response:
     headers = response.headers
     headers["X-Content-Type-Options"] = "nosniff"
     headers.setdefault("X-Frame-Options", "DENY")  # nothing of this service is meant to be shown in a frame
+    # an address of this service may name a person (a lookup, a self-assessment, an application): never sent on
+    headers["Referrer-Policy"] = "same-origin"
     path = request.path
     if path.startswith("/api/v1/scores"):  # facts and scores of named people: never kept by a cache
         headers["Cache-Control"] = "no-store"
@@ -105,7 +107,6 @@ def _protective_headers(response: Response) -> Response:
             headers["Cache-Control"] = "no-store"
     elif not path.startswith("/api/"):  # the public pages (public/), which set their own caching
         headers["Content-Security-Policy"] = _PUBLIC_POLICY
-        headers["Referrer-Policy"] = "same-origin"
     return response
 
 

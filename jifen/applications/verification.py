@@ -21,6 +21,7 @@ from jifen.applications.state import (
     version_of,
 )
 from jifen.scoring import claims, scores
+from jifen.statements import signing
 from jifen.store.models import Application, ScoreRow, VerificationTask
 
 
@@ -143,6 +144,17 @@ def verify(
     return app
 
 
+# The key under which the service stores an application's score in the scoring chain. It holds a space, which
+# no client's Idempotency-Key can (the API takes 1 to 255 visible ASCII characters, api.schemas.IDEMPOTENCY_KEY):
+# the service's keys and the clients' can never meet, whatever a client sends.
+SERVICE_KEY_PREFIX = "service: "
+
+
+def service_idempotency_key(app: Application) -> str:
+    """The idempotency key of the score stored after this round of verification or re-review."""
+    return f"{SERVICE_KEY_PREFIX}application/{app.id}/after/{app.score_id or 'receipt'}"
+
+
 def conclude_if_done(ctx: Context, app: Application, version: RulesetVersion) -> None:
     """Once every task of the round is done: score the verified facts and store the score (in this transaction)."""
     tasks = tasks_of(ctx, app, app.round)
@@ -171,7 +183,7 @@ def conclude_if_done(ctx: Context, app: Application, version: RulesetVersion) ->
         verified,
         as_of=app.received_on,
         supersedes=app.score_id,
-        idempotency_key=f"application/{app.id}/after/{app.score_id or 'receipt'}",
+        idempotency_key=service_idempotency_key(app),
     )
     stored = scores.store_within(ctx.session, scores.prepare(ctx.session, request, ctx.actor.as_caller()))
     superseded, app.score_id = app.score_id, stored.stored_id
@@ -196,6 +208,7 @@ def conclude_if_done(ctx: Context, app: Application, version: RulesetVersion) ->
     if app.round == RE_REVIEW:
         # The re-review answers the objection (复核结果告知申请人): its score is published at once, and it is final.
         app.republished_on = ctx.today
+        signing.sign_publication(ctx.session, app, ctx.signer, ctx.today)
         record(
             ctx,
             app,

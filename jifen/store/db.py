@@ -269,8 +269,11 @@ class Database:
         """Raise DatabaseUnavailable unless the database takes a write now, within the health timeout.
 
         The write is an UPDATE of alembic_version to itself, rolled back: it needs the same locks and rights as
-        any other write and leaves no trace. On SQLite it runs on a new connection (a pooled one may have been
-        opened before the file became read-only) after BEGIN IMMEDIATE, which takes SQLite's write lock.
+        any other write and leaves no trace. On PostgreSQL, where a lock can shut one table and leave the others
+        open, every table the service's role may write is then locked as a write locks it (ROW EXCLUSIVE, which
+        writers share and only a table lock or a schema change holds off), and the answer names the tables that
+        cannot be. On SQLite it runs on a new connection (a pooled one may have been opened before the file
+        became read-only) after BEGIN IMMEDIATE, which takes SQLite's write lock for every table at once.
         """
         seconds = self.timeouts.health
         deadline = time.monotonic() + seconds
@@ -282,6 +285,7 @@ class Database:
                         connection.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
                         connection.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
                     connection.execute(_TOUCH)
+                    _lock_written_tables(connection, deadline)
                     connection.rollback()
             else:
                 with self.writing(seconds):
@@ -324,3 +328,46 @@ def begin_write(session: Session) -> None:
 def get_db(app: Flask) -> Database:
     """The database of ``app``."""
     return app.extensions["jifen.db"]  # type: ignore[no-any-return]
+
+
+# the tables this role may write (the others it never writes, so their locks cannot stop a request)
+_WRITTEN = text(
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+    " AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE') ORDER BY c.relname"
+)
+
+
+def _quoted(connection: Any, names: list[str]) -> str:
+    quote = connection.dialect.identifier_preparer.quote
+    return ", ".join(quote(name) for name in names)
+
+
+def _lock_written_tables(connection: Any, deadline: float) -> None:
+    """Take every written table's write lock within half the time left; on failure, say which tables are shut
+    (the other half is for finding them, before the client's own deadline closes the connection)."""
+    names = list(connection.execute(_WRITTEN).scalars())
+    if not names:
+        return
+    ms = max(10, round((deadline - time.monotonic()) * 500))
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+    connection.exec_driver_sql("SAVEPOINT health_tables")
+    try:
+        connection.exec_driver_sql(f"LOCK TABLE {_quoted(connection, names)} IN ROW EXCLUSIVE MODE")
+    except DatabaseUnavailable as exc:  # the lock or the statement timeout (outages are raised as this)
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT health_tables")
+        shut = [name for name in names if not _lockable_now(connection, name)]
+        if not shut:  # the locks went away meanwhile: the timeout said what there was to say
+            raise
+        raise DatabaseUnavailable(f"{dbfaults.LOCKED}: the tables {', '.join(shut)} cannot be written now") from exc
+
+
+def _lockable_now(connection: Any, name: str) -> bool:
+    connection.exec_driver_sql("SAVEPOINT health_table")
+    try:
+        connection.exec_driver_sql(f"LOCK TABLE {_quoted(connection, [name])} IN ROW EXCLUSIVE MODE NOWAIT")
+    except DatabaseUnavailable:
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT health_table")
+        return False
+    connection.exec_driver_sql("RELEASE SAVEPOINT health_table")
+    return True

@@ -41,6 +41,8 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "scores": APPEND,
     # every transition of an application (the triggers refuse UPDATE and DELETE to the owner too)
     "application_events": APPEND,
+    # signed statements of published scores (issue 21): made at publication, never changed
+    "statements": APPEND,
     # an application and its tasks change state (verified, extended, reopened, published, voided) but are never
     # deleted: the events and the scores name them
     "applications": ("SELECT", "INSERT", "UPDATE"),
@@ -51,9 +53,22 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "application_periods": EDIT,
     # the bureau's holiday corrections: added, changed and removed (each change is in the audit log)
     "calendar_days": EDIT,
+    # scenes (jifen/scenes/): drafts are created, edited, published and deleted; the triggers refuse the rest. A
+    # published scene's list is written once, with its publication
+    "scenes": EDIT,
+    "scene_entries": APPEND,
     # UPDATE for the health check's probe (``SET version_num = version_num``, rolled back): proof of a writable
     # database that needs no table of its own
     "alembic_version": ("SELECT", "UPDATE"),
+    # personal data (jifen/privacy): every read of an applicant's facts, append-only
+    "facts_access_log": APPEND,
+}
+
+# personal data (jifen/privacy/retention.py): the columns retention's erasure writes in tables otherwise append-only;
+# the triggers allow that one change, once, and nothing else (migration 0011)
+COLUMN_UPDATES: dict[str, tuple[str, ...]] = {
+    "scores": ("facts", "derived", "facts_erased_on"),
+    "application_events": ("changes", "facts_erased_on"),
 }
 
 
@@ -126,6 +141,10 @@ def grant(connection: Connection, role: str) -> dict[str, tuple[str, ...]]:
     granted = {table: privileges for table, privileges in PRIVILEGES.items() if table in tables}
     for table, privileges in granted.items():
         connection.execute(text(f"GRANT {', '.join(privileges)} ON TABLE {quote(table)} TO {who}"))
+    for table, columns in COLUMN_UPDATES.items():
+        if table in tables:
+            named = ", ".join(quote(c) for c in columns)
+            connection.execute(text(f"GRANT UPDATE ({named}) ON TABLE {quote(table)} TO {who}"))
     for table, sequence in sequences:
         if "INSERT" in granted.get(table, ()):
             connection.execute(text(f"GRANT USAGE ON SEQUENCE {quote(sequence)} TO {who}"))

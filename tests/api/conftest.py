@@ -21,8 +21,8 @@ def _key(db: Any, name: str, scopes: list[str]) -> str:
 
 @pytest.fixture
 def headers(db: Any, seeded: Any) -> dict[str, str]:
-    """A client with both scopes."""
-    return {"Authorization": f"Bearer {_key(db, 'school-system', ['score', 'read'])}"}
+    """A client that scores and reads, the applicants' facts included (the ``facts`` scope)."""
+    return {"Authorization": f"Bearer {_key(db, 'school-system', ['score', 'read', 'facts'])}"}
 
 
 @pytest.fixture
@@ -38,6 +38,14 @@ def score_only(db: Any, seeded: Any) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def _fresh_key_cache() -> None:
     api_clients._cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _only_declared_codes(caplog: pytest.LogCaptureFixture) -> Any:
+    """Every problem code an operation answers in a test is one its @doc(errors=…) declares (api.errors warns)."""
+    yield
+    undeclared = [r.getMessage() for r in caplog.records if r.getMessage().startswith("UNDECLARED problem code")]
+    assert not undeclared, undeclared
 
 
 # --- the task queue and the change feed (tests/api/test_tasks.py, test_feed.py) ---

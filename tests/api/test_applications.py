@@ -314,7 +314,7 @@ def test_the_whole_life(api: Any, seeded: Any, keys: dict[str, dict[str, str]]) 
 def _reader(seeded: Any) -> dict[str, str]:
     from jifen.store.db import get_db
 
-    return _key(get_db(seeded), "reader", ["read"])
+    return _key(get_db(seeded), "reader", ["read", "facts"])
 
 
 def test_void_before_scoring_cancels_open_tasks(api: Any) -> None:
@@ -355,8 +355,8 @@ def test_scopes_and_reads(api: Any, seeded: Any) -> None:
     publish = seeded.test_client().post("/api/v1/applications/TX-R/2025/publish", json={"published_on": "2025-03-01"},
                                         headers=reader)  # fmt: skip
     assert publish.status_code == 403
-    assert api.get("/TX-R/1999").status_code == 404
-    assert api.get("/TX-R/99999999999").status_code == 404
+    assert api.get("/TX-R/1999").status_code == 422  # a path's year out of 2000–2100, refused like a body's
+    assert api.get("/TX-R/99999999999").status_code == 422
     assert api.get("/TX%00R/2025").status_code == 404
 
 
@@ -414,3 +414,27 @@ def test_every_code_of_an_applications_life_is_in_the_catalogue() -> None:
     for status, code in codes:
         assert code in PROBLEMS and PROBLEMS[code].status == int(status), code
     assert PROBLEMS["no_calendar_data"].status == 409
+
+
+def test_a_clients_idempotency_keys_never_meet_the_services_own(api: Any, db: Any, seeded: Any) -> None:
+    """The service stores an application's score under a key of its own; a client (here the department key that
+    completes the verification, which may also score) that used the same-looking key on /scores changes nothing."""
+    from api.schemas import IDEMPOTENCY_KEY
+    from jifen.applications.verification import SERVICE_KEY_PREFIX
+    from jifen.store.models import Application
+
+    assert not IDEMPOTENCY_KEY.fullmatch(SERVICE_KEY_PREFIX + "application/1/after/receipt")
+    scoring = _key(db, "dept-scoring", ["verify", "score"], "信访局")
+    assert api.receive("TX-NS").status_code == 201
+    with db.transaction() as s:
+        app_id = s.query(Application.id).filter_by(application_ref="TX-NS").scalar()
+    for after in ("receipt", "1"):
+        stored = api.client.post("/api/v1/scores", headers={**scoring, "Idempotency-Key": f"application/{app_id}/after/{after}"},
+                                 json={"application_ref": f"OTHER-NS-{after}", "year": 2025, "facts": APPLICANT, "as_of": "2025-01-24"})  # fmt: skip
+        assert stored.status_code in (200, 201), stored.json
+    for department in DEPARTMENTS[:-1]:
+        assert api.verify("TX-NS", department).status_code == 200
+    last = api.client.post("/api/v1/applications/TX-NS/2025/verifications", headers=scoring,
+                           json={"department": "信访局", "facts": CONFIRMED["信访局"], "note": "checked"})  # fmt: skip
+    assert last.status_code == 200, last.json
+    assert api.get("/TX-NS/2025").json["state"] == "scored"

@@ -36,6 +36,26 @@ def test_wrong_content_type_is_415(client: Any, headers: dict[str, str], content
     check(client.post(URL, data='{"year": 2026}', headers=headers, **kwargs), 415, "unsupported_media_type")
 
 
+@pytest.mark.parametrize("charset", ["latin-1", "ISO-8859-1", "gbk", "utf-16"])
+def test_a_charset_other_than_utf8_is_415(client: Any, headers: dict[str, str], charset: str) -> None:
+    response = client.post(URL, data='{"year": 2026}', content_type=f"application/json; charset={charset}",
+                           headers=headers)  # fmt: skip
+    check(response, 415, "unsupported_media_type")
+    assert f"charset={charset}" in response.json["detail"]
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "utf8"])
+def test_utf8_declared_is_read(client: Any, headers: dict[str, str], charset: str) -> None:
+    response = client.post(URL, data='{"year": 2026}', content_type=f"application/json; charset={charset}",
+                           headers=headers)  # fmt: skip
+    check(response, 422, "invalid_fields")
+
+
+def test_every_answer_keeps_its_address_to_itself(client: Any, headers: dict[str, str]) -> None:
+    for url in ("/api/v1/versions", "/admin/login", "/", "/healthz"):
+        assert client.get(url, headers=headers).headers["Referrer-Policy"] == "same-origin", url
+
+
 @pytest.mark.parametrize(
     ("body", "errors"),
     [

@@ -4,7 +4,6 @@ database connection, and the bound on waiting requests. (Concurrent writers on P
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from typing import Any
@@ -125,23 +124,3 @@ def test_waiting_requests_are_bounded(life: Any, seeded: Any, monkeypatch: Any) 
     first.join(5)
     began = time.monotonic()
     assert events(life, "reader", wait=1).json["events"] == [] and time.monotonic() - began >= 0.9
-
-
-def test_the_documented_examples_are_what_the_service_answers(life: Any, seeded: Any, day: Any) -> None:
-    document = life.client.get("/api/v1/openapi.json").json
-    paths = document["paths"]
-    example = {p: paths[f"/api/v1/{p}"]["get"]["responses"]["200"]["content"]["application/json"]["example"]
-               for p in ("tasks", "events")}  # fmt: skip
-    task = example["tasks"]["items"][0]
-    day.today = dt.date.fromisoformat(example["tasks"]["today"])
-    received = example["events"]["events"][0]
-    body = {"application_ref": task["application_ref"], "year": task["year"],
-            "received_on": received["changes"]["received_on"], "channel": "window",
-            "facts": received["changes"]["claimed_facts"]}  # fmt: skip
-    assert life.client.post("/api/v1/applications", json=body, headers=life.keys["intake"]).status_code == 201
-    assert life.tasks("reader", department="人力社保局").json == example["tasks"]
-    answer = events(life, "intake").json
-    storage = ("cursor", "id", "at")
-    assert [{k: v for k, v in e.items() if k not in storage} for e in answer["events"]] == [
-        {k: v for k, v in received.items() if k not in storage}
-    ]

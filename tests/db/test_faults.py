@@ -381,6 +381,21 @@ def test_postgres_locked_table_answers_503_after_the_lock_timeout(
 
 @pytest.mark.postgres
 @needs_postgres_binaries
+def test_postgres_health_names_a_table_shut_by_a_lock(pg: tuple[ThrowawayPostgres, str], pg_app: Any) -> None:
+    """A lock on the scores table alone (its probe writes another table) makes /healthz answer 503 naming it."""
+    import psycopg
+
+    server, client = pg[0], pg_app.test_client()
+    with psycopg.connect(server.url("jifen")) as holder:
+        holder.execute("LOCK TABLE scores IN SHARE MODE")  # readers pass, writers wait
+        health = _timed(client, "GET", "/healthz")
+        _unavailable(health, within=TIMEOUTS["DB_HEALTH_TIMEOUT"] + SLACK)
+        assert "scores" in health.json["detail"] and "applications" not in health.json["detail"]
+    assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.postgres
+@needs_postgres_binaries
 def test_postgres_frozen_during_a_transaction_gives_up_after_the_statement_timeout(
     pg: tuple[ThrowawayPostgres, str], pg_app: Any
 ) -> None:
