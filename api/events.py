@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, request
 
+from api import readings
 from api.auth import current_caller, require
 from api.event_schemas import FeedQuerySchema, FeedSchema
 from api.http import json_response
@@ -11,7 +14,8 @@ from api.openapi import doc
 from jifen import unit_of_work
 from jifen.access.api_clients import Caller
 from jifen.applications import feed
-from jifen.unit_of_work import get_session
+from jifen.privacy import need
+from jifen.unit_of_work import Session, get_session
 
 bp = Blueprint("events", __name__)
 _query = FeedQuerySchema()
@@ -28,6 +32,20 @@ def visibility(caller: Caller) -> feed.Visibility:
     )
 
 
+def _seen(session: Session, events: list[dict[str, Any]], who: need.Reader) -> dict[tuple[str, int], str]:
+    """Each event's changes as the key may see their facts (as in the application's history); what was shown."""
+    sight, lenses, shown = who.sight(), {}, {}
+    for entry in events:
+        key = (entry["application_ref"], entry["year"])
+        if key not in lenses:
+            own = need.own_facts(session, *key, who.department) if sight == need.OWN else frozenset()
+            lenses[key] = need.Lens(sight, own)
+            if sight != need.NONE and (sight != need.OWN or own):
+                shown[key] = sight
+        entry["changes"] = lenses[key].redact(entry["changes"])
+    return shown
+
+
 @bp.get("/events")
 @doc(
     "The change feed: every event of the applications the key may see, after a cursor, in one order that never "
@@ -35,13 +53,16 @@ def visibility(caller: Caller) -> feed.Visibility:
     tag="events",
     query=FeedQuerySchema,
     responses={200: ("The events after the cursor, and the cursor to send next", FeedSchema)},
+    response_headers={200: need.HEADER_DOC},
     errors=("invalid_fields",),
     description="Follow it with `after` = the last answer's `next`. With `wait` (up to 30 seconds) an answer "
     "without events waits for one and comes as soon as one is committed; the service holds no database "
     f"connection meanwhile. At most {feed.MAX_WAITERS} requests wait at once per server process: the others are "
     "answered at once, maybe without events (pause a second before asking again). A key sees the events of the "
     "applications its scopes allow: `read` and `publish` all of them, `apply` those it received, `verify` those "
-    "its department has or had a task of.",
+    "its department has or had a task of. The facts in `changes` are shown as in the application's history: all "
+    "with `apply` or `facts`, a department's own to a `verify` key, none otherwise (`Jifen-Facts` says so); each "
+    "answer that shows facts is logged for each application it shows.",
 )
 @require("read", "publish", "apply", "verify")
 def list_events() -> Response:
@@ -59,4 +80,6 @@ def list_events() -> Response:
 
         wait = min(query["wait"], current_app.config.get("FEED_MAX_WAIT", feed.MAX_WAIT))
         first = feed.follow(read_after, first, wait)
-    return json_response({"events": first.events, "next": first.next, "more": first.more})
+    who = readings.reader()
+    readings.logged(who, "api_events", _seen(get_session(), first.events, who))
+    return readings.headed(json_response({"events": first.events, "next": first.next, "more": first.more}), who.sight())

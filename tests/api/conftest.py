@@ -50,7 +50,8 @@ def _only_declared_codes(caplog: pytest.LogCaptureFixture) -> Any:
 
 # --- the task queue and the change feed (tests/api/test_tasks.py, test_feed.py) ---
 
-QUEUE_WHO = {"intake": ["apply"], "intake2": ["apply"], "bureau": ["publish"], "reader": ["read"], "scorer": ["score"]}
+QUEUE_WHO = {"intake": ["apply"], "intake2": ["apply"], "bureau": ["publish"], "reader": ["read"], "scorer": ["score"],
+             "auditor": ["read", "facts"]}  # fmt: skip
 
 
 @pytest.fixture

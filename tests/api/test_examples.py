@@ -80,7 +80,7 @@ def journey(rec: Recorder, db: Any) -> None:
     bureau that publishes, an auditor."""
     intake = _key(db, "intake", ["apply"])
     bureau = _key(db, "bureau", ["publish"])
-    auditor = _key(db, "auditor", ["read"])
+    auditor = _key(db, "auditor", ["read", "facts"])
     base = f"/api/v1/applications/{REF}/{YEAR}"
     path = {"application_ref": REF, "year": YEAR}
     facts = {k: v for k, v in example_facts(YEAR).items() if v is not None}
@@ -98,17 +98,25 @@ def journey(rec: Recorder, db: Any) -> None:
     rec.call("extendVerificationTask", "POST", f"{base}/extensions", keys[first], 200,
              {"department": first, "reason": "社保记录需向杭州调取"}, path)  # fmt: skip
     rec.call("getApplication", "GET", base, auditor, 200, parameters=path)
+    # a department finds its work in its queue (not another department's)
+    rec.call("listTasks", "GET", "/api/v1/tasks?status=open", keys[first], 200, parameters={"status": "open"})
+    if others:
+        rec.call("listTasks", "GET", f"/api/v1/tasks?department={others[0]}", keys[first], 403)
     rec.call("publishApplication", "POST", f"{base}/publish", bureau, 409, {"published_on": "2026-03-20"}, path)
     rec.on("2026-03-25")
     wrong = {"department": others[0] if others else "另一个部门", "facts": {}, "note": ""}
     rec.call("verifyApplicationFacts", "POST", f"{base}/verifications", keys[first], 403, wrong, path)
-    application = rec.client.get(base, headers=auditor).json
-    for department in departments:
+    for department in departments:  # each reads its task (with its own facts only) and verifies it
+        application = rec.client.get(base, headers=keys[department]).json
         task = next(t for t in application["tasks"] if t["department"] == department and t["status"] == "open")
         verification = {"department": department, "facts": task["claims"], "note": "与社保、不动产登记记录核对一致"}
         rec.call("verifyApplicationFacts", "POST", f"{base}/verifications", keys[department], 200, verification, path)
     rec.on("2026-04-01")
     rec.call("publishApplication", "POST", f"{base}/publish", bureau, 200, {"published_on": "2026-04-01"}, path)
+    # the intake platform follows the changes: here the score and its publication
+    follow = {"types": "scored,published", "limit": 10}
+    rec.call("listEvents", "GET", "/api/v1/events?types=scored,published&limit=10", intake, 200, parameters=follow)
+    rec.call("listEvents", "GET", "/api/v1/events?after=not-a-cursor", intake, 422)
     rec.on("2026-04-02")
     disputed = next(n for n in ("insurance_months", "residence_months", "education") if n in facts)
     objection = {"filed_on": "2026-04-02", "facts": {disputed: facts[disputed]}}

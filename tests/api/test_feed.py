@@ -90,6 +90,17 @@ def test_each_key_sees_the_applications_its_scopes_allow(life: Any) -> None:
     check(events(life, "scorer"), 403, "forbidden")
 
 
+def test_the_facts_in_the_changes_are_shown_as_need_to_know_allows(life: Any) -> None:
+    live(life, "TX-N1")
+    receipt = lambda who: follow(life, who, types="received")[0]["changes"]["claimed_facts"]  # noqa: E731
+    assert receipt("intake") == receipt("auditor") == APPLICANT
+    assert receipt("reader") is None and receipt("bureau") is None
+    assert receipt("教育局") == {"education": "bachelor"}  # its own task's facts only
+    assert events(life, "reader").headers["Jifen-Facts"] == "withheld"
+    scored = follow(life, "教育局", types="scored")[0]["changes"]["facts"]
+    assert scored == {"education": "bachelor"}
+
+
 def test_bad_queries_are_refused(life: Any) -> None:
     for bad in ({"after": "nonsense"}, {"types": "scored,exploded"}, {"limit": "0"}, {"limit": "1001"},
                 {"wait": "31"}, {"wait": "-1"}, {"colour": "red"}):  # fmt: skip

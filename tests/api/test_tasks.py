@@ -112,3 +112,21 @@ def test_filters(life: Any) -> None:
     for bad in ({"status": "late"}, {"overdue": "yes"}, {"due_before": "2025-13-01"}, {"page": "0"},
                 {"due_before": "1999-12-31"}, {"colour": "red"}):  # fmt: skip
         check(life.tasks("reader", **bad), 422, "invalid_fields")
+
+
+def test_the_claims_are_shown_as_need_to_know_allows_and_logged(life: Any, db: Any) -> None:
+    from sqlalchemy import select
+
+    from jifen.store.access_log import FactsAccess
+
+    life.receive("TX-P1", "2025-03-03")
+    claimed = lambda who: {f["name"]: f["claimed"] for t in life.tasks(who).json["items"] for f in t["facts_to_verify"]}  # noqa: E731
+    assert (
+        claimed("教育局") == {"education": "bachelor"} and life.tasks("教育局").headers["Jifen-Facts"] == "department"
+    )
+    assert claimed("auditor")["education"] == "bachelor" and "Jifen-Facts" not in life.tasks("auditor").headers
+    assert set(claimed("reader").values()) == {None} and life.tasks("reader").headers["Jifen-Facts"] == "withheld"
+    with db.transaction() as s:
+        logged = [(e.actor, e.channel, e.application_ref, e.extent) for e in s.scalars(select(FactsAccess))]
+    assert logged == [("dept-1", "api_tasks", "TX-P1", "own"), ("dept-1", "api_tasks", "TX-P1", "own"),
+                      ("auditor", "api_tasks", "TX-P1", "full"), ("auditor", "api_tasks", "TX-P1", "full")]  # fmt: skip
