@@ -64,6 +64,13 @@ class ApplicationRequestSchema(ApiSchema):
         metadata={"description": "online (浙里新市民) or window (镇（街道）积分窗口)"},
     )
     facts = _facts("The facts the applicant claims, checked against the catalogue of the version in force")
+    # recognition of another city's provincial points (issue 21)
+    recognised_statement = _text(
+        "Another Zhejiang city's signed statement of the applicant's published score (a compact JWS, as its "
+        "service issued it): once verified against the trusted issuers, the provincial points are taken from it "
+        "(共性指标得分跨区互认) and no department verifies the facts only they need",
+        max_length=8192,
+    )
 
 
 class SupplementSchema(ApiSchema):
@@ -155,6 +162,14 @@ class ApplicationSchema(Schema):
     voided_on = fields.Date(allow_none=True)
     void_reason = fields.String(allow_none=True)
     today = fields.Date(metadata={"description": "The service's date (China), against which overdue is computed"})
+    recognition = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "The other city's statement the provincial points were recognised from (issuer, kid, "
+            "application_ref, year, score_id, points, indicators, provincial_hash, valid_until, statement); null "
+            "when they are scored here"
+        },
+    )
 
 
 class MaterialSchema(Schema):
