@@ -29,6 +29,7 @@ from api.openapi import doc
 from jifen import applications, unit_of_work
 from jifen.applications import Actor, Application, Context, lookup, materials, references, views, workdays
 from jifen.errors import CodedError, NotFound
+from jifen.statements import signing
 from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,7 +80,8 @@ def _transition(change: Callable[[Context], Application]) -> Response:
 
 
 def _context(session: Any) -> Context:
-    return Context(session, Actor.of_client(current_caller()), today(), workdays.load(session))
+    signer = signing.signer_for(current_app)
+    return Context(session, Actor.of_client(current_caller()), today(), workdays.load(session), signer)
 
 
 @bp.post("/applications")

@@ -41,6 +41,8 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "scores": APPEND,
     # every transition of an application (the triggers refuse UPDATE and DELETE to the owner too)
     "application_events": APPEND,
+    # signed statements of published scores (issue 21): made at publication, never changed
+    "statements": APPEND,
     # an application and its tasks change state (verified, extended, reopened, published, voided) but are never
     # deleted: the events and the scores name them
     "applications": ("SELECT", "INSERT", "UPDATE"),
@@ -51,6 +53,10 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "application_periods": EDIT,
     # the bureau's holiday corrections: added, changed and removed (each change is in the audit log)
     "calendar_days": EDIT,
+    # scenes (jifen/scenes/): drafts are created, edited, published and deleted; the triggers refuse the rest. A
+    # published scene's list is written once, with its publication
+    "scenes": EDIT,
+    "scene_entries": APPEND,
     # UPDATE for the health check's probe (``SET version_num = version_num``, rolled back): proof of a writable
     # database that needs no table of its own
     "alembic_version": ("SELECT", "UPDATE"),
