@@ -8,7 +8,6 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from engine.model import FactField, RulesetVersion
-from engine.recognition import Recognised
 from jifen.applications.state import (
     EXTENSION_DAYS,
     RE_REVIEW,
@@ -177,7 +176,7 @@ def conclude_if_done(ctx: Context, app: Application, version: RulesetVersion) ->
             verified.pop(name, None)
             if result["verified"] is not None:
                 verified[name] = result["verified"]
-    recognised = recognition.of_application(ctx.session, app)  # another city's provincial points, if any
+    recognised, recognition_id = recognition.applied(ctx.session, app)  # another city's provincial points, if any
     request = scores.ScoreRequest(
         app.application_ref,
         app.year,
@@ -185,8 +184,8 @@ def conclude_if_done(ctx: Context, app: Application, version: RulesetVersion) ->
         as_of=app.received_on,
         supersedes=app.score_id,
         idempotency_key=service_idempotency_key(app),
-        recognised=None if recognised is None else Recognised.from_claims(recognised.claims),
-        recognition_id=None if recognised is None else recognised.id,
+        recognised=recognised,
+        recognition_id=recognition_id,
     )
     stored = scores.store_within(ctx.session, scores.prepare(ctx.session, request, ctx.actor.as_caller()))
     superseded, app.score_id = app.score_id, stored.stored_id

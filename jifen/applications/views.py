@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.recognition import Recognised
 from jifen.applications.state import RE_REVIEW, VERIFICATION, find
 from jifen.errors import NoVersionInForce
 from jifen.scoring import claims, records, scores
@@ -57,11 +56,10 @@ def validity(app: Application, today: dt.date) -> tuple[bool, str | None]:
 
 def _provisional(session: Session, app: Application) -> dict[str, Any]:
     """The claimed facts scored as a dry run (nothing stored): what the applicant may expect if all is confirmed."""
-    recognised = recognition.of_application(session, app)
+    recognised, _row = recognition.applied(session, app)
     request = scores.ScoreRequest(
-        app.application_ref, app.year, app.claimed_facts, as_of=app.received_on, dry_run=True,
-        recognised=None if recognised is None else Recognised.from_claims(recognised.claims),
-    )  # fmt: skip
+        app.application_ref, app.year, app.claimed_facts, as_of=app.received_on, dry_run=True, recognised=recognised
+    )
     try:
         _version, result = scores.evaluate(session, request)
     except (scores.FieldErrors, NoVersionInForce) as exc:  # a version published since may not take the claims

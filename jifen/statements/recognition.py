@@ -126,6 +126,12 @@ def of_application(session: Session, app: Application) -> RecognisedStatement | 
     return session.scalar(select(RecognisedStatement).where(RecognisedStatement.application_id == app.id))
 
 
+def applied(session: Session, app: Application) -> tuple[Recognised | None, int | None]:
+    """What scoring the application applies: the recognised points and the row that keeps them (None, None: none)."""
+    row = of_application(session, app)
+    return (None, None) if row is None else (Recognised.from_claims(row.claims), row.id)
+
+
 def described(row: RecognisedStatement) -> dict[str, Any]:
     """What the application's answer and its history say of a recognised statement."""
     claims = row.claims

@@ -214,8 +214,7 @@ class ScoreRow(Base):
     # sha256 of the request as parsed (hex): a replay with the same key must be the same request
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-    # recognition (issue 21): the other city's statement whose provincial points this score took over
-    # (recognised_statements.id); null when the provincial points were scored here. Not a foreign key, as score_id
+    # the recognised statement (issue 21) whose provincial points this score took; not a foreign key, as score_id
     recognition_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     version: Mapped[RulesetVersionRow] = relationship()
@@ -368,10 +367,7 @@ class StatementRow(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 
 
-# --- recognition of another city's provincial points (issue 21, item 5) ---------------------------------------
-
-
-class TrustedIssuer(Base):
+class TrustedIssuer(Base):  # recognition of another city's provincial points (issue 21)
     """Another city whose signed statements the bureau trusts: its issuer id and its public keys (a JWKS)."""
 
     __tablename__ = "trusted_issuers"
