@@ -91,8 +91,13 @@ def _context(session: Any) -> Context:
     tag="applications",
     body=ApplicationRequestSchema,
     responses={201: ("The application, verifying, with its lookup code and materials notice", ReceiptSchema)},
-    errors=("application_exists", "no_version_in_force", "no_calendar_data", "outside_application_period",
-            *RECOGNITION_PROBLEMS),  # fmt: skip
+    errors=(
+        "application_exists",
+        "no_version_in_force",
+        "no_calendar_data",
+        "outside_application_period",
+        *RECOGNITION_PROBLEMS,
+    ),
     description="The answer is the only one that carries the application's `lookup_code` (print it on the "
     "receipt): only a keyed hash of it is kept, and no other answer, log or audit entry shows it. A receipt sent "
     "again is refused (409 `application_exists`) and shows no code: when the first answer was lost, issue a new "
