@@ -214,6 +214,8 @@ class ScoreRow(Base):
     # sha256 of the request as parsed (hex): a replay with the same key must be the same request
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    # personal data: the day retention erased facts and derived ("{}" since): the one change allowed, by trigger
+    facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # the recognised statement (issue 21) whose provincial points this score took; not a foreign key, as score_id
     recognition_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
@@ -281,6 +283,8 @@ class Application(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    # personal data: the day retention erased the claims and verified values (jifen/privacy/retention.py)
+    facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     tasks: Mapped[list[VerificationTask]] = relationship(
         back_populates="application", order_by="[VerificationTask.round, VerificationTask.id]"
@@ -335,6 +339,8 @@ class ApplicationEvent(Base):
     state_after: Mapped[str] = mapped_column(String(16))
     score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     changes: Mapped[Any] = mapped_column(JSON)
+    # personal data: the day retention erased the fact values in ``changes``: the one change allowed, by trigger
+    facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class KeptForm(Base):
@@ -367,32 +373,7 @@ class StatementRow(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 
 
-class TrustedIssuer(Base):  # recognition of another city's provincial points (issue 21)
-    """Another city whose signed statements the bureau trusts: its issuer id and its public keys (a JWKS)."""
-
-    __tablename__ = "trusted_issuers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    issuer: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    # the JWKS as JSON text, public keys only (jifen/statements/issuers.py checks it)
-    jwks: Mapped[str] = mapped_column(Text)
-    added_by: Mapped[str] = mapped_column(String(64))
-    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-    updated_by: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-
-
-class RecognisedStatement(Base):
-    """Another city's statement an application carried at receipt, as verified then: its provincial points count."""
-
-    __tablename__ = "recognised_statements"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
-    issuer: Mapped[str] = mapped_column(String(100))
-    kid: Mapped[str] = mapped_column(String(200))
-    jws: Mapped[str] = mapped_column(Text)
-    # the statement's payload as verified (JSON): what scoring and a score's verification apply
-    claims: Mapped[Any] = mapped_column(JSON)
-    recognised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+# recognition of another city's provincial points (issue 21): its tables live in their own module, defined on this
+# Base and named here, so that every table is known wherever the models are
+from jifen.store.recognition import RecognisedStatement as RecognisedStatement  # noqa: E402
+from jifen.store.recognition import TrustedIssuer as TrustedIssuer  # noqa: E402
