@@ -15,7 +15,8 @@ from engine.recognition import Recognised, recognise
 from engine.result import dumps_bytes
 from jifen.errors import NotFound
 from jifen.scoring import compiled
-from jifen.store.models import RecognisedStatement, RulesetVersionRow, ScoreRow
+from jifen.store.models import RulesetVersionRow, ScoreRow
+from jifen.store.recognition_models import RecognisedStatement
 
 
 def view(record: ScoreRow) -> dict[str, Any]:

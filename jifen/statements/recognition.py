@@ -32,7 +32,8 @@ from jifen.errors import CodedError
 from jifen.messages import Message, say
 from jifen.statements import issuers
 from jifen.statements.verify import MAX_LENGTH, verify_signature
-from jifen.store.models import Application, RecognisedStatement
+from jifen.store.models import Application
+from jifen.store.recognition_models import RecognisedStatement
 
 FIELD = "recognised_statement"  # the application's property that carries the statement
 

@@ -371,9 +371,3 @@ class StatementRow(Base):
     jws: Mapped[str] = mapped_column(Text)
     kid: Mapped[str] = mapped_column(String(64), index=True)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-
-
-# recognition of another city's provincial points (issue 21): its tables live in their own module, defined on this
-# Base and named here, so that every table is known wherever the models are
-from jifen.store.recognition import RecognisedStatement as RecognisedStatement  # noqa: E402
-from jifen.store.recognition import TrustedIssuer as TrustedIssuer  # noqa: E402

@@ -21,7 +21,8 @@ from jifen.access import api_clients
 from jifen.scoring import records
 from jifen.statements import issuers
 from jifen.statements.signing import sign
-from jifen.store.models import Application, ApplicationEvent, RecognisedStatement, ScoreRow, StatementRow
+from jifen.store.models import Application, ApplicationEvent, ScoreRow, StatementRow
+from jifen.store.recognition_models import RecognisedStatement
 from tests.conftest import RULESETS
 from tests.statements.conftest import APPLICANT, CONFIRMED, RECEIVED, Life
 

@@ -1,6 +1,6 @@
 """The tables of recognition (issue 21, item 5): the other cities whose statements the bureau trusts, and the
 statement each application carried at receipt (``jifen/statements/issuers.py``, ``jifen/statements/recognition.py``).
-Defined on the models' ``Base``; ``jifen.store.models`` names them with the others."""
+Defined on the models' ``Base``; ``jifen.store`` imports this module, so that ``Base.metadata`` holds them."""
 
 from __future__ import annotations
 
