@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from api import application_examples, periods
+from api import application_examples, periods, scenes
 from api.errors import PROBLEMS, problem_body
 from engine import FactsError, RulesetVersion, compile_version
 from engine.result import dumps_bytes
@@ -72,6 +72,7 @@ def build(session: Session, published: list[RulesetVersion]) -> dict[str, Any]:
     tongxiang = sorted((v for v in published if v.ruleset == rulesets.DEFAULT_RULESET), key=lambda v: v.year)
     examples: dict[str, Any] = {"getHealth": {"responses": {200: {"status": "ok", "database": "ok"}}}}
     examples["listApplicationPeriods"] = {"responses": {200: periods.EXAMPLE}}
+    examples.update(scenes.EXAMPLES)  # scenes
     if not tongxiang:
         return examples
     latest = tongxiang[-1]

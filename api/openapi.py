@@ -38,6 +38,8 @@ TAGS = {  # in alphabetical order, as linters ask
     "meta": "Health of the service.",
     "periods": "The application periods (申请与受理时间) of each year, as the centre publishes them: once a year has "
     "periods, new applications of that year are received only within them.",
+    "scenes": "Public-service scenes (场景, e.g. 积分入学): threshold, quota and ranking, the ranked list of who is "
+    "entitled (frozen once published, later changes flagged) and each applicant's entitlement.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
@@ -55,6 +57,7 @@ PATH_PARAMETERS = {
     "b_year": "Version B's year",
     "b_revision": "Version B's revision",
     "application_ref": "The application's reference, as sent when it was received",
+    "scene_code": "A scene's code, e.g. school-entry-primary",  # scenes
 }
 # Short operation ids, for generated clients (`create_score(...)`); the rest are the view's name in camelCase.
 OPERATION_IDS = {
