@@ -18,6 +18,7 @@ from jifen.access import users
 from jifen.applications import Actor, Application, Context, references, workdays
 from jifen.errors import NotFound, ServiceError
 from jifen.scoring import compiled
+from jifen.statements import signing
 from jifen.unit_of_work import Session, get_session
 
 
@@ -62,7 +63,8 @@ def run(change: Callable[[Context], Application]) -> Application:
     """Run one transition as the logged-in user in its own write transaction, committed here."""
     who = actor()
     with unit_of_work.current().write() as session:
-        return change(Context(session, who, today(), workdays.load(session)))
+        signer = signing.signer_for(current_app)
+        return change(Context(session, who, today(), workdays.load(session), signer))
 
 
 def problem_params(app: Application, department: str | None) -> dict[str, Any]:

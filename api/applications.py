@@ -29,6 +29,7 @@ from api.openapi import doc
 from jifen import applications, unit_of_work
 from jifen.applications import Actor, Application, Context, lookup, materials, references, views, workdays
 from jifen.errors import CodedError, NotFound
+from jifen.statements import signing
 from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,7 +77,8 @@ def _transition(change: Callable[[Context], Application]) -> Response:
 
 
 def _context(session: Any) -> Context:
-    return Context(session, Actor.of_client(current_caller()), today(), workdays.load(session))
+    signer = signing.signer_for(current_app)
+    return Context(session, Actor.of_client(current_caller()), today(), workdays.load(session), signer)
 
 
 @bp.post("/applications")
@@ -86,7 +88,7 @@ def _context(session: Any) -> Context:
     tag="applications",
     body=ApplicationRequestSchema,
     responses={201: ("The application, verifying, with its lookup code and materials notice", ReceiptSchema)},
-    errors=(400, 409, 415, "invalid_fields", "outside_application_period"),
+    errors=("application_exists", "no_version_in_force", "no_calendar_data", "outside_application_period"),
     description="The answer is the only one that carries the application's `lookup_code` (print it on the "
     "receipt): only a keyed hash of it is kept, and no other answer, log or audit entry shows it. A receipt sent "
     "again is refused (409 `application_exists`) and shows no code: when the first answer was lost, issue a new "
@@ -122,7 +124,7 @@ def create_application() -> Response:
     "Issue the applicant a new lookup code; the old one no longer works",
     tag="applications",
     responses={200: ("The new code, shown this once", LookupCodeSchema)},
-    errors=(404,),
+    errors=("not_found",),
     description="For a lost receipt, or a receipt whose answer was lost. The application may be in any state. "
     "The issue is recorded in the audit log (who, when, which application) without the code.",
 )
@@ -144,7 +146,7 @@ def issue_lookup_code(application_ref: str, year: int) -> Response:
     "An application: state, tasks with due dates (overdue ones marked), provisional and current score, validity",
     tag="applications",
     responses={200: ("The application", ApplicationSchema)},
-    errors=(404,),
+    errors=("not_found",),
 )
 @require(*READERS)
 def get_application(application_ref: str, year: int) -> Response:
@@ -158,7 +160,7 @@ def get_application(application_ref: str, year: int) -> Response:
     "with the verified facts that produced it",
     tag="applications",
     responses={200: ("The history", HistorySchema)},
-    errors=(404,),
+    errors=("not_found",),
 )
 @require(*READERS)
 def get_history(application_ref: str, year: int) -> Response:
@@ -166,15 +168,22 @@ def get_history(application_ref: str, year: int) -> Response:
     return json_response(views.history(get_session(), application_ref, year, today()))
 
 
-def _operation(path: str, summary: str, scope: str, schema: type, call: Callable[..., Application]) -> None:
-    """Register POST PATH/<path>: load the body with ``schema``, run ``call(ctx, ref, year, **body)``."""
+# What every transition can refuse, besides its own codes (declared with it below)
+TRANSITION_ERRORS = ("not_found", "application_voided")
+
+
+def _operation(
+    path: str, summary: str, scope: str, schema: type, call: Callable[..., Application], errors: tuple[str, ...]
+) -> None:
+    """Register POST PATH/<path>: load the body with ``schema``, run ``call(ctx, ref, year, **body)``; ``errors``
+    are the codes it can answer besides TRANSITION_ERRORS and those of reading a body."""
 
     @doc(
         summary,
         tag="applications",
         body=schema,
         responses={200: ("The application after the change", ApplicationSchema)},
-        errors=(400, 404, 409, 415, 422),
+        errors=(*TRANSITION_ERRORS, *errors),
     )
     @require(scope)
     @_coded
@@ -193,6 +202,7 @@ _operation(
     "apply",
     SupplementSchema,
     applications.supplement,
+    ("supplement_closed", "supplement_used", "no_version_in_force", "no_calendar_data", "engine_failure"),
 )
 _operation(
     "verifications",
@@ -200,6 +210,17 @@ _operation(
     "verify",
     VerificationSchema,
     applications.verify,
+    (
+        "no_department",
+        "department_mismatch",
+        "not_department_facts",
+        "no_open_task",
+        "task_done",
+        "no_task",
+        "no_version_in_force",
+        "no_calendar_data",
+        "engine_failure",
+    ),
 )
 _operation(
     "extensions",
@@ -207,9 +228,24 @@ _operation(
     "verify",
     ExtensionSchema,
     applications.extend,
+    (
+        "no_department",
+        "department_mismatch",
+        "no_open_task",
+        "task_done",
+        "no_task",
+        "extension_not_allowed",
+        "extension_used",
+        "no_calendar_data",
+    ),
 )
 _operation(
-    "publish", "Publish the result; objections are taken for 3 days", "publish", PublishSchema, applications.publish
+    "publish",
+    "Publish the result; objections are taken for 3 days",
+    "publish",
+    PublishSchema,
+    applications.publish,
+    ("verification_pending", "already_published", "no_calendar_data"),
 )
 _operation(
     "objections",
@@ -217,6 +253,7 @@ _operation(
     "apply",
     ObjectionSchema,
     lambda ctx, ref, year, **body: applications.object_to(ctx, ref, year, **body),
+    ("objection_already_filed", "not_published", "objection_window_closed", "no_version_in_force", "no_calendar_data"),
 )
 _operation(
     "void",
@@ -224,4 +261,5 @@ _operation(
     "apply",
     VoidSchema,
     lambda ctx, ref, year, reason, date: applications.void(ctx, ref, year, reason, date),
+    (),
 )

@@ -28,6 +28,18 @@ def _secret_key(instance: Path) -> str:
     return key_file.read_text(encoding="ascii").strip()
 
 
+def _count(name: str, default: int) -> int:
+    """A whole number from 1 to 100 from the environment variable ``name``."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if not 1 <= value <= 100:
+        raise ValueError(f"{name} must be from 1 to 100, not {raw!r}")
+    return value
+
+
 def _seconds(name: str, default: float) -> float:
     """A positive number of seconds from the environment variable ``name``."""
     raw = os.environ.get(name, "")
@@ -67,6 +79,12 @@ class Config:
         self.JSON_AS_ASCII = False
         # a batch of 1,000 applications is well under 4 MB; anything larger is refused with 413
         self.MAX_CONTENT_LENGTH = int(os.environ.get("JIFEN_MAX_BODY_BYTES", str(8 * 1024 * 1024)))
+        # impact analyses: how many run at once (each uses every core), how many one user may have queued or running
+        self.IMPACT_RUNNING = _count("JIFEN_IMPACT_RUNNING", 1)
+        self.IMPACT_PER_USER = _count("JIFEN_IMPACT_PER_USER", 2)
+        # signed statements: the issuer's id in every statement, and the directory of the signing keys
+        self.ISSUER = os.environ.get("JIFEN_ISSUER", "").strip() or "cn-zj-tongxiang"
+        self.SIGNING_KEY_DIR = os.environ.get("JIFEN_SIGNING_KEY_DIR", "").strip() or str(instance / "signing-keys")
         if os.environ.get("JIFEN_TODAY", "").strip():
             self.TODAY = _fixed_day(os.environ["JIFEN_TODAY"].strip())
 

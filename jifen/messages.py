@@ -22,6 +22,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "write_reference": ("write it as RULESET/YEAR/REVISION, e.g. tongxiang/2026/1", "版本号的写法如 tongxiang/2026/1"),
     "no_version": ("no ruleset version {ref}", "没有版本 {ref}"),
     "no_version_in_force": ("no version in force for {year} on {on}", "{year} 年在 {on} 没有生效的版本"),
+    # impact analyses waiting in line
+    "impact_user_limit": (
+        "you have {limit} impact analyses queued or running already; start another when one has finished",
+        "您已有 {limit} 个影响分析在排队或运行，请等其中一个完成后再开始新的分析",
+    ),
     # importing, exporting, cloning, comparing
     "not_valid_export": ("{ref} is not valid and cannot be exported", "{ref} 未通过校验，不能导出"),
     "not_valid_clone": ("{ref} is not valid and cannot be cloned", "{ref} 未通过校验，不能克隆"),
@@ -158,6 +163,31 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "no_client": ("no API client {name!r}", "没有接口客户端“{name}”"),
     "client_revoked": ("API client {name!r} is already revoked", "接口客户端“{name}”已被吊销"),
+    # signing keys and statements (issue 21)
+    "no_signing_key": (
+        "no signing key is active ({directory}): a result is published only with its signed statement; create a key "
+        "with `flask --app wsgi keys create`",
+        "没有可用的签名密钥（{directory}）：积分结果须附带签名声明才能公示；请由管理员用命令 flask --app wsgi keys create 创建密钥",
+    ),
+    "signing_key_file_missing": (
+        "the private key of the active signing key {kid} is missing ({path}); restore the file or rotate the key",
+        "当前签名密钥 {kid} 的私钥文件缺失（{path}）；请恢复该文件或更换密钥",
+    ),
+    "signing_key_exists": (
+        "signing key {kid} is active already; `flask --app wsgi keys rotate` replaces it",
+        "签名密钥 {kid} 已在使用；如需更换请用 keys rotate",
+    ),
+    "no_signing_key_id": ("no signing key {kid}", "没有签名密钥 {kid}"),
+    "signing_key_retired": ("signing key {kid} was retired on {date}", "签名密钥 {kid} 已于 {date} 停用"),
+    "malformed_statement": ("not a statement of a result: {why}", "不是积分结果声明：{why}"),
+    "unknown_kid": (
+        "no key {kid} in the issuer's key set: the statement was not signed by a key of this issuer",
+        "签发机构的公钥中没有 {kid}：该声明不是由此机构的密钥签名的",
+    ),
+    "bad_signature": (
+        "the signature does not match the statement (key {kid}): it was changed after signing, or not signed by it",
+        "签名与声明内容不符（密钥 {kid}）：声明在签名后被改动过，或并非由该密钥签名",
+    ),
     # recognition of another city's provincial points: trusted issuers and the statements' refusals (issue 21)
     "issuer_id_invalid": ("invalid issuer id {issuer!r}", "签发方标识“{issuer}”无效"),
     "issuer_id_rule": (

@@ -253,12 +253,25 @@ def owner_engine(database_url: str) -> Iterator[Any]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A signing key directory with one active key, made once per session: every app of the tests signs with it
+    (publication is refused without a key). A test that creates, rotates or retires keys sets its own directory."""
+    from jifen.statements.keys import KeyStore
+
+    directory = tmp_path_factory.mktemp("signing-keys")
+    KeyStore(directory).create()
+    return str(directory)
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def app(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signing_keys: str) -> Iterator[Any]:
     from application import create_app
     from jifen.config import TestConfig
 
     monkeypatch.setenv("JIFEN_INSTANCE_DIR", str(tmp_path / "instance"))
+    monkeypatch.setenv("JIFEN_SIGNING_KEY_DIR", signing_keys)
+    monkeypatch.delenv("JIFEN_ISSUER", raising=False)
     monkeypatch.setenv("DATABASE_URL", database_url)
     # `flask db …` migrates as the owner and grants the service role, as configured in production
     monkeypatch.setenv("JIFEN_MIGRATION_DATABASE_URL", TEST_DATABASE_URL if ON_POSTGRES else database_url)

@@ -45,7 +45,7 @@ def fresh_instance(tmp: Path, *, demo: bool = False) -> dict[str, str]:
         "from application import create_app\n"
         "runner = create_app().test_cli_runner()\n"
         "for args in (['db', 'upgrade'], ['rulesets', 'import', *sorted(glob.glob('rulesets/*.yaml'))],\n"
-        f"             ['users', 'bootstrap', *{['--demo'] if demo else []!r}]):\n"
+        f"             ['users', 'bootstrap', *{['--demo'] if demo else []!r}], ['keys', 'create', '--if-missing']):\n"
         "    result = runner.invoke(args=args)\n"
         "    if result.exit_code:\n"
         "        sys.exit(result.output)\n"

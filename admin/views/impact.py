@@ -48,6 +48,19 @@ def jobs_root() -> Path:
     return Path(current_app.config["INSTANCE_DIR"]) / "impact"
 
 
+def _limits() -> impact_jobs.Limits:
+    config = current_app.config
+    return impact_jobs.Limits(running=config["IMPACT_RUNNING"], per_user=config["IMPACT_PER_USER"])
+
+
+def _advanced_root() -> Path:
+    """The jobs' folder, after starting the jobs first in line for which there is a place (a job killed on the
+    way frees its place here)."""
+    root = jobs_root()
+    impact_jobs.advance(root, unit_of_work.current().database.url, _limits())
+    return root
+
+
 def _cutoffs(text: str) -> list[Decimal]:
     found = []
     for part in text.replace("，", ",").replace("、", ",").split(","):
@@ -149,7 +162,7 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         }
         note = None if "version" in form else _default_note(pair)
         page = self.render("admin/impact/index.html", versions=versions, values=defaults, errors=errors, cells=cells,
-                           note=note, jobs=impact_jobs.recent(jobs_root()))  # fmt: skip
+                           note=note, jobs=impact_jobs.recent(_advanced_root()))  # fmt: skip
         return page, 422 if errors else 200
 
     def _start(self, session: Any, form: Any, errors: dict[str, str], cells: list[str]) -> str | None:
@@ -181,7 +194,11 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
             "population": population,
             "user": current_user.username,
         }
-        return impact_jobs.start(jobs_root(), job_request, unit_of_work.current().database.url, stream)
+        try:
+            return impact_jobs.start(jobs_root(), job_request, unit_of_work.current().database.url, stream, _limits())
+        except ServiceError as exc:
+            errors["queue"] = _message(exc)
+            return None
 
     @expose("/template.xlsx")
     def template(self) -> Any:
@@ -198,7 +215,8 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
 
     @expose("/jobs/<job_id>")
     def job(self, job_id: str) -> Any:
-        job = impact_jobs.load(jobs_root(), job_id)
+        root = _advanced_root()
+        job = impact_jobs.load(root, job_id)
         if job is None:
             abort(404)
         report = job.report()
@@ -212,6 +230,8 @@ class ImpactView(RoleMixin, BaseView):  # type: ignore[misc]
         return self.render(
             "admin/impact/job.html",
             job=job,
+            place=impact_jobs.position(root, job),
+            running=_limits().running,
             report=report,
             field_name=_field_names(job.request.get("version")) if report and report["errors"] else None,
             charts=charts,

@@ -23,6 +23,7 @@ from jifen.applications.state import (
     version_of,
 )
 from jifen.scoring import claims
+from jifen.statements import signing
 from jifen.store.models import Application
 
 
@@ -41,6 +42,7 @@ def publish(ctx: Context, application_ref: str, year: int, published_on: dt.date
         raise refused(409, "already_published", f"{application_ref} was published on {app.published_on}")
     not_after_today(ctx, "published_on", published_on)
     not_before("published_on", published_on, app.received_on, "the application's receipt")
+    signing.sign_publication(ctx.session, app, ctx.signer, published_on)
     app.published_on = published_on
     app.objection_deadline = ctx.calendar.deadline_in_days(published_on, OBJECTION_DAYS)
     app.state = "published"

@@ -19,6 +19,7 @@ from jifen.access.api_clients import Caller
 from jifen.applications.workdays import Calendar
 from jifen.errors import CodedError, NotFound
 from jifen.scoring import compiled, scores
+from jifen.statements.signing import Signer
 from jifen.store.models import Application, ApplicationEvent, VerificationTask
 
 STATES = ("verifying", "scored", "published", "re_reviewing", "voided")
@@ -60,12 +61,14 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What a transition needs: a session in a write transaction, who acts, today's date and the calendar."""
+    """What a transition needs: a session in a write transaction, who acts, today's date and the calendar; to
+    publish, the signer of the result's statement (none: publication is refused)."""
 
     session: Session
     actor: Actor
     today: dt.date
     calendar: Calendar
+    signer: Signer | None = None
 
 
 def refused(status: int, code: str, message: str, errors: dict[str, list[str]] | None = None) -> CodedError:

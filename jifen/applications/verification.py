@@ -21,6 +21,7 @@ from jifen.applications.state import (
     version_of,
 )
 from jifen.scoring import claims, scores
+from jifen.statements import signing
 from jifen.store.models import Application, ScoreRow, VerificationTask
 
 
@@ -206,6 +207,7 @@ def conclude_if_done(ctx: Context, app: Application, version: RulesetVersion) ->
     if app.round == RE_REVIEW:
         # The re-review answers the objection (复核结果告知申请人): its score is published at once, and it is final.
         app.republished_on = ctx.today
+        signing.sign_publication(ctx.session, app, ctx.signer, ctx.today)
         record(
             ctx,
             app,

@@ -10,6 +10,7 @@ from jifen.cli.backup import backup_command, restore_command
 from jifen.cli.calendar import calendar_group
 from jifen.cli.db import db_group
 from jifen.cli.issuers import issuers_group  # recognition of other cities' statements (issue 21)
+from jifen.cli.keys import keys_group  # signing keys (issue 21)
 from jifen.cli.periods import periods_group
 from jifen.cli.rulesets import rulesets_group
 from jifen.cli.scenes import scenes_group  # scenes
@@ -27,6 +28,7 @@ def register_commands(app: Flask) -> None:
         calendar_group,
         applications_group,
         periods_group,
+        keys_group,  # signing keys (issue 21)
         # backups (jifen/backup)
         backup_command,
         restore_command,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import json
 import os
 import re
@@ -28,7 +29,8 @@ from typing import IO, Any
 
 from engine import dumps
 from jifen.config import PROJECT_ROOT
-from jifen.messages import chinese
+from jifen.errors import Refused
+from jifen.messages import chinese, refusal
 from jifen.parallel import usable_cores
 from jifen.standard import impact
 from jifen.standard.population import ApplicationsSource, FileSource, PopulationError, Source, StoredSource
@@ -36,8 +38,17 @@ from jifen.store.db import Database
 from jifen.workbook.impact import impact_workbook
 
 DATABASE_ENV = "JIFEN_IMPACT_DATABASE_URL"
+RUNNING_ENV = "JIFEN_IMPACT_RUNNING"  # passed to a job's process, which starts the next in line when it ends
 _ID = re.compile(r"[0-9a-f]{32}")
 _PROGRESS_EVERY = 0.5  # seconds between writes of progress.json
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How many analyses run at once over the whole service, and how many one user may have queued or running."""
+
+    running: int = 1
+    per_user: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,11 @@ class Job:
         if state in ("queued", "running") and not _alive(pid):
             return "failed"
         return state
+
+    @property
+    def waiting(self) -> bool:
+        """In line: queued, and no process started for it yet."""
+        return self.state == "queued" and self.pid is None
 
     @property
     def pid(self) -> int | None:
@@ -129,28 +145,84 @@ def prune(root: Path, keep: int = KEEP) -> list[str]:
     return removed
 
 
-def start(root: Path, request: dict[str, Any], database_url: str, upload: IO[bytes] | None = None) -> str:
-    """Create a job and start its process (after removing the oldest finished jobs); returns its id.
+def start(root: Path, request: dict[str, Any], database_url: str, upload: IO[bytes] | None = None,
+          limits: Limits = Limits()) -> str:  # fmt: skip
+    """Create a job, in line (after removing the oldest finished jobs), and start it if a place is free; its id.
 
     ``request``: ``version``, ``base`` (ids), ``date`` (ISO), ``cutoffs`` (numbers), ``population``
     (``{"kind": "stored" or "applications", "year": Y}``, or ``{"kind": "file" or "workbook", "name": …}`` with
-    ``upload``, JSON Lines or a JSON array), ``user``.
+    ``upload``, JSON Lines or a JSON array), ``user``. Refused (nothing kept) when the user has ``limits.per_user``
+    analyses queued or running already.
     """
-    prune(root, KEEP - 1)
-    job_id = uuid.uuid4().hex
-    directory = root / job_id
-    directory.mkdir(parents=True)
-    if upload is not None:
-        with (directory / "population.upload").open("wb") as out:
-            while block := upload.read(1 << 20):
-                out.write(block)
-    _write_json(directory / "request.json", {**request, "created_at": dt.datetime.now(dt.UTC).isoformat()})
-    _write_json(directory / "progress.json", {"state": "queued"})
+    root.mkdir(parents=True, exist_ok=True)
+    with _line(root):
+        prune(root, KEEP - 1)
+        user = request.get("user")
+        if sum(1 for job in _active(root) if job.request.get("user") == user) >= limits.per_user:
+            raise refusal(Refused, "impact_user_limit", limit=limits.per_user)
+        job_id = uuid.uuid4().hex
+        directory = root / job_id
+        directory.mkdir()
+        if upload is not None:
+            with (directory / "population.upload").open("wb") as out:
+                while block := upload.read(1 << 20):
+                    out.write(block)
+        _write_json(directory / "request.json", {**request, "created_at": dt.datetime.now(dt.UTC).isoformat()})
+        _write_json(directory / "progress.json", {"state": "queued"})
+        _advance(root, database_url, limits.running)
+    return job_id
+
+
+def advance(root: Path, database_url: str, limits: Limits = Limits()) -> None:
+    """Start the jobs first in line while fewer than ``limits.running`` run."""
+    if root.is_dir():
+        with _line(root):
+            _advance(root, database_url, limits.running)
+
+
+def position(root: Path, job: Job) -> int | None:
+    """The job's place in line (1: next to start), or None when it is not waiting."""
+    if not job.waiting:
+        return None
+    waiting = [j.id for j in _active(root) if j.waiting]
+    return waiting.index(job.id) + 1 if job.id in waiting else None
+
+
+@contextlib.contextmanager
+def _line(root: Path) -> Any:
+    with (root / ".queue.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _active(root: Path) -> list[Job]:
+    """The jobs queued or running, oldest first."""
+    jobs = [
+        job for d in root.iterdir() if (job := load(root, d.name)) is not None and job.state in ("queued", "running")
+    ]
+    jobs.sort(key=lambda job: str(job.request.get("created_at", "")))
+    return jobs
+
+
+def _advance(root: Path, database_url: str, running: int) -> None:
+    jobs = _active(root)
+    busy = sum(1 for job in jobs if not job.waiting)
+    for job in (j for j in jobs if j.waiting):
+        if busy >= running:
+            return
+        _launch(job.directory, database_url, running)
+        busy += 1
+
+
+def _launch(directory: Path, database_url: str, running: int) -> None:
     with (directory / "job.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "jifen.standard.impact_jobs", str(directory)],
             cwd=PROJECT_ROOT,
-            env={**os.environ, DATABASE_ENV: database_url},
+            env={**os.environ, DATABASE_ENV: database_url, RUNNING_ENV: str(running)},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -158,7 +230,6 @@ def start(root: Path, request: dict[str, Any], database_url: str, upload: IO[byt
         )
     # not in progress.json: the process may already be writing that (a job's files have one writer each)
     (directory / "pid").write_text(str(process.pid), encoding="ascii")
-    return job_id
 
 
 def load(root: Path, job_id: str) -> Job | None:
@@ -253,6 +324,16 @@ def run(directory: Path) -> int:
     return 0
 
 
+def _next_in_line(directory: Path) -> None:
+    """Start the next job in line, now that this one's place is free."""
+    try:
+        advance(directory.parent, os.environ[DATABASE_ENV], Limits(running=int(os.environ.get(RUNNING_ENV, "1"))))
+    except Exception:  # the console starts it at its next reading
+        traceback.print_exc()
+
+
 if __name__ == "__main__":
     os.nice(10)  # the service's requests come first; the workers inherit the lower priority
-    sys.exit(run(Path(sys.argv[1])))
+    status = run(Path(sys.argv[1]))
+    _next_in_line(Path(sys.argv[1]))
+    sys.exit(status)

@@ -41,6 +41,8 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "scores": APPEND,
     # every transition of an application (the triggers refuse UPDATE and DELETE to the owner too)
     "application_events": APPEND,
+    # signed statements of published scores (issue 21): made at publication, never changed
+    "statements": APPEND,
     # an application and its tasks change state (verified, extended, reopened, published, voided) but are never
     # deleted: the events and the scores name them
     "applications": ("SELECT", "INSERT", "UPDATE"),

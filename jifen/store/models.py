@@ -351,6 +351,23 @@ class KeptForm(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
 
 
+# --- signed statements (issue 21) ---------------------------------------------------------------------------
+
+
+class StatementRow(Base):
+    """The signed statement (a compact JWS) of a published score: one per score, made at its publication or
+    republication, never changed (jifen/statements/). ``kid`` names the key that signed it."""
+
+    __tablename__ = "statements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    score_id: Mapped[str] = mapped_column(ForeignKey("scores.id"), unique=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    jws: Mapped[str] = mapped_column(Text)
+    kid: Mapped[str] = mapped_column(String(64), index=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+
+
 # --- recognition of another city's provincial points (issue 21, item 5) ---------------------------------------
 
 

@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import re
 import warnings
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -29,7 +28,9 @@ from engine.canonical import number_text
 from engine.facts import Invalid, converter, plausible_date
 from engine.model import FactField
 from engine.problems import render
+from jifen.workbook import limits
 from jifen.workbook.layout import BODY_FONT, BORDER, HEADER_FILL, HEADER_FONT, TYPE_NAMES, WRAP, first_sheet
+from jifen.workbook.problems import problem
 
 SHEET = "申请人"
 GUIDE_SHEET = "填写说明"
@@ -40,7 +41,12 @@ ZIP_MAGIC = b"PK\x03\x04"
 # a workbook is read while the page waits (some 3,000 to 10,000 rows a second): larger populations go as JSON Lines
 MAX_ROWS = 50_000
 MAX_ERRORS = 200  # named one by one; beyond them only counted
-MAX_UNPACKED_MB = 400
+MAX_UNPACKED_MB = 200
+# Checked before openpyxl reads anything (jifen.workbook.limits): a sheet of more rows than MAX_ROWS applicants and
+# a header is refused at once; the reading itself is bounded by READING_SECONDS, so that a request is never held
+# much longer than that.
+BOUNDS = limits.Bounds(unpacked_mb=MAX_UNPACKED_MB, rows=MAX_ROWS + 1, cells=3_000_000, strings=1_000_000)
+READING_SECONDS = 20
 _TRUE = {"是", "有", "true", "yes", "y", "1", "√", "✓"}
 _FALSE = {"否", "无", "false", "no", "n", "0", "×"}
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
@@ -246,6 +252,11 @@ def cell_fact(f: FactField, value: Any) -> Any:
     return fact
 
 
+def _too_many(cell: str) -> CellError:
+    return CellError(cell, f"一个工作簿最多 {MAX_ROWS} 名申请人；更多的请分成几个工作簿分别分析，或转为 JSON Lines 文件",
+                     f"at most {MAX_ROWS} applicants in a workbook; give more as JSON Lines")  # fmt: skip
+
+
 class _Found:
     """The problems found so far: the first MAX_ERRORS kept, all counted."""
 
@@ -263,10 +274,15 @@ def _open(data: bytes) -> Workbook:
     if not looks_like_xlsx(data[:4]):
         raise ApplicantsError([CellError("", "不是 Excel 工作簿（.xlsx）", "not an Excel workbook (.xlsx)")], 1)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
-            raise ValueError(f"unpacks to more than {MAX_UNPACKED_MB} MB")
+        limits.check(data, BOUNDS)
+    except limits.TooLarge as exc:
+        if exc.code == "too_many_rows":
+            raise ApplicantsError([_too_many(f"{exc.params['sheet']}!A{exc.params['limit'] + 1}")], 1) from None
+        error = problem(exc.code, "", **exc.params)
+        raise ApplicantsError([CellError("", error.text("zh"), error.text("en"))], 1) from None
+    except Exception:  # not an archive: said below, where openpyxl fails on it
+        pass
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -322,7 +338,7 @@ def read_applicants(data: bytes, catalogues: Sequence[Sequence[FactField]]) -> l
         if not any(f is not None for f in columns.values()) and not found.count:
             found.add(f"{ws.title}!A1", f"第1行应为列名（申请编号和各事实字段的名称，见“{GUIDE_SHEET}”）",
                       "row 1 must name the columns (申请编号 and the facts)")  # fmt: skip
-        entries = list(_entries(rows, ws.title, columns, found))
+        entries = list(_entries(rows, ws.title, columns, found, limits.Budget(READING_SECONDS)))
     finally:
         book.close()
     if found.count:
@@ -333,11 +349,15 @@ def read_applicants(data: bytes, catalogues: Sequence[Sequence[FactField]]) -> l
 
 
 def _entries(rows: Iterator[tuple[Any, ...]], sheet: str, columns: dict[int, FactField | None],
-             found: _Found) -> Iterator[bytes]:  # fmt: skip
+             found: _Found, budget: limits.Budget) -> Iterator[bytes]:  # fmt: skip
     for number, row in enumerate(rows, start=2):
+        if number % 1000 == 0 and budget.spent():
+            error = problem("reading_too_long", "", limit=budget.seconds)
+            found.add(f"{sheet}!A{number}", error.text("zh"), error.text("en"))
+            return
         if number - 1 > MAX_ROWS:
-            found.add(f"{sheet}!A{number}", f"一个工作簿最多 {MAX_ROWS} 名申请人；更多的请分成几个工作簿分别分析，或转为 JSON Lines 文件",
-                      f"at most {MAX_ROWS} applicants in a workbook; give more as JSON Lines")  # fmt: skip
+            too_many = _too_many(f"{sheet}!A{number}")
+            found.add(too_many.cell, too_many.zh, too_many.en)
             return
         if all(value is None or (isinstance(value, str) and not value.strip()) for value in row):
             continue

@@ -22,6 +22,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "the workbook unpacks to more than {limit} MB; a ruleset workbook is far smaller",
         "工作簿解压后超过 {limit} MB，不是指标标准工作簿",
     ),
+    "too_many_rows": (
+        "sheet {sheet!r} has more than {limit} rows; nothing of the workbook was read",
+        "工作表“{sheet}”超过 {limit} 行，工作簿未读取",
+    ),
+    "too_many_cells": (
+        "the workbook has more than {limit} cells; nothing of it was read",
+        "工作簿超过 {limit} 个单元格，未读取",
+    ),
+    "too_many_strings": (
+        "the workbook holds more than {limit} different texts; nothing of it was read",
+        "工作簿中不同的文字超过 {limit} 项，未读取",
+    ),
+    "reading_too_long": (
+        "reading the workbook took more than {limit} seconds; split it into smaller workbooks",
+        "读取工作簿超过 {limit} 秒，已停止；请分成几个较小的工作簿",
+    ),
     "not_ours": (
         "not a ruleset workbook exported by this service (its hidden sheet {sheet!r} is missing or damaged); "
         "export one with `flask rulesets export VERSION --format xlsx`",

@@ -21,6 +21,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine import Problem, RulesetError
+from jifen.workbook import limits
 from jifen.workbook.cells import normal
 from jifen.workbook.layout import (
     FIRST_ROW,
@@ -37,6 +38,8 @@ from jifen.workbook.layout import (
 from jifen.workbook.problems import CellProblem, problem
 
 MAX_UNPACKED_MB = 50
+# a ruleset's workbook has some hundreds of rows in all; openpyxl reads these bounds' worth in about two seconds
+BOUNDS = limits.Bounds(unpacked_mb=MAX_UNPACKED_MB, rows=5_000, cells=200_000, strings=100_000)
 ROW_KINDS = ("indicator", "item", "fact", "case", "category", "requirement", "meta")
 SHEET_KINDS = ("cover", "facts", "cases", "category")
 
@@ -105,12 +108,11 @@ class Problems:
 
 def open_workbook(data: bytes, source: str) -> Workbook:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        limits.check(data, BOUNDS)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise RulesetError(source, [problem("not_xlsx", "", detail=str(exc) or type(exc).__name__)]) from None
-    if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
-        raise RulesetError(source, [problem("too_large", "", limit=MAX_UNPACKED_MB)])
+    except limits.TooLarge as exc:
+        raise RulesetError(source, [problem(exc.code, "", **exc.params)]) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it does not read; nothing we use

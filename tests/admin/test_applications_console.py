@@ -18,6 +18,7 @@ from sqlalchemy import select
 from jifen import applications
 from jifen.access import users
 from jifen.applications import Actor, Context, workdays
+from jifen.statements.signing import signer_for
 from jifen.store.models import Application, ApplicationEvent, VerificationTask
 from tests.admin.conftest import Console
 from tests.conftest import PASSWORD
@@ -52,7 +53,7 @@ def clock(console: Console) -> Clock:
 
 
 @pytest.fixture
-def life(db: Any, clock: Clock, console: Console) -> Any:
+def life(db: Any, clock: Clock, console: Console, seeded: Any) -> Any:
     """The other participants, through the service: the intake platform, departments' keys, the bureau's key;
     and department users of the console (``hrss`` for 人力社保局, ``police`` for 公安局)."""
     with db.transaction() as s:
@@ -62,7 +63,7 @@ def life(db: Any, clock: Clock, console: Console) -> Any:
     class Life:
         def context(self, s: Any, department: str | None = None) -> Context:
             who = Actor("client", department or "intake", None, department)
-            return Context(s, who, clock.today, workdays.load(s))
+            return Context(s, who, clock.today, workdays.load(s), signer_for(seeded))
 
         def receive(self, ref: str, received_on: str = "2025-10-10", facts: dict[str, Any] | None = None) -> None:
             with db.transaction() as s:

@@ -36,3 +36,11 @@ def score_only(db: Any, seeded: Any) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def _fresh_key_cache() -> None:
     api_clients._cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _only_declared_codes(caplog: pytest.LogCaptureFixture) -> Any:
+    """Every problem code an operation answers in a test is one its @doc(errors=…) declares (api.errors warns)."""
+    yield
+    undeclared = [r.getMessage() for r in caplog.records if r.getMessage().startswith("UNDECLARED problem code")]
+    assert not undeclared, undeclared

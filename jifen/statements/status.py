@@ -1,0 +1,73 @@
+"""Verifying a statement online: its signature against our keys, then what the service says of its result today —
+valid, superseded by a re-review (with the newer statement), voided (from which date) or expired."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jifen.errors import CodedError
+from jifen.statements.keys import KeyStore
+from jifen.statements.verify import verify_signature
+from jifen.store.models import Application, ScoreRow, StatementRow
+
+STATUSES = ("valid", "superseded", "voided", "expired", "unknown")
+
+
+def latest(session: Session, application_id: int) -> StatementRow | None:
+    """The application's newest statement (of its current score, once published)."""
+    query = select(StatementRow).where(StatementRow.application_id == application_id)
+    return session.scalar(query.order_by(StatementRow.id.desc()).limit(1))
+
+
+def of_score(session: Session, score_id: str | None) -> StatementRow | None:
+    if score_id is None:
+        return None
+    return session.scalar(select(StatementRow).where(StatementRow.score_id == score_id))
+
+
+def current_status(session: Session, claims: dict[str, Any], issuer: str, today: dt.date) -> dict[str, Any]:
+    """What the service says today of the result a statement (whose signature holds) states."""
+    app = None
+    if claims.get("iss") == issuer and isinstance(claims.get("sub"), str) and isinstance(claims.get("year"), int):
+        app = session.scalar(
+            select(Application).where(Application.application_ref == claims["sub"], Application.year == claims["year"])
+        )
+    score = session.get(ScoreRow, claims.get("score_id")) if app is not None and claims.get("score_id") else None
+    if app is None or score is None or score.application_ref != app.application_ref:
+        return {"status": "unknown", "state": None}
+    answer: dict[str, Any] = {"status": "valid", "state": app.state}
+    newest = latest(session, app.id)
+    if app.voided_on is not None and app.voided_on <= today:
+        answer.update(status="voided", voided_on=app.voided_on.isoformat(), void_reason=app.void_reason)
+    elif newest is not None and newest.score_id != score.id:
+        answer.update(
+            status="superseded",
+            superseded_by={"score_id": newest.score_id, "statement": newest.jws, "issued_at": newest.issued_at},
+        )
+    elif today.isoformat() > str(claims.get("valid_until", "")):
+        answer.update(status="expired")
+    return answer
+
+
+def check(session: Session, token: str, keys: KeyStore, issuer: str, today: dt.date) -> dict[str, Any]:
+    """A statement verified online: its signature (valid or not, with which key) and, when valid, its claims and
+    their current status. A statement that is not valid is answered, not refused: saying so is the answer."""
+    jwks = keys.jwks()
+    try:
+        claims, kid = verify_signature(token, jwks)
+    except CodedError as exc:
+        said = getattr(exc, "said", None)
+        return {"signature": {"valid": False, "kid": None, "key_status": None, "problem": exc.code,
+                                              "message": exc.message},
+                "claims": None, "status": None, "said": said}  # fmt: skip
+    key_status = next((k["status"] for k in jwks["keys"] if k["kid"] == kid), None)
+    return {
+        "signature": {"valid": True, "kid": kid, "key_status": key_status, "problem": None, "message": None},
+        "claims": claims,
+        "status": current_status(session, claims, issuer, today),
+        "said": None,
+    }
