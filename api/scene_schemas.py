@@ -5,7 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 
 from api import fields as f
+from api.enums import OpenEnum
 from api.schemas import MAX_INT32, YEARS
+from jifen.scenes.definition import SCENE_STATES, TIES
+from jifen.scenes.ranking import OUTCOMES
 
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 100, 1000
 
@@ -43,12 +46,19 @@ class SceneSchema(Schema):
         metadata={"description": "total, then tie-breakers: category:CODE, indicator:CODE (descending), "
                   "received_on (ascending); the application reference ascending decides the order last"},
     )  # fmt: skip
-    ties = fields.String(
+    ties = OpenEnum(
+        "SceneTies",
+        TIES,
         required=True,
         metadata={"description": "A tie at the last place: admit_all (all admitted, the quota exceeded) or flag "
                   "(all left undecided, entitled null, for the department's decision)"},
     )  # fmt: skip
-    status = fields.String(required=True, metadata={"description": "draft (its list computed when read) or published"})
+    status = OpenEnum(
+        "SceneStatus",
+        SCENE_STATES,
+        required=True,
+        metadata={"description": "draft (its list computed when read) or published"},
+    )
     published_at = fields.DateTime(required=True, allow_none=True)
     list_hash = fields.String(
         required=True, allow_none=True, metadata={"description": "sha256 of the published list's canonical JSON"}
@@ -72,7 +82,9 @@ class LineSchema(Schema):
     )
     rank = fields.Integer(required=True, allow_none=True, metadata={"description": "null: not in the basis"})
     total = fields.Decimal(as_string=False, required=True, allow_none=True)
-    outcome = fields.String(
+    outcome = OpenEnum(
+        "SceneOutcome",
+        OUTCOMES,
         required=True,
         metadata={"description": "admitted, admitted_tie, tie_flagged, over_quota, below_threshold; out of the "
                   "basis: voided, expired, not_published, published_late, re_reviewing, ineligible"},
@@ -99,4 +111,6 @@ class SceneWithListSchema(SceneSchema):
 class EntitlementSchema(LineSchema):
     scene = fields.String(required=True, metadata={"description": "The scene's code"})
     year = fields.Integer(required=True)
-    status = fields.String(required=True, metadata={"description": "The scene's: draft or published"})
+    status = OpenEnum(
+        "SceneStatus", SCENE_STATES, required=True, metadata={"description": "The scene's: draft or published"}
+    )

@@ -17,6 +17,7 @@ from engine.canonical import plain_number
 from jifen.errors import CodedError
 
 TIES = ("admit_all", "flag")
+SCENE_STATES = ("draft", "published")
 FIELDS = ("code", "name", "year", "department", "cutoff_date", "threshold", "quota", "ranking", "ties")
 # a ranking key: total, received_on, category:CODE or indicator:CODE (codes as the standard writes them)
 _KEY = re.compile(r"^(total|received_on|(category|indicator):[A-Za-z0-9_.-]{1,64})$")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import current_app
 import yaml
 
 from api import scenes as api_scenes
@@ -17,6 +18,7 @@ from jifen import applications
 from jifen.applications import Actor, Context, workdays
 from jifen.scenes import definition, drafts, whatif
 from jifen.standard import rulesets
+from jifen.statements import signing
 from tests.api.conftest import _key
 from tests.scenes.population import Person, add, scene_document
 
@@ -35,7 +37,7 @@ PEOPLE = {
 
 
 def _context(s: Any, actor: Actor, today: dt.date = TODAY) -> Context:
-    return Context(s, actor, today, workdays.load(s))
+    return Context(s, actor, today, workdays.load(s), signing.signer_for(current_app))
 
 
 def _live(db: Any) -> None:
@@ -65,7 +67,8 @@ def _verify_all(s: Any, ref: str, verified: dict[str, Any] | None = None) -> Non
 @pytest.fixture
 def lived(seeded: Any, db: Any) -> Any:
     seeded.config["TODAY"] = lambda: TODAY
-    _live(db)
+    with seeded.app_context():
+        _live(db)
     return seeded
 
 
