@@ -38,11 +38,14 @@ LINES: list[dict[str, Any]] = [
     {"application_ref": "TX-2026-000103", "entitled": False, "rank": None, "total": 130,
      "reason": "积分已失效（2026-05-02 居住证注销）", "outcome": "voided", "flags": []},
 ]  # fmt: skip
+_AT = {"scene_code": "school-entry-primary", "year": 2026}
 EXAMPLES: dict[str, Any] = {
-    "listScenes": {"responses": {200: {"items": [SCENE]}}},
-    "getScene": {"responses": {200: {**SCENE, "items": LINES, "page": 1, "per_page": 100, "total": 3}}},
-    "getEntitlement": {"responses": {200: {**LINES[1], "scene": SCENE["code"], "year": 2026, "status": "draft"}}},
-}
+    "listScenes": {"parameters": {"year": 2026}, "responses": {200: {"items": [SCENE]}}},
+    "getScene": {"parameters": {**_AT, "page": 1, "per_page": 100},
+                 "responses": {200: {**SCENE, "items": LINES, "page": 1, "per_page": 100, "total": 3}}},
+    "getEntitlement": {"parameters": {**_AT, "application_ref": "TX-2026-000102"},
+                       "responses": {200: {**LINES[1], "scene": SCENE["code"], "year": 2026, "status": "draft"}}},
+}  # fmt: skip
 
 
 @bp.get("/scenes")

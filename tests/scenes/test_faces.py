@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import current_app
 import yaml
+from flask import current_app
 
 from api import scenes as api_scenes
 from jifen import applications
