@@ -171,7 +171,9 @@ def test_docs_page_documents_the_application_life_for_each_participant(client: A
     assert "of at most 8388608 bytes; a batch holds 1 to 1000 applications" in text
     for section in ('id="life"', 'id="participants"', 'id="departments"', 'id="versioning"'):
         assert section in page, section
-    assert all(f"<code>{state}</code>" in page for state in ("verifying", "scored", "published", "re_reviewing", "voided"))
+    assert all(
+        f"<code>{state}</code>" in page for state in ("verifying", "scored", "published", "re_reviewing", "voided")
+    )
     # which department verifies which fact, and the shared task explained
     assert "<code>insurance_months</code>" in page and "人力社保局" in page and "department_mismatch" in text
     assert "Asia/Shanghai" in text and "Rate limits: none on API keys" in text
