@@ -29,6 +29,7 @@ from api.openapi import doc
 from jifen import applications, unit_of_work
 from jifen.applications import Actor, Application, Context, lookup, materials, references, views, workdays
 from jifen.errors import CodedError, NotFound
+from jifen.privacy import need
 from jifen.statements import signing
 from jifen.unit_of_work import get_session
 
@@ -66,7 +67,18 @@ def _checked_path(application_ref: str, year: int) -> None:
 
 
 def _answer(application: Application) -> Response:
-    return json_response(views.view(get_session(), application, today()))
+    ref, year = application.application_ref, application.year
+    return _read(ref, year, "api_application", lambda: views.view(get_session(), application, today()))
+
+
+def _read(application_ref: str, year: int, channel: str, answer: Callable[[], Any]) -> Response:
+    """An answer that carries the application's facts: logged, redacted to what the client may see, and marked."""
+    lens = need.reading(unit_of_work.current(), need.Reader.of_client(current_caller()), channel, application_ref, year)
+    response = json_response(lens.redact(answer()))
+    value = need.header(lens)
+    if value is not None:
+        response.headers[need.FACTS_HEADER] = value
+    return response
 
 
 def _transition(change: Callable[[Context], Application]) -> Response:
@@ -147,11 +159,16 @@ def issue_lookup_code(application_ref: str, year: int) -> Response:
     tag="applications",
     responses={200: ("The application", ApplicationSchema)},
     errors=("not_found",),
+    response_headers={200: need.HEADER_DOC},
+    description="Claims and verified values are null unless the client may see them: every fact with the `facts` "
+    "or `apply` scope, its own department's with `verify`, none otherwise (`Jifen-Facts` says so). Every answer "
+    "that shows facts is recorded in the facts access log.",
 )
 @require(*READERS)
 def get_application(application_ref: str, year: int) -> Response:
     _checked_path(application_ref, year)
-    return _answer(applications.find(get_session(), application_ref, year))
+    application = applications.find(get_session(), application_ref, year)
+    return _answer(application)
 
 
 @bp.get(PATH + "/history")
@@ -161,11 +178,16 @@ def get_application(application_ref: str, year: int) -> Response:
     tag="applications",
     responses={200: ("The history", HistorySchema)},
     errors=("not_found",),
+    response_headers={200: need.HEADER_DOC},
+    description="The facts in it (claims, verified values, each score's facts) follow the rules of the "
+    "application's own answer, and the reading is logged the same way.",
 )
 @require(*READERS)
 def get_history(application_ref: str, year: int) -> Response:
     _checked_path(application_ref, year)
-    return json_response(views.history(get_session(), application_ref, year, today()))
+    applications.find(get_session(), application_ref, year)
+    return _read(application_ref, year, "api_history",
+                 lambda: views.history(get_session(), application_ref, year, today()))  # fmt: skip
 
 
 # What every transition can refuse, besides its own codes (declared with it below)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 from api import application_examples, periods
@@ -21,6 +22,8 @@ from jifen.standard import rulesets
 from jifen.unit_of_work import Session
 
 EXAMPLE_ID = "3f1c2b1e-5a4d-4c3b-9e8f-1a2b3c4d5e6f"
+# Real calls of an application's life, recorded by tests/api/test_examples.py (which fails when they go stale)
+RECORDED = Path(__file__).with_name("recorded_examples.json")
 EXAMPLE_CLIENT = "intake"
 
 
@@ -68,6 +71,26 @@ def _stored(dry: dict[str, Any], created_at: str) -> dict[str, Any]:
 
 
 def build(session: Session, published: list[RulesetVersion]) -> dict[str, Any]:
+    """operationId → {"request"?, "parameters"?, "responses": {status: body}}: those scored here under the
+    published versions, then the recorded calls for what they do not show."""
+    examples = _computed(session, published)
+    for operation, example in recorded().items():
+        mine = examples.setdefault(operation, {"responses": {}})
+        mine.setdefault("parameters", example.get("parameters", {}))
+        if "request" in example:
+            mine.setdefault("request", example["request"])
+        for status, body in example["responses"].items():
+            mine["responses"].setdefault(int(status), body)
+    return examples
+
+
+def recorded() -> dict[str, Any]:
+    if not RECORDED.exists():
+        return {}
+    return json.loads(RECORDED.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _computed(session: Session, published: list[RulesetVersion]) -> dict[str, Any]:
     """operationId → {"request"?, "responses": {status: body}} for the operations of scores, versions and meta."""
     tongxiang = sorted((v for v in published if v.ruleset == rulesets.DEFAULT_RULESET), key=lambda v: v.year)
     examples: dict[str, Any] = {"getHealth": {"responses": {200: {"status": "ok", "database": "ok"}}}}
@@ -112,16 +135,22 @@ def build(session: Session, published: list[RulesetVersion]) -> dict[str, Any]:
             }
         },
     }
-    examples["getScore"] = {"responses": {200: {**stored, "superseded_by": None, "facts": body["facts"]}}}
+    by_id = {"score_id": EXAMPLE_ID}
+    examples["getScore"] = {
+        "parameters": by_id, "responses": {200: {**stored, "superseded_by": None, "facts": body["facts"]}}
+    }  # fmt: skip
     summary = {
         "id": EXAMPLE_ID, "created_at": created_at, "application_ref": body["application_ref"], "year": year,
         "as_of": body["as_of"], "total": stored["total"], "eligible": stored["eligible"], "version": stored["version"],
         "client": EXAMPLE_CLIENT, "supersedes": None, "superseded_by": None,
     }  # fmt: skip
-    examples["listScores"] = {"responses": {200: {"items": [summary], "page": 1, "per_page": 20, "total": 1}}}
+    examples["listScores"] = {
+        "parameters": {"application_ref": body["application_ref"]},
+        "responses": {200: {"items": [summary], "page": 1, "per_page": 20, "total": 1}},
+    }
     verdict = {"id": EXAMPLE_ID, "reproduced": True, "version": stored["version"], "stored_total": stored["total"],
                "recomputed_total": stored["total"], "differences": []}  # fmt: skip
-    examples["verifyScore"] = {"responses": {200: verdict}}
+    examples["verifyScore"] = {"parameters": by_id, "responses": {200: verdict}}
     _versions(session, examples, tongxiang)
     examples.update(application_examples.build(session, tongxiang, example_facts))
     return examples
@@ -140,7 +169,10 @@ def _versions(session: Session, examples: dict[str, Any], tongxiang: list[Rulese
     described = [rulesets.describe(r) for r in rows]
     ruleset = {"code": rulesets.DEFAULT_RULESET, "versions": len(rows), "published": [r.ref for r in rows]}
     examples["listRulesets"] = {"responses": {200: {"items": [ruleset]}}}
-    examples["listVersions"] = {"responses": {200: {"items": described}}}
+    examples["listVersions"] = {
+        "parameters": {"code": rulesets.DEFAULT_RULESET},
+        "responses": {200: {"items": described}},
+    }
     latest = tongxiang[-1]
     on = max(latest.effective_from, dt.date(latest.year, 6, 1))
     examples["getVersionInForce"] = {
@@ -148,9 +180,18 @@ def _versions(session: Session, examples: dict[str, Any], tongxiang: list[Rulese
     }
     from api.versions import version_detail
 
-    examples["getVersion"] = {"responses": {200: _plain(version_detail(rows[0]))}}
+    code, year, revision = rows[0].ref.split("/")
+    examples["getVersion"] = {
+        "parameters": {"code": code, "year": int(year), "revision": int(revision)},
+        "responses": {200: _plain(version_detail(rows[0]))},
+    }
     if len(rows) > 1:
-        examples["diffVersions"] = {"responses": {200: _plain(rulesets.diff(session, rows[1].ref, rows[0].ref))}}
+        a, b = rows[1].ref.split("/"), rows[0].ref.split("/")
+        examples["diffVersions"] = {
+            "parameters": {"a_code": a[0], "a_year": int(a[1]), "a_revision": int(a[2]),
+                           "b_code": b[0], "b_year": int(b[1]), "b_revision": int(b[2])},
+            "responses": {200: _plain(rulesets.diff(session, rows[1].ref, rows[0].ref))},
+        }  # fmt: skip
 
 
 def problem_examples() -> dict[str, dict[str, Any]]:

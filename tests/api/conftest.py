@@ -19,8 +19,8 @@ def _key(db: Any, name: str, scopes: list[str]) -> str:
 
 @pytest.fixture
 def headers(db: Any, seeded: Any) -> dict[str, str]:
-    """A client with both scopes."""
-    return {"Authorization": f"Bearer {_key(db, 'school-system', ['score', 'read'])}"}
+    """A client that scores and reads, the applicants' facts included (the ``facts`` scope)."""
+    return {"Authorization": f"Bearer {_key(db, 'school-system', ['score', 'read', 'facts'])}"}
 
 
 @pytest.fixture

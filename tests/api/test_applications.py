@@ -314,7 +314,7 @@ def test_the_whole_life(api: Any, seeded: Any, keys: dict[str, dict[str, str]]) 
 def _reader(seeded: Any) -> dict[str, str]:
     from jifen.store.db import get_db
 
-    return _key(get_db(seeded), "reader", ["read"])
+    return _key(get_db(seeded), "reader", ["read", "facts"])
 
 
 def test_void_before_scoring_cancels_open_tasks(api: Any) -> None:

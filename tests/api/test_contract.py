@@ -183,3 +183,20 @@ def test_the_version_follows_the_contract_not_the_rulesets(document: dict[str, A
         f"field, a problem code, an enum value; the major for anything removed or changed) and set CONTRACT_HASH "
         f"to {now!r}."
     )
+
+
+def test_every_operation_has_an_example_request_and_answer(document: dict[str, Any]) -> None:
+    """Made by real calls: scored under the published versions (api.examples) or recorded (tests/api/test_examples.py)."""
+    for where, op in _operations(document):
+        record = f"{where} has no example {{}}: add its calls to tests/api/test_examples.py's journey and record them"
+        answers = [s for s, r in op["responses"].items() if s.startswith("2")]
+        assert any("example" in m for s in answers for m in op["responses"][s].get("content", {}).values()), (
+            record.format("answer")
+        )
+        if "requestBody" in op:
+            assert "example" in op["requestBody"]["content"]["application/json"], record.format("request")
+        for parameter in op.get("parameters", []):
+            if parameter["in"] == "path" and where.startswith(
+                ("POST /api/v1/applications/", "GET /api/v1/applications/")
+            ):
+                assert "example" in parameter, record.format(f"value of {parameter['name']}")
