@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from engine import dumps
 from jifen import unit_of_work
-from jifen.applications import china_today, find, views
+from jifen.applications import china_today, find, queue, views
 from jifen.cli.errors import friendly_errors
 from jifen.cli.privacy import operator
 from jifen.privacy import need
@@ -47,7 +47,7 @@ def history_command(
 def overdue_command(department: str | None) -> None:
     """List every verification task past its due date (today in China), by department; or one department's queue."""
     session, today = get_session(), china_today()
-    tasks = views.queue(session, department, today) if department else views.overdue(session, today)
+    tasks = queue.department_queue(session, department, today) if department else queue.overdue(session, today)
     for task in tasks:
         late = f"overdue since {task['due']}" if task["overdue"] else f"due {task['due']}"
         click.echo(f"{task['department']}\t{task['application_ref']}\t{task['year']}\t{task['kind']}\t{late}")
