@@ -94,6 +94,9 @@ PROBLEMS: dict[str, ProblemType] = {
     "already_published": ProblemType(409, "Already published", "The result has been published already."),
     "not_published": ProblemType(409, "Not published", "Only a published result can be disputed."),
     "objection_already_filed": ProblemType(409, "Objection already filed", "An objection was filed already; its re-review is final."),
+    # signed statements (issue 21)
+    "no_signing_key": ProblemType(409, "No signing key", "The service has no active key to sign the result's statement, so it is not published; the operator creates one with `flask keys create`."),
+    "signing_key_file_missing": ProblemType(409, "Signing key file missing", "The active signing key's private key file is gone; the operator restores it or rotates the key (`flask keys rotate`)."),
     "no_calendar_data": ProblemType(409, "No calendar data", "A deadline falls in a year with no holiday data; the bureau adds the year with `flask calendar add`."),
     "payload_too_large": ProblemType(413, "Payload too large", "The body is larger than the service accepts (`JIFEN_MAX_BODY_BYTES`, default 8 MiB)."),
     "batch_too_large": ProblemType(413, "Batch too large", "More than 1,000 applications in one batch; nothing was scored or stored."),

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from api import application_examples, periods
+from api import application_examples, periods, statement_schemas
 from api.errors import PROBLEMS, problem_body
 from engine import FactsError, RulesetVersion, compile_version
 from engine.result import dumps_bytes
@@ -124,6 +124,7 @@ def build(session: Session, published: list[RulesetVersion]) -> dict[str, Any]:
     examples["verifyScore"] = {"responses": {200: verdict}}
     _versions(session, examples, tongxiang)
     examples.update(application_examples.build(session, tongxiang, example_facts))
+    examples.update(statement_schemas.EXAMPLES)  # signed statements (issue 21)
     return examples
 
 

@@ -40,6 +40,8 @@ TAGS = {  # in alphabetical order, as linters ask
     "periods, new applications of that year are received only within them.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
+    "statements": "Signed statements of published results (compact JWS, Ed25519): an application's statement, and "
+    "the verification of any statement with the result's status today. The public keys: /.well-known/jwks.json.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
     "in the ruleset file format, and the differences between two.",
 }

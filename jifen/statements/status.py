@@ -4,8 +4,10 @@ valid, superseded by a re-review (with the newer statement), voided (from which 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+from joserfc import jws
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -71,3 +73,19 @@ def check(session: Session, token: str, keys: KeyStore, issuer: str, today: dt.d
         "status": current_status(session, claims, issuer, today),
         "said": None,
     }
+
+
+def described(claims: dict[str, Any]) -> str:
+    """The claims in a sentence (English; the public page says them in Chinese)."""
+    categories = ", ".join(f"{code} {points}" for code, points in claims.get("categories", {}).items())
+    return (
+        f"{claims.get('iss')} states that application {claims.get('sub')} of {claims.get('year')} scored "
+        f"{claims.get('total')} points ({categories}) under {claims.get('version', {}).get('ref')}, published on "
+        f"{claims.get('published_on')}, valid until {claims.get('valid_until')}; signed with key {claims.get('kid')}"
+    )
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """The claims of a statement this service stored (read without checking: it made them)."""
+    claims: dict[str, Any] = json.loads(jws.extract_compact(token.encode("ascii")).payload)
+    return claims
