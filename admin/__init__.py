@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from admin import auth, words
 from admin.clock import local_time
+from admin.views.access_log import AccessLogView
 from admin.views.applications import ApplicationsView
 from admin.views.calendar import CalendarView
 from admin.views.compare import CompareView
@@ -81,6 +82,14 @@ def init_app(app: Flask) -> None:
     console.add_view(
         AuditLogView(
             session, name=word("console.audit"), endpoint="audit", url="/admin/audit", category=word("console.records")
+        )
+    )
+    console.add_view(  # personal data: the facts access log
+        AccessLogView(
+            name=word("privacy_console.menu"),
+            endpoint="access_log",
+            url="/admin/access-log",
+            category=word("console.records"),
         )
     )
     console.add_view(

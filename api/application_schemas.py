@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
+from api.enums import OpenEnum
 from api.fields import ApiSchema
-from api.schemas import application_ref_field
-from jifen.applications import CHANNELS, VOID_REASONS
+from api.results import schema_of
+from api.schemas import AnyOf, ScoreSchema, ScoreSummarySchema, ScoreVersionSchema, application_ref_field
+from engine.result import ScoreResult, VersionIdentity
+from jifen.applications import CHANNELS, STATES, VOID_REASONS
 
 DATES = validate.Range(dt.date(2000, 1, 1), dt.date(2100, 12, 31), error="must be between 2000-01-01 and 2100-12-31")
 REQUIRED = {"required": "required field is missing", "null": "must not be null"}
@@ -104,57 +107,128 @@ class VoidSchema(ApiSchema):
     date = _date("The day the permit was suspended or cancelled: the points are void from then", required=True)
 
 
+TASK_KINDS = ("verification", "re_review")
+TASK_STATUSES = ("open", "done", "cancelled")
+OUTCOMES = ("confirmed", "corrected", "not_proven", "none")
+EVENT_TYPES = ("received", "supplemented", "verified", "re_reviewed", "extended", "scored", "published",
+               "objected", "republished", "voided")  # fmt: skip
+INVALID_REASONS = ("voided", "expired", "not_scored", "not_published")
+
+
+def _always(field: fields.Field) -> fields.Field:
+    """A property the server always sends (null where ``allow_none``)."""
+    field.required = True
+    return field
+
+
+class FactResultSchema(Schema):
+    """What the department found for one fact of its task."""
+
+    claimed = fields.Raw(required=True, allow_none=True, metadata={"description": "The applicant's claim (null: none)"})
+    verified = fields.Raw(
+        required=True, allow_none=True, metadata={"description": "The verified value (null: not proven)"}
+    )
+    outcome = OpenEnum(
+        "VerificationOutcome", OUTCOMES, required=True,
+        metadata={"description": "confirmed (as claimed), corrected (another value, or a value where nothing was "
+                  "claimed), not_proven (claimed, verified as null) or none (neither claimed nor found)"},
+    )  # fmt: skip
+
+
 class TaskSchema(Schema):
-    department = fields.String(metadata={"description": "As the fact catalogue names it"})
-    kind = fields.String(metadata={"description": "verification (15 working days) or re_review (7)"})
-    status = fields.String(metadata={"description": "open, done or cancelled (by a void)"})
-    facts = fields.List(fields.String())
-    claims = fields.Dict(metadata={"description": "What the applicant claims for each fact of the task"})
-    opened_on = fields.Date()
-    due = fields.Date()
-    overdue = fields.Boolean(metadata={"description": "Open after its due date (today by the service's clock)"})
-    extended_on = fields.Date(allow_none=True)
-    extension_reason = fields.String(allow_none=True)
-    done_on = fields.Date(allow_none=True)
-    done_by = fields.String(allow_none=True)
-    late = fields.Boolean(metadata={"description": "Done after its due date"})
-    results = fields.Dict(allow_none=True, metadata={"description": "{fact: {claimed, verified, outcome}}"})
-    note = fields.String(allow_none=True)
+    """A department's task of one round: verify the facts of the application it checks, by its due date."""
+
+    department = _always(fields.String(metadata={"description": "As the fact catalogue names it"}))
+    kind = OpenEnum("TaskKind", TASK_KINDS, required=True,
+                    metadata={"description": "verification (15 working days) or re_review (7)"})  # fmt: skip
+    status = OpenEnum("TaskStatus", TASK_STATUSES, required=True,
+                      metadata={"description": "open, done or cancelled (by a void)"})  # fmt: skip
+    facts = _always(fields.List(fields.String(), metadata={"description": "The facts to verify"}))
+    claims = _always(fields.Dict(metadata={"description": "What the applicant claims for each fact of the task"}))
+    opened_on = _always(fields.Date())
+    due = _always(fields.Date(metadata={"description": "The last working day of the task (China's calendar)"}))
+    overdue = _always(
+        fields.Boolean(metadata={"description": "Open after its due date (today by the service's clock)"})
+    )
+    extended_on = _always(fields.Date(allow_none=True))
+    extension_reason = _always(fields.String(allow_none=True))
+    done_on = _always(fields.Date(allow_none=True))
+    done_by = _always(fields.String(allow_none=True))
+    late = _always(fields.Boolean(metadata={"description": "Done after its due date"}))
+    results = _always(fields.Dict(keys=fields.String(), values=fields.Nested(FactResultSchema), allow_none=True,
+                                  metadata={"description": "Once done: each fact's claim, verified value and outcome"}))  # fmt: skip
+    note = _always(fields.String(allow_none=True))
 
 
 class DeadlinesSchema(Schema):
-    verification = fields.Date(allow_none=True)
-    objection = fields.Date(allow_none=True)
-    re_review = fields.Date(allow_none=True)
-    valid_until = fields.Date()
+    verification = _always(
+        fields.Date(allow_none=True, metadata={"description": "The verification tasks' last due date"})
+    )
+    objection = _always(
+        fields.Date(allow_none=True, metadata={"description": "The last day to object, once published"})
+    )
+    re_review = _always(fields.Date(allow_none=True, metadata={"description": "The re-review tasks' last due date"}))
+    valid_until = _always(fields.Date(metadata={"description": "31 December of the application's year"}))
+
+
+if TYPE_CHECKING:
+    _Result = Schema
+else:
+    _Result = schema_of(ScoreResult, replace={VersionIdentity: ScoreVersionSchema})
+
+
+class ProvisionalSchema(_Result):
+    """The claimed facts scored as a dry run under the version in force on the day of receipt (not stored)."""
+
+    dry_run = fields.Boolean(required=True, validate=validate.Equal(True), metadata={"description": "Always true"})
+
+
+class ProvisionalRefusedSchema(Schema):
+    """The claims no longer fit the version in force (one published since): why."""
+
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True)
+
+
+class CurrentScoreSchema(ScoreSchema):
+    """The application's current stored score (GET /api/v1/scores/{id} without the facts)."""
+
+    superseded_by = fields.UUID(
+        required=True, allow_none=True, metadata={"description": "Always null: the current one"}
+    )
 
 
 class ApplicationSchema(Schema):
     """An application: its state, tasks, deadlines, provisional and current score, and validity."""
 
-    application_ref = fields.String()
-    year = fields.Integer()
-    channel = fields.String()
-    state = fields.String(metadata={"description": "verifying, scored, published, re_reviewing or voided"})
-    received_on = fields.Date()
-    claimed_facts = fields.Dict()
-    supplemented_on = fields.Date(allow_none=True)
-    tasks = fields.List(fields.Nested(TaskSchema))
-    overdue_departments = fields.List(fields.String())
-    deadlines = fields.Nested(DeadlinesSchema)
-    published_on = fields.Date(allow_none=True)
-    objection_filed_on = fields.Date(allow_none=True)
-    republished_on = fields.Date(allow_none=True)
-    provisional = fields.Dict(metadata={"description": "The claimed facts scored as a dry run (not stored)"})
-    score = fields.Dict(allow_none=True, metadata={"description": "The current stored score (GET /scores/{id})"})
-    valid = fields.Boolean()
-    invalid_reason = fields.String(
-        allow_none=True, metadata={"description": "voided, expired, not_scored or not_published"}
+    application_ref = _always(fields.String())
+    year = _always(fields.Integer())
+    channel = OpenEnum("Channel", CHANNELS, required=True, metadata={"description": "online or window"})
+    state = OpenEnum("ApplicationState", STATES, required=True,
+                     metadata={"description": "verifying, scored, published, re_reviewing or voided"})  # fmt: skip
+    received_on = _always(fields.Date())
+    claimed_facts = _always(
+        fields.Dict(metadata={"description": "The facts the applicant claims (after a supplement)"})
     )
-    valid_until = fields.Date()
-    voided_on = fields.Date(allow_none=True)
-    void_reason = fields.String(allow_none=True)
-    today = fields.Date(metadata={"description": "The service's date (China), against which overdue is computed"})
+    supplemented_on = _always(fields.Date(allow_none=True))
+    tasks = _always(fields.List(fields.Nested(TaskSchema), metadata={"description": "Every round's tasks"}))
+    overdue_departments = _always(fields.List(fields.String()))
+    deadlines = _always(fields.Nested(DeadlinesSchema))
+    published_on = _always(fields.Date(allow_none=True))
+    objection_filed_on = _always(fields.Date(allow_none=True))
+    republished_on = _always(fields.Date(allow_none=True))
+    provisional = AnyOf("Provisional", "ProvisionalRefused", required=True,
+                        metadata={"description": "The claimed facts scored as a dry run (not stored)"})  # fmt: skip
+    score = _always(fields.Nested(CurrentScoreSchema, allow_none=True,
+                                  metadata={"description": "The current stored score; null before scoring"}))  # fmt: skip
+    valid = _always(fields.Boolean(metadata={"description": "Whether the points count today"}))
+    invalid_reason = OpenEnum("InvalidReason", INVALID_REASONS, required=True, allow_none=True,
+                              metadata={"description": "voided, expired, not_scored or not_published"})  # fmt: skip
+    valid_until = _always(fields.Date())
+    voided_on = _always(fields.Date(allow_none=True))
+    void_reason = OpenEnum("VoidReason", VOID_REASONS, required=True, allow_none=True)
+    today = _always(
+        fields.Date(metadata={"description": "The service's date (China), against which overdue is computed"})
+    )
 
 
 class MaterialSchema(Schema):
@@ -207,7 +281,39 @@ class LookupCodeSchema(Schema):
     )
 
 
+class ActorSchema(Schema):
+    kind = OpenEnum("ActorKind", ("client", "user"), required=True,
+                    metadata={"description": "client (an API key) or user (the console)"})  # fmt: skip
+    name = fields.String(required=True, metadata={"description": "The API client's or the user's name"})
+    department = fields.String(required=True, allow_none=True, metadata={"description": "The department acted for"})
+
+
+class EventSchema(Schema):
+    """One transition of an application: who, when, what changed (kept forever, never changed)."""
+
+    id = fields.Integer(required=True, metadata={"description": "Increasing within the service"})
+    at = fields.DateTime(required=True, metadata={"description": "When it happened (UTC, ISO 8601)"})
+    action = OpenEnum("EventType", EVENT_TYPES, required=True, metadata={"description": "What happened"})
+    actor = fields.Nested(ActorSchema, required=True)
+    state_before = OpenEnum("ApplicationState", STATES, required=True, allow_none=True)
+    state_after = OpenEnum("ApplicationState", STATES, required=True)
+    score_id = fields.UUID(required=True, allow_none=True, metadata={"description": "The score it stored or concerns"})
+    changes = fields.Dict(required=True, metadata={"description": "What changed, by the action (dates as YYYY-MM-DD)"})
+
+
+class HistoryScoreSchema(ScoreSummarySchema):
+    """A score of the application's chain with the verified facts that produced it."""
+
+    facts = fields.Dict(required=True, metadata={"description": "The verified facts scored"})
+    derived = fields.Dict(required=True, metadata={"description": "What the engine derived from them (age…)"})
+    scored_by_event = fields.Integer(required=True, allow_none=True,
+                                     metadata={"description": "The id of the event that stored it"})  # fmt: skip
+
+
 class HistorySchema(Schema):
-    application = fields.Nested(ApplicationSchema)
-    events = fields.List(fields.Dict(), metadata={"description": "Every transition: who, when, what changed"})
-    scores = fields.List(fields.Dict(), metadata={"description": "The score chain, each with its verified facts"})
+    application = fields.Nested(ApplicationSchema, required=True)
+    events = fields.List(
+        fields.Nested(EventSchema), required=True, metadata={"description": "Every transition, in order"}
+    )
+    scores = fields.List(fields.Nested(HistoryScoreSchema), required=True,
+                         metadata={"description": "The score chain, oldest first, each with its verified facts"})  # fmt: skip

@@ -29,6 +29,7 @@ from api.openapi import doc
 from jifen import applications, unit_of_work
 from jifen.applications import Actor, Application, Context, lookup, materials, references, views, workdays
 from jifen.errors import CodedError, NotFound
+from jifen.privacy import need
 from jifen.statements import signing
 from jifen.unit_of_work import get_session
 
@@ -66,7 +67,18 @@ def _checked_path(application_ref: str, year: int) -> None:
 
 
 def _answer(application: Application) -> Response:
-    return json_response(views.view(get_session(), application, today()))
+    ref, year = application.application_ref, application.year
+    return _read(ref, year, "api_application", lambda: views.view(get_session(), application, today()))
+
+
+def _read(application_ref: str, year: int, channel: str, answer: Callable[[], Any]) -> Response:
+    """An answer that carries the application's facts: logged, redacted to what the client may see, and marked."""
+    lens = need.reading(unit_of_work.current(), need.Reader.of_client(current_caller()), channel, application_ref, year)
+    response = json_response(lens.redact(answer()))
+    value = need.header(lens)
+    if value is not None:
+        response.headers[need.FACTS_HEADER] = value
+    return response
 
 
 def _transition(change: Callable[[Context], Application]) -> Response:
@@ -88,7 +100,7 @@ def _context(session: Any) -> Context:
     tag="applications",
     body=ApplicationRequestSchema,
     responses={201: ("The application, verifying, with its lookup code and materials notice", ReceiptSchema)},
-    errors=(400, 409, 415, "invalid_fields", "outside_application_period"),
+    errors=("application_exists", "no_version_in_force", "no_calendar_data", "outside_application_period"),
     description="The answer is the only one that carries the application's `lookup_code` (print it on the "
     "receipt): only a keyed hash of it is kept, and no other answer, log or audit entry shows it. A receipt sent "
     "again is refused (409 `application_exists`) and shows no code: when the first answer was lost, issue a new "
@@ -124,7 +136,7 @@ def create_application() -> Response:
     "Issue the applicant a new lookup code; the old one no longer works",
     tag="applications",
     responses={200: ("The new code, shown this once", LookupCodeSchema)},
-    errors=(404,),
+    errors=("not_found",),
     description="For a lost receipt, or a receipt whose answer was lost. The application may be in any state. "
     "The issue is recorded in the audit log (who, when, which application) without the code.",
 )
@@ -146,12 +158,17 @@ def issue_lookup_code(application_ref: str, year: int) -> Response:
     "An application: state, tasks with due dates (overdue ones marked), provisional and current score, validity",
     tag="applications",
     responses={200: ("The application", ApplicationSchema)},
-    errors=(404,),
+    errors=("not_found",),
+    response_headers={200: need.HEADER_DOC},
+    description="Claims and verified values are null unless the client may see them: every fact with the `facts` "
+    "or `apply` scope, its own department's with `verify`, none otherwise (`Jifen-Facts` says so). Every answer "
+    "that shows facts is recorded in the facts access log.",
 )
 @require(*READERS)
 def get_application(application_ref: str, year: int) -> Response:
     _checked_path(application_ref, year)
-    return _answer(applications.find(get_session(), application_ref, year))
+    application = applications.find(get_session(), application_ref, year)
+    return _answer(application)
 
 
 @bp.get(PATH + "/history")
@@ -160,23 +177,35 @@ def get_application(application_ref: str, year: int) -> Response:
     "with the verified facts that produced it",
     tag="applications",
     responses={200: ("The history", HistorySchema)},
-    errors=(404,),
+    errors=("not_found",),
+    response_headers={200: need.HEADER_DOC},
+    description="The facts in it (claims, verified values, each score's facts) follow the rules of the "
+    "application's own answer, and the reading is logged the same way.",
 )
 @require(*READERS)
 def get_history(application_ref: str, year: int) -> Response:
     _checked_path(application_ref, year)
-    return json_response(views.history(get_session(), application_ref, year, today()))
+    applications.find(get_session(), application_ref, year)
+    return _read(application_ref, year, "api_history",
+                 lambda: views.history(get_session(), application_ref, year, today()))  # fmt: skip
 
 
-def _operation(path: str, summary: str, scope: str, schema: type, call: Callable[..., Application]) -> None:
-    """Register POST PATH/<path>: load the body with ``schema``, run ``call(ctx, ref, year, **body)``."""
+# What every transition can refuse, besides its own codes (declared with it below)
+TRANSITION_ERRORS = ("not_found", "application_voided")
+
+
+def _operation(
+    path: str, summary: str, scope: str, schema: type, call: Callable[..., Application], errors: tuple[str, ...]
+) -> None:
+    """Register POST PATH/<path>: load the body with ``schema``, run ``call(ctx, ref, year, **body)``; ``errors``
+    are the codes it can answer besides TRANSITION_ERRORS and those of reading a body."""
 
     @doc(
         summary,
         tag="applications",
         body=schema,
         responses={200: ("The application after the change", ApplicationSchema)},
-        errors=(400, 404, 409, 415, 422),
+        errors=(*TRANSITION_ERRORS, *errors),
     )
     @require(scope)
     @_coded
@@ -195,6 +224,7 @@ _operation(
     "apply",
     SupplementSchema,
     applications.supplement,
+    ("supplement_closed", "supplement_used", "no_version_in_force", "no_calendar_data", "engine_failure"),
 )
 _operation(
     "verifications",
@@ -202,6 +232,17 @@ _operation(
     "verify",
     VerificationSchema,
     applications.verify,
+    (
+        "no_department",
+        "department_mismatch",
+        "not_department_facts",
+        "no_open_task",
+        "task_done",
+        "no_task",
+        "no_version_in_force",
+        "no_calendar_data",
+        "engine_failure",
+    ),
 )
 _operation(
     "extensions",
@@ -209,9 +250,24 @@ _operation(
     "verify",
     ExtensionSchema,
     applications.extend,
+    (
+        "no_department",
+        "department_mismatch",
+        "no_open_task",
+        "task_done",
+        "no_task",
+        "extension_not_allowed",
+        "extension_used",
+        "no_calendar_data",
+    ),
 )
 _operation(
-    "publish", "Publish the result; objections are taken for 3 days", "publish", PublishSchema, applications.publish
+    "publish",
+    "Publish the result; objections are taken for 3 days",
+    "publish",
+    PublishSchema,
+    applications.publish,
+    ("verification_pending", "already_published", "no_calendar_data"),
 )
 _operation(
     "objections",
@@ -219,6 +275,7 @@ _operation(
     "apply",
     ObjectionSchema,
     lambda ctx, ref, year, **body: applications.object_to(ctx, ref, year, **body),
+    ("objection_already_filed", "not_published", "objection_window_closed", "no_version_in_force", "no_calendar_data"),
 )
 _operation(
     "void",
@@ -226,4 +283,5 @@ _operation(
     "apply",
     VoidSchema,
     lambda ctx, ref, year, reason, date: applications.void(ctx, ref, year, reason, date),
+    (),
 )

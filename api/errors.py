@@ -199,10 +199,36 @@ def as_api_error(exc: Exception) -> ApiError:
 
 
 def problem_response(error: ApiError) -> Response:
+    _check_declared(error.code)
     response = problem_json(error.body(), error.status)
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="jifen"'
     return response
+
+
+def _check_declared(code: str) -> None:
+    """Log an answered code that its operation does not declare (the contract tests fail on this warning)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    meta = getattr(view, "api_doc", None)
+    if meta is None or request.url_rule is None:
+        return
+    from api.openapi import declared_codes
+
+    scoped = getattr(view, "api_security", None) is not None
+    if code not in declared_codes(meta, scoped, request.url_rule.rule):
+        log.warning("UNDECLARED problem code %r answered by %s: add it to its @doc(errors=…)", code, request.endpoint)
+
+
+YEAR_PARAMETERS = ("year", "a_year", "b_year")
+
+
+def check_path_years(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A path's year out of 2000–2100 is refused like a body's (422 invalid_fields), before any query."""
+    for name in YEAR_PARAMETERS:
+        year = (values or {}).get(name)
+        if isinstance(year, int) and not 2000 <= year <= 2100:
+            raise ApiError(422, "invalid_fields", "the request has invalid fields",
+                           {name: [f"must be between 2000 and 2100, got {year}"]})  # fmt: skip
 
 
 def _service_error(exc: Exception) -> Response:

@@ -212,7 +212,8 @@ class Pattern(validate.Regexp):
     """A text matching ``regex``; ``expected`` says in words what it must look like."""
 
     def __init__(self, regex: str, expected: str) -> None:
-        super().__init__(regex, error=expected)
+        # anchored, so that the document's pattern (ECMA, matched anywhere) accepts exactly what fullmatch does
+        super().__init__(regex if regex.startswith("^") else rf"^(?:{regex})$", error=expected)
         self.expected = expected
 
     def __call__(self, value: Any) -> Any:

@@ -3,24 +3,25 @@
 The document is meant to be enough: a client generated from it (openapi-python-client) needs no hand-written
 bridging, and linters find nothing to warn about. So every operation has a short operationId and a described
 tag, declares every error status it can answer (each a Problem, with the codes it can carry), and the headers
-it sends; answers list their always-present properties as required; ``info.version`` carries a hash of the
-document, so it changes whenever the document does (a published version that changes the facts included).
+it sends; answers list their always-present properties as required; ``info.version`` is the contract's semantic
+version (api.contract says what changes it and what a minor version may add).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import orjson
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, fields
 
+from api import contract, errors
+from api.application_schemas import ProvisionalRefusedSchema, ProvisionalSchema
 from api.catalogue import facts_schema, schema_name
+from api.enums import OpenEnum
 from api.errors import PROBLEMS
 from api.schemas import AnyOf, BatchItemSchema, ProblemSchema
 from api.version_schemas import Ref, document_components
@@ -28,9 +29,11 @@ from engine import RulesetVersion
 
 F = TypeVar("F", bound=Callable[..., Any])
 API_PREFIX = "/api/v1"
-# The API's own version: the major is the /api/v1 of its paths. The document's version adds a hash of the
-# document ("1.1.0+1a2b3c4d5e6f"): a valid semantic version and PEP 440 version, so that generated clients install.
-API_VERSION = "1.1.0"
+# The contract's semantic version: the major is the /api/v1 of its paths; a minor version adds (operations, fields,
+# problem codes, enum values), a patch only rewords. It does not follow the published rulesets (info.x-facts-hash
+# does). tests/api/test_openapi.py pins the contract's hash to it: change one, change the other.
+API_VERSION = "1.2.0"
+CONTRACT_HASH = "055747b47490fb8c677d7459a186c9f4c9f118ed23c42e3e2fdde24a85e2c96c"
 TITLE = "jifen scoring API"
 TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "
@@ -58,6 +61,9 @@ PATH_PARAMETERS = {
     "b_revision": "Version B's revision",
     "application_ref": "The application's reference, as sent when it was received",
 }
+# A path's year is bounded like a body's: out of range, 422 invalid_fields (api.check_path_years)
+YEAR_PARAMETERS = frozenset(errors.YEAR_PARAMETERS)
+YEAR_MIN, YEAR_MAX = 2000, 2100
 # Short operation ids, for generated clients (`create_score(...)`); the rest are the view's name in camelCase.
 OPERATION_IDS = {
     "api.versions.in_force": "getVersionInForce",
@@ -100,27 +106,6 @@ _RESPONSE_HEADERS: dict[int, dict[str, Any]] = {
                           "schema": {"type": "integer"}}},
 }  # fmt: skip
 
-# What a client can do next with a stored score (OpenAPI links: generated clients and Schemathesis follow them).
-LINKS = {
-    "api.scores.create_score": {
-        "GetScore": {"operationId": "getScore", "parameters": {"score_id": "$response.body#/id"}},
-        "VerifyScore": {"operationId": "verifyScore", "parameters": {"score_id": "$response.body#/id"}},
-        "ListScores": {
-            "operationId": "listScores",
-            "parameters": {"application_ref": "$response.body#/application_ref", "year": "$response.body#/year"},
-        },
-        "ReReview": {
-            "operationId": "createScore",
-            "description": "A re-review (复核) of this score: the same application and year, naming it in supersedes",
-            "requestBody": {
-                "application_ref": "$response.body#/application_ref",
-                "year": "$response.body#/year",
-                "supersedes": "$response.body#/id",
-            },
-        },
-    }
-}
-
 
 def doc(
     summary: str,
@@ -137,8 +122,10 @@ def doc(
 ) -> Callable[[F], F]:
     """Declare what a view takes and answers; the OpenAPI document is built from these declarations.
 
-    ``errors`` names the error codes the view's own work can answer (``"no_version_in_force"``), or bare statuses;
-    the document adds what every operation can meet (401/403 with a scope, 413 on a POST, 500, 503).
+    ``errors`` names every error code the view's own work can answer (``"no_version_in_force"``), never a bare
+    status: a client switches on codes, and the contract tests hold each answered code to this list. The document
+    adds what every operation can meet (401/403 with a scope, 413, 500, 503), what reading a body or a query can
+    refuse (the JSON body errors, ``invalid_fields``) and ``invalid_fields`` for a path's year out of range.
     ``headers`` are request header parameters; ``conditional`` answers 304 to a current If-None-Match.
     """
 
@@ -159,7 +146,9 @@ def _path_params(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", rule):
         schema: dict[str, Any] = {"type": "string"}
-        if converter in ("int", "int32"):
+        if name in YEAR_PARAMETERS:
+            schema = {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX}
+        elif converter in ("int", "int32"):
             schema = {"type": "integer", "minimum": 0}
         elif converter == "uuid":
             schema["format"] = "uuid"
@@ -179,18 +168,30 @@ def _field_refs(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str,
         return {"$ref": f"#/components/schemas/{field.name}"}
     if isinstance(field, AnyOf):
         return {"anyOf": [{"$ref": f"#/components/schemas/{n}"} for n in field.names]}
+    if isinstance(field, OpenEnum):  # made anyOf [the enum, string] by api.contract
+        return {"x-open-enum": field.enum_name}
     return {}
 
 
-def _error_responses(meta: dict[str, Any], scoped: bool, method: str) -> dict[int, list[str]]:
-    """Each error status of an operation with the codes it can carry (empty: any code of that status)."""
-    statuses: dict[int, list[str]] = {}
-    declared: list[int | str] = list(meta["errors"])
+def declared_codes(meta: Mapping[str, Any], scoped: bool, rule: str) -> list[int | str]:
+    """Every error code an operation can answer: its own (``doc(errors=…)``) and those of the machinery around it."""
+    declared: list[int | str] = []
+    if meta["body"] is not None:
+        declared += [*JSON_BODY_ERRORS, "invalid_fields"]
+    if meta["query"] is not None or YEAR_PARAMETERS.intersection(re.findall(r"<(?:\w+:)?(\w+)>", rule)):
+        declared.append("invalid_fields")
+    declared += list(meta["errors"])
     if scoped:
         declared += ["unauthorized", "forbidden"]
     declared.append("payload_too_large")  # a body of any method over the limit is refused before any view
     declared += ["internal_error", "database_unavailable"]
-    for entry in declared:
+    return list(dict.fromkeys(declared))
+
+
+def _error_responses(meta: dict[str, Any], scoped: bool, rule: str) -> dict[int, list[str]]:
+    """Each error status of an operation with the codes it can carry (empty: any code of that status)."""
+    statuses: dict[int, list[str]] = {}
+    for entry in declared_codes(meta, scoped, rule):
         if isinstance(entry, int):
             statuses.setdefault(entry, [])
         else:
@@ -231,8 +232,6 @@ def _success_responses(rule: Any, meta: dict[str, Any]) -> dict[str, Any]:
             "description": STATUS_TEXT[304],
             "headers": {"X-Request-ID": _HEADER_REQUEST_ID, "ETag": {"required": True, "schema": {"type": "string"}}},
         }
-    if rule.endpoint in LINKS:
-        responses["201"]["links"] = LINKS[rule.endpoint]
     return responses
 
 
@@ -255,7 +254,7 @@ def _operation(rule: Any, view: Any, meta: dict[str, Any], method: str) -> dict[
     if meta["body"] is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
     responses = _success_responses(rule, meta)
-    for status, codes in _error_responses(meta, bool(scope), method).items():
+    for status, codes in _error_responses(meta, bool(scope), rule.rule).items():
         text = STATUS_TEXT.get(status, "Refused")
         if codes:
             text += ". Codes: " + ", ".join(f"`{c}`" for c in codes)
@@ -264,6 +263,7 @@ def _operation(rule: Any, view: Any, meta: dict[str, Any], method: str) -> dict[
             "description": text,
             "headers": headers,
             "content": {"application/problem+json": {"schema": "Problem"}},
+            "x-problem-codes": codes,
         }
     operation["responses"] = dict(sorted(responses.items()))
     operation["security"] = [{"bearerAuth": []}] if scope else []
@@ -302,6 +302,8 @@ def build_spec(
     spec.components.schema("BatchItem", schema=BatchItemSchema)
     for name, component in document_components().items():
         spec.components.schema(name, component=component)
+    spec.components.schema("ProvisionalRefused", schema=ProvisionalRefusedSchema)
+    spec.components.schema("Provisional", schema=ProvisionalSchema)
     by_ruleset: dict[str, list[RulesetVersion]] = {}
     for version in catalogues:
         by_ruleset.setdefault(version.ruleset, []).append(version)
@@ -322,31 +324,5 @@ def build_spec(
         spec.path(path=op["path"], operations={op["method"]: op["operation"]})
     document = spec.to_dict()
     document["security"] = [{"bearerAuth": []}]
-    _finish(document, sorted(by_ruleset), examples or {})
+    contract.finish(document, sorted(by_ruleset), examples or {}, API_VERSION)
     return document
-
-
-def _finish(document: dict[str, Any], rulesets: list[str], examples: Mapping[str, Any]) -> None:
-    """What marshmallow cannot say: typed facts, batch items, the enum of codes, examples and the version."""
-    schemas = document["components"]["schemas"]
-    facts = [{"$ref": f"#/components/schemas/{schema_name(r)}"} for r in rulesets]
-    typed = facts[0] if len(facts) == 1 else {"anyOf": facts} if facts else None
-    if typed is not None:
-        for name in ("ScoreRequest", "BatchItem"):
-            schemas[name]["properties"]["facts"] = typed
-    schemas["BatchRequest"]["properties"]["applications"]["items"] = {"$ref": "#/components/schemas/BatchItem"}
-    schemas["Problem"]["properties"]["code"]["enum"] = list(PROBLEMS)
-    for item in document["paths"].values():
-        for operation in item.values():
-            example = examples.get(operation["operationId"])
-            if not example:
-                continue
-            if "request" in example and "requestBody" in operation:
-                operation["requestBody"]["content"]["application/json"]["example"] = example["request"]
-            for status, body in example.get("responses", {}).items():
-                response = operation["responses"].get(str(status), {})
-                for media in response.get("content", {}).values():
-                    media["example"] = body
-    document["info"]["version"] = API_VERSION
-    digest = hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
-    document["info"]["version"] = f"{API_VERSION}+{digest[:12]}"

@@ -29,6 +29,7 @@ from api.schemas import (
     VerifySchema,
 )
 from jifen import unit_of_work
+from jifen.privacy import need
 from jifen.scoring import records, scores
 from jifen.unit_of_work import get_session
 
@@ -201,13 +202,29 @@ def _refused(index: int, ref: str | None, exc: Exception) -> dict[str, Any]:
 
 
 @bp.get("/scores/<uuid:score_id>")
-@doc("A stored score, with the facts as sent and its re-review chain", tag="scores",
-     responses={200: ("The stored score", StoredScoreSchema)}, errors=("not_found",))  # fmt: skip
+@doc("A stored score, with the facts as sent (with the facts scope) and its re-review chain", tag="scores",
+     responses={200: ("The stored score", StoredScoreSchema)}, errors=("not_found",),
+     response_headers={200: need.HEADER_DOC},
+     description="`facts` is null unless the client has the `facts` scope (the answer then carries "
+     "`Jifen-Facts: withheld`); every answer that shows facts is recorded in the facts access log.")  # fmt: skip
 @require("read")
 def get_score(score_id: uuid.UUID) -> Response:
     session = get_session()
     record = records.get(session, str(score_id))
-    return json_response({**records.view(record), **records.chain(session, record), "facts": json.loads(record.facts)})
+    reader = need.Reader.of_client(current_caller())
+    lens = need.reading(unit_of_work.current(), reader, "api_score", record.application_ref, record.year,
+                        score_id=record.id)  # fmt: skip
+    facts = lens.facts(json.loads(record.facts))
+    return _facts_header(
+        json_response({**records.view(record), **records.chain(session, record), "facts": facts}), lens
+    )
+
+
+def _facts_header(response: Response, lens: need.Lens) -> Response:
+    value = need.header(lens)
+    if value is not None:
+        response.headers[need.FACTS_HEADER] = value
+    return response
 
 
 @bp.get("/scores")

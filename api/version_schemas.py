@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from api.enums import OpenEnum
 from engine.diff import ATTRIBUTE_LABELS, OBJECT_LABELS
 from engine.model import STATUSES
 from engine.schema import JSON_SCHEMA_ID, json_schema
@@ -26,7 +27,7 @@ class VersionSummarySchema(Schema):
     ruleset = fields.String(required=True)
     year = fields.Integer(required=True)
     revision = fields.Integer(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = OpenEnum("VersionStatus", STATUSES, required=True, metadata={"description": "draft, published or retired"})
     effective_from = fields.Date(
         required=True, metadata={"description": "In force from this date (if published, until a later one is)"}
     )
@@ -163,8 +164,8 @@ class AttributeChangeSchema(Schema):
 class DiffChangeSchema(Schema):
     """An object added, removed or changed from A to B."""
 
-    change = fields.String(required=True, validate=validate.OneOf(("added", "removed", "changed")))
-    object = fields.String(required=True, validate=validate.OneOf(tuple(OBJECT_LABELS)))
+    change = OpenEnum("DiffChangeKind", ("added", "removed", "changed"), required=True)
+    object = OpenEnum("DiffObject", tuple(OBJECT_LABELS), required=True)
     object_label = fields.String(required=True, metadata={"description": "Chinese name of the kind of object"})
     code = fields.String(required=True, metadata={"description": "Its code (a fact's name, a case's name)"})
     label = fields.String(required=True)

@@ -28,6 +28,7 @@ from admin.application_words import (
     problem_text,
 )
 from admin.auth import RoleMixin, allowed, requires
+from admin.views.access_log import reading
 from admin.words import word
 from engine import dumps
 from jifen import applications, unit_of_work
@@ -91,7 +92,8 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         app = application_or_404(application_ref, year)
         session, day = get_session(), today()
         facts = catalogue(session, app)
-        history = views.history(session, application_ref, year, day)
+        lens = reading("console_application", application_ref, year)  # masked: the full facts are a score's page
+        history = lens.redact(views.history(session, application_ref, year, day))
         view = history["application"]
         for task in view["tasks"]:
             task["facts_text"] = "、".join(label(facts, n) for n in task["facts"]) or word("views_applications.none")
@@ -182,7 +184,8 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
     def export(self, year: int, application_ref: str) -> Any:
         """The history as the API and ``flask applications history`` give it (JSON), as a download."""
         application_or_404(application_ref, year)
-        history = views.history(get_session(), application_ref, year, today())
+        lens = reading("console_export", application_ref, year, detail=True)
+        history = lens.redact(views.history(get_session(), application_ref, year, today()))
         name = f"history-{application_ref}-{year}".replace("/", "-") + ".json"
         response = Response(dumps(history, indent=2) + "\n", mimetype="application/json")
         response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"

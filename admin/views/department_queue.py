@@ -25,6 +25,7 @@ from admin.application_words import (
     problem_text,
 )
 from admin.auth import RoleMixin
+from admin.views.access_log import reading
 from admin.views.versions import _message
 from admin.words import word
 from engine.describe import value_text
@@ -119,6 +120,8 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         department, session, day = department_of_user(), get_session(), today()
         tasks = views.queue(session, department, day) if department else []
         apps = views.applications_named(session, {t["application_ref"] for t in tasks})
+        for key in sorted(apps):  # the queue shows the claims of the department's own tasks: each read is logged
+            reading("console_queue", *key)
         for task in tasks:
             app = apps[(task["application_ref"], task["year"])]
             facts = catalogue(session, app)
@@ -215,6 +218,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
         reason: str = "",
     ) -> Any:
         day = today()
+        reading("console_task", app.application_ref, app.year)
         rows = []
         for task in tasks:
             for name, claimed in task.claims.items():

@@ -14,6 +14,7 @@ from flask_login import current_user
 from admin.audit_text import ACTION_NAMES, OBJECT_NAMES, actor_name, changes
 from admin.auth import ROLE_NAMES, RoleMixin, requires
 from admin.clock import local_time
+from admin.views.access_log import reading
 from admin.views.versions import _message
 from admin.words import points, word
 from engine.describe import value_text
@@ -103,6 +104,7 @@ class ScoresView(_ReadOnly):
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
+            reading("console_score", model.application_ref, model.year, score_id=model.id, detail=True)
             kwargs["result"] = json.loads(model.result)
             kwargs["facts"] = json.loads(model.facts)
             kwargs["fact_rows"] = _fact_rows(model, kwargs["facts"])

@@ -19,8 +19,9 @@ from jifen.messages import refusal, say
 from jifen.store.models import ApiClient
 
 # score and read: scoring and reading; apply: the intake platform (applications, supplements, objections, voids);
-# verify: a department's verifications (the client is bound to that department); publish: the bureau's publication
-SCOPES = ("score", "read", "apply", "verify", "publish")
+# verify: a department's verifications (the client is bound to that department); publish: the bureau's publication;
+# facts: with read, the applicants' facts in the answers that hold them (jifen/privacy/need.py)
+SCOPES = ("score", "read", "apply", "verify", "publish", "facts")
 KEY_PREFIX = "jf_"
 _NAME = re.compile(r"[A-Za-z0-9_.\-]{2,64}")
 # Authentication looks a key up once per this many seconds per process: a revoked key stops working

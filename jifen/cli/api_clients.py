@@ -50,7 +50,7 @@ def _described(client: ApiClient) -> str:
     "scopes",
     default="score,read",
     show_default=True,
-    help="Comma-separated: score, read, apply, verify, publish.",
+    help="Comma-separated: score, read, apply, verify, publish, facts (with read: the applicants' facts).",
 )
 @click.option("--department", default=None, help="With --scope verify: the department the client verifies for.")
 @click.option(

@@ -60,6 +60,15 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     # UPDATE for the health check's probe (``SET version_num = version_num``, rolled back): proof of a writable
     # database that needs no table of its own
     "alembic_version": ("SELECT", "UPDATE"),
+    # personal data (jifen/privacy): every read of an applicant's facts, append-only
+    "facts_access_log": APPEND,
+}
+
+# personal data (jifen/privacy/retention.py): the columns retention's erasure writes in tables otherwise append-only;
+# the triggers allow that one change, once, and nothing else (migration 0011)
+COLUMN_UPDATES: dict[str, tuple[str, ...]] = {
+    "scores": ("facts", "derived", "facts_erased_on"),
+    "application_events": ("changes", "facts_erased_on"),
 }
 
 
@@ -132,6 +141,10 @@ def grant(connection: Connection, role: str) -> dict[str, tuple[str, ...]]:
     granted = {table: privileges for table, privileges in PRIVILEGES.items() if table in tables}
     for table, privileges in granted.items():
         connection.execute(text(f"GRANT {', '.join(privileges)} ON TABLE {quote(table)} TO {who}"))
+    for table, columns in COLUMN_UPDATES.items():
+        if table in tables:
+            named = ", ".join(quote(c) for c in columns)
+            connection.execute(text(f"GRANT UPDATE ({named}) ON TABLE {quote(table)} TO {who}"))
     for table, sequence in sequences:
         if "INSERT" in granted.get(table, ()):
             connection.execute(text(f"GRANT USAGE ON SEQUENCE {quote(sequence)} TO {who}"))

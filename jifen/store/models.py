@@ -214,6 +214,8 @@ class ScoreRow(Base):
     # sha256 of the request as parsed (hex): a replay with the same key must be the same request
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    # personal data: the day retention erased facts and derived ("{}" since): the one change allowed, by trigger
+    facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     # recognition (issue 21): the other city's statement whose provincial points this score took over
     # (recognised_statements.id); null when the provincial points were scored here. Not a foreign key, as score_id
     recognition_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -282,6 +284,8 @@ class Application(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
+    # personal data: the day retention erased the claims and verified values (jifen/privacy/retention.py)
+    facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     tasks: Mapped[list[VerificationTask]] = relationship(
         back_populates="application", order_by="[VerificationTask.round, VerificationTask.id]"
@@ -336,6 +340,8 @@ class ApplicationEvent(Base):
     state_after: Mapped[str] = mapped_column(String(16))
     score_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     changes: Mapped[Any] = mapped_column(JSON)
+    # personal data: the day retention erased the fact values in ``changes``: the one change allowed, by trigger
+    facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
 
 class KeptForm(Base):

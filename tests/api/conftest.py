@@ -19,8 +19,8 @@ def _key(db: Any, name: str, scopes: list[str]) -> str:
 
 @pytest.fixture
 def headers(db: Any, seeded: Any) -> dict[str, str]:
-    """A client with both scopes."""
-    return {"Authorization": f"Bearer {_key(db, 'school-system', ['score', 'read'])}"}
+    """A client that scores and reads, the applicants' facts included (the ``facts`` scope)."""
+    return {"Authorization": f"Bearer {_key(db, 'school-system', ['score', 'read', 'facts'])}"}
 
 
 @pytest.fixture
@@ -36,3 +36,11 @@ def score_only(db: Any, seeded: Any) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def _fresh_key_cache() -> None:
     api_clients._cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _only_declared_codes(caplog: pytest.LogCaptureFixture) -> Any:
+    """Every problem code an operation answers in a test is one its @doc(errors=…) declares (api.errors warns)."""
+    yield
+    undeclared = [r.getMessage() for r in caplog.records if r.getMessage().startswith("UNDECLARED problem code")]
+    assert not undeclared, undeclared

@@ -95,7 +95,7 @@ def test_the_document_describes_the_operation(seeded: Any) -> None:
         "format": "date",
         "description": "Its first day (included)",
     }
-    assert "outside_application_period" in spec["components"]["schemas"]["Problem"]["properties"]["code"]["enum"]
+    assert "outside_application_period" in spec["components"]["schemas"]["ProblemCode"]["enum"]
     receive = spec["paths"]["/api/v1/applications"]["post"]
     assert "outside_application_period" in receive["responses"]["422"]["description"]
 
