@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from api import application_examples, periods, statement_schemas
+from api import application_examples, periods
 from api.errors import PROBLEMS, problem_body
 from engine import FactsError, RulesetVersion, compile_version
 from engine.result import dumps_bytes
@@ -147,7 +147,6 @@ def _computed(session: Session, published: list[RulesetVersion]) -> dict[str, An
     examples["verifyScore"] = {"responses": {200: verdict}}
     _versions(session, examples, tongxiang)
     examples.update(application_examples.build(session, tongxiang, example_facts))
-    examples.update(statement_schemas.EXAMPLES)  # signed statements (issue 21)
     return examples
 
 

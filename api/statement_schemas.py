@@ -7,8 +7,13 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api import fields as f
+from api.enums import OpenEnum
+from jifen.applications import STATES, VOID_REASONS
+from jifen.statements.keys import ACTIVE, RETIRED
 from jifen.statements.status import STATUSES
 from jifen.statements.verify import MAX_LENGTH
+
+KEY_STATUSES = (ACTIVE, RETIRED)
 
 
 def _points(**kwargs: Any) -> fields.Decimal:
@@ -60,28 +65,33 @@ class NewerStatementSchema(Schema):
     issued_at = fields.DateTime(required=True)
 
 
-class StatusSchema(Schema):
+class StatementStatusSchema(Schema):
     """What the service says of the stated result today."""
 
-    status = fields.String(
+    status = OpenEnum(
+        "StatementStatus",
+        STATUSES,
         required=True,
-        validate=validate.OneOf(STATUSES),
         metadata={"description": "valid; superseded (a re-review changed the result: superseded_by is the newer "
                   "statement); voided (the permit was suspended or cancelled: from voided_on); expired (after "
                   "valid_until); unknown (this service has no such result)"},
     )  # fmt: skip
-    state = fields.String(allow_none=True, required=True, metadata={"description": "The application's state now"})
-    voided_on = fields.String(metadata={"description": "With voided: the day the points became void"})
-    void_reason = fields.String(metadata={"description": "With voided: permit_suspended or permit_cancelled"})
-    superseded_by = fields.Nested(NewerStatementSchema, metadata={"description": "With superseded"})
+    state = OpenEnum("ApplicationState", STATES, required=True, allow_none=True,
+                     metadata={"description": "The application's state now (null: unknown)"})  # fmt: skip
+    voided_on = fields.Date(required=True, allow_none=True, metadata={"description": "When voided: from which day"})
+    void_reason = OpenEnum("VoidReason", VOID_REASONS, required=True, allow_none=True)
+    superseded_by = fields.Nested(
+        NewerStatementSchema, required=True, allow_none=True, metadata={"description": "When superseded"}
+    )
 
 
 class SignatureSchema(Schema):
     valid = fields.Boolean(required=True, metadata={"description": "Whether a key of this service signed it as is"})
     kid = fields.String(allow_none=True, required=True, metadata={"description": "The key that signed it"})
-    key_status = fields.String(
-        allow_none=True, required=True, metadata={"description": "active or retired (retired keys' statements verify)"}
-    )
+    key_status = OpenEnum(
+        "SigningKeyStatus", KEY_STATUSES, allow_none=True, required=True,
+        metadata={"description": "active or retired (a retired key's statements still verify)"},
+    )  # fmt: skip
     problem = fields.String(
         allow_none=True, required=True,
         metadata={"description": "When not valid: malformed_statement, unknown_kid or bad_signature"},
@@ -95,7 +105,10 @@ class StatementVerificationSchema(Schema):
     signature = fields.Nested(SignatureSchema, required=True)
     claims = fields.Nested(ClaimsSchema, allow_none=True, required=True)
     summary = fields.String(allow_none=True, required=True, metadata={"description": "The claims in words"})
-    status = fields.Nested(StatusSchema, allow_none=True, required=True)
+    current = fields.Nested(
+        StatementStatusSchema, allow_none=True, required=True,
+        metadata={"description": "When the signature is valid: the result's status today"},
+    )  # fmt: skip
 
 
 class StatementSchema(Schema):
@@ -112,7 +125,7 @@ class StatementSchema(Schema):
     )  # fmt: skip
     verify_url = fields.String(required=True, metadata={"description": "The public /verify page for it (QR code)"})
     claims = fields.Nested(ClaimsSchema, required=True)
-    status = fields.Nested(StatusSchema, required=True)
+    current = fields.Nested(StatementStatusSchema, required=True, metadata={"description": "The result's status today"})
 
 
 class VerifyRequestSchema(f.ApiSchema):
@@ -126,29 +139,12 @@ class VerifyRequestSchema(f.ApiSchema):
     )
 
 
-# The reference's example: a statement of the sample application, verified on a day it was valid
-_CLAIMS = {
-    "iss": "cn-zj-tongxiang", "sub": "TX-2026-000123", "year": 2026, "score_id": "0b6f6c1e-6f9a-4a8e-9d0c-2f4e1a7b3c55",
-    "version": {"ref": "tongxiang/2026/1", "content_hash": "sha256:35980f52c122" + "0" * 52},
-    "total": 86, "categories": {"provincial": 60, "base": 26, "bonus": 0, "deduction": 0},
-    "provincial": {"hash": "sha256:" + "7" * 64, "points": 60, "indicators": {"P1": 20, "P2": 30, "P3": 10}},
-    "valid_until": "2026-12-31", "published_on": "2026-06-10", "iat": 1781085600,
-    "kid": "bPjXg35RFGmB4m0kB3IYpJruzOMaWclw53DegegghwI",
-}  # fmt: skip
-_STATEMENT = "eyJhbGciOiJFZERTQSIsImtpZCI6ImJQalhnMzVSRkdtQjRtMGtCM0lZcEpydXpPTWFXY2x3NTNEZWdlZ2dod0kiLCJ0eXAiOiJqaWZlbi1zdGF0ZW1lbnQrand0In0.eyJpc3MiOiJjbi16ai10b25neGlhbmcifQ.FZ6j94MlxD91bjPtrspph-3_e4bWRYGdWR0epPt3WGsrPlVygRhV3rG-rda1IBlWDEYp1gbBysuD0bliBXgeAg"
-EXAMPLES = {
-    "verifyStatement": {
-        "request": {"statement": _STATEMENT},
-        "responses": {
-            200: {
-                "signature": {"valid": True, "kid": _CLAIMS["kid"], "key_status": "active", "problem": None,
-                              "message": None},
-                "claims": _CLAIMS,
-                "summary": "cn-zj-tongxiang states that application TX-2026-000123 of 2026 scored 86 points "
-                "(provincial 60, base 26, bonus 0, deduction 0) under tongxiang/2026/1, published on 2026-06-10, "
-                "valid until 2026-12-31; signed with key bPjXg35RFGmB4m0kB3IYpJruzOMaWclw53DegegghwI",
-                "status": {"status": "valid", "state": "published"},
-            }
-        },
-    },
-}  # fmt: skip
+# What the recorded examples (tests/api/test_examples.py) show for what differs from run to run: the statement, the
+# key that signed it and when
+EXAMPLE_KID = "bPjXg35RFGmB4m0kB3IYpJruzOMaWclw53DegegghwI"
+EXAMPLE_STATEMENT = (
+    "eyJhbGciOiJFZERTQSIsImtpZCI6ImJQalhnMzVSRkdtQjRtMGtCM0lZcEpydXpPTWFXY2x3NTNEZWdlZ2dod0kiLCJ0eXAiOiJqaWZlbi1zdGF0"
+    "ZW1lbnQrand0In0.eyJpc3MiOiJjbi16ai10b25neGlhbmcifQ.FZ6j94MlxD91bjPtrspph-3_e4bWRYGdWR0epPt3WGsrPlVygRhV3rG-rda1IBl"
+    "WDEYp1gbBysuD0bliBXgeAg"
+)
+EXAMPLE_IAT = 1775032200

@@ -32,7 +32,7 @@ def verify_url(token: str) -> str:
     "The signed statement of an application's published result, with its claims and their status today",
     tag="statements",
     responses={200: ("The statement", StatementSchema)},
-    errors=(404,),
+    errors=("not_found",),
     description="A compact JWS (RFC 7515) signed with Ed25519 (`EdDSA`) when the result was published, and again "
     "when a re-review republished it: this is the statement of the current score. Anyone can check it offline "
     f"against `{JWKS_PATH}`, or online with `POST /api/v1/statements/verify` or the public page `/verify`. 404 "
@@ -57,7 +57,7 @@ def get_statement(application_ref: str, year: int) -> Response:
         "statement": row.jws,
         "verify_url": verify_url(row.jws),
         "claims": claims,
-        "status": status.current_status(session, claims, signer.issuer, today()),
+        "current": status.current_status(session, claims, signer.issuer, today()),
     }
     return json_response(body)
 
@@ -92,7 +92,7 @@ def answer(checked: dict[str, Any]) -> dict[str, Any]:
         "signature": checked["signature"],
         "claims": claims,
         "summary": None if claims is None else status.described(claims),
-        "status": checked["status"],
+        "current": checked["status"],
     }
 
 

@@ -40,11 +40,12 @@ def current_status(session: Session, claims: dict[str, Any], issuer: str, today:
         )
     score = session.get(ScoreRow, claims.get("score_id")) if app is not None and claims.get("score_id") else None
     if app is None or score is None or score.application_ref != app.application_ref:
-        return {"status": "unknown", "state": None}
-    answer: dict[str, Any] = {"status": "valid", "state": app.state}
+        return {"status": "unknown", "state": None, "voided_on": None, "void_reason": None, "superseded_by": None}
+    answer: dict[str, Any] = {"status": "valid", "state": app.state, "voided_on": None, "void_reason": None,
+                              "superseded_by": None}  # fmt: skip
     newest = latest(session, app.id)
     if app.voided_on is not None and app.voided_on <= today:
-        answer.update(status="voided", voided_on=app.voided_on.isoformat(), void_reason=app.void_reason)
+        answer.update(status="voided", voided_on=app.voided_on, void_reason=app.void_reason)
     elif newest is not None and newest.score_id != score.id:
         answer.update(
             status="superseded",

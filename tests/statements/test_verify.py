@@ -46,7 +46,8 @@ def test_the_statement_endpoint_and_verification(life: Life, seeded: Any, reader
     assert client.get("/api/v1/applications/TX-V1/2025/statement", headers=reader).status_code == 404
     life.published("TX-V1")
     stated = _statement(client, reader, "TX-V1")
-    assert stated["status"] == {"status": "valid", "state": "published"}
+    assert stated["current"] == {"status": "valid", "state": "published", "voided_on": None, "void_reason": None,
+                                 "superseded_by": None}  # fmt: skip
     assert stated["verify_url"].startswith("http://localhost/verify?s=eyJ")
     checked = _verify(client, reader, stated["statement"])
     assert checked["signature"]["valid"] is True and checked["signature"]["kid"] == stated["kid"]
@@ -55,7 +56,7 @@ def test_the_statement_endpoint_and_verification(life: Life, seeded: Any, reader
     bad = _verify(client, reader, _tampered(stated["statement"]))
     assert bad["signature"] == {"valid": False, "kid": None, "key_status": None, "problem": "bad_signature",
                                 "message": bad["signature"]["message"]}  # fmt: skip
-    assert bad["claims"] is None and bad["status"] is None
+    assert bad["claims"] is None and bad["current"] is None
     for junk in ("not a statement", "a.b.c", stated["statement"].split(".")[0] + ".e30.AAAA"):
         assert _verify(client, reader, junk)["signature"]["problem"] in ("malformed_statement", "bad_signature")
     assert client.post("/api/v1/statements/verify", json={"statement": "x"}).status_code == 401
@@ -70,15 +71,15 @@ def test_superseded_voided_and_expired_say_so(life: Life, seeded: Any, reader: d
     second = _statement(client, reader, "TX-V2")
     assert second["score_id"] != first["score_id"]
     old = _verify(client, reader, first["statement"])
-    assert old["signature"]["valid"] and old["status"]["status"] == "superseded"
-    assert old["status"]["superseded_by"]["statement"] == second["statement"]
+    assert old["signature"]["valid"] and old["current"]["status"] == "superseded"
+    assert old["current"]["superseded_by"]["statement"] == second["statement"]
     life.today = PUBLISHED + dt.timedelta(days=30)
     life.run(lambda c: applications.void(c, "TX-V2", 2025, "permit_cancelled", life.today))
-    voided = _verify(client, reader, second["statement"])["status"]
+    voided = _verify(client, reader, second["statement"])["current"]
     assert voided["status"] == "voided" and voided["voided_on"] == life.today.isoformat()
     life.published("TX-V3")
     life.today = dt.date(2026, 1, 2)
-    assert _verify(client, reader, _statement(client, reader, "TX-V3")["statement"])["status"]["status"] == "expired"
+    assert _verify(client, reader, _statement(client, reader, "TX-V3")["statement"])["current"]["status"] == "expired"
 
 
 def test_the_public_page_verifies_a_pasted_statement_and_the_qr_address(life: Life, seeded: Any, reader: Any) -> None:
