@@ -23,19 +23,22 @@ from api.enums import OPEN_ENUMS
 from api.errors import PROBLEMS
 
 REF = "#/components/schemas/"
-# Where an application's facts go: (schema, property, kind) — kind "all" is a whole application's facts (the
-# catalogue's required facts required), "some" a part of them, each fact nullable (null: not present / not proven)
+# Where an application's facts go: (schema, property, kind). "all": a request's whole set of facts (the catalogue's
+# required facts required); "some": a part of them, each fact nullable (a supplement, a verification's values);
+# "shown": facts in an answer, which shows only what the client may see (jifen.privacy.need): null when it may see
+# none, and otherwise some of them, each null where erased
 FACTS_PROPERTIES = (
     ("ScoreRequest", "facts", "all"),
     ("BatchItem", "facts", "all"),
     ("ApplicationRequest", "facts", "all"),
-    ("Application", "claimed_facts", "all"),
-    ("Receipt", "claimed_facts", "all"),
-    ("HistoryScore", "facts", "all"),
-    ("Task", "claims", "some"),
     ("Supplement", "facts", "some"),
     ("Verification", "facts", "some"),
     ("Objection", "facts", "some"),
+    ("Application", "claimed_facts", "shown"),
+    ("Receipt", "claimed_facts", "shown"),
+    ("HistoryScore", "facts", "shown"),
+    ("StoredScore", "facts", "shown"),
+    ("Task", "claims", "shown"),
 )
 _APPLICATION = {"application_ref": "$response.body#/application_ref", "year": "$response.body#/year"}
 # What a client can do next with what an answer names (OpenAPI links: generated clients and stateful testers
@@ -158,9 +161,11 @@ def _type_facts(schemas: dict[str, Any], rulesets: list[str]) -> None:
         return
     for ruleset in rulesets:
         schemas[f"Partial{schema_name(ruleset)}"] = _partial(schemas[schema_name(ruleset)], ruleset)
-    for kind, prefix in (("all", ""), ("some", "Partial")):
-        refs = [{"$ref": f"{REF}{prefix}{schema_name(r)}"} for r in rulesets]
+    for kind, prefix in (("all", ""), ("some", "Partial"), ("shown", "Partial")):
+        refs: list[dict[str, Any]] = [{"$ref": f"{REF}{prefix}{schema_name(r)}"} for r in rulesets]
         typed = refs[0] if len(refs) == 1 else {"anyOf": refs}
+        if kind == "shown":
+            typed = {"anyOf": [*refs, {"type": "null"}]}
         for schema, prop, wanted in FACTS_PROPERTIES:
             if wanted == kind and schema in schemas and prop in schemas[schema].get("properties", {}):
                 schemas[schema]["properties"][prop] = typed

@@ -135,16 +135,22 @@ def _computed(session: Session, published: list[RulesetVersion]) -> dict[str, An
             }
         },
     }
-    examples["getScore"] = {"responses": {200: {**stored, "superseded_by": None, "facts": body["facts"]}}}
+    by_id = {"score_id": EXAMPLE_ID}
+    examples["getScore"] = {
+        "parameters": by_id, "responses": {200: {**stored, "superseded_by": None, "facts": body["facts"]}}
+    }  # fmt: skip
     summary = {
         "id": EXAMPLE_ID, "created_at": created_at, "application_ref": body["application_ref"], "year": year,
         "as_of": body["as_of"], "total": stored["total"], "eligible": stored["eligible"], "version": stored["version"],
         "client": EXAMPLE_CLIENT, "supersedes": None, "superseded_by": None,
     }  # fmt: skip
-    examples["listScores"] = {"responses": {200: {"items": [summary], "page": 1, "per_page": 20, "total": 1}}}
+    examples["listScores"] = {
+        "parameters": {"application_ref": body["application_ref"]},
+        "responses": {200: {"items": [summary], "page": 1, "per_page": 20, "total": 1}},
+    }
     verdict = {"id": EXAMPLE_ID, "reproduced": True, "version": stored["version"], "stored_total": stored["total"],
                "recomputed_total": stored["total"], "differences": []}  # fmt: skip
-    examples["verifyScore"] = {"responses": {200: verdict}}
+    examples["verifyScore"] = {"parameters": by_id, "responses": {200: verdict}}
     _versions(session, examples, tongxiang)
     examples.update(application_examples.build(session, tongxiang, example_facts))
     return examples
@@ -163,7 +169,10 @@ def _versions(session: Session, examples: dict[str, Any], tongxiang: list[Rulese
     described = [rulesets.describe(r) for r in rows]
     ruleset = {"code": rulesets.DEFAULT_RULESET, "versions": len(rows), "published": [r.ref for r in rows]}
     examples["listRulesets"] = {"responses": {200: {"items": [ruleset]}}}
-    examples["listVersions"] = {"responses": {200: {"items": described}}}
+    examples["listVersions"] = {
+        "parameters": {"code": rulesets.DEFAULT_RULESET},
+        "responses": {200: {"items": described}},
+    }
     latest = tongxiang[-1]
     on = max(latest.effective_from, dt.date(latest.year, 6, 1))
     examples["getVersionInForce"] = {
@@ -171,9 +180,18 @@ def _versions(session: Session, examples: dict[str, Any], tongxiang: list[Rulese
     }
     from api.versions import version_detail
 
-    examples["getVersion"] = {"responses": {200: _plain(version_detail(rows[0]))}}
+    code, year, revision = rows[0].ref.split("/")
+    examples["getVersion"] = {
+        "parameters": {"code": code, "year": int(year), "revision": int(revision)},
+        "responses": {200: _plain(version_detail(rows[0]))},
+    }
     if len(rows) > 1:
-        examples["diffVersions"] = {"responses": {200: _plain(rulesets.diff(session, rows[1].ref, rows[0].ref))}}
+        a, b = rows[1].ref.split("/"), rows[0].ref.split("/")
+        examples["diffVersions"] = {
+            "parameters": {"a_code": a[0], "a_year": int(a[1]), "a_revision": int(a[2]),
+                           "b_code": b[0], "b_year": int(b[1]), "b_revision": int(b[2])},
+            "responses": {200: _plain(rulesets.diff(session, rows[1].ref, rows[0].ref))},
+        }  # fmt: skip
 
 
 def problem_examples() -> dict[str, dict[str, Any]]:

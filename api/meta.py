@@ -17,6 +17,7 @@ from api.schemas import MAX_BATCH, HealthSchema
 from engine import RulesetError
 from engine.schema import json_schema
 from jifen import unit_of_work
+from jifen.access import departments
 from jifen.standard import rulesets
 from jifen.unit_of_work import get_session
 
@@ -61,13 +62,49 @@ def ruleset_schema() -> Response:
 def docs() -> Response:
     spec = document()
     page = render_template(
-        "api/docs.html", spec=spec, problems=examples.problem_examples(), catalogue=PROBLEMS, limits=_limits()
-    )
+        "api/docs.html", spec=spec, problems=examples.problem_examples(), catalogue=PROBLEMS, limits=_limits(),
+        departments=_departments(), states=STATE_TABLE,
+    )  # fmt: skip
     return conditional(Response(page, mimetype="text/html"))
 
 
 def _limits() -> dict[str, Any]:
     return {"max_body": current_app.config.get("MAX_CONTENT_LENGTH"), "max_batch": MAX_BATCH}
+
+
+def _departments() -> list[dict[str, Any]]:
+    """Which department verifies which fact, under the latest published version: [{unit, members, facts}]."""
+    rows = rulesets.list_versions(get_session(), status="published")
+    for row in sorted(rows, key=lambda r: (r.year, r.revision), reverse=True):
+        try:
+            version = rulesets.load_model(row)
+        except RulesetError:
+            continue
+        units: dict[str, list[tuple[str, str]]] = {}
+        for fact in version.facts:
+            if fact.department and fact.derived is None:
+                units.setdefault(fact.department, []).append((fact.name, fact.label))
+        return [
+            {"unit": u, "members": departments.members(u), "facts": f, "ref": version.ref} for u, f in units.items()
+        ]
+    return []
+
+
+# The application's life (jifen.applications): each state, how it is entered, by whom, and its deadline
+STATE_TABLE = (
+    ("verifying", "createApplication (intake), supplementApplication (intake), objectToApplication → re_reviewing",
+     "Each department concerned verifies its facts: verifyApplicationFacts (department), 15 working days from the "
+     "receipt or supplement (China's calendar), once extended by 3: extendVerificationTask", "deadlines.verification"),
+    ("scored", "the last department's verification: the verified facts are scored and the score stored",
+     "publishApplication (bureau); a supplement is still taken (back to verifying)", "—"),
+    ("published", "publishApplication (bureau)",
+     "objectToApplication (intake) within 3 days of publication, moved to the next working day", "deadlines.objection"),
+    ("re_reviewing", "objectToApplication (intake)",
+     "The departments of the disputed facts re-review them in 7 working days (no extension); the last one's "
+     "verification scores again and republishes: back to published, final", "deadlines.re_review"),
+    ("voided", "voidApplication (intake), from any state: the permit was suspended or cancelled",
+     "Nothing: every change is refused (409 application_voided)", "—"),
+)  # fmt: skip
 
 
 @bp.app_template_filter("api_text")

@@ -68,6 +68,12 @@ def main() -> None:
     assert isinstance(again, Problem)
     check(again.current_id == stored.id and again.status == 409, "current_id names the stored score")
 
+    # a code added by a later version of the API: kept as a string, not an error (the code is an open enum)
+    later = Problem.from_dict({"type": "/api/v1/docs#problem-new", "title": "New", "status": 409, "detail": "d",
+                               "code": "a_code_added_later", "message": "d"})  # fmt: skip
+    check(later.code == "a_code_added_later" and not isinstance(later.code, ProblemCode), "an unknown code")
+    check(Problem.from_dict(again.to_dict()).code is ProblemCode.ALREADY_SCORED, "a known code is the enum member")
+
     # a dry run
     dry = create_score.sync(client=client, body=ScoreRequest(application_ref=ref, year=2026, facts=facts,
                                                             as_of=dt.date(2026, 6, 1), dry_run=True))  # fmt: skip

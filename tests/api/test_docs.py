@@ -162,3 +162,27 @@ def test_docs_page_is_conditional(client: Any) -> None:
     first = client.get("/api/v1/docs")
     again = client.get("/api/v1/docs", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_docs_page_documents_the_application_life_for_each_participant(client: Any, spec: dict[str, Any]) -> None:
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    text = " ".join(_text(page).split())
+    # the limits are the service's, not blanks
+    assert "of at most 8388608 bytes; a batch holds 1 to 1000 applications" in text
+    for section in ('id="life"', 'id="participants"', 'id="departments"', 'id="versioning"'):
+        assert section in page, section
+    assert all(
+        f"<code>{state}</code>" in page for state in ("verifying", "scored", "published", "re_reviewing", "voided")
+    )
+    # which department verifies which fact, and the shared task explained
+    assert "<code>insurance_months</code>" in page and "人力社保局" in page and "department_mismatch" in text
+    assert "Asia/Shanghai" in text and "Rate limits: none on API keys" in text
+    assert "x-facts-hash" in text and "anyOf" in text
+    # an example request (with its path filled in) and answer for each operation of an application's life
+    for item in spec["paths"].values():
+        for op in item.values():
+            section = page.split(f'id="op-{op["operationId"]}"')[1].split('<section class="op"')[0]
+            assert "Example answer 2" in section, op["operationId"]
+            if "requestBody" in op or any(p["in"] == "path" for p in op.get("parameters", [])):
+                assert "Example request" in section, op["operationId"]
+    assert "POST /api/v1/applications/TX-2026-000123/2026/verifications" in page

@@ -86,7 +86,7 @@ def journey(rec: Recorder, db: Any) -> None:
     bureau that publishes, an auditor."""
     intake = _key(db, "intake", ["apply"])
     bureau = _key(db, "bureau", ["publish"])
-    auditor = _key(db, "auditor", ["read"])
+    auditor = _key(db, "auditor", ["read", "facts"])
     base = f"/api/v1/applications/{REF}/{YEAR}"
     path = {"application_ref": REF, "year": YEAR}
     facts = {k: v for k, v in example_facts(YEAR).items() if v is not None}
@@ -109,8 +109,8 @@ def journey(rec: Recorder, db: Any) -> None:
     rec.on("2026-03-25")
     wrong = {"department": others[0] if others else "另一个部门", "facts": {}, "note": ""}
     rec.call("verifyApplicationFacts", "POST", f"{base}/verifications", keys[first], 403, wrong, path)
-    application = rec.client.get(base, headers=auditor).json
-    for department in departments:
+    for department in departments:  # each reads its task (with its own facts only) and verifies it
+        application = rec.client.get(base, headers=keys[department]).json
         task = next(t for t in application["tasks"] if t["department"] == department and t["status"] == "open")
         verification = {"department": department, "facts": task["claims"], "note": "与社保、不动产登记记录核对一致"}
         rec.call("verifyApplicationFacts", "POST", f"{base}/verifications", keys[department], 200, verification, path)
