@@ -32,8 +32,8 @@ API_PREFIX = "/api/v1"
 # The contract's semantic version: the major is the /api/v1 of its paths; a minor version adds (operations, fields,
 # problem codes, enum values), a patch only rewords. It does not follow the published rulesets (info.x-facts-hash
 # does). tests/api/test_openapi.py pins the contract's hash to it: change one, change the other.
-API_VERSION = "1.2.0"
-CONTRACT_HASH = "bbb6e33d98074490d1cc4578fd704e553808c3f11b91ceaa170f9f7833e07732"
+API_VERSION = "1.3.0"
+CONTRACT_HASH = "2f0180e751c19f7fdac289185199aec188bc6bceadd8f9da95543ad6fb2baa83"
 TITLE = "jifen scoring API"
 TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "

@@ -65,7 +65,7 @@ class NewerStatementSchema(Schema):
     issued_at = fields.DateTime(required=True)
 
 
-class StatementStatusSchema(Schema):
+class StatementCurrentSchema(Schema):
     """What the service says of the stated result today."""
 
     status = OpenEnum(
@@ -106,7 +106,7 @@ class StatementVerificationSchema(Schema):
     claims = fields.Nested(ClaimsSchema, allow_none=True, required=True)
     summary = fields.String(allow_none=True, required=True, metadata={"description": "The claims in words"})
     current = fields.Nested(
-        StatementStatusSchema, allow_none=True, required=True,
+        StatementCurrentSchema, allow_none=True, required=True,
         metadata={"description": "When the signature is valid: the result's status today"},
     )  # fmt: skip
 
@@ -125,7 +125,9 @@ class StatementSchema(Schema):
     )  # fmt: skip
     verify_url = fields.String(required=True, metadata={"description": "The public /verify page for it (QR code)"})
     claims = fields.Nested(ClaimsSchema, required=True)
-    current = fields.Nested(StatementStatusSchema, required=True, metadata={"description": "The result's status today"})
+    current = fields.Nested(
+        StatementCurrentSchema, required=True, metadata={"description": "The result's status today"}
+    )
 
 
 class VerifyRequestSchema(f.ApiSchema):

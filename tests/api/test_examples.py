@@ -72,7 +72,7 @@ class Recorder:
                 return EXAMPLE_CODE
             if re.fullmatch(KID, value):
                 return EXAMPLE_KID
-            value = re.sub(KID + r"$", EXAMPLE_KID, re.sub(JWS, EXAMPLE_STATEMENT, value))  # a URL, a sentence
+            value = re.sub(r"(?<=with key )" + KID, EXAMPLE_KID, re.sub(JWS, EXAMPLE_STATEMENT, value))  # URL, sentence
         return value
 
 
