@@ -76,6 +76,9 @@ PROBLEMS: dict[str, ProblemType] = {
     "department_mismatch": ProblemType(403, "Department mismatch", "`department` is not the department the key is bound to."),
     "not_department_facts": ProblemType(403, "Not the department's facts", "The verification names facts that another department verifies; `errors` names each with its department."),
     "not_found": ProblemType(404, "Not found", "No such score, version, ruleset or path."),
+    # scenes (jifen/scenes/)
+    "scene_not_found": ProblemType(404, "Scene not found", "No scene of that code and year (GET /api/v1/scenes lists them)."),
+    "not_on_list": ProblemType(404, "Not on the list", "The scene's list names no application of that reference: none of its year existed by that reference when the list was drawn (a published list) or exists now (a draft's)."),
     "method_not_allowed": ProblemType(405, "Method not allowed", "The path exists, but not with this method; `Allow` lists the methods it takes."),
     "no_version_in_force": ProblemType(409, "No version in force", "No published version of the ruleset is in force for the year on the date asked for (`as_of`, default today)."),
     "already_scored": ProblemType(409, "Already scored", "The application already has a score for the year. A re-review must name the current score in `supersedes`; `current_id` is that score."),
@@ -97,7 +100,17 @@ PROBLEMS: dict[str, ProblemType] = {
     # signed statements (issue 21)
     "no_signing_key": ProblemType(409, "No signing key", "The service has no active key to sign the result's statement, so it is not published; the operator creates one with `flask keys create`."),
     "signing_key_file_missing": ProblemType(409, "Signing key file missing", "The active signing key's private key file is gone; the operator restores it or rotates the key (`flask keys rotate`)."),
+    # scenes (jifen/scenes/)
+    "scene_exists": ProblemType(409, "Scene exists", "A scene of that code and year exists already."),
+    "scene_published": ProblemType(409, "Scene published", "The scene is published: it and its list are frozen."),
     "no_calendar_data": ProblemType(409, "No calendar data", "A deadline falls in a year with no holiday data; the bureau adds the year with `flask calendar add`."),
+    # recognition of another city's provincial points: a receipt's recognised_statement refused (issue 21)
+    "untrusted_issuer": ProblemType(422, "Untrusted issuer", "The statement's issuer (`iss`) is not among the bureau's trusted issuers (`flask issuers add`); nothing was stored."),
+    "bad_signature": ProblemType(422, "Bad signature", "The statement's signature does not verify against its issuer's keys: it was changed after signing, or a key the issuer does not publish signed it; nothing was stored."),
+    "malformed_statement": ProblemType(422, "Malformed statement", "The text is not a signed statement of a result (a compact JWS with the statement's header and claims); nothing was stored."),
+    "statement_year_mismatch": ProblemType(422, "Statement year mismatch", "The statement is of another year than the application; nothing was stored."),
+    "statement_expired": ProblemType(422, "Statement expired", "The statement's `valid_until` is before the day the application was received; nothing was stored."),
+    "provincial_standard_differs": ProblemType(422, "Provincial standard differs", "The provincial part of the standard the statement was scored under has another hash than that of the version in force here; nothing was stored."),
     "payload_too_large": ProblemType(413, "Payload too large", "The body is larger than the service accepts (`JIFEN_MAX_BODY_BYTES`, default 8 MiB)."),
     "batch_too_large": ProblemType(413, "Batch too large", "More than 1,000 applications in one batch; nothing was scored or stored."),
     "unsupported_media_type": ProblemType(415, "Unsupported media type", "The body is not sent as `application/json` in UTF-8 (a declared `charset` other than UTF-8 is refused, not guessed at)."),

@@ -33,18 +33,23 @@ API_PREFIX = "/api/v1"
 # problem codes, enum values), a patch only rewords. It does not follow the published rulesets (info.x-facts-hash
 # does). tests/api/test_openapi.py pins the contract's hash to it: change one, change the other.
 API_VERSION = "1.3.0"
-CONTRACT_HASH = "2f0180e751c19f7fdac289185199aec188bc6bceadd8f9da95543ad6fb2baa83"
+CONTRACT_HASH = "6a629cc83e109dc3d3f4c60bf92a08766e00f2c38bcce8a7d1183c8466b3fd71"
 TITLE = "jifen scoring API"
 TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "
     "publication, objection and re-review, void, and its history.",
+    "events": "The change feed: every event of the applications a key may see, after an opaque cursor, with long "
+    "polling (docs/integrator/tasks-and-feed.md).",
     "meta": "Health of the service.",
     "periods": "The application periods (申请与受理时间) of each year, as the centre publishes them: once a year has "
     "periods, new applications of that year are received only within them.",
+    "scenes": "Public-service scenes (场景, e.g. 积分入学): threshold, quota and ranking, the ranked list of who is "
+    "entitled (frozen once published, later changes flagged) and each applicant's entitlement.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
     "statements": "Signed statements of published results (compact JWS, Ed25519): an application's statement, and "
     "the verification of any statement with the result's status today. The public keys: /.well-known/jwks.json.",
+    "tasks": "The departments' task queue: the verification and re-review tasks of each department, overdue first.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
     "in the ruleset file format, and the differences between two.",
 }
@@ -60,6 +65,7 @@ PATH_PARAMETERS = {
     "b_year": "Version B's year",
     "b_revision": "Version B's revision",
     "application_ref": "The application's reference, as sent when it was received",
+    "scene_code": "A scene's code, e.g. school-entry-primary",  # scenes
 }
 # A path's year is bounded like a body's: out of range, 422 invalid_fields (api.check_path_years)
 YEAR_PARAMETERS = frozenset(errors.YEAR_PARAMETERS)

@@ -41,6 +41,11 @@ def test_document_lists_every_endpoint_and_the_fact_catalogues(client: Any) -> N
         "/api/v1/application-periods",
         "/api/v1/applications/{application_ref}/{year}/statement",
         "/api/v1/statements/verify",
+        "/api/v1/tasks",
+        "/api/v1/events",
+        "/api/v1/scenes",
+        "/api/v1/scenes/{scene_code}/{year}",
+        "/api/v1/scenes/{scene_code}/{year}/entitlements/{application_ref}",
     }
     request = spec["components"]["schemas"]["ScoreRequest"]
     assert set(request["required"]) == {"application_ref", "year", "facts"}
