@@ -63,7 +63,8 @@ def test_readers_read_and_download_departments_see_their_own(console: Console, d
     assert "公租房配租" in listed and "积分入学（小学一年级）" in listed
     workbook = console.get("/admin/scenes/school-entry-primary/2026/list.xlsx")
     assert workbook.status_code == 200
-    rows = list(load_workbook(io.BytesIO(workbook.data)).active.iter_rows(values_only=True))
+    sheet = load_workbook(io.BytesIO(workbook.data))["名单"]
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[3][:6] == ("序号", "申请编号", "排名", "积分", "是否享受", "理由")
     assert rows[4][1:5] == ("TX-2026-000003", 1, 110, "是")
     console.login("department")
