@@ -67,6 +67,13 @@ class ApplicationRequestSchema(ApiSchema):
         metadata={"description": "online (浙里新市民) or window (镇（街道）积分窗口)"},
     )
     facts = _facts("The facts the applicant claims, checked against the catalogue of the version in force")
+    # recognition of another city's provincial points (issue 21)
+    recognised_statement = _text(
+        "Another Zhejiang city's signed statement of the applicant's published score (a compact JWS, as its "
+        "service issued it): once verified against the trusted issuers, the provincial points are taken from it "
+        "(共性指标得分跨区互认) and no department verifies the facts only they need",
+        max_length=8192,
+    )
 
 
 class SupplementSchema(ApiSchema):
@@ -197,6 +204,26 @@ class CurrentScoreSchema(ScoreSchema):
     )
 
 
+class RecognitionSchema(Schema):
+    """Another city's statement an application carried at receipt, as verified then (共性指标得分跨区互认)."""
+
+    issuer = _always(fields.String(metadata={"description": "The issuer that signed it (its iss), a trusted issuer"}))
+    kid = _always(fields.String(metadata={"description": "The issuer's key that signed it"}))
+    application_ref = _always(fields.String(metadata={"description": "The application's reference there (its sub)"}))
+    year = _always(fields.Integer())
+    score_id = _always(fields.String(metadata={"description": "The stored score's id there"}))
+    points = _always(fields.Decimal(as_string=False, metadata={"description": "The provincial points recognised"}))
+    indicators = _always(
+        fields.Dict(keys=fields.String(), values=fields.Decimal(as_string=False),
+                    metadata={"description": "Each provincial indicator's points, by code"})
+    )  # fmt: skip
+    provincial_hash = _always(
+        fields.String(metadata={"description": "The hash of the provincial part of the standard, as here"})
+    )
+    valid_until = _always(fields.Date())
+    statement = _always(fields.String(metadata={"description": "The statement as received (a compact JWS)"}))
+
+
 class ApplicationSchema(Schema):
     """An application: its state, tasks, deadlines, provisional and current score, and validity."""
 
@@ -229,6 +256,14 @@ class ApplicationSchema(Schema):
     today = _always(
         fields.Date(metadata={"description": "The service's date (China), against which overdue is computed"})
     )
+    recognition = _always(
+        fields.Nested(
+            RecognitionSchema,
+            allow_none=True,
+            metadata={"description": "The other city's statement the provincial points were recognised from; null "
+                      "when they are scored here"},
+        )
+    )  # fmt: skip
 
 
 class MaterialSchema(Schema):

@@ -38,6 +38,9 @@ bp = Blueprint("applications", __name__)
 PATH = "/applications/<path:application_ref>/<int:year>"
 # Who may read an application: any client that takes part in its life, and readers
 READERS = ("read", "apply", "verify", "publish")
+# a receipt's recognised_statement refused (jifen/statements/recognition.py)
+RECOGNITION_PROBLEMS = ("untrusted_issuer", "bad_signature", "malformed_statement", "statement_year_mismatch",
+                        "statement_expired", "provincial_standard_differs")  # fmt: skip
 
 
 def today() -> dt.date:
@@ -100,7 +103,13 @@ def _context(session: Any) -> Context:
     tag="applications",
     body=ApplicationRequestSchema,
     responses={201: ("The application, verifying, with its lookup code and materials notice", ReceiptSchema)},
-    errors=("application_exists", "no_version_in_force", "no_calendar_data", "outside_application_period"),
+    errors=(
+        "application_exists",
+        "no_version_in_force",
+        "no_calendar_data",
+        "outside_application_period",
+        *RECOGNITION_PROBLEMS,
+    ),
     description="The answer is the only one that carries the application's `lookup_code` (print it on the "
     "receipt): only a keyed hash of it is kept, and no other answer, log or audit entry shows it. A receipt sent "
     "again is refused (409 `application_exists`) and shows no code: when the first answer was lost, issue a new "
@@ -117,7 +126,7 @@ def create_application() -> Response:
     with unit_of_work.current().write() as session:
         application = applications.receive(
             _context(session), data["application_ref"], data["year"], data["received_on"], data["channel"],
-            data["facts"],
+            data["facts"], data.get("recognised_statement"),
         )  # fmt: skip
         code = lookup.issue(application, secret)
     session = get_session()

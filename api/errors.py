@@ -95,6 +95,13 @@ PROBLEMS: dict[str, ProblemType] = {
     "not_published": ProblemType(409, "Not published", "Only a published result can be disputed."),
     "objection_already_filed": ProblemType(409, "Objection already filed", "An objection was filed already; its re-review is final."),
     "no_calendar_data": ProblemType(409, "No calendar data", "A deadline falls in a year with no holiday data; the bureau adds the year with `flask calendar add`."),
+    # recognition of another city's provincial points: a receipt's recognised_statement refused (issue 21)
+    "untrusted_issuer": ProblemType(422, "Untrusted issuer", "The statement's issuer (`iss`) is not among the bureau's trusted issuers (`flask issuers add`); nothing was stored."),
+    "bad_signature": ProblemType(422, "Bad signature", "The statement's signature does not verify against its issuer's keys: it was changed after signing, or a key the issuer does not publish signed it; nothing was stored."),
+    "malformed_statement": ProblemType(422, "Malformed statement", "The text is not a signed statement of a result (a compact JWS with the statement's header and claims); nothing was stored."),
+    "statement_year_mismatch": ProblemType(422, "Statement year mismatch", "The statement is of another year than the application; nothing was stored."),
+    "statement_expired": ProblemType(422, "Statement expired", "The statement's `valid_until` is before the day the application was received; nothing was stored."),
+    "provincial_standard_differs": ProblemType(422, "Provincial standard differs", "The provincial part of the standard the statement was scored under has another hash than that of the version in force here; nothing was stored."),
     "payload_too_large": ProblemType(413, "Payload too large", "The body is larger than the service accepts (`JIFEN_MAX_BODY_BYTES`, default 8 MiB)."),
     "batch_too_large": ProblemType(413, "Batch too large", "More than 1,000 applications in one batch; nothing was scored or stored."),
     "unsupported_media_type": ProblemType(415, "Unsupported media type", "The body is not sent as `application/json` in UTF-8 (a declared `charset` other than UTF-8 is refused, not guessed at)."),

@@ -218,6 +218,27 @@ TEXTS: dict[str, tuple[str, str]] = {
     "jwks_no_kid": ("key {n} has no key id (kid)", "第{n}个公钥没有密钥标识（kid）"),
     "jwks_bad_x": ("key {n} has no 32-byte public key (x)", "第{n}个公钥的公钥值（x）无效"),
     "jwks_duplicate_kid": ("two keys have the same key id (kid)", "有两个公钥的密钥标识（kid）相同"),
+    "untrusted_issuer": (
+        "the statement's issuer {issuer!r} is not trusted here: the bureau adds another city with `flask --app wsgi "
+        "issuers add`",
+        "积分证明的签发方“{issuer}”不在本市的互认签发方名单中",
+    ),
+    "recognition_bad_signature": (
+        "the statement's signature does not verify against the keys of trusted issuer {issuer}: {why}",
+        "积分证明的签名无法用签发方 {issuer} 的公钥核验：证明可能被改动过，或不是该签发方签发的",
+    ),
+    "statement_year_mismatch": (
+        "the statement is of {found}, the application of {year}",
+        "积分证明是{found}年度的，申请是{year}年度的",
+    ),
+    "statement_expired": (
+        "the statement was valid until {valid_until}, before the application was received ({received_on})",
+        "积分证明的有效期至{valid_until}，早于申请受理日期{received_on}",
+    ),
+    "provincial_standard_differs": (
+        "the statement's provincial standard ({found}) is not that of {ref} in force here ({here})",
+        "积分证明所依据的省级共性指标标准与本市现行版本 {ref} 不一致",
+    ),
 }  # fmt: skip
 
 STATUS_ZH = {"draft": "是草稿", "published": "已发布", "retired": "已停用"}

@@ -29,13 +29,23 @@ from jifen.applications.state import (
 from jifen.applications.verification import conclude_if_done
 from jifen.errors import CodedError
 from jifen.scoring import claims
+from jifen.statements import recognition
 from jifen.store.models import Application, ScoreRow, VerificationTask
 
 
 def receive(
-    ctx: Context, application_ref: str, year: int, received_on: dt.date, channel: str, facts: Mapping[str, Any]
+    ctx: Context,
+    application_ref: str,
+    year: int,
+    received_on: dt.date,
+    channel: str,
+    facts: Mapping[str, Any],
+    recognised_statement: str | None = None,
 ) -> Application:
-    """A new application: state ``verifying``, one task per department concerned, each due in 15 working days."""
+    """A new application: state ``verifying``, one task per department concerned, each due in 15 working days.
+
+    With another city's statement (``recognised_statement``) its provincial points are recognised, once verified
+    (``jifen.statements.recognition``), and no department verifies the facts only they need."""
     if channel not in CHANNELS:
         raise field_error("channel", f"must be one of: {', '.join(CHANNELS)}; got {channel!r}")
     not_after_today(ctx, "received_on", received_on)
@@ -63,6 +73,8 @@ def receive(
         )
     periods.check_receipt(session, year, received_on)  # once the year's periods are published, only within them
     version = check_claims(session, application_ref, year, dict(facts), received_on)
+    checked = None if recognised_statement is None else recognition.check(session, recognised_statement, year,
+                                                                           received_on, version)  # fmt: skip
     app = Application(
         application_ref=application_ref,
         year=year,
@@ -79,23 +91,24 @@ def receive(
             session.flush()
     except IntegrityError:
         raise _exists(application_ref, year) from None
+    plan = claims.plan(version, facts)
+    if checked is not None:
+        recognised = recognition.keep(session, app, checked)
+        plan = recognition.without_provincial(plan, version)
     tasks = [
         open_task(ctx, app, unit, fact_claims, received_on, VERIFICATION, REVIEW_DAYS)
-        for unit, fact_claims in claims.plan(version, facts).items()
+        for unit, fact_claims in plan.items()
     ]
-    record(
-        ctx,
-        app,
-        "received",
-        None,
-        {
-            "channel": channel,
-            "received_on": received_on,
-            "claimed_facts": dict(facts),
-            "version": version.ref,
-            "tasks": {t.department: {"facts": list(t.claims), "due": t.due} for t in tasks},
-        },
-    )
+    changes = {
+        "channel": channel,
+        "received_on": received_on,
+        "claimed_facts": dict(facts),
+        "version": version.ref,
+        "tasks": {t.department: {"facts": list(t.claims), "due": t.due} for t in tasks},
+    }
+    if checked is not None:
+        changes["recognised"] = {k: v for k, v in recognition.described(recognised).items() if k != "statement"}
+    record(ctx, app, "received", None, changes)
     return app
 
 
@@ -182,6 +195,8 @@ def supplement(
     version = check_claims(ctx.session, application_ref, year, merged, app.received_on)
     touched = {version.catalogue[n].department for n in facts if n in version.catalogue}
     planned = claims.plan(version, merged)
+    if recognition.of_application(ctx.session, app) is not None:
+        planned = recognition.without_provincial(planned, version)
     reopened = _reopen(ctx, app, touched, planned, day)
     app.claimed_facts, app.supplemented_on = merged, day
     state, app.state = app.state, "verifying"

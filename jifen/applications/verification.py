@@ -21,7 +21,7 @@ from jifen.applications.state import (
     version_of,
 )
 from jifen.scoring import claims, scores
-from jifen.statements import signing
+from jifen.statements import recognition, signing
 from jifen.store.models import Application, ScoreRow, VerificationTask
 
 
@@ -176,6 +176,7 @@ def conclude_if_done(ctx: Context, app: Application, version: RulesetVersion) ->
             verified.pop(name, None)
             if result["verified"] is not None:
                 verified[name] = result["verified"]
+    recognised, recognition_id = recognition.applied(ctx.session, app)  # another city's provincial points, if any
     request = scores.ScoreRequest(
         app.application_ref,
         app.year,
@@ -183,6 +184,8 @@ def conclude_if_done(ctx: Context, app: Application, version: RulesetVersion) ->
         as_of=app.received_on,
         supersedes=app.score_id,
         idempotency_key=service_idempotency_key(app),
+        recognised=recognised,
+        recognition_id=recognition_id,
     )
     stored = scores.store_within(ctx.session, scores.prepare(ctx.session, request, ctx.actor.as_caller()))
     superseded, app.score_id = app.score_id, stored.stored_id

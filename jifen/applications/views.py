@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from jifen.applications.state import RE_REVIEW, VERIFICATION, find
 from jifen.errors import NoVersionInForce
 from jifen.scoring import claims, records, scores
+from jifen.statements import recognition
 from jifen.store.models import Application, ApplicationEvent, ScoreRow, VerificationTask
 
 ROUND_NAMES = {VERIFICATION: "verification", RE_REVIEW: "re_review"}
@@ -55,7 +56,10 @@ def validity(app: Application, today: dt.date) -> tuple[bool, str | None]:
 
 def _provisional(session: Session, app: Application) -> dict[str, Any]:
     """The claimed facts scored as a dry run (nothing stored): what the applicant may expect if all is confirmed."""
-    request = scores.ScoreRequest(app.application_ref, app.year, app.claimed_facts, as_of=app.received_on, dry_run=True)
+    recognised, _row = recognition.applied(session, app)
+    request = scores.ScoreRequest(
+        app.application_ref, app.year, app.claimed_facts, as_of=app.received_on, dry_run=True, recognised=recognised
+    )
     try:
         _version, result = scores.evaluate(session, request)
     except (scores.FieldErrors, NoVersionInForce) as exc:  # a version published since may not take the claims
@@ -73,6 +77,7 @@ def view(session: Session, app: Application, today: dt.date) -> dict[str, Any]:
         )
     )
     valid, why = validity(app, today)
+    recognised = recognition.of_application(session, app)
     current = session.get(ScoreRow, app.score_id) if app.score_id else None
     dues = {r: [t.due for t in tasks if t.round == r] for r in (VERIFICATION, RE_REVIEW)}
     return {
@@ -95,6 +100,7 @@ def view(session: Session, app: Application, today: dt.date) -> dict[str, Any]:
         "objection_filed_on": app.objection_filed_on,
         "republished_on": app.republished_on,
         "provisional": _provisional(session, app),
+        "recognition": None if recognised is None else recognition.described(recognised),
         "score": None if current is None else {**records.view(current), **records.chain(session, current)},
         "valid": valid,
         "invalid_reason": why,

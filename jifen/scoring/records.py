@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import FactsError, dumps
+from engine.recognition import Recognised, recognise
 from engine.result import dumps_bytes
 from jifen.errors import NotFound
 from jifen.scoring import compiled
 from jifen.store.models import RulesetVersionRow, ScoreRow
+from jifen.store.recognition_models import RecognisedStatement
 
 
 def view(record: ScoreRow) -> dict[str, Any]:
@@ -104,6 +106,10 @@ def verify(session: Session, score_id: str) -> dict[str, Any]:
         result = None
     if result is not None:
         result["version"]["id"] = version.id
+        if record.recognition_id is not None:  # provincial points recognised from another city: the same claims
+            recognised = session.get(RecognisedStatement, record.recognition_id)
+            assert recognised is not None
+            result = recognise(result, Recognised.from_claims(recognised.claims))
         problems += _differences(stored, json.loads(dumps_bytes(result)))
     return {
         "id": record.id,

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine import FactsError, dumps
+from engine.recognition import Recognised, recognise
 from engine.result import dumps_bytes
 from jifen.access.api_clients import Caller
 from jifen.errors import ChainConflict, IdempotencyKeyReused, NotFound, Refused, ServiceError
@@ -47,6 +48,9 @@ class ScoreRequest:
     # a re-review names the score it replaces; the first score of an application and year names none
     supersedes: str | None = None
     idempotency_key: str | None = None
+    # another city's provincial points, verified (jifen/statements/recognition.py), and the row that keeps them
+    recognised: Recognised | None = None
+    recognition_id: int | None = None
 
     def fingerprint(self) -> str:
         """sha256 of what the request asks for: a retry with the same idempotency key must ask the same."""
@@ -58,6 +62,8 @@ class ScoreRequest:
             "version": self.version,
             "supersedes": self.supersedes,
         }
+        if self.recognition_id is not None:  # only then: the fingerprints stored before recognition stay the same
+            asked["recognition_id"] = self.recognition_id
         return hashlib.sha256(orjson.dumps(asked, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -102,6 +108,8 @@ def evaluate(session: Session, request: ScoreRequest) -> tuple[VersionRef, dict[
     except FactsError as exc:
         raise FieldErrors({("facts" if k == "facts" else f"facts.{k}"): v for k, v in exc.errors.items()}) from None
     result["version"]["id"] = version.id
+    if request.recognised is not None:
+        result = recognise(result, request.recognised)
     return version, result
 
 
@@ -130,6 +138,7 @@ def prepare(session: Session, request: ScoreRequest, caller: Caller) -> Pending:
         "client_name": caller.name,
         "idempotency_key": request.idempotency_key,
         "request_hash": request.fingerprint() if request.idempotency_key else None,
+        "recognition_id": request.recognition_id,
     }
     return Pending(request, row, result_json)
 

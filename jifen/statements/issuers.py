@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from jifen.access import audit
 from jifen.errors import Conflict, NotFound, Refused
 from jifen.messages import refusal, say
-from jifen.store.models import TrustedIssuer
+from jifen.store.recognition_models import TrustedIssuer
 
 ISSUER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
 NAME_LENGTH = 200

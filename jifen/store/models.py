@@ -216,8 +216,7 @@ class ScoreRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
     # personal data: the day retention erased facts and derived ("{}" since): the one change allowed, by trigger
     facts_erased_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    # recognition (issue 21): the other city's statement whose provincial points this score took over
-    # (recognised_statements.id); null when the provincial points were scored here. Not a foreign key, as score_id
+    # the recognised statement (issue 21) whose provincial points this score took; not a foreign key, as score_id
     recognition_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     version: Mapped[RulesetVersionRow] = relationship()
@@ -372,37 +371,3 @@ class StatementRow(Base):
     jws: Mapped[str] = mapped_column(Text)
     kid: Mapped[str] = mapped_column(String(64), index=True)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-
-
-# --- recognition of another city's provincial points (issue 21, item 5) ---------------------------------------
-
-
-class TrustedIssuer(Base):
-    """Another city whose signed statements the bureau trusts: its issuer id and its public keys (a JWKS)."""
-
-    __tablename__ = "trusted_issuers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    issuer: Mapped[str] = mapped_column(String(100), unique=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    # the JWKS as JSON text, public keys only (jifen/statements/issuers.py checks it)
-    jwks: Mapped[str] = mapped_column(Text)
-    added_by: Mapped[str] = mapped_column(String(64))
-    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-    updated_by: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
-
-
-class RecognisedStatement(Base):
-    """Another city's statement an application carried at receipt, as verified then: its provincial points count."""
-
-    __tablename__ = "recognised_statements"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
-    issuer: Mapped[str] = mapped_column(String(100))
-    kid: Mapped[str] = mapped_column(String(200))
-    jws: Mapped[str] = mapped_column(Text)
-    # the statement's payload as verified (JSON): what scoring and a score's verification apply
-    claims: Mapped[Any] = mapped_column(JSON)
-    recognised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_now)
