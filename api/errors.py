@@ -76,6 +76,9 @@ PROBLEMS: dict[str, ProblemType] = {
     "department_mismatch": ProblemType(403, "Department mismatch", "`department` is not the department the key is bound to."),
     "not_department_facts": ProblemType(403, "Not the department's facts", "The verification names facts that another department verifies; `errors` names each with its department."),
     "not_found": ProblemType(404, "Not found", "No such score, version, ruleset or path."),
+    # scenes (jifen/scenes/)
+    "scene_not_found": ProblemType(404, "Scene not found", "No scene of that code and year (GET /api/v1/scenes lists them)."),
+    "not_on_list": ProblemType(404, "Not on the list", "The scene's list names no application of that reference: none of its year existed by that reference when the list was drawn (a published list) or exists now (a draft's)."),
     "method_not_allowed": ProblemType(405, "Method not allowed", "The path exists, but not with this method; `Allow` lists the methods it takes."),
     "no_version_in_force": ProblemType(409, "No version in force", "No published version of the ruleset is in force for the year on the date asked for (`as_of`, default today)."),
     "already_scored": ProblemType(409, "Already scored", "The application already has a score for the year. A re-review must name the current score in `supersedes`; `current_id` is that score."),
@@ -94,6 +97,9 @@ PROBLEMS: dict[str, ProblemType] = {
     "already_published": ProblemType(409, "Already published", "The result has been published already."),
     "not_published": ProblemType(409, "Not published", "Only a published result can be disputed."),
     "objection_already_filed": ProblemType(409, "Objection already filed", "An objection was filed already; its re-review is final."),
+    # scenes (jifen/scenes/)
+    "scene_exists": ProblemType(409, "Scene exists", "A scene of that code and year exists already."),
+    "scene_published": ProblemType(409, "Scene published", "The scene is published: it and its list are frozen."),
     "no_calendar_data": ProblemType(409, "No calendar data", "A deadline falls in a year with no holiday data; the bureau adds the year with `flask calendar add`."),
     # recognition of another city's provincial points: a receipt's recognised_statement refused (issue 21)
     "untrusted_issuer": ProblemType(422, "Untrusted issuer", "The statement's issuer (`iss`) is not among the bureau's trusted issuers (`flask issuers add`); nothing was stored."),

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from api import application_examples, periods
+from api import application_examples, periods, scenes
 from api.errors import PROBLEMS, problem_body
 from engine import FactsError, RulesetVersion, compile_version
 from engine.result import dumps_bytes
@@ -96,6 +96,7 @@ def _computed(session: Session, published: list[RulesetVersion]) -> dict[str, An
     tongxiang = sorted((v for v in published if v.ruleset == rulesets.DEFAULT_RULESET), key=lambda v: v.year)
     examples: dict[str, Any] = {}
     examples["listApplicationPeriods"] = {"responses": {200: periods.EXAMPLE}}
+    examples.update(scenes.EXAMPLES)  # scenes
     if not tongxiang:
         return examples
     latest = tongxiang[-1]

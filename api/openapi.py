@@ -33,7 +33,7 @@ API_PREFIX = "/api/v1"
 # problem codes, enum values), a patch only rewords. It does not follow the published rulesets (info.x-facts-hash
 # does). tests/api/test_openapi.py pins the contract's hash to it: change one, change the other.
 API_VERSION = "1.4.0"
-CONTRACT_HASH = "94c967430befec4a1f3e58b6e509416391a4a49883ab69c564f0a0122fa18565"
+CONTRACT_HASH = "1628e0c404fd052d28efe3dc6b9e9c467f6577296014724aa89e5a2c60293cf8"
 TITLE = "jifen scoring API"
 TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "
@@ -41,6 +41,8 @@ TAGS = {  # in alphabetical order, as linters ask
     "meta": "Health of the service.",
     "periods": "The application periods (申请与受理时间) of each year, as the centre publishes them: once a year has "
     "periods, new applications of that year are received only within them.",
+    "scenes": "Public-service scenes (场景, e.g. 积分入学): threshold, quota and ranking, the ranked list of who is "
+    "entitled (frozen once published, later changes flagged) and each applicant's entitlement.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
@@ -58,6 +60,7 @@ PATH_PARAMETERS = {
     "b_year": "Version B's year",
     "b_revision": "Version B's revision",
     "application_ref": "The application's reference, as sent when it was received",
+    "scene_code": "A scene's code, e.g. school-entry-primary",  # scenes
 }
 # A path's year is bounded like a body's: out of range, 422 invalid_fields (api.check_path_years)
 YEAR_PARAMETERS = frozenset(errors.YEAR_PARAMETERS)

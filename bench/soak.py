@@ -12,6 +12,8 @@ connection, send a mix of:
   re-review that republishes, the history; every fifth application voided after its receipt instead;
 - reads: a stored score, a chain's list; the public pages (the standard, a filled-in self-assessment, the home page).
 
+Publication signs a statement: a signing key is created first, as ./scripts/start does.
+
 First the capacity is measured (``--measure`` seconds, every client as fast as it can); then the clients send
 half of it (or ``--rate`` requests/s) for ``--minutes``. Per minute it prints requests, errors by status (anything
 but the answer the step expects; ``conn`` for a socket error or a timeout), p50 and p99 latency, and the workers'
@@ -84,6 +86,14 @@ class Stats:
                 m.errors[error] += 1
 
 
+def problem_code(payload: bytes) -> str:
+    """The problem code of an API error answer, if it is one."""
+    try:
+        return str(json.loads(payload).get("code", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
 class Client(threading.Thread):
     """One connection, sending the mix at ``interval`` seconds between requests (0: as fast as it can)."""
 
@@ -113,12 +123,12 @@ class Client(threading.Thread):
             self.connection.close()
             self.stats.record((time.monotonic() - started) * 1000, "conn")
             return None
-        self.stats.record(
-            (time.monotonic() - started) * 1000, None if response.status == expect else str(response.status)
-        )
-        if response.status != expect or not payload.startswith(b"{"):
-            return None
-        return json.loads(payload)
+        ms = (time.monotonic() - started) * 1000
+        if response.status == expect:
+            self.stats.record(ms, None)
+            return json.loads(payload) if payload.startswith(b"{") else None
+        self.stats.record(ms, f"{response.status} {problem_code(payload)}".strip())
+        return None
 
     def score(self, ref: str, dry: bool = False, supersedes: str | None = None) -> Any:
         body: dict[str, Any] = {"application_ref": ref, "year": 2026, "as_of": "2026-06-01", "facts": FACTS}
@@ -297,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
            "JIFEN_TODAY": "2025-10-20"}  # fmt: skip
     flask(env, "db", "upgrade")
     flask(env, "rulesets", "import", *sorted(str(p) for p in (ROOT / "rulesets").glob("*.yaml")))
+    flask(env, "keys", "create", "--if-missing")  # publication signs the applicant's statement
     made = keys(env)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
                               env=env, stderr=subprocess.DEVNULL)  # fmt: skip

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 import yaml
+from flask import current_app
 from flask.cli import AppGroup
 
 from engine import dumps
@@ -15,6 +16,7 @@ from jifen import unit_of_work
 from jifen.access import users
 from jifen.cli.errors import friendly_errors
 from jifen.scenes import definition, drafts, freezing, listing, whatif
+from jifen.statements import signing
 from jifen.store.scene_models import Scene
 from jifen.unit_of_work import get_session
 
@@ -83,9 +85,9 @@ def show_command(code: str, year: int, as_json: bool) -> None:
         "flagged": sum(1 for line in everything if line.flags),
     }
     if scene.status == "published":
-        checked = freezing.verify(session, scene)
+        checked = freezing.verify(session, scene, signing.signer_for(current_app))
         shown["verified"] = {"hash_matches": checked.hash_matches, "recomputed": checked.recomputed,
-                             "differences": checked.differences}  # fmt: skip
+                             "signature_matches": checked.signature_matches, "differences": checked.differences}  # fmt: skip
     if as_json:
         click.echo(dumps(shown, indent=2))
         return
@@ -129,7 +131,8 @@ def publish_command(code: str, year: int, username: str) -> None:
     """Publish a draft scene: its list is drawn from the published scores now, stored, hashed and frozen."""
     with unit_of_work.current().write() as session:
         users.require_role(users.get_user(session, username), *drafts.EDITING_ROLES)
-        scene = freezing.publish(session, drafts.get(session, code, year), username)
+        signer = signing.signer_for(current_app)
+        scene = freezing.publish(session, drafts.get(session, code, year), username, signer)
         size = listing.size(session, scene)
     click.echo(f"scene {code}/{year} published: {size} applicants, {scene.list_hash}")
 

@@ -17,12 +17,14 @@ from engine.canonical import plain_number
 from jifen.errors import CodedError
 
 TIES = ("admit_all", "flag")
+SCENE_STATES = ("draft", "published")
 FIELDS = ("code", "name", "year", "department", "cutoff_date", "threshold", "quota", "ranking", "ties")
 # a ranking key: total, received_on, category:CODE or indicator:CODE (codes as the standard writes them)
 _KEY = re.compile(r"^(total|received_on|(category|indicator):[A-Za-z0-9_.-]{1,64})$")
 _CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _CENT = Decimal("0.01")
 MAX_POINTS = Decimal(10000)
+YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +77,8 @@ def _text(raw: Mapping[str, Any], name: str, limit: int, errors: dict[str, list[
 
 def _year(raw: Mapping[str, Any], errors: dict[str, list[str]]) -> int:
     value = raw.get("year")
-    if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
-        errors["year"] = ["required: a year from 2000 to 2100"]
+    if isinstance(value, bool) or not isinstance(value, int) or not YEAR_MIN <= value <= YEAR_MAX:
+        errors["year"] = [f"required: a year from {YEAR_MIN} to {YEAR_MAX}"]
         return 0
     return value
 

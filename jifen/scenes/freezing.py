@@ -3,8 +3,9 @@ check that a published list is what its stored scores give.
 
 The hash is ``sha256:`` of the canonical JSON (sorted keys, no spaces, as ``engine.canonical``) of
 ``{"scene": definition, "entries": [each line's document]}`` — what was published, in codes and values; the
-reasons' words are derived from them. Signing: the list hash is the statement to sign; ``signature`` stays
-empty until the service signs statements (see ``_signature``).
+reasons' words are derived from them. The hash is signed as a statement of the service (a compact JWS with its
+active Ed25519 key, as a published score's statement: ``jifen.statements.signing``), kept as ``signature``; as a
+result, a list is never published without its signature (no active key: refused).
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from jifen.access import audit
+from jifen.errors import CodedError
 from jifen.scenes import basis
 from jifen.scenes.definition import Definition
 from jifen.scenes.drafts import definition_of, not_published, ref
 from jifen.scenes.listing import compute, frozen
 from jifen.scenes.ranking import Candidate, Entry, Left, rank
+from jifen.statements.keys import key_error
+from jifen.statements.signing import Signer, sign
+from jifen.statements.verify import verify_signature
 from jifen.store.models import Application, ScoreRow
 from jifen.store.scene_models import Scene, SceneEntry
 
@@ -41,14 +46,33 @@ def list_hash(definition: Definition, entries: Sequence[Entry]) -> str:
     return "sha256:" + hashlib.sha256(canonical(definition, entries).encode("utf-8")).hexdigest()
 
 
-def _signature(digest: str) -> str | None:
-    """The list hash signed by the service's key. No signing service exists yet: the seam where one plugs in."""
-    return None
+def _signature(signer: Signer | None, scene: Scene, digest: str, entries: int, at: dt.datetime) -> str:
+    """The list hash signed by the service's active key: what was published, by whom, when (claims of a JWS)."""
+    if signer is None:
+        raise key_error(409, "no_signing_key", directory="-")
+    kid, key = signer.keys.active()
+    claims = {"typ": "scene_list", "iss": signer.issuer, "kid": kid, "scene": scene.code, "year": scene.year,
+              "list_hash": digest, "entries": entries, "published_at": at.isoformat(), "iat": int(at.timestamp())}  # fmt: skip
+    return sign(claims, kid, key)
 
 
-def publish(session: Session, scene: Scene, actor: str, now: dt.datetime | None = None) -> Scene:
-    """Draw the scene's list from the scores as they are, store it with its hash, and freeze both."""
+def signature_claims(scene: Scene, signer: Signer) -> dict[str, Any] | None:
+    """The claims of a published list's signature when one of the service's keys made it, else None."""
+    if not scene.signature:
+        return None
+    try:
+        claims, _kid = verify_signature(scene.signature, signer.keys.jwks())
+    except CodedError:
+        return None
+    return claims
+
+
+def publish(
+    session: Session, scene: Scene, actor: str, signer: Signer | None, now: dt.datetime | None = None
+) -> Scene:
+    """Draw the scene's list from the scores as they are, store it with its hash and signature, and freeze them."""
     not_published(scene)
+    now = now or dt.datetime.now(dt.UTC)
     definition = definition_of(scene)
     entries = compute(session, definition)
     for start in range(0, len(entries), _CHUNK):
@@ -57,9 +81,9 @@ def publish(session: Session, scene: Scene, actor: str, now: dt.datetime | None 
                  "outcome": e.outcome, "params": e.params} for e in entries[start : start + _CHUNK]]  # fmt: skip
         session.execute(_ENTRIES.insert(), rows)
     digest = list_hash(definition, entries)
-    scene.list_hash, scene.signature = digest, _signature(digest)
+    scene.list_hash, scene.signature = digest, _signature(signer, scene, digest, len(entries), now)
     scene.status = "published"
-    scene.published_at = scene.updated_at = now or dt.datetime.now(dt.UTC)
+    scene.published_at = scene.updated_at = now
     scene.published_by = actor
     audit.record(session, actor, "publish", "scene", object_id=scene.id, object_ref=ref(scene),
                  after={"list_hash": digest, "entries": len(entries)})  # fmt: skip
@@ -75,10 +99,12 @@ class Verification:
     recomputed: bool
     differences: list[str]
     entries: int
+    # the signature is the service's and signs this hash (None: not checked, no key store given)
+    signature_matches: bool | None = None
 
     @property
     def ok(self) -> bool:
-        return self.hash_matches and self.recomputed
+        return self.hash_matches and self.recomputed and self.signature_matches is not False
 
 
 def _again(session: Session, definition: Definition, stored: Sequence[Entry]) -> list[Entry]:
@@ -106,8 +132,8 @@ def _again(session: Session, definition: Definition, stored: Sequence[Entry]) ->
     return rank(candidates, left, definition.threshold, definition.quota, definition.ties)
 
 
-def verify(session: Session, scene: Scene) -> Verification:
-    """Check a published list against its hash and against a ranking of the stored scores it names."""
+def verify(session: Session, scene: Scene, signer: Signer | None = None) -> Verification:
+    """Check a published list against its hash, its signature and a ranking of the stored scores it names."""
     definition = definition_of(scene)
     stored = frozen(session, scene)
     again = _again(session, definition, stored)
@@ -118,5 +144,9 @@ def verify(session: Session, scene: Scene) -> Verification:
     ]
     if len(stored) != len(again):
         differences.append(f"{len(stored)} lines stored, {len(again)} recomputed")
+    signed = None
+    if signer is not None:
+        claims = signature_claims(scene, signer)
+        signed = claims is not None and claims.get("list_hash") == scene.list_hash
     return Verification(list_hash(definition, stored) == scene.list_hash, not differences, differences[:20],
-                        len(stored))  # fmt: skip
+                        len(stored), signed)  # fmt: skip

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from jifen.scenes import definition, drafts, freezing, listing
+from jifen.statements import signing
 from tests.scenes.population import Person, add, rescore, scene_document
 
 D = Decimal
@@ -114,23 +115,25 @@ def test_tie_breakers_decide_before_the_final_key(seeded: Any, db: Any) -> None:
     assert [lines[r].entitled for r in ("TX-D", "TX-C", "TX-B")] == [True, True, False]
 
 
-def test_a_published_list_is_frozen_and_later_changes_are_flagged(seeded: Any, db: Any, owner_engine: Any) -> None:
+def test_a_published_list_is_frozen_and_later_changes_are_flagged(
+    seeded: Any, db: Any, app: Any, owner_engine: Any
+) -> None:
     people = [Person(f"TX-2026-{k:06d}", D(90 + 10 * k)) for k in range(5)]  # 90 … 130
     with db.transaction() as session:
         apps = add(session, people)
         scene = _scene(session, quota=2)
-        freezing.publish(session, scene, "publisher")
+        freezing.publish(session, scene, "publisher", signing.signer_for(app))
     with db.transaction() as session:
         scene = drafts.get(session, "school-entry-primary", 2026)
         before = [e.document() for e in listing.entries(session, scene)]
-        assert freezing.verify(session, scene).ok
-        app = session.get(type(apps["TX-2026-000004"]), apps["TX-2026-000004"].id)
-        app.state, app.voided_on, app.void_reason = "voided", dt.date(2026, 9, 1), "permit_suspended"
-        rescore(session, session.get(type(app), apps["TX-2026-000002"].id), people[2], D("125"))
+        assert freezing.verify(session, scene, signing.signer_for(app)).ok
+        voided = session.get(type(apps["TX-2026-000004"]), apps["TX-2026-000004"].id)
+        voided.state, voided.voided_on, voided.void_reason = "voided", dt.date(2026, 9, 1), "permit_suspended"
+        rescore(session, session.get(type(voided), apps["TX-2026-000002"].id), people[2], D("125"))
     with db.transaction() as session:
         scene = drafts.get(session, "school-entry-primary", 2026)
         assert [e.document() for e in listing.entries(session, scene)] == before  # never silently changed
-        assert freezing.verify(session, scene).ok
+        assert freezing.verify(session, scene, signing.signer_for(app)).ok
         lines = _lines(session, scene)
         assert lines["TX-2026-000004"].flags == ["公布后积分已失效（2026-09-01 居住证暂扣）"]
         assert lines["TX-2026-000004"].entitled is True
