@@ -33,11 +33,13 @@ API_PREFIX = "/api/v1"
 # problem codes, enum values), a patch only rewords. It does not follow the published rulesets (info.x-facts-hash
 # does). tests/api/test_openapi.py pins the contract's hash to it: change one, change the other.
 API_VERSION = "1.4.0"
-CONTRACT_HASH = "1628e0c404fd052d28efe3dc6b9e9c467f6577296014724aa89e5a2c60293cf8"
+CONTRACT_HASH = "1e07c5d44a37186404452d6f9eda6f8f086558791860b59db1ea616777860bbb"
 TITLE = "jifen scoring API"
 TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "
     "publication, objection and re-review, void, and its history.",
+    "events": "The change feed: every event of the applications a key may see, after an opaque cursor, with long "
+    "polling (docs/integrator/tasks-and-feed.md).",
     "meta": "Health of the service.",
     "periods": "The application periods (申请与受理时间) of each year, as the centre publishes them: once a year has "
     "periods, new applications of that year are received only within them.",
@@ -45,6 +47,7 @@ TAGS = {  # in alphabetical order, as linters ask
     "entitled (frozen once published, later changes flagged) and each applicant's entitlement.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
+    "tasks": "The departments' task queue: the verification and re-review tasks of each department, overdue first.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
     "in the ruleset file format, and the differences between two.",
 }

@@ -101,3 +101,6 @@ def _fixed_day(text: str) -> Callable[[], dt.date]:
 
 class TestConfig(Config):
     TESTING = True
+    # a feed request's `wait` is cut to this many seconds, so that generated requests (schemathesis) never wait
+    # 30 seconds on an empty feed; tests of long polling set it higher (the service's own limit: 30)
+    FEED_MAX_WAIT = 0.2

@@ -32,7 +32,7 @@ from admin.views.access_log import reading
 from admin.words import word
 from engine import dumps
 from jifen import applications, unit_of_work
-from jifen.applications import Context, lists, lookup, materials, periods, views, workdays
+from jifen.applications import Context, lists, lookup, materials, periods, queue, views, workdays
 from jifen.errors import CodedError
 from jifen.unit_of_work import get_session
 
@@ -50,7 +50,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/")
     def index(self) -> Any:
         session, day = get_session(), today()
-        overdue = views.overdue(session, day)
+        overdue = queue.overdue(session, day)
         for task in overdue:
             task["overdue_days"] = (day - task["due"]).days
         by_department = [(unit, list(tasks)) for unit, tasks in groupby(overdue, key=lambda t: t["department"])]

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from engine import dumps
-from jifen.applications import china_today, views
+from jifen.applications import china_today, queue, views
 from jifen.cli.errors import friendly_errors
 from jifen.unit_of_work import get_session
 
@@ -37,7 +37,7 @@ def history_command(application_ref: str, year: int, out: Path | None) -> None:
 def overdue_command(department: str | None) -> None:
     """List every verification task past its due date (today in China), by department; or one department's queue."""
     session, today = get_session(), china_today()
-    tasks = views.queue(session, department, today) if department else views.overdue(session, today)
+    tasks = queue.department_queue(session, department, today) if department else queue.overdue(session, today)
     for task in tasks:
         late = f"overdue since {task['due']}" if task["overdue"] else f"due {task['due']}"
         click.echo(f"{task['department']}\t{task['application_ref']}\t{task['year']}\t{task['kind']}\t{late}")

@@ -98,6 +98,10 @@ def journey(rec: Recorder, db: Any) -> None:
     rec.call("extendVerificationTask", "POST", f"{base}/extensions", keys[first], 200,
              {"department": first, "reason": "社保记录需向杭州调取"}, path)  # fmt: skip
     rec.call("getApplication", "GET", base, auditor, 200, parameters=path)
+    # a department finds its work in its queue (not another department's)
+    rec.call("listTasks", "GET", "/api/v1/tasks?status=open", keys[first], 200, parameters={"status": "open"})
+    if others:
+        rec.call("listTasks", "GET", f"/api/v1/tasks?department={others[0]}", keys[first], 403)
     rec.call("publishApplication", "POST", f"{base}/publish", bureau, 409, {"published_on": "2026-03-20"}, path)
     rec.on("2026-03-25")
     wrong = {"department": others[0] if others else "另一个部门", "facts": {}, "note": ""}
@@ -109,6 +113,10 @@ def journey(rec: Recorder, db: Any) -> None:
         rec.call("verifyApplicationFacts", "POST", f"{base}/verifications", keys[department], 200, verification, path)
     rec.on("2026-04-01")
     rec.call("publishApplication", "POST", f"{base}/publish", bureau, 200, {"published_on": "2026-04-01"}, path)
+    # the intake platform follows the changes: here the score and its publication
+    follow = {"types": "scored,published", "limit": 10}
+    rec.call("listEvents", "GET", "/api/v1/events?types=scored,published&limit=10", intake, 200, parameters=follow)
+    rec.call("listEvents", "GET", "/api/v1/events?after=not-a-cursor", intake, 422)
     rec.on("2026-04-02")
     disputed = next(n for n in ("insurance_months", "residence_months", "education") if n in facts)
     objection = {"filed_on": "2026-04-02", "facts": {disputed: facts[disputed]}}
