@@ -71,8 +71,9 @@ class ApplicationRequestSchema(ApiSchema):
     recognised_statement = _text(
         "Another Zhejiang city's signed statement of the applicant's published score (a compact JWS, as its "
         "service issued it): once verified against the trusted issuers, the provincial points are taken from it "
-        "(共性指标得分跨区互认) and no department verifies the facts only they need",
+        "(共性指标得分跨区互认) and no department verifies the facts only they need; null or absent: none",
         max_length=8192,
+        allow_none=True,
     )
 
 

@@ -138,9 +138,8 @@ def _computed(session: Session, published: list[RulesetVersion]) -> dict[str, An
         },
     }
     by_id = {"score_id": EXAMPLE_ID}
-    examples["getScore"] = {
-        "parameters": by_id, "responses": {200: {**stored, "superseded_by": None, "facts": body["facts"]}}
-    }  # fmt: skip
+    answer = {**stored, "superseded_by": None, "facts": body["facts"], "facts_erased_on": None}
+    examples["getScore"] = {"parameters": by_id, "responses": {200: answer}}
     summary = {
         "id": EXAMPLE_ID, "created_at": created_at, "application_ref": body["application_ref"], "year": year,
         "as_of": body["as_of"], "total": stored["total"], "eligible": stored["eligible"], "version": stored["version"],
@@ -151,7 +150,7 @@ def _computed(session: Session, published: list[RulesetVersion]) -> dict[str, An
         "responses": {200: {"items": [summary], "page": 1, "per_page": 20, "total": 1}},
     }
     verdict = {"id": EXAMPLE_ID, "reproduced": True, "version": stored["version"], "stored_total": stored["total"],
-               "recomputed_total": stored["total"], "differences": []}  # fmt: skip
+               "recomputed_total": stored["total"], "differences": [], "facts_erased_on": None}  # fmt: skip
     examples["verifyScore"] = {"parameters": by_id, "responses": {200: verdict}}
     _versions(session, examples, tongxiang)
     examples.update(application_examples.build(session, tongxiang, example_facts))

@@ -180,7 +180,17 @@ class StoredScoreSchema(ScoreSchema):
     superseded_by = fields.UUID(
         required=True, allow_none=True, metadata={"description": "The score that replaced this one; null while current"}
     )
-    facts = fields.Dict(required=True, metadata={"description": "The facts exactly as they were sent"})
+    facts = fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The facts exactly as they were sent; null without the `facts` scope "
+            "(`Jifen-Facts: withheld`), `{}` once retention erased them (facts_erased_on)"
+        },
+    )
+    facts_erased_on = fields.Date(
+        required=True, allow_none=True, metadata={"description": "The day retention erased the facts, or null"}
+    )
 
 
 class AnyOf(fields.Field):
@@ -262,7 +272,12 @@ class ScoreListSchema(Schema):
 class VerifySchema(Schema):
     id = fields.UUID(required=True, metadata=_SCORE_ID)
     reproduced = fields.Boolean(
-        required=True, metadata={"description": "True when re-evaluating gives exactly the stored result"}
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "True when re-evaluating gives exactly the stored result; null when the facts "
+            "were erased (facts_erased_on): the result and its content hash remain, nothing can be re-evaluated"
+        },
     )
     version = fields.Nested(ScoreVersionSchema, required=True)
     stored_total = fields.Decimal(as_string=False, required=True)
@@ -274,6 +289,9 @@ class VerifySchema(Schema):
     )
     differences = fields.List(
         fields.String(), required=True, metadata={"description": "What differs, one line each (empty when reproduced)"}
+    )
+    facts_erased_on = fields.Date(
+        required=True, allow_none=True, metadata={"description": "The day retention erased the score's facts, or null"}
     )
 
 
