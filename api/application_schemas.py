@@ -244,6 +244,9 @@ class ApplicationSchema(Schema):
     published_on = _always(fields.Date(allow_none=True))
     objection_filed_on = _always(fields.Date(allow_none=True))
     republished_on = _always(fields.Date(allow_none=True))
+    statement = _always(fields.String(allow_none=True, metadata={
+        "description": "The signed statement of the current result (compact JWS, EdDSA) once published, else null: "
+        "GET …/statement has it with its claims and status; verify it against /.well-known/jwks.json"}))  # fmt: skip
     provisional = AnyOf("Provisional", "ProvisionalRefused", required=True,
                         metadata={"description": "The claimed facts scored as a dry run (not stored)"})  # fmt: skip
     score = _always(fields.Nested(CurrentScoreSchema, allow_none=True,

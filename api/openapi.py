@@ -32,8 +32,8 @@ API_PREFIX = "/api/v1"
 # The contract's semantic version: the major is the /api/v1 of its paths; a minor version adds (operations, fields,
 # problem codes, enum values), a patch only rewords. It does not follow the published rulesets (info.x-facts-hash
 # does). tests/api/test_openapi.py pins the contract's hash to it: change one, change the other.
-API_VERSION = "1.4.0"
-CONTRACT_HASH = "cc3e9b10395e5e290a0da7496cbc87f0014bad75ab1cd94fad1a739570aa5306"
+API_VERSION = "1.6.0"
+CONTRACT_HASH = "6338acb1bd04e5ba8c96a3501d5c7e0d28d5d7232534deb017266219e7a95d4c"
 TITLE = "jifen scoring API"
 TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "
@@ -47,6 +47,8 @@ TAGS = {  # in alphabetical order, as linters ask
     "entitled (frozen once published, later changes flagged) and each applicant's entitlement.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
+    "statements": "Signed statements of published results (compact JWS, Ed25519): an application's statement, and "
+    "the verification of any statement with the result's status today. The public keys: /.well-known/jwks.json.",
     "tasks": "The departments' task queue: the verification and re-review tasks of each department, overdue first.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
     "in the ruleset file format, and the differences between two.",

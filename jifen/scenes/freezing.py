@@ -67,9 +67,7 @@ def signature_claims(scene: Scene, signer: Signer) -> dict[str, Any] | None:
     return claims
 
 
-def publish(
-    session: Session, scene: Scene, actor: str, signer: Signer | None, now: dt.datetime | None = None
-) -> Scene:
+def publish(session: Session, scene: Scene, actor: str, signer: Signer | None, now: dt.datetime | None = None) -> Scene:
     """Draw the scene's list from the scores as they are, store it with its hash and signature, and freeze them."""
     not_published(scene)
     now = now or dt.datetime.now(dt.UTC)
