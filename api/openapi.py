@@ -32,8 +32,8 @@ API_PREFIX = "/api/v1"
 # The contract's semantic version: the major is the /api/v1 of its paths; a minor version adds (operations, fields,
 # problem codes, enum values), a patch only rewords. It does not follow the published rulesets (info.x-facts-hash
 # does). tests/api/test_openapi.py pins the contract's hash to it: change one, change the other.
-API_VERSION = "1.3.0"
-CONTRACT_HASH = "6a629cc83e109dc3d3f4c60bf92a08766e00f2c38bcce8a7d1183c8466b3fd71"
+API_VERSION = "1.7.0"
+CONTRACT_HASH = "80e6df4800023e899b45dc0c249a9a620240004d002040ee574858e4a881a524"
 TITLE = "jifen scoring API"
 TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "
@@ -47,6 +47,8 @@ TAGS = {  # in alphabetical order, as linters ask
     "entitled (frozen once published, later changes flagged) and each applicant's entitlement.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
+    "statements": "Signed statements of published results (compact JWS, Ed25519): an application's statement, and "
+    "the verification of any statement with the result's status today. The public keys: /.well-known/jwks.json.",
     "tasks": "The departments' task queue: the verification and re-review tasks of each department, overdue first.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
     "in the ruleset file format, and the differences between two.",

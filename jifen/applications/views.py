@@ -14,6 +14,7 @@ from jifen.applications.state import RE_REVIEW, VERIFICATION, find
 from jifen.errors import NoVersionInForce
 from jifen.scoring import records, scores
 from jifen.statements import recognition
+from jifen.statements import status as statements
 from jifen.store.models import Application, ApplicationEvent, ScoreRow, VerificationTask
 
 ROUND_NAMES = {VERIFICATION: "verification", RE_REVIEW: "re_review"}
@@ -99,6 +100,7 @@ def view(session: Session, app: Application, today: dt.date) -> dict[str, Any]:
         "published_on": app.published_on,
         "objection_filed_on": app.objection_filed_on,
         "republished_on": app.republished_on,
+        "statement": statement.jws if (statement := statements.of_score(session, app.score_id)) else None,
         "provisional": _provisional(session, app),
         "recognition": None if recognised is None else recognition.described(recognised),
         "score": None if current is None else {**records.view(current), **records.chain(session, current)},

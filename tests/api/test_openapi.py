@@ -39,6 +39,8 @@ def test_document_lists_every_endpoint_and_the_fact_catalogues(client: Any) -> N
         "/api/v1/applications/{application_ref}/{year}/history",
         *(f"/api/v1/applications/{{application_ref}}/{{year}}/{op}" for op in APPLICATION_OPERATIONS),
         "/api/v1/application-periods",
+        "/api/v1/applications/{application_ref}/{year}/statement",
+        "/api/v1/statements/verify",
         "/api/v1/tasks",
         "/api/v1/events",
         "/api/v1/scenes",

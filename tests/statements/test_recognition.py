@@ -185,3 +185,24 @@ def test_a_recognised_receipt_through_the_api_answers_the_recognition(seeded: An
     assert recognition["issuer"] == "cn-zj-hangzhou" and recognition["points"] == 87.5
     assert recognition["provincial_hash"] == HASH and recognition["kid"] == "hz-2025"
     assert {t["department"] for t in answer.get_json()["tasks"]}.isdisjoint({"教育局", "人力社保局"})
+
+
+def test_a_receipt_without_a_statement_or_with_null_is_scored_here(seeded: Any, intake: dict[str, str]) -> None:
+    body = {"application_ref": "TX-R-4", "year": 2025, "received_on": RECEIVED.isoformat(), "channel": "online",
+            "facts": APPLICANT, "recognised_statement": None}  # fmt: skip
+    answer = seeded.test_client().post("/api/v1/applications", json=body, headers=intake)
+    assert answer.status_code == 201 and answer.get_json()["recognition"] is None
+    assert "教育局" in {t["department"] for t in answer.get_json()["tasks"]}
+    empty = seeded.test_client().post("/api/v1/applications", json={**body, "application_ref": "TX-R-5",
+                                                                     "recognised_statement": ""}, headers=intake)  # fmt: skip
+    assert empty.status_code == 422 and "recognised_statement" in empty.get_json()["errors"]
+
+
+def test_a_supplement_of_provincial_facts_opens_no_task(life: Life, db: Any, hangzhou: City) -> None:
+    life.run(lambda c: applications.receive(c, "TX-R-6", 2025, RECEIVED, "window", APPLICANT, hangzhou.statement()))
+    life.run(lambda c: applications.supplement(c, "TX-R-6", 2025, {"education": "master", "insurance_months": 40},
+                                               RECEIVED))  # fmt: skip
+    with db.factory() as s:
+        app = s.scalars(select(Application).where(Application.application_ref == "TX-R-6")).one()
+        assert {t.department for t in app.tasks}.isdisjoint({"教育局", "人力社保局"})
+        assert app.claimed_facts["education"] == "master"
