@@ -32,5 +32,8 @@ def test_a_published_list_is_public_a_draft_is_not(seeded: Any, db: Any) -> None
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "TX-2026-***003" in text and "TX-2026-000003" not in text
     assert "100 分" in text and "2 名" in text and "未达到分数线（差5分）" in text
-    assert client.get("/scenes/school-entry-primary/2026", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
+    assert (
+        client.get("/scenes/school-entry-primary/2026", headers={"If-None-Match": page.headers["ETag"]}).status_code
+        == 304
+    )
     assert client.get("/scenes/school-entry-primary/2026?page=9").status_code == 404
