@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import select
 
 from jifen.store.models import StatementRow
-
 from tests.conftest import ROOT
 from tests.statements.conftest import Life
 
