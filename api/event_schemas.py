@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 
 from api import fields as f
+from api.application_schemas import ActorSchema  # one Actor in the document: the history's
+from api.enums import OpenEnum
 from jifen.applications import STATES, feed
 
 CURSOR = "An opaque cursor of this feed: resume after the event that gave it"
@@ -65,25 +67,18 @@ class FeedQuerySchema(f.ApiSchema):
     )
 
 
-class ActorSchema(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(("client", "user")),
-                         metadata={"description": "An API client or a console user"})  # fmt: skip
-    name = fields.String(required=True)
-    department = fields.String(required=True, allow_none=True, metadata={"description": "The department acted for"})
-
-
 class FeedEventSchema(Schema):
     """One change of an application, as its history records it."""
 
     cursor = fields.String(required=True, metadata={"description": CURSOR})
     id = fields.Integer(required=True, metadata={"description": "The event's id, as in the application's history"})
-    type = fields.String(required=True, validate=validate.OneOf(feed.EVENT_TYPES))
+    type = OpenEnum("EventType", feed.EVENT_TYPES, required=True, metadata={"description": "What happened"})
     at = fields.DateTime(required=True, metadata={"description": "When it was recorded (UTC)"})
     application_ref = fields.String(required=True)
     year = fields.Integer(required=True)
-    state_before = fields.String(required=True, allow_none=True, validate=validate.OneOf(STATES),
-                                 metadata={"description": "null for a receipt"})  # fmt: skip
-    state_after = fields.String(required=True, validate=validate.OneOf(STATES))
+    state_before = OpenEnum("ApplicationState", STATES, required=True, allow_none=True,
+                            metadata={"description": "null for a receipt"})  # fmt: skip
+    state_after = OpenEnum("ApplicationState", STATES, required=True)
     actor = fields.Nested(ActorSchema, required=True)
     score_id = fields.String(required=True, allow_none=True,
                              metadata={"description": "The score it stored or concerns (GET /scores/{id})"})  # fmt: skip

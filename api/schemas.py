@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import fields as f
+from api.enums import OpenEnum
 from api.fields import ApiSchema
 from api.results import schema_of
 from engine.result import ScoreResult, VersionIdentity
@@ -334,11 +335,22 @@ class ProblemSchema(Schema):
     )
 
 
+class HealthWarningSchema(Schema):
+    """Something to do soon that does not stop the service yet."""
+
+    code = OpenEnum("HealthWarningCode", ("calendar_not_entered",), required=True,
+                    metadata={"description": "calendar_not_entered: a year's working days (this year, or from 1 "
+                              "October the next) are not entered; deadlines into it are refused (no_calendar_data)"})  # fmt: skip
+    message = fields.String(required=True, metadata={"description": "What to do, in English"})
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True, validate=validate.Equal("ok"), metadata={"description": "Always ok"})
     database = fields.String(
         required=True, validate=validate.Equal("ok"), metadata={"description": "ok: it took a write just now"}
     )
+    warnings = fields.List(fields.Nested(HealthWarningSchema), required=True,
+                           metadata={"description": "Empty when there is nothing to do; the status stays 200"})  # fmt: skip
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import fields as f
+from api.enums import OpenEnum
 from api.schemas import MAX_INT32
 from jifen.applications import STATES
 from jifen.applications.queue import LISTED, PAGE_SIZE, TASK_STATUSES
@@ -63,10 +64,11 @@ class FactToVerifySchema(Schema):
     verified = fields.Raw(
         required=True, allow_none=True, metadata={"description": "The verified value (null: not yet, or not proven)"}
     )
-    outcome = fields.String(
+    outcome = OpenEnum(
+        "VerificationOutcome",
+        OUTCOMES,
         required=True,
         allow_none=True,
-        validate=validate.OneOf(OUTCOMES),
         metadata={"description": "Once verified: confirmed, corrected, not_proven or none; null while open"},
     )
 
@@ -76,9 +78,7 @@ class QueueTaskSchema(Schema):
 
     application_ref = fields.String(required=True)
     year = fields.Integer(required=True)
-    state = fields.String(
-        required=True, validate=validate.OneOf(STATES), metadata={"description": "The application's state"}
-    )
+    state = OpenEnum("ApplicationState", STATES, required=True, metadata={"description": "The application's state"})
     department = fields.String(
         required=True,
         metadata={
@@ -91,12 +91,13 @@ class QueueTaskSchema(Schema):
         required=True,
         metadata={"description": "The departments that may complete it (several for a shared unit)"},
     )
-    kind = fields.String(
+    kind = OpenEnum(
+        "TaskKind",
+        KINDS,
         required=True,
-        validate=validate.OneOf(KINDS),
         metadata={"description": "verification (15 working days) or re_review (7)"},
     )
-    status = fields.String(required=True, validate=validate.OneOf(TASK_STATUSES))
+    status = OpenEnum("TaskStatus", TASK_STATUSES, required=True)
     facts_to_verify = fields.List(fields.Nested(FactToVerifySchema), required=True)
     opened_on = fields.Date(required=True)
     due = fields.Date(required=True)

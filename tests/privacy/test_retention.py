@@ -123,3 +123,16 @@ def test_the_database_allows_the_erasure_once(life: Life) -> None:
         conn.execute(text(erase), {"id": life.score_id, "day": dt.date(2031, 1, 2)})
     with pytest.raises(DBAPIError), engine.begin() as conn:
         conn.execute(text(erase), {"id": life.score_id, "day": dt.date(2031, 1, 3)})
+
+
+@pytest.mark.parametrize("raw", ["0", "101", "five", "-1", "2.5"])
+def test_the_retention_period_is_checked(raw: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jifen.config import Config
+
+    monkeypatch.setenv("JIFEN_RETENTION_YEARS", raw)
+    with pytest.raises(ValueError, match="JIFEN_RETENTION_YEARS"):
+        Config()
+    monkeypatch.setenv("JIFEN_RETENTION_YEARS", "10")
+    assert Config().RETENTION_YEARS == 10
+    monkeypatch.delenv("JIFEN_RETENTION_YEARS")
+    assert Config().RETENTION_YEARS == 5
