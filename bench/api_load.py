@@ -15,6 +15,15 @@ filled) — then drives it with wrk (Debian's package `wrk`), one connection per
 - ``POST /api/v1/scores/batch`` with 1,000 new applications each, stored (one connection per worker):
   applications per second, every one of which must be stored.
 
+With ``--statements`` (signed statements, issue 21; ``bench/statements_load.py``) it also measures, on
+applications received and verified beforehand through the service (``--publications`` of them):
+
+- publications: ``POST /api/v1/applications/{ref}/2026/publish``, each of which signs the result's statement
+  (Ed25519) and stores it, sent by ``--concurrency`` client threads, each application once;
+- ``POST /api/v1/statements/verify`` of one real statement under wrk: signature, claims and the status today;
+
+and, in this process, what signing and verifying alone cost (the JOSE work, without HTTP or the database).
+
 It prints requests/s, p50 and p99 latency and every non-2xx answer per scenario, the ratios stored/dry,
 stored/healthz and batch-applications/dry, the machine's load before and after, checks the stored chains in
 the database (one place per score, each superseding the one before) and exits 1 on any error. The client runs
@@ -71,6 +80,9 @@ end
 function request()
     if mode == "healthz" then
         return wrk.format("GET", "/healthz", {}, nil)
+    end
+    if mode == "verify" then
+        return wrk.format("POST", "/api/v1/statements/verify", nil, facts)
     end
     counter = counter + 1
     local ref = "BENCH-" .. mode .. "-" .. tid
@@ -140,11 +152,13 @@ def flask(env: dict[str, str], *args: str) -> str:
 BATCH = 1000  # applications per batch request (the API's most)
 
 
-def wrk(base: str, mode: str, key: str, seconds: int, connections: int, work: Path) -> dict[str, object]:
-    """Run wrk for ``seconds`` with one connection per thread; its summary as a dict."""
+def wrk(
+    base: str, mode: str, key: str, seconds: int, connections: int, work: Path, body: str = ""
+) -> dict[str, object]:
+    """Run wrk for ``seconds`` with one connection per thread; its summary as a dict (``body``: verify's)."""
     out = work / f"{mode}.json"
     script = work / f"{mode}.lua"
-    facts = json.dumps(FACTS, separators=(",", ":"))
+    facts = body or json.dumps(FACTS, separators=(",", ":"))
     script.write_text(LUA % {"mode": mode, "key": key, "facts": facts, "out": out, "batch": BATCH}, encoding="utf-8")
     subprocess.run(
         ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
@@ -206,10 +220,11 @@ class Service:
     work: Path
     server: subprocess.Popen[bytes]
     database: str
+    env: dict[str, str]
 
 
 @contextmanager
-def service(workers: int, threads: int, database_url: str | None) -> Iterator[Service]:
+def service(workers: int, threads: int, database_url: str | None, statements: bool = False) -> Iterator[Service]:
     """Start the service as the README does, on scratch SQLite or the EMPTY PostgreSQL database given; stop it after."""
     work = Path(tempfile.mkdtemp(prefix="jifen-bench-"))
     port = free_port()
@@ -219,6 +234,11 @@ def service(workers: int, threads: int, database_url: str | None) -> Iterator[Se
     flask(env, "db", "upgrade")
     flask(env, "rulesets", "import", *sorted(str(p) for p in (ROOT / "rulesets").glob("*.yaml")))
     key = flask(env, "api-clients", "create", "bench", "--scope", "score,read").strip()
+    if statements:
+        from statements_load import STATEMENT_DAY
+
+        env["JIFEN_TODAY"] = STATEMENT_DAY
+        flask(env, "keys", "create")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
@@ -230,7 +250,7 @@ def service(workers: int, threads: int, database_url: str | None) -> Iterator[Se
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base)
         wrk(base, "dry", key, 2, workers * 2, work)  # warm every worker: the first score compiles the version
-        yield Service(base, key, url, work, server, database)
+        yield Service(base, key, url, work, server, database, env)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -275,12 +295,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--database-url", help="an empty PostgreSQL database for this run (default: scratch SQLite)")
+    parser.add_argument("--statements", action="store_true", help="also publications (signing) and verification")
+    parser.add_argument("--publications", type=int, default=400, help="applications to publish with --statements")
     parser.add_argument("--profile", type=Path, help="also record py-spy profiles of dry and stored scores here")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
-    with service(args.workers, args.threads, args.database_url) as svc:
+    with service(args.workers, args.threads, args.database_url, args.statements) as svc:
         print(
             f"command: python bench/api_load.py --duration {args.duration} --concurrency {args.concurrency} "
             f"--workers {args.workers} --threads {args.threads}" + (" --database-url …" if args.database_url else "")
@@ -300,6 +322,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stored / dry throughput: {rates['stored'] / rates['dry']:.2f}")
         print(f" chain / dry throughput: {rates['chain'] / rates['dry']:.2f}")
         print(f"batch applications / dry throughput: {rates['batch'] / rates['dry']:.2f}")
+        if args.statements:
+            from statements_load import statements_scenarios
+
+            errors += statements_scenarios(svc.env, svc.base, args, svc.work)
         print(check_chains(svc.url))
         print(f"errors: {errors}; load after: {load()}")
         if args.profile:
