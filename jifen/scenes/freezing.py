@@ -109,9 +109,7 @@ def _again(session: Session, scene: Scene, definition: Definition, stored: Seque
     """The list ranked again from the stored scores the frozen list names (they never change), the applicants left
     out kept with their published reasons."""
     breakers = definition.tie_breakers
-    named = select(ScoreRow.version_id).join(SceneEntry, SceneEntry.score_id == ScoreRow.id)
-    named = named.where(SceneEntry.scene_id == scene.id, SceneEntry.rank.is_not(None))
-    places = basis.layout(session, breakers, named.subquery().c.version_id)
+    places = basis.layout(session, breakers, scene.year)
     parts = basis.part_column(breakers, places, session.get_bind().dialect.name)
     query = (
         select(
@@ -123,8 +121,9 @@ def _again(session: Session, scene: Scene, definition: Definition, stored: Seque
         )
         .where(SceneEntry.scene_id == scene.id, SceneEntry.rank.is_not(None))
     )
-    scores = {row.score_id: row for row in session.execute(query)}
+    scores = {row.score_id: row for row in session.connection().execute(query)}
     candidates, left = [], []
+    keys_of = basis.key_function(session, breakers)
     for e in stored:
         if e.rank is None:
             left.append(Left(e.application_ref, e.score_id, e.total, e.outcome, e.params))
@@ -132,8 +131,7 @@ def _again(session: Session, scene: Scene, definition: Definition, stored: Seque
         row = scores.get(e.score_id or "")
         if row is None:
             continue
-        keys = basis.sort_keys(breakers, row.received_on, basis.parts_of(session, row, breakers))
-        candidates.append(Candidate(e.application_ref, row.score_id, row.total, row.received_on, keys))
+        candidates.append(Candidate(e.application_ref, row.score_id, row.total, row.received_on, keys_of(row)))
     return rank(candidates, left, definition.threshold, definition.quota, definition.ties)
 
 
