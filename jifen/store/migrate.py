@@ -43,6 +43,10 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "application_events": APPEND,
     # signed statements of published scores (issue 21): made at publication, never changed
     "statements": APPEND,
+    # recognition of other cities' statements (issue 21): the trusted issuers are added, updated and removed by the
+    # bureau (audited); a recognised statement is kept as verified at receipt, never changed
+    "trusted_issuers": EDIT,
+    "recognised_statements": APPEND,
     # an application and its tasks change state (verified, extended, reopened, published, voided) but are never
     # deleted: the events and the scores name them
     "applications": ("SELECT", "INSERT", "UPDATE"),
