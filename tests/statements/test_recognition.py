@@ -150,6 +150,10 @@ CASES = {
     "provincial_standard_differs": lambda hz: hz.statement(provincial={"hash": "sha256:" + "0" * 64, "points": 87.5,
                                                                        "indicators": PROVINCIAL}),
     "malformed_statement": lambda hz: "not-a.statement",
+    "malformed_statement/sum": lambda hz: hz.statement(provincial={"hash": HASH, "points": 100,
+                                                                   "indicators": PROVINCIAL}),
+    "malformed_statement/indicator": lambda hz: hz.statement(provincial={"hash": HASH, "points": 87.5,
+                                                                         "indicators": {**PROVINCIAL, "P9": 0}}),
     "malformed_statement/claims": lambda hz: hz.statement(provincial={"hash": HASH, "points": "87.5",
                                                                       "indicators": PROVINCIAL}),
 }  # fmt: skip
