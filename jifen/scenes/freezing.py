@@ -43,7 +43,16 @@ def canonical(definition: Definition, entries: Sequence[Entry]) -> str:
 
 
 def list_hash(definition: Definition, entries: Sequence[Entry]) -> str:
-    return "sha256:" + hashlib.sha256(canonical(definition, entries).encode("utf-8")).hexdigest()
+    """``sha256:`` of ``canonical``, written a line at a time (the same bytes: "entries" sorts before "scene")."""
+    digest = hashlib.sha256(b'{"entries":[')
+    for k, entry in enumerate(entries):
+        digest.update((b"," if k else b"") + _json(entry.document()).encode("utf-8"))
+    digest.update(b'],"scene":' + _json(definition.document()).encode("utf-8") + b"}")
+    return "sha256:" + digest.hexdigest()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _signature(signer: Signer | None, scene: Scene, digest: str, entries: int, at: dt.datetime) -> str:
@@ -109,9 +118,7 @@ def _again(session: Session, scene: Scene, definition: Definition, stored: Seque
     """The list ranked again from the stored scores the frozen list names (they never change), the applicants left
     out kept with their published reasons."""
     breakers = definition.tie_breakers
-    named = select(ScoreRow.version_id).join(SceneEntry, SceneEntry.score_id == ScoreRow.id)
-    named = named.where(SceneEntry.scene_id == scene.id, SceneEntry.rank.is_not(None))
-    places = basis.layout(session, breakers, named.subquery().c.version_id)
+    places = basis.layout(session, breakers, scene.year)
     parts = basis.part_column(breakers, places, session.get_bind().dialect.name)
     query = (
         select(
@@ -123,8 +130,9 @@ def _again(session: Session, scene: Scene, definition: Definition, stored: Seque
         )
         .where(SceneEntry.scene_id == scene.id, SceneEntry.rank.is_not(None))
     )
-    scores = {row.score_id: row for row in session.execute(query)}
+    scores = {row.score_id: row for row in session.connection().execute(query)}
     candidates, left = [], []
+    keys_of = basis.key_function(session, breakers)
     for e in stored:
         if e.rank is None:
             left.append(Left(e.application_ref, e.score_id, e.total, e.outcome, e.params))
@@ -132,8 +140,7 @@ def _again(session: Session, scene: Scene, definition: Definition, stored: Seque
         row = scores.get(e.score_id or "")
         if row is None:
             continue
-        keys = basis.sort_keys(breakers, row.received_on, basis.parts_of(session, row, breakers))
-        candidates.append(Candidate(e.application_ref, row.score_id, row.total, row.received_on, keys))
+        candidates.append(Candidate(e.application_ref, row.score_id, row.total, row.received_on, keys_of(row)))
     return rank(candidates, left, definition.threshold, definition.quota, definition.ties)
 
 

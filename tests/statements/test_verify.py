@@ -105,4 +105,10 @@ def test_the_jwks_serves_the_public_key_only(seeded: Any) -> None:
     assert answer.status_code == 200 and answer.mimetype == "application/jwk-set+json"
     [key] = answer.json["keys"]
     assert set(key) == {"kty", "crv", "x", "kid", "alg", "use", "status", "created_at"}
-    assert (key["kty"], key["crv"], key["alg"], key["use"], key["status"]) == ("OKP", "Ed25519", "EdDSA", "sig", "active")
+    assert (key["kty"], key["crv"], key["alg"], key["use"], key["status"]) == (
+        "OKP",
+        "Ed25519",
+        "EdDSA",
+        "sig",
+        "active",
+    )
