@@ -40,6 +40,7 @@ def create_app(config: Any = None) -> Flask:
     public.init_app(app)
     # The applicant's lookup posts without a session (no cookie to ride on, nothing a forged post could gain)
     admin.csrf.exempt(public.lookup.lookup_answer)
+    admin.csrf.exempt(public.verify.verify_answer)  # a statement pasted to be verified: no session either
     app.register_error_handler(HTTPException, _error_page)
     return app
 

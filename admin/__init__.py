@@ -22,6 +22,7 @@ from admin.views.issuers import IssuersView
 from admin.views.lint import LintView
 from admin.views.periods import PeriodsView
 from admin.views.records import ApiClientsView, AuditLogView, ScoresView, UsersView
+from admin.views.scenes import ScenesView  # scenes
 from admin.views.tables import TablesView
 from admin.views.tryit import TryItView
 from admin.views.versions import VersionsView
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
     )
     console.add_view(CalendarView(name=word("console.calendar"), endpoint="calendar", url="/admin/calendar"))
     console.add_view(PeriodsView(name=word("periods_console.menu"), endpoint="periods", url="/admin/periods"))
+    console.add_view(ScenesView(name=word("scenes_console.menu"), endpoint="scenes", url="/admin/scenes"))  # scenes
     console.add_view(IssuersView(name=word("issuers_console.menu"), endpoint="issuers", url="/admin/issuers"))
     console.add_view(DepartmentQueueView(name=word("console.queue"), endpoint="queue", url="/admin/queue"))
     session = model_view_session(app)

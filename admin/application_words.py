@@ -49,7 +49,8 @@ class _Params(dict[str, Any]):
 
 def problem_text(exc: CodedError, params: Mapping[str, Any] | None = None) -> str:
     """The refusal in Chinese, by its code; placeholders come from ``params`` (what the page knows)."""
-    template = PROBLEMS.get(exc.code, word("application_words.t6"))
+    said = getattr(exc, "said", None)  # a refusal of the catalogue (jifen.messages) carries its own Chinese
+    template = PROBLEMS.get(exc.code) or (said.text("zh") if said is not None else word("application_words.t6"))
     carried = dict(getattr(exc, "params", {}))  # what the refusal itself names (the periods of the year…)
     if "periods" in carried:
         carried["periods"] = "、".join(period_text(p.starts_on, p.ends_on) for p in carried["periods"])

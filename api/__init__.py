@@ -23,7 +23,7 @@ class AnyPathConverter(PathConverter):
 
 
 def init_app(app: Flask) -> None:
-    from api import applications, meta, periods, scenes, scores, versions
+    from api import applications, events, meta, periods, scenes, scores, statements, tasks, versions
     from api.errors import PROBED_METHODS, check_path_years, register_error_handlers, unknown_path
     from api.http import refuse_oversized_body
 
@@ -32,9 +32,21 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int32"] = Int32Converter
     app.url_map.converters["anypath"] = AnyPathConverter
     api = Blueprint("api", __name__)
-    for child in (scores.bp, versions.bp, applications.bp, periods.bp, scenes.bp, meta.bp):
+    children = (
+        scores.bp,
+        versions.bp,
+        applications.bp,
+        periods.bp,
+        scenes.bp,
+        tasks.bp,
+        events.bp,
+        statements.bp,
+        meta.bp,
+    )
+    for child in children:
         api.register_blueprint(child, url_prefix="/api/v1")
     api.add_url_rule("/healthz", "healthz", meta.healthz)
+    api.add_url_rule(statements.JWKS_PATH, "jwks", statements.jwks)  # the statements' public keys (issue 21)
     for rule in ("/api", "/api/<anypath:path>"):
         api.add_url_rule(rule, "unknown_path", unknown_path, methods=PROBED_METHODS, provide_automatic_options=False)
     api.before_request(refuse_oversized_body)

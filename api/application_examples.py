@@ -56,7 +56,7 @@ def _build(session: Session, version: RulesetVersion, facts: dict[str, Any]) -> 
         "claimed_facts": facts, "supplemented_on": None, "tasks": tasks, "overdue_departments": [],
         "deadlines": {"verification": due if tasks else None, "objection": None, "re_review": None,
                       "valid_until": valid_until},
-        "published_on": None, "objection_filed_on": None, "republished_on": None,
+        "published_on": None, "objection_filed_on": None, "republished_on": None, "statement": None,
         "provisional": {"dry_run": True, **result}, "score": None, "valid": False, "invalid_reason": "not_scored",
         "valid_until": valid_until, "voided_on": None, "void_reason": None, "today": received_on, "recognition": None,
         "lookup_code": EXAMPLE_CODE, "materials_notice": as_json(notice(version, fired_items(result))),

@@ -71,8 +71,9 @@ class ApplicationRequestSchema(ApiSchema):
     recognised_statement = _text(
         "Another Zhejiang city's signed statement of the applicant's published score (a compact JWS, as its "
         "service issued it): once verified against the trusted issuers, the provincial points are taken from it "
-        "(共性指标得分跨区互认) and no department verifies the facts only they need",
+        "(共性指标得分跨区互认) and no department verifies the facts only they need; null or absent: none",
         max_length=8192,
+        allow_none=True,
     )
 
 
@@ -243,6 +244,9 @@ class ApplicationSchema(Schema):
     published_on = _always(fields.Date(allow_none=True))
     objection_filed_on = _always(fields.Date(allow_none=True))
     republished_on = _always(fields.Date(allow_none=True))
+    statement = _always(fields.String(allow_none=True, metadata={
+        "description": "The signed statement of the current result (compact JWS, EdDSA) once published, else null: "
+        "GET …/statement has it with its claims and status; verify it against /.well-known/jwks.json"}))  # fmt: skip
     provisional = AnyOf("Provisional", "ProvisionalRefused", required=True,
                         metadata={"description": "The claimed facts scored as a dry run (not stored)"})  # fmt: skip
     score = _always(fields.Nested(CurrentScoreSchema, allow_none=True,

@@ -105,6 +105,7 @@ def _context(session: Any) -> Context:
     responses={201: ("The application, verifying, with its lookup code and materials notice", ReceiptSchema)},
     errors=(
         "application_exists",
+        "already_scored",
         "no_version_in_force",
         "no_calendar_data",
         "outside_application_period",
@@ -233,7 +234,15 @@ _operation(
     "apply",
     SupplementSchema,
     applications.supplement,
-    ("supplement_closed", "supplement_used", "no_version_in_force", "no_calendar_data", "engine_failure"),
+    (
+        "supplement_closed",
+        "supplement_used",
+        "no_version_in_force",
+        "no_calendar_data",
+        "engine_failure",
+        "already_scored",
+        "stale_supersedes",
+    ),
 )
 _operation(
     "verifications",
@@ -251,6 +260,8 @@ _operation(
         "no_version_in_force",
         "no_calendar_data",
         "engine_failure",
+        "already_scored",
+        "stale_supersedes",
     ),
 )
 _operation(

@@ -97,6 +97,9 @@ PROBLEMS: dict[str, ProblemType] = {
     "already_published": ProblemType(409, "Already published", "The result has been published already."),
     "not_published": ProblemType(409, "Not published", "Only a published result can be disputed."),
     "objection_already_filed": ProblemType(409, "Objection already filed", "An objection was filed already; its re-review is final."),
+    # signed statements (issue 21)
+    "no_signing_key": ProblemType(409, "No signing key", "The service has no active key to sign the result's statement, so it is not published; the operator creates one with `flask keys create`."),
+    "signing_key_file_missing": ProblemType(409, "Signing key file missing", "The active signing key's private key file is gone; the operator restores it or rotates the key (`flask keys rotate`)."),
     # scenes (jifen/scenes/)
     "scene_exists": ProblemType(409, "Scene exists", "A scene of that code and year exists already."),
     "scene_published": ProblemType(409, "Scene published", "The scene is published: it and its list are frozen."),

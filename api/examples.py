@@ -70,10 +70,11 @@ def _stored(dry: dict[str, Any], created_at: str) -> dict[str, Any]:
     return {**head, **result}
 
 
-def build(session: Session, published: list[RulesetVersion]) -> dict[str, Any]:
+def build(session: Session, published: list[RulesetVersion], health: dict[str, Any]) -> dict[str, Any]:
     """operationId → {"request"?, "parameters"?, "responses": {status: body}}: those scored here under the
     published versions, then the recorded calls for what they do not show."""
     examples = _computed(session, published)
+    examples["getHealth"] = {"responses": {200: health}}
     for operation, example in recorded().items():
         mine = examples.setdefault(operation, {"responses": {}})
         mine.setdefault("parameters", example.get("parameters", {}))
@@ -93,7 +94,7 @@ def recorded() -> dict[str, Any]:
 def _computed(session: Session, published: list[RulesetVersion]) -> dict[str, Any]:
     """operationId → {"request"?, "responses": {status: body}} for the operations of scores, versions and meta."""
     tongxiang = sorted((v for v in published if v.ruleset == rulesets.DEFAULT_RULESET), key=lambda v: v.year)
-    examples: dict[str, Any] = {"getHealth": {"responses": {200: {"status": "ok", "database": "ok"}}}}
+    examples: dict[str, Any] = {}
     examples["listApplicationPeriods"] = {"responses": {200: periods.EXAMPLE}}
     examples.update(scenes.EXAMPLES)  # scenes
     if not tongxiang:
@@ -137,9 +138,8 @@ def _computed(session: Session, published: list[RulesetVersion]) -> dict[str, An
         },
     }
     by_id = {"score_id": EXAMPLE_ID}
-    examples["getScore"] = {
-        "parameters": by_id, "responses": {200: {**stored, "superseded_by": None, "facts": body["facts"]}}
-    }  # fmt: skip
+    answer = {**stored, "superseded_by": None, "facts": body["facts"], "facts_erased_on": None}
+    examples["getScore"] = {"parameters": by_id, "responses": {200: answer}}
     summary = {
         "id": EXAMPLE_ID, "created_at": created_at, "application_ref": body["application_ref"], "year": year,
         "as_of": body["as_of"], "total": stored["total"], "eligible": stored["eligible"], "version": stored["version"],
@@ -150,7 +150,7 @@ def _computed(session: Session, published: list[RulesetVersion]) -> dict[str, An
         "responses": {200: {"items": [summary], "page": 1, "per_page": 20, "total": 1}},
     }
     verdict = {"id": EXAMPLE_ID, "reproduced": True, "version": stored["version"], "stored_total": stored["total"],
-               "recomputed_total": stored["total"], "differences": []}  # fmt: skip
+               "recomputed_total": stored["total"], "differences": [], "facts_erased_on": None}  # fmt: skip
     examples["verifyScore"] = {"parameters": by_id, "responses": {200: verdict}}
     _versions(session, examples, tongxiang)
     examples.update(application_examples.build(session, tongxiang, example_facts))

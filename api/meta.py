@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, render_template
 from markupsafe import Markup, escape
 
 from api import examples
+from api.applications import today
 from api.errors import PROBLEMS
 from api.http import conditional, json_response
 from api.openapi import build_spec, doc
@@ -18,6 +19,7 @@ from engine import RulesetError
 from engine.schema import json_schema
 from jifen import unit_of_work
 from jifen.access import departments
+from jifen.applications import workdays
 from jifen.standard import rulesets
 from jifen.unit_of_work import get_session
 
@@ -32,7 +34,11 @@ def document() -> dict[str, Any]:
     """
     session = get_session()
     rows = rulesets.list_versions(session, status="published")
-    key = tuple((row.id, row.content_hash) for row in rows)
+    # the health example says whether a year's calendar is missing, which changes with the day
+    key = (
+        tuple((row.id, row.content_hash) for row in rows),
+        tuple(workdays.missing_years(workdays.load(session), today())),
+    )
     cached = current_app.extensions.get("jifen.api.document")
     if cached is not None and cached[0] == key:
         return cached[1]  # type: ignore[no-any-return]
@@ -42,7 +48,7 @@ def document() -> dict[str, Any]:
             models.append(rulesets.load_model(row))
         except RulesetError:  # a published version is valid; never let the documentation fail on one
             continue
-    spec = build_spec(current_app, models, examples.build(session, models))
+    spec = build_spec(current_app, models, examples.build(session, models, health()))
     current_app.extensions["jifen.api.document"] = (key, spec)
     return spec
 
@@ -127,4 +133,16 @@ def api_json(value: Any) -> str:
 def healthz() -> Response:
     """200 if a write would succeed now; otherwise DatabaseUnavailable, answered 503 (within the health timeout)."""
     unit_of_work.current().database.check_writable()
-    return json_response({"status": "ok", "database": "ok"})
+    return json_response(health())
+
+
+def health() -> dict[str, Any]:
+    """The healthy answer, with what needs doing soon (a year's working days not entered)."""
+    missing = workdays.missing_years(workdays.load(get_session()), today())
+    warnings = [
+        {"code": "calendar_not_entered",
+         "message": f"the working days of {year} are not entered: deadlines into {year} are refused until the bureau "
+         f"enters the State Council's holiday notice (flask calendar add, or the console's calendar page)"}
+        for year in missing
+    ]  # fmt: skip
+    return {"status": "ok", "database": "ok", "warnings": warnings}

@@ -32,12 +32,14 @@ API_PREFIX = "/api/v1"
 # The contract's semantic version: the major is the /api/v1 of its paths; a minor version adds (operations, fields,
 # problem codes, enum values), a patch only rewords. It does not follow the published rulesets (info.x-facts-hash
 # does). tests/api/test_openapi.py pins the contract's hash to it: change one, change the other.
-API_VERSION = "1.3.0"
-CONTRACT_HASH = "79677541bf19d20b4d37054c6639ca7a5fe594b9a3ced6ccd440ca1efd5f616c"
+API_VERSION = "1.7.0"
+CONTRACT_HASH = "80e6df4800023e899b45dc0c249a9a620240004d002040ee574858e4a881a524"
 TITLE = "jifen scoring API"
 TAGS = {  # in alphabetical order, as linters ask
     "applications": "An application's life around its score: receipt, supplement, department verification, "
     "publication, objection and re-review, void, and its history.",
+    "events": "The change feed: every event of the applications a key may see, after an opaque cursor, with long "
+    "polling (docs/integrator/tasks-and-feed.md).",
     "meta": "Health of the service.",
     "periods": "The application periods (申请与受理时间) of each year, as the centre publishes them: once a year has "
     "periods, new applications of that year are received only within them.",
@@ -45,6 +47,9 @@ TAGS = {  # in alphabetical order, as linters ask
     "entitled (frozen once published, later changes flagged) and each applicant's entitlement.",
     "scores": "Score applications (one or a batch, stored or as a dry run), read stored scores and their re-review "
     "chains, and verify that a stored score is reproduced exactly.",
+    "statements": "Signed statements of published results (compact JWS, Ed25519): an application's statement, and "
+    "the verification of any statement with the result's status today. The public keys: /.well-known/jwks.json.",
+    "tasks": "The departments' task queue: the verification and re-review tasks of each department, overdue first.",
     "versions": "The versioned scoring standards (rulesets): their versions, the one in force, a whole version "
     "in the ruleset file format, and the differences between two.",
 }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import fields as f
+from api.enums import OpenEnum
 from api.fields import ApiSchema
 from api.results import schema_of
 from engine.result import ScoreResult, VersionIdentity
@@ -179,7 +180,17 @@ class StoredScoreSchema(ScoreSchema):
     superseded_by = fields.UUID(
         required=True, allow_none=True, metadata={"description": "The score that replaced this one; null while current"}
     )
-    facts = fields.Dict(required=True, metadata={"description": "The facts exactly as they were sent"})
+    facts = fields.Dict(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The facts exactly as they were sent; null without the `facts` scope "
+            "(`Jifen-Facts: withheld`), `{}` once retention erased them (facts_erased_on)"
+        },
+    )
+    facts_erased_on = fields.Date(
+        required=True, allow_none=True, metadata={"description": "The day retention erased the facts, or null"}
+    )
 
 
 class AnyOf(fields.Field):
@@ -261,7 +272,12 @@ class ScoreListSchema(Schema):
 class VerifySchema(Schema):
     id = fields.UUID(required=True, metadata=_SCORE_ID)
     reproduced = fields.Boolean(
-        required=True, metadata={"description": "True when re-evaluating gives exactly the stored result"}
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "True when re-evaluating gives exactly the stored result; null when the facts "
+            "were erased (facts_erased_on): the result and its content hash remain, nothing can be re-evaluated"
+        },
     )
     version = fields.Nested(ScoreVersionSchema, required=True)
     stored_total = fields.Decimal(as_string=False, required=True)
@@ -273,6 +289,9 @@ class VerifySchema(Schema):
     )
     differences = fields.List(
         fields.String(), required=True, metadata={"description": "What differs, one line each (empty when reproduced)"}
+    )
+    facts_erased_on = fields.Date(
+        required=True, allow_none=True, metadata={"description": "The day retention erased the score's facts, or null"}
     )
 
 
@@ -316,11 +335,22 @@ class ProblemSchema(Schema):
     )
 
 
+class HealthWarningSchema(Schema):
+    """Something to do soon that does not stop the service yet."""
+
+    code = OpenEnum("HealthWarningCode", ("calendar_not_entered",), required=True,
+                    metadata={"description": "calendar_not_entered: a year's working days (this year, or from 1 "
+                              "October the next) are not entered; deadlines into it are refused (no_calendar_data)"})  # fmt: skip
+    message = fields.String(required=True, metadata={"description": "What to do, in English"})
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True, validate=validate.Equal("ok"), metadata={"description": "Always ok"})
     database = fields.String(
         required=True, validate=validate.Equal("ok"), metadata={"description": "ok: it took a write just now"}
     )
+    warnings = fields.List(fields.Nested(HealthWarningSchema), required=True,
+                           metadata={"description": "Empty when there is nothing to do; the status stays 200"})  # fmt: skip
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:

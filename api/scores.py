@@ -214,10 +214,9 @@ def get_score(score_id: uuid.UUID) -> Response:
     reader = need.Reader.of_client(current_caller())
     lens = need.reading(unit_of_work.current(), reader, "api_score", record.application_ref, record.year,
                         score_id=record.id)  # fmt: skip
-    facts = lens.facts(json.loads(record.facts))
-    return _facts_header(
-        json_response({**records.view(record), **records.chain(session, record), "facts": facts}), lens
-    )
+    body = {**records.view(record), **records.chain(session, record), "facts": lens.facts(json.loads(record.facts)),
+            "facts_erased_on": record.facts_erased_on}  # fmt: skip
+    return _facts_header(json_response(body), lens)
 
 
 def _facts_header(response: Response, lens: need.Lens) -> Response:

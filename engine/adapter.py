@@ -93,6 +93,9 @@ class Matcher:
             if cond is not None:
                 tests.append(to_durable(cond, alias))
             rules[name] = {"all": [{"m": {"$and": tests}}]}
+        widths = {len(name) for name in conditions}
+        # each fired rule's message starts '{"NAME":': with names of one width the name is a fixed slice of it
+        self._name_end = 2 + widths.pop() if len(widths) == 1 else 0
         self.name = f"jifen_{next(_names)}"
         self._lock = threading.Lock()
         try:
@@ -123,9 +126,9 @@ class Matcher:
                     state = result[1]
                     action = core.start_action_for_state(handle, state)
                     message = action[1] if action else None
-                    add, complete = fired.add, core.complete_and_start_action
+                    add, complete, end = fired.add, core.complete_and_start_action, self._name_end
                     while message:
-                        add(message[2 : message.index('"', 2)])  # '{"i12":{…}}': the rule's name
+                        add(message[2 : end or message.index('"', 2)])  # '{"i012":{…}}': the rule's name
                         message = complete(handle, state)
                 elif result[0] != 1:  # 1: nothing matched
                     raise EngineFailure(f"durable_rules answered {result[0]} to an assert")

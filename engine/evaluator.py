@@ -9,83 +9,18 @@ fired, in exact decimals.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from engine.adapter import Matcher
+from engine.explain import ItemPlan, Plan
 from engine.facts import FactsValidator
-from engine.model import Clause, Condition, FactValue, Fixed, Group, Indicator, Item, RulesetVersion
-from engine.result import (
-    CategoryResult,
-    Explanation,
-    IndicatorResult,
-    IsoDate,
-    ItemResult,
-    Reason,
-    ScoreResult,
-    VersionIdentity,
-)
-
-ZERO = Decimal(0)
-
-
-@dataclass(frozen=True, slots=True)
-class _ItemPlan:
-    rule: str
-    fixed: Decimal | None  # a fixed item's points, item cap applied
-    field: str
-    rate: Decimal
-    unit: Decimal
-    offset: Decimal
-    whole_units: bool  # unit is 1: an int value is its own count of units
-    cap: Decimal | None
-    group: str | None
-    idle: ItemResult  # the item's entry when it did not fire; copied into each result
-    fired: ItemResult  # the entry when it fired (a per-unit item's raw and points are filled in per application)
-
-
-@dataclass(frozen=True, slots=True)
-class _IndicatorPlan:
-    category: str
-    cap: Decimal | None
-    items: tuple[_ItemPlan, ...]
-    rules: frozenset[str]
-    idle: IndicatorResult  # the indicator's entry, copied into each result (raw, points, items filled in there)
-
-
-def _plan_item(rule: str, item: Item) -> _ItemPlan:
-    code, label, cap = item.code, item.label, item.cap
-    idle: ItemResult = {
-        "code": code, "label": label, "fired": False, "raw": ZERO, "cap": cap, "points": ZERO, "counted": False,
-    }  # fmt: skip
-    pts = item.points
-    if isinstance(pts, Fixed):
-        points = _capped(pts.points, cap)
-        fired: ItemResult = {
-            "code": code, "label": label, "fired": True, "raw": pts.points, "cap": cap, "points": points,
-            "counted": True,
-        }  # fmt: skip
-        return _ItemPlan(rule, points, "", ZERO, Decimal(1), ZERO, True, item.cap, item.group, idle, fired)
-    # raw and points are computed per application
-    fired = {"code": code, "label": label, "fired": True, "raw": ZERO, "cap": cap, "points": ZERO, "counted": True}
-    return _ItemPlan(
-        rule, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, item.cap, item.group, idle, fired
-    )
-
-
-def _plan_indicator(ind: Indicator, plans: list[_ItemPlan]) -> _IndicatorPlan:
-    # departments is a tuple: shared by every result, never changed; items are filled in per result
-    idle: IndicatorResult = {
-        "code": ind.code, "name": ind.name, "category": ind.category, "raw": ZERO, "cap": ind.cap, "points": ZERO,
-        "departments": ind.departments, "reference": ind.reference, "items": [],
-    }  # fmt: skip
-    return _IndicatorPlan(ind.category, ind.cap, tuple(plans), frozenset(p.rule for p in plans), idle)
+from engine.model import Clause, Condition, FactValue, Fixed, Group, Item, RulesetVersion
+from engine.result import Explanation, IsoDate, JsonScore, ScoreResult, VersionIdentity, dumps_bytes
 
 
 def _item_condition(item: Item) -> Condition | None:
@@ -104,54 +39,6 @@ def _item_condition(item: Item) -> Condition | None:
     return applies if item.when is None else Group("all", (applies, item.when))
 
 
-def _capped(value: Decimal, cap: Decimal | None) -> Decimal:
-    return value if cap is None or value <= cap else cap
-
-
-def _explain_items(
-    ind: _IndicatorPlan, typed: Mapping[str, FactValue], fired: set[str]
-) -> tuple[list[ItemResult], Decimal]:
-    """Each item of an indicator with its points and whether it counted, and the indicator's raw sum."""
-    items_out: list[ItemResult] = []
-    append = items_out.append
-    best: dict[str, ItemResult] = {}
-    raw = ZERO
-    for plan in ind.items:
-        if plan.rule not in fired:
-            append(plan.idle.copy())
-            continue
-        entry = plan.fired.copy()
-        points = plan.fixed
-        if points is None:
-            # per unit: offset + rate × floor(value / unit), never below zero (deductions have their own category)
-            value = typed[plan.field]
-            units = value if plan.whole_units and type(value) is int else math.floor(Decimal(value) / plan.unit)  # type: ignore[arg-type]
-            item_raw = plan.rate * units
-            if plan.offset:
-                item_raw += plan.offset
-            if item_raw < ZERO:
-                item_raw = ZERO
-            cap = plan.cap
-            points = item_raw if cap is None or item_raw <= cap else cap
-            entry["raw"] = item_raw
-            entry["points"] = points
-        append(entry)
-        if plan.group is not None:
-            held = best.get(plan.group)
-            if held is not None:
-                # 本项不累加: only the highest item of the group counts (the first one on a tie)
-                if points <= held["points"]:
-                    entry["counted"] = False
-                    entry["excluded_by"] = held["code"]
-                    continue
-                held["counted"] = False
-                held["excluded_by"] = entry["code"]
-                raw -= held["points"]
-            best[plan.group] = entry
-        raw += points
-    return items_out, raw
-
-
 class CompiledVersion:
     """A version turned into durable_rules rulesets, ready to score; safe to share between threads."""
 
@@ -167,24 +54,21 @@ class CompiledVersion:
         self.valid_until = IsoDate(dt.date(version.year, 12, 31).isoformat())
         self._validator = FactsValidator(version.facts)
         conditions: dict[str, Condition | None] = {}
-        self._requirements: list[tuple[str, Reason]] = []
+        requirements = []
         for n, req in enumerate(version.eligibility):
-            rule = f"e{n}"
-            conditions[rule] = req.when
-            self._requirements.append((rule, {"code": req.code, "reason": req.reason}))
+            conditions[f"e{n:03}"] = req.when  # names of one width: the matcher reads them at a fixed place
+            requirements.append((f"e{n:03}", req))
         indicators = []
         n = 0
         for ind in version.indicators:
             plans = []
             for item in ind.items:
-                rule = f"i{n}"
+                rule = f"i{n:03}"
                 n += 1
                 conditions[rule] = _item_condition(item)
-                plans.append(_plan_item(rule, item))
-            indicators.append(_plan_indicator(ind, plans))
-        self._indicators = tuple(indicators)
-        self._categories = tuple(version.categories)
-        self._category_codes = tuple(c.code for c in version.categories)
+                plans.append(ItemPlan.of(rule, item))
+            indicators.append((ind, plans))
+        self._plan = Plan(self.identity, self.valid_until, version.categories, requirements, indicators)
         self._matcher = Matcher(conditions, {f.name: f.type for f in version.facts})
 
     # -- the pipeline's steps, public so that benchmarks and tests can drive them one by one ------------
@@ -199,8 +83,7 @@ class CompiledVersion:
 
     def total(self, typed: Mapping[str, FactValue]) -> Decimal:
         """The total of validated facts, computed exactly as ``score`` does (the matching benchmark's figure)."""
-        total: Decimal = self.explain(typed, self.match(typed))["total"]
-        return total
+        return self._plan.outcome(typed, self._matcher.match(typed)).total
 
     def score(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> ScoreResult:
         """Validate, derive, match and explain: the SPEC §6 result without storage fields.
@@ -209,48 +92,29 @@ class CompiledVersion:
         """
         as_of = as_of or dt.date.today()
         typed, derived = self._validator.validate(facts, as_of)
-        return {**self.explain(typed, self.match(typed)), "as_of": IsoDate(as_of.isoformat()), "derived": derived}
+        plan = self._plan
+        result: Any = plan.explain(typed, self._matcher.match(typed))
+        result["as_of"] = as_of.isoformat()
+        result["derived"] = derived
+        return result  # type: ignore[no-any-return]
+
+    def score_json(
+        self, facts: Mapping[str, Any], *, as_of: dt.date | None = None, version_id: int | None = None
+    ) -> JsonScore:
+        """As ``score``, written as JSON at once: ``dumps_bytes(score(…))`` byte for byte, with ``"id":
+        version_id`` last in the version when given (a stored version's id), and no dict built on the way."""
+        as_of = as_of or dt.date.today()
+        typed, derived = self._validator.validate(facts, as_of)
+        plan = self._plan
+        outcome = plan.outcome(typed, self._matcher.match(typed))
+        text = as_of.isoformat()
+        derived_json = dumps_bytes(derived)
+        body = plan.to_json(outcome, version_id) + b',"as_of":"' + text.encode() + b'","derived":' + derived_json + b"}"
+        return JsonScore(body, outcome.total, not outcome.reasons, as_of, derived_json)
 
     def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> Explanation:
         """The explained result from the fired rule names."""
-        reasons: list[Reason] = [reason.copy() for rule, reason in self._requirements if rule not in fired]
-        category_raw: dict[str, Decimal] = dict.fromkeys(self._category_codes, ZERO)
-        indicators_out: list[IndicatorResult] = []
-        for ind in self._indicators:
-            entry = ind.idle.copy()
-            if fired.isdisjoint(ind.rules):  # the common case: nothing of this indicator fired
-                entry["items"] = [plan.idle.copy() for plan in ind.items]
-            else:
-                items_out, raw = _explain_items(ind, typed, fired)
-                cap = ind.cap
-                points = raw if cap is None or raw <= cap else cap
-                category_raw[ind.category] += points
-                entry["raw"] = raw
-                entry["points"] = points
-                entry["items"] = items_out
-            indicators_out.append(entry)
-        categories_out: list[CategoryResult] = []
-        balance = ZERO
-        for cat in self._categories:
-            raw = category_raw[cat.code]
-            points = _capped(raw, cat.cap)
-            balance += points if cat.kind == "add" else -points
-            categories_out.append(
-                {"code": cat.code, "name": cat.name, "kind": cat.kind, "raw": raw, "cap": cat.cap, "points": points}
-            )
-        floored = balance if balance > 0 else ZERO
-        eligible = not reasons
-        return {
-            "year": self.version.year,
-            "version": self.identity.copy(),
-            "eligible": eligible,
-            "ineligible_reasons": reasons,
-            "total": floored if eligible else ZERO,
-            "points_before_floor": balance,
-            "valid_until": self.valid_until,
-            "categories": categories_out,
-            "indicators": indicators_out,
-        }
+        return self._plan.explain(typed, fired)
 
     def close(self) -> None:
         """Free the durable_rules ruleset now rather than when garbage collected."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from engine.model import RulesetVersion
 from engine.provincial import PROVINCIAL
 
 ZERO = Decimal(0)
@@ -80,6 +81,32 @@ def _points(value: Any, path: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
         raise ValueError(f"{path} is not a number of points")
     return Decimal(str(value))  # the JSON number as written: 87.5 → Decimal('87.5')
+
+
+def inconsistency(recognised: Recognised, version: RulesetVersion) -> str | None:
+    """Why the statement's provincial points cannot be those of ``version``'s provincial table (None: they can):
+    each provincial indicator named once, within its cap, and the category's points their sum within its cap.
+
+    >>> inconsistency(Recognised("a", "A-1", "s", 2026, "sha256:0", Decimal(5), {"P9": Decimal(5)}), version)  # doctest: +SKIP
+    'the provincial indicators are P1, P2, P3, P4, P5, not P9'
+    """
+    indicators = {i.code: i for i in version.indicators if i.category == PROVINCIAL}
+    if set(recognised.indicators) != set(indicators):
+        named = ", ".join(sorted(recognised.indicators)) or "none"
+        return f"the provincial indicators are {', '.join(indicators)}, not {named}"
+    over = [code for code, points in recognised.indicators.items() if _over(points, indicators[code].cap)]
+    if over:
+        return f"points above the cap of {', '.join(over)}"
+    category = next((c for c in version.categories if c.code == PROVINCIAL), None)
+    total = sum(recognised.indicators.values(), ZERO)
+    capped = total if category is None or category.cap is None or total <= category.cap else category.cap
+    if recognised.points != capped:
+        return f"the provincial points {recognised.points} are not those of its indicators ({capped})"
+    return None
+
+
+def _over(points: Decimal, cap: Decimal | None) -> bool:
+    return cap is not None and points > cap
 
 
 R = TypeVar("R", bound=Mapping[str, Any])

@@ -11,8 +11,10 @@ Each key's ``Annotated`` text is its description in the API's document. Keys are
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, NewType, NotRequired, TypedDict
 
@@ -102,10 +104,49 @@ class ScoreResult(Explanation):
     derived: Annotated[Mapping[str, FactValue], 'Facts computed from those sent, e.g. {"age": 35}']
 
 
+@dataclass(frozen=True, slots=True)
+class JsonScore:
+    """A score written as JSON (``CompiledVersion.score_json``), with what storing it needs to know."""
+
+    body: bytes  # the ScoreResult's JSON
+    total: Decimal
+    eligible: bool
+    as_of: dt.date
+    derived_json: bytes
+
+
+_NUMBERS: dict[str, bytes] = {}
+
+
+def number_json(value: Decimal) -> bytes:
+    """A Decimal's JSON text as ``dumps_bytes`` writes it (remembered: a version's caps and points recur).
+
+    >>> number_json(Decimal("20.00")), number_json(Decimal("2.5"))
+    (b'20', b'2.5')
+    """
+    # keyed by the decimal's text: hashing a Decimal costs ten times as much, and equal texts are equal values
+    key = str(value)
+    text = _NUMBERS.get(key)
+    if text is None:
+        # values carry at most two decimals, so the shortest float repr is the decimal text itself
+        text = orjson.dumps(plain_number(value))
+        if len(_NUMBERS) < 100_000:
+            _NUMBERS[key] = text
+    return text
+
+
+_PLAIN: dict[str, int | float] = {}
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        # values carry at most two decimals, so the shortest float repr is the decimal text itself
-        return plain_number(value)
+        key = str(value)  # as in number_json: a text is cheaper to hash than a Decimal
+        number = _PLAIN.get(key)
+        if number is None:
+            number = plain_number(value)
+            if len(_PLAIN) < 100_000:
+                _PLAIN[key] = number
+        return number
     if isinstance(value, (tuple, frozenset, set)):
         return list(value)
     raise TypeError(f"cannot serialize {type(value).__name__}")

@@ -85,8 +85,19 @@ class Config:
         # signed statements: the issuer's id in every statement, and the directory of the signing keys
         self.ISSUER = os.environ.get("JIFEN_ISSUER", "").strip() or "cn-zj-tongxiang"
         self.SIGNING_KEY_DIR = os.environ.get("JIFEN_SIGNING_KEY_DIR", "").strip() or str(instance / "signing-keys")
+        # personal data: years after the points stopped being valid that their facts are kept (jifen/privacy)
+        self.RETENTION_YEARS = _retention_years(os.environ.get("JIFEN_RETENTION_YEARS", ""))
         if os.environ.get("JIFEN_TODAY", "").strip():
             self.TODAY = _fixed_day(os.environ["JIFEN_TODAY"].strip())
+
+
+def _retention_years(raw: str) -> int:
+    """JIFEN_RETENTION_YEARS: a whole number of years from 1 to 100; 5 (the policy's default) when unset."""
+    if not raw.strip():
+        return 5
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= 100:
+        raise ValueError(f"JIFEN_RETENTION_YEARS must be a whole number of years from 1 to 100, not {raw!r}")
+    return int(raw)
 
 
 def _fixed_day(text: str) -> Callable[[], dt.date]:
@@ -101,3 +112,6 @@ def _fixed_day(text: str) -> Callable[[], dt.date]:
 
 class TestConfig(Config):
     TESTING = True
+    # a feed request's `wait` is cut to this many seconds, so that generated requests (schemathesis) never wait
+    # 30 seconds on an empty feed; tests of long polling set it higher (the service's own limit: 30)
+    FEED_MAX_WAIT = 0.2

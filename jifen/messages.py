@@ -191,9 +191,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     # recognition of another city's provincial points: trusted issuers and the statements' refusals (issue 21)
     "issuer_id_invalid": ("invalid issuer id {issuer!r}", "签发方标识“{issuer}”无效"),
     "issuer_id_rule": (
-        "2–100 lowercase letters, digits, '.', '_' or '-', as the other city configures it (JIFEN_ISSUER), e.g. "
-        "cn-zj-hangzhou",
-        "2至100个小写字母、数字、点、下划线或连字符，与对方城市配置的标识（JIFEN_ISSUER）一致，如 cn-zj-hangzhou",
+        "2–100 visible ASCII characters, no spaces, exactly as the other city configures it (its JIFEN_ISSUER), "
+        "e.g. cn-zj-hangzhou",
+        "2至100个英文字母、数字或符号（不含空格），与对方城市配置的标识（JIFEN_ISSUER）完全一致，如 cn-zj-hangzhou",
     ),
     "issuer_name_too_long": ("the name has more than {limit} characters", "名称最多{limit}个字"),
     "issuer_exists": (

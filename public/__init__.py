@@ -11,10 +11,10 @@ from __future__ import annotations
 from flask import Flask
 
 from jifen import words
-from public import assessment, errors, home, lookup, periods, standard
+from public import assessment, errors, home, lookup, periods, scenes, standard, verify
 from public.blueprint import bp
 
-PAGES = (home, standard, assessment, periods, lookup, errors)
+PAGES = (home, standard, assessment, periods, lookup, verify, scenes, errors)
 
 
 def init_app(app: Flask) -> None:

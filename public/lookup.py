@@ -21,6 +21,7 @@ from jifen.applications.state import CHINA
 from jifen.words import names, word
 from public.blueprint import bp
 from public.pages import private, render, today
+from public.verify import statement_receipt
 
 REFERENCE_MAX = 64
 STATE_NAMES = names("public_lookup_states")
@@ -129,5 +130,6 @@ def lookup_answer() -> Response:
         task_kinds=TASK_KINDS,
         void_reasons=VOID_REASONS,
         day_text=day_text,
+        receipt=statement_receipt(application),
     )
     return private(page)

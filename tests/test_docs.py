@@ -208,7 +208,7 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
 # The pages whose examples go on from one another, in the order a newcomer reads them after the README's tour.
 READING_ORDER = ("integrator/api.md", "integrator/rereview.md", "integrator/applications.md", "integrator/lookup.md",
                  "clerk/versions.md", "clerk/applications.md",
-                 "clerk/impact.md", "clerk/periods.md", "department.md")  # fmt: skip
+                 "clerk/impact.md", "clerk/periods.md", "clerk/recognition.md", "department.md")  # fmt: skip
 
 
 @pytest.mark.skipif(

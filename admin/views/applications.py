@@ -10,7 +10,7 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, current_app, flash, make_response, redirect, request, url_for
+from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_admin import BaseView, expose
 
 from admin.application_actions import actor, application_or_404, catalogue, problem_params, run, today
@@ -32,8 +32,9 @@ from admin.views.access_log import reading
 from admin.words import word
 from engine import dumps
 from jifen import applications, unit_of_work
-from jifen.applications import Context, lists, lookup, materials, periods, views, workdays
+from jifen.applications import Context, lists, lookup, materials, periods, queue, views, workdays
 from jifen.errors import CodedError
+from jifen.statements import receipt
 from jifen.unit_of_work import get_session
 
 PER_PAGE = 50
@@ -50,7 +51,7 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/")
     def index(self) -> Any:
         session, day = get_session(), today()
-        overdue = views.overdue(session, day)
+        overdue = queue.overdue(session, day)
         for task in overdue:
             task["overdue_days"] = (day - task["due"]).days
         by_department = [(unit, list(tasks)) for unit, tasks in groupby(overdue, key=lambda t: t["department"])]
@@ -168,6 +169,16 @@ class ApplicationsView(RoleMixin, BaseView):  # type: ignore[misc]
         app = application_or_404(application_ref, year)
         return self.render("admin/applications/notice.html", app=app,
                            notice=materials.labelled(get_session(), app), today=today(), day_text=day_text)  # fmt: skip
+
+    @expose("/receipt/<int:year>/<path:application_ref>")
+    def receipt(self, year: int, application_ref: str) -> Any:
+        """The published result's receipt (积分结果凭证) with its statement's QR code, to print on one A4 sheet."""
+        app = application_or_404(application_ref, year)
+        found = receipt.of_application(get_session(), app, url_for("public.verify_page", _external=True),
+                                       word("statement_receipt.qr_title"))  # fmt: skip
+        if found is None:
+            abort(404)
+        return self.render("admin/applications/receipt.html", app=app, receipt=found, today=today(), day_text=day_text)
 
     @expose("/export/<int:year>/<path:application_ref>")
     def export(self, year: int, application_ref: str) -> Any:

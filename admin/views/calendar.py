@@ -98,6 +98,7 @@ class CalendarView(RoleMixin, BaseView):  # type: ignore[misc]
             package=workdays.PACKAGE,
             package_years=(first, last),
             may_edit=allowed(*EDITORS),
+            calendar_missing=workdays.missing_years(calendar, day),
             kinds=CALENDAR_KIND_NAMES,
             errors=errors or {},
             values=values or {"first": "", "last": "", "kind": "holiday", "note": ""},

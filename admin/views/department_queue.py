@@ -31,7 +31,7 @@ from admin.words import word
 from engine.describe import value_text
 from engine.model import FactField
 from jifen import applications
-from jifen.applications import Application, VerificationTask, views
+from jifen.applications import Application, VerificationTask, queue, views
 from jifen.errors import CodedError, ServiceError
 from jifen.scoring import claims
 from jifen.unit_of_work import get_session
@@ -118,7 +118,7 @@ class DepartmentQueueView(RoleMixin, BaseView):  # type: ignore[misc]
     @expose("/")
     def index(self) -> Any:
         department, session, day = department_of_user(), get_session(), today()
-        tasks = views.queue(session, department, day) if department else []
+        tasks = queue.department_queue(session, department, day) if department else []
         apps = views.applications_named(session, {t["application_ref"] for t in tasks})
         for key in sorted(apps):  # the queue shows the claims of the department's own tasks: each read is logged
             reading("console_queue", *key)

@@ -9,7 +9,9 @@ from flask import redirect, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
+from admin.application_actions import today as clock
 from admin.auth import RoleMixin
+from jifen.applications import workdays
 from jifen.errors import NoVersionInForce
 from jifen.standard import rulesets
 from jifen.unit_of_work import get_session
@@ -36,4 +38,5 @@ class HomeView(RoleMixin, AdminIndexView):  # type: ignore[misc]
             ]
             in_force.append((year, current, min(later, key=lambda v: (v.effective_from, v.revision), default=None)))
         drafts = rulesets.list_versions(session, status="draft")
-        return self.render("admin/home.html", in_force=in_force, drafts=drafts, today=today)
+        missing = workdays.missing_years(workdays.load(session), clock())
+        return self.render("admin/home.html", in_force=in_force, drafts=drafts, today=today, calendar_missing=missing)

@@ -72,14 +72,14 @@ class IssuersView(RoleMixin, BaseView):  # type: ignore[misc]
         flash(word("issuers_console.added", issuer=added.issuer, count=len(added.key_ids)), "success")
         return redirect(url_for(".index"))
 
-    @expose("/<issuer>", methods=["GET"])
+    @expose("/<path:issuer>", methods=["GET"])
     def edit(self, issuer: str, error: str = "") -> Any:
         found = issuers.find(get_session(), issuer)
         if found is None:
             abort(404)
         return self.render("admin/issuers_edit.html", row=_row(found), may_edit=allowed(*EDITORS), error=error)
 
-    @expose("/<issuer>", methods=["POST"])
+    @expose("/<path:issuer>", methods=["POST"])
     @requires(*EDITORS)
     def update(self, issuer: str) -> Any:
         try:
@@ -93,7 +93,7 @@ class IssuersView(RoleMixin, BaseView):  # type: ignore[misc]
         flash(word("issuers_console.updated_flash", issuer=updated.issuer, count=len(updated.key_ids)), "success")
         return redirect(url_for(".index"))
 
-    @expose("/<issuer>/remove", methods=["POST"])
+    @expose("/<path:issuer>/remove", methods=["POST"])
     @requires(*EDITORS)
     def remove(self, issuer: str) -> Any:
         try:

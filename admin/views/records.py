@@ -95,7 +95,9 @@ class ScoresView(_ReadOnly):
             verdict = records.verify(get_session(), score_id)
         except ServiceError:
             abort(404)
-        if verdict["reproduced"]:
+        if verdict["facts_erased_on"] is not None:
+            flash(word("privacy_console.erased", day=verdict["facts_erased_on"]), "info")
+        elif verdict["reproduced"]:
             flash(word("views_records.verified"), "success")
         else:
             flash(word("views_records.not_verified") + "；".join(verdict["differences"]), "error")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.model import RulesetVersion
 from jifen.access.api_clients import Caller
+from jifen.applications import feed
 from jifen.applications.workdays import Calendar
 from jifen.errors import CodedError, NotFound
 from jifen.scoring import compiled, scores
@@ -140,7 +141,8 @@ def record(
     score_id: str | None = None,
 ) -> None:
     app.updated_at = dt.datetime.now(dt.UTC)
-    ctx.session.add(
+    feed.append(
+        ctx.session,
         ApplicationEvent(
             application_id=app.id,
             at=app.updated_at,
@@ -152,7 +154,7 @@ def record(
             state_after=app.state,
             score_id=score_id,
             changes=changes,
-        )
+        ),
     )
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from jifen.applications.state import RE_REVIEW, VERIFICATION, find
 from jifen.errors import NoVersionInForce
-from jifen.scoring import claims, records, scores
+from jifen.scoring import records, scores
 from jifen.statements import recognition
+from jifen.statements import status as statements
 from jifen.store.models import Application, ApplicationEvent, ScoreRow, VerificationTask
 
 ROUND_NAMES = {VERIFICATION: "verification", RE_REVIEW: "re_review"}
@@ -99,6 +100,7 @@ def view(session: Session, app: Application, today: dt.date) -> dict[str, Any]:
         "published_on": app.published_on,
         "objection_filed_on": app.objection_filed_on,
         "republished_on": app.republished_on,
+        "statement": statement.jws if (statement := statements.of_score(session, app.score_id)) else None,
         "provisional": _provisional(session, app),
         "recognition": None if recognised is None else recognition.described(recognised),
         "score": None if current is None else {**records.view(current), **records.chain(session, current)},
@@ -154,31 +156,6 @@ def history(session: Session, application_ref: str, year: int, today: dt.date) -
             for row in chain
         ],
     }
-
-
-def _open_tasks(session: Session, today: dt.date) -> list[dict[str, Any]]:
-    rows = session.execute(
-        select(VerificationTask, Application)
-        .join(Application, Application.id == VerificationTask.application_id)
-        .where(VerificationTask.status == "open")
-    )
-    return [
-        {"application_ref": app.application_ref, "year": app.year, "state": app.state, **task_view(task, today)}
-        for task, app in rows
-    ]
-
-
-def queue(session: Session, department: str, today: dt.date) -> list[dict[str, Any]]:
-    """The open tasks a department works on (its own, and those of catalogue entries it shares), overdue first,
-    then by due date."""
-    tasks = [t for t in _open_tasks(session, today) if claims.serves(t["department"], department)]
-    return sorted(tasks, key=lambda t: (not t["overdue"], t["due"], t["application_ref"]))
-
-
-def overdue(session: Session, today: dt.date) -> list[dict[str, Any]]:
-    """Every open task past its due date, by department, the longest overdue first."""
-    tasks = [t for t in _open_tasks(session, today) if t["overdue"]]
-    return sorted(tasks, key=lambda t: (t["department"], t["due"], t["application_ref"]))
 
 
 def applications_named(session: Session, refs: set[str]) -> dict[tuple[str, int], Application]:

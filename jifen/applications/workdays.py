@@ -100,6 +100,22 @@ class Calendar:
         return end
 
 
+# From 1 October the next year's holiday notice is due (the State Council publishes it in the autumn): from then
+# on, a year not covered is warned about on the console, in /healthz and by ``flask calendar check``.
+WARN_FROM = (10, 1)
+
+
+def years_due(today: dt.date) -> list[int]:
+    """The years whose working days must be known on ``today``: this one, and from 1 October the next."""
+    return [today.year, today.year + 1] if (today.month, today.day) >= WARN_FROM else [today.year]
+
+
+def missing_years(calendar: Calendar, today: dt.date) -> list[int]:
+    """The years due on ``today`` (``years_due``) that neither the package nor the bureau's calendar covers: a
+    deadline into one of them is refused (no_calendar_data) until the bureau enters its notice."""
+    return [year for year in years_due(today) if calendar.source(year) is None]
+
+
 def _check_count(n: int) -> None:
     if not 0 <= n <= MAX_COUNT:
         raise refusal(Refused, "days_count", high=MAX_COUNT, n=n)

@@ -12,6 +12,7 @@ from jifen.cli.db import db_group
 from jifen.cli.issuers import issuers_group  # recognition of other cities' statements (issue 21)
 from jifen.cli.keys import keys_group  # signing keys (issue 21)
 from jifen.cli.periods import periods_group
+from jifen.cli.privacy import access_log_group, retention_group
 from jifen.cli.rulesets import rulesets_group
 from jifen.cli.scenes import scenes_group  # scenes
 from jifen.cli.score import score_command
@@ -28,6 +29,8 @@ def register_commands(app: Flask) -> None:
         calendar_group,
         applications_group,
         periods_group,
+        access_log_group,  # personal data
+        retention_group,  # personal data
         keys_group,  # signing keys (issue 21)
         # backups (jifen/backup)
         backup_command,

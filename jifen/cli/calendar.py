@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from jifen import unit_of_work
 from jifen.access import users
 from jifen.applications import workdays
+from jifen.applications.state import china_today
 from jifen.cli.errors import friendly_errors
 from jifen.unit_of_work import get_session
 
@@ -106,3 +108,25 @@ def list_command(year: int | None) -> None:
     click.echo(f"the bureau's calendar: {', '.join(map(str, extra)) or 'no other year'}")
     for row in workdays.entries(session, year):
         click.echo(f"{row.day.isoformat()} {row.kind:<8} {row.note} ({row.created_by})")
+
+
+@calendar_group.command("check")
+@click.option("--year", type=click.IntRange(2000, 2100), help="The year to check (default: the years due today).")
+@friendly_errors
+def check_command(year: int | None) -> None:
+    """Exit 1 if a year's working days are not entered: --year, or this year and, from 1 October, the next (for a
+    monitoring job)."""
+    calendar = workdays.load(get_session())
+    years = [year] if year is not None else workdays.years_due(_today())
+    missing = [y for y in years if calendar.source(y) is None]
+    for y in years:
+        source = calendar.source(y)
+        click.echo(f"{y}: covered by {source}" if source else f"{y}: NOT covered: enter its holidays (calendar add)")
+    if missing:
+        raise SystemExit(1)
+
+
+def _today() -> dt.date:
+    """Today in China (the application's TODAY setting replaces the clock, e.g. in tests)."""
+    clock = current_app.config.get("TODAY")
+    return clock() if clock is not None else china_today()

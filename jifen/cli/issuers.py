@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from jifen import unit_of_work
-from jifen.cli.api_clients import _pad, _when
+from jifen.cli.api_clients import CHINA
 from jifen.cli.errors import friendly_errors
 from jifen.statements import issuers
 
@@ -17,6 +19,16 @@ issuers_group = AppGroup("issuers", help="Trusted issuers: other cities whose st
 
 _ISSUER = click.option("--issuer", required=True, help="The other city's issuer id (its JIFEN_ISSUER).")
 _JWKS_HELP = "The other city's JWKS file (its /.well-known/jwks.json)."
+
+
+def _when(moment: dt.datetime) -> str:
+    """A moment in Beijing time to the minute, as the console shows it."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` followed by spaces up to ``width`` columns of a terminal (a Chinese character takes two)."""
+    return text + " " * max(width - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text), 0)
 
 
 def _read(path: Path) -> bytes:
@@ -81,4 +93,4 @@ def list_command(as_json: bool) -> None:
         return
     click.echo(f"{'issuer':<24} {'name':<16} {'updated':<17} keys")
     for i in every:
-        click.echo(f"{_pad(i.issuer, 24)} {_pad(i.name or '-', 16)} {_pad(_when(i.updated_at) or '', 17)} {_keys(i)}")
+        click.echo(f"{_pad(i.issuer, 24)} {_pad(i.name or '-', 16)} {_pad(_when(i.updated_at), 17)} {_keys(i)}")

@@ -16,6 +16,8 @@ CHANNELS = (
     "api_score",  # GET /api/v1/scores/{id}
     "api_application",  # GET /api/v1/applications/{ref}/{year}
     "api_history",  # GET /api/v1/applications/{ref}/{year}/history
+    "api_tasks",  # GET /api/v1/tasks (the claims and results of the tasks listed)
+    "api_events",  # GET /api/v1/events (the facts in the events' changes)
     "console_score",  # the console's page of one stored score
     "console_application",  # the console's page of one application
     "console_export",  # the console's export of an application's history

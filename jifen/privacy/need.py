@@ -27,7 +27,7 @@ from jifen.store.unit_of_work import UnitOfWork
 ERASED = "erased"  # what retention leaves of the facts: their names, no values
 __all__ = ["FULL", "MASKED", "NONE", "OWN", "Lens", "Reader", "header", "own_facts", "reading"]
 # the keys of an answer whose value is {fact: value}, and those whose value is {fact: {claimed, verified, outcome}}
-FACT_MAPS = frozenset({"claimed_facts", "facts", "claims", "derived"})
+FACT_MAPS = frozenset({"claimed_facts", "facts", "claims", "derived", "claims_before"})  # claims_before: a supplement's
 RESULT_MAPS = frozenset({"results"})
 # results, not facts: a score's breakdown and the provisional dry run of the claims
 RESULTS = frozenset({"score", "provisional", "result"})

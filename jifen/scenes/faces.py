@@ -41,3 +41,7 @@ def entitlement(session: Session, code: str, year: int, application_ref: str) ->
     scene = drafts.get(session, code, year)
     line = listing.entitlement(session, scene, application_ref)
     return {**line.document(), "scene": scene.code, "year": scene.year, "status": scene.status}
+
+
+def scene_of(session: Session, code: str, year: int) -> Scene:
+    return drafts.get(session, code, year)

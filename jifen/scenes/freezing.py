@@ -67,9 +67,7 @@ def signature_claims(scene: Scene, signer: Signer) -> dict[str, Any] | None:
     return claims
 
 
-def publish(
-    session: Session, scene: Scene, actor: str, signer: Signer | None, now: dt.datetime | None = None
-) -> Scene:
+def publish(session: Session, scene: Scene, actor: str, signer: Signer | None, now: dt.datetime | None = None) -> Scene:
     """Draw the scene's list from the scores as they are, store it with its hash and signature, and freeze them."""
     not_published(scene)
     now = now or dt.datetime.now(dt.UTC)
@@ -107,18 +105,25 @@ class Verification:
         return self.hash_matches and self.recomputed and self.signature_matches is not False
 
 
-def _again(session: Session, definition: Definition, stored: Sequence[Entry]) -> list[Entry]:
+def _again(session: Session, scene: Scene, definition: Definition, stored: Sequence[Entry]) -> list[Entry]:
     """The list ranked again from the stored scores the frozen list names (they never change), the applicants left
     out kept with their published reasons."""
-    ids = [e.score_id for e in stored if e.rank is not None]
     breakers = definition.tie_breakers
-    scores: dict[str, Any] = {}
-    for start in range(0, len(ids), 900):
-        query = select(ScoreRow.id, ScoreRow.total, ScoreRow.result).where(ScoreRow.id.in_(ids[start : start + 900]))
-        scores.update({row.id: row for row in session.execute(query)})
-    days = select(Application.application_ref, Application.received_on).where(Application.year == definition.year)
-    received = {ref_: day for ref_, day in session.execute(days)}
+    places = basis.layout(session, breakers, scene.year)
+    parts = basis.part_column(breakers, places, session.get_bind().dialect.name)
+    query = (
+        select(
+            ScoreRow.id.label("score_id"), ScoreRow.total, Application.received_on, *([] if parts is None else [parts])
+        )
+        .join(SceneEntry, SceneEntry.score_id == ScoreRow.id)
+        .join(
+            Application, (Application.application_ref == SceneEntry.application_ref) & (Application.year == scene.year)
+        )
+        .where(SceneEntry.scene_id == scene.id, SceneEntry.rank.is_not(None))
+    )
+    scores = {row.score_id: row for row in session.connection().execute(query)}
     candidates, left = [], []
+    keys_of = basis.key_function(session, breakers)
     for e in stored:
         if e.rank is None:
             left.append(Left(e.application_ref, e.score_id, e.total, e.outcome, e.params))
@@ -126,9 +131,7 @@ def _again(session: Session, definition: Definition, stored: Sequence[Entry]) ->
         row = scores.get(e.score_id or "")
         if row is None:
             continue
-        parts = basis._parts(row.result, breakers) if any(":" in k for k in breakers) else {}
-        day = received[e.application_ref]
-        candidates.append(Candidate(e.application_ref, row.id, row.total, day, basis.sort_keys(breakers, day, parts)))
+        candidates.append(Candidate(e.application_ref, row.score_id, row.total, row.received_on, keys_of(row)))
     return rank(candidates, left, definition.threshold, definition.quota, definition.ties)
 
 
@@ -136,7 +139,7 @@ def verify(session: Session, scene: Scene, signer: Signer | None = None) -> Veri
     """Check a published list against its hash, its signature and a ranking of the stored scores it names."""
     definition = definition_of(scene)
     stored = frozen(session, scene)
-    again = _again(session, definition, stored)
+    again = _again(session, scene, definition, stored)
     differences = [
         f"position {a.position}: {a.application_ref} {a.outcome} ≠ {b.application_ref} {b.outcome}"
         for a, b in zip(stored, again)

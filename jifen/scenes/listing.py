@@ -20,7 +20,7 @@ from jifen.store.models import Application, ScoreRow
 from jifen.store.scene_models import Scene, SceneEntry
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Line:
     """One applicant of a list, as shown: ``flags`` say what changed after publication (never on a draft)."""
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine import CompiledVersion, RulesetError, RulesetVersion, compile_version
 from engine.errors import VersionNotFound
 from engine.evaluator import compiled_if_cached
+from engine.result import JsonScore
 from engine.selection import in_force
 from jifen.errors import NotFound, NoVersionInForce, Refused
 from jifen.messages import refusal
@@ -131,3 +132,8 @@ def score(session: Session, version: VersionRef | RulesetVersionRow, facts: Any,
     """Score facts under a version (FactsError on bad facts)."""
     # a plain dict to the callers, who add what the store knows (the version's id)
     return cast(dict[str, Any], compiled_for(session, version).score(facts, as_of=as_of))
+
+
+def score_json(session: Session, version: VersionRef | RulesetVersionRow, facts: Any, as_of: dt.date) -> JsonScore:
+    """As ``score`` with the version's id added, written as JSON at once (FactsError on bad facts)."""
+    return compiled_for(session, version).score_json(facts, as_of=as_of, version_id=version.id)

@@ -99,6 +99,9 @@ def verify(session: Session, score_id: str) -> dict[str, Any]:
         problems.append(
             f"the version's content hash is now {version.content_hash}, the score used {record.content_hash}"
         )
+    if record.facts_erased_on is not None:  # retention erased them: nothing to evaluate again, nothing failed
+        return {"id": record.id, "reproduced": None, "version": stored["version"], "stored_total": record.total,
+                "recomputed_total": None, "differences": problems, "facts_erased_on": record.facts_erased_on}  # fmt: skip
     try:
         result = compiled.score(session, version, json.loads(record.facts), record.as_of)
     except FactsError as exc:
@@ -118,6 +121,7 @@ def verify(session: Session, score_id: str) -> dict[str, Any]:
         "stored_total": record.total,
         "recomputed_total": None if result is None else result["total"],
         "differences": problems,
+        "facts_erased_on": None,
     }
 
 

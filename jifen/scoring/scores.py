@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine import FactsError, dumps
 from engine.recognition import Recognised, recognise
-from engine.result import dumps_bytes
+from engine.result import JsonScore, dumps_bytes
 from jifen.access.api_clients import Caller
 from jifen.errors import ChainConflict, IdempotencyKeyReused, NotFound, Refused, ServiceError
 from jifen.scoring import compiled
@@ -99,6 +99,10 @@ def _version_for(session: Session, request: ScoreRequest, as_of: dt.date) -> Ver
     return version
 
 
+def _facts_errors(exc: FactsError) -> FieldErrors:
+    return FieldErrors({("facts" if k == "facts" else f"facts.{k}"): v for k, v in exc.errors.items()})
+
+
 def evaluate(session: Session, request: ScoreRequest) -> tuple[VersionRef, dict[str, Any]]:
     """The version used and the engine's result; FieldErrors for facts that do not fit its catalogue."""
     as_of = request.as_of or dt.date.today()
@@ -106,41 +110,56 @@ def evaluate(session: Session, request: ScoreRequest) -> tuple[VersionRef, dict[
     try:
         result = compiled.score(session, version, request.facts, as_of)
     except FactsError as exc:
-        raise FieldErrors({("facts" if k == "facts" else f"facts.{k}"): v for k, v in exc.errors.items()}) from None
+        raise _facts_errors(exc) from None
     result["version"]["id"] = version.id
     if request.recognised is not None:
         result = recognise(result, request.recognised)
     return version, result
 
 
+def evaluate_json(session: Session, request: ScoreRequest) -> tuple[VersionRef, JsonScore]:
+    """As ``evaluate``, the result written as JSON at once (its bytes are what is answered and stored)."""
+    if request.recognised is not None:  # a step applied to the result: written once it is done
+        version, result = evaluate(session, request)
+        body = dumps_bytes(result)
+        on = dt.date.fromisoformat(result["as_of"])
+        return version, JsonScore(body, result["total"], result["eligible"], on, dumps_bytes(result["derived"]))
+    as_of = request.as_of or dt.date.today()
+    version = _version_for(session, request, as_of)
+    try:
+        return version, compiled.score_json(session, version, request.facts, as_of)
+    except FactsError as exc:
+        raise _facts_errors(exc) from None
+
+
 def dry_run(session: Session, request: ScoreRequest) -> Scored:
     """Score without storing anything."""
-    _version, result = evaluate(session, request)
-    return Scored(dumps_bytes({"application_ref": request.application_ref, "dry_run": True, **result}), None)
+    _version, scored = evaluate_json(session, request)
+    head = b'{"application_ref":' + orjson.dumps(request.application_ref) + b',"dry_run":true,'
+    return Scored(head + scored.body[1:], None)
 
 
 def prepare(session: Session, request: ScoreRequest, caller: Caller) -> Pending:
     """Score a request that is to be stored; FieldErrors and the like when it cannot be scored."""
-    version, result = evaluate(session, request)
-    result_json = dumps_bytes(result)
+    version, scored = evaluate_json(session, request)
     row = {
         "application_ref": request.application_ref,
         "year": request.year,
-        "as_of": dt.date.fromisoformat(result["as_of"]),
+        "as_of": scored.as_of,
         "version_id": version.id,
         "content_hash": version.content_hash,
         "facts": dumps(request.facts),
-        "derived": dumps(result["derived"]),
-        "result": result_json.decode("utf-8"),
-        "total": result["total"],
-        "eligible": result["eligible"],
+        "derived": scored.derived_json.decode("utf-8"),
+        "result": scored.body.decode("utf-8"),
+        "total": scored.total,
+        "eligible": scored.eligible,
         "client_id": caller.id,
         "client_name": caller.name,
         "idempotency_key": request.idempotency_key,
         "request_hash": request.fingerprint() if request.idempotency_key else None,
         "recognition_id": request.recognition_id,
     }
-    return Pending(request, row, result_json)
+    return Pending(request, row, scored.body)
 
 
 def score(uow: UnitOfWork, request: ScoreRequest, caller: Caller) -> Scored:

@@ -24,7 +24,8 @@ from jifen.errors import Conflict, NotFound, Refused
 from jifen.messages import refusal, say
 from jifen.store.recognition_models import TrustedIssuer
 
-ISSUER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,99}")
+# as the other city configures it (its JIFEN_ISSUER): e.g. cn-zj-hangzhou, or a URL
+ISSUER_ID = re.compile(r"[!-~]{2,100}")
 NAME_LENGTH = 200
 JWKS_BYTES = 64 * 1024  # a city publishes a handful of keys: a few hundred bytes each
 _PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "k")

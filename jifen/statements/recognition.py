@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from engine.model import RulesetVersion
 from engine.provincial import provincial_hash, provincial_only_fields
-from engine.recognition import Recognised
+from engine.recognition import Recognised, inconsistency
 from jifen.errors import CodedError
 from jifen.messages import Message, say
 from jifen.statements import issuers
@@ -96,6 +96,8 @@ def _checked_claims(claims: dict[str, Any], year: int, received_on: dt.date, ver
     if recognised.hash != here:
         said = say("provincial_standard_differs", found=recognised.hash, here=here, ref=version.ref)
         raise _refusal(422, "provincial_standard_differs", said)
+    if (why := inconsistency(recognised, version)) is not None:  # signed, but not a result of that table
+        raise _refusal(422, "malformed_statement", say("malformed_statement", why=why))
     return recognised
 
 

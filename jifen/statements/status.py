@@ -4,8 +4,10 @@ valid, superseded by a re-review (with the newer statement), voided (from which 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
+from joserfc import jws
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,11 +40,12 @@ def current_status(session: Session, claims: dict[str, Any], issuer: str, today:
         )
     score = session.get(ScoreRow, claims.get("score_id")) if app is not None and claims.get("score_id") else None
     if app is None or score is None or score.application_ref != app.application_ref:
-        return {"status": "unknown", "state": None}
-    answer: dict[str, Any] = {"status": "valid", "state": app.state}
+        return {"status": "unknown", "state": None, "voided_on": None, "void_reason": None, "superseded_by": None}
+    answer: dict[str, Any] = {"status": "valid", "state": app.state, "voided_on": None, "void_reason": None,
+                              "superseded_by": None}  # fmt: skip
     newest = latest(session, app.id)
     if app.voided_on is not None and app.voided_on <= today:
-        answer.update(status="voided", voided_on=app.voided_on.isoformat(), void_reason=app.void_reason)
+        answer.update(status="voided", voided_on=app.voided_on, void_reason=app.void_reason)
     elif newest is not None and newest.score_id != score.id:
         answer.update(
             status="superseded",
@@ -71,3 +74,19 @@ def check(session: Session, token: str, keys: KeyStore, issuer: str, today: dt.d
         "status": current_status(session, claims, issuer, today),
         "said": None,
     }
+
+
+def described(claims: dict[str, Any]) -> str:
+    """The claims in a sentence (English; the public page says them in Chinese)."""
+    categories = ", ".join(f"{code} {points}" for code, points in claims.get("categories", {}).items())
+    return (
+        f"{claims.get('iss')} states that application {claims.get('sub')} of {claims.get('year')} scored "
+        f"{claims.get('total')} points ({categories}) under {claims.get('version', {}).get('ref')}, published on "
+        f"{claims.get('published_on')}, valid until {claims.get('valid_until')}; signed with key {claims.get('kid')}"
+    )
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """The claims of a statement this service stored (read without checking: it made them)."""
+    claims: dict[str, Any] = json.loads(jws.extract_compact(token.encode("ascii")).payload)
+    return claims

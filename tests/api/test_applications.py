@@ -380,21 +380,21 @@ def test_history_export_cli(api: Any, runner: Any, tmp_path: Any) -> None:
 
 
 def test_department_queue_and_overdue_tasks(api: Any, db: Any, runner: Any) -> None:
-    from jifen.applications import views
+    from jifen.applications import queue
 
     api.receive("TX-Q1", received_on="2025-03-03")  # due 24 March
     api.receive("TX-Q2")  # due 20 February
     api.verify("TX-Q1", "教育局")
     with db.factory() as s:
-        queue = views.queue(s, "人力社保局", dt.date(2025, 3, 1))
-        assert [(t["application_ref"], t["due"], t["overdue"]) for t in queue] == [
+        mine = queue.department_queue(s, "人力社保局", dt.date(2025, 3, 1))
+        assert [(t["application_ref"], t["due"], t["overdue"]) for t in mine] == [
             ("TX-Q2", dt.date(2025, 2, 20), True),
             ("TX-Q1", dt.date(2025, 3, 24), False),
         ]
-        assert [t["application_ref"] for t in views.queue(s, "教育局", dt.date(2025, 3, 1))] == ["TX-Q2"]
-        overdue = views.overdue(s, dt.date(2025, 3, 1))
+        assert [t["application_ref"] for t in queue.department_queue(s, "教育局", dt.date(2025, 3, 1))] == ["TX-Q2"]
+        overdue = queue.overdue(s, dt.date(2025, 3, 1))
         assert {t["application_ref"] for t in overdue} == {"TX-Q2"} and len(overdue) == len(DEPARTMENTS)
-        assert views.overdue(s, dt.date(2025, 2, 20)) == []
+        assert queue.overdue(s, dt.date(2025, 2, 20)) == []
     listed = runner.invoke(args=["applications", "overdue"])  # today's real date: every open task of 2025 is late
     assert listed.exit_code == 0 and len(listed.stdout.splitlines()) == 2 * len(DEPARTMENTS) - 1
     mine = runner.invoke(args=["applications", "overdue", "--department", "人力社保局"])

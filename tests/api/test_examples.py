@@ -21,11 +21,14 @@ import pytest
 
 from api.application_examples import EXAMPLE_CODE
 from api.examples import RECORDED, example_facts
+from api.statement_schemas import EXAMPLE_IAT, EXAMPLE_KID, EXAMPLE_STATEMENT
 from jifen.access import api_clients
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
 LOOKUP_CODE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
+JWS = r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"  # a signed statement (signed anew each run)
+KID = r"[A-Za-z0-9_-]{43}"  # a signing key's id (a key is made per test session)
 YEAR = 2026
 REF = f"TX-{YEAR}-000123"
 
@@ -50,14 +53,14 @@ class Recorder:
         if status < 300:
             entry["parameters"] = parameters or {}
             if body is not None:
-                entry["request"] = body
+                entry["request"] = self.fixed(body)
         entry["responses"][str(status)] = self.fixed(response.json)
         return response.json
 
     def fixed(self, value: Any) -> Any:
         """``value`` with run-dependent strings replaced by stable ones."""
         if isinstance(value, dict):
-            return {k: self.fixed(v) for k, v in value.items()}
+            return {k: EXAMPLE_IAT if k == "iat" else self.fixed(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.fixed(v) for v in value]
         if isinstance(value, str):
@@ -67,6 +70,9 @@ class Recorder:
                 return self.instants.setdefault(value, f"{self.clock['today'].isoformat()}T08:30:00+00:00")
             if LOOKUP_CODE.fullmatch(value):
                 return EXAMPLE_CODE
+            if re.fullmatch(KID, value):
+                return EXAMPLE_KID
+            value = re.sub(r"(?<=with key )" + KID, EXAMPLE_KID, re.sub(JWS, EXAMPLE_STATEMENT, value))  # URL, sentence
         return value
 
 
@@ -98,7 +104,12 @@ def journey(rec: Recorder, db: Any) -> None:
     rec.call("extendVerificationTask", "POST", f"{base}/extensions", keys[first], 200,
              {"department": first, "reason": "社保记录需向杭州调取"}, path)  # fmt: skip
     rec.call("getApplication", "GET", base, auditor, 200, parameters=path)
+    # a department finds its work in its queue (not another department's)
+    rec.call("listTasks", "GET", "/api/v1/tasks?status=open", keys[first], 200, parameters={"status": "open"})
+    if others:
+        rec.call("listTasks", "GET", f"/api/v1/tasks?department={others[0]}", keys[first], 403)
     rec.call("publishApplication", "POST", f"{base}/publish", bureau, 409, {"published_on": "2026-03-20"}, path)
+    rec.call("getStatement", "GET", f"{base}/statement", auditor, 404, parameters=path)
     rec.on("2026-03-25")
     wrong = {"department": others[0] if others else "另一个部门", "facts": {}, "note": ""}
     rec.call("verifyApplicationFacts", "POST", f"{base}/verifications", keys[first], 403, wrong, path)
@@ -109,6 +120,12 @@ def journey(rec: Recorder, db: Any) -> None:
         rec.call("verifyApplicationFacts", "POST", f"{base}/verifications", keys[department], 200, verification, path)
     rec.on("2026-04-01")
     rec.call("publishApplication", "POST", f"{base}/publish", bureau, 200, {"published_on": "2026-04-01"}, path)
+    stated = rec.call("getStatement", "GET", f"{base}/statement", auditor, 200, parameters=path)
+    rec.call("verifyStatement", "POST", "/api/v1/statements/verify", auditor, 200, {"statement": stated["statement"]})
+    # the intake platform follows the changes: here the score and its publication
+    follow = {"types": "scored,published", "limit": 10}
+    rec.call("listEvents", "GET", "/api/v1/events?types=scored,published&limit=10", intake, 200, parameters=follow)
+    rec.call("listEvents", "GET", "/api/v1/events?after=not-a-cursor", intake, 422)
     rec.on("2026-04-02")
     disputed = next(n for n in ("insurance_months", "residence_months", "education") if n in facts)
     objection = {"filed_on": "2026-04-02", "facts": {disputed: facts[disputed]}}

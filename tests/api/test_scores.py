@@ -121,7 +121,8 @@ def test_stored_score_has_its_facts_version_and_client(client: Any, headers: dic
     assert fetched["facts"] == facts and fetched["client"] == "school-system"
     assert (fetched["version"]["ruleset"], fetched["version"]["year"]) == ("tongxiang", 2026)
     assert fetched["version"]["content_hash"].startswith("sha256:") and fetched["derived"] == {"age": 35}
-    assert {k: v for k, v in fetched.items() if k not in ("facts", "superseded_by")} == created
+    assert {k: v for k, v in fetched.items() if k not in ("facts", "superseded_by", "facts_erased_on")} == created
+    assert fetched["facts_erased_on"] is None  # until retention erases the facts (jifen/privacy/retention.py)
 
 
 def test_re_review_links_to_the_score_it_supersedes(client: Any, headers: dict[str, str]) -> None:

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from engine import compile_version, load_file
-from engine.recognition import Recognised, recognise
+from engine.recognition import Recognised, inconsistency, recognise
 from engine.result import ScoreResult, dumps_bytes
 from tests.api.test_result_types import _mismatches
 from tests.conftest import RULESETS
 
 FACTS = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-05-01", "education": "college",
          "insurance_months": 10, "local_insurance_months": 24}  # fmt: skip
+PROVINCIAL_POINTS = {"P1": 20, "P2": 10, "P3": 10, "P4": 30, "P5": 17.5}
 CLAIMS = {"iss": "cn-zj-hangzhou", "sub": "HZ-2026-000007", "year": 2026, "score_id": "5d1c",
           "provincial": {"hash": "sha256:00", "points": 87.5,
                          "indicators": {"P1": 20, "P2": 10, "P3": 10, "P4": 30, "P5": 17.5}}}  # fmt: skip
@@ -76,3 +77,15 @@ def test_an_ineligible_application_still_scores_zero(scored: ScoreResult) -> Non
 def test_claims_without_what_recognition_needs_are_refused(change: dict[str, Any], why: str) -> None:
     with pytest.raises(ValueError, match=why):
         Recognised.from_claims({**CLAIMS, **change})
+
+
+def test_points_a_provincial_table_cannot_give_are_named() -> None:
+    version = load_file(RULESETS / "tongxiang-2026.yaml")
+    assert inconsistency(Recognised.from_claims(CLAIMS), version) is None
+    over = {**CLAIMS, "provincial": {"hash": "h", "points": 100, "indicators": {**PROVINCIAL_POINTS, "P1": 25}}}
+    assert inconsistency(Recognised.from_claims(over), version) == "points above the cap of P1"
+    capped = {"P1": 20, "P2": 10, "P3": 10, "P4": 30, "P5": 30}
+    full = {**CLAIMS, "provincial": {"hash": "h", "points": 100, "indicators": capped}}
+    assert inconsistency(Recognised.from_claims(full), version) is None
+    missing = {**CLAIMS, "provincial": {"hash": "h", "points": 20, "indicators": {"P1": 20}}}
+    assert "not P1" in str(inconsistency(Recognised.from_claims(missing), version))

@@ -101,6 +101,7 @@ def test_existing_read_keys_keep_working_and_the_scope_is_documented(life: Life)
     documented = {path for path, item in spec["paths"].items()
                   if "Jifen-Facts" in item.get("get", {}).get("responses", {}).get("200", {}).get("headers", {})}  # fmt: skip
     assert {p.rsplit("/api/v1", 1)[-1] for p in documented} == {
-        "/scores/{score_id}", "/applications/{application_ref}/{year}", "/applications/{application_ref}/{year}/history"
+        "/scores/{score_id}", "/applications/{application_ref}/{year}", "/applications/{application_ref}/{year}/history",
+        "/tasks", "/events",  # the claims of the tasks listed, the facts in the events' changes
     }  # fmt: skip
     assert life.get("read", "/scores?application_ref=" + DONE).status_code == 200

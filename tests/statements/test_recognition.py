@@ -18,11 +18,13 @@ from engine import load_file
 from engine.provincial import provincial_hash
 from jifen import applications
 from jifen.access import api_clients
+from jifen.errors import CodedError
 from jifen.scoring import records
 from jifen.statements import issuers
 from jifen.statements.signing import sign
 from jifen.store.models import Application, ApplicationEvent, ScoreRow, StatementRow
 from jifen.store.recognition_models import RecognisedStatement
+from tests.admin.conftest import Console
 from tests.conftest import RULESETS
 from tests.statements.conftest import APPLICANT, CONFIRMED, RECEIVED, Life
 
@@ -148,6 +150,10 @@ CASES = {
     "provincial_standard_differs": lambda hz: hz.statement(provincial={"hash": "sha256:" + "0" * 64, "points": 87.5,
                                                                        "indicators": PROVINCIAL}),
     "malformed_statement": lambda hz: "not-a.statement",
+    "malformed_statement/sum": lambda hz: hz.statement(provincial={"hash": HASH, "points": 100,
+                                                                   "indicators": PROVINCIAL}),
+    "malformed_statement/indicator": lambda hz: hz.statement(provincial={"hash": HASH, "points": 87.5,
+                                                                         "indicators": {**PROVINCIAL, "P9": 0}}),
     "malformed_statement/claims": lambda hz: hz.statement(provincial={"hash": HASH, "points": "87.5",
                                                                       "indicators": PROVINCIAL}),
 }  # fmt: skip
@@ -185,3 +191,47 @@ def test_a_recognised_receipt_through_the_api_answers_the_recognition(seeded: An
     assert recognition["issuer"] == "cn-zj-hangzhou" and recognition["points"] == 87.5
     assert recognition["provincial_hash"] == HASH and recognition["kid"] == "hz-2025"
     assert {t["department"] for t in answer.get_json()["tasks"]}.isdisjoint({"教育局", "人力社保局"})
+    seeded.config["WTF_CSRF_ENABLED"] = False
+    console = Console(seeded)
+    console.login("admin")
+    page = console.get("/admin/applications/2025/TX-R-3").get_data(as_text=True)
+    assert "跨区互认" in page and "采用 cn-zj-hangzhou 签发的积分证明（申请 HZ-2025-000042）" in page
+
+
+def test_a_receipt_without_a_statement_or_with_null_is_scored_here(seeded: Any, intake: dict[str, str]) -> None:
+    body = {"application_ref": "TX-R-4", "year": 2025, "received_on": RECEIVED.isoformat(), "channel": "online",
+            "facts": APPLICANT, "recognised_statement": None}  # fmt: skip
+    answer = seeded.test_client().post("/api/v1/applications", json=body, headers=intake)
+    assert answer.status_code == 201 and answer.get_json()["recognition"] is None
+    assert "教育局" in {t["department"] for t in answer.get_json()["tasks"]}
+    empty = seeded.test_client().post("/api/v1/applications", json={**body, "application_ref": "TX-R-5",
+                                                                     "recognised_statement": ""}, headers=intake)  # fmt: skip
+    assert empty.status_code == 422 and "recognised_statement" in empty.get_json()["errors"]
+
+
+def test_a_supplement_of_provincial_facts_opens_no_task(life: Life, db: Any, hangzhou: City) -> None:
+    life.run(lambda c: applications.receive(c, "TX-R-6", 2025, RECEIVED, "window", APPLICANT, hangzhou.statement()))
+    life.run(lambda c: applications.supplement(c, "TX-R-6", 2025, {"education": "master", "insurance_months": 40},
+                                               RECEIVED))  # fmt: skip
+    with db.factory() as s:
+        app = s.scalars(select(Application).where(Application.application_ref == "TX-R-6")).one()
+        assert {t.department for t in app.tasks}.isdisjoint({"教育局", "人力社保局"})
+        assert app.claimed_facts["education"] == "master"
+
+
+def test_after_the_other_city_rotates_its_key_the_bureau_updates_its_jwks(life: Life, db: Any, hangzhou: City) -> None:
+    old = hangzhou.statement()
+    new_key = OKPKey.generate_key("Ed25519")
+    rotated = sign(hangzhou.claims(kid="hz-2026"), "hz-2026", new_key)
+    with pytest.raises(CodedError) as refused:
+        life.run(lambda c: applications.receive(c, "TX-R-7", 2025, RECEIVED, "window", APPLICANT, rotated))
+    assert refused.value.code == "bad_signature"
+    keys = [{**new_key.as_dict(private=False), "kid": "hz-2026"},
+            {**hangzhou.key.as_dict(private=False), "kid": hangzhou.kid, "status": "retired"}]  # fmt: skip
+    with db.transaction() as s:
+        issuers.update(s, hangzhou.issuer, "test", json.dumps({"keys": keys}))
+    life.run(lambda c: applications.receive(c, "TX-R-7", 2025, RECEIVED, "window", APPLICANT, rotated))
+    life.run(lambda c: applications.receive(c, "TX-R-8", 2025, RECEIVED, "window", APPLICANT, old))  # still verifies
+    with db.factory() as s:
+        assert [r.kid for r in s.scalars(select(RecognisedStatement).order_by(RecognisedStatement.id))] == [
+            "hz-2026", "hz-2025"]  # fmt: skip
