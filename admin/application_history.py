@@ -81,7 +81,16 @@ def _received(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str
         ),
         word("application_history.t3") + _facts_text(catalogue, c.get("claimed_facts", {})),
         *(word("application_history.t4") + t for t in _tasks_text(catalogue, c.get("tasks", {}))),
+        *_recognised(c.get("recognised")),
     ]
+
+
+def _recognised(recognised: Any) -> list[str]:
+    """Another city's provincial points recognised at receipt (issue 21), if any."""
+    if not isinstance(recognised, Mapping):
+        return []
+    return [word("recognition_console.received", issuer=recognised.get("issuer"), points=recognised.get("points"),
+                 application_ref=recognised.get("application_ref"))]  # fmt: skip
 
 
 def _supplemented(catalogue: Catalogue, c: Changes, _sections: Sections) -> list[str]:

@@ -76,8 +76,9 @@ def _answer(application: Application) -> Response:
 
 def _read(application_ref: str, year: int, channel: str, answer: Callable[[], Any]) -> Response:
     """An answer that carries the application's facts: logged, redacted to what the client may see, and marked."""
+    body = answer()  # every read first: the log's write then ends the request's reads
     lens = need.reading(unit_of_work.current(), need.Reader.of_client(current_caller()), channel, application_ref, year)
-    response = json_response(lens.redact(answer()))
+    response = json_response(lens.redact(body))
     value = need.header(lens)
     if value is not None:
         response.headers[need.FACTS_HEADER] = value

@@ -13,7 +13,7 @@ from api.http import json_response
 from api.openapi import doc
 from jifen import unit_of_work
 from jifen.access.api_clients import Caller
-from jifen.applications import feed
+from jifen.applications import feed, queue
 from jifen.privacy import need
 from jifen.unit_of_work import Session, get_session
 
@@ -23,7 +23,7 @@ _query = FeedQuerySchema()
 
 def visibility(caller: Caller) -> feed.Visibility:
     """``read``/``publish``: every application; ``apply``: those the key received; ``verify``: those its department
-    has (or had) a task of — the union of what the key's scopes allow."""
+    has (or had) a task of, shared units included — the union of what the key's scopes allow."""
     if not caller.scopes.isdisjoint({"read", "publish"}):
         return feed.Visibility(everything=True)
     return feed.Visibility(
@@ -70,13 +70,13 @@ def list_events() -> Response:
     seen = visibility(current_caller())
     types, limit = query.get("types", ()), query["limit"]
     session = get_session()
-    first = feed.read(session, query.get("after", 0), seen, types, limit)
+    first = feed.read(session, query.get("after", 0), seen, queue.units_of, types, limit)
     if not first.events and query["wait"]:
         session.commit()  # the request's read ends: its connection goes back to the pool while the request waits
 
         def read_after(after: int) -> feed.Page:
             with unit_of_work.current().read() as reading:
-                return feed.read(reading, after, seen, types, limit)
+                return feed.read(reading, after, seen, queue.units_of, types, limit)
 
         wait = min(query["wait"], current_app.config.get("FEED_MAX_WAIT", feed.MAX_WAIT))
         first = feed.follow(read_after, first, wait)

@@ -211,10 +211,11 @@ def _refused(index: int, ref: str | None, exc: Exception) -> dict[str, Any]:
 def get_score(score_id: uuid.UUID) -> Response:
     session = get_session()
     record = records.get(session, str(score_id))
+    chain = records.chain(session, record)  # every read first: the log's write then ends the request's reads
     reader = need.Reader.of_client(current_caller())
     lens = need.reading(unit_of_work.current(), reader, "api_score", record.application_ref, record.year,
                         score_id=record.id)  # fmt: skip
-    body = {**records.view(record), **records.chain(session, record), "facts": lens.facts(json.loads(record.facts)),
+    body = {**records.view(record), **chain, "facts": lens.facts(json.loads(record.facts)),
             "facts_erased_on": record.facts_erased_on}  # fmt: skip
     return _facts_header(json_response(body), lens)
 

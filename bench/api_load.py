@@ -1,6 +1,7 @@
 """HTTP benchmark: gunicorn on loopback, the scoring API under load from wrk.
 
     python bench/api_load.py [--duration 10] [--concurrency 8] [--workers 2] [--threads 4] [--database-url URL]
+                             [--profile DIR]
 
 Starts the service as the README does (gunicorn, migrated database, sample rulesets imported) — on a scratch
 SQLite file, or with ``--database-url`` on an EMPTY PostgreSQL database of its own (it is migrated and
@@ -10,10 +11,12 @@ filled) — then drives it with wrk (Debian's package `wrk`), one connection per
 - ``POST /api/v1/scores`` dry runs: scoring without storing;
 - stored first scores, every request a new ``application_ref``;
 - re-review chains: each connection keeps one application and re-reviews it, naming the id the previous
-  answer returned in ``supersedes`` (so every request must be a 201, never a 409).
+  answer returned in ``supersedes`` (so every request must be a 201, never a 409);
+- ``POST /api/v1/scores/batch`` with 1,000 new applications each, stored (one connection per worker):
+  applications per second, every one of which must be stored.
 
-With ``--statements`` (signed statements, issue 21) it also measures, on applications received and verified
-beforehand through the service (``--publications`` of them):
+With ``--statements`` (signed statements, issue 21; ``bench/statements_load.py``) it also measures, on
+applications received and verified beforehand through the service (``--publications`` of them):
 
 - publications: ``POST /api/v1/applications/{ref}/2026/publish``, each of which signs the result's statement
   (Ed25519) and stores it, sent by ``--concurrency`` client threads, each application once;
@@ -21,9 +24,11 @@ beforehand through the service (``--publications`` of them):
 
 and, in this process, what signing and verifying alone cost (the JOSE work, without HTTP or the database).
 
-It prints requests/s, p50 and p99 latency and every non-2xx answer per scenario, checks the stored chains in
+It prints requests/s, p50 and p99 latency and every non-2xx answer per scenario, the ratios stored/dry,
+stored/healthz and batch-applications/dry, the machine's load before and after, checks the stored chains in
 the database (one place per score, each superseding the one before) and exits 1 on any error. The client runs
-on the same cores as the server: compare ratios within one run.
+on the same cores as the server: compare ratios within one run. ``--profile DIR`` then records py-spy flame
+graphs of the workers during dry and stored scores (``pip install py-spy``).
 """
 
 from __future__ import annotations
@@ -38,8 +43,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -55,6 +62,7 @@ FACTS = {
 LUA = r"""
 local counter, head = 0, nil
 statuses = {}
+stored_items = 0
 local mode, key, facts, out = "%(mode)s", "%(key)s", '%(facts)s', "%(out)s"
 local threads = {}
 
@@ -78,6 +86,13 @@ function request()
     end
     counter = counter + 1
     local ref = "BENCH-" .. mode .. "-" .. tid
+    if mode == "batch" then
+        local items = {}
+        for i = 1, %(batch)d do
+            items[i] = '{"application_ref":"' .. ref .. "-" .. counter .. "-" .. i .. '","year":2026,"as_of":"2026-06-01","facts":' .. facts .. '}'
+        end
+        return wrk.format("POST", "/api/v1/scores/batch", nil, '{"applications":[' .. table.concat(items, ",") .. ']}')
+    end
     local extra = ""
     if mode == "dry" then
         extra = ',"dry_run":true'
@@ -94,23 +109,27 @@ function response(status, headers, body)
     statuses[status] = (statuses[status] or 0) + 1
     if mode == "chain" and status == 201 then
         head = string.match(body, '^{"id":"([0-9a-f%%-]+)"')
+    elseif mode == "batch" and status == 200 then
+        stored_items = stored_items + tonumber(string.match(body, '"stored":(%%d+),"failed":%%d+}$') or 0)
     end
 end
 
 function done(summary, latency, requests)
     local counts = {}
+    local items = 0
     for _, thread in ipairs(threads) do
         local s = thread:get("statuses")
         for code, n in pairs(s) do counts[code] = (counts[code] or 0) + n end
+        items = items + thread:get("stored_items")
     end
     local parts = {}
     for code, n in pairs(counts) do table.insert(parts, '"' .. code .. '":' .. n) end
     local e = summary.errors
     local f = io.open(out, "w")
     f:write(string.format(
-        '{"requests":%%d,"seconds":%%f,"p50":%%f,"p99":%%f,"socket_errors":%%d,"statuses":{%%s}}',
+        '{"requests":%%d,"seconds":%%f,"p50":%%f,"p99":%%f,"socket_errors":%%d,"stored_items":%%d,"statuses":{%%s}}',
         summary.requests, summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(99) / 1e3,
-        e.connect + e.read + e.write + e.timeout, table.concat(parts, ",")))
+        e.connect + e.read + e.write + e.timeout, items, table.concat(parts, ",")))
     f:close()
 end
 """
@@ -130,6 +149,9 @@ def flask(env: dict[str, str], *args: str) -> str:
     return out.stdout
 
 
+BATCH = 1000  # applications per batch request (the API's most)
+
+
 def wrk(
     base: str, mode: str, key: str, seconds: int, connections: int, work: Path, body: str = ""
 ) -> dict[str, object]:
@@ -137,7 +159,7 @@ def wrk(
     out = work / f"{mode}.json"
     script = work / f"{mode}.lua"
     facts = body or json.dumps(FACTS, separators=(",", ":"))
-    script.write_text(LUA % {"mode": mode, "key": key, "facts": facts, "out": out}, encoding="utf-8")
+    script.write_text(LUA % {"mode": mode, "key": key, "facts": facts, "out": out, "batch": BATCH}, encoding="utf-8")
     subprocess.run(
         ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
          "-s", str(script), base],
@@ -169,127 +191,6 @@ def check_chains(url: str) -> str:
     return f"scores stored: {total}; longest chain: {longest}; broken links: {broken}"
 
 
-# --- signed statements (--statements) -------------------------------------------------------------------------
-STATEMENT_DAY = "2026-06-15"  # the service's today (JIFEN_TODAY) for the publications: inside the holiday data
-
-
-def prepare_scored(env: dict[str, str], count: int) -> list[str]:
-    """``count`` applications received and verified by every department through the service: each is scored and
-    waits for its publication. Their references."""
-    import datetime as dt
-
-    os.environ.update(env)
-    from application import create_app
-    from jifen import applications
-    from jifen.applications import Actor, Context, workdays
-    from jifen.scoring import claims, compiled
-    from jifen.store.db import get_db
-
-    app = create_app()
-    db = get_db(app)
-    received, today = dt.date(2026, 6, 1), dt.date.fromisoformat(STATEMENT_DAY)
-    facts = {**FACTS, "application_date": received.isoformat()}
-    refs = [f"BENCH-PUB-{n:05d}" for n in range(count)]
-    with app.app_context(), db.transaction() as s:
-        version = compiled.compiled_for(s, compiled.select_version(s, 2026, received)).version
-    tasks = claims.plan(version, facts)
-    with app.app_context():
-        for ref in refs:
-            with db.transaction() as s:
-                calendar = workdays.load(s)
-                applications.receive(Context(s, Actor("client", "intake"), today, calendar), ref, 2026, received,
-                                     "window", facts)  # fmt: skip
-                for unit, planned in tasks.items():
-                    who = Actor("client", f"bench-{unit}"[:64], None, unit)
-                    applications.verify(Context(s, who, today, calendar), ref, 2026, unit, planned)
-    db.engine.dispose()
-    return refs
-
-
-def publish_all(base: str, key: str, refs: list[str], threads: int) -> dict[str, Any]:
-    """Publish every application once, from ``threads`` client threads; throughput, latency, non-200 answers."""
-    import http.client
-    from concurrent.futures import ThreadPoolExecutor
-    from urllib.parse import urlsplit
-
-    host = urlsplit(base)
-    body = json.dumps({"published_on": STATEMENT_DAY})
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-
-    def run(mine: list[str]) -> list[tuple[float, int]]:
-        conn, timings = http.client.HTTPConnection(host.hostname or "127.0.0.1", host.port, timeout=30), []
-        for ref in mine:
-            start = time.perf_counter()
-            conn.request("POST", f"/api/v1/applications/{ref}/2026/publish", body, headers)
-            answer = conn.getresponse()
-            answer.read()
-            timings.append((time.perf_counter() - start, answer.status))
-        conn.close()
-        return timings
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        done = [t for part in pool.map(run, [refs[i::threads] for i in range(threads)]) for t in part]
-    seconds = time.perf_counter() - start
-    latencies = sorted(t for t, _status in done)
-    return {"requests": len(done), "seconds": seconds, "rps": len(done) / seconds,
-            "p50": latencies[len(latencies) // 2] * 1e3, "p99": latencies[int(len(latencies) * 0.99)] * 1e3,
-            "bad": sum(1 for _t, status in done if status != 200)}  # fmt: skip
-
-
-def sign_and_verify_alone(env: dict[str, str], token: str, repeat: int = 2000) -> tuple[float, float]:
-    """CPU microseconds per signature and per verification of a statement with the service's key (the JOSE work
-    only): CPU time, not wall time, since the server's workers share the cores while this runs."""
-    import base64
-
-    from jifen.statements.keys import KeyStore
-    from jifen.statements.signing import sign
-    from jifen.statements.verify import verify_signature
-
-    store = KeyStore(Path(env["JIFEN_INSTANCE_DIR"]) / "signing-keys")
-    kid, key = store.active()
-    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "==="))
-    jwks = store.jwks()
-    start = time.process_time()
-    for _ in range(repeat):
-        sign(claims, kid, key)
-    signing = (time.process_time() - start) / repeat * 1e6
-    start = time.process_time()
-    for _ in range(repeat):
-        verify_signature(token, jwks)
-    return signing, (time.process_time() - start) / repeat * 1e6
-
-
-def statements_scenarios(env: dict[str, str], base: str, args: argparse.Namespace, work: Path) -> int:
-    """Publications (each signs) and verifications; prints their figures, returns the number of errors."""
-    publisher = flask(env, "api-clients", "create", "bench-publisher", "--scope", "publish,read").strip()
-    started = time.perf_counter()
-    refs = prepare_scored(env, args.publications)
-    print(f"\nstatements: {len(refs)} applications received and verified in {time.perf_counter() - started:.0f} s")
-    published = publish_all(base, publisher, refs, args.concurrency)
-    print(
-        f"{'POST …/publish (signs, stores)':<32} {published['rps']:>8.0f} req/s   p50 {published['p50']:6.1f} ms   "
-        f"p99 {published['p99']:6.1f} ms   non-200: {published['bad']} of {published['requests']}"
-    )
-    answer = urllib.request.urlopen(
-        urllib.request.Request(
-            f"{base}/api/v1/applications/{refs[0]}/2026/statement", headers={"Authorization": f"Bearer {publisher}"}
-        )
-    )
-    token = str(json.loads(answer.read())["statement"])
-    r = wrk(base, "verify", publisher, args.duration, args.concurrency, work, json.dumps({"statement": token}))
-    statuses = {int(k): v for k, v in r["statuses"].items()}  # type: ignore[attr-defined]
-    bad = sum(v for k, v in statuses.items() if k != 200) + int(r["socket_errors"])  # type: ignore[call-overload]
-    rps = r["requests"] / r["seconds"]  # type: ignore[operator]
-    print(f"{'POST /statements/verify':<32} {rps:>8.0f} req/s   p50 {r['p50']:6.1f} ms   p99 {r['p99']:6.1f} ms   "
-          f"non-200: {bad}")  # fmt: skip
-    signing, verifying = sign_and_verify_alone(env, token)
-    print(
-        f"in this process: signing {signing:.0f} µs, verifying {verifying:.0f} µs CPU per statement (joserfc, Ed25519)"
-    )
-    return int(published["bad"]) + int(bad)
-
-
 def wait_until_up(base: str) -> None:
     """Until the server answers its health check (at most about ten seconds)."""
     for _ in range(100):
@@ -298,6 +199,93 @@ def wait_until_up(base: str) -> None:
             return
         except OSError:
             time.sleep(0.1)
+
+
+SCENARIOS = (
+    ("GET /healthz", "healthz", 200),
+    ("POST /scores dry run", "dry", 200),
+    ("POST /scores stored, new refs", "stored", 201),
+    ("POST /scores re-review chains", "chain", 201),
+    (f"POST /scores/batch, {BATCH} stored", "batch", 200),
+)
+
+
+@dataclass
+class Service:
+    """A running gunicorn with a migrated database, the sample rulesets and an API key."""
+
+    base: str
+    key: str
+    url: str
+    work: Path
+    server: subprocess.Popen[bytes]
+    database: str
+    env: dict[str, str]
+
+
+@contextmanager
+def service(workers: int, threads: int, database_url: str | None, statements: bool = False) -> Iterator[Service]:
+    """Start the service as the README does, on scratch SQLite or the EMPTY PostgreSQL database given; stop it after."""
+    work = Path(tempfile.mkdtemp(prefix="jifen-bench-"))
+    port = free_port()
+    url = database_url or f"sqlite:///{work / 'bench.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "JIFEN_INSTANCE_DIR": str(work), "JIFEN_ACCESS_LOG": "",
+           "JIFEN_BIND": f"127.0.0.1:{port}", "JIFEN_WORKERS": str(workers), "JIFEN_THREADS": str(threads)}  # fmt: skip
+    flask(env, "db", "upgrade")
+    flask(env, "rulesets", "import", *sorted(str(p) for p in (ROOT / "rulesets").glob("*.yaml")))
+    key = flask(env, "api-clients", "create", "bench", "--scope", "score,read").strip()
+    if statements:
+        from statements_load import STATEMENT_DAY
+
+        env["JIFEN_TODAY"] = STATEMENT_DAY
+        flask(env, "keys", "create")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    database = "PostgreSQL " + url.split("@")[-1] if database_url else f"SQLite {work / 'bench.db'}"
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base)
+        wrk(base, "dry", key, 2, workers * 2, work)  # warm every worker: the first score compiles the version
+        yield Service(base, key, url, work, server, database, env)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(svc: Service, name: str, mode: str, ok: int, seconds: int, connections: int) -> tuple[float, int]:
+    """One scenario: print its line; (requests/s, or applications/s for batches; how many answers were wrong)."""
+    r = wrk(svc.base, mode, svc.key, seconds, connections, svc.work)
+    statuses = {int(k): v for k, v in r["statuses"].items()}  # type: ignore[attr-defined]
+    bad = {k: v for k, v in statuses.items() if k != ok}
+    errors = sum(bad.values()) + int(r["socket_errors"])  # type: ignore[call-overload]
+    rps = float(r["requests"]) / float(r["seconds"])  # type: ignore[arg-type]
+    line = f"{name:<32} {rps:>8.0f} req/s   p50 {r['p50']:6.1f} ms   p99 {r['p99']:6.1f} ms   "
+    if mode == "batch":
+        stored = int(r["stored_items"])  # type: ignore[call-overload]
+        errors += int(r["requests"]) * BATCH - stored  # type: ignore[call-overload]  # every application stored
+        rps = stored / float(r["seconds"])  # type: ignore[arg-type]
+        line = f"{name:<32} {rps:>8.0f} app/s   ({float(r['requests']) / float(r['seconds']):.2f} batches/s, p50 {r['p50']:6.0f} ms)   "  # type: ignore[arg-type]
+    print(line + f"non-{ok}: {sum(bad.values())} {bad or ''}  socket errors: {r['socket_errors']}")
+    return rps, errors
+
+
+def profile(svc: Service, mode: str, seconds: int, connections: int, out: Path) -> None:
+    """py-spy's flame graph of the workers while ``mode`` runs (``out``/api-MODE.svg), and its hottest frames."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    for fmt, path in (("flamegraph", out / f"api-{mode}.svg"), ("raw", out / f"api-{mode}.folded")):
+        record = subprocess.Popen(
+            [spy, "record", "--subprocesses", "--nonblocking", "-r", "250", "-d", str(seconds), "-f", fmt,
+             "-o", str(path), "-p", str(svc.server.pid)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wrk(svc.base, mode, svc.key, seconds, connections, svc.work)
+        record.wait(timeout=60)
+    print(f"profile of {mode}: {out / f'api-{mode}.svg'} (folded stacks beside it)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -309,73 +297,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="an empty PostgreSQL database for this run (default: scratch SQLite)")
     parser.add_argument("--statements", action="store_true", help="also publications (signing) and verification")
     parser.add_argument("--publications", type=int, default=400, help="applications to publish with --statements")
+    parser.add_argument("--profile", type=Path, help="also record py-spy profiles of dry and stored scores here")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
-
-    work = Path(tempfile.mkdtemp(prefix="jifen-bench-"))
-    port = free_port()
-    url = args.database_url or f"sqlite:///{work / 'bench.db'}"
-    env = {**os.environ, "DATABASE_URL": url, "JIFEN_INSTANCE_DIR": str(work), "JIFEN_ACCESS_LOG": "",
-           "JIFEN_BIND": f"127.0.0.1:{port}", "JIFEN_WORKERS": str(args.workers), "JIFEN_THREADS": str(args.threads)}  # fmt: skip
-    flask(env, "db", "upgrade")
-    flask(env, "rulesets", "import", *sorted(str(p) for p in (ROOT / "rulesets").glob("*.yaml")))
-    key = flask(env, "api-clients", "create", "bench", "--scope", "score,read").strip()
-    if args.statements:
-        env["JIFEN_TODAY"] = STATEMENT_DAY
-        flask(env, "keys", "create")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    database = "PostgreSQL " + url.split("@")[-1] if args.database_url else f"SQLite {work / 'bench.db'}"
-    try:
-        wait_until_up(base)
-        wrk(base, "dry", key, 2, args.workers * 2, work)  # warm every worker: the first score compiles the version
+    with service(args.workers, args.threads, args.database_url, args.statements) as svc:
         print(
             f"command: python bench/api_load.py --duration {args.duration} --concurrency {args.concurrency} "
             f"--workers {args.workers} --threads {args.threads}" + (" --database-url …" if args.database_url else "")
         )
         print(
-            f"server: gunicorn {args.workers} workers × {args.threads} threads (gthread) on {base}, {database}; "
-            f"client: wrk, {args.concurrency} connections, {args.duration} s per scenario, same machine "
-            f"({os.cpu_count()} cores)\n"
+            f"server: gunicorn {args.workers} workers × {args.threads} threads (gthread) on {svc.base}, "
+            f"{svc.database}; client: wrk, {args.concurrency} connections ({args.workers} for batches), "
+            f"{args.duration} s per scenario, same machine ({os.cpu_count()} cores); load before: {load()}\n"
         )
-        results = {}
-        errors = 0
-        for name, mode in (
-            ("GET /healthz", "healthz"),
-            ("POST /scores dry run", "dry"),
-            ("POST /scores stored, new refs", "stored"),
-            ("POST /scores re-review chains", "chain"),
-        ):
-            results[mode] = r = wrk(base, mode, key, args.duration, args.concurrency, work)
-            statuses = {int(k): v for k, v in r["statuses"].items()}  # type: ignore[attr-defined]
-            ok = 200 if mode in ("healthz", "dry") else 201
-            bad = {k: v for k, v in statuses.items() if k != ok}
-            errors += sum(bad.values()) + int(r["socket_errors"])  # type: ignore[call-overload]
-            rps = r["requests"] / r["seconds"]  # type: ignore[operator]
-            r["rps"] = rps
-            print(
-                f"{name:<32} {rps:>8.0f} req/s   p50 {r['p50']:6.1f} ms   p99 {r['p99']:6.1f} ms   "
-                f"non-{ok}: {sum(bad.values())} {bad or ''}  socket errors: {r['socket_errors']}"
-            )
-        health = float(results["healthz"]["rps"])  # type: ignore[arg-type]
+        rates, errors = {}, 0
+        for name, mode, ok in SCENARIOS:
+            connections = args.workers if mode == "batch" else args.concurrency
+            rates[mode], wrong = run(svc, name, mode, ok, args.duration, connections)
+            errors += wrong
         for mode in ("dry", "stored", "chain"):
-            print(f"{mode:>6} / healthz throughput: {float(results[mode]['rps']) / health:.2f}")  # type: ignore[arg-type]
+            print(f"{mode:>6} / healthz throughput: {rates[mode] / rates['healthz']:.2f}")
+        print(f"stored / dry throughput: {rates['stored'] / rates['dry']:.2f}")
+        print(f" chain / dry throughput: {rates['chain'] / rates['dry']:.2f}")
+        print(f"batch applications / dry throughput: {rates['batch'] / rates['dry']:.2f}")
         if args.statements:
-            errors += statements_scenarios(env, base, args, work)
-        print(check_chains(url))
-        print(f"errors: {errors}")
+            from statements_load import statements_scenarios
+
+            errors += statements_scenarios(svc.env, svc.base, args, svc.work)
+        print(check_chains(svc.url))
+        print(f"errors: {errors}; load after: {load()}")
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            for mode in ("dry", "stored"):
+                profile(svc, mode, args.duration, args.concurrency, args.profile)
         return 0 if errors == 0 else 1
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): the figures mean little on a busy machine."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

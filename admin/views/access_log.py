@@ -25,10 +25,12 @@ PER_PAGE = 50
 
 def reading(channel: str, application_ref: str, year: int | None, *, score_id: str | None = None,
             detail: bool = False) -> need.Lens:  # fmt: skip
-    """What the logged-in user sees of an application's facts on this page; the reading is logged."""
+    """What the logged-in user sees of an application's facts on this page; the reading is logged, with the reason
+    the user gave (``?reason=`` from the form that opens a score's full facts), if any."""
     reader = need.Reader("user", current_user.username, current_user.role, department_of_user())
+    reason = _text(request.args.get("reason"), 200) or None
     return need.reading(unit_of_work.current(), reader, channel, application_ref, year, score_id=score_id,
-                        detail=detail)  # fmt: skip
+                        detail=detail, reason=reason)  # fmt: skip
 
 
 def _year(raw: str | None) -> int | None:

@@ -148,7 +148,10 @@ class Page:
     more: bool
 
 
-def _visible(session: Session, seen: Visibility) -> list[ColumnElement[bool]]:
+Units = Callable[[Session, str], Collection[str]]  # the units a department works on (queue.units_of)
+
+
+def _visible(session: Session, seen: Visibility, units_of: Units) -> list[ColumnElement[bool]]:
     if seen.everything:
         return []
     allowed: list[ColumnElement[bool]] = []
@@ -159,9 +162,7 @@ def _visible(session: Session, seen: Visibility) -> list[ColumnElement[bool]]:
         )
         allowed.append(ApplicationEvent.application_id.in_(received))
     if seen.department is not None:
-        from jifen.applications.queue import units_of  # the queue's own reading of shared units
-
-        units = units_of(session, seen.department)
+        units = list(units_of(session, seen.department))
         tasked = select(VerificationTask.application_id).where(VerificationTask.department.in_(units))
         allowed.append(ApplicationEvent.application_id.in_(tasked))
     return [or_(*allowed)] if allowed else [false()]
@@ -184,12 +185,20 @@ def _view(entry: ApplicationEvent, app: Application) -> dict[str, Any]:
 
 
 def read(
-    session: Session, after: int, seen: Visibility, types: Collection[str] = (), limit: int = DEFAULT_LIMIT
+    session: Session,
+    after: int,
+    seen: Visibility,
+    units_of: Units,
+    types: Collection[str] = (),
+    limit: int = DEFAULT_LIMIT,
 ) -> Page:
     """The events after ``after`` (an event id, 0: from the first) that ``seen`` allows, of ``types`` (empty: all),
-    at most ``limit``, in the feed's order; ``next`` resumes after them."""
+    at most ``limit``, in the feed's order; ``next`` resumes after them.
+
+    The highest id is read first, the department's units next: a task is committed with the event that opened it,
+    so every unit of an event up to that id is found, even one whose first task was opened a moment ago."""
     highest = session.scalar(select(func.max(ApplicationEvent.id))) or 0
-    conditions = [ApplicationEvent.id > after, ApplicationEvent.id <= highest, *_visible(session, seen)]
+    conditions = [ApplicationEvent.id > after, ApplicationEvent.id <= highest, *_visible(session, seen, units_of)]
     if types:
         conditions.append(ApplicationEvent.action.in_(list(types)))
     query = (

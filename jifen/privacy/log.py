@@ -3,9 +3,10 @@ privileges), searchable by applicant and by reader; an applicant's own record ex
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from jifen.privacy.reader import Reader
@@ -37,24 +38,25 @@ def record(
     year: int | None,
     score_id: str | None = None,
     reason: str | None = None,
-) -> FactsAccess:
-    """Add one reading to the log (the caller's transaction commits it)."""
+) -> None:
+    """Add one reading to the log (the caller's transaction commits it): one INSERT, without the ORM's flush."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
-    entry = FactsAccess(
-        actor_kind=reader.kind,
-        actor=reader.name[:64],
-        role=reader.role[:64],
-        department=reader.department,
-        application_ref=application_ref[:100],
-        year=year,
-        score_id=score_id,
-        channel=channel,
-        extent=extent,
-        reason=reason or None,
+    session.execute(
+        insert(FactsAccess).values(
+            at=dt.datetime.now(dt.UTC),
+            actor_kind=reader.kind,
+            actor=reader.name[:64],
+            role=reader.role[:64],
+            department=reader.department,
+            application_ref=application_ref[:100],
+            year=year,
+            score_id=score_id,
+            channel=channel,
+            extent=extent,
+            reason=reason or None,
+        )
     )
-    session.add(entry)
-    return entry
 
 
 def search(

@@ -159,8 +159,7 @@ def _query(definition: Definition, parts: Any) -> Any:
         select(*columns, *([] if parts is None else [parts]))
         .outerjoin(ScoreRow, ScoreRow.id == Application.score_id)
         .where(Application.year == definition.year)
-        .order_by(Application.application_ref)
-    )
+    )  # in no order: the ranking orders the basis, and those left out by reference
 
 
 def read(session: Session, definition: Definition) -> tuple[list[Candidate], list[Left]]:

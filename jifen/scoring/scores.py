@@ -6,8 +6,11 @@ auditor reads back exactly what the requesting system received.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -191,6 +194,22 @@ _HEAD = (
 _BY_KEY = select(_SCORES).where(
     _SCORES.c.client_id == bindparam("client_id"), _SCORES.c.idempotency_key == bindparam("key")
 )
+# A re-review's place: one after the score it supersedes, if that score is of the same application and year
+# (no row otherwise); the unique chain index refuses it unless that score is still the chain's end.
+_FOLLOWED = _SCORES.alias("followed")
+_FOLLOW_COLUMNS = [c.name for c in _SCORES.c if c.name not in ("seq", "facts_erased_on")]
+_FOLLOW = (
+    _SCORES.insert()
+    .from_select(
+        [*_FOLLOW_COLUMNS, "seq"],
+        select(*[bindparam(name, type_=_SCORES.c[name].type) for name in _FOLLOW_COLUMNS], _FOLLOWED.c.seq + 1).where(
+            _FOLLOWED.c.id == bindparam("supersedes_id"),
+            _FOLLOWED.c.application_ref == bindparam("application_ref"),
+            _FOLLOWED.c.year == bindparam("year"),
+        ),
+    )
+    .returning(_SCORES.c.seq)
+)  # a row back when one was inserted (rowcount is not told for INSERT … SELECT everywhere)
 _OWNER = select(_SCORES.c.application_ref, _SCORES.c.year).where(_SCORES.c.id == bindparam("id"))
 # PostgreSQL: a deadlock or serialization failure ends the transaction; it is safe to try it again
 _RETRYABLE = {"40P01", "40001"}
@@ -235,15 +254,23 @@ def store(uow: UnitOfWork, pendings: list[Pending]) -> list[Scored | ServiceErro
     scored, stale supersedes, reused key). A failure of the server or the database raises and stores
     nothing. Items are written in (application_ref, year) order so that concurrent batches take the
     database's locks in one order and cannot deadlock one another on the chain index.
+
+    Each score is one INSERT: its place in the chain and its key are checked by the unique indexes, and read
+    only when one refuses it. A single score needs no savepoint: a refused one ends its transaction, and what
+    refused it is read after.
     """
     order = sorted(range(len(pendings)), key=lambda k: (pendings[k].request.application_ref, pendings[k].request.year))
+    alone = len(pendings) == 1
     for attempt in range(_STORE_ATTEMPTS):
         try:
             with uow.write() as session:  # the reads are ended first: the write is as short as it can be
                 outcomes: list[Scored | ServiceError | None] = [None] * len(pendings)
                 for k in order:
-                    outcomes[k] = _store_one(session, pendings[k])
+                    outcomes[k] = _store_one(session, pendings[k], savepoint=not alone)
             return [o for o in outcomes if o is not None]
+        except IntegrityError as exc:  # only ``alone``: with savepoints each item answers its own
+            with uow.read() as session:
+                return [_refusal_of(session.connection(), pendings[0], exc)]
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt == _STORE_ATTEMPTS - 1:
                 raise
@@ -262,36 +289,54 @@ def store_within(session: Session, pending: Pending) -> Scored:
     return outcome
 
 
-def _store_one(session: Session, pending: Pending) -> Scored | ServiceError:
-    request, client_id = pending.request, pending.row["client_id"]
+def _store_one(session: Session, pending: Pending, savepoint: bool = True) -> Scored | ServiceError:
+    """Insert one score (in a savepoint unless told otherwise); its outcome. Without a savepoint a violated
+    index raises IntegrityError, and the caller rolls back and asks ``_refusal_of``."""
+    row = {**pending.row, "id": _ids.next(), "created_at": dt.datetime.now(dt.UTC)}
     try:
-        with session.begin_nested():
-            connection = session.connection()
-            if request.idempotency_key and (replayed := _replayed(connection, request, client_id)) is not None:
+        with session.begin_nested() if savepoint else contextlib.nullcontext():
+            replayed = _insert(session.connection(), pending.request, row)
+            if replayed is not None:
                 return replayed
-            head = _head_or_replay(connection, request, client_id)
-            if isinstance(head, Scored):
-                return head
-            row = {
-                **pending.row,
-                "id": str(uuid.uuid4()),
-                "created_at": dt.datetime.now(dt.UTC),
-                "seq": 1 if head is None else head.seq + 1,
-                "supersedes_id": None if head is None else head.id,
-            }
-            connection.execute(_INSERT, row)
     except ServiceError as exc:
         return exc
     except IntegrityError as exc:
-        # another transaction took this place in the chain (or this key) first; it has committed by now
-        try:
-            answer = _head_or_replay(session.connection(), request, client_id)
-        except ServiceError as refusal:
-            return refusal
+        if not savepoint:
+            raise
+        return _refusal_of(session.connection(), pending, exc)
+    return Scored(_answer(row, pending.result_json), row["id"])
+
+
+def _insert(connection: Connection, request: ScoreRequest, row: dict[str, Any]) -> Scored | None:
+    """INSERT the score at the end of its chain: a first score at place 1, a re-review one after the score it
+    names. IntegrityError when that place (or the key) is taken; FieldErrors when the score named is not of
+    this application and year (or the earlier answer, if a request with the same key stored it meanwhile)."""
+    if request.supersedes is None:
+        row["seq"], row["supersedes_id"] = 1, None
+        connection.execute(_INSERT, row)
+        return None
+    row["supersedes_id"] = request.supersedes
+    if connection.execute(_FOLLOW, row).first() is not None:
+        return None
+    if request.idempotency_key and (replayed := _replayed(connection, request, row["client_id"])) is not None:
+        return replayed
+    ref, year = request.application_ref, request.year
+    raise FieldErrors({"supersedes": [f"no stored score {request.supersedes} of application {ref} in {year}"]})
+
+
+def _refusal_of(connection: Connection, pending: Pending, exc: IntegrityError) -> Scored | ServiceError:
+    """Why an index refused a score: the chain's refusal, or the earlier answer to the same key (replayed, or
+    refused as reused). Another transaction took the place or the key first; it has committed by now."""
+    request, client_id = pending.request, pending.row["client_id"]
+    try:
+        answer = _head_or_replay(connection, request, client_id)
         if isinstance(answer, Scored):
             return answer
-        raise exc  # nothing explains the violation: a fault, not a refusal
-    return Scored(_answer(row, pending.result_json), row["id"])
+        if request.idempotency_key and (replayed := _replayed(connection, request, client_id)) is not None:
+            return replayed
+    except ServiceError as refusal:
+        return refusal
+    raise exc  # nothing explains the violation: a fault, not a refusal
 
 
 def _head_or_replay(connection: Connection, request: ScoreRequest, client_id: int | None) -> Any:
@@ -307,6 +352,28 @@ def _head_or_replay(connection: Connection, request: ScoreRequest, client_id: in
             return replayed
         raise
     return head
+
+
+class _Ids:
+    """Random (version 4) UUIDs from a buffer of the system's randomness, read 256 at a time: the same ids as
+    ``uuid.uuid4``, without a system call each (which, under load, waits for the GIL to come back)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._buffer = b""
+        self._at = 0
+
+    def next(self) -> str:
+        with self._lock:
+            if self._at >= len(self._buffer) or self._pid != os.getpid():  # a forked worker draws its own
+                self._buffer, self._at, self._pid = os.urandom(16 * 256), 0, os.getpid()
+            chunk = self._buffer[self._at : self._at + 16]
+            self._at += 16
+        return str(uuid.UUID(bytes=chunk, version=4))
+
+
+_ids = _Ids()
 
 
 def _check_chain(connection: Connection, request: ScoreRequest, head: Any) -> None:

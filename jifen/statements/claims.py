@@ -28,11 +28,12 @@ _hashes: dict[str, str] = {}  # a version's content hash → its provincial part
 _hashes_lock = threading.Lock()
 
 
-def _provincial_hash(session: Session, ref: str) -> str:
-    version = compiled.select_version(session, None, dt.date.min, ref)
+def _provincial_hash(session: Session, ref: str, content_hash: str) -> str:
+    """The provincial part's hash of the version a result names (read and hashed once per process and version)."""
     with _hashes_lock:
-        known = _hashes.get(version.content_hash)
+        known = _hashes.get(content_hash)
     if known is None:
+        version = compiled.select_version(session, None, dt.date.min, ref)
         known = provincial_hash(compiled.compiled_for(session, version).version)
         with _hashes_lock:
             _hashes[version.content_hash] = known
@@ -57,7 +58,7 @@ def of_score(
         "total": result["total"],
         "categories": categories,
         "provincial": {
-            "hash": _provincial_hash(session, ref),
+            "hash": _provincial_hash(session, ref, version["content_hash"]),
             "points": categories.get(PROVINCIAL, 0),
             "indicators": indicators,
         },

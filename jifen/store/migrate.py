@@ -43,6 +43,10 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "application_events": APPEND,
     # signed statements of published scores (issue 21): made at publication, never changed
     "statements": APPEND,
+    # recognition of other cities' statements (issue 21): the trusted issuers are added, updated and removed by the
+    # bureau (audited); a recognised statement is kept as verified at receipt, never changed
+    "trusted_issuers": EDIT,
+    "recognised_statements": APPEND,
     # an application and its tasks change state (verified, extended, reopened, published, voided) but are never
     # deleted: the events and the scores name them
     "applications": ("SELECT", "INSERT", "UPDATE"),
@@ -62,6 +66,10 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "alembic_version": ("SELECT", "UPDATE"),
     # personal data (jifen/privacy): every read of an applicant's facts, append-only
     "facts_access_log": APPEND,
+    # recognition (issue 21): the trusted issuers are added, their keys replaced, removed (each change audited); a
+    # recognised statement is kept with its application at receipt, never changed
+    "trusted_issuers": EDIT,
+    "recognised_statements": APPEND,
 }
 
 # personal data (jifen/privacy/retention.py): the columns retention's erasure writes in tables otherwise append-only;

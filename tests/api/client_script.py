@@ -12,21 +12,29 @@ import sys
 import uuid
 
 from jifen_scoring_api_client import AuthenticatedClient
+from jifen_scoring_api_client.api.applications import create_application, get_application
 from jifen_scoring_api_client.api.scores import create_batch, create_score, get_score, list_scores, verify_score
 from jifen_scoring_api_client.api.versions import diff_versions, get_version, get_version_in_force
 from jifen_scoring_api_client.models import (
+    Application,
+    ApplicationRequest,
+    ApplicationRequestChannel,
+    ApplicationState,
     BatchItem,
     BatchRequest,
     BatchResponse,
     Diff,
     DryRun,
     FactsTongxiang,
+    PartialFactsTongxiang,
     Problem,
     ProblemCode,
+    Receipt,
     Score,
     ScoreList,
     ScoreRequest,
     StoredScore,
+    TaskKind,
     TongxiangEducation,
     Verify,
     VersionDetail,
@@ -101,7 +109,9 @@ def main() -> None:
     listed = list_scores.sync(client=client, application_ref=ref, year=2026)
     check(isinstance(listed, ScoreList) and [s.id for s in listed.items] == [stored.id], f"listScores: {listed!r}")
     verdict = verify_score.sync(client=client, score_id=stored.id)
-    check(isinstance(verdict, Verify) and verdict.reproduced and verdict.differences == [], f"verify: {verdict!r}")
+    check(
+        isinstance(verdict, Verify) and verdict.reproduced is True and verdict.differences == [], f"verify: {verdict!r}"
+    )
 
     # versions: the one in force, a whole one, the differences
     in_force = get_version_in_force.sync(client=client, year=2026, date=dt.date(2026, 6, 1))
@@ -114,7 +124,27 @@ def main() -> None:
     diff = diff_versions.sync(client=client, a_code="tongxiang", a_year=2025, a_revision=1, b_code="tongxiang",
                               b_year=2026, b_revision=1)  # fmt: skip
     check(isinstance(diff, Diff) and len(diff.changes) > 0 and len(diff.cases) > 0, f"diff: {diff!r}")
+    application_life(facts)
     print("client script: ok", stored.id, total)
+
+
+def application_life(facts: FactsTongxiang) -> None:
+    """An intake platform receives an application and reads it back: typed states, tasks and facts."""
+    intake = AuthenticatedClient(base_url=os.environ["BASE_URL"], token=os.environ["APPLY_KEY"])
+    ref = f"CLIENT-APP-{uuid.uuid4().hex[:8]}"
+    body = ApplicationRequest(application_ref=ref, year=2026, received_on=dt.date(2026, 3, 16),
+                              channel=ApplicationRequestChannel.WINDOW, facts=facts)  # fmt: skip
+    receipt = create_application.sync(client=intake, body=body)
+    check(isinstance(receipt, Receipt), f"createApplication answered {receipt!r}")
+    assert isinstance(receipt, Receipt)
+    check(receipt.state is ApplicationState.VERIFYING and len(receipt.lookup_code) == 14, "a typed receipt")
+    check(all(t.kind is TaskKind.VERIFICATION and t.due > t.opened_on for t in receipt.tasks), "typed tasks")
+    check(receipt.deadlines.verification is not None and receipt.score is None, "typed deadlines")
+    read = get_application.sync(client=intake, application_ref=ref, year=2026)
+    check(isinstance(read, Application), f"getApplication answered {read!r}")
+    assert isinstance(read, Application)
+    claimed = read.claimed_facts
+    check(isinstance(claimed, PartialFactsTongxiang) and claimed.birth_date == dt.date(1990, 5, 1), "typed claims")
 
 
 if __name__ == "__main__":

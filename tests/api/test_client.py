@@ -30,8 +30,10 @@ def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> st
 def test_a_generated_client_scores_typed(db: Any, seeded: Any, database_url: str, tmp_path: Path) -> None:
     with db.transaction() as s:
         key = api_clients.create_client(s, "generated-client", ["score", "read"], "test")[1]
+        intake = api_clients.create_client(s, "generated-intake", ["apply"], "test")[1]
     access_log = tmp_path / "access.log"
-    env = {"DATABASE_URL": database_url, "JIFEN_INSTANCE_DIR": str(tmp_path / "instance"),
+    # the application's life on a fixed day of the sample year (its deadlines inside the holiday calendar)
+    env = {"DATABASE_URL": database_url, "JIFEN_INSTANCE_DIR": str(tmp_path / "instance"), "JIFEN_TODAY": "2026-03-16",
            "JIFEN_ACCESS_LOG": str(access_log)}  # fmt: skip
     work = tmp_path / "client"
     work.mkdir()
@@ -45,7 +47,7 @@ def test_a_generated_client_scores_typed(db: Any, seeded: Any, database_url: str
         (work / "script.py").write_text((HERE / "client_script.py").read_text(encoding="utf-8"), encoding="utf-8")
         # the script and the generated package it uses, both under --strict
         _run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "script.py"], work)
-        out = _run([sys.executable, "script.py"], work, {"BASE_URL": base, "KEY": key})
+        out = _run([sys.executable, "script.py"], work, {"BASE_URL": base, "KEY": key, "APPLY_KEY": intake})
         assert out.startswith("client script: ok")
         call(base, "GET", "/healthz", headers={"X-Request-ID": "client-test-trace-1"})
     # gunicorn's access log names each answer's request id

@@ -172,18 +172,18 @@ def test_a_server_failure_during_a_batch_stores_nothing(
 ) -> None:
     from jifen.scoring import scores
 
-    real = scores._check_chain
+    real = scores._insert  # each item's INSERT: the third fails after two were written
     seen: list[str] = []
 
-    def failing(connection: Any, request: Any, head: Any) -> None:
+    def failing(connection: Any, request: Any, row: Any) -> Any:
         seen.append(request.application_ref)
         if len(seen) == 3:
             raise RuntimeError("the database went away")
-        real(connection, request, head)
+        return real(connection, request, row)
 
-    monkeypatch.setattr(scores, "_check_chain", failing)
+    monkeypatch.setattr(scores, "_insert", failing)
     body = {"applications": [{"application_ref": f"F-{i}", "year": 2026, "facts": BASE} for i in range(5)]}
     response = client.post("/api/v1/scores/batch", json=body, headers=headers)
     assert response.status_code == 500 and response.json["code"] == "internal_error"
-    monkeypatch.setattr(scores, "_check_chain", real)
+    monkeypatch.setattr(scores, "_insert", real)
     assert all(_chain(client, headers, f"F-{i}") == [] for i in range(5))

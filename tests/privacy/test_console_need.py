@@ -80,3 +80,25 @@ def test_the_auditor_searches_the_log_by_applicant_and_by_user_and_exports_an_ap
     readers = [r["actor"]["name"] for r in export.json["readings"]]
     assert export.status_code == 200 and "read-facts" in readers and "auditor" in readers
     assert life.console("publisher").get("/admin/access-log/").status_code == 403
+
+
+OTHER_PAGES = ("/admin/applications/", "/admin/applications/list", "/admin/scores/", "/admin/audit/",
+               "/admin/access-log/", f"/admin/access-log/export?application={DONE}",
+               f"/admin/applications/notice/2025/{DONE}")  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ["police", "school", "editor"])
+def test_no_other_console_page_shows_a_department_or_an_editor_any_application(life: Life, role: str) -> None:
+    console = life.console(role)
+    assert {url: console.get(url).status_code for url in OTHER_PAGES} == dict.fromkeys(OTHER_PAGES, 403)
+
+
+def test_an_auditor_opens_the_full_facts_from_an_application_with_a_reason(life: Life) -> None:
+    console = life.console("auditor")
+    page = console.get(f"/admin/applications/2025/{DONE}").get_data(as_text=True)
+    assert 'name="reason"' in page and BIRTH not in page
+    full = console.get(f"/admin/scores/details/?id={life.score_id}&reason=核查异议").get_data(as_text=True)
+    assert BIRTH in full
+    with get_db(life.app).transaction() as s:
+        last = s.scalars(select(FactsAccess).order_by(FactsAccess.id.desc())).first()
+        assert last is not None and (last.channel, last.reason, last.extent) == ("console_score", "核查异议", "full")

@@ -143,3 +143,16 @@ def test_a_published_list_is_frozen_and_later_changes_are_flagged(
         connection.execute(text("UPDATE scene_entries SET entitled = false WHERE position = 1"))
     with pytest.raises(Exception, match="published"), owner_engine.begin() as connection:
         connection.execute(text("UPDATE scenes SET threshold = 0"))
+
+
+def test_the_hash_is_of_the_canonical_json() -> None:
+    import hashlib
+
+    from jifen.scenes.ranking import Candidate, rank
+
+    given = definition.read(scene_document())
+    entries = rank([Candidate(f"R{k}", f"s{k}", D(100 + k), dt.date(2026, 3, 2), ()) for k in range(5)], [],
+                   given.threshold, given.quota, given.ties)  # fmt: skip
+    text = freezing.canonical(given, entries)
+    assert freezing.list_hash(given, entries) == "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    assert text.startswith('{"entries":[{"application_ref":"R4","entitled":true,') and '"scene":{"code":' in text

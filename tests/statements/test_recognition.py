@@ -196,6 +196,9 @@ def test_a_recognised_receipt_through_the_api_answers_the_recognition(seeded: An
     console.login("admin")
     page = console.get("/admin/applications/2025/TX-R-3").get_data(as_text=True)
     assert "跨区互认" in page and "采用 cn-zj-hangzhou 签发的积分证明（申请 HZ-2025-000042）" in page
+    assert (
+        "跨区互认：采用 cn-zj-hangzhou 签发的积分证明（申请 HZ-2025-000042），省级共性指标得分 87.5 分" in page
+    )  # the history
 
 
 def test_a_receipt_without_a_statement_or_with_null_is_scored_here(seeded: Any, intake: dict[str, str]) -> None:
