@@ -6,7 +6,6 @@ auditor reads back exactly what the requesting system received.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -18,7 +17,9 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import Connection, Table, bindparam, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from engine import FactsError, dumps
@@ -183,7 +184,6 @@ def score(uow: UnitOfWork, request: ScoreRequest, caller: Caller) -> Scored:
 
 
 _SCORES = cast(Table, ScoreRow.__table__)  # a mapped class's table is typed as any FromClause
-_INSERT = _SCORES.insert()
 # The current score of an application and year: the last place of its chain (复核 supersedes it).
 _HEAD = (
     select(_SCORES.c.id, _SCORES.c.seq)
@@ -194,22 +194,28 @@ _HEAD = (
 _BY_KEY = select(_SCORES).where(
     _SCORES.c.client_id == bindparam("client_id"), _SCORES.c.idempotency_key == bindparam("key")
 )
-# A re-review's place: one after the score it supersedes, if that score is of the same application and year
-# (no row otherwise); the unique chain index refuses it unless that score is still the chain's end.
+# A score's INSERT: a first score at place 1; a re-review at the place after the score it supersedes, if that score
+# is of the same application and year (no row otherwise). A place or a key already taken is not an error but no
+# row back (ON CONFLICT DO NOTHING … RETURNING, on SQLite and PostgreSQL alike): no savepoint is needed to go on.
 _FOLLOWED = _SCORES.alias("followed")
 _FOLLOW_COLUMNS = [c.name for c in _SCORES.c if c.name not in ("seq", "facts_erased_on")]
-_FOLLOW = (
-    _SCORES.insert()
-    .from_select(
-        [*_FOLLOW_COLUMNS, "seq"],
-        select(*[bindparam(name, type_=_SCORES.c[name].type) for name in _FOLLOW_COLUMNS], _FOLLOWED.c.seq + 1).where(
-            _FOLLOWED.c.id == bindparam("supersedes_id"),
-            _FOLLOWED.c.application_ref == bindparam("application_ref"),
-            _FOLLOWED.c.year == bindparam("year"),
-        ),
+_FOLLOWING = select(
+    *[bindparam(name, type_=_SCORES.c[name].type) for name in _FOLLOW_COLUMNS], _FOLLOWED.c.seq + 1
+).where(
+    _FOLLOWED.c.id == bindparam("supersedes_id"),
+    _FOLLOWED.c.application_ref == bindparam("application_ref"),
+    _FOLLOWED.c.year == bindparam("year"),
+)
+_INSERTS = {
+    name: (
+        dialect(_SCORES).on_conflict_do_nothing().returning(_SCORES.c.seq),
+        dialect(_SCORES)
+        .from_select([*_FOLLOW_COLUMNS, "seq"], _FOLLOWING)
+        .on_conflict_do_nothing()
+        .returning(_SCORES.c.seq),
     )
-    .returning(_SCORES.c.seq)
-)  # a row back when one was inserted (rowcount is not told for INSERT … SELECT everywhere)
+    for name, dialect in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
 _OWNER = select(_SCORES.c.application_ref, _SCORES.c.year).where(_SCORES.c.id == bindparam("id"))
 # PostgreSQL: a deadlock or serialization failure ends the transaction; it is safe to try it again
 _RETRYABLE = {"40P01", "40001"}
@@ -256,21 +262,17 @@ def store(uow: UnitOfWork, pendings: list[Pending]) -> list[Scored | ServiceErro
     database's locks in one order and cannot deadlock one another on the chain index.
 
     Each score is one INSERT: its place in the chain and its key are checked by the unique indexes, and read
-    only when one refuses it. A single score needs no savepoint: a refused one ends its transaction, and what
-    refused it is read after.
+    only when one of them turns it away.
     """
     order = sorted(range(len(pendings)), key=lambda k: (pendings[k].request.application_ref, pendings[k].request.year))
-    alone = len(pendings) == 1
     for attempt in range(_STORE_ATTEMPTS):
         try:
             with uow.write() as session:  # the reads are ended first: the write is as short as it can be
                 outcomes: list[Scored | ServiceError | None] = [None] * len(pendings)
+                connection = session.connection()
                 for k in order:
-                    outcomes[k] = _store_one(session, pendings[k], savepoint=not alone)
+                    outcomes[k] = _store_one(connection, pendings[k])
             return [o for o in outcomes if o is not None]
-        except IntegrityError as exc:  # only ``alone``: with savepoints each item answers its own
-            with uow.read() as session:
-                return [_refusal_of(session.connection(), pendings[0], exc)]
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt == _STORE_ATTEMPTS - 1:
                 raise
@@ -283,49 +285,33 @@ def store_within(session: Session, pending: Pending) -> Scored:
     For a change that must be committed together with its score or not at all (an application becoming
     ``scored`` with the score of its verified facts). Raises the chain's refusal (ChainConflict, reused key).
     """
-    outcome = _store_one(session, pending)
+    outcome = _store_one(session.connection(), pending)
     if isinstance(outcome, ServiceError):
         raise outcome
     return outcome
 
 
-def _store_one(session: Session, pending: Pending, savepoint: bool = True) -> Scored | ServiceError:
-    """Insert one score (in a savepoint unless told otherwise); its outcome. Without a savepoint a violated
-    index raises IntegrityError, and the caller rolls back and asks ``_refusal_of``."""
+def _store_one(connection: Connection, pending: Pending) -> Scored | ServiceError:
+    """INSERT one score at the end of its chain; if an index turned it away, why (``_refusal_of``)."""
+    request = pending.request
     row = {**pending.row, "id": _ids.next(), "created_at": dt.datetime.now(dt.UTC)}
-    try:
-        with session.begin_nested() if savepoint else contextlib.nullcontext():
-            replayed = _insert(session.connection(), pending.request, row)
-            if replayed is not None:
-                return replayed
-    except ServiceError as exc:
-        return exc
-    except IntegrityError as exc:
-        if not savepoint:
-            raise
-        return _refusal_of(session.connection(), pending, exc)
-    return Scored(_answer(row, pending.result_json), row["id"])
-
-
-def _insert(connection: Connection, request: ScoreRequest, row: dict[str, Any]) -> Scored | None:
-    """INSERT the score at the end of its chain: a first score at place 1, a re-review one after the score it
-    names. IntegrityError when that place (or the key) is taken; FieldErrors when the score named is not of
-    this application and year (or the earlier answer, if a request with the same key stored it meanwhile)."""
-    if request.supersedes is None:
-        row["seq"], row["supersedes_id"] = 1, None
-        connection.execute(_INSERT, row)
-        return None
     row["supersedes_id"] = request.supersedes
-    if connection.execute(_FOLLOW, row).first() is not None:
-        return None
-    if request.idempotency_key and (replayed := _replayed(connection, request, row["client_id"])) is not None:
-        return replayed
-    ref, year = request.application_ref, request.year
-    raise FieldErrors({"supersedes": [f"no stored score {request.supersedes} of application {ref} in {year}"]})
+    if request.supersedes is None:
+        row["seq"] = 1  # a re-review's place is the one after the score it names, read by its INSERT
+    if _insert(connection, request, row):
+        return Scored(_answer(row, pending.result_json), row["id"])
+    return _refusal_of(connection, pending)
 
 
-def _refusal_of(connection: Connection, pending: Pending, exc: IntegrityError) -> Scored | ServiceError:
-    """Why an index refused a score: the chain's refusal, or the earlier answer to the same key (replayed, or
+def _insert(connection: Connection, request: ScoreRequest, row: dict[str, Any]) -> bool:
+    """Whether the score was inserted: not when its place (or its key) is taken, nor when the score it names is
+    not of its application and year."""
+    first, follow = _INSERTS[connection.dialect.name]
+    return connection.execute(first if request.supersedes is None else follow, row).first() is not None
+
+
+def _refusal_of(connection: Connection, pending: Pending) -> Scored | ServiceError:
+    """Why a score was not inserted: the chain's refusal, or the earlier answer to the same key (replayed, or
     refused as reused). Another transaction took the place or the key first; it has committed by now."""
     request, client_id = pending.request, pending.row["client_id"]
     try:
@@ -336,7 +322,8 @@ def _refusal_of(connection: Connection, pending: Pending, exc: IntegrityError) -
             return replayed
     except ServiceError as refusal:
         return refusal
-    raise exc  # nothing explains the violation: a fault, not a refusal
+    # nothing explains it: a fault, not a refusal
+    raise RuntimeError(f"score of {request.application_ref} in {request.year} not stored, and no index says why")
 
 
 def _head_or_replay(connection: Connection, request: ScoreRequest, client_id: int | None) -> Any:
