@@ -243,6 +243,8 @@ _operation(
         "engine_failure",
         "already_scored",
         "stale_supersedes",
+        "no_signing_key",  # the re-review's last verification republishes, signing the new statement
+        "signing_key_file_missing",
     ),
 )
 _operation(
@@ -288,7 +290,7 @@ _operation(
     "publish",
     PublishSchema,
     applications.publish,
-    ("verification_pending", "already_published", "no_calendar_data"),
+    ("verification_pending", "already_published", "no_calendar_data", "no_signing_key", "signing_key_file_missing"),
 )
 _operation(
     "objections",

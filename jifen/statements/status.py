@@ -31,26 +31,33 @@ def of_score(session: Session, score_id: str | None) -> StatementRow | None:
     return session.scalar(select(StatementRow).where(StatementRow.score_id == score_id))
 
 
+def _stated(session: Session, claims: dict[str, Any], issuer: str) -> tuple[Application, ScoreRow] | None:
+    """The application and the score a statement of this issuer names, if the service has them."""
+    sub, year, score_id = claims.get("sub"), claims.get("year"), claims.get("score_id")
+    if claims.get("iss") != issuer or not isinstance(sub, str) or not isinstance(year, int) or not score_id:
+        return None
+    app = session.scalar(select(Application).where(Application.application_ref == sub, Application.year == year))
+    score = session.get(ScoreRow, score_id) if app is not None and isinstance(score_id, str) else None
+    if app is None or score is None or score.application_ref != app.application_ref or score.year != app.year:
+        return None
+    return app, score
+
+
 def current_status(session: Session, claims: dict[str, Any], issuer: str, today: dt.date) -> dict[str, Any]:
     """What the service says today of the result a statement (whose signature holds) states."""
-    app = None
-    if claims.get("iss") == issuer and isinstance(claims.get("sub"), str) and isinstance(claims.get("year"), int):
-        app = session.scalar(
-            select(Application).where(Application.application_ref == claims["sub"], Application.year == claims["year"])
-        )
-    score = session.get(ScoreRow, claims.get("score_id")) if app is not None and claims.get("score_id") else None
-    if app is None or score is None or score.application_ref != app.application_ref:
-        return {"status": "unknown", "state": None, "voided_on": None, "void_reason": None, "superseded_by": None}
-    answer: dict[str, Any] = {"status": "valid", "state": app.state, "voided_on": None, "void_reason": None,
+    answer: dict[str, Any] = {"status": "unknown", "state": None, "voided_on": None, "void_reason": None,
                               "superseded_by": None}  # fmt: skip
+    stated = _stated(session, claims, issuer)
+    if stated is None:
+        return answer
+    app, score = stated
+    answer.update(status="valid", state=app.state)
     newest = latest(session, app.id)
     if app.voided_on is not None and app.voided_on <= today:
         answer.update(status="voided", voided_on=app.voided_on, void_reason=app.void_reason)
     elif newest is not None and newest.score_id != score.id:
-        answer.update(
-            status="superseded",
-            superseded_by={"score_id": newest.score_id, "statement": newest.jws, "issued_at": newest.issued_at},
-        )
+        superseded_by = {"score_id": newest.score_id, "statement": newest.jws, "issued_at": newest.issued_at}
+        answer.update(status="superseded", superseded_by=superseded_by)
     elif today.isoformat() > str(claims.get("valid_until", "")):
         answer.update(status="expired")
     return answer

@@ -112,3 +112,16 @@ def test_the_jwks_serves_the_public_key_only(seeded: Any) -> None:
         "sig",
         "active",
     )
+
+
+def test_a_valid_signature_over_a_result_the_service_does_not_have_says_unknown(seeded: Any, db: Any) -> None:
+    from jifen.statements import status
+    from jifen.statements.signing import sign, signer_for
+
+    keys = signer_for(seeded).keys
+    kid, key = keys.active()
+    claims = {"iss": "cn-zj-tongxiang", "sub": "TX-NONE", "year": 2025, "score_id": "0" * 36, "kid": kid,
+              "valid_until": "2025-12-31"}  # fmt: skip
+    with db.transaction() as s:
+        checked = status.check(s, sign(claims, kid, key), keys, "cn-zj-tongxiang", PUBLISHED)
+    assert checked["signature"]["valid"] is True and checked["status"]["status"] == "unknown"
