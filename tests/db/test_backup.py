@@ -379,5 +379,8 @@ def test_an_older_backup_is_migrated(database_at: Any, target: Target, tmp_path:
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT version_num FROM alembic_version")) == done.migrated_to
             assert "kept_forms" in inspect(conn).get_table_names()  # made by migration 0010
+        if ON_POSTGRES:
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {manifest.schema} CASCADE"))
     finally:
         engine.dispose()
