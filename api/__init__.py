@@ -24,7 +24,7 @@ class AnyPathConverter(PathConverter):
 
 def init_app(app: Flask) -> None:
     from api import applications, events, meta, periods, scenes, scores, statements, tasks, versions
-    from api.errors import PROBED_METHODS, check_path_years, register_error_handlers, unknown_path
+    from api.errors import PROBED_METHODS, register_error_handlers, unknown_path
     from api.http import refuse_oversized_body
 
     # One blueprint holds everything the API answers (/api/…, and /healthz for load balancers), so that its
@@ -50,6 +50,5 @@ def init_app(app: Flask) -> None:
     for rule in ("/api", "/api/<anypath:path>"):
         api.add_url_rule(rule, "unknown_path", unknown_path, methods=PROBED_METHODS, provide_automatic_options=False)
     api.before_request(refuse_oversized_body)
-    api.url_value_preprocessor(check_path_years)
     register_error_handlers(api)
     app.register_blueprint(api)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
-from api.errors import ApiError
+from api.errors import ApiError, check_path_years
 from jifen.access.api_clients import Caller, authenticate
 from jifen.unit_of_work import get_session
 
@@ -37,6 +37,7 @@ def require(scope: str, *alternatives: str) -> Callable[[F], F]:
                 needed = " or ".join(f"'{s}'" for s in scopes)
                 raise ApiError(403, "forbidden", f"the client {caller.name} lacks the scope {needed}")
             g.caller = caller
+            check_path_years(kwargs)  # after the key: a caller learns nothing of a path before it is let in
             return view(*args, **kwargs)
 
         wrapper.__dict__.setdefault("api_security", " or ".join(scopes))

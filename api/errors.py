@@ -235,8 +235,9 @@ def _check_declared(code: str) -> None:
 YEAR_PARAMETERS = ("year", "a_year", "b_year")
 
 
-def check_path_years(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """A path's year out of 2000–2100 is refused like a body's (422 invalid_fields), before any query."""
+def check_path_years(values: dict[str, Any] | None) -> None:
+    """A path's year out of 2000–2100 is refused like a body's (422 invalid_fields), before any query (called by
+    ``api.auth.require`` once the key is checked; every operation with a year in its path needs a key)."""
     for name in YEAR_PARAMETERS:
         year = (values or {}).get(name)
         if isinstance(year, int) and not 2000 <= year <= 2100:

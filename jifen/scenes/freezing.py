@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -25,7 +26,7 @@ from jifen.errors import CodedError
 from jifen.scenes import basis
 from jifen.scenes.definition import Definition
 from jifen.scenes.drafts import definition_of, not_published, ref
-from jifen.scenes.listing import compute, frozen
+from jifen.scenes.listing import compute, stream
 from jifen.scenes.ranking import Candidate, Entry, Left, rank
 from jifen.statements.keys import key_error
 from jifen.statements.signing import Signer, sign
@@ -42,7 +43,7 @@ def canonical(definition: Definition, entries: Sequence[Entry]) -> str:
     return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def list_hash(definition: Definition, entries: Sequence[Entry]) -> str:
+def list_hash(definition: Definition, entries: Iterable[Entry]) -> str:
     """``sha256:`` of ``canonical``, written a line at a time (the same bytes: "entries" sorts before "scene")."""
     digest = hashlib.sha256(b'{"entries":[')
     for k, entry in enumerate(entries):
@@ -114,51 +115,48 @@ class Verification:
         return self.hash_matches and self.recomputed and self.signature_matches is not False
 
 
-def _again(session: Session, scene: Scene, definition: Definition, stored: Sequence[Entry]) -> list[Entry]:
+def _again(session: Session, scene: Scene, definition: Definition) -> list[Entry]:
     """The list ranked again from the stored scores the frozen list names (they never change), the applicants left
     out kept with their published reasons."""
     breakers = definition.tie_breakers
     places = basis.layout(session, breakers, scene.year)
     parts = basis.part_column(breakers, places, session.get_bind().dialect.name)
     query = (
-        select(
-            ScoreRow.id.label("score_id"), ScoreRow.total, Application.received_on, *([] if parts is None else [parts])
-        )
+        select(SceneEntry.application_ref, ScoreRow.id.label("score_id"), ScoreRow.total, Application.received_on,
+               *([] if parts is None else [parts]))
         .join(SceneEntry, SceneEntry.score_id == ScoreRow.id)
-        .join(
-            Application, (Application.application_ref == SceneEntry.application_ref) & (Application.year == scene.year)
-        )
+        .join(Application, (Application.application_ref == SceneEntry.application_ref) & (Application.year == scene.year))
         .where(SceneEntry.scene_id == scene.id, SceneEntry.rank.is_not(None))
-    )
-    scores = {row.score_id: row for row in session.connection().execute(query)}
-    candidates, left = [], []
+    )  # fmt: skip
     keys_of = basis.key_function(session, breakers)
-    for e in stored:
-        if e.rank is None:
-            left.append(Left(e.application_ref, e.score_id, e.total, e.outcome, e.params))
-            continue
-        row = scores.get(e.score_id or "")
-        if row is None:
-            continue
-        candidates.append(Candidate(e.application_ref, row.score_id, row.total, row.received_on, keys_of(row)))
+    candidates = [  # straight from the rows, none kept: at 100,000 a dict of rows costs a hundred MiB
+        Candidate(row.application_ref, row.score_id, row.total, row.received_on, keys_of(row))
+        for row in session.connection().execute(query)
+    ]
+    left = [
+        Left(e.application_ref, e.score_id, e.total, e.outcome, e.params) for e in stream(session, scene, out_only=True)
+    ]
     return rank(candidates, left, definition.threshold, definition.quota, definition.ties)
 
 
 def verify(session: Session, scene: Scene, signer: Signer | None = None) -> Verification:
     """Check a published list against its hash, its signature and a ranking of the stored scores it names."""
     definition = definition_of(scene)
-    stored = frozen(session, scene)
-    again = _again(session, scene, definition, stored)
-    differences = [
-        f"position {a.position}: {a.application_ref} {a.outcome} ≠ {b.application_ref} {b.outcome}"
-        for a, b in zip(stored, again)
-        if a.document() != b.document()
-    ]
-    if len(stored) != len(again):
-        differences.append(f"{len(stored)} lines stored, {len(again)} recomputed")
+    # the stored lines are read as a stream, twice (for the hash, then against the ranking): at 100,000 a second
+    # list of them would cost a hundred MiB
+    digest = list_hash(definition, stream(session, scene))
+    again = _again(session, scene, definition)
+    differences, count = [], 0
+    for count, (a, b) in enumerate(itertools.zip_longest(stream(session, scene), again), 1):
+        if a is None or b is None:
+            differences.append(f"{count - 1} lines in one, more in the other (stored or recomputed)")
+            break
+        if a.document() != b.document():
+            differences.append(
+                f"position {a.position}: {a.application_ref} {a.outcome} ≠ {b.application_ref} {b.outcome}"
+            )
     signed = None
     if signer is not None:
         claims = signature_claims(scene, signer)
         signed = claims is not None and claims.get("list_hash") == scene.list_hash
-    return Verification(list_hash(definition, stored) == scene.list_hash, not differences, differences[:20],
-                        len(stored), signed)  # fmt: skip
+    return Verification(digest == scene.list_hash, not differences, differences[:20], count, signed)

@@ -3,11 +3,12 @@ with its reason in words and, on a published list, what has changed since (flags
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from engine.canonical import number_text
@@ -52,17 +53,30 @@ def compute(session: Session, definition: Definition) -> list[Entry]:
     return rank(candidates, left, definition.threshold, definition.quota, definition.ties)
 
 
-def _entry(row: SceneEntry) -> Entry:
+def _entry(row: Any) -> Entry:
     return Entry(row.position, row.application_ref, row.score_id, row.total, row.rank, row.entitled, row.outcome,
                  dict(row.params))  # fmt: skip
 
 
-def frozen(session: Session, scene: Scene, offset: int = 0, limit: int | None = None) -> list[Entry]:
-    """The published list as stored, in its order (a slice of it: ``offset``, ``limit``)."""
-    query = select(SceneEntry).where(SceneEntry.scene_id == scene.id).order_by(SceneEntry.position).offset(offset)
+_ENTRIES = cast(Table, SceneEntry.__table__)
+
+
+def stream(
+    session: Session, scene: Scene, offset: int = 0, limit: int | None = None, out_only: bool = False
+) -> Iterator[Entry]:
+    """The published list as stored, in its order (a slice of it; only those out of the basis), a line at a time."""
+    query = select(_ENTRIES).where(_ENTRIES.c.scene_id == scene.id).order_by(_ENTRIES.c.position).offset(offset)
+    if out_only:
+        query = query.where(_ENTRIES.c.rank.is_(None))
     if limit is not None:
         query = query.limit(limit)
-    return [_entry(row) for row in session.scalars(query)]
+    for row in session.connection().execute(query.execution_options(yield_per=5000)):
+        yield _entry(row)
+
+
+def frozen(session: Session, scene: Scene, offset: int = 0, limit: int | None = None) -> list[Entry]:
+    """The published list as stored, in its order (a slice of it: ``offset``, ``limit``)."""
+    return list(stream(session, scene, offset, limit))
 
 
 def entries(session: Session, scene: Scene) -> list[Entry]:
@@ -144,8 +158,12 @@ def page(session: Session, scene: Scene, number: int, per_page: int) -> tuple[li
 def entitlement(session: Session, scene: Scene, application_ref: str) -> Line:
     """One applicant's line; 404 ``not_on_list`` when the list does not name them."""
     if scene.status == "published":
-        row = session.scalar(
-            select(SceneEntry).where(SceneEntry.scene_id == scene.id, SceneEntry.application_ref == application_ref)
+        row = (
+            session.connection()
+            .execute(
+                select(_ENTRIES).where(_ENTRIES.c.scene_id == scene.id, _ENTRIES.c.application_ref == application_ref)
+            )
+            .first()
         )
         found = None if row is None else _entry(row)
     else:

@@ -157,6 +157,7 @@ def test_path_years_are_bounded_like_bodies(document: dict[str, Any]) -> None:
             if parameter["in"] == "path" and parameter["name"].endswith("year"):
                 assert parameter["schema"] == {"type": "integer", "minimum": 2000, "maximum": 2100}, where
                 assert "invalid_fields" in op["responses"]["422"]["x-problem-codes"], where
+                assert op["security"], f"{where}: api.auth.require checks a path's year, so it needs a key"
                 years += 1
     assert years >= 9
 
