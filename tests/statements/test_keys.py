@@ -16,6 +16,7 @@ from jifen.errors import CodedError
 from jifen.statements.signing import signer_for
 from jifen.statements.verify import verify_signature
 from jifen.store.models import AuditEntry, StatementRow
+from tests.conftest import PASSWORD
 from tests.statements.conftest import PUBLISHED, Life
 
 
@@ -88,8 +89,6 @@ def test_a_missing_private_key_file_refuses_publication(seeded: Any, own_keys: P
 
 
 def test_the_console_says_in_chinese_why_it_cannot_publish(seeded: Any, own_keys: Path, life: Life) -> None:
-    from tests.conftest import PASSWORD
-
     life.scored("TX-K5")
     seeded.config["WTF_CSRF_ENABLED"] = False  # CSRF itself is tested in tests/admin/test_security.py
     client = seeded.test_client()
