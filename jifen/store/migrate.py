@@ -66,10 +66,6 @@ PRIVILEGES: dict[str, tuple[str, ...]] = {
     "alembic_version": ("SELECT", "UPDATE"),
     # personal data (jifen/privacy): every read of an applicant's facts, append-only
     "facts_access_log": APPEND,
-    # recognition (issue 21): the trusted issuers are added, their keys replaced, removed (each change audited); a
-    # recognised statement is kept with its application at receipt, never changed
-    "trusted_issuers": EDIT,
-    "recognised_statements": APPEND,
 }
 
 # personal data (jifen/privacy/retention.py): the columns retention's erasure writes in tables otherwise append-only;
