@@ -23,7 +23,7 @@ from jifen.applications.state import (
     version_of,
 )
 from jifen.scoring import claims
-from jifen.statements import signing
+from jifen.statements import recognition, signing
 from jifen.store.models import Application
 
 
@@ -97,6 +97,7 @@ def object_to(
             invalid[path] = ["no department verifies this fact: it cannot be disputed"]
         elif (problem := claims.check_value(field, value)) is not None:
             invalid[path] = [problem]
+    invalid |= recognition.undisputable(ctx.session, app, version, facts)
     if invalid:
         raise refused(422, "invalid_fields", "the objection has invalid fields", invalid)
     units: dict[str, dict[str, Any]] = {}

@@ -20,6 +20,7 @@ import binascii
 import datetime as dt
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +159,17 @@ def described(row: RecognisedStatement) -> dict[str, Any]:
             "score_id": claims.get("score_id"), "points": provincial.get("points"),
             "indicators": provincial.get("indicators"), "provincial_hash": provincial.get("hash"),
             "valid_until": claims.get("valid_until"), "statement": row.jws}  # fmt: skip
+
+
+def undisputable(
+    session: Session, app: Application, version: RulesetVersion, names: Iterable[str]
+) -> dict[str, list[str]]:
+    """The facts of an objection that only recognised provincial points need: nobody here re-reviews them."""
+    if of_application(session, app) is None:
+        return {}
+    skipped = provincial_only_fields(version)
+    why = "the provincial points were recognised from another city's statement: dispute them with that city"
+    return {f"facts.{name}": [why] for name in names if name in skipped}
 
 
 def without_provincial(plan: dict[str, dict[str, Any]], version: RulesetVersion) -> dict[str, dict[str, Any]]:

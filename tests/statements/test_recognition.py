@@ -238,3 +238,14 @@ def test_after_the_other_city_rotates_its_key_the_bureau_updates_its_jwks(life: 
     with db.factory() as s:
         assert [r.kid for r in s.scalars(select(RecognisedStatement).order_by(RecognisedStatement.id))] == [
             "hz-2026", "hz-2025"]  # fmt: skip
+
+
+def test_an_objection_to_recognised_provincial_facts_is_refused(life: Life, db: Any, hangzhou: City) -> None:
+    life.run(lambda c: applications.receive(c, "TX-R-10", 2025, RECEIVED, "window", APPLICANT, hangzhou.statement()))
+    police = {k: v for k, v in CONFIRMED["公安局"].items() if k != "residence_months"}
+    for department, facts in {"公安局": police, "法院": CONFIRMED["法院"], "信访局": CONFIRMED["信访局"]}.items():
+        life.run(lambda c, d=department, f=facts: applications.verify(c, "TX-R-10", 2025, d, f), department=department)
+    life.run(lambda c: applications.publish(c, "TX-R-10", 2025, life.today))
+    with pytest.raises(CodedError) as refused:
+        life.run(lambda c: applications.object_to(c, "TX-R-10", 2025, life.today, {"education": "master"}))
+    assert refused.value.code == "invalid_fields" and "another city" in refused.value.errors["facts.education"][0]
