@@ -260,28 +260,32 @@ def _prove(
         ids = session.scalars(text("SELECT id FROM scores")).all()
         assert {i for i, at in traffic.acknowledged if at < began} <= set(ids)
         assert all(records.verify(session, i)["reproduced"] for i in ids)
-        broken = session.scalar(text(
-            "SELECT count(*) FROM scores s LEFT JOIN scores p ON p.id = s.supersedes_id "
-            "WHERE (s.seq = 1 AND s.supersedes_id IS NOT NULL) OR (s.seq > 1 AND (p.id IS NULL "
-            "OR p.seq <> s.seq - 1 OR p.application_ref <> s.application_ref OR p.year <> s.year))"
-        ))  # fmt: skip
-        assert broken == 0
-        for app_id, state, score_id in session.execute(text("SELECT id, state, score_id FROM applications")).all():
-            events = session.execute(
-                text("SELECT state_before, state_after FROM application_events WHERE application_id = :a ORDER BY id"),
-                {"a": app_id},
-            ).all()
-            assert events[0][0] is None and events[-1][1] == state
-            assert all(b[0] == a[1] for a, b in itertools.pairwise(events)), app_id
-            if score_id is not None:  # the head of its chain
-                assert (
-                    session.scalar(text("SELECT count(*) FROM scores WHERE supersedes_id = :s"), {"s": score_id}) == 0
-                )
+        _chains_intact(session)
         states = set(session.scalars(text("SELECT state FROM applications")))
         assert states == {"verifying", "scored", "published", "re_reviewing", "voided"}
         assert set(session.scalars(text("SELECT status FROM ruleset_versions"))) == {"draft", "published", "retired"}
     _serves(app, sorted(ids)[0])
     _still_guarded(app, target)
+
+
+def _chains_intact(session: Any) -> None:
+    """Every score chain is linear, every application's events follow on from each other to its state, and the
+    score an application names is the head of its chain."""
+    broken = session.scalar(text(
+        "SELECT count(*) FROM scores s LEFT JOIN scores p ON p.id = s.supersedes_id "
+        "WHERE (s.seq = 1 AND s.supersedes_id IS NOT NULL) OR (s.seq > 1 AND (p.id IS NULL "
+        "OR p.seq <> s.seq - 1 OR p.application_ref <> s.application_ref OR p.year <> s.year))"
+    ))  # fmt: skip
+    assert broken == 0
+    for app_id, state, score_id in session.execute(text("SELECT id, state, score_id FROM applications")).all():
+        events = session.execute(
+            text("SELECT state_before, state_after FROM application_events WHERE application_id = :a ORDER BY id"),
+            {"a": app_id},
+        ).all()
+        assert events[0][0] is None and events[-1][1] == state
+        assert all(b[0] == a[1] for a, b in itertools.pairwise(events)), app_id
+        if score_id is not None:
+            assert session.scalar(text("SELECT count(*) FROM scores WHERE supersedes_id = :s"), {"s": score_id}) == 0
 
 
 def _serves(app: Any, score_id: str) -> None:
