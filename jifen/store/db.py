@@ -159,7 +159,7 @@ class _WriterLock:
         # A file made read-only while the service runs can still be written through connections opened before;
         # refuse as a fresh connection would, so that writes and /healthz agree.
         for path in (self.database, self.database.parent):
-            if path.exists() and not os.access(path, os.W_OK):
+            if not os.access(path, os.W_OK) and path.exists():  # one system call when writable (the usual case)
                 raise DatabaseUnavailable(f"{dbfaults.READ_ONLY} ({path} is not writable); try again later")
 
     def _open(self) -> int:
