@@ -68,8 +68,8 @@ def list_scenes() -> Response:
 def get_scene(scene_code: str, year: int) -> Response:
     query = _page.load(request.args.to_dict())
     session = get_session()
-    scene = faces.summary(session, scene_code, year)
     items, total = faces.page(session, scene_code, year, query["page"], query["per_page"])
+    scene = faces.summary(session, scene_code, year, total)  # a draft's list is computed once, not twice
     body: dict[str, Any] = {**scene, "items": items, "page": query["page"], "per_page": query["per_page"],
                             "total": total}  # fmt: skip
     return json_response(body)

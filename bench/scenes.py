@@ -86,13 +86,13 @@ def build(url: str, keys: Path, n: int, seed: int) -> None:
     with app.app_context(), db.factory() as s:
         ref = compiled.select_version(s, 2026, dt.date(2026, 6, 1))
         engine = compiled.compiled_for(s, ref)
-        results = []
+        results: list[tuple[str, str, Any, bool]] = []
         while len(results) < DISTINCT:
             facts = generate(rng, len(results))["facts"]
             facts.pop("night_shift_months", None)
             try:
                 result = engine.score(facts, as_of=dt.date(2026, 6, 1))
-            except Exception:
+            except Exception:  # a drawn applicant the catalogue refuses: draw another
                 continue
             results.append((json.dumps(facts), _dumps(result), result["total"], result["eligible"]))
     started = time.perf_counter()
@@ -100,13 +100,13 @@ def build(url: str, keys: Path, n: int, seed: int) -> None:
         for start in range(0, n, 5000):
             scores, apps = [], []
             for k in range(start, min(n, start + 5000)):
-                facts, result, total, eligible = results[k % DISTINCT]
+                facts, text, total, eligible = results[k % DISTINCT]
                 score_id, reference = str(uuid.uuid4()), f"TX-2026-{k:07d}"
                 received = dt.date(2026, 3, 1) + dt.timedelta(days=k % 60)
                 state = rng.choices(["published", "voided", "re_reviewing", "scored"], [94, 2, 2, 2])[0]
                 scores.append({"id": score_id, "application_ref": reference, "year": 2026, "as_of": received,
                                "version_id": ref.id, "content_hash": ref.content_hash, "facts": facts, "derived": "{}",
-                               "result": result, "total": total, "eligible": eligible, "client_name": "bench",
+                               "result": text, "total": total, "eligible": eligible, "client_name": "bench",
                                "seq": 1, "created_at": dt.datetime.now(dt.UTC)})  # fmt: skip
                 apps.append({"application_ref": reference, "year": 2026, "channel": "window", "state": state,
                              "received_on": received, "claimed_facts": {}, "round": 1, "score_id": score_id,

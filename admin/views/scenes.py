@@ -112,12 +112,16 @@ class ScenesView(RoleMixin, BaseView):  # type: ignore[misc]
     def show(self, code: str, year: int) -> Any:
         scene, session = _scene(code, year), get_session()
         page = max(request.args.get("page", 1, type=int) or 1, 1)
-        lines, total = listing.page(session, scene, page, PER_PAGE)
-        given = drafts.definition_of(scene)
-        checked = (
-            freezing.verify(session, scene, signing.signer_for(current_app)) if scene.status == "published" else None
-        )
-        histogram = whatif.of_basis(session, given) if scene.status == "draft" else None
+        given, histogram, checked = drafts.definition_of(scene), None, None
+        if scene.status == "draft":  # computed once for the page, the count and the histogram
+            every = listing.compute(session, given)
+            lines = listing.lines(session, scene, every[(page - 1) * PER_PAGE : page * PER_PAGE])
+            total = len(every)
+            histogram = whatif.histogram(given, [e.total for e in every if e.rank is not None and e.total is not None])
+        else:
+            lines, total = listing.page(session, scene, page, PER_PAGE)
+            if request.args.get("check"):  # on demand: at 100,000 lines it ranks them all again
+                checked = freezing.verify(session, scene, signing.signer_for(current_app))
         under, chosen = None, request.args.get("version", type=int)
         if chosen and scene.status == "draft":
             try:
@@ -127,7 +131,7 @@ class ScenesView(RoleMixin, BaseView):  # type: ignore[misc]
             except Exception as exc:
                 flash(word("scenes_console.whatif_failed", why=str(exc)[:200]), "error")
         return self.render(
-            "admin/scene.html", scene=scene, summary=faces.summary(session, code, year), lines=lines, total=total,
+            "admin/scene.html", scene=scene, lines=lines, total=total,
             page=page, pages=max(1, -(-total // PER_PAGE)), checked=checked, histogram=histogram, under=under,
             versions=rulesets.list_versions(session), chosen=chosen, may_edit=allowed(*EDITORS),
             outcomes=OUTCOMES, entitled_names=names("scene_entitled"), tie_names=names("scene_ties"),

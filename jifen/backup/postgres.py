@@ -90,6 +90,7 @@ def copy_out(url: str, into: Path) -> tuple[Path, str, dict[str, int], str, str]
         snapshot = str(connection.scalar(text("SELECT pg_export_snapshot()")))
         taken_at = now()
         schema = str(connection.scalar(text("SELECT current_schema()")))
+        _check_owner(connection)
         counts, found_head = tables(connection), head(connection)
         run([tool("pg_dump"), "--format=custom", f"--snapshot={snapshot}", f"--schema={schema}",
              f"--file={target}", f"--dbname={uri}"], env, "pg_dump")  # fmt: skip
@@ -97,10 +98,31 @@ def copy_out(url: str, into: Path) -> tuple[Path, str, dict[str, int], str, str]
     return target, taken_at, counts, found_head, schema
 
 
+AS_OWNER = "run it as the schema's owner: set JIFEN_MIGRATION_DATABASE_URL (docs/operator/backups.md)"
+
+
+def _check_owner(connection: Connection) -> None:
+    """BackupError unless the connection's role owns every table of the schema (the service role reads too little)."""
+    foreign = connection.scalars(
+        text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND NOT pg_has_role(current_user, tableowner, 'USAGE') ORDER BY tablename"
+        )
+    ).all()
+    if foreign:
+        who = connection.scalar(text("SELECT current_user"))
+        raise BackupError(f"{who} does not own {', '.join(foreign[:5])}{' …' if len(foreign) > 5 else ''}: {AS_OWNER}")
+
+
 def contents(url: str) -> tuple[str, list[str]]:
     """The current schema of ``url`` and what it holds (tables, sequences, views, functions): none when empty."""
     with _owner(url) as connection:
-        schema = str(connection.scalar(text("SELECT current_schema()")))
+        schema = connection.scalar(text("SELECT current_schema()"))
+        if schema is None or not connection.scalar(text("SELECT has_schema_privilege(current_schema(), 'CREATE')")):
+            who = connection.scalar(text("SELECT current_user"))
+            where = f"the schema {schema}" if schema else "any schema of its search path"
+            raise BackupError(f"{who} may not create tables in {where}: {AS_OWNER}")
+        schema = str(schema)
         found = connection.scalars(
             text(
                 "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "

@@ -168,12 +168,25 @@ def read(session: Session, definition: Definition) -> tuple[list[Candidate], lis
     left: list[Left] = []
     breakers = definition.tie_breakers
     keys_of = key_function(session, breakers)
+    cutoff, valid = definition.cutoff_date, definition.cutoff_date <= dt.date(definition.year, 12, 31)
     for row in _rows(session, definition):
+        # the common case first, in the row's own order (a hundred thousand times): published by the cut-off, valid
+        ref, state, received_on, published_on, _filed, voided_on, _why, score_id, total, eligible = row[:10]
+        if (
+            valid
+            and state == "published"
+            and voided_on is None
+            and eligible
+            and total is not None
+            and (published_on is not None and published_on <= cutoff)
+        ):
+            candidates.append(Candidate(ref, score_id, total, received_on, keys_of(row)))
+            continue
         out = left_out(row, definition)
         if out is not None:
-            left.append(Left(row.application_ref, row.score_id, row.total, *out))
-            continue
-        candidates.append(Candidate(row.application_ref, row.score_id, row.total, row.received_on, keys_of(row)))
+            left.append(Left(ref, score_id, total, *out))
+        else:
+            candidates.append(Candidate(ref, score_id, total, received_on, keys_of(row)))
     return candidates, left
 
 

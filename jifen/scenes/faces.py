@@ -10,7 +10,7 @@ from jifen.scenes import drafts, listing
 from jifen.store.scene_models import Scene
 
 
-def _summary(session: Session, scene: Scene) -> dict[str, Any]:
+def _summary(session: Session, scene: Scene, applicants: int | None = None) -> dict[str, Any]:
     return {
         **drafts.definition_of(scene).document(),
         "threshold": scene.threshold,
@@ -18,7 +18,7 @@ def _summary(session: Session, scene: Scene) -> dict[str, Any]:
         "published_at": scene.published_at,
         "list_hash": scene.list_hash,
         "signature": scene.signature,
-        "applicants": listing.size(session, scene),
+        "applicants": listing.size(session, scene) if applicants is None else applicants,
     }
 
 
@@ -27,8 +27,9 @@ def summaries(session: Session, year: int | None = None, department: str | None 
     return [_summary(session, s) for s in drafts.listed(session, year, department)]
 
 
-def summary(session: Session, code: str, year: int) -> dict[str, Any]:
-    return _summary(session, drafts.get(session, code, year))
+def summary(session: Session, code: str, year: int, applicants: int | None = None) -> dict[str, Any]:
+    """A scene with its definition and state; ``applicants``, when the caller has counted the list already."""
+    return _summary(session, drafts.get(session, code, year), applicants)
 
 
 def page(session: Session, code: str, year: int, number: int, per_page: int) -> tuple[list[dict[str, Any]], int]:

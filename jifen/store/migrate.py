@@ -99,30 +99,7 @@ def grant(connection: Connection, role: str) -> dict[str, tuple[str, ...]]:
     tables and sequences is revoked first, so that running it again after a change of the map leaves exactly
     the map. A sequence gets USAGE (``nextval``) when its table gets INSERT.
     """
-    if connection.dialect.name != "postgresql":
-        raise GrantError(f"{connection.dialect.name} has no roles: privileges exist only on PostgreSQL")
-    foreign = connection.scalars(
-        text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-            "AND NOT pg_has_role(current_user, tableowner, 'USAGE') ORDER BY tablename"
-        )
-    ).all()
-    if foreign:
-        raise GrantError(
-            f"{connection.scalar(text('SELECT current_user'))} does not own {', '.join(foreign)}: run this as the "
-            "role that runs the migrations (JIFEN_MIGRATION_DATABASE_URL)"
-        )
-    found = connection.execute(
-        text("SELECT rolsuper, pg_has_role(:role, current_user, 'MEMBER') FROM pg_roles WHERE rolname = :role"),
-        {"role": role},
-    ).first()
-    if found is None:
-        raise GrantError(f"no role {role!r}: create it first (see docs/operator/postgresql.md)")
-    if found[0] or found[1]:
-        raise GrantError(
-            f"{role!r} is {'a superuser' if found[0] else 'the owner or a member of it'}: it would keep the "
-            "owner's rights (TRUNCATE, ALTER, disabling triggers); the service needs a role of its own"
-        )
+    _check_grantable(connection, role)
     tables = set(connection.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")))
     sequences = connection.execute(
         text(
@@ -153,6 +130,34 @@ def grant(connection: Connection, role: str) -> dict[str, tuple[str, ...]]:
         if "INSERT" in granted.get(table, ()):
             connection.execute(text(f"GRANT USAGE ON SEQUENCE {quote(sequence)} TO {who}"))
     return granted
+
+
+def _check_grantable(connection: Connection, role: str) -> None:
+    """Refuse unless this runs on PostgreSQL as the tables' owner, for a role that exists and is not the owner's."""
+    if connection.dialect.name != "postgresql":
+        raise GrantError(f"{connection.dialect.name} has no roles: privileges exist only on PostgreSQL")
+    foreign = connection.scalars(
+        text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+            "AND NOT pg_has_role(current_user, tableowner, 'USAGE') ORDER BY tablename"
+        )
+    ).all()
+    if foreign:
+        raise GrantError(
+            f"{connection.scalar(text('SELECT current_user'))} does not own {', '.join(foreign)}: run this as the "
+            "role that runs the migrations (JIFEN_MIGRATION_DATABASE_URL)"
+        )
+    found = connection.execute(
+        text("SELECT rolsuper, pg_has_role(:role, current_user, 'MEMBER') FROM pg_roles WHERE rolname = :role"),
+        {"role": role},
+    ).first()
+    if found is None:
+        raise GrantError(f"no role {role!r}: create it first (see docs/operator/postgresql.md)")
+    if found[0] or found[1]:
+        raise GrantError(
+            f"{role!r} is {'a superuser' if found[0] else 'the owner or a member of it'}: it would keep the "
+            "owner's rights (TRUNCATE, ALTER, disabling triggers); the service needs a role of its own"
+        )
 
 
 def upgrade(url: str, revision: str = "head", service_role: str | None = None) -> None:

@@ -359,18 +359,26 @@ def _entries(rows: Iterator[tuple[Any, ...]], sheet: str, columns: dict[int, Fac
             too_many = _too_many(f"{sheet}!A{number}")
             found.add(too_many.cell, too_many.zh, too_many.en)
             return
-        if all(value is None or (isinstance(value, str) and not value.strip()) for value in row):
+        if not all(_blank(value) for value in row):
+            yield _entry(row, f"{sheet}!", number, columns, found)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _entry(row: tuple[Any, ...], sheet: str, number: int, columns: dict[int, FactField | None], found: _Found) -> bytes:
+    """One row as an entry of ``score``'s input; its bad cells go in ``found`` (``sheet`` ends with its "!")."""
+    ref, facts = f"第{number}行", {}
+    for index, f in columns.items():
+        value = row[index] if index < len(row) else None
+        if _blank(value):
             continue
-        ref, facts = f"第{number}行", {}
-        for index, f in columns.items():
-            value = row[index] if index < len(row) else None
-            if value is None or (isinstance(value, str) and not value.strip()):
-                continue
-            if f is None:
-                ref = _shown(value).strip()
-                continue
-            try:
-                facts[f.name] = cell_fact(f, value)
-            except _Bad as bad:
-                found.add(f"{sheet}!{get_column_letter(index + 1)}{number}", bad.zh, bad.en)
-        yield dumps({"application_ref": ref, "facts": facts}).encode()
+        if f is None:
+            ref = _shown(value).strip()
+            continue
+        try:
+            facts[f.name] = cell_fact(f, value)
+        except _Bad as bad:
+            found.add(f"{sheet}{get_column_letter(index + 1)}{number}", bad.zh, bad.en)
+    return dumps({"application_ref": ref, "facts": facts}).encode()

@@ -182,7 +182,8 @@ def test_the_version_follows_the_contract_not_the_rulesets(document: dict[str, A
     assert now == CONTRACT_HASH, (
         f"The contract changed: raise API_VERSION in api/openapi.py (the minor for an addition: an operation, a "
         f"field, a problem code, an enum value; the major for anything removed or changed) and set CONTRACT_HASH "
-        f"to {now!r}."
+        f"to {now!r}. On a merge where both sides changed them: keep the higher version (or raise it above both "
+        "when each side added something) and set the hash this test prints."
     )
 
 

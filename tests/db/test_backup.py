@@ -26,7 +26,7 @@ from sqlalchemy import inspect, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from jifen.access import api_clients
-from jifen.backup import BackupError, read_manifest, restore
+from jifen.backup import BackupError, backup, read_manifest, restore
 from jifen.scoring import records
 from jifen.store.db import get_db, make_engine
 from jifen.store.migrate import PRIVILEGES
@@ -260,28 +260,32 @@ def _prove(
         ids = session.scalars(text("SELECT id FROM scores")).all()
         assert {i for i, at in traffic.acknowledged if at < began} <= set(ids)
         assert all(records.verify(session, i)["reproduced"] for i in ids)
-        broken = session.scalar(text(
-            "SELECT count(*) FROM scores s LEFT JOIN scores p ON p.id = s.supersedes_id "
-            "WHERE (s.seq = 1 AND s.supersedes_id IS NOT NULL) OR (s.seq > 1 AND (p.id IS NULL "
-            "OR p.seq <> s.seq - 1 OR p.application_ref <> s.application_ref OR p.year <> s.year))"
-        ))  # fmt: skip
-        assert broken == 0
-        for app_id, state, score_id in session.execute(text("SELECT id, state, score_id FROM applications")).all():
-            events = session.execute(
-                text("SELECT state_before, state_after FROM application_events WHERE application_id = :a ORDER BY id"),
-                {"a": app_id},
-            ).all()
-            assert events[0][0] is None and events[-1][1] == state
-            assert all(b[0] == a[1] for a, b in itertools.pairwise(events)), app_id
-            if score_id is not None:  # the head of its chain
-                assert (
-                    session.scalar(text("SELECT count(*) FROM scores WHERE supersedes_id = :s"), {"s": score_id}) == 0
-                )
+        _chains_intact(session)
         states = set(session.scalars(text("SELECT state FROM applications")))
         assert states == {"verifying", "scored", "published", "re_reviewing", "voided"}
         assert set(session.scalars(text("SELECT status FROM ruleset_versions"))) == {"draft", "published", "retired"}
     _serves(app, sorted(ids)[0])
     _still_guarded(app, target)
+
+
+def _chains_intact(session: Any) -> None:
+    """Every score chain is linear, every application's events follow on from each other to its state, and the
+    score an application names is the head of its chain."""
+    broken = session.scalar(text(
+        "SELECT count(*) FROM scores s LEFT JOIN scores p ON p.id = s.supersedes_id "
+        "WHERE (s.seq = 1 AND s.supersedes_id IS NOT NULL) OR (s.seq > 1 AND (p.id IS NULL "
+        "OR p.seq <> s.seq - 1 OR p.application_ref <> s.application_ref OR p.year <> s.year))"
+    ))  # fmt: skip
+    assert broken == 0
+    for app_id, state, score_id in session.execute(text("SELECT id, state, score_id FROM applications")).all():
+        events = session.execute(
+            text("SELECT state_before, state_after FROM application_events WHERE application_id = :a ORDER BY id"),
+            {"a": app_id},
+        ).all()
+        assert events[0][0] is None and events[-1][1] == state
+        assert all(b[0] == a[1] for a, b in itertools.pairwise(events)), app_id
+        if score_id is not None:
+            assert session.scalar(text("SELECT count(*) FROM scores WHERE supersedes_id = :s"), {"s": score_id}) == 0
 
 
 def _serves(app: Any, score_id: str) -> None:
@@ -341,7 +345,7 @@ def _rewrite(path: Path, out: Path, manifest: dict[str, Any] | None = None, payl
 def test_refusals(seeded: Any, runner: Any, target: Target, tmp_path: Path) -> None:
     made = runner.invoke(args=["backup", "--out", str(tmp_path / "b")])
     assert made.exit_code == 0, made.output
-    backup = tmp_path / "b"
+    backup_file = tmp_path / "b"
     role = SERVICE_ROLE
 
     def refused(path: Path, url: str = target.owner_url) -> str:
@@ -351,19 +355,21 @@ def test_refusals(seeded: Any, runner: Any, target: Target, tmp_path: Path) -> N
 
     (tmp_path / "notes.txt").write_text("not a backup", encoding="utf-8")
     assert "is not a backup of this service" in refused(tmp_path / "notes.txt")
-    newer = _rewrite(backup, tmp_path / "newer", {"migration_head": "9999_future"})
+    newer = _rewrite(backup_file, tmp_path / "newer", {"migration_head": "9999_future"})
     assert "made by a newer version of the service (migration 9999_future" in refused(newer)
-    damaged = _rewrite(backup, tmp_path / "damaged", payload=b"x" * 100)
+    damaged = _rewrite(backup_file, tmp_path / "damaged", payload=b"x" * 100)
     assert "is damaged: the SHA-256" in refused(damaged)
     source = TEST_DATABASE_URL if ON_POSTGRES else get_db(seeded).url
-    assert "the database is not empty" in refused(backup, source)
+    assert "the database is not empty" in refused(backup_file, source)
+    if SERVICE_ROLE:  # the service role can neither read everything nor create: both need the owner
+        with pytest.raises(BackupError, match=r"does not own .*JIFEN_MIGRATION_DATABASE_URL"):
+            backup(TEST_APP_DATABASE_URL, tmp_path / "as-service")
+        assert "may not create tables in" in refused(backup_file, target.app_url)
     # the refusals left the target empty: the backup restores there
-    assert restore(backup, target.owner_url, role).migrated_to is None
+    assert restore(backup_file, target.owner_url, role).migrated_to is None
 
 
 def test_an_older_backup_is_migrated(database_at: Any, target: Target, tmp_path: Path) -> None:
-    from jifen.backup import backup
-
     with database_at("0009", tmp_path) as url:
         manifest, _ = backup(url, tmp_path / "old")
     assert manifest.migration_head == "0009" and manifest.tables["alembic_version"] == 1

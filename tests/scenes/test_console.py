@@ -46,7 +46,7 @@ def test_a_publisher_creates_edits_and_publishes_a_scene(console: Console) -> No
     assert console.get("/admin/scenes/school-entry-primary/2026/?version=1").status_code == 200
     published = console.post("/admin/scenes/school-entry-primary/2026/publish")
     assert published.status_code == 302
-    shown = console.get("/admin/scenes/school-entry-primary/2026/").get_data(as_text=True)
+    shown = console.get("/admin/scenes/school-entry-primary/2026/?check=1").get_data(as_text=True)
     assert "名单与哈希一致" in shown and "签名有效" in shown and "sha256:" in shown
     refused = console.post("/admin/scenes/school-entry-primary/2026/edit", _form(threshold="1"))
     assert "场景已公布" in refused.get_data(as_text=True)

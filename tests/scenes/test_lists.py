@@ -119,6 +119,7 @@ def test_a_published_list_is_frozen_and_later_changes_are_flagged(
     seeded: Any, db: Any, app: Any, owner_engine: Any
 ) -> None:
     people = [Person(f"TX-2026-{k:06d}", D(90 + 10 * k)) for k in range(5)]  # 90 … 130
+    people.append(Person("TX-2026-000005", D(140), state="scored", published_on=None))  # published later
     with db.transaction() as session:
         apps = add(session, people)
         scene = _scene(session, quota=2)
@@ -130,6 +131,10 @@ def test_a_published_list_is_frozen_and_later_changes_are_flagged(
         voided = session.get(type(apps["TX-2026-000004"]), apps["TX-2026-000004"].id)
         voided.state, voided.voided_on, voided.void_reason = "voided", dt.date(2026, 9, 1), "permit_suspended"
         rescore(session, session.get(type(voided), apps["TX-2026-000002"].id), people[2], D("125"))
+        disputed = session.get(type(voided), apps["TX-2026-000001"].id)
+        disputed.state, disputed.objection_filed_on = "re_reviewing", dt.date(2026, 8, 3)
+        later = session.get(type(voided), apps["TX-2026-000005"].id)
+        later.state, later.published_on = "published", dt.date(2026, 8, 1)
     with db.transaction() as session:
         scene = drafts.get(session, "school-entry-primary", 2026)
         assert [e.document() for e in listing.entries(session, scene)] == before  # never silently changed
@@ -139,6 +144,9 @@ def test_a_published_list_is_frozen_and_later_changes_are_flagged(
         assert lines["TX-2026-000004"].entitled is True
         assert lines["TX-2026-000002"].flags == ["公布后积分已变更（110 → 125分）"]
         assert lines["TX-2026-000003"].flags == []
+        assert lines["TX-2026-000001"].flags == ["公布后提出异议，复核中（2026-08-03）"]
+        assert lines["TX-2026-000005"].flags == ["公布后已公示（现 140 分）"]
+        assert lines["TX-2026-000005"].reason == "积分未公示" and lines["TX-2026-000005"].entitled is False
     with pytest.raises(Exception, match="published"), owner_engine.begin() as connection:
         connection.execute(text("UPDATE scene_entries SET entitled = false WHERE position = 1"))
     with pytest.raises(Exception, match="published"), owner_engine.begin() as connection:

@@ -16,6 +16,7 @@ from jifen.errors import CodedError
 from jifen.statements.signing import signer_for
 from jifen.statements.verify import verify_signature
 from jifen.store.models import AuditEntry, StatementRow
+from tests.conftest import PASSWORD
 from tests.statements.conftest import PUBLISHED, Life
 
 
@@ -85,3 +86,13 @@ def test_a_missing_private_key_file_refuses_publication(seeded: Any, own_keys: P
     with pytest.raises(CodedError) as refused:
         life.run(lambda c: applications.publish(c, "TX-K4", 2025, PUBLISHED))
     assert refused.value.code == "signing_key_file_missing"
+
+
+def test_the_console_says_in_chinese_why_it_cannot_publish(seeded: Any, own_keys: Path, life: Life) -> None:
+    life.scored("TX-K5")
+    seeded.config["WTF_CSRF_ENABLED"] = False  # CSRF itself is tested in tests/admin/test_security.py
+    client = seeded.test_client()
+    client.post("/admin/login", data={"username": "publisher", "password": PASSWORD})
+    page = client.post("/admin/applications/publish/2025/TX-K5", data={"published_on": PUBLISHED.isoformat()})
+    assert "没有可用的签名密钥" in page.get_data(as_text=True)
+    assert life.run(lambda c: applications.find(c.session, "TX-K5", 2025).state) == "scored"
