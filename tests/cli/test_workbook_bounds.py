@@ -37,6 +37,16 @@ def _archive(members: dict[str, bytes]) -> bytes:
 BOUNDS = limits.Bounds(unpacked_mb=5, rows=100, cells=500, strings=50)
 
 
+def _applicants(rows: int) -> bytes:
+    """A workbook of applicants from the template, with a reference in column A of rows 2 to ``rows``."""
+    book = openpyxl.load_workbook(io.BytesIO(applicants_template(VERSION.facts, VERSION.ref)))
+    for n in range(2, rows + 1):
+        book["申请人"].cell(row=n, column=1, value=f"A{n}")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("prefix", ["", "x"])
 def test_rows_cells_and_strings_are_counted_with_or_without_a_namespace_prefix(prefix: str,
                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
@@ -85,25 +95,15 @@ def test_a_ruleset_workbook_of_many_rows_is_refused_before_it_is_parsed() -> Non
 
 def test_an_applicants_workbook_beyond_its_cells_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(applicants, "BOUNDS", limits.Bounds(unpacked_mb=5, rows=10_000, cells=40, strings=1_000))
-    book = openpyxl.load_workbook(io.BytesIO(applicants_template(VERSION.facts, VERSION.ref)))
-    for n in range(2, 40):
-        book["申请人"].cell(row=n, column=1, value=f"A{n}")
-    out = io.BytesIO()
-    book.save(out)
     with pytest.raises(ApplicantsError) as refused:
-        read_applicants(out.getvalue(), [VERSION.facts])
+        read_applicants(_applicants(39), [VERSION.facts])
     assert [e.text("zh") for e in refused.value.errors] == ["工作簿超过 40 个单元格，未读取"]
 
 
 def test_reading_applicants_stops_when_its_time_is_spent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(applicants, "READING_SECONDS", 0)
-    book = openpyxl.load_workbook(io.BytesIO(applicants_template(VERSION.facts, VERSION.ref)))
-    for n in range(2, 1_100):
-        book["申请人"].cell(row=n, column=1, value=f"A{n}")
-    out = io.BytesIO()
-    book.save(out)
     with pytest.raises(ApplicantsError) as refused:
-        read_applicants(out.getvalue(), [VERSION.facts])
+        read_applicants(_applicants(1_099), [VERSION.facts])
     assert [e.text("zh") for e in refused.value.errors] == [
         "申请人!A1000：读取工作簿超过 0 秒，已停止；请分成几个较小的工作簿"
     ]
@@ -111,13 +111,8 @@ def test_reading_applicants_stops_when_its_time_is_spent(monkeypatch: pytest.Mon
 
 def test_an_applicants_sheet_of_too_many_rows_is_refused_before_it_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(applicants, "BOUNDS", limits.Bounds(unpacked_mb=5, rows=10, cells=10_000, strings=1_000))
-    book = openpyxl.load_workbook(io.BytesIO(applicants_template(VERSION.facts, VERSION.ref)))
-    for n in range(2, 30):
-        book["申请人"].cell(row=n, column=1, value=f"A{n}")
-    out = io.BytesIO()
-    book.save(out)
     with pytest.raises(ApplicantsError) as refused:
-        read_applicants(out.getvalue(), [VERSION.facts])
+        read_applicants(_applicants(29), [VERSION.facts])
     assert [e.text("zh") for e in refused.value.errors] == [
         f"申请人!A11：一个工作簿最多 {applicants.MAX_ROWS} 名申请人；更多的请分成几个工作簿分别分析，或转为 JSON Lines 文件"
     ]
