@@ -15,7 +15,7 @@ filled) — then drives it with wrk (Debian's package `wrk`), one connection per
 - ``POST /api/v1/scores/batch`` with 1,000 new applications each, stored (one connection per worker):
   applications per second, every one of which must be stored.
 
-With ``--statements`` (signed statements, issue 21; ``bench/statements_load.py``) it also measures, on
+With ``--statements`` (signed statements; ``bench/statements_load.py``) it also measures, on
 applications received and verified beforehand through the service (``--publications`` of them):
 
 - publications: ``POST /api/v1/applications/{ref}/2026/publish``, each of which signs the result's statement
