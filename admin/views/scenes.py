@@ -45,12 +45,38 @@ def _scene(code: str, year: int) -> Any:
     return scene
 
 
+# a ranking key's head as the console writes it (总分, 受理日期, 类别:代码, 指标:代码); the scene file's own also read
+_KEY_HEADS = ("total", "received_on", "category", "indicator")
+
+
+def ranking_text(keys: Any) -> str:
+    """A scene's ranking keys as the console shows them: ``总分，类别:base，受理日期``."""
+    shown = []
+    for key in keys:
+        head, colon, code = str(key).partition(":")
+        name = word(f"scenes_console.key_{head}") if head in _KEY_HEADS else head
+        shown.append(f"{name}:{code}" if colon else name)
+    return "，".join(shown)
+
+
+def _ranking_keys(text: str) -> list[str]:
+    """The keys typed into the form (Chinese or the scene file's), as the scene file writes them."""
+    heads = {word(f"scenes_console.key_{head}"): head for head in _KEY_HEADS}
+    keys = []
+    for typed in text.replace("，", ",").replace("、", ",").split(","):
+        head, colon, code = typed.strip().replace("：", ":").partition(":")
+        head = heads.get(head.strip(), head.strip())
+        if head:
+            keys.append(f"{head}:{code.strip()}" if colon else head)
+    return keys
+
+
 def _form_values(scene: Any = None) -> dict[str, str]:
     if scene is None:
         return {"code": "", "name": "", "year": "", "department": "", "cutoff_date": "", "threshold": "",
-                "quota": "", "ranking": "total, received_on", "ties": "flag"}  # fmt: skip
+                "quota": "", "ranking": ranking_text(["total", "received_on"]), "ties": "flag"}  # fmt: skip
     given = drafts.definition_of(scene).document()
-    return {**{k: "" if v is None else str(v) for k, v in given.items()}, "ranking": ", ".join(given["ranking"])}
+    return {**{k: "" if v is None else str(v) for k, v in given.items()}, "ranking": ranking_text(given["ranking"])}
 
 
 def _raw(values: dict[str, str]) -> dict[str, Any]:
@@ -60,7 +86,7 @@ def _raw(values: dict[str, str]) -> dict[str, Any]:
     raw["quota"] = (
         None if not values["quota"] else int(values["quota"]) if values["quota"].isdigit() else values["quota"]
     )
-    raw["ranking"] = [k.strip() for k in values["ranking"].replace("，", ",").split(",") if k.strip()]
+    raw["ranking"] = _ranking_keys(values["ranking"])
     return raw
 
 
@@ -131,7 +157,7 @@ class ScenesView(RoleMixin, BaseView):  # type: ignore[misc]
             except Exception as exc:
                 flash(word("scenes_console.whatif_failed", why=str(exc)[:200]), "error")
         return self.render(
-            "admin/scene.html", scene=scene, lines=lines, total=total,
+            "admin/scene.html", scene=scene, ranking=ranking_text(scene.ranking), lines=lines, total=total,
             page=page, pages=max(1, -(-total // PER_PAGE)), checked=checked, histogram=histogram, under=under,
             versions=rulesets.list_versions(session), chosen=chosen, may_edit=allowed(*EDITORS),
             outcomes=OUTCOMES, entitled_names=names("scene_entitled"), tie_names=names("scene_ties"),

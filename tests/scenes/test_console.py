@@ -72,3 +72,17 @@ def test_readers_read_and_download_departments_see_their_own(console: Console, d
     assert "积分入学（小学一年级）" in listed and "公租房配租" not in listed
     assert console.get("/admin/scenes/public-rental/2026/").status_code == 404
     assert console.get("/admin/scenes/school-entry-primary/2026/").status_code == 200
+
+
+def test_ranking_keys_are_written_and_shown_in_chinese(console: Console) -> None:
+    console.login("publisher")
+    new = console.get("/admin/scenes/new").get_data(as_text=True)
+    assert 'value="总分，受理日期"' in new and "received_on" not in new
+    created = console.post("/admin/scenes/new", {**_form(), "ranking": "总分， 类别：base、指标:T3,受理日期"})
+    assert created.status_code == 302
+    shown = console.get("/admin/scenes/school-entry-primary/2026/").get_data(as_text=True)
+    assert "<td>总分，类别:base，指标:T3，受理日期</td>" in shown
+    edit = console.get("/admin/scenes/school-entry-primary/2026/edit").get_data(as_text=True)
+    assert 'value="总分，类别:base，指标:T3，受理日期"' in edit
+    wrong = console.post("/admin/scenes/new", {**_form(code="other"), "ranking": "总分，年龄"})
+    assert "排序键只能是总分、类别:代码、指标:代码、受理日期" in wrong.get_data(as_text=True)
