@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from engine.frozen import FrozenList, shared
 from engine.model import Category, FactValue, Fixed, Indicator, Item, Requirement
 from engine.result import (
     CategoryResult,
@@ -58,9 +59,10 @@ class ItemPlan:
     whole_units: bool  # unit is 1: an int value is its own count of units
     cap: Decimal | None
     group: str | None
-    idle: ItemResult  # the entry when it did not fire; copied into each result
+    idle: ItemResult  # the (read-only) entry when it did not fire, shared by every result
     idle_json: bytes
     fired: ItemResult  # the entry when it fired, raw and points filled in per application
+    counted: ItemResult | None  # a fixed item outside any group: the (read-only) entry whenever it fires
     head_json: bytes  # '{"code":…,"label":…,"fired":true,"raw":'
     cap_json: bytes  # ',"cap":…,"points":'
 
@@ -75,10 +77,13 @@ class ItemPlan:
         cap_json = b',"cap":' + _cap(cap) + b',"points":'
         pts = item.points
         if isinstance(pts, Fixed):
-            return cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, cap, item.group, idle,
-                       dumps_bytes(idle), fired, head, cap_json)  # fmt: skip
-        return cls(rule, code, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, cap, item.group, idle,
-                   dumps_bytes(idle), fired, head, cap_json)  # fmt: skip
+            points = pts.points if cap is None or pts.points <= cap else cap
+            whenever: ItemResult = {**fired, "raw": pts.points, "points": points}
+            counted = None if item.group else shared(whenever)
+            return cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, cap, item.group, shared(idle),
+                       dumps_bytes(idle), fired, counted, head, cap_json)  # fmt: skip
+        return cls(rule, code, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, cap, item.group,
+                   shared(idle), dumps_bytes(idle), fired, None, head, cap_json)  # fmt: skip
 
     def points(self, typed: Mapping[str, FactValue]) -> tuple[Decimal, Decimal]:
         """(raw, points after the item cap) of the item once fired."""
@@ -111,6 +116,7 @@ class IndicatorPlan:
     idle: IndicatorResult  # the entry without its items, copied into each result
     idle_items: tuple[ItemResult, ...]  # its items' entries when none fired
     idle_json: bytes  # the whole entry, items included, when none of its items fired
+    idle_entry: IndicatorResult  # the same as a (read-only) dict, shared by every result
     head_json: bytes  # '{"code":…,"name":…,"category":…,"raw":'
     cap_json: bytes  # ',"cap":…,"points":'
     tail_json: bytes  # ',"departments":[…],"reference":…,"items":['
@@ -123,11 +129,13 @@ class IndicatorPlan:
             "departments": ind.departments, "reference": ind.reference, "items": [],
         }  # fmt: skip
         idle_json = dumps_bytes({**idle, "items": [p.idle for p in items]})
+        whole: IndicatorResult = {**idle, "items": FrozenList(p.idle for p in items)}
+        idle_entry = shared(whole)
         head = b'{"code":' + _text(ind.code) + b',"name":' + _text(ind.name) + b',"category":'
         head += _text(ind.category) + b',"raw":'
         tail = b',"departments":' + dumps_bytes(ind.departments) + b',"reference":' + _text(ind.reference)
         return cls(category, ind.cap, tuple(items), frozenset(p.rule for p in items), idle,
-                   tuple(p.idle for p in items), idle_json, head,
+                   tuple(p.idle for p in items), idle_json, idle_entry, head,
                    b',"cap":' + _cap(ind.cap) + b',"points":', tail + b',"items":[')  # fmt: skip
 
     def outcome(
@@ -183,7 +191,11 @@ def _explain_items(
     raw = ZERO
     for plan in ind.items:
         if plan.rule not in fired:
-            append(plan.idle.copy())
+            append(plan.idle)
+            continue
+        if plan.counted is not None:  # the same in every result, never excluded: no group
+            append(plan.counted)
+            raw += plan.counted["points"]
             continue
         entry = plan.fired.copy()
         entry["raw"], points = plan.points(typed)
@@ -226,7 +238,7 @@ class CategoryPlan:
 class Outcome:
     """What one application scored, before it is written out."""
 
-    reasons: list[tuple[str, Reason, bytes]]  # the requirements not met
+    reasons: list[tuple[str, Reason, bytes]]  # the requirements not met (their rules fired)
     indicators: list[IndicatorState]
     categories: list[tuple[Decimal, Decimal]]  # (raw, points) of each category
     balance: Decimal
@@ -244,7 +256,7 @@ class Plan:
         self.identity = identity
         self.valid_until = valid_until
         self._requirements = [
-            (rule, reason, dumps_bytes(reason))
+            (rule, shared(reason), dumps_bytes(reason))
             for rule, req in requirements
             for reason in [Reason(code=req.code, reason=req.reason)]
         ]
@@ -257,7 +269,7 @@ class Plan:
 
     def outcome(self, typed: Mapping[str, FactValue], fired: set[str]) -> Outcome:
         """The points of every part from the fired rule names, in exact decimals."""
-        reasons = [r for r in self._requirements if r[0] not in fired]
+        reasons = [r for r in self._requirements if r[0] in fired]
         category_raw = [ZERO] * len(self.categories)
         indicators: list[IndicatorState] = []
         for ind in self.indicators:
@@ -279,23 +291,25 @@ class Plan:
 
     def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> Explanation:
         """The explained result as a dict, in one pass: the same points as ``outcome`` (the regression file holds
-        both to the same bytes), with each entry copied from the plan's."""
+        both to the same bytes). The entries that read the same in every result (an item that did not fire, a
+        fixed item outside any group that fired, an indicator of which nothing fired, a requirement not met) are
+        the plan's own, shared and read-only (``engine.frozen``); the others are the result's."""
         copy: Any = dict.copy  # the entries' TypedDicts, copied at C speed
-        reasons: list[Reason] = [copy(r[1]) for r in self._requirements if r[0] not in fired]
+        reasons: list[Reason] = [r[1] for r in self._requirements if r[0] in fired]
         category_raw = [ZERO] * len(self.categories)
         indicators: list[IndicatorResult] = []
         append = indicators.append
         for ind in self.indicators:
-            entry: IndicatorResult = copy(ind.idle)
             if fired.isdisjoint(ind.rules):  # the common case: nothing of this indicator fired
-                entry["items"] = list(map(copy, ind.idle_items))
-            else:
-                entry["items"], raw = _explain_items(ind, typed, fired)
-                cap = ind.cap
-                points = raw if cap is None or raw <= cap else cap
-                category_raw[ind.category] += points
-                entry["raw"] = raw
-                entry["points"] = points
+                append(ind.idle_entry)
+                continue
+            entry: IndicatorResult = copy(ind.idle)
+            entry["items"], raw = _explain_items(ind, typed, fired)
+            cap = ind.cap
+            points = raw if cap is None or raw <= cap else cap
+            category_raw[ind.category] += points
+            entry["raw"] = raw
+            entry["points"] = points
             append(entry)
         categories: list[CategoryResult] = []
         balance = ZERO
