@@ -204,10 +204,16 @@ class Matcher:
         """Names of the rules whose condition the (validated) facts satisfy."""
         fact = dict(_FACT_IDENTITY)
         fields = self._fields
-        for name, value in facts.items():
-            known = fields.get(name)
-            if known is not None:  # fields no condition reads stay out of the engine
-                fact[known[0]] = engine_value(value) if known[1] else value
+        if len(fields) < len(facts):  # look up the fewer names: those the conditions read, or those sent
+            for name, (short, converted) in fields.items():
+                value = facts.get(name)
+                if value is not None:
+                    fact[short] = engine_value(value) if converted else value
+        else:
+            for name, value in facts.items():
+                known = fields.get(name)
+                if known is not None:  # fields no condition reads stay out of the engine
+                    fact[known[0]] = engine_value(value) if known[1] else value
         payload = orjson.dumps(fact).decode()
         end = self._name_end
         with self._lock:

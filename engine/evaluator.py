@@ -86,7 +86,7 @@ class CompiledVersion:
 
     def total(self, typed: Mapping[str, FactValue]) -> Decimal:
         """The total of validated facts, computed exactly as ``score`` does (the matching benchmark's figure)."""
-        return self._plan.outcome(typed, self._matcher.match(typed)).total
+        return self._plan.total(typed, self._matcher.match(typed))
 
     def score(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> ScoreResult:
         """Validate, derive, match and explain: the SPEC §6 result without storage fields.

@@ -63,6 +63,7 @@ class ItemPlan:
     idle_json: bytes
     fired: ItemResult  # the entry when it fired, raw and points filled in per application
     counted: ItemResult | None  # a fixed item outside any group: the (read-only) entry whenever it fires
+    fixed_points: Decimal | None  # a fixed item's points after its cap
     head_json: bytes  # '{"code":…,"label":…,"fired":true,"raw":'
     cap_json: bytes  # ',"cap":…,"points":'
 
@@ -81,9 +82,9 @@ class ItemPlan:
             whenever: ItemResult = {**fired, "raw": pts.points, "points": points}
             counted = None if item.group else shared(whenever)
             return cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, cap, item.group, shared(idle),
-                       dumps_bytes(idle), fired, counted, head, cap_json)  # fmt: skip
+                       dumps_bytes(idle), fired, counted, points, head, cap_json)  # fmt: skip
         return cls(rule, code, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, cap, item.group,
-                   shared(idle), dumps_bytes(idle), fired, None, head, cap_json)  # fmt: skip
+                   shared(idle), dumps_bytes(idle), fired, None, None, head, cap_json)  # fmt: skip
 
     def points(self, typed: Mapping[str, FactValue]) -> tuple[Decimal, Decimal]:
         """(raw, points after the item cap) of the item once fired."""
@@ -165,6 +166,27 @@ class IndicatorPlan:
             raw += points
         cap = self.cap
         return states, raw, raw if cap is None or raw <= cap else cap
+
+    def points(self, typed: Mapping[str, FactValue], fired: set[str]) -> Decimal:
+        """The indicator's points alone (``outcome``'s third part): each fired item's points, of an exclusive group
+        only the highest, then the indicator cap."""
+        raw = ZERO
+        best: dict[str, Decimal] | None = None
+        for plan in self.items:
+            if plan.rule in fired:
+                points = plan.fixed_points if plan.fixed_points is not None else plan.points(typed)[1]
+                if plan.group is None:
+                    raw += points
+                    continue
+                if best is None:
+                    best = {}
+                held = best.get(plan.group)
+                if held is None or points > held:
+                    best[plan.group] = points
+        if best:
+            raw += sum(best.values())
+        cap = self.cap
+        return raw if cap is None or raw <= cap else cap
 
     def json(self, state: IndicatorState) -> bytes:
         if state is None:
@@ -288,6 +310,22 @@ class Plan:
             categories.append((raw, points))
         total = balance if balance > 0 and not reasons else ZERO
         return Outcome(reasons, indicators, categories, balance, total)
+
+    def total(self, typed: Mapping[str, FactValue], fired: set[str]) -> Decimal:
+        """``outcome(typed, fired).total`` without the rest of the outcome."""
+        for requirement in self._requirements:
+            if requirement[0] in fired:
+                return ZERO
+        category_raw = [ZERO] * len(self.categories)
+        for ind in self.indicators:
+            if not fired.isdisjoint(ind.rules):
+                category_raw[ind.category] += ind.points(typed, fired)
+        balance = ZERO
+        for cat, raw in zip(self.categories, category_raw):
+            cap = cat.cap
+            points = raw if cap is None or raw <= cap else cap
+            balance = balance + points if cat.adds else balance - points
+        return balance if balance > 0 else ZERO
 
     def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> Explanation:
         """The explained result as a dict, in one pass: the same points as ``outcome`` (the regression file holds
