@@ -17,9 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from engine.adapter import Matcher, negation, rule_names
-from engine.explain import ItemPlan, Plan
+from engine.explain import Plan
 from engine.facts import FactsValidator
 from engine.model import Clause, Condition, FactValue, Fixed, Group, Item, RulesetVersion
+from engine.plans import ItemPlan
 from engine.result import Explanation, IsoDate, JsonScore, ScoreResult, VersionIdentity, dumps_bytes
 
 
