@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.frozen import shared
 from engine.model import Category, FactValue, Indicator, Requirement
-from engine.plans import ZERO, CategoryPlan, IndicatorPlan, IndicatorState, ItemPlan, explain_items, text_json
+from engine.plans import ZERO, Budget, CategoryPlan, IndicatorPlan, IndicatorState, ItemPlan, explain_items, text_json
 from engine.result import (
     CategoryResult,
     Explanation,
@@ -56,7 +56,8 @@ class Plan:
             for reason in [Reason(code=req.code, reason=req.reason)]
         ]
         index = {c.code: n for n, c in enumerate(categories)}
-        self.indicators = tuple(IndicatorPlan.of(ind, index[ind.category], items) for ind, items in indicators)
+        budget = Budget()
+        self.indicators = tuple(IndicatorPlan.of(ind, index[ind.category], items, budget) for ind, items in indicators)
         self.categories = tuple(CategoryPlan.of(c) for c in categories)
         self._versions: dict[int | None, bytes] = {}
         self._head = b'{"year":' + number_json(Decimal(self.year)) + b',"version":'

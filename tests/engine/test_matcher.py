@@ -15,7 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import compile_version, load_file, parse_document
+from engine import CompiledVersion, compile_version, load_file, parse_document, plans
 from engine.adapter import RULES_PER_PART, Matcher, negation, rule_names
 from engine.model import Clause, Condition, Group
 from engine.result import dumps_bytes
@@ -126,3 +126,17 @@ def test_the_entries_results_share_refuse_changes_and_copies_do_not() -> None:
     second = compiled.score(facts, as_of=ON)
     assert dumps_bytes(second) == before
     assert orjson.loads(before) == orjson.loads(dumps_bytes(orjson.loads(before)))
+
+
+def test_indicators_remember_at_most_their_budget_and_answer_alike_beyond_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    version = load_file(ROOT / "rulesets" / "tongxiang-2026.yaml")
+    remembering = CompiledVersion(version)
+    monkeypatch.setattr(plans, "REMEMBERED", 5)
+    short = CompiledVersion(version)
+    base = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-01-01", "insurance_months": 30}
+    for n in range(40):  # each a new count of months, of thousands of yuan of tax, of homes
+        facts = {**base, "local_residence_months": n, "income_tax_paid": 1000 * n + 1, "dwelling": ("owned", "dormitory", "other")[n % 3]}
+        assert dumps_bytes(short.score(facts, as_of=ON)) == dumps_bytes(remembering.score(facts, as_of=ON))
+        assert short.score_json(facts, as_of=ON).body == remembering.score_json(facts, as_of=ON).body
+    assert sum(len(ind.memo or {}) for ind in short._plan.indicators) <= 5
+    assert sum(len(ind.memo or {}) for ind in remembering._plan.indicators) > 40
