@@ -27,6 +27,8 @@ ItemState = list[Any]
 # How many outcomes the indicators of one version remember together (``IndicatorPlan.remembered``); ~4 KB each.
 # The 2026 sample's indicators had 1,566 distinct ones among 40,000 synthetic applications.
 REMEMBERED = 4096
+# How many entries a per-unit item outside any group remembers (~0.5 KB each)
+ITEM_REMEMBERED = 1024
 
 
 class Budget:
@@ -78,6 +80,7 @@ class ItemPlan:
     fixed_points: Decimal | None  # a fixed item's points after its cap
     head_json: bytes  # '{"code":…,"label":…,"fired":true,"raw":'
     cap_json: bytes  # ',"cap":…,"points":'
+    by_units: dict[int, ItemResult] | None  # a per-unit item outside any group: its (read-only) entries, remembered
 
     @classmethod
     def of(cls, rule: str, item: Item) -> ItemPlan:
@@ -94,9 +97,19 @@ class ItemPlan:
             whenever: ItemResult = {**fired, "raw": pts.points, "points": points}
             counted = None if item.group else shared(whenever)
             return cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, cap, item.group, shared(idle),
-                       dumps_bytes(idle), fired, counted, points, head, cap_json)  # fmt: skip
+                       dumps_bytes(idle), fired, counted, points, head, cap_json, None)  # fmt: skip
         return cls(rule, code, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, cap, item.group,
-                   shared(idle), dumps_bytes(idle), fired, None, None, head, cap_json)  # fmt: skip
+                   shared(idle), dumps_bytes(idle), fired, None, None, head, cap_json,
+                   None if item.group else {})  # fmt: skip
+
+    def counting(self, units: int) -> ItemResult:
+        """The (read-only) entry of the fired per-unit item outside any group for ``units``, remembered."""
+        entry: ItemResult = self.fired.copy()
+        entry["raw"], entry["points"] = self.amount(units)
+        frozen = shared(entry)
+        if self.by_units is not None and len(self.by_units) < ITEM_REMEMBERED:
+            self.by_units[units] = frozen
+        return frozen
 
     def units(self, typed: Mapping[str, FactValue]) -> int:
         """The full units of its field's value that a per-unit item counts."""
@@ -105,14 +118,18 @@ class ItemPlan:
 
     def points(self, typed: Mapping[str, FactValue]) -> tuple[Decimal, Decimal]:
         """(raw, points after the item cap) of the item once fired."""
-        raw = self.fixed
-        if raw is None:
-            # per unit: offset + rate × floor(value / unit), never below zero (deductions have their own category)
-            raw = self.rate * self.units(typed)
-            if self.offset:
-                raw += self.offset
-            if raw < ZERO:
-                raw = ZERO
+        if self.fixed is not None:
+            return self.fixed, self.fixed_points  # type: ignore[return-value]
+        return self.amount(self.units(typed))
+
+    def amount(self, units: int) -> tuple[Decimal, Decimal]:
+        """(raw, points after the item cap) of the per-unit item counting ``units``."""
+        # offset + rate × floor(value / unit), never below zero (deductions have their own category)
+        raw = self.rate * units
+        if self.offset:
+            raw += self.offset
+        if raw < ZERO:
+            raw = ZERO
         cap = self.cap
         return raw, raw if cap is None or raw <= cap else cap
 
@@ -266,6 +283,12 @@ def explain_items(
         if plan.counted is not None:  # the same in every result, never excluded: no group
             append(plan.counted)
             raw += plan.counted["points"]
+            continue
+        if plan.by_units is not None:  # per unit, no group: the same for the same count of units
+            units = plan.units(typed)
+            entry = plan.by_units.get(units) or plan.counting(units)
+            append(entry)
+            raw += entry["points"]
             continue
         entry = plan.fired.copy()
         entry["raw"], points = plan.points(typed)
