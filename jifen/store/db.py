@@ -88,7 +88,9 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     meaning the database is unavailable are raised as DatabaseUnavailable. Without (migrations, scripts) a
     statement may run as long as it needs.
     """
-    kwargs: dict[str, Any] = {"json_serializer": dumps, "pool_pre_ping": True}
+    # A pooled PostgreSQL connection is pinged before use (the server may have restarted). A SQLite connection is an
+    # open file: its ping (SELECT 1) reads nothing and cannot fail, and would cost a write one more statement.
+    kwargs: dict[str, Any] = {"json_serializer": dumps, "pool_pre_ping": not url.startswith("sqlite")}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
     if timeouts is not None:
@@ -112,12 +114,18 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
 
 
 WRITE = {"sqlite_begin": "IMMEDIATE"}
+# A write that is ONE statement needs no BEGIN and COMMIT around it: the statement is its own transaction, committed
+# (as durably as any other) when it completes. On SQLite no BEGIN is sent (the driver's connections are in
+# autocommit mode, see _sqlite_pragmas); on PostgreSQL psycopg runs in autocommit, saving two round trips.
+ONE_STATEMENT = {"sqlite": {"sqlite_begin": ""}, "postgresql": {"isolation_level": "AUTOCOMMIT"}}
 
 
 def _sqlite_begin(connection: Any) -> None:
     # A transaction that reads and then writes must start IMMEDIATE (taking the write lock up front) or it
     # fails when another writer commits in between; readers start DEFERRED and never block anyone in WAL mode.
-    connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    if mode:
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 class _WriterLock:
@@ -140,10 +148,12 @@ class _WriterLock:
         wait = self._timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
         self._check_writable()
-        if not self._thread_lock.acquire(timeout=wait):
-            raise DatabaseUnavailable(f"{dbfaults.LOCKED} (for over {wait:g} s); try again later")
+        # Opened and closed outside the thread lock: while it is held, every system call of its holder (each lets
+        # the worker's other threads take the GIL) keeps all the service's writers waiting.
+        fd = self._open()
         try:
-            fd = self._open()
+            if not self._thread_lock.acquire(timeout=wait):
+                raise DatabaseUnavailable(f"{dbfaults.LOCKED} (for over {wait:g} s); try again later")
             try:
                 self._flock(fd, deadline, wait)
                 try:
@@ -151,9 +161,9 @@ class _WriterLock:
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)
             finally:
-                os.close(fd)
+                self._thread_lock.release()
         finally:
-            self._thread_lock.release()
+            os.close(fd)
 
     def _check_writable(self) -> None:
         # A file made read-only while the service runs can still be written through connections opened before;
@@ -243,15 +253,20 @@ class Database:
             self.session.registry.clear()
 
     @contextmanager
-    def write_transaction(self, session: Session) -> Iterator[Session]:
+    def write_transaction(self, session: Session, one_statement: bool = False) -> Iterator[Session]:
         """``session`` in a write transaction of its own: committed at the end, rolled back on error.
 
         What the session read before is ended first, so that the write transaction is as short as it can be
         and reads what is committed when it begins; on SQLite it holds the writer lock and begins IMMEDIATE.
+        ``one_statement``: the block writes with one statement (and may read after it), which is then its own
+        transaction (``ONE_STATEMENT``): no BEGIN nor COMMIT is sent.
         """
         session.commit()
         with self.writing():
-            begin_write(session)
+            if one_statement:
+                session.connection(execution_options=ONE_STATEMENT[self.engine.dialect.name])
+            else:
+                begin_write(session)
             try:
                 yield session
                 session.commit()
