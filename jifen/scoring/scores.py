@@ -226,8 +226,8 @@ def store(uow: UnitOfWork, pendings: list[Pending]) -> list[Scored | ServiceErro
     database's locks in one order and cannot deadlock one another on the chain index.
 
     Each score is one INSERT, its SQL written once per dialect: its place in the chain and its key are checked by
-    the unique indexes, and read only when one of them turns it away. A single score is that one statement alone,
-    its own transaction: no BEGIN nor COMMIT around it.
+    the unique indexes, and read only when one of them turns it away. On SQLite a single score is that one statement
+    alone, its own transaction: no BEGIN nor COMMIT around it.
     """
     order = sorted(range(len(pendings)), key=lambda k: (pendings[k].request.application_ref, pendings[k].request.year))
     for attempt in range(_STORE_ATTEMPTS):

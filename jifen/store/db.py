@@ -88,9 +88,10 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     meaning the database is unavailable are raised as DatabaseUnavailable. Without (migrations, scripts) a
     statement may run as long as it needs.
     """
-    # A pooled PostgreSQL connection is pinged before use (the server may have restarted). A SQLite connection is an
-    # open file: its ping (SELECT 1) reads nothing and cannot fail, and would cost a write one more statement.
-    kwargs: dict[str, Any] = {"json_serializer": dumps, "pool_pre_ping": not url.startswith("sqlite")}
+    # A pooled PostgreSQL connection is pinged before use unless just used (dbfaults.ping_when_idle); without the
+    # application's timeouts, at every use. A SQLite connection is an open file: a ping (SELECT 1) reads nothing.
+    pre_ping = timeouts is None and not url.startswith("sqlite")
+    kwargs: dict[str, Any] = {"json_serializer": dumps, "pool_pre_ping": pre_ping}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
     if timeouts is not None:
@@ -110,14 +111,16 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
             event.listen(engine, "do_connect", connect)
             # a pooled connection to a frozen server fails its ping after the connect timeout, not the statement one
             engine.dialect.do_ping = dbfaults.ping_within(engine.dialect.do_ping, timeouts.connect)  # type: ignore[method-assign,assignment]
+            dbfaults.ping_when_idle(engine)
     return engine
 
 
 WRITE = {"sqlite_begin": "IMMEDIATE"}
-# A write that is ONE statement needs no BEGIN and COMMIT around it: the statement is its own transaction, committed
-# (as durably as any other) when it completes. On SQLite no BEGIN is sent (the driver's connections are in
-# autocommit mode, see _sqlite_pragmas); on PostgreSQL psycopg runs in autocommit, saving two round trips.
-ONE_STATEMENT = {"sqlite": {"sqlite_begin": ""}, "postgresql": {"isolation_level": "AUTOCOMMIT"}}
+# On SQLite a write that is ONE statement needs no BEGIN and COMMIT around it: the statement is its own transaction,
+# committed (as durably as any other) when it completes. Not on PostgreSQL: a client that gives up on a silent
+# server before sending COMMIT leaves nothing stored, where a statement in autocommit would be stored when the server
+# answers again — after the client was answered 503.
+ONE_STATEMENT = {"sqlite_begin": ""}
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -258,13 +261,13 @@ class Database:
 
         What the session read before is ended first, so that the write transaction is as short as it can be
         and reads what is committed when it begins; on SQLite it holds the writer lock and begins IMMEDIATE.
-        ``one_statement``: the block writes with one statement (and may read after it), which is then its own
-        transaction (``ONE_STATEMENT``): no BEGIN nor COMMIT is sent.
+        ``one_statement``: the block writes with one statement (and may read after it), which on SQLite is then its
+        own transaction (``ONE_STATEMENT``): no BEGIN nor COMMIT is sent.
         """
         session.commit()
         with self.writing():
-            if one_statement:
-                session.connection(execution_options=ONE_STATEMENT[self.engine.dialect.name])
+            if one_statement and self.engine.dialect.name == "sqlite":
+                session.connection(execution_options=ONE_STATEMENT)
             else:
                 begin_write(session)
             try:
