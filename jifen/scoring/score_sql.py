@@ -26,7 +26,8 @@ BY_KEY = select(SCORES).where(
 )
 # A score's INSERT: a first score at place 1; a re-review at the place after the score it supersedes, if that score
 # is of the same application and year (no row otherwise). A place or a key already taken is not an error but no
-# row back (ON CONFLICT DO NOTHING … RETURNING, on SQLite and PostgreSQL alike): no savepoint is needed to go on.
+# row inserted (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike; the count of rows says which): no savepoint
+# is needed to go on, and no row needs to be sent back.
 _FOLLOWED = SCORES.alias("followed")
 _FOLLOW_COLUMNS = [c.name for c in SCORES.c if c.name not in ("seq", "facts_erased_on")]
 _FIRST_COLUMNS = [*_FOLLOW_COLUMNS, "seq"]
@@ -55,12 +56,11 @@ INSERTS = {
         _prebuilt(
             insert(SCORES)
             .values({n: bindparam(n, type_=SCORES.c[n].type) for n in _FIRST_COLUMNS})
-            .on_conflict_do_nothing()
-            .returning(SCORES.c.seq),
+            .on_conflict_do_nothing(),
             dialect(paramstyle="named"),
         ),
         _prebuilt(
-            insert(SCORES).from_select(_FIRST_COLUMNS, _FOLLOWING).on_conflict_do_nothing().returning(SCORES.c.seq),
+            insert(SCORES).from_select(_FIRST_COLUMNS, _FOLLOWING).on_conflict_do_nothing(),
             dialect(paramstyle="named"),
         ),
     )

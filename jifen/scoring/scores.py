@@ -278,7 +278,7 @@ def _insert(connection: Connection, request: ScoreRequest, row: dict[str, Any]) 
     """Whether the score was inserted: not when its place (or its key) is taken, nor when the score it names is
     not of its application and year."""
     first, follow = score_sql.INSERTS[connection.dialect.name]
-    return connection.execute(first if request.supersedes is None else follow, row).first() is not None
+    return connection.execute(first if request.supersedes is None else follow, row).rowcount == 1
 
 
 def _refusal_of(connection: Connection, pending: Pending) -> Scored | ServiceError:

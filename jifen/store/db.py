@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -145,28 +146,33 @@ class _WriterLock:
         self._path = database.with_name(database.name + ".writer-lock")
         self._timeout = timeout
         self._thread_lock = threading.Lock()
+        self._fd, self._pid = -1, 0  # the lock file's descriptor and the process that opened it
 
     @contextmanager
     def held(self, timeout: float | None = None) -> Iterator[None]:
         wait = self._timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
         self._check_writable()
-        # Opened and closed outside the thread lock: while it is held, every system call of its holder (each lets
-        # the worker's other threads take the GIL) keeps all the service's writers waiting.
-        fd = self._open()
+        if not self._thread_lock.acquire(timeout=wait):
+            raise DatabaseUnavailable(f"{dbfaults.LOCKED} (for over {wait:g} s); try again later")
         try:
-            if not self._thread_lock.acquire(timeout=wait):
-                raise DatabaseUnavailable(f"{dbfaults.LOCKED} (for over {wait:g} s); try again later")
+            fd = self._file()
+            self._flock(fd, deadline, wait)
             try:
-                self._flock(fd, deadline, wait)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                yield
             finally:
-                self._thread_lock.release()
+                fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
-            os.close(fd)
+            self._thread_lock.release()
+
+    def _file(self) -> int:
+        """The lock file, opened once per process (a forked worker opens its own: an inherited descriptor would share
+        its lock with the parent), closed with this object. While the thread lock is held every system call of its
+        holder lets the worker's other threads take the GIL, and keeps all the service's writers waiting."""
+        if self._pid != os.getpid():
+            self._fd, self._pid = self._open(), os.getpid()
+            weakref.finalize(self, os.close, self._fd)
+        return self._fd
 
     def _check_writable(self) -> None:
         # A file made read-only while the service runs can still be written through connections opened before;
