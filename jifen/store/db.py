@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
@@ -20,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from engine import dumps
-from jifen.store import dbfaults, guards
+from jifen.store import dbfaults, guards, quick_calls
 from jifen.store.dbfaults import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -161,7 +160,7 @@ class _WriterLock:
             try:
                 yield
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                quick_calls.unlock(fd)
         finally:
             self._thread_lock.release()
 
@@ -178,7 +177,7 @@ class _WriterLock:
         # A file made read-only while the service runs can still be written through connections opened before;
         # refuse as a fresh connection would, so that writes and /healthz agree.
         for path in (self.database, self.database.parent):
-            if not os.access(path, os.W_OK) and path.exists():  # one system call when writable (the usual case)
+            if not quick_calls.writable(path) and path.exists():  # one system call when writable (the usual case)
                 raise DatabaseUnavailable(f"{dbfaults.READ_ONLY} ({path} is not writable); try again later")
 
     def _open(self) -> int:
@@ -196,12 +195,7 @@ class _WriterLock:
     @staticmethod
     def _flock(fd: int, deadline: float, wait: float) -> None:
         pause = 0.0005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                pass
+        while not quick_calls.try_lock(fd):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DatabaseUnavailable(f"{dbfaults.LOCKED} (for over {wait:g} s); try again later")
