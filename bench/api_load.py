@@ -34,6 +34,7 @@ graphs of the workers during dry and stored scores (``pip install py-spy``).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -63,7 +64,7 @@ LUA = r"""
 local counter, head = 0, nil
 statuses = {}
 stored_items = 0
-local mode, key, facts, out = "%(mode)s", "%(key)s", '%(facts)s', "%(out)s"
+local mode, key, facts, out, run = "%(mode)s", "%(key)s", '%(facts)s', "%(out)s", "%(run)s"
 local threads = {}
 
 function setup(thread)
@@ -85,7 +86,7 @@ function request()
         return wrk.format("POST", "/api/v1/statements/verify", nil, facts)
     end
     counter = counter + 1
-    local ref = "BENCH-" .. mode .. "-" .. tid
+    local ref = "BENCH-" .. mode .. run .. "-" .. tid
     if mode == "batch" then
         local items = {}
         for i = 1, %(batch)d do
@@ -150,6 +151,7 @@ def flask(env: dict[str, str], *args: str) -> str:
 
 
 BATCH = 1000  # applications per batch request (the API's most)
+_runs = itertools.count()
 
 
 def wrk(
@@ -159,7 +161,9 @@ def wrk(
     out = work / f"{mode}.json"
     script = work / f"{mode}.lua"
     facts = body or json.dumps(FACTS, separators=(",", ":"))
-    script.write_text(LUA % {"mode": mode, "key": key, "facts": facts, "out": out, "batch": BATCH}, encoding="utf-8")
+    run = next(_runs)  # each run of a mode its own applications (a profile runs the stored scores again)
+    values = {"mode": mode, "key": key, "facts": facts, "out": out, "batch": BATCH, "run": run or ""}
+    script.write_text(LUA % values, encoding="utf-8")
     subprocess.run(
         ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
          "-s", str(script), base],

@@ -13,12 +13,10 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,7 +25,7 @@ from engine.recognition import Recognised, recognise
 from engine.result import JsonScore, dumps_bytes
 from jifen.access.api_clients import Caller
 from jifen.errors import ChainConflict, IdempotencyKeyReused, NotFound, Refused, ServiceError
-from jifen.scoring import compiled
+from jifen.scoring import compiled, score_sql
 from jifen.scoring.compiled import VersionRef
 from jifen.store.models import ScoreRow as ScoreRow  # the type of the answers, named here for the faces
 from jifen.store.unit_of_work import UnitOfWork
@@ -183,40 +181,6 @@ def score(uow: UnitOfWork, request: ScoreRequest, caller: Caller) -> Scored:
     return outcome
 
 
-_SCORES = cast(Table, ScoreRow.__table__)  # a mapped class's table is typed as any FromClause
-# The current score of an application and year: the last place of its chain (复核 supersedes it).
-_HEAD = (
-    select(_SCORES.c.id, _SCORES.c.seq)
-    .where(_SCORES.c.application_ref == bindparam("application_ref"), _SCORES.c.year == bindparam("year"))
-    .order_by(_SCORES.c.seq.desc())
-    .limit(1)
-)
-_BY_KEY = select(_SCORES).where(
-    _SCORES.c.client_id == bindparam("client_id"), _SCORES.c.idempotency_key == bindparam("key")
-)
-# A score's INSERT: a first score at place 1; a re-review at the place after the score it supersedes, if that score
-# is of the same application and year (no row otherwise). A place or a key already taken is not an error but no
-# row back (ON CONFLICT DO NOTHING … RETURNING, on SQLite and PostgreSQL alike): no savepoint is needed to go on.
-_FOLLOWED = _SCORES.alias("followed")
-_FOLLOW_COLUMNS = [c.name for c in _SCORES.c if c.name not in ("seq", "facts_erased_on")]
-_FOLLOWING = select(
-    *[bindparam(name, type_=_SCORES.c[name].type) for name in _FOLLOW_COLUMNS], _FOLLOWED.c.seq + 1
-).where(
-    _FOLLOWED.c.id == bindparam("supersedes_id"),
-    _FOLLOWED.c.application_ref == bindparam("application_ref"),
-    _FOLLOWED.c.year == bindparam("year"),
-)
-_INSERTS = {
-    name: (
-        dialect(_SCORES).on_conflict_do_nothing().returning(_SCORES.c.seq),
-        dialect(_SCORES)
-        .from_select([*_FOLLOW_COLUMNS, "seq"], _FOLLOWING)
-        .on_conflict_do_nothing()
-        .returning(_SCORES.c.seq),
-    )
-    for name, dialect in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
-}
-_OWNER = select(_SCORES.c.application_ref, _SCORES.c.year).where(_SCORES.c.id == bindparam("id"))
 # PostgreSQL: a deadlock or serialization failure ends the transaction; it is safe to try it again
 _RETRYABLE = {"40P01", "40001"}
 _STORE_ATTEMPTS = 3
@@ -230,7 +194,7 @@ def replay(session: Session, request: ScoreRequest, caller: Caller) -> Scored | 
 
 
 def _replayed(connection: Connection, request: ScoreRequest, client_id: int | None) -> Scored | None:
-    stored = connection.execute(_BY_KEY, {"client_id": client_id, "key": request.idempotency_key}).first()
+    stored = connection.execute(score_sql.BY_KEY, {"client_id": client_id, "key": request.idempotency_key}).first()
     if stored is None:
         return None
     if stored.request_hash != request.fingerprint():
@@ -261,13 +225,15 @@ def store(uow: UnitOfWork, pendings: list[Pending]) -> list[Scored | ServiceErro
     nothing. Items are written in (application_ref, year) order so that concurrent batches take the
     database's locks in one order and cannot deadlock one another on the chain index.
 
-    Each score is one INSERT: its place in the chain and its key are checked by the unique indexes, and read
-    only when one of them turns it away.
+    Each score is one INSERT, its SQL written once per dialect: its place in the chain and its key are checked by
+    the unique indexes, and read only when one of them turns it away. On SQLite a single score is that one statement
+    alone, its own transaction: no BEGIN nor COMMIT around it.
     """
     order = sorted(range(len(pendings)), key=lambda k: (pendings[k].request.application_ref, pendings[k].request.year))
     for attempt in range(_STORE_ATTEMPTS):
         try:
-            with uow.write() as session:  # the reads are ended first: the write is as short as it can be
+            # the reads are ended first: the write is as short as it can be
+            with uow.write(one_statement=len(pendings) == 1) as session:
                 outcomes: list[Scored | ServiceError | None] = [None] * len(pendings)
                 connection = session.connection()
                 for k in order:
@@ -293,21 +259,26 @@ def store_within(session: Session, pending: Pending) -> Scored:
 
 def _store_one(connection: Connection, pending: Pending) -> Scored | ServiceError:
     """INSERT one score at the end of its chain; if an index turned it away, why (``_refusal_of``)."""
-    request = pending.request
-    row = {**pending.row, "id": _ids.next(), "created_at": dt.datetime.now(dt.UTC)}
-    row["supersedes_id"] = request.supersedes
-    if request.supersedes is None:
-        row["seq"] = 1  # a re-review's place is the one after the score it names, read by its INSERT
-    if _insert(connection, request, row):
+    row = _row(pending)
+    if _insert(connection, pending.request, row):
         return Scored(_answer(row, pending.result_json), row["id"])
     return _refusal_of(connection, pending)
+
+
+def _row(pending: Pending) -> dict[str, Any]:
+    """The row of a score to insert: a new id, the time now, its place if it is a first score."""
+    row = {**pending.row, "id": _ids.next(), "created_at": dt.datetime.now(dt.UTC)}
+    row["supersedes_id"] = pending.request.supersedes
+    if pending.request.supersedes is None:
+        row["seq"] = 1  # a re-review's place is the one after the score it names, read by its INSERT
+    return row
 
 
 def _insert(connection: Connection, request: ScoreRequest, row: dict[str, Any]) -> bool:
     """Whether the score was inserted: not when its place (or its key) is taken, nor when the score it names is
     not of its application and year."""
-    first, follow = _INSERTS[connection.dialect.name]
-    return connection.execute(first if request.supersedes is None else follow, row).first() is not None
+    first, follow = score_sql.INSERTS[connection.dialect.name]
+    return connection.execute(first if request.supersedes is None else follow, row).rowcount == 1
 
 
 def _refusal_of(connection: Connection, pending: Pending) -> Scored | ServiceError:
@@ -329,7 +300,9 @@ def _refusal_of(connection: Connection, pending: Pending) -> Scored | ServiceErr
 def _head_or_replay(connection: Connection, request: ScoreRequest, client_id: int | None) -> Any:
     """The application's current score if the request may supersede it; the earlier answer if another request
     with the same idempotency key stored it; else the chain's refusal (ChainConflict, FieldErrors)."""
-    head = connection.execute(_HEAD, {"application_ref": request.application_ref, "year": request.year}).first()
+    head = connection.execute(
+        score_sql.HEAD, {"application_ref": request.application_ref, "year": request.year}
+    ).first()
     try:
         _check_chain(connection, request, head)
     except ChainConflict:
@@ -377,7 +350,7 @@ def _check_chain(connection: Connection, request: ScoreRequest, head: Any) -> No
         return
     if head is not None and request.supersedes == head.id:
         return
-    owner = connection.execute(_OWNER, {"id": request.supersedes}).first()
+    owner = connection.execute(score_sql.OWNER, {"id": request.supersedes}).first()
     if owner is None or (owner.application_ref, owner.year) != (ref, year):
         raise FieldErrors({"supersedes": [f"no stored score {request.supersedes} of application {ref} in {year}"]})
     raise ChainConflict(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from engine import dumps
-from jifen.store import dbfaults, guards
+from jifen.store import dbfaults, guards, quick_calls
 from jifen.store.dbfaults import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,10 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     meaning the database is unavailable are raised as DatabaseUnavailable. Without (migrations, scripts) a
     statement may run as long as it needs.
     """
-    kwargs: dict[str, Any] = {"json_serializer": dumps, "pool_pre_ping": True}
+    # A pooled PostgreSQL connection is pinged before use unless just used (dbfaults.ping_when_idle); without the
+    # application's timeouts, at every use. A SQLite connection is an open file: a ping (SELECT 1) reads nothing.
+    pre_ping = timeouts is None and not url.startswith("sqlite")
+    kwargs: dict[str, Any] = {"json_serializer": dumps, "pool_pre_ping": pre_ping}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
     if timeouts is not None:
@@ -108,16 +111,24 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
             event.listen(engine, "do_connect", connect)
             # a pooled connection to a frozen server fails its ping after the connect timeout, not the statement one
             engine.dialect.do_ping = dbfaults.ping_within(engine.dialect.do_ping, timeouts.connect)  # type: ignore[method-assign,assignment]
+            dbfaults.ping_when_idle(engine)
     return engine
 
 
 WRITE = {"sqlite_begin": "IMMEDIATE"}
+# On SQLite a write that is ONE statement needs no BEGIN and COMMIT around it: the statement is its own transaction,
+# committed (as durably as any other) when it completes. Not on PostgreSQL: a client that gives up on a silent
+# server before sending COMMIT leaves nothing stored, where a statement in autocommit would be stored when the server
+# answers again — after the client was answered 503.
+ONE_STATEMENT = {"sqlite_begin": ""}
 
 
 def _sqlite_begin(connection: Any) -> None:
     # A transaction that reads and then writes must start IMMEDIATE (taking the write lock up front) or it
     # fails when another writer commits in between; readers start DEFERRED and never block anyone in WAL mode.
-    connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    if mode:
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 class _WriterLock:
@@ -134,6 +145,7 @@ class _WriterLock:
         self._path = database.with_name(database.name + ".writer-lock")
         self._timeout = timeout
         self._thread_lock = threading.Lock()
+        self._fd, self._pid = -1, 0  # the lock file's descriptor and the process that opened it
 
     @contextmanager
     def held(self, timeout: float | None = None) -> Iterator[None]:
@@ -143,23 +155,29 @@ class _WriterLock:
         if not self._thread_lock.acquire(timeout=wait):
             raise DatabaseUnavailable(f"{dbfaults.LOCKED} (for over {wait:g} s); try again later")
         try:
-            fd = self._open()
+            fd = self._file()
+            self._flock(fd, deadline, wait)
             try:
-                self._flock(fd, deadline, wait)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                yield
             finally:
-                os.close(fd)
+                quick_calls.unlock(fd)
         finally:
             self._thread_lock.release()
+
+    def _file(self) -> int:
+        """The lock file, opened once per process (a forked worker opens its own: an inherited descriptor would share
+        its lock with the parent), closed with this object. While the thread lock is held every system call of its
+        holder lets the worker's other threads take the GIL, and keeps all the service's writers waiting."""
+        if self._pid != os.getpid():
+            self._fd, self._pid = self._open(), os.getpid()
+            weakref.finalize(self, os.close, self._fd)
+        return self._fd
 
     def _check_writable(self) -> None:
         # A file made read-only while the service runs can still be written through connections opened before;
         # refuse as a fresh connection would, so that writes and /healthz agree.
         for path in (self.database, self.database.parent):
-            if not os.access(path, os.W_OK) and path.exists():  # one system call when writable (the usual case)
+            if not quick_calls.writable(path) and path.exists():  # one system call when writable (the usual case)
                 raise DatabaseUnavailable(f"{dbfaults.READ_ONLY} ({path} is not writable); try again later")
 
     def _open(self) -> int:
@@ -177,12 +195,7 @@ class _WriterLock:
     @staticmethod
     def _flock(fd: int, deadline: float, wait: float) -> None:
         pause = 0.0005
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                pass
+        while not quick_calls.try_lock(fd):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise DatabaseUnavailable(f"{dbfaults.LOCKED} (for over {wait:g} s); try again later")
@@ -243,15 +256,20 @@ class Database:
             self.session.registry.clear()
 
     @contextmanager
-    def write_transaction(self, session: Session) -> Iterator[Session]:
+    def write_transaction(self, session: Session, one_statement: bool = False) -> Iterator[Session]:
         """``session`` in a write transaction of its own: committed at the end, rolled back on error.
 
         What the session read before is ended first, so that the write transaction is as short as it can be
         and reads what is committed when it begins; on SQLite it holds the writer lock and begins IMMEDIATE.
+        ``one_statement``: the block writes with one statement (and may read after it), which on SQLite is then its
+        own transaction (``ONE_STATEMENT``): no BEGIN nor COMMIT is sent.
         """
         session.commit()
         with self.writing():
-            begin_write(session)
+            if one_statement and self.engine.dialect.name == "sqlite":
+                session.connection(execution_options=ONE_STATEMENT)
+            else:
+                begin_write(session)
             try:
                 yield session
                 session.commit()

@@ -46,11 +46,12 @@ class UnitOfWork:
         session.commit()
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, one_statement: bool = False) -> Iterator[Session]:
         """The request's session in a write transaction of its own, committed at the end, rolled back on error.
 
         The reads of the request so far are ended first: the write transaction is as short as it can be and reads
-        what is committed when it begins.
+        what is committed when it begins. ``one_statement``: the block writes with a single statement, which on
+        SQLite is its own transaction (no BEGIN nor COMMIT sent; reads after it see what is committed).
         """
-        with self.database.write_transaction(self.session) as session:
+        with self.database.write_transaction(self.session, one_statement) as session:
             yield session
