@@ -22,7 +22,7 @@ from engine.result import IndicatorResult, ItemResult, dumps_bytes, number_json
 
 ZERO = Decimal(0)
 # A fired item's outcome: [raw, points, the code of the item of its group that counted instead (None: it counted),
-# its own code]
+# its own code] and, for an item outside any group (never changed), its JSON
 ItemState = list[Any]
 # How many outcomes the indicators of one version remember together (``IndicatorPlan.remembered``); ~4 KB each.
 # The 2026 sample's indicators had 1,566 distinct ones among 40,000 synthetic applications.
@@ -80,7 +80,9 @@ class ItemPlan:
     fixed_points: Decimal | None  # a fixed item's points after its cap
     head_json: bytes  # '{"code":…,"label":…,"fired":true,"raw":'
     cap_json: bytes  # ',"cap":…,"points":'
-    by_units: dict[int, ItemResult] | None  # a per-unit item outside any group: its (read-only) entries, remembered
+    by_units: dict[int, tuple[ItemResult, ItemState]] | None  # a per-unit item outside any group: its (read-only)
+    # entries and states with their JSON, remembered by the units counted
+    counted_state: ItemState | None  # a fixed item outside any group: its state with its JSON, whenever it fires
 
     @classmethod
     def of(cls, rule: str, item: Item) -> ItemPlan:
@@ -97,19 +99,20 @@ class ItemPlan:
             whenever: ItemResult = {**fired, "raw": pts.points, "points": points}
             counted = None if item.group else shared(whenever)
             return cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, cap, item.group, shared(idle),
-                       dumps_bytes(idle), fired, counted, points, head, cap_json, None)  # fmt: skip
+                       dumps_bytes(idle), fired, counted, points, head, cap_json, None,
+                       None if item.group else [pts.points, points, None, code, dumps_bytes(whenever)])  # fmt: skip
         return cls(rule, code, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, cap, item.group,
                    shared(idle), dumps_bytes(idle), fired, None, None, head, cap_json,
-                   None if item.group else {})  # fmt: skip
+                   None if item.group else {}, None)  # fmt: skip
 
-    def counting(self, units: int) -> ItemResult:
-        """The (read-only) entry of the fired per-unit item outside any group for ``units``, remembered."""
+    def counting(self, units: int) -> tuple[ItemResult, ItemState]:
+        """The (read-only) entry and the state of the fired per-unit item outside any group for ``units``."""
         entry: ItemResult = self.fired.copy()
-        entry["raw"], entry["points"] = self.amount(units)
-        frozen = shared(entry)
+        raw, points = entry["raw"], entry["points"] = self.amount(units)
+        counted = (shared(entry), [raw, points, None, self.code, self.json([raw, points, None, self.code])])
         if self.by_units is not None and len(self.by_units) < ITEM_REMEMBERED:
-            self.by_units[units] = frozen
-        return frozen
+            self.by_units[units] = counted
+        return counted
 
     def units(self, typed: Mapping[str, FactValue]) -> int:
         """The full units of its field's value that a per-unit item counts."""
@@ -136,6 +139,8 @@ class ItemPlan:
     def json(self, state: ItemState | None) -> bytes:
         if state is None:
             return self.idle_json
+        if len(state) == 5:  # written once
+            return state[4]  # type: ignore[no-any-return]
         tail = (
             b',"counted":true}' if state[2] is None else b',"counted":false,"excluded_by":' + text_json(state[2]) + b"}"
         )
@@ -190,6 +195,16 @@ class IndicatorPlan:
         for plan in self.items:
             if plan.rule not in fired:
                 states.append(None)
+                continue
+            if plan.counted_state is not None:
+                states.append(plan.counted_state)
+                raw += plan.counted_state[1]
+                continue
+            if plan.by_units is not None:
+                units = plan.units(typed)
+                state = (plan.by_units.get(units) or plan.counting(units))[1]
+                states.append(state)
+                raw += state[1]
                 continue
             item_raw, points = plan.points(typed)
             state = [item_raw, points, None, plan.code]
@@ -286,7 +301,7 @@ def explain_items(
             continue
         if plan.by_units is not None:  # per unit, no group: the same for the same count of units
             units = plan.units(typed)
-            entry = plan.by_units.get(units) or plan.counting(units)
+            entry = (plan.by_units.get(units) or plan.counting(units))[0]
             append(entry)
             raw += entry["points"]
             continue
