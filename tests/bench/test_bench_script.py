@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,3 +27,14 @@ def test_scoring_benchmark_runs_and_checks_totals(capsys: pytest.CaptureFixture[
     assert "full scoring" in out
     if importlib.util.find_spec("zen") is not None:
         assert "totals equal on all 300" in out
+
+
+@pytest.mark.parametrize("stage", ["full", "json", "total"])
+def test_the_instruction_count_runs_each_stage(stage: str) -> None:
+    # what bench/instructions.py runs under valgrind, here without it (valgrind is not a test dependency)
+    spec = importlib.util.spec_from_file_location("bench_instructions", BENCH.with_name("instructions.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    root = str(BENCH.parents[1])
+    subprocess.run([sys.executable, "-c", module._WORK, root, stage, "1", "20"], check=True, timeout=120)
