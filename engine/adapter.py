@@ -2,9 +2,9 @@
 
 It drives the C core (``durable_rules_engine``) directly rather than through ``durable.engine.Host``: the
 Host starts timer threads that call into the non-thread-safe core, and it re-encodes the state for every
-fired rule, which costs most of its time. Here each compiled ruleset owns one core handle and one state;
-an application is asserted as a fact, the names of the fired rules are drained, and the fact is retracted,
-all under a lock so that threads never touch a handle at the same time.
+fired rule, which costs most of its time. Here each compiled ruleset owns a core handle and one state per
+part of at most 64 rules; an application is asserted as a fact, the names of the fired rules are drained, and
+the fact is retracted, all under a lock so that threads never touch a handle at the same time.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import threading
 import weakref
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import durable_rules_engine as core
 import orjson
 
 from engine.errors import EngineFailure
-from engine.model import Clause, Condition, FactValue
+from engine.model import Clause, Condition, FactValue, Group
 
 # The application fact carries this marker so that no rule can match the state record itself (a rule made
 # only of "$nex" tests would otherwise fire on it).
@@ -68,6 +69,27 @@ def to_durable(cond: Condition, alias: Mapping[str, str] | None = None) -> dict[
     return {"$and" if cond.mode == "all" else "$or": [to_durable(c, alias) for c in cond.conditions]}
 
 
+_NEGATED: dict[str, Any] = {
+    "==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<", "in": "not_in", "not_in": "in",
+    "exists": "not_exists", "not_exists": "exists",
+}  # fmt: skip
+
+
+def negation(cond: Condition) -> Condition:
+    """The condition that holds exactly when ``cond`` does not, as the core evaluates them: a comparison on a
+    field that is absent never holds, so its negation holds when the field is absent.
+
+    >>> negation(Clause("age", "<=", 40))
+    Group(mode='any', conditions=(Clause(field='age', op='not_exists', value=None), Clause(field='age', op='>', value=40)))
+    """
+    if isinstance(cond, Group):
+        return Group("any" if cond.mode == "all" else "all", tuple(negation(c) for c in cond.conditions))
+    negated = Clause(cond.field, _NEGATED[cond.op], cond.value)
+    if cond.op in ("exists", "not_exists"):
+        return negated
+    return Group("any", (Clause(cond.field, "not_exists"), negated))
+
+
 def fields_of(cond: Condition | None) -> set[str]:
     """The fact fields a condition reads."""
     if cond is None:
@@ -77,11 +99,84 @@ def fields_of(cond: Condition | None) -> set[str]:
     return set().union(*(fields_of(c) for c in cond.conditions))
 
 
+# The core keeps at most 64 fired rules pending in a state: a 65th rule firing on the same assert fails it
+# (error 303) or corrupts the process's heap (measured with 65–200 rules of distinct conditions all holding).
+# A ruleset is therefore split into parts of at most this many rules, each its own core ruleset.
+RULES_PER_PART = 64
+# Rule names of one character, indexed straight out of a fired rule's message (a one-character str is shared,
+# not built); '"', '\\' and '$' would need escaping or mean something to the core.
+_SHORT_NAMES = [chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"\\$']
+
+
+def rule_names(count: int) -> list[str]:
+    """``count`` distinct rule names of one width, as short as they can be.
+
+    >>> rule_names(3), rule_names(200)[-1]
+    (['!', '#', '%'], 'r199')
+    """
+    if count <= len(_SHORT_NAMES):
+        return _SHORT_NAMES[:count]
+    width = len(str(count - 1))
+    return [f"r{n:0{width}}" for n in range(count)]
+
+
+class _Part:
+    """One core ruleset with its own state: at most RULES_PER_PART of the matcher's rules."""
+
+    def __init__(self, name: str, rules: dict[str, Any]) -> None:
+        self.name = name
+        try:
+            self.handle = core.create_ruleset(name, json.dumps(rules))
+        except Exception as exc:  # the core raises a bare Exception with an error number
+            raise EngineFailure(f"durable_rules refused the compiled ruleset: {exc}") from exc
+        # freed when the last user lets go of it (a cache eviction must not pull it from under a request)
+        self.free = weakref.finalize(self, core.delete_ruleset, self.handle)
+
+    def fired(self, payload: str, end: int) -> set[str]:
+        """The names of this part's rules that the fact in ``payload`` satisfies (the fact is retracted after)."""
+        handle = self.handle
+        try:
+            result = core.assert_fact(handle, payload)
+            if result[0] == 1:  # nothing matched
+                fired: set[str] = set()
+            elif result[0] != 0:
+                raise EngineFailure(f"durable_rules answered {result[0]} to an assert")
+            else:
+                first = core.start_action_for_state(handle, result[1])
+                # each fired rule's message starts '{"NAME":'; the core answers None after the last one
+                messages = iter(partial(core.complete_and_start_action, handle, result[1]), None)
+                if end == 3:
+                    fired = {message[2] for message in messages}
+                elif end:
+                    fired = {message[2:end] for message in messages}
+                else:
+                    fired = {message[2 : message.index('"', 2)] for message in messages}
+                if first:
+                    fired.add(first[1][2 : end or first[1].index('"', 2)])
+        except EngineFailure:
+            self.reset()
+            raise
+        except Exception as exc:
+            self.reset()
+            raise EngineFailure(f"durable_rules failed while matching: {exc}") from exc
+        try:
+            core.retract_fact(handle, payload)
+        except Exception as exc:
+            self.reset()
+            raise EngineFailure(f"durable_rules failed to retract: {exc}") from exc
+        return fired
+
+    def reset(self) -> None:
+        # A failure may leave the fact or a pending action in the state; start the next match from scratch.
+        with contextlib.suppress(Exception):
+            core.delete_state(self.handle, _STATE)
+
+
 class Matcher:
-    """One durable_rules ruleset: tells which of its named conditions an application satisfies."""
+    """One ruleset of named conditions: tells which of them an application satisfies."""
 
     def __init__(self, conditions: dict[str, Condition | None], field_types: Mapping[str, str]) -> None:
-        """``conditions`` maps rule names (plain identifiers) to conditions, ``None`` meaning always;
+        """``conditions`` maps rule names (see ``rule_names``) to conditions, ``None`` meaning always;
         ``field_types`` gives the catalogue type of each field they read."""
         used = sorted(set().union(*(fields_of(c) for c in conditions.values())))
         # Short names keep the JSON the core parses for every assert, and echoes for every fired rule, small.
@@ -97,61 +192,41 @@ class Matcher:
         # each fired rule's message starts '{"NAME":': with names of one width the name is a fixed slice of it
         self._name_end = 2 + widths.pop() if len(widths) == 1 else 0
         self.name = f"jifen_{next(_names)}"
+        names = list(rules)
+        self._parts = tuple(
+            _Part(f"{self.name}_{n // RULES_PER_PART}", {k: rules[k] for k in names[n : n + RULES_PER_PART]})
+            for n in range(0, max(len(names), 1), RULES_PER_PART)
+        )
         self._lock = threading.Lock()
-        try:
-            self._handle = core.create_ruleset(self.name, json.dumps(rules))
-        except Exception as exc:  # the core raises a bare Exception with an error number
-            raise EngineFailure(f"durable_rules refused the compiled ruleset: {exc}") from exc
         self._closed = False
-        # freed when the last user lets go of it (a cache eviction must not pull it from under a request)
-        self._free = weakref.finalize(self, core.delete_ruleset, self._handle)
 
     def match(self, facts: Mapping[str, FactValue]) -> set[str]:
         """Names of the rules whose condition the (validated) facts satisfy."""
         fact = dict(_FACT_IDENTITY)
         fields = self._fields
-        for name, value in facts.items():
-            known = fields.get(name)
-            if known is not None:  # fields no condition reads stay out of the engine
-                fact[known[0]] = engine_value(value) if known[1] else value
+        if len(fields) < len(facts):  # look up the fewer names: those the conditions read, or those sent
+            for name, (short, converted) in fields.items():
+                value = facts.get(name)
+                if value is not None:
+                    fact[short] = engine_value(value) if converted else value
+        else:
+            for name, value in facts.items():
+                known = fields.get(name)
+                if known is not None:  # fields no condition reads stay out of the engine
+                    fact[known[0]] = engine_value(value) if known[1] else value
         payload = orjson.dumps(fact).decode()
-        fired: set[str] = set()
+        end = self._name_end
         with self._lock:
             if self._closed:
                 raise EngineFailure(f"ruleset {self.name} was closed")
-            handle = self._handle
-            try:
-                result = core.assert_fact(handle, payload)
-                if result[0] == 0:
-                    state = result[1]
-                    action = core.start_action_for_state(handle, state)
-                    message = action[1] if action else None
-                    add, complete, end = fired.add, core.complete_and_start_action, self._name_end
-                    while message:
-                        add(message[2 : end or message.index('"', 2)])  # '{"i012":{…}}': the rule's name
-                        message = complete(handle, state)
-                elif result[0] != 1:  # 1: nothing matched
-                    raise EngineFailure(f"durable_rules answered {result[0]} to an assert")
-            except EngineFailure:
-                self._reset()
-                raise
-            except Exception as exc:
-                self._reset()
-                raise EngineFailure(f"durable_rules failed while matching: {exc}") from exc
-            try:
-                core.retract_fact(handle, payload)
-            except Exception as exc:
-                self._reset()
-                raise EngineFailure(f"durable_rules failed to retract: {exc}") from exc
-        return fired
-
-    def _reset(self) -> None:
-        # A failure may leave the fact or a pending action in the state; start the next match from scratch.
-        with contextlib.suppress(Exception):
-            core.delete_state(self._handle, _STATE)
+            parts = self._parts
+            if len(parts) == 1:
+                return parts[0].fired(payload, end)
+            return set().union(*(part.fired(payload, end) for part in parts))
 
     def close(self) -> None:
-        """Free the core's ruleset; later matches fail."""
+        """Free the core's rulesets; later matches fail."""
         with self._lock:
             self._closed = True
-            self._free()
+            for part in self._parts:
+                part.free()

@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine.adapter import Matcher
-from engine.explain import ItemPlan, Plan
+from engine.adapter import Matcher, negation, rule_names
+from engine.explain import Plan
 from engine.facts import FactsValidator
 from engine.model import Clause, Condition, FactValue, Fixed, Group, Item, RulesetVersion
+from engine.plans import ItemPlan
 from engine.result import Explanation, IsoDate, JsonScore, ScoreResult, VersionIdentity, dumps_bytes
 
 
@@ -53,18 +54,21 @@ class CompiledVersion:
         }
         self.valid_until = IsoDate(dt.date(version.year, 12, 31).isoformat())
         self._validator = FactsValidator(version.facts)
+        # A requirement's rule fires when the requirement is NOT met: most applications meet every one, and a rule
+        # that does not fire costs the core nothing after the match. One without a condition is always met.
+        unmet = [(req, negation(req.when)) for req in version.eligibility if req.when is not None]
+        names = iter(rule_names(len(unmet) + sum(len(ind.items) for ind in version.indicators)))
         conditions: dict[str, Condition | None] = {}
         requirements = []
-        for n, req in enumerate(version.eligibility):
-            conditions[f"e{n:03}"] = req.when  # names of one width: the matcher reads them at a fixed place
-            requirements.append((f"e{n:03}", req))
+        for req, when in unmet:
+            rule = next(names)
+            conditions[rule] = when
+            requirements.append((rule, req))
         indicators = []
-        n = 0
         for ind in version.indicators:
             plans = []
             for item in ind.items:
-                rule = f"i{n:03}"
-                n += 1
+                rule = next(names)
                 conditions[rule] = _item_condition(item)
                 plans.append(ItemPlan.of(rule, item))
             indicators.append((ind, plans))
@@ -83,7 +87,7 @@ class CompiledVersion:
 
     def total(self, typed: Mapping[str, FactValue]) -> Decimal:
         """The total of validated facts, computed exactly as ``score`` does (the matching benchmark's figure)."""
-        return self._plan.outcome(typed, self._matcher.match(typed)).total
+        return self._plan.total(typed, self._matcher.match(typed))
 
     def score(self, facts: Mapping[str, Any], *, as_of: dt.date | None = None) -> ScoreResult:
         """Validate, derive, match and explain: the SPEC §6 result without storage fields.

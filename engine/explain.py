@@ -1,232 +1,39 @@
 """The explanation of a score, planned once per version: what fired becomes points, then a dict or JSON bytes.
 
-``Plan`` holds everything of a version that does not depend on the application: each item's and indicator's
-entry when nothing fired (as a dict to copy and as its JSON bytes), the fixed parts of the entries that do fire,
-the order of every key. Per application, ``Plan.outcome`` turns the fired rule names into points (exact
-decimals, the only arithmetic), and ``to_dict`` or ``to_json`` renders that outcome. The bytes are exactly
-``engine.result.dumps_bytes`` of the dict (tests/engine/test_regression.py holds 2,000 answers to it), made
-without a callback per number: most of an answer is the version's text, written once per version.
+``Plan`` puts together the plans of a version's parts (``engine.plans``): everything that does not depend on the
+application, the order of every key included. Per application, ``Plan.outcome`` turns the fired rule names into
+points (exact decimals, the only arithmetic) and ``to_json`` writes that outcome; ``explain`` builds the dict in
+one pass. The bytes are exactly ``engine.result.dumps_bytes`` of the dict (tests/engine/test_regression.py holds
+2,000 answers to it), made without a callback per number: most of an answer is the version's text, written once
+per version.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
-from engine.model import Category, FactValue, Fixed, Indicator, Item, Requirement
+from engine.frozen import shared
+from engine.model import Category, FactValue, Indicator, Requirement
+from engine.plans import ZERO, Budget, CategoryPlan, IndicatorPlan, IndicatorState, ItemPlan, explain_items, text_json
 from engine.result import (
     CategoryResult,
     Explanation,
     IndicatorResult,
-    ItemResult,
     Reason,
     VersionIdentity,
     dumps_bytes,
     number_json,
 )
 
-ZERO = Decimal(0)
-# A fired item's outcome: [raw, points, the code of the item of its group that counted instead (None: it counted),
-# its own code]
-ItemState = list[Any]
-# An indicator's outcome: None when none of its items fired, else (its items' states, raw, points)
-IndicatorState = tuple[list[ItemState | None], Decimal, Decimal] | None
-
-
-def _text(value: str) -> bytes:
-    return orjson.dumps(value)
-
-
-def _cap(cap: Decimal | None) -> bytes:
-    return b"null" if cap is None else number_json(cap)
-
-
-@dataclass(frozen=True, slots=True)
-class ItemPlan:
-    rule: str
-    code: str
-    fixed: Decimal | None  # a fixed item's points before its cap (None: per unit)
-    field: str
-    rate: Decimal
-    unit: Decimal
-    offset: Decimal
-    whole_units: bool  # unit is 1: an int value is its own count of units
-    cap: Decimal | None
-    group: str | None
-    idle: ItemResult  # the entry when it did not fire; copied into each result
-    idle_json: bytes
-    fired: ItemResult  # the entry when it fired, raw and points filled in per application
-    head_json: bytes  # '{"code":…,"label":…,"fired":true,"raw":'
-    cap_json: bytes  # ',"cap":…,"points":'
-
-    @classmethod
-    def of(cls, rule: str, item: Item) -> ItemPlan:
-        code, label, cap = item.code, item.label, item.cap
-        idle: ItemResult = {
-            "code": code, "label": label, "fired": False, "raw": ZERO, "cap": cap, "points": ZERO, "counted": False,
-        }  # fmt: skip
-        fired: ItemResult = {**idle, "fired": True, "counted": True}
-        head = b'{"code":' + _text(code) + b',"label":' + _text(label) + b',"fired":true,"raw":'
-        cap_json = b',"cap":' + _cap(cap) + b',"points":'
-        pts = item.points
-        if isinstance(pts, Fixed):
-            return cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, cap, item.group, idle,
-                       dumps_bytes(idle), fired, head, cap_json)  # fmt: skip
-        return cls(rule, code, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, cap, item.group, idle,
-                   dumps_bytes(idle), fired, head, cap_json)  # fmt: skip
-
-    def points(self, typed: Mapping[str, FactValue]) -> tuple[Decimal, Decimal]:
-        """(raw, points after the item cap) of the item once fired."""
-        raw = self.fixed
-        if raw is None:
-            # per unit: offset + rate × floor(value / unit), never below zero (deductions have their own category)
-            value = typed[self.field]
-            units = value if self.whole_units and type(value) is int else math.floor(Decimal(value) / self.unit)  # type: ignore[arg-type]
-            raw = self.rate * units
-            if self.offset:
-                raw += self.offset
-            if raw < ZERO:
-                raw = ZERO
-        cap = self.cap
-        return raw, raw if cap is None or raw <= cap else cap
-
-    def json(self, state: ItemState | None) -> bytes:
-        if state is None:
-            return self.idle_json
-        tail = b',"counted":true}' if state[2] is None else b',"counted":false,"excluded_by":' + _text(state[2]) + b"}"
-        return self.head_json + number_json(state[0]) + self.cap_json + number_json(state[1]) + tail
-
-
-@dataclass(frozen=True, slots=True)
-class IndicatorPlan:
-    category: int  # the index of its category
-    cap: Decimal | None
-    items: tuple[ItemPlan, ...]
-    rules: frozenset[str]
-    idle: IndicatorResult  # the entry without its items, copied into each result
-    idle_items: tuple[ItemResult, ...]  # its items' entries when none fired
-    idle_json: bytes  # the whole entry, items included, when none of its items fired
-    head_json: bytes  # '{"code":…,"name":…,"category":…,"raw":'
-    cap_json: bytes  # ',"cap":…,"points":'
-    tail_json: bytes  # ',"departments":[…],"reference":…,"items":['
-
-    @classmethod
-    def of(cls, ind: Indicator, category: int, items: list[ItemPlan]) -> IndicatorPlan:
-        # departments is a tuple: shared by every result, never changed; items are filled in per result
-        idle: IndicatorResult = {
-            "code": ind.code, "name": ind.name, "category": ind.category, "raw": ZERO, "cap": ind.cap, "points": ZERO,
-            "departments": ind.departments, "reference": ind.reference, "items": [],
-        }  # fmt: skip
-        idle_json = dumps_bytes({**idle, "items": [p.idle for p in items]})
-        head = b'{"code":' + _text(ind.code) + b',"name":' + _text(ind.name) + b',"category":'
-        head += _text(ind.category) + b',"raw":'
-        tail = b',"departments":' + dumps_bytes(ind.departments) + b',"reference":' + _text(ind.reference)
-        return cls(category, ind.cap, tuple(items), frozenset(p.rule for p in items), idle,
-                   tuple(p.idle for p in items), idle_json, head,
-                   b',"cap":' + _cap(ind.cap) + b',"points":', tail + b',"items":[')  # fmt: skip
-
-    def outcome(
-        self, typed: Mapping[str, FactValue], fired: set[str]
-    ) -> tuple[list[ItemState | None], Decimal, Decimal]:
-        """Each item's state and the indicator's raw sum and points, when one of its items fired."""
-        states: list[ItemState | None] = []
-        best: dict[str, ItemState] = {}
-        raw = ZERO
-        for plan in self.items:
-            if plan.rule not in fired:
-                states.append(None)
-                continue
-            item_raw, points = plan.points(typed)
-            state = [item_raw, points, None, plan.code]
-            states.append(state)
-            if plan.group is not None:
-                held = best.get(plan.group)
-                if held is not None:
-                    # 本项不累加: only the highest item of the group counts (the first one on a tie)
-                    if points <= held[1]:
-                        state[2] = held[3]
-                        continue
-                    held[2] = plan.code
-                    raw -= held[1]
-                best[plan.group] = state
-            raw += points
-        cap = self.cap
-        return states, raw, raw if cap is None or raw <= cap else cap
-
-    def json(self, state: IndicatorState) -> bytes:
-        if state is None:
-            return self.idle_json
-        items = b",".join([plan.json(s) for plan, s in zip(self.items, state[0])])
-        return (
-            self.head_json
-            + number_json(state[1])
-            + self.cap_json
-            + number_json(state[2])
-            + self.tail_json
-            + items
-            + b"]}"
-        )
-
-
-def _explain_items(
-    ind: IndicatorPlan, typed: Mapping[str, FactValue], fired: set[str]
-) -> tuple[list[ItemResult], Decimal]:
-    """Each item of an indicator with its points and whether it counted, and the indicator's raw sum."""
-    items_out: list[ItemResult] = []
-    append = items_out.append
-    best: dict[str, ItemResult] = {}
-    raw = ZERO
-    for plan in ind.items:
-        if plan.rule not in fired:
-            append(plan.idle.copy())
-            continue
-        entry = plan.fired.copy()
-        entry["raw"], points = plan.points(typed)
-        entry["points"] = points
-        append(entry)
-        if plan.group is not None:
-            held = best.get(plan.group)
-            if held is not None:
-                # 本项不累加: only the highest item of the group counts (the first one on a tie)
-                if points <= held["points"]:
-                    entry["counted"] = False
-                    entry["excluded_by"] = held["code"]
-                    continue
-                held["counted"] = False
-                held["excluded_by"] = entry["code"]
-                raw -= held["points"]
-            best[plan.group] = entry
-        raw += points
-    return items_out, raw
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryPlan:
-    code: str
-    name: str
-    kind: Any  # Literal["add", "deduct"], as CategoryResult has it
-    cap: Decimal | None
-    adds: bool
-    head_json: bytes
-    cap_json: bytes
-
-    @classmethod
-    def of(cls, cat: Category) -> CategoryPlan:
-        head = b'{"code":' + _text(cat.code) + b',"name":' + _text(cat.name) + b',"kind":' + _text(cat.kind)
-        return cls(cat.code, cat.name, cat.kind, cat.cap, cat.kind == "add", head + b',"raw":',
-                   b',"cap":' + _cap(cat.cap) + b',"points":')  # fmt: skip
-
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What one application scored, before it is written out."""
 
-    reasons: list[tuple[str, Reason, bytes]]  # the requirements not met
+    reasons: list[tuple[str, Reason, bytes]]  # the requirements not met (their rules fired)
     indicators: list[IndicatorState]
     categories: list[tuple[Decimal, Decimal]]  # (raw, points) of each category
     balance: Decimal
@@ -244,27 +51,28 @@ class Plan:
         self.identity = identity
         self.valid_until = valid_until
         self._requirements = [
-            (rule, reason, dumps_bytes(reason))
+            (rule, shared(reason), dumps_bytes(reason))
             for rule, req in requirements
             for reason in [Reason(code=req.code, reason=req.reason)]
         ]
         index = {c.code: n for n, c in enumerate(categories)}
-        self.indicators = tuple(IndicatorPlan.of(ind, index[ind.category], items) for ind, items in indicators)
+        budget = Budget()
+        self.indicators = tuple(IndicatorPlan.of(ind, index[ind.category], items, budget) for ind, items in indicators)
         self.categories = tuple(CategoryPlan.of(c) for c in categories)
         self._versions: dict[int | None, bytes] = {}
         self._head = b'{"year":' + number_json(Decimal(self.year)) + b',"version":'
-        self._dates = b',"valid_until":' + _text(valid_until) + b',"categories":['
+        self._dates = b',"valid_until":' + text_json(valid_until) + b',"categories":['
 
     def outcome(self, typed: Mapping[str, FactValue], fired: set[str]) -> Outcome:
         """The points of every part from the fired rule names, in exact decimals."""
-        reasons = [r for r in self._requirements if r[0] not in fired]
+        reasons = [r for r in self._requirements if r[0] in fired]
         category_raw = [ZERO] * len(self.categories)
         indicators: list[IndicatorState] = []
         for ind in self.indicators:
             if fired.isdisjoint(ind.rules):  # the common case: nothing of this indicator fired
                 indicators.append(None)
                 continue
-            state = ind.outcome(typed, fired)
+            state = ind.outcome(typed, fired) if ind.memo is None else ind.remembered(typed, fired)
             category_raw[ind.category] += state[2]
             indicators.append(state)
         categories = []
@@ -277,25 +85,48 @@ class Plan:
         total = balance if balance > 0 and not reasons else ZERO
         return Outcome(reasons, indicators, categories, balance, total)
 
+    def total(self, typed: Mapping[str, FactValue], fired: set[str]) -> Decimal:
+        """``outcome(typed, fired).total`` without the rest of the outcome."""
+        for requirement in self._requirements:
+            if requirement[0] in fired:
+                return ZERO
+        category_raw = [ZERO] * len(self.categories)
+        for ind in self.indicators:
+            if not fired.isdisjoint(ind.rules):
+                category_raw[ind.category] += ind.points(typed, fired)
+        balance = ZERO
+        for cat, raw in zip(self.categories, category_raw):
+            cap = cat.cap
+            points = raw if cap is None or raw <= cap else cap
+            balance = balance + points if cat.adds else balance - points
+        return balance if balance > 0 else ZERO
+
     def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> Explanation:
         """The explained result as a dict, in one pass: the same points as ``outcome`` (the regression file holds
-        both to the same bytes), with each entry copied from the plan's."""
+        both to the same bytes). The entries that read the same in every result (an item that did not fire, a
+        fixed item outside any group that fired, an indicator of which nothing fired, a requirement not met) are
+        the plan's own, shared and read-only (``engine.frozen``); the others are the result's."""
         copy: Any = dict.copy  # the entries' TypedDicts, copied at C speed
-        reasons: list[Reason] = [copy(r[1]) for r in self._requirements if r[0] not in fired]
+        reasons: list[Reason] = [r[1] for r in self._requirements if r[0] in fired]
         category_raw = [ZERO] * len(self.categories)
         indicators: list[IndicatorResult] = []
         append = indicators.append
         for ind in self.indicators:
-            entry: IndicatorResult = copy(ind.idle)
             if fired.isdisjoint(ind.rules):  # the common case: nothing of this indicator fired
-                entry["items"] = list(map(copy, ind.idle_items))
-            else:
-                entry["items"], raw = _explain_items(ind, typed, fired)
-                cap = ind.cap
-                points = raw if cap is None or raw <= cap else cap
-                category_raw[ind.category] += points
-                entry["raw"] = raw
-                entry["points"] = points
+                append(ind.idle_entry)
+                continue
+            if ind.memo is not None:
+                found = ind.remembered(typed, fired)
+                category_raw[ind.category] += found.points
+                append(found.entry)
+                continue
+            entry: IndicatorResult = copy(ind.idle)
+            entry["items"], raw = explain_items(ind, typed, fired)
+            cap = ind.cap
+            points = raw if cap is None or raw <= cap else cap
+            category_raw[ind.category] += points
+            entry["raw"] = raw
+            entry["points"] = points
             append(entry)
         categories: list[CategoryResult] = []
         balance = ZERO

@@ -171,6 +171,24 @@ def converter(field: FactField) -> Converter:
     return _CONVERTERS[field.type](field)
 
 
+def _quick_checks(
+    catalogue: tuple[FactField, ...],
+) -> tuple[frozenset[str], dict[str, tuple[int | Decimal, int | Decimal]], dict[str, frozenset[str]]]:
+    """The values most facts have, accepted without a call: a boolean, a whole number within its field's bounds,
+    one of the options. Anything else (dates, numbers, every wrong value) goes through the field's converter."""
+    sent = [f for f in catalogue if f.derived is None]
+    bools = frozenset(f.name for f in sent if f.type == "bool")
+    whole = {f.name: _bounds(f) for f in sent if f.type == "int"}
+    return bools, whole, {f.name: frozenset(f.values) for f in sent if f.type == "enum"}
+
+
+def _bounds(field: FactField) -> tuple[int | Decimal, int | Decimal]:
+    """The whole numbers an int field accepts: its own bounds within JSON's safe integers."""
+    low: int | Decimal = -LIMIT if field.min is None or field.min < -LIMIT else field.min
+    high: int | Decimal = LIMIT if field.max is None or field.max > LIMIT else field.max
+    return low, high
+
+
 def full_years(born: dt.date, at: dt.date) -> int:
     """Age in full years (周岁) on ``at``.
 
@@ -193,6 +211,7 @@ class FactsValidator:
                 self._converters[field.name] = plausible_date if field.type == "date" else converter(field)
         self._required = tuple(f.name for f in catalogue if f.required and f.derived is None)
         self._labels = {f.name: f.label for f in catalogue}
+        self._bools, self._whole, self._options = _quick_checks(catalogue)
 
     def validate(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, FactValue], dict[str, FactValue]]:
         """Return ``(typed facts with derived ones, derived facts alone)``; raise FactsError listing every problem."""
@@ -200,30 +219,50 @@ class FactsValidator:
             raise FactsError({"facts": [coded("facts", "facts_not_object", sent=facts)]})
         typed: dict[str, FactValue] = {}
         errors: dict[str, list[CodedProblem]] = {}
-        converters = self._converters
+        bools, whole, options = self._bools, self._whole, self._options
         for name, value in facts.items():
-            convert = converters.get(name)
-            if convert is None:
-                if name in self._derived:
-                    source = self._derived[name].derived.source  # type: ignore[union-attr]
-                    errors[name] = [coded(name, "fact_derived", source=source, source_label=self._labels[source])]
-                else:
-                    errors[str(name)] = [coded(str(name), "fact_unknown")]
-                continue
-            if value is None:
-                continue  # an explicit null means "not present", like an absent key
-            try:
-                typed[name] = convert(value)
-            except Invalid as exc:
-                errors[name] = [exc.at(name)]
+            if value is True or value is False:
+                if name in bools:
+                    typed[name] = value
+                    continue
+            elif type(value) is int:
+                bounds = whole.get(name)
+                if bounds is not None and bounds[0] <= value <= bounds[1]:
+                    typed[name] = value
+                    continue
+            elif type(value) is str:
+                allowed = options.get(name)
+                if allowed is not None and value in allowed:
+                    typed[name] = value
+                    continue
+            self._convert(name, value, typed, errors)
         for name in self._required:
-            if name not in typed and name not in errors:
-                errors[name] = [coded(name, "fact_required")]
+            if name not in typed:
+                errors.setdefault(name, [coded(name, "fact_required")])
         derived = self._derive(typed, as_of, errors)
         if errors:
             raise FactsError(errors)
         typed.update(derived)
         return typed, derived
+
+    def _convert(
+        self, name: Any, value: Any, typed: dict[str, FactValue], errors: dict[str, list[CodedProblem]]
+    ) -> None:
+        """One fact through its field's converter, into ``typed`` or ``errors``."""
+        convert = self._converters.get(name)
+        if convert is None:
+            if name in self._derived:
+                source = self._derived[name].derived.source  # type: ignore[union-attr]
+                errors[name] = [coded(name, "fact_derived", source=source, source_label=self._labels[source])]
+            else:
+                errors[str(name)] = [coded(str(name), "fact_unknown")]
+            return
+        if value is None:
+            return  # an explicit null means "not present", like an absent key
+        try:
+            typed[name] = convert(value)
+        except Invalid as exc:
+            errors[name] = [exc.at(name)]
 
     def _derive(
         self, typed: dict[str, FactValue], as_of: dt.date, errors: dict[str, list[CodedProblem]]
