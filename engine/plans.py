@@ -153,8 +153,7 @@ class IndicatorPlan:
     cap: Decimal | None
     items: tuple[ItemPlan, ...]
     rules: frozenset[str]
-    idle: IndicatorResult  # the entry without its items, copied into each result
-    idle_items: tuple[ItemResult, ...]  # its items' entries when none fired
+    idle: IndicatorResult  # the entry without its items: copied and filled in when one of its items fired
     idle_json: bytes  # the whole entry, items included, when none of its items fired
     idle_entry: IndicatorResult  # the same as a (read-only) dict, shared by every result
     head_json: bytes  # '{"code":…,"name":…,"category":…,"raw":'
@@ -173,15 +172,14 @@ class IndicatorPlan:
             "code": ind.code, "name": ind.name, "category": ind.category, "raw": ZERO, "cap": ind.cap, "points": ZERO,
             "departments": ind.departments, "reference": ind.reference, "items": [],
         }  # fmt: skip
-        idle_json = dumps_bytes({**idle, "items": [p.idle for p in items]})
-        per_unit = [p for p in items if p.fixed is None]
         whole: IndicatorResult = {**idle, "items": FrozenList(p.idle for p in items)}
         idle_entry = shared(whole)
+        per_unit = [p for p in items if p.fixed is None]
         head = b'{"code":' + text_json(ind.code) + b',"name":' + text_json(ind.name) + b',"category":'
         head += text_json(ind.category) + b',"raw":'
         tail = b',"departments":' + dumps_bytes(ind.departments) + b',"reference":' + text_json(ind.reference)
         return cls(category, ind.cap, tuple(items), frozenset(p.rule for p in items), idle,
-                   tuple(p.idle for p in items), idle_json, idle_entry, head,
+                   dumps_bytes(idle_entry), idle_entry, head,
                    b',"cap":' + _cap(ind.cap) + b',"points":', tail + b',"items":[',
                    {} if len(per_unit) <= 1 else None, per_unit[0] if len(per_unit) == 1 else None, budget)  # fmt: skip
 
