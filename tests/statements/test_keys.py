@@ -72,7 +72,9 @@ def test_create_rotate_retire_and_list(seeded: Any, own_keys: Path, life: Life, 
     with db.transaction() as s:
         audited = [
             (e.action, e.object_ref)
-            for e in s.scalars(select(AuditEntry).where(AuditEntry.object_type == "signing_key"))
+            for e in s.scalars(
+                select(AuditEntry).where(AuditEntry.object_type == "signing_key").order_by(AuditEntry.id)
+            )
         ]
     assert audited == [("create_signing_key", first), ("retire_signing_key", first), ("rotate_signing_key", second),
                        ("retire_signing_key", second), ("create_signing_key", third)]  # fmt: skip
