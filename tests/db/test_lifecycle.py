@@ -165,7 +165,12 @@ def test_publish_and_retire_are_audited(seeded: Any, db: Any) -> None:
         assert rulesets.get_version(s, draft.ref).retire_note == "试行结束"
         with pytest.raises(Refused, match="only a published version can be retired"):
             rulesets.retire(s, draft.ref, get_user(s, "publisher"), "again")
-        actions = [e.action for e in s.scalars(select(AuditEntry).where(AuditEntry.object_ref == "tongxiang/2027/1"))]
+        actions = [
+            e.action
+            for e in s.scalars(
+                select(AuditEntry).where(AuditEntry.object_ref == "tongxiang/2027/1").order_by(AuditEntry.id)
+            )
+        ]
         assert actions == ["clone", "publish", "retire"]
 
 
