@@ -181,6 +181,27 @@ def _median(values: list[float]) -> float:
     return ordered[len(ordered) // 2]
 
 
+def _measure(args: argparse.Namespace, root: Path, work: Path) -> None:
+    """Set ``root`` up on a database of its own and print its figures."""
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    env, key = _setup(root, args.database_url, work)
+    modes = args.mode or list(MODES)
+    if args.server_cpu:
+        for mode in modes:
+            rounds = _server_cpu(env, root, mode, key)
+            server, worker = _median([r[0] for r in rounds]), _median([r[1] for r in rounds])
+            print(f"{root}  {database:<10} {mode:<7} server {server:8.1f} µs CPU, worker {worker:8.1f} µs CPU "
+                  f"per request (median of {len(rounds)} rounds of 2,000; load {_load()})")  # fmt: skip
+        return
+    kept = work if args.annotate is None else args.annotate
+    kept.mkdir(parents=True, exist_ok=True)
+    out = kept / f"callgrind.{database.lower()}.{root.name}"
+    for old in kept.glob(out.name + "*"):
+        old.unlink()
+    for mode, count in zip(modes, _instructions(env, root, modes, args.n, key, out)):
+        print(f"{root}  {database:<10} {mode:<7} {count / args.n:>12,.0f} instructions per request ({args.n} requests)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, action="append", help="a checkout to measure (repeatable)")
@@ -188,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=MODES, action="append", help="what to measure (default both)")
     parser.add_argument("--n", type=int, default=200, help="requests per pass")
     parser.add_argument("--server-cpu", action="store_true", help="the server's CPU per request (PostgreSQL)")
-    parser.add_argument("--annotate", type=Path, help="keep the two-pass runs' callgrind files here")
+    parser.add_argument("--annotate", type=Path, help="keep callgrind's dumps here")
     args = parser.parse_args(argv)
     if not args.server_cpu and shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
@@ -196,26 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.server_cpu and not args.database_url:
         print("--server-cpu measures a PostgreSQL server: give --database-url", file=sys.stderr)
         return 2
-    database = "PostgreSQL" if args.database_url else "SQLite"
     for root in [r.resolve() for r in args.root or [ROOT]]:
         with tempfile.TemporaryDirectory(prefix="jifen-store-instr-") as work:
-            env, key = _setup(root, args.database_url, Path(work))
-            modes = args.mode or list(MODES)
-            if args.server_cpu:
-                for mode in modes:
-                    rounds = _server_cpu(env, root, mode, key)
-                    server, worker = _median([r[0] for r in rounds]), _median([r[1] for r in rounds])
-                    print(f"{root}  {database:<10} {mode:<7} server {server:8.1f} µs CPU, worker {worker:8.1f} µs "
-                          f"CPU per request (median of {len(rounds)} rounds of 2,000; load {_load()})")  # fmt: skip
-                continue
-            kept = Path(work) if args.annotate is None else args.annotate
-            kept.mkdir(parents=True, exist_ok=True)
-            out = kept / f"callgrind.{database.lower()}.{root.name}"
-            for old in kept.glob(out.name + "*"):
-                old.unlink()
-            for mode, count in zip(modes, _instructions(env, root, modes, args.n, key, out)):
-                print(f"{root}  {database:<10} {mode:<7} {count / args.n:>12,.0f} instructions per request "
-                      f"({args.n} requests)")  # fmt: skip
+            _measure(args, root, Path(work))
     return 0
 
 
