@@ -1,11 +1,11 @@
 """The SQL of stored scores' chains, built once: the head of a chain, a score by its client's key, the owner of a
-score, and a score's INSERT as SQL text per dialect."""
+score, and a score's INSERT as the driver's SQL text per dialect, run on the driver (``insert_score``)."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import BindTyping, Integer, Table, TextClause, bindparam, literal_column, select, text
+from sqlalchemy import Connection, Dialect, Integer, Table, bindparam, literal_column, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.postgresql import psycopg
@@ -39,31 +39,82 @@ _FOLLOWING = select(
     _FOLLOWED.c.application_ref == bindparam("application_ref"),
     _FOLLOWED.c.year == bindparam("year"),
 )
-_DIALECTS = (("sqlite", sqlite_insert, sqlite.dialect), ("postgresql", postgresql_insert, psycopg.dialect))
+# the driver's style of named parameters: sqlite3's :name, psycopg's %(name)s
+_DIALECTS = (
+    ("sqlite", sqlite_insert, sqlite.dialect, "named"),
+    ("postgresql", postgresql_insert, psycopg.dialect, "pyformat"),
+)
 
 
-def _prebuilt(statement: Any, dialect: Any) -> TextClause:
-    """``statement`` as SQL text of ``dialect``: SQLAlchemy does not cache a dialect's ON CONFLICT insert and would
-    compile it for every score; the text is compiled once, and is the same statement the driver prepares."""
-    dialect.bind_typing = BindTyping.NONE  # no casts written into the text: the driver types the values
-    compiled = statement.compile(dialect=dialect)
-    return text(str(compiled)).bindparams(*[bindparam(key, type_=SCORES.c[key].type) for key in compiled.binds])
+def _driver_sql(statement: Any, dialect: Any) -> str:
+    """``statement`` as the driver's SQL text (named parameters, taken from a dict): SQLAlchemy does not cache a
+    dialect's ON CONFLICT insert and would compile it for every score; it is compiled once, here. On PostgreSQL with
+    the casts SQLAlchemy writes (``%(year)s::INTEGER``): a re-review's values are also compared in its WHERE, and
+    the server must deduce one type for each."""
+    return str(statement.compile(dialect=dialect))
 
 
-# per dialect: (a first score, a re-review)
+# per dialect: (a first score, a re-review), as the driver's SQL text
 INSERTS = {
     name: (
-        _prebuilt(
+        _driver_sql(
             insert(SCORES)
             .values({n: bindparam(n, type_=SCORES.c[n].type) for n in _FIRST_COLUMNS})
             .on_conflict_do_nothing(),
-            dialect(paramstyle="named"),
+            dialect(paramstyle=style),
         ),
-        _prebuilt(
+        _driver_sql(
             insert(SCORES).from_select(_FIRST_COLUMNS, _FOLLOWING).on_conflict_do_nothing(),
-            dialect(paramstyle="named"),
+            dialect(paramstyle=style),
         ),
     )
-    for name, insert, dialect in _DIALECTS
+    for name, insert, dialect, style in _DIALECTS
 }
+
+
+class _Converters:
+    """Per dialect, the columns whose values SQLAlchemy converts before the driver sees them (a date as text on
+    SQLite, a Decimal as a float, a timestamp checked and made UTC), with the converter the dialect's type gives."""
+
+    def __init__(self) -> None:
+        self._by_dialect: dict[str, tuple[tuple[str, Any], ...]] = {}
+
+    def of(self, dialect: Dialect) -> tuple[tuple[str, Any], ...]:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            processors = ((n, SCORES.c[n].type.dialect_impl(dialect).bind_processor(dialect)) for n in _FIRST_COLUMNS)
+            found = self._by_dialect[dialect.name] = tuple((n, p) for n, p in processors if p is not None)
+        return found
+
+
+_converters = _Converters()
+
+
+def insert_score(connection: Connection, first: bool, row: dict[str, Any]) -> int:
+    """Run a score's INSERT (``first``: at place 1; else a re-review's) on the connection's driver, in its
+    transaction; the count of rows inserted (1, or 0 when an index turned it away).
+
+    The text is the driver's own and the values are converted as SQLAlchemy converts them, without its execution
+    layers (compiled-statement lookup, execution context, result object: a third of a stored score's extra work);
+    an error of the driver is handled as SQLAlchemy handles it (its ``handle_error`` event, a lost connection
+    invalidated), so that outages are still answered 503.
+    """
+    dialect = connection.dialect
+    parameters = dict(row)
+    for name, convert in _converters.of(dialect):
+        parameters[name] = convert(parameters[name])
+    sql = INSERTS[dialect.name][0 if first else 1]
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        count: int = cursor.rowcount
+    except Exception as exc:  # as Connection._execute_context would: the same events, the same wrapped errors
+        connection._handle_dbapi_exception(exc, sql, parameters, cursor, None)
+    finally:
+        cursor.close()
+    return count
+
+
 OWNER = select(SCORES.c.application_ref, SCORES.c.year).where(SCORES.c.id == bindparam("id"))

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import os
 import threading
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -233,9 +232,8 @@ def store(uow: UnitOfWork, pendings: list[Pending]) -> list[Scored | ServiceErro
     for attempt in range(_STORE_ATTEMPTS):
         try:
             # the reads are ended first: the write is as short as it can be
-            with uow.write(one_statement=len(pendings) == 1) as session:
+            with uow.write_connection(one_statement=len(pendings) == 1) as connection:
                 outcomes: list[Scored | ServiceError | None] = [None] * len(pendings)
-                connection = session.connection()
                 for k in order:
                     outcomes[k] = _store_one(connection, pendings[k])
             return [o for o in outcomes if o is not None]
@@ -277,8 +275,7 @@ def _row(pending: Pending) -> dict[str, Any]:
 def _insert(connection: Connection, request: ScoreRequest, row: dict[str, Any]) -> bool:
     """Whether the score was inserted: not when its place (or its key) is taken, nor when the score it names is
     not of its application and year."""
-    first, follow = score_sql.INSERTS[connection.dialect.name]
-    return connection.execute(first if request.supersedes is None else follow, row).rowcount == 1
+    return score_sql.insert_score(connection, request.supersedes is None, row) == 1
 
 
 def _refusal_of(connection: Connection, pending: Pending) -> Scored | ServiceError:
@@ -330,7 +327,17 @@ class _Ids:
                 self._buffer, self._at, self._pid = os.urandom(16 * 256), 0, os.getpid()
             chunk = self._buffer[self._at : self._at + 16]
             self._at += 16
-        return str(uuid.UUID(bytes=chunk, version=4))
+        return uuid4_text(chunk)
+
+
+_NOT_VERSION_VARIANT = ~(0xF000 << 64) & ~(0xC000 << 48)
+_VERSION_4_VARIANT_10 = (0x4000 << 64) | (0x8000 << 48)
+
+
+def uuid4_text(chunk: bytes) -> str:
+    """``str(uuid.UUID(bytes=chunk, version=4))`` in a third of the time: the version and variant bits set."""
+    h = (int.from_bytes(chunk) & _NOT_VERSION_VARIANT | _VERSION_4_VARIANT_10).to_bytes(16).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 _ids = _Ids()
