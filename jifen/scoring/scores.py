@@ -232,9 +232,8 @@ def store(uow: UnitOfWork, pendings: list[Pending]) -> list[Scored | ServiceErro
     for attempt in range(_STORE_ATTEMPTS):
         try:
             # the reads are ended first: the write is as short as it can be
-            with uow.write(one_statement=len(pendings) == 1) as session:
+            with uow.write_connection(one_statement=len(pendings) == 1) as connection:
                 outcomes: list[Scored | ServiceError | None] = [None] * len(pendings)
-                connection = session.connection()
                 for k in order:
                     outcomes[k] = _store_one(connection, pendings[k])
             return [o for o in outcomes if o is not None]

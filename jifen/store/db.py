@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy.exc
 from flask import Flask
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from engine import dumps
@@ -258,26 +258,38 @@ class Database:
             self.session.registry.clear()
 
     @contextmanager
-    def write_transaction(self, session: Session, one_statement: bool = False) -> Iterator[Session]:
+    def write_transaction(self, session: Session) -> Iterator[Session]:
         """``session`` in a write transaction of its own: committed at the end, rolled back on error.
 
         What the session read before is ended first, so that the write transaction is as short as it can be
         and reads what is committed when it begins; on SQLite it holds the writer lock and begins IMMEDIATE.
-        ``one_statement``: the block writes with one statement (and may read after it), which on SQLite is then its
-        own transaction (``ONE_STATEMENT``): no BEGIN nor COMMIT is sent.
         """
         session.commit()
         with self.writing():
-            if one_statement and self.engine.dialect.name == "sqlite":
-                session.connection(execution_options=ONE_STATEMENT)
-            else:
-                begin_write(session)
+            begin_write(session)
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def write_connection(self, session: Session, one_statement: bool = False) -> Iterator[Connection]:
+        """A connection in a write transaction of its own, for writes that need no ORM: committed at the end, rolled
+        back on error, as ``write_transaction`` does without the session's bookkeeping (its transaction, its
+        connection's, their events: as much work as a stored score's INSERT).
+
+        What ``session`` read before is ended first (its connection goes back to the pool, and is the one taken here).
+        ``one_statement``: the block writes with one statement (and may read after it), which on SQLite is then its
+        own transaction (``ONE_STATEMENT``): no BEGIN nor COMMIT is sent.
+        """
+        session.commit()
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self.writing(), self.engine.connect() as connection:
+            connection.execution_options(**(ONE_STATEMENT if one_statement and sqlite else WRITE))
+            with connection.begin():
+                yield connection
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -5,6 +5,7 @@ it when the request ends. ``write()`` opens a write transaction on it, committed
 back when it raises; on SQLite it holds the service's writer lock and begins IMMEDIATE, so that a transaction
 that reads and then writes never fails on a stale snapshot. Services are handed the session, or the unit of work
 when they decide themselves when a write begins and ends (``scores.store`` retries a deadlock); none looks it up.
+``write_connection()`` is the same write without the ORM, on a connection of its own.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from jifen.store.db import Database
@@ -46,12 +48,21 @@ class UnitOfWork:
         session.commit()
 
     @contextmanager
-    def write(self, one_statement: bool = False) -> Iterator[Session]:
+    def write(self) -> Iterator[Session]:
         """The request's session in a write transaction of its own, committed at the end, rolled back on error.
 
         The reads of the request so far are ended first: the write transaction is as short as it can be and reads
-        what is committed when it begins. ``one_statement``: the block writes with a single statement, which on
-        SQLite is its own transaction (no BEGIN nor COMMIT sent; reads after it see what is committed).
+        what is committed when it begins.
         """
-        with self.database.write_transaction(self.session, one_statement) as session:
+        with self.database.write_transaction(self.session) as session:
             yield session
+
+    @contextmanager
+    def write_connection(self, one_statement: bool = False) -> Iterator[Connection]:
+        """As ``write``, a connection instead of the session, for writes that need no ORM (stored scores).
+
+        ``one_statement``: the block writes with a single statement, which on SQLite is its own transaction (no
+        BEGIN nor COMMIT sent; reads after it see what is committed).
+        """
+        with self.database.write_connection(self.session, one_statement) as connection:
+            yield connection
