@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.frozen import shared
 from engine.model import Category, FactValue, Indicator, Requirement
-from engine.plans import ZERO, Budget, CategoryPlan, IndicatorPlan, IndicatorState, ItemPlan, explain_items, text_json
+from engine.plans import ZERO, Budget, CategoryPlan, IndicatorPlan, IndicatorState, ItemPlan, text_json
 from engine.result import (
     CategoryResult,
     Explanation,
@@ -38,6 +38,11 @@ class Outcome:
     categories: list[tuple[Decimal, Decimal]]  # (raw, points) of each category
     balance: Decimal
     total: Decimal
+
+
+def floored(balance: Decimal, eligible: bool) -> Decimal:
+    """The total: the balance, never below zero, and zero for an application that is not eligible."""
+    return balance if balance > 0 and eligible else ZERO
 
 
 class Plan:
@@ -75,6 +80,12 @@ class Plan:
             state = ind.outcome(typed, fired) if ind.memo is None else ind.remembered(typed, fired)
             category_raw[ind.category] += state[2]
             indicators.append(state)
+        categories, balance = self.balance(category_raw)
+        total = floored(balance, not reasons)
+        return Outcome(reasons, indicators, categories, balance, total)
+
+    def balance(self, category_raw: list[Decimal]) -> tuple[list[tuple[Decimal, Decimal]], Decimal]:
+        """Each category's (raw, points after its cap) and the balance: what adds, less what deducts."""
         categories = []
         balance = ZERO
         for cat, raw in zip(self.categories, category_raw):
@@ -82,24 +93,19 @@ class Plan:
             points = raw if cap is None or raw <= cap else cap
             balance = balance + points if cat.adds else balance - points
             categories.append((raw, points))
-        total = balance if balance > 0 and not reasons else ZERO
-        return Outcome(reasons, indicators, categories, balance, total)
+        return categories, balance
 
     def total(self, typed: Mapping[str, FactValue], fired: set[str]) -> Decimal:
-        """``outcome(typed, fired).total`` without the rest of the outcome."""
+        """``outcome(typed, fired).total``, without the parts of the outcome that do not make it."""
         for requirement in self._requirements:
             if requirement[0] in fired:
                 return ZERO
         category_raw = [ZERO] * len(self.categories)
         for ind in self.indicators:
             if not fired.isdisjoint(ind.rules):
-                category_raw[ind.category] += ind.points(typed, fired)
-        balance = ZERO
-        for cat, raw in zip(self.categories, category_raw):
-            cap = cat.cap
-            points = raw if cap is None or raw <= cap else cap
-            balance = balance + points if cat.adds else balance - points
-        return balance if balance > 0 else ZERO
+                state = ind.outcome(typed, fired) if ind.memo is None else ind.remembered(typed, fired)
+                category_raw[ind.category] += state[2]
+        return floored(self.balance(category_raw)[1], True)
 
     def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> Explanation:
         """The explained result as a dict, in one pass: the same points as ``outcome`` (the regression file holds
@@ -121,28 +127,23 @@ class Plan:
                 append(found.entry)
                 continue
             entry: IndicatorResult = copy(ind.idle)
-            entry["items"], raw = explain_items(ind, typed, fired)
-            cap = ind.cap
-            points = raw if cap is None or raw <= cap else cap
+            states, raw, points = ind.outcome(typed, fired)
+            entry["items"] = ind.entries(states)
             category_raw[ind.category] += points
             entry["raw"] = raw
             entry["points"] = points
             append(entry)
-        categories: list[CategoryResult] = []
-        balance = ZERO
-        for cat, raw in zip(self.categories, category_raw):
-            cap = cat.cap
-            points = raw if cap is None or raw <= cap else cap
-            balance = balance + points if cat.adds else balance - points
-            categories.append(
-                {"code": cat.code, "name": cat.name, "kind": cat.kind, "raw": raw, "cap": cap, "points": points}
-            )
+        sums, balance = self.balance(category_raw)
+        categories: list[CategoryResult] = [
+            {"code": cat.code, "name": cat.name, "kind": cat.kind, "raw": raw, "cap": cat.cap, "points": points}
+            for cat, (raw, points) in zip(self.categories, sums)
+        ]
         return {
             "year": self.year,
             "version": copy(self.identity),
             "eligible": not reasons,
             "ineligible_reasons": reasons,
-            "total": balance if balance > 0 and not reasons else ZERO,
+            "total": floored(balance, not reasons),
             "points_before_floor": balance,
             "valid_until": self.valid_until,  # type: ignore[typeddict-item]
             "categories": categories,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -21,9 +21,6 @@ from engine.model import Category, FactValue, Fixed, Indicator, Item
 from engine.result import IndicatorResult, ItemResult, dumps_bytes, number_json
 
 ZERO = Decimal(0)
-# A fired item's outcome: [raw, points, the code of the item of its group that counted instead (None: it counted),
-# its own code] and, for an item outside any group (never changed), its JSON
-ItemState = list[Any]
 # How many outcomes the indicators of one version remember together (``IndicatorPlan.remembered``); ~4 KB each.
 # The 2026 sample's indicators had 1,566 distinct ones among 40,000 synthetic applications.
 REMEMBERED = 4096
@@ -40,6 +37,13 @@ class Budget:
         self.left = REMEMBERED
 
 
+# A fired item's state: [raw, points, excluded_by, json, entry]: its raw points, its points after its cap, the code of the
+# item of its exclusive group that counted instead (None: it counted), and, only on a state shared by every result
+# that has it (an item outside any group has the same one for the same count, or whenever it fires if fixed), its JSON
+# and its read-only entry (None on a result's own state). A list rather than a class: one is made per fired item.
+ItemState = list[Any]
+
+
 class Remembered(NamedTuple):
     """An indicator's outcome as every result that has it shows it: read-only entry, JSON, points."""
 
@@ -48,9 +52,9 @@ class Remembered(NamedTuple):
     points: Decimal
 
 
-# An indicator's outcome: None when none of its items fired, else (its items' states, raw, points) or, for one
-# that remembers its outcomes, what it remembered
-IndicatorState = tuple[list[ItemState | None], Decimal, Decimal] | Remembered | None
+# An indicator's outcome: None when none of its items fired, else (the place and state of each item that fired, raw,
+# points) or, for one that remembers its outcomes, what it remembered
+IndicatorState = tuple[list[tuple[int, ItemState]], Decimal, Decimal] | Remembered | None
 
 
 def text_json(value: str) -> bytes:
@@ -76,13 +80,11 @@ class ItemPlan:
     idle: ItemResult  # the (read-only) entry when it did not fire, shared by every result
     idle_json: bytes
     fired: ItemResult  # the entry when it fired, raw and points filled in per application
-    counted: ItemResult | None  # a fixed item outside any group: the (read-only) entry whenever it fires
     fixed_points: Decimal | None  # a fixed item's points after its cap
     head_json: bytes  # '{"code":…,"label":…,"fired":true,"raw":'
     cap_json: bytes  # ',"cap":…,"points":'
-    by_units: dict[int, tuple[ItemResult, ItemState]] | None  # a per-unit item outside any group: its (read-only)
-    # entries and states with their JSON, remembered by the units counted
-    counted_state: ItemState | None  # a fixed item outside any group: its state with its JSON, whenever it fires
+    by_units: dict[int, ItemState] | None  # a per-unit item outside any group: its shared states by units counted
+    counted_state: ItemState | None  # a fixed item outside any group: its shared state whenever it fires
 
     @classmethod
     def of(cls, rule: str, item: Item) -> ItemPlan:
@@ -96,23 +98,26 @@ class ItemPlan:
         pts = item.points
         if isinstance(pts, Fixed):
             points = pts.points if cap is None or pts.points <= cap else cap
-            whenever: ItemResult = {**fired, "raw": pts.points, "points": points}
-            counted = None if item.group else shared(whenever)
-            return cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, cap, item.group, shared(idle),
-                       dumps_bytes(idle), fired, counted, points, head, cap_json, None,
-                       None if item.group else [pts.points, points, None, code, dumps_bytes(whenever)])  # fmt: skip
+            plan = cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, cap, item.group, shared(idle),
+                       dumps_bytes(idle), fired, points, head, cap_json, None, None)  # fmt: skip
+            if item.group:
+                return plan
+            return replace(plan, counted_state=plan.shared_state(pts.points, points))
         return cls(rule, code, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, cap, item.group,
-                   shared(idle), dumps_bytes(idle), fired, None, None, head, cap_json,
+                   shared(idle), dumps_bytes(idle), fired, None, head, cap_json,
                    None if item.group else {}, None)  # fmt: skip
 
-    def counting(self, units: int) -> tuple[ItemResult, ItemState]:
-        """The (read-only) entry and the state of the fired per-unit item outside any group for ``units``."""
-        entry: ItemResult = self.fired.copy()
-        raw, points = entry["raw"], entry["points"] = self.amount(units)
-        counted = (shared(entry), [raw, points, None, self.code, self.json([raw, points, None, self.code])])
+    def shared_state(self, raw: Decimal, points: Decimal) -> ItemState:
+        """The state of an item outside any group that counted ``raw``/``points``, with its JSON and read-only entry."""
+        state = [raw, points, None, None, None]
+        return [raw, points, None, self.json(state), shared(self.entry(state))]
+
+    def counting(self, units: int) -> ItemState:
+        """The shared state of the fired per-unit item outside any group for ``units``."""
+        state = self.shared_state(*self.amount(units))
         if self.by_units is not None and len(self.by_units) < ITEM_REMEMBERED:
-            self.by_units[units] = counted
-        return counted
+            self.by_units[units] = state
+        return state
 
     def units(self, typed: Mapping[str, FactValue]) -> int:
         """The full units of its field's value that a per-unit item counts."""
@@ -136,13 +141,29 @@ class ItemPlan:
         cap = self.cap
         return raw, raw if cap is None or raw <= cap else cap
 
+    def entry(self, state: ItemState) -> ItemResult:
+        """The fired item's entry in a result: read-only when its state is shared."""
+        if state[4] is not None:
+            return state[4]  # type: ignore[no-any-return]
+        entry = self.fired.copy()
+        entry["raw"] = state[0]
+        entry["points"] = state[1]
+        if state[2] is not None:
+            entry["counted"] = False
+            entry["excluded_by"] = state[2]
+        return entry
+
     def json(self, state: ItemState | None) -> bytes:
+        """The item's entry as JSON: ``dumps_bytes`` of its entry (``idle`` when it did not fire)."""
         if state is None:
             return self.idle_json
-        if len(state) == 5:  # written once
-            return state[4]  # type: ignore[no-any-return]
+        if state[3] is not None:
+            return state[3]  # type: ignore[no-any-return]
+        excluded_by = state[2]
         tail = (
-            b',"counted":true}' if state[2] is None else b',"counted":false,"excluded_by":' + text_json(state[2]) + b"}"
+            b',"counted":true}'
+            if excluded_by is None
+            else b',"counted":false,"excluded_by":' + text_json(excluded_by) + b"}"
         )
         return self.head_json + number_json(state[0]) + self.cap_json + number_json(state[1]) + tail
 
@@ -152,7 +173,10 @@ class IndicatorPlan:
     category: int  # the index of its category
     cap: Decimal | None
     items: tuple[ItemPlan, ...]
+    indexed: tuple[tuple[int, ItemPlan], ...]  # its items with their places
     rules: frozenset[str]
+    idle_items: list[ItemResult]  # its items' entries when they did not fire (copied, then the fired ones set)
+    idle_jsons: list[bytes]  # the same as JSON
     idle: IndicatorResult  # the entry without its items: copied and filled in when one of its items fired
     idle_json: bytes  # the whole entry, items included, when none of its items fired
     idle_entry: IndicatorResult  # the same as a (read-only) dict, shared by every result
@@ -178,69 +202,46 @@ class IndicatorPlan:
         head = b'{"code":' + text_json(ind.code) + b',"name":' + text_json(ind.name) + b',"category":'
         head += text_json(ind.category) + b',"raw":'
         tail = b',"departments":' + dumps_bytes(ind.departments) + b',"reference":' + text_json(ind.reference)
-        return cls(category, ind.cap, tuple(items), frozenset(p.rule for p in items), idle,
+        return cls(category, ind.cap, tuple(items), tuple(enumerate(items)), frozenset(p.rule for p in items),
+                   [p.idle for p in items], [p.idle_json for p in items], idle,
                    dumps_bytes(idle_entry), idle_entry, head,
                    b',"cap":' + _cap(ind.cap) + b',"points":', tail + b',"items":[',
                    {} if len(per_unit) <= 1 else None, per_unit[0] if len(per_unit) == 1 else None, budget)  # fmt: skip
 
     def outcome(
         self, typed: Mapping[str, FactValue], fired: set[str]
-    ) -> tuple[list[ItemState | None], Decimal, Decimal]:
-        """Each item's state and the indicator's raw sum and points, when one of its items fired."""
-        states: list[ItemState | None] = []
-        best: dict[str, ItemState] = {}
+    ) -> tuple[list[tuple[int, ItemState]], Decimal, Decimal]:
+        """The place and state of each item that fired, and the indicator's raw sum and points, when one of its
+        items fired: the one place where an exclusive group is applied."""
+        states: list[tuple[int, ItemState]] = []
+        append = states.append
+        best: dict[str, tuple[ItemState, str]] = {}  # the item of each group that counts so far, and its code
         raw = ZERO
-        for plan in self.items:
+        for place, plan in self.indexed:
             if plan.rule not in fired:
-                states.append(None)
                 continue
-            if plan.counted_state is not None:
-                states.append(plan.counted_state)
-                raw += plan.counted_state[1]
-                continue
-            if plan.by_units is not None:
-                units = plan.units(typed)
-                state = (plan.by_units.get(units) or plan.counting(units))[1]
-                states.append(state)
-                raw += state[1]
-                continue
-            item_raw, points = plan.points(typed)
-            state = [item_raw, points, None, plan.code]
-            states.append(state)
-            if plan.group is not None:
-                held = best.get(plan.group)
+            state = plan.counted_state
+            if state is None:
+                if plan.by_units is not None:  # per unit, no group: the same state for the same count of units
+                    units = plan.units(typed)
+                    state = plan.by_units.get(units) or plan.counting(units)
+                else:
+                    state = [*plan.points(typed), None, None, None]
+            append((place, state))
+            group = plan.group
+            if group is not None:
+                held = best.get(group)
                 if held is not None:
                     # 本项不累加: only the highest item of the group counts (the first one on a tie)
-                    if points <= held[1]:
-                        state[2] = held[3]
+                    if state[1] <= held[0][1]:
+                        state[2] = held[1]
                         continue
-                    held[2] = plan.code
-                    raw -= held[1]
-                best[plan.group] = state
-            raw += points
+                    held[0][2] = plan.code
+                    raw -= held[0][1]
+                best[group] = (state, plan.code)
+            raw += state[1]
         cap = self.cap
         return states, raw, raw if cap is None or raw <= cap else cap
-
-    def points(self, typed: Mapping[str, FactValue], fired: set[str]) -> Decimal:
-        """The indicator's points alone (``outcome``'s third part): each fired item's points, of an exclusive group
-        only the highest, then the indicator cap."""
-        raw = ZERO
-        best: dict[str, Decimal] | None = None
-        for plan in self.items:
-            if plan.rule in fired:
-                points = plan.fixed_points if plan.fixed_points is not None else plan.points(typed)[1]
-                if plan.group is None:
-                    raw += points
-                    continue
-                if best is None:
-                    best = {}
-                held = best.get(plan.group)
-                if held is None or points > held:
-                    best[plan.group] = points
-        if best:
-            raw += sum(best.values())
-        cap = self.cap
-        return raw if cap is None or raw <= cap else cap
 
     def remembered(self, typed: Mapping[str, FactValue], fired: set[str]) -> Remembered:
         """The outcome when one of its items fired, remembered by what decides it: which items fired and the value
@@ -251,12 +252,11 @@ class IndicatorPlan:
         found = self.memo.get(key)
         if found is None:
             state = self.outcome(typed, fired)
-            items, raw = explain_items(self, typed, fired)
             entry: IndicatorResult = {
                 **self.idle,
-                "raw": raw,
+                "raw": state[1],
                 "points": state[2],
-                "items": FrozenList(map(shared, items)),
+                "items": FrozenList(map(shared, self.entries(state[0]))),
             }
             found = Remembered(shared(entry), self.json(state), state[2])
             if self.budget.left > 0:  # two threads may both take the last place: one entry more, no harm
@@ -264,63 +264,32 @@ class IndicatorPlan:
                 self.memo[key] = found
         return found
 
+    def entries(self, states: list[tuple[int, ItemState]]) -> list[ItemResult]:
+        """Its items' entries in a result from the states of those that fired (``outcome``'s first part)."""
+        entries = self.idle_items.copy()
+        items = self.items
+        for place, state in states:
+            entries[place] = state[4] if state[4] is not None else items[place].entry(state)
+        return entries
+
     def json(self, state: IndicatorState) -> bytes:
         if state is None:
             return self.idle_json
         if isinstance(state, Remembered):
             return state.json
-        items = b",".join([plan.json(s) for plan, s in zip(self.items, state[0])])
+        parts = self.idle_jsons.copy()
+        items = self.items
+        for place, s in state[0]:
+            parts[place] = items[place].json(s)
         return (
             self.head_json
             + number_json(state[1])
             + self.cap_json
             + number_json(state[2])
             + self.tail_json
-            + items
+            + b",".join(parts)
             + b"]}"
         )
-
-
-def explain_items(
-    ind: IndicatorPlan, typed: Mapping[str, FactValue], fired: set[str]
-) -> tuple[list[ItemResult], Decimal]:
-    """Each item of an indicator with its points and whether it counted, and the indicator's raw sum."""
-    items_out: list[ItemResult] = []
-    append = items_out.append
-    best: dict[str, ItemResult] = {}
-    raw = ZERO
-    for plan in ind.items:
-        if plan.rule not in fired:
-            append(plan.idle)
-            continue
-        if plan.counted is not None:  # the same in every result, never excluded: no group
-            append(plan.counted)
-            raw += plan.counted["points"]
-            continue
-        if plan.by_units is not None:  # per unit, no group: the same for the same count of units
-            units = plan.units(typed)
-            entry = (plan.by_units.get(units) or plan.counting(units))[0]
-            append(entry)
-            raw += entry["points"]
-            continue
-        entry = plan.fired.copy()
-        entry["raw"], points = plan.points(typed)
-        entry["points"] = points
-        append(entry)
-        if plan.group is not None:
-            held = best.get(plan.group)
-            if held is not None:
-                # 本项不累加: only the highest item of the group counts (the first one on a tie)
-                if points <= held["points"]:
-                    entry["counted"] = False
-                    entry["excluded_by"] = held["code"]
-                    continue
-                held["counted"] = False
-                held["excluded_by"] = entry["code"]
-                raw -= held["points"]
-            best[plan.group] = entry
-        raw += points
-    return items_out, raw
 
 
 @dataclass(frozen=True, slots=True)
