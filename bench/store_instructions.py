@@ -143,7 +143,9 @@ def _setup(root: Path, database_url: str | None, work: Path) -> tuple[dict[str, 
     from api_load import FACTS
 
     env = {**os.environ, "DATABASE_URL": url, "JIFEN_INSTANCE_DIR": str(work), "JIFEN_ACCESS_LOG": "",
-           "PYTHONPATH": str(root), "JIFEN_BENCH_FACTS": json.dumps(FACTS)}  # fmt: skip
+           "PYTHONPATH": str(root), "JIFEN_BENCH_FACTS": json.dumps(FACTS),
+           # under valgrind on a busy machine, connecting to PostgreSQL takes longer than the service's 3 s
+           "JIFEN_DB_CONNECT_TIMEOUT": "60", "JIFEN_DB_STATEMENT_TIMEOUT": "60"}  # fmt: skip
     _flask(env, root, "db", "upgrade")
     _flask(env, root, "rulesets", "import", *sorted(str(p) for p in (root / "rulesets").glob("*.yaml")))
     key = _flask(env, root, "api-clients", "create", "bench", "--scope", "score,read").strip()
