@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from sqlalchemy import make_url
 
 from engine import RulesetVersion, load_file
 from jifen.config import database_url
+from tests.app_caches import install_app_caches
 
 ROOT = Path(__file__).resolve().parent.parent
 RULESETS = ROOT / "rulesets"
@@ -83,62 +85,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.database)
+    # The browser tests first (in their order; the others after, in theirs): they are the longest, one of them over
+    # three minutes, and a long test begun late keeps one worker busy after the others have finished
+    # (pyproject.toml's --dist worksteal lets an idle worker take the tests waiting behind it, not the one it runs).
+    items.sort(key=lambda item: item.get_closest_marker("browser") is None)
 
 
-def _cache_url_builders() -> None:
-    """Reuse werkzeug's compiled URL builders across the apps the tests create.
-
-    Most of ``create_app`` is werkzeug compiling Python source for each URL rule's builder (about 100 rules); the
-    suite creates an app per test, each compiling the same code again. The builder is a function of the rule's
-    parsed parts only (the converters are reached through the rule it is bound to), so one compiled function per
-    rule serves every app. Rules with defaults (folded into the code as constants) are compiled as usual.
-    """
-    from werkzeug.routing.rules import Rule
-
-    compile_builder = getattr(Rule, "_compile_builder", None)
-    if compile_builder is None or getattr(compile_builder, "cached", False):
-        return
-    builders: dict[tuple[Any, ...], Any] = {}
-
-    def cached(self: Rule, append_unknown: bool = True) -> Any:
-        if self.defaults:
-            return compile_builder(self, append_unknown)
-        key = (self.rule, tuple(self._trace), append_unknown)
-        if key not in builders:
-            builders[key] = compile_builder(self, append_unknown)
-        return builders[key]
-
-    cached.cached = True  # type: ignore[attr-defined]
-    Rule._compile_builder = cached  # type: ignore[method-assign]
+install_app_caches()
 
 
-def _share_compiled_templates() -> None:
-    """Let every app the tests create share its compiled Jinja templates (Jinja's bytecode cache, kept in memory).
-
-    Each app has an environment of its own, which would parse and compile every template it renders again; the
-    bytecode is keyed by the template's name and a checksum of its source, so a changed template compiles anew.
-    """
-    from flask import Flask
-    from jinja2 import BytecodeCache
-    from jinja2.bccache import Bucket
-
-    class SharedBytecode(BytecodeCache):
-        def __init__(self) -> None:
-            self.code: dict[str, bytes] = {}
-
-        def load_bytecode(self, bucket: Bucket) -> None:
-            if bucket.key in self.code:
-                bucket.bytecode_from_string(self.code[bucket.key])
-
-        def dump_bytecode(self, bucket: Bucket) -> None:
-            self.code[bucket.key] = bucket.bytecode_to_string()
-
-    if "bytecode_cache" not in Flask.jinja_options:
-        Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedBytecode()}
-
-
-_cache_url_builders()
-_share_compiled_templates()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After the last of consecutive browser tests (their fixtures torn down), close the Chromium they shared."""
+    try:
+        return (yield)
+    finally:
+        shared = sys.modules.get("tests.e2e.browser")
+        if shared is not None and (nextitem is None or "browser" not in getattr(nextitem, "fixturenames", ())):
+            shared.CHROMIUM_OF_PROCESS.close()
 
 
 def pytest_report_header() -> str:
@@ -170,33 +134,59 @@ def _migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(template)
 
 
-def empty_postgres(snapshot: Snapshot | None = None) -> None:
-    """Empty every table of the PostgreSQL test database (as its owner); then fill them from ``snapshot``, if given."""
-    from sqlalchemy import text
+_owner_engines: dict[str, Any] = {}
 
+
+def owner_engine_of_process() -> Any:
+    """This process's engine connected as the test database's owner, made once (a connection per test costs a
+    new server process and a password exchange); its connections are pinged before use, as every engine without
+    the application's timeouts is."""
     from jifen.store.db import make_engine
+
+    if TEST_DATABASE_URL not in _owner_engines:
+        _owner_engines[TEST_DATABASE_URL] = make_engine(TEST_DATABASE_URL)
+    return _owner_engines[TEST_DATABASE_URL]
+
+
+# Sequences restarted in the test schema, on the server: the list is read where it is used
+_RESTART_SEQUENCES = """DO $$
+DECLARE s record;
+BEGIN
+    FOR s IN SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema() LOOP
+        EXECUTE 'ALTER SEQUENCE ' || quote_ident(s.sequencename) || ' RESTART';
+    END LOOP;
+END $$"""
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def empty_postgres(snapshot: Snapshot | None = None) -> None:
+    """Empty every table of the PostgreSQL test database (as its owner); then fill them from ``snapshot``, if given.
+
+    Sent as one script in one transaction: a round trip per statement (about ninety) cost more than the work itself,
+    and far more on a loaded machine, where each one waits for the server's process to be scheduled.
+    """
     from jifen.store.models import Base
 
-    engine = make_engine(TEST_DATABASE_URL)  # the owner: the service role may neither truncate nor alter
     names = [t.name for t in Base.metadata.sorted_tables]
-    with engine.begin() as conn:
-        # the schema refuses to delete stored scores and published content; its owner may lift that
-        for name in names:
-            conn.execute(text(f"ALTER TABLE {name} DISABLE TRIGGER USER"))
-        # DELETE, children first, and the sequences restarted: as TRUNCATE … RESTART IDENTITY, five times faster on
-        # tables this small
-        for name in reversed(names):
-            conn.execute(text(f"DELETE FROM {name}"))
-        for sequence in conn.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")):
-            conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
-        if snapshot is not None:
-            for name in names:  # parents before children
-                conn.execute(text(f"INSERT INTO {name} OVERRIDING SYSTEM VALUE SELECT * FROM {snapshot.schema}.{name}"))
-            for sequence, value in snapshot.sequences:
-                conn.execute(text("SELECT setval(:sequence, :value)"), {"sequence": sequence, "value": value})
-        for name in names:
-            conn.execute(text(f"ALTER TABLE {name} ENABLE TRIGGER USER"))
-    engine.dispose()
+    # the schema refuses to delete stored scores and published content; its owner may lift that
+    script = [f"ALTER TABLE {name} DISABLE TRIGGER USER" for name in names]
+    # DELETE, children first, and the sequences restarted: as TRUNCATE … RESTART IDENTITY, five times faster on
+    # tables this small
+    script += [f"DELETE FROM {name}" for name in reversed(names)]
+    script.append(_RESTART_SEQUENCES)
+    if snapshot is not None:
+        # parents before children
+        script += [
+            f"INSERT INTO {name} OVERRIDING SYSTEM VALUE SELECT * FROM {snapshot.schema}.{name}" for name in names
+        ]
+        script += [f"SELECT setval({_quoted(sequence)}, {int(value)})" for sequence, value in snapshot.sequences]
+    script += [f"ALTER TABLE {name} ENABLE TRIGGER USER" for name in names]
+    with owner_engine_of_process().begin() as conn, conn.connection.driver_connection.cursor() as cursor:
+        # without parameters (which SQLAlchemy would pass) psycopg sends the statements as one query
+        cursor.execute(";\n".join(script))
 
 
 @dataclass(frozen=True)

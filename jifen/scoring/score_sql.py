@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from psycopg import adapt as psycopg_adapt
+from psycopg import postgres
 from sqlalchemy import Connection, Dialect, Integer, Table, bindparam, literal_column, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -72,6 +74,20 @@ INSERTS = {
 }
 
 
+class Utf8Text(bytes):
+    """Text already written as UTF-8, sent to PostgreSQL as text (psycopg sends plain bytes as bytea)."""
+
+
+class _Utf8TextDumper(psycopg_adapt.Dumper):
+    oid = postgres.types["text"].oid
+
+    def dump(self, obj: Utf8Text) -> bytes:
+        return obj
+
+
+postgres.adapters.register_dumper(Utf8Text, _Utf8TextDumper)
+
+
 class _Converters:
     """Per dialect, the columns whose values SQLAlchemy converts before the driver sees them (a date as text on
     SQLite, a Decimal as a float, a timestamp checked and made UTC), with the converter the dialect's type gives."""
@@ -103,6 +119,9 @@ def insert_score(connection: Connection, first: bool, row: dict[str, Any]) -> in
     parameters = dict(row)
     for name, convert in _converters.of(dialect):
         parameters[name] = convert(parameters[name])
+    body = parameters["result"]  # the answer's JSON bytes
+    # sqlite3 binds text from str only; psycopg takes the bytes as text, without decoding ~10 KB and encoding it again
+    parameters["result"] = body.decode("utf-8") if dialect.name == "sqlite" else Utf8Text(body)
     sql = INSERTS[dialect.name][0 if first else 1]
     driver = connection.connection.driver_connection
     assert driver is not None

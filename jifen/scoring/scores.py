@@ -151,7 +151,7 @@ def prepare(session: Session, request: ScoreRequest, caller: Caller) -> Pending:
         "content_hash": version.content_hash,
         "facts": dumps(request.facts),
         "derived": scored.derived_json.decode("utf-8"),
-        "result": scored.body.decode("utf-8"),
+        "result": scored.body,  # as bytes: the INSERT decodes them if its driver needs text (score_sql.insert_score)
         "total": scored.total,
         "eligible": scored.eligible,
         "client_id": caller.id,

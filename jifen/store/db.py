@@ -276,14 +276,8 @@ class Database:
 
     @contextmanager
     def write_connection(self, session: Session, one_statement: bool = False) -> Iterator[Connection]:
-        """A connection in a write transaction of its own, for writes that need no ORM: committed at the end, rolled
-        back on error, as ``write_transaction`` does without the session's bookkeeping (its transaction, its
-        connection's, their events: as much work as a stored score's INSERT).
-
-        What ``session`` read before is ended first (its connection goes back to the pool, and is the one taken here).
-        ``one_statement``: the block writes with one statement (and may read after it), which on SQLite is then its
-        own transaction (``ONE_STATEMENT``): no BEGIN nor COMMIT is sent.
-        """
+        """As ``write_transaction``, on a connection instead of the session (whose bookkeeping cost as much as a stored
+        score's INSERT). ``one_statement``: one statement writes (reads may follow), on SQLite its own transaction."""
         session.commit()
         sqlite = self.engine.dialect.name == "sqlite"
         with self.writing(), self.engine.connect() as connection:

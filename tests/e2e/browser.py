@@ -14,6 +14,37 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--no-first-run", "--disable-quic"]  # fmt: skip
 
 
+class Chromium:
+    """Chromium for a run of consecutive browser tests in this process: launched for the first of them, closed after
+    the last (tests/conftest.py's ``pytest_runtest_teardown``). A launch takes seconds, longer than many of the tests."""
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def launched(self) -> Any:
+        if self._browser is not None and not self._browser.is_connected():
+            self.close()  # it crashed or was closed: a new one
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        return self._browser
+
+    def close(self) -> None:
+        browser, playwright, self._browser, self._playwright = self._browser, self._playwright, None, None
+        try:
+            if browser is not None and browser.is_connected():
+                browser.close()
+        finally:
+            if playwright is not None:
+                playwright.stop()
+
+
+CHROMIUM_OF_PROCESS = Chromium()
+
+
 class Visit:
     """One user's browser tab, refusing any request that leaves the service."""
 

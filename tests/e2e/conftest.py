@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from tests.e2e.browser import CHROMIUM, FLAGS
+from tests.e2e.browser import CHROMIUM, CHROMIUM_OF_PROCESS
 
 
 @pytest.fixture
@@ -25,10 +25,12 @@ def server(seeded: Any) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    """Chromium, shared by consecutive browser tests (``CHROMIUM_OF_PROCESS``); every context a test opened is closed
+    after it, so each test still begins with no page, cookie or cache of another."""
+    pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium fonts-wqy-zenhei)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
+    browser = CHROMIUM_OF_PROCESS.launched()
+    yield browser
+    for context in list(browser.contexts):
+        context.close()
