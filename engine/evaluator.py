@@ -16,28 +16,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from engine.adapter import Matcher, negation, rule_names
+from engine.adapter import Matcher, item_condition, negation, refusal, rule_names
 from engine.explain import Plan
 from engine.facts import FactsValidator
-from engine.model import Clause, Condition, FactValue, Fixed, Group, Item, RulesetVersion
+from engine.model import Condition, FactValue, RulesetVersion
 from engine.plans import ItemPlan
 from engine.result import Explanation, IsoDate, JsonScore, ScoreResult, VersionIdentity, dumps_bytes
-
-
-def _item_condition(item: Item) -> Condition | None:
-    if isinstance(item.points, Fixed):
-        return item.when
-    # A per-unit item needs its field. When it counts up from zero (no offset, positive rate) it applies only
-    # from the first full unit on: "每满50小时得2分" does not apply to 49.9 hours, and the engine need not
-    # fire for the many zero counts clients send.
-    rule = item.points
-    if rule.offset == 0 and rule.rate > 0:
-        applies: Condition = Clause(
-            rule.field, ">=", rule.unit if rule.unit != rule.unit.to_integral_value() else int(rule.unit)
-        )
-    else:
-        applies = Clause(rule.field, "exists")
-    return applies if item.when is None else Group("all", (applies, item.when))
 
 
 class CompiledVersion:
@@ -54,26 +38,31 @@ class CompiledVersion:
         }
         self.valid_until = IsoDate(dt.date(version.year, 12, 31).isoformat())
         self._validator = FactsValidator(version.facts)
-        # A requirement's rule fires when the requirement is NOT met: most applications meet every one, and a rule
-        # that does not fire costs the core nothing after the match. One without a condition is always met.
-        unmet = [(req, negation(req.when)) for req in version.eligibility if req.when is not None]
-        names = iter(rule_names(len(unmet) + sum(len(ind.items) for ind in version.indicators)))
+        field_types = {f.name: f.type for f in version.facts}
+        checked = [req for req in version.eligibility if req.when is not None]  # one without a condition is met
+        names = iter(rule_names(len(checked) + sum(len(ind.items) for ind in version.indicators)))
         conditions: dict[str, Condition | None] = {}
         requirements = []
-        for req, when in unmet:
+        for req in checked:
             rule = next(names)
-            conditions[rule] = when
-            requirements.append((rule, req))
+            # A requirement's rule fires when the requirement is NOT met: most applications meet every one, and a
+            # rule that does not fire costs the core nothing after the match. The negation of a condition of
+            # several groups can be more than the core takes in one rule (error 113, more than 32 tests in a
+            # sequence) where the condition itself is not: such a requirement's rule fires when it is met.
+            unmet = negation(req.when)
+            fires_when_met = refusal(unmet, field_types) is not None
+            conditions[rule] = req.when if fires_when_met else unmet
+            requirements.append((rule, req, fires_when_met))
         indicators = []
         for ind in version.indicators:
             plans = []
             for item in ind.items:
                 rule = next(names)
-                conditions[rule] = _item_condition(item)
+                conditions[rule] = item_condition(item)
                 plans.append(ItemPlan.of(rule, item))
             indicators.append((ind, plans))
         self._plan = Plan(self.identity, self.valid_until, version.categories, requirements, indicators)
-        self._matcher = Matcher(conditions, {f.name: f.type for f in version.facts})
+        self._matcher = Matcher(conditions, field_types)
 
     # -- the pipeline's steps, public so that benchmarks and tests can drive them one by one ------------
 

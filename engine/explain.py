@@ -33,7 +33,7 @@ from engine.result import (
 class Outcome:
     """What one application scored, before it is written out."""
 
-    reasons: list[tuple[str, Reason, bytes]]  # the requirements not met (their rules fired)
+    reasons: list[tuple[str, Reason, bytes, bool]]  # the requirements not met
     indicators: list[IndicatorState]
     categories: list[tuple[Decimal, Decimal]]  # (raw, points) of each category
     balance: Decimal
@@ -50,14 +50,15 @@ class Plan:
 
     def __init__(
         self, identity: VersionIdentity, valid_until: str, categories: tuple[Category, ...],
-        requirements: list[tuple[str, Requirement]], indicators: list[tuple[Indicator, list[ItemPlan]]],
+        requirements: list[tuple[str, Requirement, bool]], indicators: list[tuple[Indicator, list[ItemPlan]]],
     ) -> None:  # fmt: skip
         self.year = identity["year"]
         self.identity = identity
         self.valid_until = valid_until
+        # (its rule, its reason, as JSON, whether its rule fires when it is met rather than when it is not)
         self._requirements = [
-            (rule, shared(reason), dumps_bytes(reason))
-            for rule, req in requirements
+            (rule, shared(reason), dumps_bytes(reason), fires_when_met)
+            for rule, req, fires_when_met in requirements
             for reason in [Reason(code=req.code, reason=req.reason)]
         ]
         index = {c.code: n for n, c in enumerate(categories)}
@@ -70,7 +71,7 @@ class Plan:
 
     def outcome(self, typed: Mapping[str, FactValue], fired: set[str]) -> Outcome:
         """The points of every part from the fired rule names, in exact decimals."""
-        reasons = [r for r in self._requirements if r[0] in fired]
+        reasons = [r for r in self._requirements if (r[0] in fired) is not r[3]]
         category_raw = [ZERO] * len(self.categories)
         indicators: list[IndicatorState] = []
         for ind in self.indicators:
@@ -98,7 +99,7 @@ class Plan:
     def total(self, typed: Mapping[str, FactValue], fired: set[str]) -> Decimal:
         """``outcome(typed, fired).total``, without the parts of the outcome that do not make it."""
         for requirement in self._requirements:
-            if requirement[0] in fired:
+            if (requirement[0] in fired) is not requirement[3]:
                 return ZERO
         category_raw = [ZERO] * len(self.categories)
         for ind in self.indicators:
@@ -113,7 +114,7 @@ class Plan:
         fixed item outside any group that fired, an indicator of which nothing fired, a requirement not met) are
         the plan's own, shared and read-only (``engine.frozen``); the others are the result's."""
         copy: Any = dict.copy  # the entries' TypedDicts, copied at C speed
-        reasons: list[Reason] = [r[1] for r in self._requirements if r[0] in fired]
+        reasons: list[Reason] = [r[1] for r in self._requirements if (r[0] in fired) is not r[3]]
         category_raw = [ZERO] * len(self.categories)
         indicators: list[IndicatorResult] = []
         append = indicators.append

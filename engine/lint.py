@@ -16,10 +16,10 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from engine.adapter import item_condition as engine_condition  # reason about exactly what the engine compiles
 from engine.bounds import POLICY_TOTAL as POLICY_MAXIMUM  # policy §三: 100 + 150 + 50, the total's maximum
 from engine.canonical import number_text
 from engine.errors import FactsError
-from engine.evaluator import _item_condition as engine_condition  # reason about exactly what the engine compiles
 from engine.evaluator import compile_version
 from engine.findings import CHECKS, SEVERITIES, Check, Chinese, Finding, Language, Severity, condition_text
 from engine.labels import label_findings

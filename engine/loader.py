@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from engine.adapter import item_condition, refusal
 from engine.bounds import check_caps, check_per_unit, read_fixed
 from engine.cases_reader import read_cases
 from engine.conditions import read_condition
@@ -19,6 +20,7 @@ from engine.errors import RulesetError, coded
 from engine.model import (
     NUMERIC_TYPES,
     Category,
+    Condition,
     Derivation,
     FactField,
     Fixed,
@@ -182,6 +184,8 @@ def _requirements(r: Reader, node: Any, catalogue: dict[str, FactField]) -> list
         m, v = r.part(raw, path, REQUIREMENT)
         codes.append((v.get("code"), join(path, "code")))
         when = read_condition(r, m["when"], join(path, "when"), catalogue) if "when" in m else None
+        if when is not None and not _engine_takes(r, when, join(path, "when"), catalogue):
+            continue
         if v.get("code") and when and v.get("reason"):
             out.append(Requirement(v["code"], when, v["reason"]))
     r.unique(codes, "eligibility code")
@@ -265,11 +269,21 @@ def _item(
     if cap is not None and indicator_cap is not None and cap > indicator_cap:
         r.add(join(path, "cap"), "over_indicator_cap", cap=indicator_cap)
     if v.get("code") and v.get("label") and points is not None and ("when" not in m or when is not None):
-        return Item(
+        item = Item(
             v["code"], v["label"], points, when, cap, v.get("group"), v.get("reference") or None,
             v.get("materials") or (),
         )  # fmt: skip
+        if _engine_takes(r, item_condition(item), join(path, "when"), catalogue):
+            return item
     return None
+
+
+def _engine_takes(r: Reader, cond: Condition | None, path: str, catalogue: Mapping[str, FactField]) -> bool:
+    """Whether durable_rules takes a rule of this condition (it refuses one of too many groups within groups)."""
+    if refusal(cond, {name: f.type for name, f in catalogue.items()}) is None:
+        return True
+    r.add(path, "condition_too_complex")
+    return False
 
 
 def _points_rule(

@@ -114,6 +114,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "须且只能选择一种计分方式：固定分值或按单位计分",
     ),
     "fixed_needs_condition": ("a fixed-points item needs a condition", "固定分值的细则至少需要一个条件"),
+    "condition_too_complex": (
+        "the rule engine cannot take this condition as one rule (too many groups within groups): simplify it or "
+        "split the item",
+        "条件过于复杂，规则引擎无法作为一条规则处理（“全部满足”“任一满足”层层嵌套过多）：请简化条件或拆分为多条细则",
+    ),
     "per_unit_unknown_field": (
         "expected an int or number field, got {quoted} (not in the fact catalogue)",
         "请选择一个数值型事实字段（目录中没有{quoted}）",

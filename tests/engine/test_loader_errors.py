@@ -65,6 +65,19 @@ def _item(doc: dict[str, Any], i: int = 0) -> dict[str, Any]:
     return doc["indicators"][0]["items"][i]  # type: ignore[no-any-return]
 
 
+# any of five (all of two groups of any): more tests in one rule than durable_rules takes (error 113)
+TOO_COMPLEX = {
+    "any": [
+        {
+            "all": [
+                {"any": [{"field": "age", "op": ">", "value": i}, {"field": "months", "op": ">", "value": i}]},
+                {"any": [{"field": "age", "op": "<", "value": i}, {"field": "months", "op": "<", "value": i}]},
+            ]
+        }
+        for i in range(5)
+    ]
+}
+
 CASES = [
     ("unknown top-level key", lambda d: d.update(colour="blue"), "colour", "unknown key"),
     ("unknown item key", lambda d: _item(d).update(pointz=3), "indicators[0].items[0].pointz", "unknown key"),
@@ -120,6 +133,12 @@ CASES = [
         ),
         "indicators[0].items[0].when.any[1].all[0].field",
         "unknown field 'nope'",
+    ),
+    (
+        "condition the engine refuses",
+        lambda d: _item(d).update(when=TOO_COMPLEX),
+        "indicators[0].items[0].when",
+        "the rule engine cannot take this condition as one rule",
     ),
     (
         "both points rules",

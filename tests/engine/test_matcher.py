@@ -12,11 +12,11 @@ from typing import Any
 import orjson
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine import CompiledVersion, compile_version, load_file, parse_document, plans
-from engine.adapter import RULES_PER_PART, Matcher, negation, rule_names
+from engine.adapter import RULES_PER_PART, Matcher, negation, refusal, rule_names
 from engine.model import Clause, Condition, Group
 from engine.result import dumps_bytes
 
@@ -95,13 +95,44 @@ facts = st.fixed_dictionaries(
 def test_a_negated_condition_holds_exactly_when_the_condition_does_not(
     cond: Condition, cases: list[dict[str, Any]]
 ) -> None:
-    # requirements are matched negated (their rule fires when one is not met); absent fields included
+    # requirements are matched negated (their rule fires when one is not met); absent fields included. A negation
+    # the core does not take in one rule (error 113) is not used: the requirement is then matched as it is (below).
+    assume(refusal(negation(cond), FIELDS) is None)
     matcher = Matcher({"!": cond, "#": negation(cond)}, FIELDS)
     try:
         for fact in cases:
             assert len(matcher.match(fact)) == 1, (cond, fact)
     finally:
         matcher.close()
+
+
+def test_a_requirement_whose_negation_the_core_refuses_is_matched_as_it_is() -> None:
+    # all of six (insurance > i or residence > i): the core takes it, but not its negation, any of six all of
+    # (absent or at most i) pairs, which is more tests in one rule than it takes (error 113)
+    when = {"all": [{"any": [{"field": "insurance_months", "op": ">", "value": i},
+                             {"field": "residence_months", "op": ">", "value": i}]} for i in range(6)]}  # fmt: skip
+    doc = yaml.safe_load((ROOT / "rulesets" / "tongxiang-2026.yaml").read_text(encoding="utf-8"))
+    doc["cases"] = []
+    doc["eligibility"].append({"code": "enough_months", "when": when, "reason": "月数不足"})
+    version = parse_document(doc)
+    requirement = version.eligibility[-1].when
+    assert requirement is not None
+    assert refusal(requirement, {"insurance_months": "int", "residence_months": "int"}) is None
+    assert "113" in str(refusal(negation(requirement), {"insurance_months": "int", "residence_months": "int"}))
+    compiled = CompiledVersion(version)
+    try:
+        base = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-01-01"}
+        for months, eligible in [({"insurance_months": 6}, True), ({"residence_months": 9}, True),
+                                 ({"insurance_months": 5, "residence_months": 5}, False), ({}, False)]:  # fmt: skip
+            facts = {**base, **months}
+            result = compiled.score(facts, as_of=ON)
+            assert result["eligible"] is eligible, months
+            assert [r["code"] for r in result["ineligible_reasons"]] == ([] if eligible else ["enough_months"])
+            assert compiled.score_json(facts, as_of=ON).body == dumps_bytes(result)
+            typed = compiled.validate(facts, ON)[0]
+            assert compiled.total(typed) == result["total"]
+    finally:
+        compiled.close()
 
 
 def test_the_entries_results_share_refuse_changes_and_copies_do_not() -> None:
@@ -135,7 +166,12 @@ def test_indicators_remember_at_most_their_budget_and_answer_alike_beyond_it(mon
     short = CompiledVersion(version)
     base = {"permit_valid": True, "permit_endorsed": True, "birth_date": "1990-01-01", "insurance_months": 30}
     for n in range(40):  # each a new count of months, of thousands of yuan of tax, of homes
-        facts = {**base, "local_residence_months": n, "income_tax_paid": 1000 * n + 1, "dwelling": ("owned", "dormitory", "other")[n % 3]}
+        facts = {
+            **base,
+            "local_residence_months": n,
+            "income_tax_paid": 1000 * n + 1,
+            "dwelling": ("owned", "dormitory", "other")[n % 3],
+        }
         assert dumps_bytes(short.score(facts, as_of=ON)) == dumps_bytes(remembering.score(facts, as_of=ON))
         assert short.score_json(facts, as_of=ON).body == remembering.score_json(facts, as_of=ON).body
     assert sum(len(ind.memo or {}) for ind in short._plan.indicators) <= 5
