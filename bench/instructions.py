@@ -11,7 +11,7 @@ timed benchmarks stay the measure; this one says whether a change does less work
 
 Stages: ``full`` is ``CompiledVersion.score`` (what bench/scoring.py times), ``json`` ``score_json`` (the API's
 path), ``validate``/``match``/``explain`` its three steps, ``total`` the provincial table's total (the matching
-benchmark's figure against zen-engine).
+benchmark's figure against zen-engine), ``zen`` zen-engine evaluating the same table for the same applications.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("full", "json", "validate", "match", "explain", "total")
+STAGES = ("full", "json", "validate", "match", "explain", "total", "zen")
 
 # run inside valgrind: score the applications ``passes`` times in the given stage
 _WORK = """
@@ -35,7 +35,7 @@ from bench.scoring import ON, provincial_only, synthetic_applications
 from engine import compile_version, load_file
 version = load_file(root + "/rulesets/tongxiang-2026.yaml")
 apps = synthetic_applications(version, n, 7)
-compiled = compile_version(provincial_only(version) if stage == "total" else version)
+compiled = compile_version(provincial_only(version) if stage in ("total", "zen") else version)
 typed = [compiled.validate(a, ON)[0] for a in apps]
 fired = [compiled.match(t) for t in typed]
 steps = {
@@ -46,6 +46,15 @@ steps = {
     "explain": lambda: [compiled.explain(t, f) and None for t, f in zip(typed, fired)],
     "total": lambda: [compiled.total(t) and None for t in typed],
 }
+if stage == "zen":  # zen-engine evaluating the same applications, validated, as bench/scoring.py gives them to it
+    import datetime, decimal, json, zen
+    from bench.scoring import JDM_GRAPH
+    graph = json.loads(JDM_GRAPH.read_text(encoding="utf-8"))
+    engine = zen.ZenEngine({"loader": {"type": "static", "content": {"provincial": graph}}})
+    contexts = [{k: float(v) if isinstance(v, decimal.Decimal) else v.isoformat() if isinstance(v, datetime.date)
+                 else v for k, v in t.items()} for t in typed]
+    steps["zen"] = lambda: [engine.evaluate("provincial", c) and None for c in contexts]
+    steps["zen"]()
 for _ in range(passes):
     steps[stage]()
 """
