@@ -9,8 +9,10 @@ the schema's labels).
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -207,7 +209,30 @@ def summary(errors: Mapping[str, list[str]], rows: Sequence[Row], catalogue: Map
 
 def sentences(doc: dict[str, Any], code: Any, indicator: dict[str, Any] | None = None) -> dict[str, str]:
     """The items of indicator ``code`` in words (by item code), from the draft, or with ``indicator`` put in its
-    place; {} when that draft does not load."""
+    place; {} when that draft does not load. The loader runs once per document: a table shown again (a save refused,
+    its cells' problems shown) reads the draft it was opened from, and is told its sentences again."""
+    try:  # the key keeps the order of keys and the type of values (the loader reads both); exotic values: no key
+        text = json.dumps([doc, code, indicator], ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return _read_sentences(doc, code, indicator)
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    said = _SAID.get(key)
+    if said is None:
+        said = _read_sentences(doc, code, indicator)
+        with _said_lock:
+            if len(_SAID) >= _SAID_MAX:
+                del _SAID[next(iter(_SAID))]  # the oldest
+            _SAID[key] = said
+    return dict(said)
+
+
+# sentences told lately, by the fingerprint of what they were read from (texts only: a few kilobytes each)
+_SAID: dict[str, dict[str, str]] = {}
+_SAID_MAX = 64
+_said_lock = threading.Lock()
+
+
+def _read_sentences(doc: dict[str, Any], code: Any, indicator: dict[str, Any] | None) -> dict[str, str]:
     d = copy.deepcopy(doc)
     if indicator is not None:
         others = [i for i in d.get("indicators", []) if not (isinstance(i, dict) and i.get("code") == code)]

@@ -67,6 +67,22 @@ def test_a_saved_decision_table_is_loaded_once(console: Any, db: Any, loads: lis
     assert len(loads) == 1, loads
 
 
+def test_a_refused_decision_table_is_shown_again_loading_only_the_change(console: Any, db: Any, loads: list[str],
+                                                                         ) -> None:  # fmt: skip
+    vid = _draft(db)
+    console.login("editor")
+    url = f"/admin/tables/{vid}/T6"
+    fields = form_fields(console.get(url).get_data(as_text=True), "table-form")  # its items' sentences read here
+    row = next(k.split("_")[0] for k, v in fields if k.endswith("_code") and v == "T6-2")
+    changed = [(k, v) for k, v in fields if k != f"{row}_points"] + [(f"{row}_points", "abc")]
+    loads.clear()
+    refused = console.post(url, MultiDict(changed))
+    page = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 200 and "未保存" in page
+    assert "无偿献血每次得2分，本项最高10分" in page  # the items as saved, in words, beside the refused cells
+    assert len(loads) == 1, loads
+
+
 def test_validity_is_remembered_by_the_stored_text(seeded: Any, db: Any, loads: list[str]) -> None:
     vid = _draft(db)
     broken = _doc(db, vid)
