@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from psycopg import adapt as psycopg_adapt
 from psycopg import postgres
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Dialect, Integer, Table, bindparam, literal_column, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -16,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jifen.store.models import ScoreRow
 
+IDLE = TransactionStatus.IDLE
 SCORES = cast(Table, ScoreRow.__table__)  # a mapped class's table is typed as any FromClause
 # The current score of an application and year: the last place of its chain (复核 supersedes it).
 HEAD = (
@@ -116,7 +118,8 @@ _converters = _Converters()
 
 def insert_score(connection: Connection, first: bool, row: dict[str, Any]) -> int:
     """Run a score's INSERT (``first``: at place 1; else a re-review's) on the connection's driver, in its
-    transaction; the count of rows inserted (1, or 0 when an index turned it away).
+    transaction (on a write connection of PostgreSQL, the INSERT that begins it); the count of rows inserted (1, or 0
+    when an index turned it away).
 
     The text is the driver's own and the values are converted as SQLAlchemy converts them, without its execution
     layers (compiled-statement lookup, execution context, result object: a third of a stored score's extra work);
@@ -134,7 +137,13 @@ def insert_score(connection: Connection, first: bool, row: dict[str, Any]) -> in
     assert driver is not None
     cursor = driver.cursor()
     try:
-        cursor.execute(sql, parameters)
+        if dialect.name == "postgresql" and driver.autocommit and driver.info.transaction_status == IDLE:
+            # the first INSERT of a write connection (jifen.store.db.BEGUN_BY_INSERT): BEGIN goes with it
+            with driver.pipeline():
+                cursor.execute("BEGIN")
+                cursor.execute(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
         count: int = cursor.rowcount
     except Exception as exc:  # as Connection._execute_context would: the same events, the same wrapped errors
         connection._handle_dbapi_exception(exc, sql, parameters, cursor, None)
