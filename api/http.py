@@ -279,6 +279,9 @@ def refuse_oversized_body() -> None:
 
     this = request_object()
     limit = this.max_content_length
+    # kept on the request: Flask's property reads the application's limit through current_app's proxy each time
+    # it is asked (when the body is read, by werkzeug's stream too)
+    this.max_content_length = limit
     length = this.content_length
     if limit is not None and length is not None and length > limit:
         raise errors.ApiError(413, "payload_too_large", f"the body is larger than {limit} bytes")
