@@ -6,9 +6,8 @@ from __future__ import annotations
 from flask import flash
 
 from admin.words import word
-from jifen.standard import rulesets
-from jifen.standard.validation import Verdict, label_mismatches
-from jifen.unit_of_work import get_session
+from engine import RulesetVersion
+from jifen.standard.validation import Verdict, model_label_mismatches
 
 
 def summary(verdict: Verdict) -> str:
@@ -39,15 +38,17 @@ def sentence(ref: str, verdict: Verdict) -> str:
     return word("validation.failed", ref=ref, summary=summary(verdict))
 
 
-def label_warnings(vid: int, indicator: str | None = None, item: str | None = None) -> list[str]:
+def label_warnings(model: RulesetVersion | None, indicator: str | None = None, item: str | None = None) -> list[str]:
     """After a save: each label of the saved indicator or item that no longer says what its rule does, as a
-    sentence to show at once (「请注意：……」)."""
-    row = rulesets.get_version(get_session(), vid)
-    return [word("validation.label_warning", message=f.message("zh")) for f in label_mismatches(row, indicator, item)]
+    sentence to show at once (「请注意：……」); ``model`` is the draft as the save loaded it (``drafts.Edited``)."""
+    return [
+        word("validation.label_warning", message=f.message("zh"))
+        for f in model_label_mismatches(model, indicator, item)
+    ]
 
 
-def warn_stale_labels(vid: int, kind: str, code: str) -> None:
+def warn_stale_labels(model: RulesetVersion | None, kind: str, code: str) -> None:
     """After saving an item or an indicator: flash each of its labels that no longer says what its rule does."""
     if kind in ("item", "indicator"):
-        for text in label_warnings(vid, **{kind: code}):
+        for text in label_warnings(model, **{kind: code}):
             flash(text, "warning")

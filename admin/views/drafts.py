@@ -94,8 +94,8 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
 
         try:
             with unit_of_work.current().write() as session:
-                _, after = drafts.edit(session, vid, current_user.username, what, part or (form.kind, ""),
-                                       values.get("base") if part is not None else None, apply)  # fmt: skip
+                _, after, model = drafts.edit(session, vid, current_user.username, what, part or (form.kind, ""),
+                                              values.get("base") if part is not None else None, apply)  # fmt: skip
         except EditConflict as exc:
             values["base"] = exc.token
             flash(
@@ -111,7 +111,7 @@ class DraftsView(RoleMixin, BaseView):  # type: ignore[misc]
             flash(_message(exc), "error")
             return self._page(form, row, doc, part, values)
         flash(word("views_drafts.saved", what=what), "success")
-        warn_stale_labels(vid, form.kind, str(name))  # a label that no longer says what its rule scores
+        warn_stale_labels(model, form.kind, str(name))  # a label that no longer says what its rule scores
         return redirect(done(after))
 
     def _remove(self, vid: int, part: Part, what: str, back: str, change: Callable[[dict[str, Any]], None] | None = None,

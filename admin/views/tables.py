@@ -122,8 +122,8 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
 
         try:
             with unit_of_work.current().write() as session:
-                _, after = drafts.edit(session, vid, current_user.username, what, part or ("table", ""),
-                                       merged.header["base"] if part is not None else None, apply)  # fmt: skip
+                _, after, model = drafts.edit(session, vid, current_user.username, what, part or ("table", ""),
+                                              merged.header["base"] if part is not None else None, apply)  # fmt: skip
         except EditConflict as exc:
             fresh = rulesets.document(_draft(vid))
             header = merged.header | {
@@ -145,7 +145,7 @@ class TablesView(RoleMixin, BaseView):  # type: ignore[misc]
             else ""
         )
         flash(word("views_tables.saved", what=what, merged_note=note), "success")
-        warn_stale_labels(vid, "indicator", str(merged.indicator.get("code")))  # a label no longer true to its row
+        warn_stale_labels(model, "indicator", str(merged.indicator.get("code")))  # a label no longer true to its row
         return redirect(url_for(".edit", vid=vid, code=after[1]) if after else url_for("versions.detail", vid=vid))
 
     def _page(self, row: Any, doc: dict[str, Any], part: Part | None, header: dict[str, Any], columns: list[str],

@@ -14,12 +14,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import Problem, RulesetError, parse_document
+from engine import Problem, RulesetError, RulesetVersion, parse_document
 from jifen.access import audit
 from jifen.errors import Conflict, ImmutableVersion, Refused
 from jifen.messages import Message, refusal, say
@@ -42,8 +42,8 @@ from jifen.standard.editing import (
 from jifen.store.models import RulesetVersionRow
 
 # the document's parts and the changes forms make are jifen/standard/editing.py's; named here too for the callers
-__all__ = ["DOCUMENT", "LISTS", "META", "META_KEYS", "DraftProblems", "EditConflict", "FactInUse", "Part", "add",
-           "edit", "fact_users", "locate", "put", "remove", "remove_fact", "replace_document", "token"]  # fmt: skip
+__all__ = ["DOCUMENT", "LISTS", "META", "META_KEYS", "DraftProblems", "EditConflict", "Edited", "FactInUse", "Part",
+           "add", "edit", "fact_users", "locate", "put", "remove", "remove_fact", "replace_document", "token"]  # fmt: skip
 
 
 class EditConflict(Conflict):
@@ -72,12 +72,13 @@ class DraftProblems(Refused):
 Apply = Callable[[dict[str, Any]], Part | None]
 
 
-def _problems(doc: dict[str, Any], ref: str) -> list[Problem]:
-    try:
-        parse_document({**doc, "status": "draft"}, ref)
-    except RulesetError as exc:
-        return exc.problems
-    return []
+class Edited(NamedTuple):
+    """What an edit stored: the draft, the part as now named (None: removed) and the draft as the loader read it
+    (None when it is still invalid), for what a caller shows after the save without loading it again."""
+
+    row: RulesetVersionRow
+    after: Part | None
+    model: RulesetVersion | None
 
 
 def edit(
@@ -89,9 +90,10 @@ def edit(
     base: str | None,
     apply: Apply,
     expected_lock: int | None = None,
-) -> tuple[RulesetVersionRow, Part | None]:
+) -> Edited:
     """Change ``part`` of a draft with ``apply`` (which changes the document and returns the part as now named,
-    or None when it removed it); returns the draft and that part.
+    or None when it removed it); returns the draft, that part and the draft's model. The loader reads the changed
+    document once; whether the draft was valid before (asked only when the change is not) is ``stored.validate``'s.
 
     ``base`` is the part's token when the form was loaded (None: not checked); ``expected_lock`` the draft's
     edit counter (None: not checked). EditConflict when either moved, DraftProblems when the result is not valid.
@@ -106,10 +108,11 @@ def edit(
     changed = copy.deepcopy(doc)
     after = apply(changed)
     where = locate(changed, after)[0] if after is not None else None
+    model: RulesetVersion | None = None
     try:
         model = parse_document({**changed, "status": "draft"}, row.ref)
     except RulesetError as exc:
-        before = _problems(doc, row.ref)
+        before = stored.validate(row)
         if not before or len(exc.problems) > len(before):
             raise DraftProblems(row.ref, exc.problems, where, changed) from None
         stored.store_invalid(row, changed)
@@ -123,7 +126,7 @@ def edit(
     audit.record(session, actor, "edit", "version", object_id=row.id, object_ref=row.ref,
                  before=locate(doc, part)[1], after=locate(changed, after)[1] if after else None,
                  note=what)  # fmt: skip
-    return row, after
+    return Edited(row, after, model)
 
 
 def replace_document(

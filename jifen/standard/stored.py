@@ -2,6 +2,8 @@
 
 The content is the version's document: the canonical JSON of engine.canonical, read by the engine's loader. It is
 written here only, by ``store_model``, from a model the loader accepted (``drafts`` edits drafts the same way).
+Whether a stored text is valid is remembered by the text's fingerprint (``validate``), so that a refused edit does
+not load the whole draft a second time to learn whether it was valid before.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,18 +121,44 @@ def load_model(row: RulesetVersionRow) -> RulesetVersion:
     return parse_document({**document(row), "status": row.status}, row.ref)
 
 
+# The loader's problems of the texts lately loaded or stored, by (sha256 of the text, the status it is read with).
+# The loader's verdict is a function of these two alone; a text that ``store_model`` wrote is the canonical JSON of
+# a model the loader accepted, which it accepts again (engine.canonical round-trips), so it is known valid at once.
+_CHECKED: dict[tuple[str, str], tuple[Problem, ...]] = {}
+_CHECKED_MAX = 256  # fingerprints and problem lists only: a few hundred kilobytes at most
+_checked_lock = threading.Lock()
+
+
+def _fingerprint(text: str, status: str) -> tuple[str, str]:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), status
+
+
+def _remember(key: tuple[str, str], problems: tuple[Problem, ...]) -> None:
+    with _checked_lock:
+        if key not in _CHECKED and len(_CHECKED) >= _CHECKED_MAX:
+            del _CHECKED[next(iter(_CHECKED))]  # the oldest: dicts keep insertion order
+        _CHECKED[key] = problems
+
+
 def validate(row: RulesetVersionRow) -> list[Problem]:
-    """Every problem of the version (empty when it is valid)."""
-    try:
-        load_model(row)
-    except RulesetError as exc:
-        return exc.problems
-    return []
+    """Every problem of the version (empty when it is valid); the loader runs once per stored text and status."""
+    key = _fingerprint(row.document, row.status)
+    known = _CHECKED.get(key)
+    if known is None:
+        try:
+            load_model(row)
+        except RulesetError as exc:
+            known = tuple(exc.problems)
+        else:
+            known = ()
+        _remember(key, known)
+    return list(known)
 
 
 def store_model(row: RulesetVersionRow, model: RulesetVersion) -> None:
     """Make ``model`` the content of ``row``: its canonical document and hash, and the title and date lists show."""
     row.document = canonical_json(model)
+    _remember(_fingerprint(row.document, model.status), ())
     row.content_hash = model.content_hash
     row.title = model.title
     row.effective_from = model.effective_from

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine import CaseOutcome, Problem, RulesetError, run_cases
+from engine import CaseOutcome, Problem, RulesetError, RulesetVersion, run_cases
 from engine.findings import Chinese
 from engine.labels import label_findings
 from engine.lint import Finding, counts, lint
@@ -62,6 +62,15 @@ def label_mismatches(row: RulesetVersionRow, indicator: str | None = None, item:
     try:
         model = load_model(row)
     except RulesetError:
+        return []
+    return model_label_mismatches(model, indicator, item)
+
+
+def model_label_mismatches(model: RulesetVersion | None, indicator: str | None = None, item: str | None = None,
+                           ) -> list[Finding]:  # fmt: skip
+    """``label_mismatches`` of a version already loaded (a draft just saved: ``drafts.Edited.model``; None, a draft
+    that does not load, has none)."""
+    if model is None:
         return []
     return [
         f
