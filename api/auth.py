@@ -6,17 +6,16 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import g, request
-
 from api.errors import ApiError, check_path_years
 from jifen.access.api_clients import Caller, authenticate
+from jifen.proxied import g_object, request_object
 from jifen.unit_of_work import get_session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def current_caller() -> Caller:
-    return g.caller  # type: ignore[no-any-return]
+    return g_object().caller  # type: ignore[no-any-return]
 
 
 def require(scope: str, *alternatives: str) -> Callable[[F], F]:
@@ -26,7 +25,7 @@ def require(scope: str, *alternatives: str) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            header = request.headers.get("Authorization", "")
+            header = request_object().headers.get("Authorization", "")
             scheme, _, key = header.partition(" ")
             if scheme.lower() != "bearer" or not key.strip():
                 raise ApiError(401, "unauthorized", "send the API key as 'Authorization: Bearer <key>'")
@@ -36,7 +35,7 @@ def require(scope: str, *alternatives: str) -> Callable[[F], F]:
             if caller.scopes.isdisjoint(scopes):
                 needed = " or ".join(f"'{s}'" for s in scopes)
                 raise ApiError(403, "forbidden", f"the client {caller.name} lacks the scope {needed}")
-            g.caller = caller
+            g_object().caller = caller
             check_path_years(kwargs)  # after the key: a caller learns nothing of a path before it is let in
             return view(*args, **kwargs)
 

@@ -24,9 +24,10 @@ import re
 from typing import Any
 
 import orjson
-from flask import Response, request
+from flask import Request, Response, request
 
 from engine.result import dumps_bytes
+from jifen.proxied import request_object
 
 # The deepest valid request is 4 levels (a batch → its list → an item → its facts); 64 leaves room for
 # any later nested field while keeping every parser and walker far from Python's recursion limit.
@@ -91,43 +92,46 @@ def raw_json_response(body: bytes, status: int = 200) -> Response:
 def json_body() -> dict[str, Any]:
     """The request's JSON object: 415 unless it is sent as JSON, 413 if too large, 400 if it is not strict JSON
     (see the module docstring) or not an object."""
-    from api.errors import ApiError
+    from api import errors  # (api.errors imports this module; ``from api.errors import`` would miss on __path__)
 
-    if request.mimetype != "application/json":
-        raise ApiError(
-            415, "unsupported_media_type", f"send the body as application/json, not {request.mimetype or 'nothing'}"
+    this = request_object()
+    if this.mimetype != "application/json":
+        raise errors.ApiError(
+            415, "unsupported_media_type", f"send the body as application/json, not {this.mimetype or 'nothing'}"
         )
-    charset = request.mimetype_params.get("charset")
+    charset = this.mimetype_params.get("charset")
     if charset is not None and charset.strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
         # JSON is UTF-8 (RFC 8259 §8.1): a body declared in another charset would be read as something it is not
-        raise ApiError(415, "unsupported_media_type", f"send the body in UTF-8, not charset={charset}")
-    body = parse_json(_read_body())
+        raise errors.ApiError(415, "unsupported_media_type", f"send the body in UTF-8, not charset={charset}")
+    body = parse_json(_read_body(this))
     if not isinstance(body, dict):
-        raise ApiError(400, "not_an_object", f"the body must be a JSON object, not {type(body).__name__}")
+        raise errors.ApiError(400, "not_an_object", f"the body must be a JSON object, not {type(body).__name__}")
     return body
 
 
-def _read_body() -> bytes:
-    from api.errors import ApiError
+def _read_body(this: Request) -> bytes:
+    from api import errors
 
-    raw = request.get_data(cache=False)
-    limit = request.max_content_length
+    raw = this.get_data(cache=False)
+    limit = this.max_content_length
     # A body without Content-Length (chunked) is cut at the limit by werkzeug without an error; one more byte
     # from the server's stream tells a body of exactly the limit from a longer one.
-    cut = limit is not None and request.content_length is None and len(raw) >= limit
-    if cut and request.environ["wsgi.input"].read(1):
-        raise ApiError(413, "payload_too_large", f"the body is larger than {limit} bytes")
+    cut = limit is not None and this.content_length is None and len(raw) >= limit
+    if cut and this.environ["wsgi.input"].read(1):
+        raise errors.ApiError(413, "payload_too_large", f"the body is larger than {limit} bytes")
     return raw
 
 
 def parse_json(raw: bytes) -> Any:
     """The JSON value of ``raw``, or ApiError 400 with a stable code saying what is wrong and where."""
-    from api.errors import ApiError
+    from api import errors
 
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError(400, "malformed_json", f"the body is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+        raise errors.ApiError(
+            400, "malformed_json", f"the body is not UTF-8 text: {exc.reason} at byte {exc.start}"
+        ) from None
     try:
         orjson.loads(text)
     except orjson.JSONDecodeError as exc:
@@ -155,13 +159,13 @@ def parse_json(raw: bytes) -> Any:
             parse_constant=_parse_constant,
         )
     except _NumberTooLong as exc:
-        raise ApiError(400, "number_out_of_range", str(exc)) from None
+        raise errors.ApiError(400, "number_out_of_range", str(exc)) from None
     except RecursionError:
         # The gate bounds the depth at 1,024 levels, so this fails fast, but that can still be more than
         # Python's stack allows here; it is far beyond MAX_DEPTH either way.
         raise _too_deep() from None
     except ValueError as exc:  # the gate accepted what the standard library refuses: never expected
-        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+        raise errors.ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
     if isinstance(body, str):
         _check_text(body, ())
     elif isinstance(body, (dict, list)):
@@ -271,8 +275,13 @@ def _inspect(node: dict[str, Any] | list[Any], path: tuple[str | int, ...], dupl
 
 def refuse_oversized_body() -> None:
     """413 for a body declared larger than the limit, before any view runs (also where no view reads a body)."""
-    from api.errors import ApiError
+    from api import errors
 
-    limit = request.max_content_length
-    if limit is not None and request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, "payload_too_large", f"the body is larger than {limit} bytes")
+    this = request_object()
+    limit = this.max_content_length
+    # kept on the request: Flask's property reads the application's limit through current_app's proxy each time
+    # it is asked (when the body is read, by werkzeug's stream too)
+    this.max_content_length = limit
+    length = this.content_length
+    if limit is not None and length is not None and length > limit:
+        raise errors.ApiError(413, "payload_too_large", f"the body is larger than {limit} bytes")

@@ -30,6 +30,7 @@ from api.schemas import (
 )
 from jifen import unit_of_work
 from jifen.privacy import need
+from jifen.proxied import request_object
 from jifen.scoring import records, scores
 from jifen.unit_of_work import get_session
 
@@ -46,7 +47,7 @@ def _score_request(data: dict[str, Any], **more: Any) -> scores.ScoreRequest:
 
 
 def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
+    key = request_object().headers.get("Idempotency-Key")
     if key is None:
         return None
     if not IDEMPOTENCY_KEY.fullmatch(key):
@@ -66,9 +67,10 @@ _locations: dict[str, str] = {}
 
 
 def _location(score_id: str) -> str:
-    template = _locations.get(request.script_root)
+    root = request_object().script_root
+    template = _locations.get(root)
     if template is None:
-        template = _locations[request.script_root] = url_for("api.scores.get_score", score_id=_PLACEHOLDER)
+        template = _locations[root] = url_for("api.scores.get_score", score_id=_PLACEHOLDER)
     return template.replace(_PLACEHOLDER, score_id)
 
 

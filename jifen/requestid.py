@@ -14,7 +14,9 @@ import re
 import sys
 import uuid
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, has_request_context
+
+from jifen.proxied import g_object, request_object
 
 HEADER = "X-Request-ID"
 VALID = re.compile(r"[\x21-\x7e]{1,128}")
@@ -27,8 +29,8 @@ def init_app(app: Flask) -> None:
 
 
 def _take() -> None:
-    sent = request.headers.get(HEADER, "")
-    g.request_id = sent if VALID.fullmatch(sent) else uuid.uuid4().hex
+    sent = request_object().headers.get(HEADER, "")
+    g_object().request_id = sent if VALID.fullmatch(sent) else uuid.uuid4().hex
 
 
 def _echo(response: Response) -> Response:
@@ -40,9 +42,10 @@ def current_request_id() -> str:
     """The id of the request being answered ("-" outside a request)."""
     if not has_request_context():
         return "-"
-    if "request_id" not in g:  # an error before any before_request function ran
+    globals_ = g_object()
+    if "request_id" not in globals_:  # an error before any before_request function ran
         _take()
-    return str(g.request_id)
+    return str(globals_.request_id)
 
 
 class LogFilter(logging.Filter):

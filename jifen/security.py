@@ -17,9 +17,11 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, g
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from jifen.proxied import app_object, request_object
 
 SECURE_COOKIE_MODES = ("auto", "on", "off")
 _PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host")
@@ -59,17 +61,18 @@ def init_app(app: Flask) -> None:
 
 def cookies_secure() -> bool:
     """Whether this request's cookies must carry ``Secure`` (see the module's docstring)."""
-    mode = current_app.config["SECURE_COOKIES"]
+    mode = app_object().config["SECURE_COOKIES"]
     if mode != "auto":
         return bool(mode == "on")
-    return request.is_secure or not _local_development()
+    this = request_object()
+    return this.is_secure or not _local_development(this)
 
 
-def _local_development() -> bool:
+def _local_development(this: Request) -> bool:
     """Plain http to a loopback host, with no proxy in between."""
-    if request.is_secure or any(name in request.headers for name in _PROXY_HEADERS):
+    if this.is_secure or any(name in this.headers for name in _PROXY_HEADERS):
         return False
-    host = urlsplit(f"//{request.host}").hostname or ""
+    host = urlsplit(f"//{this.host}").hostname or ""
     if host == "localhost":
         return True
     try:
@@ -98,12 +101,13 @@ def _protective_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")  # nothing of this service is meant to be shown in a frame
     # an address of this service may name a person (a lookup, a self-assessment, an application): never sent on
     headers["Referrer-Policy"] = "same-origin"
-    path = request.path
+    this = request_object()
+    path = this.path
     if path.startswith("/api/v1/scores"):  # facts and scores of named people: never kept by a cache
         headers["Cache-Control"] = "no-store"
     elif path == "/admin" or path.startswith("/admin/"):
         headers["Content-Security-Policy"] = _CONSOLE_POLICY.format(nonce=csp_nonce())
-        if not _static(request.endpoint):
+        if not _static(this.endpoint):
             headers["Cache-Control"] = "no-store"
     elif not path.startswith("/api/"):  # the public pages (public/), which set their own caching
         headers["Content-Security-Policy"] = _PUBLIC_POLICY

@@ -8,9 +8,10 @@
 from __future__ import annotations
 
 import sqlalchemy.exc
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy.orm import Session, scoped_session
 
+from jifen.proxied import app_object
 from jifen.store.db import Database
 from jifen.store.dbfaults import RETRY_AFTER, DatabaseUnavailable
 from jifen.store.unit_of_work import KEY, UnitOfWork
@@ -37,7 +38,7 @@ def init_app(app: Flask, database: Database) -> None:
 
 def current() -> UnitOfWork:
     """The unit of work of the current application."""
-    return current_app.extensions[KEY]  # type: ignore[no-any-return]
+    return app_object().extensions[KEY]  # type: ignore[no-any-return]
 
 
 def get_session() -> Session:

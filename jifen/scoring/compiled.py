@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from engine import CompiledVersion, RulesetError, RulesetVersion, compile_version
@@ -80,14 +80,18 @@ class _PublishedCache:
 published_cache = _PublishedCache()
 
 
+def _versions() -> Select[tuple[Any, ...]]:
+    """The versions' columns with their ruleset's, built only when a query runs (not when the cache answers)."""
+    return select(*_COLUMNS).join(Ruleset, Ruleset.id == RulesetVersionRow.ruleset_id)
+
+
 def select_version(
     session: Session, year: int | None, on: dt.date, ref: str | None = None, ruleset: str = stored.DEFAULT_RULESET
 ) -> VersionRef:
     """A pinned version, or the one in force for ``year`` on ``on``."""
-    query = select(*_COLUMNS).join(Ruleset, Ruleset.id == RulesetVersionRow.ruleset_id)
     if ref:
         code, pinned_year, revision = stored.parse_ref(ref)
-        query = query.where(
+        query = _versions().where(
             Ruleset.code == code, RulesetVersionRow.year == pinned_year, RulesetVersionRow.revision == revision
         )
         row = session.execute(query).first()
@@ -99,7 +103,7 @@ def select_version(
     key = (str(session.get_bind().engine.url), ruleset, year)
     published = published_cache.get(key)
     if published is None:
-        query = query.where(
+        query = _versions().where(
             Ruleset.code == ruleset, RulesetVersionRow.year == year, RulesetVersionRow.status == "published"
         )
         published = [VersionRef(*row) for row in session.execute(query)]

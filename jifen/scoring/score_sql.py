@@ -3,11 +3,13 @@ score, and a score's INSERT as the driver's SQL text per dialect, run on the dri
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any, cast
 
+from psycopg import Pipeline, postgres
 from psycopg import adapt as psycopg_adapt
-from psycopg import postgres
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Dialect, Integer, Table, bindparam, literal_column, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -16,6 +18,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from jifen.store.models import ScoreRow
 
+IDLE = TransactionStatus.IDLE
+# libpq 14 and later (psycopg[binary] brings its own); before, the statements go one by one
+PIPELINES = Pipeline.is_supported()
 SCORES = cast(Table, ScoreRow.__table__)  # a mapped class's table is typed as any FromClause
 # The current score of an application and year: the last place of its chain (复核 supersedes it).
 HEAD = (
@@ -116,31 +121,52 @@ _converters = _Converters()
 
 def insert_score(connection: Connection, first: bool, row: dict[str, Any]) -> int:
     """Run a score's INSERT (``first``: at place 1; else a re-review's) on the connection's driver, in its
-    transaction; the count of rows inserted (1, or 0 when an index turned it away).
+    transaction; the count of rows inserted (1, or 0 when an index turned it away). See ``insert_scores``."""
+    return insert_scores(connection, [(first, row)])[0]
+
+
+def insert_scores(connection: Connection, scores: list[tuple[bool, dict[str, Any]]]) -> list[int]:
+    """Run the INSERTs of scores, in order, as ``insert_score`` runs one; the count of rows each inserted.
 
     The text is the driver's own and the values are converted as SQLAlchemy converts them, without its execution
     layers (compiled-statement lookup, execution context, result object: a third of a stored score's extra work);
     an error of the driver is handled as SQLAlchemy handles it (its ``handle_error`` event, a lost connection
-    invalidated), so that outages are still answered 503.
+    invalidated), so that outages are still answered 503. On PostgreSQL they are sent in one pipeline, a round trip
+    for them all (each statement still runs after the one before, in the same transaction), with BEGIN in front on
+    a write connection that has not begun (jifen.store.db.BEGUN_BY_INSERT); an error aborts the rest, as it would
+    abort the transaction one by one.
     """
     dialect = connection.dialect
+    statements = [_statement(dialect, first, row) for first, row in scores]
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursors: list[Any] = []
+    sql, parameters = statements[0]
+    try:
+        postgresql = dialect.name == "postgresql"
+        with driver.pipeline() if postgresql and PIPELINES else contextlib.nullcontext():
+            if postgresql and driver.autocommit and driver.info.transaction_status == IDLE:
+                driver.execute("BEGIN")
+            for sql, parameters in statements:
+                cursors.append(driver.cursor())
+                cursors[-1].execute(sql, parameters)
+        return [cursor.rowcount for cursor in cursors]
+    except Exception as exc:  # as Connection._execute_context would: the same events, the same wrapped errors
+        connection._handle_dbapi_exception(exc, sql, parameters, cursors[-1] if cursors else None, None)
+        raise AssertionError("unreachable: SQLAlchemy re-raises") from exc
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _statement(dialect: Dialect, first: bool, row: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A score's INSERT for the driver: its SQL text and its values, converted."""
     parameters = dict(row)
     for name, convert in _converters.of(dialect):
         parameters[name] = convert(parameters[name])
     if dialect.name == "postgresql":
         parameters["result"] = Utf8Text(parameters["result"])  # the answer's JSON bytes (see INSERTS)
-    sql = INSERTS[dialect.name][0 if first else 1]
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    cursor = driver.cursor()
-    try:
-        cursor.execute(sql, parameters)
-        count: int = cursor.rowcount
-    except Exception as exc:  # as Connection._execute_context would: the same events, the same wrapped errors
-        connection._handle_dbapi_exception(exc, sql, parameters, cursor, None)
-    finally:
-        cursor.close()
-    return count
+    return INSERTS[dialect.name][0 if first else 1], parameters
 
 
 OWNER = select(SCORES.c.application_ref, SCORES.c.year).where(SCORES.c.id == bindparam("id"))

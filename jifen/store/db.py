@@ -117,10 +117,11 @@ def make_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
 
 WRITE = {"sqlite_begin": "IMMEDIATE"}
 # On SQLite a write that is ONE statement needs no BEGIN and COMMIT around it: the statement is its own transaction,
-# committed (as durably as any other) when it completes. Not on PostgreSQL: a client that gives up on a silent
-# server before sending COMMIT leaves nothing stored, where a statement in autocommit would be stored when the server
-# answers again — after the client was answered 503.
-ONE_STATEMENT = {"sqlite_begin": ""}
+# committed (as durably as any other) when it completes. Not on PostgreSQL, where a client that gives up on a silent
+# server before sending COMMIT leaves nothing stored (in autocommit it would be stored, after the client had a 503);
+# there BEGIN goes with a stored score's INSERT instead, in one round trip (score_sql.insert_score), the driver in
+# autocommit (undone at the pool's checkin): that INSERT must come first; COMMIT still waits for its answer.
+ONE_STATEMENT, BEGUN_BY_INSERT = {"sqlite_begin": ""}, {"isolation_level": "AUTOCOMMIT"}
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -276,12 +277,12 @@ class Database:
 
     @contextmanager
     def write_connection(self, session: Session, one_statement: bool = False) -> Iterator[Connection]:
-        """As ``write_transaction``, on a connection instead of the session (whose bookkeeping cost as much as a stored
-        score's INSERT). ``one_statement``: one statement writes (reads may follow), on SQLite its own transaction."""
+        """``write_transaction`` on a connection, for stored scores: the first statement must be ``score_sql.insert_score``
+        (BEGUN_BY_INSERT). ``one_statement``: one statement writes (reads may follow), on SQLite its own transaction."""
         session.commit()
         sqlite = self.engine.dialect.name == "sqlite"
         with self.writing(), self.engine.connect() as connection:
-            connection.execution_options(**(ONE_STATEMENT if one_statement and sqlite else WRITE))
+            connection.execution_options(**(ONE_STATEMENT if one_statement else WRITE) if sqlite else BEGUN_BY_INSERT)
             with connection.begin():
                 yield connection
 

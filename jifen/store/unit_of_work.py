@@ -59,7 +59,8 @@ class UnitOfWork:
 
     @contextmanager
     def write_connection(self, one_statement: bool = False) -> Iterator[Connection]:
-        """As ``write``, a connection instead of the session, for writes that need no ORM (stored scores).
+        """As ``write``, a connection instead of the session, for stored scores: its first statement must be
+        ``score_sql.insert_score`` (see ``Database.write_connection``).
 
         ``one_statement``: the block writes with a single statement, which on SQLite is its own transaction (no
         BEGIN nor COMMIT sent; reads after it see what is committed).

@@ -167,23 +167,39 @@ def test_a_batch_item_reusing_a_key_for_another_request(client: Any, headers: di
     assert outcome["status"] == 422 and outcome["code"] == "idempotency_key_reused"
 
 
+@pytest.mark.parametrize("repeated", [False, True], ids=["sent-together", "one-by-one"])
 def test_a_server_failure_during_a_batch_stores_nothing(
-    client: Any, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    client: Any, headers: dict[str, str], monkeypatch: pytest.MonkeyPatch, repeated: bool
 ) -> None:
+    """The third INSERT fails after two were written: in Python (one by one: an application comes twice), or in the
+    database, which refuses its row (sent together: every application once, the INSERTs in one pipeline)."""
     from jifen.scoring import scores
 
-    real = scores._insert  # each item's INSERT: the third fails after two were written
+    real_insert, real_row = scores._insert, scores._row
     seen: list[str] = []
 
     def failing(connection: Any, request: Any, row: Any) -> Any:
         seen.append(request.application_ref)
         if len(seen) == 3:
             raise RuntimeError("the database went away")
-        return real(connection, request, row)
+        return real_insert(connection, request, row)
 
-    monkeypatch.setattr(scores, "_insert", failing)
-    body = {"applications": [{"application_ref": f"F-{i}", "year": 2026, "facts": BASE} for i in range(5)]}
+    def refused(pending: Any) -> Any:
+        row = real_row(pending)
+        seen.append(pending.request.application_ref)
+        if len(seen) == 3:
+            row["version_id"] = -1  # no such version: the database refuses the row (foreign key)
+        return row
+
+    if repeated:
+        monkeypatch.setattr(scores, "_insert", failing)
+    else:
+        monkeypatch.setattr(scores, "_row", refused)
+    refs = [f"F-{i}" for i in range(5)] + (["F-0"] if repeated else [])
+    body = {"applications": [{"application_ref": ref, "year": 2026, "facts": BASE} for ref in refs]}
     response = client.post("/api/v1/scores/batch", json=body, headers=headers)
     assert response.status_code == 500 and response.json["code"] == "internal_error"
-    monkeypatch.setattr(scores, "_insert", real)
+    assert len(seen) >= 3
+    monkeypatch.setattr(scores, "_insert", real_insert)
+    monkeypatch.setattr(scores, "_row", real_row)
     assert all(_chain(client, headers, f"F-{i}") == [] for i in range(5))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from jifen.store.models import Base
 
@@ -27,3 +28,25 @@ def test_db_upgrade_command_is_idempotent(runner: Any) -> None:
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "database at head" in result.output
+
+
+def test_large_values_are_compressed_with_lz4_on_postgresql(db: Any) -> None:
+    """Migration 0015: a stored score's result and a statement are compressed with LZ4 (faster than pglz), where the
+    server has it; SQLite does not compress."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL compresses large values (TOAST)")
+    with db.engine.connect() as conn:
+        has_lz4 = conn.execute(
+            text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        ).scalar()
+        methods = dict(
+            conn.execute(
+                text(
+                    "SELECT attrelid::regclass::text || '.' || attname, attcompression FROM pg_attribute"
+                    " WHERE attrelid IN ('scores'::regclass, 'statements'::regclass, 'recognised_statements'::regclass)"
+                    " AND attname IN ('result', 'jws')"
+                )
+            ).all()
+        )
+    expected = "l" if has_lz4 else ""
+    assert methods == dict.fromkeys(["scores.result", "statements.jws", "recognised_statements.jws"], expected)
