@@ -17,7 +17,8 @@ or a cache miss costs more than an add), so the timed benchmark stays the measur
 
 ``--server-cpu`` (PostgreSQL) measures instead, without valgrind, the CPU time the database server's processes
 spend per request (``/proc/PID/schedstat`` of the database's backends; 2,000 requests, the median of 5 rounds), and
-the worker's own CPU time beside it. ``--annotate DIR`` keeps callgrind's dumps in DIR
+the worker's own CPU time beside it: user and system, and its voluntary context switches (the waits for the server:
+a round trip each). ``--annotate DIR`` keeps callgrind's dumps in DIR
 (``callgrind.DATABASE.CHECKOUT.1`` the first mode's, ``.2`` the second's), for ``callgrind_annotate --inclusive=yes``.
 """
 
@@ -96,14 +97,17 @@ if server_cpu == "1":
                 pass
         return total
 
+    import resource
     rounds = []
     for r in range(passes):
         pids = backends()
-        server0, worker0 = cpu(pids), time.process_time_ns()
+        server0, usage0 = cpu(pids), resource.getrusage(resource.RUSAGE_SELF)
         run(f"cpu{r}", n, mode == "dry")
-        worker1 = time.process_time_ns()
+        usage1 = resource.getrusage(resource.RUSAGE_SELF)
         server1 = cpu(pids)
-        rounds.append(((server1 - server0) / n / 1000, (worker1 - worker0) / n / 1000))
+        user, system = (usage1.ru_utime - usage0.ru_utime) * 1e6 / n, (usage1.ru_stime - usage0.ru_stime) * 1e6 / n
+        waits = (usage1.ru_nvcsw - usage0.ru_nvcsw) / n
+        rounds.append(((server1 - server0) / n / 1000, user + system, user, system, waits))
     print(json.dumps(rounds))
 else:  # under callgrind: counts zeroed before each mode's requests (getppid) and dumped after them (getpgrp)
     for m in modes:
@@ -194,9 +198,10 @@ def _measure(args: argparse.Namespace, root: Path, work: Path) -> None:
     if args.server_cpu:
         for mode in modes:
             rounds = _server_cpu(env, root, mode, key)
-            server, worker = _median([r[0] for r in rounds]), _median([r[1] for r in rounds])
+            server, worker, user, system, waits = (_median([r[i] for r in rounds]) for i in range(5))
             print(f"{root}  {database:<10} {mode:<7} server {server:8.1f} µs CPU, worker {worker:8.1f} µs CPU "
-                  f"per request (median of {len(rounds)} rounds of 2,000; load {_load()})")  # fmt: skip
+                  f"({user:.0f} user, {system:.0f} system, {waits:.1f} waits) per request (median of "
+                  f"{len(rounds)} rounds of 2,000; load {_load()})")  # fmt: skip
         return
     kept = work if args.annotate is None else args.annotate
     kept.mkdir(parents=True, exist_ok=True)

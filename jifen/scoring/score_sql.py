@@ -3,11 +3,12 @@ score, and a score's INSERT as the driver's SQL text per dialect, run on the dri
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any, cast
 
+from psycopg import Pipeline, postgres
 from psycopg import adapt as psycopg_adapt
-from psycopg import postgres
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Dialect, Integer, Table, bindparam, literal_column, select
 from sqlalchemy.dialects import sqlite
@@ -18,6 +19,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from jifen.store.models import ScoreRow
 
 IDLE = TransactionStatus.IDLE
+# libpq 14 and later (psycopg[binary] brings its own); before, the statements go one by one
+PIPELINES = Pipeline.is_supported()
 SCORES = cast(Table, ScoreRow.__table__)  # a mapped class's table is typed as any FromClause
 # The current score of an application and year: the last place of its chain (复核 supersedes it).
 HEAD = (
@@ -140,15 +143,9 @@ def insert_scores(connection: Connection, scores: list[tuple[bool, dict[str, Any
     cursors: list[Any] = []
     sql, parameters = statements[0]
     try:
-        if dialect.name != "postgresql":
-            cursors.append(driver.cursor())
-            counts = []
-            for sql, parameters in statements:
-                cursors[0].execute(sql, parameters)
-                counts.append(cursors[0].rowcount)
-            return counts
-        with driver.pipeline():
-            if driver.autocommit and driver.info.transaction_status == IDLE:
+        postgresql = dialect.name == "postgresql"
+        with driver.pipeline() if postgresql and PIPELINES else contextlib.nullcontext():
+            if postgresql and driver.autocommit and driver.info.transaction_status == IDLE:
                 driver.execute("BEGIN")
             for sql, parameters in statements:
                 cursors.append(driver.cursor())

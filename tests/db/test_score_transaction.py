@@ -49,7 +49,11 @@ def _insert(db: Any, row: dict[str, Any], ref: str, fail: bool) -> None:
             raise RuntimeError("after the INSERT")
 
 
-def test_a_failure_after_the_insert_stores_nothing(db: Any, row: dict[str, Any]) -> None:
+@pytest.mark.parametrize("pipelines", [True, False], ids=["libpq-14-and-later", "older-libpq"])
+def test_a_failure_after_the_insert_stores_nothing(
+    db: Any, row: dict[str, Any], pipelines: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(score_sql, "PIPELINES", pipelines and score_sql.PIPELINES)
     with pytest.raises(RuntimeError, match="after the INSERT"):
         _insert(db, row, "TX-1", fail=True)
     assert _count(db, "TX-1") == 0
