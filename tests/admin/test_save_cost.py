@@ -7,11 +7,10 @@ from html import unescape
 from typing import Any
 
 import pytest
-from werkzeug.datastructures import MultiDict
 
 from engine import loader
 from jifen.standard import drafts, rulesets, stored
-from tests.admin.conftest import form_fields
+from tests.admin.test_decision_table import load, row_of, save, with_
 from tests.admin.test_editing import _doc, _draft, _form
 
 
@@ -59,11 +58,9 @@ def test_a_saved_decision_table_is_loaded_once(console: Any, db: Any, loads: lis
     vid = _draft(db)
     console.login("editor")
     url = f"/admin/tables/{vid}/T6"
-    fields = form_fields(console.get(url).get_data(as_text=True), "table-form")
-    row = next(k.split("_")[0] for k, v in fields if k.endswith("_code") and v == "T6-2")
-    changed = [(k, v) for k, v in fields if k != f"{row}_points"] + [(f"{row}_points", "3")]
+    fields = load(console, url)
     loads.clear()
-    assert console.post(url, MultiDict(changed)).status_code == 302
+    assert save(console, url, with_(fields, **{f"{row_of(fields, 'T6-2')}_points": "3"})).status_code == 302
     assert len(loads) == 1, loads
 
 
@@ -72,11 +69,9 @@ def test_a_refused_decision_table_is_shown_again_loading_only_the_change(console
     vid = _draft(db)
     console.login("editor")
     url = f"/admin/tables/{vid}/T6"
-    fields = form_fields(console.get(url).get_data(as_text=True), "table-form")  # its items' sentences read here
-    row = next(k.split("_")[0] for k, v in fields if k.endswith("_code") and v == "T6-2")
-    changed = [(k, v) for k, v in fields if k != f"{row}_points"] + [(f"{row}_points", "abc")]
+    fields = load(console, url)  # its items' sentences read here
     loads.clear()
-    refused = console.post(url, MultiDict(changed))
+    refused = save(console, url, with_(fields, **{f"{row_of(fields, 'T6-2')}_points": "abc"}))
     page = unescape(refused.get_data(as_text=True))
     assert refused.status_code == 200 and "未保存" in page
     assert "无偿献血每次得2分，本项最高10分" in page  # the items as saved, in words, beside the refused cells
