@@ -31,6 +31,8 @@ _WORK = """
 import sys
 root, stage, passes, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 sys.path.insert(0, root)
+import engine
+print(engine.NATIVE)
 from bench.scoring import ON, provincial_only, synthetic_applications
 from engine import compile_version, load_file
 version = load_file(root + "/rulesets/tongxiang-2026.yaml")
@@ -60,14 +62,14 @@ for _ in range(passes):
 """
 
 
-def instructions(python: str, root: Path, stage: str, passes: int, n: int) -> int:
-    """Instructions of a whole run (valgrind's 'Collected')."""
+def instructions(python: str, root: Path, stage: str, passes: int, n: int) -> tuple[int, str]:
+    """Instructions of a whole run (valgrind's 'Collected'), and how the engine's modules ran (``engine.NATIVE``)."""
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", python, "-c", _WORK]
     run = subprocess.run([*command, str(root), stage, str(passes), str(n)], capture_output=True, text=True, check=True)
     found = re.search(r"Collected\s*:\s*(\d+)", run.stderr)
     if found is None:
         raise SystemExit(f"valgrind printed no count:\n{run.stderr[-2000:]}")
-    return int(found.group(1))
+    return int(found.group(1)), run.stdout.splitlines()[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for root in args.root or [ROOT]:
         for stage in args.stage or ["full"]:
-            once = instructions(sys.executable, root.resolve(), stage, 1, args.n)
-            twice = instructions(sys.executable, root.resolve(), stage, 2, args.n)
-            print(f"{root}  {stage:<8} {(twice - once) / args.n:>10,.0f} instructions per application")
+            once, _ = instructions(sys.executable, root.resolve(), stage, 1, args.n)
+            twice, modules = instructions(sys.executable, root.resolve(), stage, 2, args.n)
+            print(f"{root}  {stage:<8} {(twice - once) / args.n:>10,.0f} instructions per application ({modules})")
     return 0
 
 

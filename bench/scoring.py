@@ -27,6 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import engine  # noqa: E402
 from engine import RulesetVersion, compile_version, load_file  # noqa: E402
 from engine.model import FactField  # noqa: E402
 
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"machine: {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, pinned to core {args.cpu}; "
-        f"durable_rules {version_of('durable_rules')}, zen-engine {version_of('zen-engine')}"
+        f"durable_rules {version_of('durable_rules')}, zen-engine {version_of('zen-engine')}; engine modules: {engine.NATIVE}"
     )
     print(
         f"ruleset: {version.ref} {version.content_hash}; {len(apps)} synthetic applications (seed {args.seed}), scoring date {ON}"

@@ -6,6 +6,11 @@ result.
 
 from __future__ import annotations
 
+from engine import native
+
+# before any module of the package is imported: its hot modules compiled, when a build of these sources is there
+NATIVE = native.load(__path__)
+
 from engine.canonical import canonical_json, content_hash, dump_yaml, to_document
 from engine.cases import CaseOutcome, run_cases
 from engine.errors import EngineError, EngineFailure, FactsError, Problem, RulesetError, VersionNotFound

@@ -14,7 +14,6 @@ import datetime as dt
 import itertools
 import json
 import threading
-import weakref
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import partial
@@ -145,12 +144,24 @@ class _Part:
 
     def __init__(self, name: str, rules: dict[str, Any]) -> None:
         self.name = name
+        self._freed = True  # nothing to free until the core holds the ruleset
         try:
             self.handle = core.create_ruleset(name, json.dumps(rules))
         except Exception as exc:  # the core raises a bare Exception with an error number
             raise EngineFailure(f"durable_rules refused the compiled ruleset: {exc}") from exc
-        # freed when the last user lets go of it (a cache eviction must not pull it from under a request)
-        self.free = weakref.finalize(self, core.delete_ruleset, self.handle)
+        self._freed = False
+
+    def free(self) -> None:
+        """Free the core's ruleset (once; later matches of this part fail)."""
+        if not self._freed:
+            self._freed = True
+            core.delete_ruleset(self.handle)
+
+    def __del__(self) -> None:
+        # freed when the last user lets go of it (a cache eviction must not pull it from under a request); at
+        # interpreter exit the core may be gone already
+        with contextlib.suppress(Exception):
+            self.free()
 
     def fired(self, payload: str, end: int) -> set[str]:
         """The names of this part's rules that the fact in ``payload`` satisfies (the fact is retracted after)."""
