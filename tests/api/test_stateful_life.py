@@ -10,7 +10,7 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
 from api.examples import example_facts
 from jifen.access import api_clients
@@ -56,7 +56,12 @@ def test_stateful_over_the_application_links(seeded: Any, db: Any) -> None:
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
             # a request the document allows may still be refused with 4xx (a step out of order, a date in the
             # future): everything else is checked — no 5xx, documented statuses, headers and answer schemas
-            case.validate_response(response, excluded_checks=[positive_data_acceptance])
+            excluded = [positive_data_acceptance]
+            if isinstance(case.body, dict) and str(case.body.get("application_ref", "")).startswith("SL-"):
+                # the hook above put a real applicant in place of a body generated to be refused (a year of 2101,
+                # say): it is accepted, as it should be
+                excluded.append(negative_data_rejection)
+            case.validate_response(response, excluded_checks=excluded)
 
     Machine.run(settings=settings(max_examples=15, stateful_step_count=6, derandomize=True, deadline=None,
                                   database=None, suppress_health_check=list(HealthCheck)))  # fmt: skip
