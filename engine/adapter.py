@@ -16,7 +16,6 @@ import json
 import threading
 from collections.abc import Mapping
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import durable_rules_engine as core
@@ -173,17 +172,15 @@ class _Part:
             elif result[0] != 0:
                 raise EngineFailure(f"durable_rules answered {result[0]} to an assert")
             else:
-                first = core.start_action_for_state(handle, result[1])
+                state = result[1]
+                first = core.start_action_for_state(handle, state)
+                fired = set() if not first else {first[1][2 : end or first[1].index('"', 2)]}
                 # each fired rule's message starts '{"NAME":'; the core answers None after the last one
-                messages = iter(partial(core.complete_and_start_action, handle, result[1]), None)
-                if end == 3:
-                    fired = {message[2] for message in messages}
-                elif end:
-                    fired = {message[2:end] for message in messages}
-                else:
-                    fired = {message[2 : message.index('"', 2)] for message in messages}
-                if first:
-                    fired.add(first[1][2 : end or first[1].index('"', 2)])
+                complete = core.complete_and_start_action
+                message = complete(handle, state)
+                while message is not None:
+                    fired.add(message[2] if end == 3 else message[2:end] if end else message[2 : message.index('"', 2)])
+                    message = complete(handle, state)
         except EngineFailure:
             self.reset()
             raise

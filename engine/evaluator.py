@@ -38,6 +38,8 @@ class CompiledVersion:
         }
         self.valid_until = IsoDate(dt.date(version.year, 12, 31).isoformat())
         self._validator = FactsValidator(version.facts)
+        first = dt.date(version.year, 1, 1)
+        self._day: tuple[dt.date, str] = (first, first.isoformat())
         field_types = {f.name: f.type for f in version.facts}
         checked = [req for req in version.eligibility if req.when is not None]  # one without a condition is met
         names = iter(rule_names(len(checked) + sum(len(ind.items) for ind in version.indicators)))
@@ -87,7 +89,7 @@ class CompiledVersion:
         typed, derived = self._validator.validate(facts, as_of)
         plan = self._plan
         result: Any = plan.explain(typed, self._matcher.match(typed))
-        result["as_of"] = as_of.isoformat()
+        result["as_of"] = self.day_text(as_of)
         result["derived"] = derived
         return result  # type: ignore[no-any-return]
 
@@ -100,10 +102,20 @@ class CompiledVersion:
         typed, derived = self._validator.validate(facts, as_of)
         plan = self._plan
         outcome = plan.outcome(typed, self._matcher.match(typed))
-        text = as_of.isoformat()
+        text = self.day_text(as_of)
         derived_json = dumps_bytes(derived)
         body = plan.to_json(outcome, version_id) + b',"as_of":"' + text.encode() + b'","derived":' + derived_json + b"}"
         return JsonScore(body, outcome.total, not outcome.reasons, as_of, derived_json)
+
+    def day_text(self, day: dt.date) -> str:
+        """``day.isoformat()``, remembered for the last scoring date (most scores of a run share it)."""
+        last = self._day
+        if type(day) is dt.date and last[0] == day:
+            return last[1]
+        text = day.isoformat()
+        if type(day) is dt.date:
+            self._day = (day, text)  # one tuple replaced whole: threads see the old pair or the new one
+        return text
 
     def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> Explanation:
         """The explained result from the fired rule names."""

@@ -65,20 +65,36 @@ class Plan:
         budget = Budget()
         self.indicators = tuple(IndicatorPlan.of(ind, index[ind.category], items, budget) for ind, items in indicators)
         self.categories = tuple(CategoryPlan.of(c) for c in categories)
+        # each item's rule: its indicator's place and its own bit in that indicator's mask of fired items
+        self._bits: dict[str, tuple[int, int]] = {
+            rule: (n, 1 << place) for n, ind in enumerate(self.indicators) for place, rule in enumerate(ind.rules)
+        }
         self._versions: dict[int | None, bytes] = {}
         self._head = b'{"year":' + number_json(Decimal(self.year)) + b',"version":'
         self._dates = b',"valid_until":' + text_json(valid_until) + b',"categories":['
+
+    def masks(self, fired: set[str]) -> list[int]:
+        """Which items of each indicator fired: bit n of an indicator's mask is its item at place n."""
+        masks = [0] * len(self.indicators)
+        bits = self._bits
+        for rule in fired:
+            found = bits.get(rule)
+            if found is not None:  # else an eligibility requirement's rule
+                masks[found[0]] |= found[1]
+        return masks
 
     def outcome(self, typed: Mapping[str, FactValue], fired: set[str]) -> Outcome:
         """The points of every part from the fired rule names, in exact decimals."""
         reasons = [r for r in self._requirements if (r[0] in fired) is not r[3]]
         category_raw = [ZERO] * len(self.categories)
         indicators: list[IndicatorState] = []
-        for ind in self.indicators:
-            if fired.isdisjoint(ind.rules):  # the common case: nothing of this indicator fired
+        masks = self.masks(fired)
+        for n, ind in enumerate(self.indicators):
+            mask = masks[n]
+            if not mask:  # the common case: nothing of this indicator fired
                 indicators.append(None)
                 continue
-            state = ind.outcome(typed, fired) if ind.memo is None else ind.remembered(typed, fired)
+            state = ind.outcome(typed, mask) if ind.memo is None else ind.remembered(typed, mask)
             category_raw[ind.category] += state[2]
             indicators.append(state)
         categories, balance = self.balance(category_raw)
@@ -102,9 +118,11 @@ class Plan:
             if (requirement[0] in fired) is not requirement[3]:
                 return ZERO
         category_raw = [ZERO] * len(self.categories)
-        for ind in self.indicators:
-            if not fired.isdisjoint(ind.rules):
-                state = ind.outcome(typed, fired) if ind.memo is None else ind.remembered(typed, fired)
+        masks = self.masks(fired)
+        for n, ind in enumerate(self.indicators):
+            mask = masks[n]
+            if mask:
+                state = ind.outcome(typed, mask) if ind.memo is None else ind.remembered(typed, mask)
                 category_raw[ind.category] += state[2]
         return floored(self.balance(category_raw)[1], True)
 
@@ -118,17 +136,19 @@ class Plan:
         category_raw = [ZERO] * len(self.categories)
         indicators: list[IndicatorResult] = []
         append = indicators.append
-        for ind in self.indicators:
-            if fired.isdisjoint(ind.rules):  # the common case: nothing of this indicator fired
+        masks = self.masks(fired)
+        for n, ind in enumerate(self.indicators):
+            mask = masks[n]
+            if not mask:  # the common case: nothing of this indicator fired
                 append(ind.idle_entry)
                 continue
             if ind.memo is not None:
-                found = ind.remembered(typed, fired)
+                found = ind.remembered(typed, mask)
                 category_raw[ind.category] += found.points
                 append(found.entry)
                 continue
             entry: IndicatorResult = copy(ind.idle)
-            states, raw, points = ind.outcome(typed, fired)
+            states, raw, points = ind.outcome(typed, mask)
             entry["items"] = ind.entries(states)
             category_raw[ind.category] += points
             entry["raw"] = raw

@@ -173,7 +173,7 @@ def converter(field: FactField) -> Converter:
 
 def _quick_checks(
     catalogue: tuple[FactField, ...],
-) -> tuple[frozenset[str], dict[str, tuple[int | Decimal, int | Decimal]], dict[str, frozenset[str]]]:
+) -> tuple[frozenset[str], dict[str, tuple[int, int]], dict[str, frozenset[str]]]:
     """The values most facts have, accepted without a call: a boolean, a whole number within its field's bounds,
     one of the options. Anything else (dates, numbers, every wrong value) goes through the field's converter."""
     sent = [f for f in catalogue if f.derived is None]
@@ -182,11 +182,16 @@ def _quick_checks(
     return bools, whole, {f.name: frozenset(f.values) for f in sent if f.type == "enum"}
 
 
-def _bounds(field: FactField) -> tuple[int | Decimal, int | Decimal]:
-    """The whole numbers an int field accepts: its own bounds within JSON's safe integers."""
-    low: int | Decimal = -LIMIT if field.min is None or field.min < -LIMIT else field.min
-    high: int | Decimal = LIMIT if field.max is None or field.max > LIMIT else field.max
+def _bounds(field: FactField) -> tuple[int, int]:
+    """The whole numbers an int field accepts: its own bounds within JSON's safe integers, as whole numbers (a
+    whole number is at least 0.5 when it is at least 1)."""
+    low = -LIMIT if field.min is None or field.min < -LIMIT else math.ceil(field.min)
+    high = LIMIT if field.max is None or field.max > LIMIT else math.floor(field.max)
     return low, high
+
+
+# How many date texts a validator remembers as the dates they are (each ~150 bytes)
+DATES_REMEMBERED = 4096
 
 
 def full_years(born: dt.date, at: dt.date) -> int:
@@ -212,14 +217,16 @@ class FactsValidator:
         self._required = tuple(f.name for f in catalogue if f.required and f.derived is None)
         self._labels = {f.name: f.label for f in catalogue}
         self._bools, self._whole, self._options = _quick_checks(catalogue)
+        self._date_fields = frozenset(f.name for f in catalogue if f.type == "date" and f.derived is None)
+        self._dates: dict[str, dt.date] = {}  # date texts already found valid, and their dates
 
     def validate(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, FactValue], dict[str, FactValue]]:
         """Return ``(typed facts with derived ones, derived facts alone)``; raise FactsError listing every problem."""
-        if not isinstance(facts, Mapping):
+        if type(facts) is not dict and not isinstance(facts, Mapping):
             raise FactsError({"facts": [coded("facts", "facts_not_object", sent=facts)]})
         typed: dict[str, FactValue] = {}
         errors: dict[str, list[CodedProblem]] = {}
-        bools, whole, options = self._bools, self._whole, self._options
+        bools, whole, options, dates = self._bools, self._whole, self._options, self._date_fields
         for name, value in facts.items():
             if value is True or value is False:
                 if name in bools:
@@ -232,9 +239,15 @@ class FactsValidator:
                     continue
             elif type(value) is str:
                 allowed = options.get(name)
-                if allowed is not None and value in allowed:
-                    typed[name] = value
-                    continue
+                if allowed is not None:
+                    if value in allowed:
+                        typed[name] = value
+                        continue
+                elif name in dates:
+                    day = self._date(value)
+                    if day is not None:
+                        typed[name] = day
+                        continue
             self._convert(name, value, typed, errors)
         for name in self._required:
             if name not in typed:
@@ -244,6 +257,18 @@ class FactsValidator:
             raise FactsError(errors)
         typed.update(derived)
         return typed, derived
+
+    def _date(self, text: str) -> dt.date | None:
+        """The date a date fact's text is, when it is a valid one (else None: the converter says why)."""
+        known = self._dates.get(text)
+        if known is None:
+            try:
+                known = plausible_date(text)
+            except Invalid:
+                return None
+            if len(self._dates) < DATES_REMEMBERED:  # two threads may both add the last one: no harm
+                self._dates[text] = known
+        return known
 
     def _convert(
         self, name: Any, value: Any, typed: dict[str, FactValue], errors: dict[str, list[CodedProblem]]

@@ -174,7 +174,7 @@ class IndicatorPlan:
     cap: Decimal | None
     items: tuple[ItemPlan, ...]
     indexed: tuple[tuple[int, ItemPlan], ...]  # its items with their places
-    rules: frozenset[str]
+    rules: tuple[str, ...]  # its items' rule names, in order: bit n of a mask is the item at place n
     idle_items: list[ItemResult]  # its items' entries when they did not fire (copied, then the fired ones set)
     idle_jsons: list[bytes]  # the same as JSON
     idle: IndicatorResult  # the entry without its items: copied and filled in when one of its items fired
@@ -187,6 +187,7 @@ class IndicatorPlan:
     # indicators with at most one per-unit item, whose outcomes are few (None: the others)
     memo: dict[Any, Remembered] | None
     per_unit: ItemPlan | None
+    per_unit_place: int
     budget: Budget
 
     @classmethod
@@ -198,27 +199,28 @@ class IndicatorPlan:
         }  # fmt: skip
         whole: IndicatorResult = {**idle, "items": FrozenList(p.idle for p in items)}
         idle_entry = shared(whole)
-        per_unit = [p for p in items if p.fixed is None]
+        per_unit = [n for n, p in enumerate(items) if p.fixed is None]
         head = b'{"code":' + text_json(ind.code) + b',"name":' + text_json(ind.name) + b',"category":'
         head += text_json(ind.category) + b',"raw":'
         tail = b',"departments":' + dumps_bytes(ind.departments) + b',"reference":' + text_json(ind.reference)
-        return cls(category, ind.cap, tuple(items), tuple(enumerate(items)), frozenset(p.rule for p in items),
+        return cls(category, ind.cap, tuple(items), tuple(enumerate(items)), tuple(p.rule for p in items),
                    [p.idle for p in items], [p.idle_json for p in items], idle,
                    dumps_bytes(idle_entry), idle_entry, head,
                    b',"cap":' + _cap(ind.cap) + b',"points":', tail + b',"items":[',
-                   {} if len(per_unit) <= 1 else None, per_unit[0] if len(per_unit) == 1 else None, budget)  # fmt: skip
+                   {} if len(per_unit) <= 1 else None, items[per_unit[0]] if len(per_unit) == 1 else None,
+                   per_unit[0] if len(per_unit) == 1 else -1, budget)  # fmt: skip
 
     def outcome(
-        self, typed: Mapping[str, FactValue], fired: set[str]
+        self, typed: Mapping[str, FactValue], mask: int
     ) -> tuple[list[tuple[int, ItemState]], Decimal, Decimal]:
-        """The place and state of each item that fired, and the indicator's raw sum and points, when one of its
-        items fired: the one place where an exclusive group is applied."""
+        """The place and state of each item that fired (bit ``place`` of ``mask`` set), and the indicator's raw sum
+        and points, when one of its items fired: the one place where an exclusive group is applied."""
         states: list[tuple[int, ItemState]] = []
         append = states.append
         best: dict[str, tuple[ItemState, str]] = {}  # the item of each group that counts so far, and its code
         raw = ZERO
         for place, plan in self.indexed:
-            if plan.rule not in fired:
+            if not (mask >> place) & 1:
                 continue
             state = plan.counted_state
             if state is None:
@@ -243,15 +245,18 @@ class IndicatorPlan:
         cap = self.cap
         return states, raw, raw if cap is None or raw <= cap else cap
 
-    def remembered(self, typed: Mapping[str, FactValue], fired: set[str]) -> Remembered:
-        """The outcome when one of its items fired, remembered by what decides it: which items fired and the value
-        per-unit item counted."""
+    def remembered(self, typed: Mapping[str, FactValue], mask: int) -> Remembered:
+        """The outcome when one of its items fired, remembered by what decides it: which items fired (``mask``) and
+        the units its per-unit item counted."""
         assert self.memo is not None
-        hit = self.rules & fired
-        key = hit if self.per_unit is None else (hit, self.per_unit.units(typed) if self.per_unit.rule in hit else None)
+        per_unit = self.per_unit
+        if per_unit is None:
+            key: Any = mask
+        else:
+            key = (mask, per_unit.units(typed) if (mask >> self.per_unit_place) & 1 else None)
         found = self.memo.get(key)
         if found is None:
-            state = self.outcome(typed, fired)
+            state = self.outcome(typed, mask)
             entry: IndicatorResult = {
                 **self.idle,
                 "raw": state[1],
