@@ -70,6 +70,7 @@ def test_a_department_verifies_from_its_queue_and_the_bureau_publishes(
 
     clerk.page.click("tr[data-ref='TX-E2E-1'] a:has-text('核查')")
     clerk.page.wait_for_selector("#verify-form")
+    clerk.page.wait_for_load_state("load")  # applications.js listens for the typing below once it has run
     facts = clerk.page.inner_text("#facts-table")
     assert "在浙江省累计缴纳社会保险月数" in facts and "在桐乡市累计缴纳社会保险月数" in facts
     assert clerk.page.is_checked("#choice_insurance_months_confirm")  # confirmed unless said otherwise
