@@ -22,7 +22,8 @@ import durable_rules_engine as core
 import orjson
 
 from engine.errors import EngineFailure
-from engine.model import Clause, Condition, FactValue, Fixed, Group, Item
+from engine.facts import Checked
+from engine.model import Clause, Condition, Fixed, Group, Item
 
 # Every rule first tests a marker that only the application fact carries, so that no rule can match the state
 # record itself (a rule made only of "$nex" tests would otherwise fire on it). The rules are split among several
@@ -39,7 +40,7 @@ _CONVERTED_TYPES = frozenset({"number", "date"})
 _OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
 
-def engine_value(value: FactValue) -> Any:
+def engine_value(value: Checked) -> Any:
     """A fact value as the core compares it: numbers as numbers, dates as day numbers."""
     if isinstance(value, Decimal):
         return float(value)  # thresholds carry ≤ 2 decimals: the float order is the decimal order
@@ -241,7 +242,7 @@ class Matcher:
         self._lock = threading.Lock()
         self._closed = False
 
-    def match(self, facts: Mapping[str, FactValue]) -> set[str]:
+    def match(self, facts: Mapping[str, Checked]) -> set[str]:
         """Names of the rules whose condition the (validated) facts satisfy."""
         fact = self._identity.copy()
         fields = self._fields

@@ -18,7 +18,7 @@ from typing import Any
 
 from engine.adapter import Matcher, item_condition, negation, refusal, rule_names
 from engine.explain import Plan
-from engine.facts import FactsValidator
+from engine.facts import Checked, FactsValidator
 from engine.model import Condition, FactValue, RulesetVersion
 from engine.plans import ItemPlan
 from engine.result import Explanation, IsoDate, JsonScore, ScoreResult, VersionIdentity, dumps_bytes
@@ -72,11 +72,11 @@ class CompiledVersion:
         """Typed facts (derived ones included) and the derived facts alone; FactsError on bad input."""
         return self._validator.validate(facts, as_of)
 
-    def match(self, typed: Mapping[str, FactValue]) -> set[str]:
+    def match(self, typed: Mapping[str, Checked]) -> set[str]:
         """Names of the fired rules for already validated facts."""
         return self._matcher.match(typed)
 
-    def total(self, typed: Mapping[str, FactValue]) -> Decimal:
+    def total(self, typed: Mapping[str, Checked]) -> Decimal:
         """The total of validated facts, computed exactly as ``score`` does (the matching benchmark's figure)."""
         return self._plan.total(typed, self._matcher.match(typed))
 
@@ -86,7 +86,7 @@ class CompiledVersion:
         Raises FactsError listing every bad field. Points are Decimals; ``engine.dumps`` writes the JSON.
         """
         as_of = as_of or dt.date.today()
-        typed, derived = self._validator.validate(facts, as_of)
+        typed, derived = self._validator.check(facts, as_of)
         plan = self._plan
         result: Any = plan.explain(typed, self._matcher.match(typed))
         result["as_of"] = self.day_text(as_of)
@@ -99,7 +99,7 @@ class CompiledVersion:
         """As ``score``, written as JSON at once: ``dumps_bytes(score(…))`` byte for byte, with ``"id":
         version_id`` last in the version when given (a stored version's id), and no dict built on the way."""
         as_of = as_of or dt.date.today()
-        typed, derived = self._validator.validate(facts, as_of)
+        typed, derived = self._validator.check(facts, as_of)
         plan = self._plan
         outcome = plan.outcome(typed, self._matcher.match(typed))
         text = self.day_text(as_of)
@@ -117,7 +117,7 @@ class CompiledVersion:
             self._day = (day, text)  # one tuple replaced whole: threads see the old pair or the new one
         return text
 
-    def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> Explanation:
+    def explain(self, typed: Mapping[str, Checked], fired: set[str]) -> Explanation:
         """The explained result from the fired rule names."""
         return self._plan.explain(typed, fired)
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from engine.facts import Checked
 from engine.frozen import shared
-from engine.model import Category, FactValue, Indicator, Requirement
+from engine.model import Category, Indicator, Requirement
 from engine.plans import ZERO, Budget, CategoryPlan, IndicatorPlan, IndicatorState, ItemPlan, text_json
 from engine.result import (
     CategoryResult,
@@ -83,7 +84,7 @@ class Plan:
                 masks[found[0]] |= found[1]
         return masks
 
-    def outcome(self, typed: Mapping[str, FactValue], fired: set[str]) -> Outcome:
+    def outcome(self, typed: Mapping[str, Checked], fired: set[str]) -> Outcome:
         """The points of every part from the fired rule names, in exact decimals."""
         reasons = [r for r in self._requirements if (r[0] in fired) is not r[3]]
         category_raw = [ZERO] * len(self.categories)
@@ -112,7 +113,7 @@ class Plan:
             categories.append((raw, points))
         return categories, balance
 
-    def total(self, typed: Mapping[str, FactValue], fired: set[str]) -> Decimal:
+    def total(self, typed: Mapping[str, Checked], fired: set[str]) -> Decimal:
         """``outcome(typed, fired).total``, without the parts of the outcome that do not make it."""
         for requirement in self._requirements:
             if (requirement[0] in fired) is not requirement[3]:
@@ -126,7 +127,7 @@ class Plan:
                 category_raw[ind.category] += state[2]
         return floored(self.balance(category_raw)[1], True)
 
-    def explain(self, typed: Mapping[str, FactValue], fired: set[str]) -> Explanation:
+    def explain(self, typed: Mapping[str, Checked], fired: set[str]) -> Explanation:
         """The explained result as a dict, in one pass: the same points as ``outcome`` (the regression file holds
         both to the same bytes). The entries that read the same in every result (an item that did not fire, a
         fixed item outside any group that fired, an indicator of which nothing fired, a requirement not met) are

@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 from engine.canonical import number_text
 from engine.errors import CodedProblem, FactsError, coded
@@ -42,6 +42,11 @@ class Invalid(ValueError):
 
 
 Converter = Callable[[Any], FactValue]
+
+# A checked fact as scoring reads it (``FactsValidator.check``): a number fact sent as a float within its field's
+# bounds stays that float, standing for the exact decimal it is written as (``Decimal(repr(value))``); the
+# engine's comparisons and per-unit counts give it the same answers as that decimal without making it.
+Checked: TypeAlias = "FactValue | float"
 
 
 def _range_check(field: FactField) -> Callable[[Any], None]:
@@ -190,6 +195,17 @@ def _bounds(field: FactField) -> tuple[int, int]:
     return low, high
 
 
+def _float_bounds(field: FactField) -> tuple[float, float] | None:
+    """A number field's bounds within JSON's safe integers as floats, when each is exactly a float: then a float
+    is within them exactly when the decimal it is written as is (rounding a decimal to the nearest float never
+    crosses a float). None: such values go through the converter."""
+    low = -LIMIT if field.min is None or field.min < -LIMIT else field.min
+    high = LIMIT if field.max is None or field.max > LIMIT else field.max
+    if Decimal(float(low)) != low or Decimal(float(high)) != high:
+        return None
+    return float(low), float(high)
+
+
 # How many date texts a validator remembers as the dates they are (each ~150 bytes)
 DATES_REMEMBERED = 4096
 
@@ -219,14 +235,25 @@ class FactsValidator:
         self._bools, self._whole, self._options = _quick_checks(catalogue)
         self._date_fields = frozenset(f.name for f in catalogue if f.type == "date" and f.derived is None)
         self._dates: dict[str, dt.date] = {}  # date texts already found valid, and their dates
+        sent = [f for f in catalogue if f.type == "number" and f.derived is None]
+        self._numbers = {f.name: bounds for f in sent for bounds in [_float_bounds(f)] if bounds is not None}
 
     def validate(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, FactValue], dict[str, FactValue]]:
         """Return ``(typed facts with derived ones, derived facts alone)``; raise FactsError listing every problem."""
+        typed, derived = self.check(facts, as_of)
+        for name in self._numbers:
+            value = typed.get(name)
+            if type(value) is float:
+                typed[name] = Decimal(repr(value))
+        return typed, derived  # type: ignore[return-value]  # no float is left
+
+    def check(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, Checked], dict[str, FactValue]]:
+        """As ``validate``, but a number sent as a float within its field's bounds stays that float (``Checked``)."""
         if type(facts) is not dict and not isinstance(facts, Mapping):
             raise FactsError({"facts": [coded("facts", "facts_not_object", sent=facts)]})
-        typed: dict[str, FactValue] = {}
+        typed: dict[str, Checked] = {}
         errors: dict[str, list[CodedProblem]] = {}
-        bools, whole, options, dates = self._bools, self._whole, self._options, self._date_fields
+        bools, whole, numbers = self._bools, self._whole, self._numbers
         for name, value in facts.items():
             if value is True or value is False:
                 if name in bools:
@@ -237,17 +264,16 @@ class FactsValidator:
                 if bounds is not None and bounds[0] <= value <= bounds[1]:
                     typed[name] = value
                     continue
+            elif type(value) is float:
+                limits = numbers.get(name)
+                if limits is not None and limits[0] <= value <= limits[1]:  # never true of a NaN or an infinity
+                    typed[name] = value
+                    continue
             elif type(value) is str:
-                allowed = options.get(name)
-                if allowed is not None:
-                    if value in allowed:
-                        typed[name] = value
-                        continue
-                elif name in dates:
-                    day = self._date(value)
-                    if day is not None:
-                        typed[name] = day
-                        continue
+                accepted = self._text(name, value)
+                if accepted is not None:
+                    typed[name] = accepted
+                    continue
             self._convert(name, value, typed, errors)
         for name in self._required:
             if name not in typed:
@@ -257,6 +283,14 @@ class FactsValidator:
             raise FactsError(errors)
         typed.update(derived)
         return typed, derived
+
+    def _text(self, name: Any, value: str) -> str | dt.date | None:
+        """A text sent for an enum field that is one of its options, or for a date field that is a valid date, as
+        the fact it is; None: anything else (the converter says what is wrong, if anything)."""
+        allowed = self._options.get(name)
+        if allowed is not None:
+            return value if value in allowed else None
+        return self._date(value) if name in self._date_fields else None
 
     def _date(self, text: str) -> dt.date | None:
         """The date a date fact's text is, when it is a valid one (else None: the converter says why)."""
@@ -270,9 +304,7 @@ class FactsValidator:
                 self._dates[text] = known
         return known
 
-    def _convert(
-        self, name: Any, value: Any, typed: dict[str, FactValue], errors: dict[str, list[CodedProblem]]
-    ) -> None:
+    def _convert(self, name: Any, value: Any, typed: dict[str, Checked], errors: dict[str, list[CodedProblem]]) -> None:
         """One fact through its field's converter, into ``typed`` or ``errors``."""
         convert = self._converters.get(name)
         if convert is None:
@@ -290,7 +322,7 @@ class FactsValidator:
             errors[name] = [exc.at(name)]
 
     def _derive(
-        self, typed: dict[str, FactValue], as_of: dt.date, errors: dict[str, list[CodedProblem]]
+        self, typed: dict[str, Checked], as_of: dt.date, errors: dict[str, list[CodedProblem]]
     ) -> dict[str, FactValue]:
         derived: dict[str, FactValue] = {}
         for name, field in self._derived.items():

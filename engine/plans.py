@@ -16,8 +16,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from engine.facts import Checked
 from engine.frozen import FrozenList, shared
-from engine.model import Category, FactValue, Fixed, Indicator, Item
+from engine.model import Category, Fixed, Indicator, Item
 from engine.result import IndicatorResult, ItemResult, dumps_bytes, number_json
 
 ZERO = Decimal(0)
@@ -75,6 +76,7 @@ class ItemPlan:
     unit: Decimal
     offset: Decimal
     whole_units: bool  # unit is 1: an int value is its own count of units
+    int_unit: int  # the unit when it is a whole number above zero, else 0
     cap: Decimal | None
     group: str | None
     idle: ItemResult  # the (read-only) entry when it did not fire, shared by every result
@@ -98,12 +100,13 @@ class ItemPlan:
         pts = item.points
         if isinstance(pts, Fixed):
             points = pts.points if cap is None or pts.points <= cap else cap
-            plan = cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, cap, item.group, shared(idle),
+            plan = cls(rule, code, pts.points, "", ZERO, Decimal(1), ZERO, True, 1, cap, item.group, shared(idle),
                        dumps_bytes(idle), fired, points, head, cap_json, None, None)  # fmt: skip
             if item.group:
                 return plan
             return replace(plan, counted_state=plan.shared_state(pts.points, points))
-        return cls(rule, code, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, cap, item.group,
+        whole = int(pts.unit) if pts.unit > 0 and pts.unit == pts.unit.to_integral_value() else 0
+        return cls(rule, code, None, pts.field, pts.rate, pts.unit, pts.offset, pts.unit == 1, whole, cap, item.group,
                    shared(idle), dumps_bytes(idle), fired, None, head, cap_json,
                    None if item.group else {}, None)  # fmt: skip
 
@@ -119,12 +122,21 @@ class ItemPlan:
             self.by_units[units] = state
         return state
 
-    def units(self, typed: Mapping[str, FactValue]) -> int:
+    def units(self, typed: Mapping[str, Checked]) -> int:
         """The full units of its field's value that a per-unit item counts."""
         value = typed[self.field]
-        return value if self.whole_units and type(value) is int else math.floor(Decimal(value) / self.unit)  # type: ignore[arg-type]
+        if type(value) is float:
+            # the decimal D the float is written as: floor(D / unit) is floor(D) // unit for a whole unit, and
+            # floor(D) is floor(value) (no float lies strictly between a float and the decimal written for it)
+            whole = self.int_unit
+            if whole:
+                return math.floor(value) // whole
+            return math.floor(Decimal(repr(value)) / self.unit)
+        if self.whole_units and type(value) is int:
+            return value
+        return math.floor(Decimal(value) / self.unit)  # type: ignore[arg-type]
 
-    def points(self, typed: Mapping[str, FactValue]) -> tuple[Decimal, Decimal]:
+    def points(self, typed: Mapping[str, Checked]) -> tuple[Decimal, Decimal]:
         """(raw, points after the item cap) of the item once fired."""
         if self.fixed is not None:
             return self.fixed, self.fixed_points  # type: ignore[return-value]
@@ -210,9 +222,7 @@ class IndicatorPlan:
                    {} if len(per_unit) <= 1 else None, items[per_unit[0]] if len(per_unit) == 1 else None,
                    per_unit[0] if len(per_unit) == 1 else -1, budget)  # fmt: skip
 
-    def outcome(
-        self, typed: Mapping[str, FactValue], mask: int
-    ) -> tuple[list[tuple[int, ItemState]], Decimal, Decimal]:
+    def outcome(self, typed: Mapping[str, Checked], mask: int) -> tuple[list[tuple[int, ItemState]], Decimal, Decimal]:
         """The place and state of each item that fired (bit ``place`` of ``mask`` set), and the indicator's raw sum
         and points, when one of its items fired: the one place where an exclusive group is applied."""
         states: list[tuple[int, ItemState]] = []
@@ -245,7 +255,7 @@ class IndicatorPlan:
         cap = self.cap
         return states, raw, raw if cap is None or raw <= cap else cap
 
-    def remembered(self, typed: Mapping[str, FactValue], mask: int) -> Remembered:
+    def remembered(self, typed: Mapping[str, Checked], mask: int) -> Remembered:
         """The outcome when one of its items fired, remembered by what decides it: which items fired (``mask``) and
         the units its per-unit item counted."""
         assert self.memo is not None
