@@ -132,29 +132,27 @@ class Plan:
         both to the same bytes). The entries that read the same in every result (an item that did not fire, a
         fixed item outside any group that fired, an indicator of which nothing fired, a requirement not met) are
         the plan's own, shared and read-only (``engine.frozen``); the others are the result's."""
-        copy: Any = dict.copy  # the entries' TypedDicts, copied at C speed
         reasons: list[Reason] = [r[1] for r in self._requirements if (r[0] in fired) is not r[3]]
         category_raw = [ZERO] * len(self.categories)
         indicators: list[IndicatorResult] = []
-        append = indicators.append
         masks = self.masks(fired)
         for n, ind in enumerate(self.indicators):
             mask = masks[n]
             if not mask:  # the common case: nothing of this indicator fired
-                append(ind.idle_entry)
+                indicators.append(ind.idle_entry)
                 continue
             if ind.memo is not None:
                 found = ind.remembered(typed, mask)
                 category_raw[ind.category] += found.points
-                append(found.entry)
+                indicators.append(found.entry)
                 continue
-            entry: IndicatorResult = copy(ind.idle)
+            entry = ind.idle.copy()
             states, raw, points = ind.outcome(typed, mask)
             entry["items"] = ind.entries(states)
             category_raw[ind.category] += points
             entry["raw"] = raw
             entry["points"] = points
-            append(entry)
+            indicators.append(entry)
         sums, balance = self.balance(category_raw)
         categories: list[CategoryResult] = [
             {"code": cat.code, "name": cat.name, "kind": cat.kind, "raw": raw, "cap": cat.cap, "points": points}
@@ -162,7 +160,7 @@ class Plan:
         ]
         return {
             "year": self.year,
-            "version": copy(self.identity),
+            "version": self.identity.copy(),
             "eligible": not reasons,
             "ineligible_reasons": reasons,
             "total": floored(balance, not reasons),

@@ -226,7 +226,6 @@ class IndicatorPlan:
         """The place and state of each item that fired (bit ``place`` of ``mask`` set), and the indicator's raw sum
         and points, when one of its items fired: the one place where an exclusive group is applied."""
         states: list[tuple[int, ItemState]] = []
-        append = states.append
         best: dict[str, tuple[ItemState, str]] = {}  # the item of each group that counts so far, and its code
         raw = ZERO
         for place, plan in self.indexed:
@@ -239,7 +238,7 @@ class IndicatorPlan:
                     state = plan.by_units.get(units) or plan.counting(units)
                 else:
                     state = [*plan.points(typed), None, None, None]
-            append((place, state))
+            states.append((place, state))
             group = plan.group
             if group is not None:
                 held = best.get(group)
