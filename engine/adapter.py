@@ -122,6 +122,22 @@ def rule_names(count: int) -> list[str]:
     return [f"r{n:0{width}}" for n in range(count)]
 
 
+# A field's name in the fact: one letter while they last (the fact is parsed on every assert and retract, and
+# written again into every fired rule's message), never one of the core's own keys ("id", "sid") or a marker.
+_FIELD_LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)] + [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+
+
+def field_names(count: int) -> list[str]:
+    """``count`` distinct field names for the fact, as short as they can be.
+
+    >>> field_names(2), field_names(60)[-1]
+    (['a', 'b'], 'f59')
+    """
+    if count <= len(_FIELD_LETTERS):
+        return _FIELD_LETTERS[:count]
+    return [f"f{n}" for n in range(count)]
+
+
 def item_condition(item: Item) -> Condition | None:
     """The condition of an item's rule: its own, and for a per-unit item, that its field is there."""
     if isinstance(item.points, Fixed):
@@ -218,7 +234,7 @@ class Matcher:
         ``field_types`` gives the catalogue type of each field they read."""
         used = sorted(set().union(*(fields_of(c) for c in conditions.values())))
         # Short names keep the JSON the core parses for every assert, and echoes for every fired rule, small.
-        alias = {name: f"f{i}" for i, name in enumerate(used)}
+        alias = dict(zip(used, field_names(len(used))))
         self._fields = {name: (alias[name], field_types[name] in _CONVERTED_TYPES) for name in used}
         # rules reading the same fields sit under the same marker
         ordered = sorted(conditions, key=lambda rule: sorted(fields_of(conditions[rule])))
