@@ -1,0 +1,69 @@
+"""bench/targets.py reads each target's figure off the benchmarks' own output and says whether it holds."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def targets() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_targets", ROOT / "bench" / "targets.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_targets"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+# the summary api_load.py prints (bench/api_load.py main), figures made up
+API_LOAD = """\
+   dry / healthz throughput: 4.14
+stored / healthz throughput: 0.79
+ chain / healthz throughput: 1.78
+stored / dry throughput: 0.61
+ chain / dry throughput: 0.43
+batch applications / dry throughput: 1.65
+"""
+
+
+def test_the_scoring_figures_are_read_off_a_real_run() -> None:
+    bench = targets()
+    cpu = sorted(os.sched_getaffinity(0))[0]
+    command = [sys.executable, "bench/scoring.py", "--n", "300", "--repeat", "1", "--cpu", str(cpu)]
+    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    figures = [bench.figure(output, target) for target in bench.SCORING]
+    assert all(0 < f < 100 for f in figures), output
+
+
+def test_the_storing_figures_and_verdicts() -> None:
+    bench = targets()
+    rows = [(t, bench.figure(API_LOAD, t), "1.00 → 2.00") for t in bench.storing("PostgreSQL", 0.6)]
+    assert [value for _, value, _ in rows] == [0.61, 0.79, 1.65]
+    table, held = bench.verdicts(rows)
+    assert not held  # stored/healthz 0.79 < 0.8
+    lines = table.splitlines()
+    assert "holds" in lines[1] and "0.61" in lines[1]
+    assert "NOT MET" in lines[2] and "≥ 0.8" in lines[2]
+    assert "holds" not in lines[3] and "NOT MET" not in lines[3]  # the batch ratio has no target
+
+
+def test_a_missing_figure_is_an_error_naming_the_line() -> None:
+    bench = targets()
+    with pytest.raises(ValueError, match="stored / dry throughput"):
+        bench.figure("stored/dry: 0.5\n", bench.storing("SQLite", 0.5)[0])
+
+
+def test_nothing_is_measured_with_the_engine_as_python(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JIFEN_NATIVE", "0")
+    assert targets().main([]) == 2
+    assert "engine modules: python" in capsys.readouterr().out
