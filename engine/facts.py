@@ -206,6 +206,16 @@ def _float_bounds(field: FactField) -> tuple[float, float] | None:
     return float(low), float(high)
 
 
+def _float_fields(sent: list[FactField]) -> dict[str, tuple[float, float]]:
+    """The number fields whose floats are accepted as they are (``_float_bounds``), with those bounds."""
+    found = {}
+    for field in sent:
+        bounds = _float_bounds(field) if field.type == "number" else None
+        if bounds is not None:
+            found[field.name] = bounds
+    return found
+
+
 # How many date texts a validator remembers as the dates they are (each ~150 bytes)
 DATES_REMEMBERED = 4096
 
@@ -223,20 +233,17 @@ class FactsValidator:
     """Checks facts against one catalogue; built once per version."""
 
     def __init__(self, catalogue: tuple[FactField, ...]) -> None:
-        self._converters: dict[str, Converter] = {}
-        self._derived: dict[str, FactField] = {}
-        for field in catalogue:
-            if field.derived is not None:
-                self._derived[field.name] = field
-            else:
-                self._converters[field.name] = plausible_date if field.type == "date" else converter(field)
-        self._required = tuple(f.name for f in catalogue if f.required and f.derived is None)
+        sent = [f for f in catalogue if f.derived is None]
+        self._converters: dict[str, Converter] = {
+            f.name: plausible_date if f.type == "date" else converter(f) for f in sent
+        }
+        self._derived = {f.name: f for f in catalogue if f.derived is not None}
+        self._required = tuple(f.name for f in sent if f.required)
         self._labels = {f.name: f.label for f in catalogue}
         self._bools, self._whole, self._options = _quick_checks(catalogue)
-        self._date_fields = frozenset(f.name for f in catalogue if f.type == "date" and f.derived is None)
+        self._date_fields = frozenset(f.name for f in sent if f.type == "date")
         self._dates: dict[str, dt.date] = {}  # date texts already found valid, and their dates
-        sent = [f for f in catalogue if f.type == "number" and f.derived is None]
-        self._numbers = {f.name: bounds for f in sent for bounds in [_float_bounds(f)] if bounds is not None}
+        self._numbers = _float_fields(sent)
 
     def validate(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, FactValue], dict[str, FactValue]]:
         """Return ``(typed facts with derived ones, derived facts alone)``; raise FactsError listing every problem."""
@@ -253,28 +260,9 @@ class FactsValidator:
             raise FactsError({"facts": [coded("facts", "facts_not_object", sent=facts)]})
         typed: dict[str, Checked] = {}
         errors: dict[str, list[CodedProblem]] = {}
-        bools, whole, numbers = self._bools, self._whole, self._numbers
         for name, value in facts.items():
-            if value is True or value is False:
-                if name in bools:
-                    typed[name] = value
-                    continue
-            elif type(value) is int:
-                bounds = whole.get(name)
-                if bounds is not None and bounds[0] <= value <= bounds[1]:
-                    typed[name] = value
-                    continue
-            elif type(value) is float:
-                limits = numbers.get(name)
-                if limits is not None and limits[0] <= value <= limits[1]:  # never true of a NaN or an infinity
-                    typed[name] = value
-                    continue
-            elif type(value) is str:
-                accepted = self._text(name, value)
-                if accepted is not None:
-                    typed[name] = accepted
-                    continue
-            self._convert(name, value, typed, errors)
+            if not self._accept(name, value, typed):
+                self._convert(name, value, typed, errors)
         for name in self._required:
             if name not in typed:
                 errors.setdefault(name, [coded(name, "fact_required")])
@@ -283,6 +271,31 @@ class FactsValidator:
             raise FactsError(errors)
         typed.update(derived)
         return typed, derived
+
+    def _accept(self, name: Any, value: Any, typed: dict[str, Checked]) -> bool:
+        """Put the values most facts have into ``typed`` without a converter's call: a boolean, a whole number or a
+        float within its field's bounds, one of the options, a valid date's text. False: anything else, which the
+        field's converter takes or says what is wrong with."""
+        if value is True or value is False:
+            if name in self._bools:
+                typed[name] = value
+                return True
+        elif type(value) is int:
+            bounds = self._whole.get(name)
+            if bounds is not None and bounds[0] <= value <= bounds[1]:
+                typed[name] = value
+                return True
+        elif type(value) is float:
+            limits = self._numbers.get(name)
+            if limits is not None and limits[0] <= value <= limits[1]:  # never true of a NaN or an infinity
+                typed[name] = value
+                return True
+        elif type(value) is str:
+            accepted = self._text(name, value)
+            if accepted is not None:
+                typed[name] = accepted
+                return True
+        return False
 
     def _text(self, name: Any, value: str) -> str | dt.date | None:
         """A text sent for an enum field that is one of its options, or for a date field that is a valid date, as
