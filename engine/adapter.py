@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import math
 import threading
 from collections.abc import Mapping
 from decimal import Decimal
@@ -40,12 +41,24 @@ _CONVERTED_TYPES = frozenset({"number", "date"})
 _OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 
 
+# The core cannot read a number as small as 1e-6 (an assert fails with error 204); a value nearer zero than any
+# condition's value can be (they carry at most two decimals) is sent as this, with its sign: it compares the same.
+_TINY = 0.005
+_NEAR_ZERO = 0.001
+
+
 def engine_value(value: Checked) -> Any:
-    """A fact value as the core compares it: numbers as numbers, dates as day numbers."""
+    """A fact value as the core compares it: numbers as numbers, dates as day numbers.
+
+    >>> engine_value(Decimal("1E-300")), engine_value(-1e-9), engine_value(0.0)
+    (0.001, -0.001, 0.0)
+    """
     if isinstance(value, Decimal):
-        return float(value)  # thresholds carry ≤ 2 decimals: the float order is the decimal order
-    if isinstance(value, dt.date):
+        value = float(value)  # thresholds carry ≤ 2 decimals: the float order is the decimal order
+    elif isinstance(value, dt.date):
         return value.toordinal()
+    if type(value) is float and value and -_TINY < value < _TINY:
+        return math.copysign(_NEAR_ZERO, value)
     return value
 
 
