@@ -40,13 +40,22 @@ def plain_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def written_decimal(value: float) -> Decimal:
+    """The decimal a float is written as (its shortest repr), the exact number a client sending it means.
+
+    >>> written_decimal(0.1), written_decimal(5845.83)
+    (Decimal('0.1'), Decimal('5845.83'))
+    """
+    return Decimal(repr(value))
+
+
 def number_text(value: int | float | Decimal) -> str:
     """A number as a person reads and compares it: exact, without trailing zeros or an exponent.
 
     >>> number_text(Decimal("40.50")), number_text(20.0), number_text(Decimal("1E+2")), number_text(Decimal("-0"))
     ('40.5', '20', '100', '0')
     """
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    number = written_decimal(value) if isinstance(value, float) else Decimal(value)
     if not number.is_finite():
         return str(value)
     text = format(number.normalize(), "f")

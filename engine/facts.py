@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from engine.canonical import number_text
+from engine.canonical import number_text, written_decimal
 from engine.errors import CodedProblem, FactsError, coded
 from engine.model import FactField, FactValue
 from engine.problems import render, sent_en
@@ -132,7 +132,7 @@ def _to_decimal(field: FactField) -> Converter:
         if type(value) is int:
             number = Decimal(value)
         elif type(value) is float and math.isfinite(value):
-            number = Decimal(repr(value))
+            number = written_decimal(value)
         elif type(value) is Decimal and value.is_finite():
             number = value
         else:
@@ -187,20 +187,25 @@ def _quick_checks(
     return bools, whole, {f.name: frozenset(f.values) for f in sent if f.type == "enum"}
 
 
-def _bounds(field: FactField) -> tuple[int, int]:
-    """The whole numbers an int field accepts: its own bounds within JSON's safe integers, as whole numbers (a
-    whole number is at least 0.5 when it is at least 1)."""
-    low = -LIMIT if field.min is None or field.min < -LIMIT else math.ceil(field.min)
-    high = LIMIT if field.max is None or field.max > LIMIT else math.floor(field.max)
+def _limits(field: FactField) -> tuple[int | Decimal, int | Decimal]:
+    """A number field's own bounds within JSON's safe integers."""
+    low = -LIMIT if field.min is None or field.min < -LIMIT else field.min
+    high = LIMIT if field.max is None or field.max > LIMIT else field.max
     return low, high
+
+
+def _bounds(field: FactField) -> tuple[int, int]:
+    """The whole numbers an int field accepts: its bounds (``_limits``) as whole numbers (a whole number is at
+    least 0.5 when it is at least 1)."""
+    low, high = _limits(field)
+    return math.ceil(low), math.floor(high)
 
 
 def _float_bounds(field: FactField) -> tuple[float, float] | None:
     """A number field's bounds within JSON's safe integers as floats, when each is exactly a float: then a float
     is within them exactly when the decimal it is written as is (rounding a decimal to the nearest float never
     crosses a float). None: such values go through the converter."""
-    low = -LIMIT if field.min is None or field.min < -LIMIT else field.min
-    high = LIMIT if field.max is None or field.max > LIMIT else field.max
+    low, high = _limits(field)
     if Decimal(float(low)) != low or Decimal(float(high)) != high:
         return None
     return float(low), float(high)
@@ -251,7 +256,7 @@ class FactsValidator:
         for name in self._numbers:
             value = typed.get(name)
             if type(value) is float:
-                typed[name] = Decimal(repr(value))
+                typed[name] = written_decimal(value)
         return typed, derived  # type: ignore[return-value]  # no float is left
 
     def check(self, facts: Mapping[str, Any], as_of: dt.date) -> tuple[dict[str, Checked], dict[str, FactValue]]:

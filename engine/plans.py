@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from engine.canonical import written_decimal
 from engine.facts import Checked
 from engine.frozen import FrozenList, shared
 from engine.model import Category, Fixed, Indicator, Item
@@ -131,7 +132,7 @@ class ItemPlan:
             whole = self.int_unit
             if whole:
                 return math.floor(value) // whole
-            return math.floor(Decimal(repr(value)) / self.unit)
+            return math.floor(written_decimal(value) / self.unit)
         if self.whole_units and type(value) is int:
             return value
         return math.floor(Decimal(value) / self.unit)  # type: ignore[arg-type]

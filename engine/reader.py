@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from engine.canonical import written_decimal
 from engine.errors import Problem, coded
 from engine.facts import Invalid, parse_date
 from engine.schema import (
@@ -181,7 +182,7 @@ class Reader:
         if isinstance(node, bool) or not isinstance(node, (int, float)):
             self.add(path, "not_number", got=node)
             return None
-        value = Decimal(repr(node)) if isinstance(node, float) else Decimal(node)
+        value = written_decimal(node) if isinstance(node, float) else Decimal(node)
         if not value.is_finite():
             self.add(path, "not_finite", got=node)
             return None
