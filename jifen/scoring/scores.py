@@ -174,7 +174,10 @@ def score(uow: UnitOfWork, request: ScoreRequest, caller: Caller) -> Scored:
     replayed = replay(session, request, caller)
     if replayed is not None:
         return replayed
-    outcome = store(uow, [prepare(session, request, caller)])[0]
+    pending = prepare(session, request, caller)
+    session.commit()  # its reads are ended here: on PostgreSQL another thread may write the score (Database)
+    grouped = uow.database.scores_grouped
+    outcome = store(uow, [pending])[0] if grouped is None else grouped.write(pending, lambda group: store(uow, group))
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
