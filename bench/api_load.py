@@ -51,6 +51,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import cpu_time  # noqa: E402  # bench/ is not a package: beside this script, on the path
+
 FACTS = {
     "permit_valid": True, "permit_endorsed": True, "birth_date": "1988-03-15", "application_date": "2026-03-15",
     "education": "college", "skill_level": 3, "insurance_months": 96, "residence_months": 100,
@@ -261,9 +263,12 @@ def service(workers: int, threads: int, database_url: str | None, statements: bo
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(svc: Service, name: str, mode: str, ok: int, seconds: int, connections: int) -> tuple[float, int]:
-    """One scenario: print its line; (requests/s, or applications/s for batches; how many answers were wrong)."""
+def run(svc: Service, name: str, mode: str, ok: int, seconds: int, connections: int) -> tuple[float, int, float]:
+    """One scenario: print its lines; (requests/s, or applications/s for batches; how many answers were wrong; the
+    CPU seconds of the service and the database per request, or per application)."""
+    before = cpu_time.sample(svc.server.pid)
     r = wrk(svc.base, mode, svc.key, seconds, connections, svc.work)
+    after = cpu_time.sample(svc.server.pid)
     statuses = {int(k): v for k, v in r["statuses"].items()}  # type: ignore[attr-defined]
     bad = {k: v for k, v in statuses.items() if k != ok}
     errors = sum(bad.values()) + int(r["socket_errors"])  # type: ignore[call-overload]
@@ -275,7 +280,9 @@ def run(svc: Service, name: str, mode: str, ok: int, seconds: int, connections: 
         rps = stored / float(r["seconds"])  # type: ignore[arg-type]
         line = f"{name:<32} {rps:>8.0f} app/s   ({float(r['requests']) / float(r['seconds']):.2f} batches/s, p50 {r['p50']:6.0f} ms)   "  # type: ignore[arg-type]
     print(line + f"non-{ok}: {sum(bad.values())} {bad or ''}  socket errors: {r['socket_errors']}")
-    return rps, errors
+    count = int(r["stored_items"] if mode == "batch" else r["requests"])  # type: ignore[call-overload]
+    print(cpu_time.per_request(before, after, count))
+    return rps, errors, cpu_time.service_and_database(before, after, count)
 
 
 def profile(svc: Service, mode: str, seconds: int, connections: int, out: Path) -> None:
@@ -316,16 +323,17 @@ def main(argv: list[str] | None = None) -> int:
             f"{svc.database}; client: wrk, {args.concurrency} connections ({args.workers} for batches), "
             f"{args.duration} s per scenario, same machine ({os.cpu_count()} cores); load before: {load()}\n"
         )
-        rates, errors = {}, 0
+        rates, cpu, errors = {}, {}, 0
         for name, mode, ok in SCENARIOS:
             connections = args.workers if mode == "batch" else args.concurrency
-            rates[mode], wrong = run(svc, name, mode, ok, args.duration, connections)
+            rates[mode], wrong, cpu[mode] = run(svc, name, mode, ok, args.duration, connections)
             errors += wrong
         for mode in ("dry", "stored", "chain"):
             print(f"{mode:>6} / healthz throughput: {rates[mode] / rates['healthz']:.2f}")
         print(f"stored / dry throughput: {rates['stored'] / rates['dry']:.2f}")
         print(f" chain / dry throughput: {rates['chain'] / rates['dry']:.2f}")
         print(f"batch applications / dry throughput: {rates['batch'] / rates['dry']:.2f}")
+        print(f"dry / stored CPU per request (service and database): {cpu['dry'] / cpu['stored']:.2f}")
         if args.statements:
             from statements_load import statements_scenarios
 

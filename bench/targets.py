@@ -53,6 +53,11 @@ def storing(database: str, stored_dry: float) -> tuple[Target, ...]:
         Target(
             f"batch applications / dry, {database} (no target)", r"^batch applications / dry throughput: ([\d.]+)", 0.0
         ),
+        Target(
+            f"dry / stored CPU per request, {database} (no target)",
+            r"^dry / stored CPU per request \(service and database\): ([\d.]+)",
+            0.0,
+        ),
     )
 
 
