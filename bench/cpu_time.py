@@ -41,18 +41,22 @@ class Sample:
     service_user: float
     service_system: float
     client: float
-    database: float
+    database: dict[int, float]  # by process: one that ends between two samples is left out of both
+
+    def database_since(self, before: Sample) -> float:
+        return sum(v - before.database[pid] for pid, v in self.database.items() if pid in before.database)
 
 
 def sample(server_pid: int) -> Sample:
     """CPU seconds so far: the service's (the server and its children), the client's, the database server's."""
-    user = system = database = 0.0
+    user = system = 0.0
+    database: dict[int, float] = {}
     for pid, command, stat in _processes():
         ticks = (int(stat[11]), int(stat[12]))  # utime, stime
         if pid == server_pid or stat[1] == str(server_pid):  # stat[1]: the parent
             user, system = user + ticks[0] / _TICK, system + ticks[1] / _TICK
         elif command == "postgres":
-            database += sum(ticks) / _TICK
+            database[pid] = sum(ticks) / _TICK
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has ended
     return Sample(time.monotonic(), user, system, children.ru_utime + children.ru_stime, database)
 
@@ -61,7 +65,7 @@ def per_request(before: Sample, after: Sample, requests: int) -> str:
     """The CPU time per request between two samples, by group, and how much of the machine stayed idle."""
     n = max(requests, 1)
     user, system = after.service_user - before.service_user, after.service_system - before.service_system
-    client, database = after.client - before.client, after.database - before.database
+    client, database = after.client - before.client, after.database_since(before)
     busy = user + system + client + database
     idle = 1 - busy / ((after.at - before.at) * (os.cpu_count() or 1))
     return (
@@ -73,5 +77,5 @@ def per_request(before: Sample, after: Sample, requests: int) -> str:
 
 def service_and_database(before: Sample, after: Sample, requests: int) -> float:
     """The CPU seconds per request of the service and the database server together."""
-    spent = after.service_user + after.service_system + after.database
-    return (spent - before.service_user - before.service_system - before.database) / max(requests, 1)
+    spent = after.service_user + after.service_system - before.service_user - before.service_system
+    return (spent + after.database_since(before)) / max(requests, 1)
