@@ -171,11 +171,11 @@ def score(uow: UnitOfWork, request: ScoreRequest, caller: Caller) -> Scored:
     session = uow.session
     if request.dry_run:
         return dry_run(session, request)
-    replayed = replay(session, request, caller)
-    if replayed is not None:
+    if (replayed := replay(session, request, caller)) is not None:
         return replayed
     pending = prepare(session, request, caller)
-    session.commit()  # its reads are ended here: on PostgreSQL another thread may write the score (Database)
+    if session.in_transaction():  # its reads end here: on PostgreSQL another thread may write the score (Database)
+        session.commit()
     grouped = uow.database.scores_grouped
     outcome = store(uow, [pending])[0] if grouped is None else grouped.write(pending, lambda group: store(uow, group))
     if isinstance(outcome, Exception):

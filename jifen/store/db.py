@@ -209,7 +209,8 @@ class Database:
     def write_connection(self, session: Session, one_statement: bool = False) -> Iterator[Connection]:
         """``write_transaction`` on a connection, for stored scores: the first statement must be ``score_sql.insert_score``
         (BEGUN_BY_INSERT). ``one_statement``: one statement writes (reads may follow), on SQLite its own transaction."""
-        session.commit()
+        if session.in_transaction():  # its reads ended (a session with none would begin one only to commit it)
+            session.commit()
         sqlite = self.engine.dialect.name == "sqlite"
         with self.writing(), self.engine.connect() as connection:
             connection.execution_options(**(ONE_STATEMENT if one_statement else WRITE) if sqlite else BEGUN_BY_INSERT)
