@@ -40,8 +40,26 @@ def test_the_scoring_figures_are_read_off_a_real_run() -> None:
     cpu = sorted(os.sched_getaffinity(0))[0]
     command = [sys.executable, "bench/scoring.py", "--n", "300", "--repeat", "1", "--cpu", str(cpu)]
     output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    figures = [bench.figure(output, target) for target in bench.SCORING]
-    assert all(0 < f < 100 for f in figures), output
+    rate, *ratios = [bench.figure(output, target) for target in bench.SCORING]
+    assert rate > 100 and all(0 < f < 100 for f in ratios), output
+    assert f"{rate:,.0f}/s" in output  # the full scoring's median, the first rate the benchmark prints
+
+
+def test_the_median_of_several_rounds_and_each_round_beside_it() -> None:
+    bench = targets()
+    target = bench.storing("SQLite", 0.5)[0]
+    rounds = [(API_LOAD.replace("0.61", value), load) for value, load in
+              (("0.44", "1.00 → 2.00"), ("0.52", "2.00 → 3.00"), ("0.47", "3.00 → 4.00"))]  # fmt: skip
+    assert bench.median_of_rounds(rounds, target) == (0.47, "rounds 0.44 0.52 0.47; 1.00 → 4.00")
+    assert bench.median_of_rounds(rounds[:1], target) == (0.44, "1.00 → 2.00")
+
+
+def test_nothing_is_measured_without_wrk(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    bench = targets()
+    monkeypatch.setattr(bench, "engine_modules", lambda: "native")
+    monkeypatch.setattr(bench.shutil, "which", lambda _name: None)
+    assert bench.main([]) == 2
+    assert "wrk is missing" in capsys.readouterr().out
 
 
 def test_the_storing_figures_and_verdicts() -> None:
