@@ -87,8 +87,11 @@ class Grouped(Generic[T, R]):
 
 
 def _run(group: list[_Slot[T, R]], work: Callable[[list[T]], list[R]]) -> None:
+    """Every slot of ``group`` finished, with its outcome or a failure: none is left waiting, whatever ``work`` does."""
     try:
         outcomes = work([s.item for s in group])
+        if len(outcomes) != len(group):
+            raise RuntimeError(f"{len(outcomes)} outcomes for a group of {len(group)}")
     except OUTAGES as exc:
         _fail(group, exc)
         return
@@ -99,7 +102,7 @@ def _run(group: list[_Slot[T, R]], work: Callable[[list[T]], list[R]]) -> None:
         for slot in group:  # one item's fault is not the others': each alone
             _run([slot], work)
         return
-    for slot, outcome in zip(group, outcomes, strict=True):
+    for slot, outcome in zip(group, outcomes):
         slot.outcome = outcome
         _finish(slot)
 

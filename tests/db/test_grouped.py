@@ -118,3 +118,18 @@ def test_the_leader_leaves_no_one_waiting_when_its_work_fails() -> None:
     work = Work()
     work.release.set()
     assert grouped.write("b", work) == "B"
+
+
+def test_work_that_answers_for_the_wrong_number_of_items_fails_each_and_leaves_no_one_waiting() -> None:
+    grouped: Grouped[str, str] = Grouped()
+
+    class Short(Work):
+        def __call__(self, items: list[str]) -> list[str]:
+            return super().__call__(items)[1:]
+
+    work = Short()
+    futures = _while_first_leads(grouped, work, ["a", "b", "c"])
+    for future in futures:
+        with pytest.raises(RuntimeError, match="outcomes for a group of 1"):
+            future.result()
+    assert sorted(work.groups[1]) == ["b", "c"] and not grouped._leading
