@@ -7,6 +7,7 @@ as under load: each still gets the answer it would get alone, in the order they 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -66,9 +67,11 @@ def _send_while_held(app: Any, db: Any, held: HeldStore, bodies: list[Body], hea
     for _ in range(WAIT * 100):  # every other request scored and waiting for the first one's write
         if len(db.scores_grouped._queue) == len(bodies) - 1:
             break
-        threading.Event().wait(0.01)
+        time.sleep(0.01)
+    queued = len(db.scores_grouped._queue)
     held.release.set()
     pool.shutdown(wait=True)
+    assert queued == len(bodies) - 1, f"{queued} of {len(bodies) - 1} requests queued behind the first one's write"
     return [f.result() for f in futures]
 
 
