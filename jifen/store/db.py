@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from engine import dumps
 from jifen.store import dbfaults, guards
+from jifen.store.checkpoints import Checkpoints
 from jifen.store.dbfaults import DatabaseUnavailable
 from jifen.store.grouped import Grouped
 from jifen.store.writer_lock import WriterLock
@@ -154,6 +155,7 @@ class Database:
         self.session = scoped_session(self.factory)
         path = _sqlite_path(self.engine) if self.engine.dialect.name == "sqlite" else None
         self._writer = WriterLock(path, self.timeouts.lock) if path is not None else None
+        self.checkpoints = Checkpoints(self.engine) if path is not None else None
         # PostgreSQL: the stored scores of concurrent requests of this process written in one transaction (group
         # commit, jifen.store.grouped); a fifth less CPU per stored score, a third less of the server's. Not on
         # SQLite, where a single score is one statement without BEGIN nor COMMIT and a group cost more than it saved.
@@ -171,6 +173,8 @@ class Database:
         else:
             with self._writer.held(timeout):
                 yield
+            if self.checkpoints is not None:
+                self.checkpoints.after_write()
 
     def init_app(self, app: Flask) -> None:
         app.extensions["jifen.db"] = self
