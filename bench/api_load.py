@@ -230,8 +230,11 @@ class Service:
 
 
 @contextmanager
-def service(workers: int, threads: int, database_url: str | None, statements: bool = False) -> Iterator[Service]:
-    """Start the service as the README does, on scratch SQLite or the EMPTY PostgreSQL database given; stop it after."""
+def service(
+    workers: int, threads: int, database_url: str | None, statements: bool = False, app: str = "wsgi:app"
+) -> Iterator[Service]:
+    """Start the service as the README does, on scratch SQLite or the EMPTY PostgreSQL database given; stop it after.
+    ``app``: the WSGI application gunicorn serves (bench/ is on its path: a probe can wrap the service's)."""
     work = Path(tempfile.mkdtemp(prefix="jifen-bench-"))
     port = free_port()
     url = database_url or f"sqlite:///{work / 'bench.db'}"
@@ -246,7 +249,8 @@ def service(workers: int, threads: int, database_url: str | None, statements: bo
         env["JIFEN_TODAY"] = STATEMENT_DAY
         flask(env, "keys", "create")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app]
+        + ([] if app == "wsgi:app" else ["--pythonpath", str(ROOT / "bench")]),
         cwd=ROOT,
         env=env,
         stderr=subprocess.DEVNULL,
