@@ -162,18 +162,20 @@ class Database:
         self.scores_grouped: Grouped[Any, Any] | None = Grouped() if self.engine.dialect.name == "postgresql" else None
 
     @contextmanager
-    def writing(self, timeout: float | None = None) -> Iterator[None]:
+    def writing(self, timeout: float | None = None, checkpoint: bool = True) -> Iterator[None]:
         """Hold while a write transaction runs (BEGIN … COMMIT); on PostgreSQL it does nothing.
 
         Raises DatabaseUnavailable if the SQLite writer lock is not free within ``timeout`` (default: the lock
-        timeout) or the database cannot be written.
+        timeout) or the database cannot be written. On SQLite the write then counts towards the next checkpoint of
+        the WAL, made once the lock is let go (``Checkpoints``); not with ``checkpoint=False``, for a write that is
+        rolled back and must answer within its own time (the health check).
         """
         if self._writer is None:
             yield
         else:
             with self._writer.held(timeout):
                 yield
-            if self.checkpoints is not None:
+            if checkpoint and self.checkpoints is not None:
                 self.checkpoints.after_write()
 
     def init_app(self, app: Flask) -> None:
@@ -252,7 +254,7 @@ class Database:
                     _lock_written_tables(connection, deadline)
                     connection.rollback()
             else:
-                with self.writing(seconds):
+                with self.writing(seconds, checkpoint=False):
                     self._check_sqlite_write(max(0.05, deadline - time.monotonic()))
         except DatabaseUnavailable:
             raise

@@ -92,3 +92,22 @@ def test_a_failed_checkpoint_is_logged_and_the_write_stands(
     monkeypatch.undo()
     _write(db, EVERY)  # the next checkpoint is made as usual
     assert db.checkpoints.checkpoint()[0] == 0
+
+
+def test_the_health_check_s_write_is_not_counted(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert db.checkpoints is not None
+    made: list[bool] = []
+
+    def checkpoint() -> tuple[int, int, int]:
+        made.append(True)
+        return (0, 0, 0)
+
+    monkeypatch.setattr(db.checkpoints, "checkpoint", checkpoint)
+    for _ in range(EVERY):
+        with db.writing(checkpoint=False):
+            pass
+    assert made == []
+    for _ in range(EVERY):
+        with db.writing():
+            pass
+    assert made == [True]
